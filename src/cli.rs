@@ -1,0 +1,439 @@
+//! Command-line definitions and the non-interactive subcommands, which go through the
+//! same worker as the TUI.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use spear_next::inspector::decode;
+use spear_next::inspector::source::{Bounds, Source};
+use spear_next::inspector::stats::DbStats;
+use spear_next::inspector::worker::{self, Event, Request};
+use spear_next::inspector::{TuiOptions, demo};
+use tokio::sync::mpsc;
+
+/// Browse and inspect a RocksDB database from the terminal. Read-only unless --write.
+#[derive(Debug, Parser)]
+#[command(
+    name = "spear-inspect",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// The database directory to open in the TUI.
+    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+    /// Key arguments (KEY, --prefix, --from, --to) are hex.
+    #[arg(long, global = true)]
+    pub key_hex: bool,
+    /// Where logs go (never to the terminal).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the interactive UI.
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    /// Start in this column family.
+    #[arg(long, value_name = "NAME")]
+    pub cf: Option<String>,
+    /// Open read-write (the database must not be locked by another process).
+    #[arg(long)]
+    pub write: bool,
+    /// Seconds between refreshes (catching up with a running primary).
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub refresh: f64,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a demo database (if DIR does not exist) and open it in the TUI.
+    Demo {
+        /// Where to create it.
+        #[arg(default_value = "spear-demo-db")]
+        dir: PathBuf,
+        /// Only create it.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Print pairs in key order.
+    Scan {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K")]
+        to: Option<String>,
+        /// At most N pairs.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one value; exit 1 when the key is absent.
+    Get {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+    },
+    /// Print the number of keys.
+    Count {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// RocksDB's instant estimate instead of an exact count.
+        #[arg(long)]
+        estimate: bool,
+    },
+    /// Print database statistics.
+    Stats {
+        /// The database directory.
+        db: PathBuf,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `main` should exit with.
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the answer is "no" (a key is absent).
+    NotFound,
+}
+
+fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
+    if hex {
+        decode::parse_hex(text).ok_or_else(|| {
+            eyre!("{what} {text:?} is not hex (--key-hex is set): use pairs of 0-9a-f digits")
+        })
+    } else {
+        Ok(text.as_bytes().to_vec())
+    }
+}
+
+async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
+    let owned = path.to_path_buf();
+    let source = tokio::task::spawn_blocking(move || Source::open(&owned, write))
+        .await
+        .wrap_err("the open task failed")??;
+    Ok(Arc::new(source))
+}
+
+fn check_cf(source: &Source, cf: &str) -> Result<()> {
+    source.check_cf(cf).map_err(Into::into)
+}
+
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    let hex = cli.key_hex;
+    match cli.command {
+        None => {
+            let Some(db) = cli.db else {
+                bail!(
+                    "no database given: run `spear-inspect PATH`, or `spear-inspect demo` to try it on demo data"
+                );
+            };
+            run_tui(&db, &cli.tui).await?;
+        }
+        Some(Command::Demo { dir, no_tui }) => {
+            if dir.exists() {
+                if !dir.join("CURRENT").is_file() {
+                    bail!(
+                        "{} exists and is not a RocksDB database: choose another directory for the demo",
+                        dir.display()
+                    );
+                }
+                eprintln!("using the existing demo database at {}", dir.display());
+            } else {
+                let summary = demo::create(&dir, chrono::Utc::now())
+                    .await
+                    .wrap_err_with(|| format!("creating the demo database at {}", dir.display()))?;
+                eprintln!(
+                    "created {}: {} keys in default, {} in {}",
+                    dir.display(),
+                    summary.default_keys,
+                    summary.event_keys,
+                    demo::EVENTS_CF
+                );
+            }
+            if !no_tui {
+                let tui = TuiArgs {
+                    write: true,
+                    ..cli.tui
+                };
+                run_tui(&dir, &tui).await?;
+            }
+        }
+        Some(Command::Scan {
+            db,
+            cf,
+            prefix,
+            from,
+            to,
+            limit,
+            json,
+        }) => {
+            let mut bounds = match &prefix {
+                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
+                None => Bounds::default(),
+            };
+            if let Some(from) = &from {
+                let from = key_arg(from, hex, "--from")?;
+                bounds.lower = Some(bounds.lower.map_or(from.clone(), |l| l.max(from)));
+            }
+            if let Some(to) = &to {
+                let to = key_arg(to, hex, "--to")?;
+                bounds.upper = Some(bounds.upper.map_or(to.clone(), |u| u.min(to)));
+            }
+            let source = open(&db, false).await?;
+            check_cf(&source, &cf)?;
+            scan(source, cf, bounds, limit, json, hex).await?;
+        }
+        Some(Command::Get { db, key, cf }) => {
+            let key = key_arg(&key, hex, "KEY")?;
+            let source = open(&db, false).await?;
+            check_cf(&source, &cf)?;
+            let (handle, mut events) = worker::spawn(source);
+            handle.send(Request::Value {
+                id: 1,
+                cf,
+                key,
+                max_len: usize::MAX,
+            });
+            match events.recv().await {
+                Some(Event::Value {
+                    value: Some((bytes, _)),
+                    ..
+                }) => {
+                    let mut out = io::stdout().lock();
+                    ignore_broken_pipe(out.write_all(&bytes).and_then(|_| out.write_all(b"\n")))?;
+                }
+                Some(Event::Value { value: None, .. }) => return Ok(Outcome::NotFound),
+                Some(Event::Failed { message, .. }) => bail!(message),
+                other => bail!("unexpected answer from the storage worker: {other:?}"),
+            }
+        }
+        Some(Command::Count {
+            db,
+            cf,
+            prefix,
+            estimate,
+        }) => {
+            if estimate && prefix.is_some() {
+                bail!(
+                    "--estimate covers a whole column family: drop --prefix, or drop --estimate for an exact count"
+                );
+            }
+            let bounds = match &prefix {
+                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
+                None => Bounds::default(),
+            };
+            let source = open(&db, false).await?;
+            check_cf(&source, &cf)?;
+            let (handle, mut events) = worker::spawn(source);
+            handle.send(if estimate {
+                Request::Refresh { id: 1, cf }
+            } else {
+                Request::Count { id: 1, cf, bounds }
+            });
+            while let Some(event) = events.recv().await {
+                match event {
+                    Event::Done { matched, .. }
+                    | Event::Refreshed {
+                        estimate: matched, ..
+                    } => {
+                        println!("{matched}");
+                        break;
+                    }
+                    Event::Failed { message, .. } => bail!(message),
+                    _ => {}
+                }
+            }
+        }
+        Some(Command::Stats { db, json }) => {
+            let source = open(&db, false).await?;
+            let (handle, mut events) = worker::spawn(source);
+            handle.send(Request::Stats { id: 1 });
+            match events.recv().await {
+                Some(Event::Stats { stats, .. }) => print_stats(&stats, json)?,
+                Some(Event::Failed { message, .. }) => bail!(message),
+                other => bail!("unexpected answer from the storage worker: {other:?}"),
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+async fn run_tui(db: &Path, args: &TuiArgs) -> Result<()> {
+    if !args.refresh.is_finite() || args.refresh <= 0.0 {
+        bail!(
+            "--refresh {} must be a positive number of seconds",
+            args.refresh
+        );
+    }
+    let source = open(db, args.write).await?;
+    if let Some(cf) = &args.cf {
+        check_cf(&source, cf)?;
+    }
+    tracing::info!(path = %db.display(), access = ?source.access(), "opened");
+    let options = TuiOptions {
+        display_path: db.display().to_string(),
+        cf: args.cf.clone(),
+        refresh: Duration::from_secs_f64(args.refresh),
+    };
+    spear_next::inspector::run(source, options)
+        .await
+        .wrap_err("the terminal UI failed")
+}
+
+/// `| head` closes the pipe early: that is success, not an error.
+fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.wrap_err("writing to standard output"),
+    }
+}
+
+async fn scan(
+    source: Arc<Source>,
+    cf: String,
+    bounds: Bounds,
+    limit: Option<u64>,
+    json: bool,
+    hex: bool,
+) -> Result<()> {
+    let (sink, mut batches) = mpsc::channel(4);
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Scan {
+        id: 1,
+        cf,
+        bounds,
+        limit,
+        sink,
+    });
+    // Writing is blocking I/O: do it on a blocking thread, batch by batch.
+    let writer = tokio::task::spawn_blocking(move || -> io::Result<()> {
+        let stdout = io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        while let Some(batch) = batches.blocking_recv() {
+            for (key, value) in batch {
+                if json {
+                    write_json_pair(&mut out, &key, &value)?;
+                } else {
+                    write_plain_pair(&mut out, &key, &value, hex)?;
+                }
+            }
+        }
+        out.flush()
+    });
+    let written = writer.await.wrap_err("the output task failed")?;
+    ignore_broken_pipe(written)?;
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::Done { .. } => break,
+            Event::Failed { message, .. } => bail!(message),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `{"key": ..., "value": ...}`, with `key_hex` / `value_hex` for bytes that are not UTF-8.
+pub fn write_json_pair(out: &mut impl Write, key: &[u8], value: &[u8]) -> io::Result<()> {
+    out.write_all(b"{")?;
+    write_json_field(out, "key", key)?;
+    out.write_all(b",")?;
+    write_json_field(out, "value", value)?;
+    out.write_all(b"}\n")
+}
+
+fn write_json_field(out: &mut impl Write, name: &str, bytes: &[u8]) -> io::Result<()> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            write!(out, "\"{name}\":")?;
+            serde_json::to_writer(&mut *out, text).map_err(io::Error::other)
+        }
+        Err(_) => write!(out, "\"{name}_hex\":\"{}\"", decode::hex(bytes)),
+    }
+}
+
+fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {
+    if hex {
+        writeln!(out, "0x{} ==> 0x{}", decode::hex(key), decode::hex(value))
+    } else {
+        writeln!(
+            out,
+            "{} ==> {}",
+            decode::escape_key(key),
+            decode::escape_key(value)
+        )
+    }
+}
+
+fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, stats)?;
+        return ignore_broken_pipe(writeln!(out));
+    }
+    use humansize::{BINARY, format_size};
+    let mut text = format!(
+        "{} ({})\nrunning compactions {}  flushes {}  write stopped {}  background errors {}\nblock cache {} of {}\n",
+        stats.path,
+        serde_json::to_value(stats.access)?
+            .as_str()
+            .unwrap_or_default(),
+        stats.running_compactions,
+        stats.running_flushes,
+        stats.write_stopped,
+        stats.background_errors,
+        format_size(stats.block_cache_usage, BINARY),
+        format_size(stats.block_cache_capacity, BINARY),
+    );
+    for cf in &stats.column_families {
+        text.push_str(&format!(
+            "\n[{}] ~{} keys, live SST {}, memtables {}, pending compaction {}\n",
+            cf.name,
+            cf.estimate_num_keys,
+            format_size(cf.live_sst_bytes, BINARY),
+            format_size(cf.memtable_bytes, BINARY),
+            format_size(cf.pending_compaction_bytes, BINARY)
+        ));
+        for level in &cf.levels {
+            text.push_str(&format!(
+                "  L{}: {} files, {}\n",
+                level.level,
+                level.files,
+                format_size(level.bytes, BINARY)
+            ));
+        }
+    }
+    ignore_broken_pipe(out.write_all(text.as_bytes()))
+}

@@ -1,0 +1,13 @@
+//! Spear-Next's cluster metadata on top of `KvStore`: the node and resource registries.
+//!
+//! Records are JSON values under `node:<uuid>` and `resource:<uuid>`. Listing never lets
+//! one bad record hide the others: records that do not decode come back beside the good
+//! ones, each with its key and the decode error.
+
+mod listing;
+mod node;
+mod resource;
+
+pub use listing::{Listing, RegistryError, Undecodable};
+pub use node::{NODE_PREFIX, NodeInfo, NodeRegistry, NodeStatus};
+pub use resource::{LoadThresholds, NodeResourceInfo, NodeResourceRegistry, RESOURCE_PREFIX};

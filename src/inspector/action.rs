@@ -1,0 +1,54 @@
+//! What the user can ask for, independent of the key that asked.
+
+/// A user intent, produced by the keymap and consumed by `App::update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Switch screen (1-4).
+    Screen(u8),
+    /// Show or hide help.
+    ToggleHelp,
+    /// Close the overlay, clear the filter, or dismiss the message.
+    Back,
+    /// Selection up one.
+    Up,
+    /// Selection down one.
+    Down,
+    /// Selection up a page.
+    PageUp,
+    /// Selection down a page.
+    PageDown,
+    /// First key (a seek).
+    First,
+    /// Last key (a seek).
+    Last,
+    /// Start typing a filter.
+    StartFilter,
+    /// Start typing a key to go to.
+    StartGoto,
+    /// Keys as escaped text or as hex.
+    ToggleHex,
+    /// Count the keys exactly.
+    Count,
+    /// Pick a column family from a list.
+    PickColumnFamily,
+    /// Next column family.
+    NextColumnFamily,
+    /// Previous column family.
+    PrevColumnFamily,
+    /// Scroll the value pane down.
+    ValueDown,
+    /// Scroll the value pane up.
+    ValueUp,
+    /// Re-read the view (and catch up with the primary).
+    Refresh,
+    /// A typed character, in input modes.
+    Input(char),
+    /// Delete the last typed character.
+    Backspace,
+    /// Accept the input.
+    Submit,
+    /// Switch the filter between prefix and substring.
+    ToggleFilterKind,
+}

@@ -1,0 +1,848 @@
+//! The inspector's state and the one function that changes it.
+//!
+//! `App` is plain data: `update` turns an `Action` into state changes and worker
+//! requests, `on_event` folds worker events in. Drawing reads `&App` only, so every
+//! screen can be drawn in a test from a hand-made `App`.
+
+use std::collections::HashMap;
+
+use super::action::Action;
+use super::decode::{self, ValueKind};
+use super::keymap::KeyContext;
+use super::source::{Access, Anchor, Bounds, Entry};
+use super::worker::{Event, Kind, Placement, Request, RequestId};
+
+/// Keys fetched per page.
+pub const CHUNK: usize = 256;
+/// Keys held in the window at most; older ones are dropped as the user scrolls on.
+pub const MAX_WINDOW: usize = 4 * CHUNK;
+/// Substring matches held at most (the scan still counts all of them).
+pub const MAX_MATCHES: usize = 10_000;
+/// Bytes of a value fetched for display; larger values show their first part.
+pub const VALUE_PREVIEW: usize = 256 * 1024;
+
+/// The screens on the number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Key browser.
+    Keys,
+    /// Node registry (next milestone).
+    Nodes,
+    /// Resource registry (next milestone).
+    Resources,
+    /// Database statistics (next milestone).
+    Stats,
+}
+
+impl Screen {
+    /// Every screen in key order.
+    pub const ALL: [Screen; 4] = [
+        Screen::Keys,
+        Screen::Nodes,
+        Screen::Resources,
+        Screen::Stats,
+    ];
+
+    /// Its tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Keys => "Keys",
+            Screen::Nodes => "Nodes",
+            Screen::Resources => "Resources",
+            Screen::Stats => "Stats",
+        }
+    }
+}
+
+/// What is being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    /// A filter.
+    Filter,
+    /// A key to jump to.
+    Goto,
+}
+
+/// Prefix or substring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    /// Keys starting with the text (a seek).
+    Prefix,
+    /// Keys containing the text (a streamed scan).
+    Contains,
+}
+
+/// The overlay or input in front of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Browsing.
+    Normal,
+    /// Typing.
+    Input {
+        /// What for.
+        purpose: InputPurpose,
+        /// The text so far.
+        text: String,
+        /// Prefix or substring (filters only).
+        kind: FilterKind,
+    },
+    /// The help overlay.
+    Help,
+    /// The column family list.
+    Picker {
+        /// Highlighted row.
+        selected: usize,
+    },
+}
+
+/// The filter in force on the key list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// Every key.
+    None,
+    /// Keys with this prefix.
+    Prefix(Vec<u8>),
+    /// Keys containing this.
+    Contains(Vec<u8>),
+}
+
+/// A substring scan's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanProgress {
+    /// Keys looked at.
+    pub scanned: u64,
+    /// Keys matching.
+    pub matched: u64,
+    /// Whether it finished.
+    pub done: bool,
+}
+
+/// The exact count's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountState {
+    /// Not asked for.
+    Idle,
+    /// Counting; so far.
+    Running(u64),
+    /// Finished.
+    Done(u64),
+}
+
+/// The window of keys on screen and around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWindow {
+    /// Keys in order.
+    pub entries: Vec<Entry>,
+    /// Selected index into `entries`.
+    pub selected: usize,
+    /// First index drawn.
+    pub top: usize,
+    /// Nothing before `entries` (within the filter).
+    pub at_start: bool,
+    /// Nothing after `entries` (within the filter).
+    pub at_end: bool,
+    /// A page is on its way.
+    pub loading: bool,
+}
+
+impl Default for KeyWindow {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            selected: 0,
+            top: 0,
+            at_start: true,
+            at_end: true,
+            loading: true,
+        }
+    }
+}
+
+/// The selected key's value, decoded once when it arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueView {
+    /// The key.
+    pub key: Vec<u8>,
+    /// `None`: the key vanished (deleted since listed).
+    pub kind: Option<ValueKind>,
+    /// Display lines.
+    pub lines: Vec<String>,
+    /// Full size in bytes.
+    pub size: usize,
+    /// Only the first `VALUE_PREVIEW` bytes were fetched.
+    pub truncated: bool,
+    /// First line drawn.
+    pub scroll: usize,
+}
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The text.
+    pub text: String,
+    /// Whether it reports an error.
+    pub is_error: bool,
+}
+
+/// The whole state of the inspector.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The database directory, as given.
+    pub db_path: String,
+    /// How it is held.
+    pub access: Access,
+    /// Column families, `default` first.
+    pub column_families: Vec<String>,
+    /// The one on screen.
+    pub cf: String,
+    /// The screen on show.
+    pub screen: Screen,
+    /// Overlay or input.
+    pub mode: Mode,
+    /// The filter in force.
+    pub filter: Filter,
+    /// Substring scan progress, when filtering by substring.
+    pub scan: Option<ScanProgress>,
+    /// The key window.
+    pub keys: KeyWindow,
+    /// The selected value.
+    pub value: Option<ValueView>,
+    /// Keys drawn as hex.
+    pub hex_keys: bool,
+    /// RocksDB's key estimate for the column family.
+    pub estimate: Option<u64>,
+    /// The exact count.
+    pub count: CountState,
+    /// The status line message.
+    pub message: Option<Message>,
+    /// Rows the key list shows (set from the terminal size).
+    pub list_rows: usize,
+    /// Whether to draw in colour (off for `NO_COLOR` and `TERM=dumb`).
+    pub color: bool,
+    /// Whether to leave.
+    pub should_quit: bool,
+    next_id: RequestId,
+    latest: HashMap<Kind, RequestId>,
+}
+
+impl App {
+    /// A fresh state for a database; `initial_requests` says what to ask the worker first.
+    pub fn new(
+        db_path: impl Into<String>,
+        access: Access,
+        column_families: Vec<String>,
+        cf: String,
+    ) -> Self {
+        Self {
+            db_path: db_path.into(),
+            access,
+            column_families,
+            cf,
+            screen: Screen::Keys,
+            mode: Mode::Normal,
+            filter: Filter::None,
+            scan: None,
+            keys: KeyWindow::default(),
+            value: None,
+            hex_keys: false,
+            estimate: None,
+            count: CountState::Idle,
+            message: None,
+            list_rows: 20,
+            color: true,
+            should_quit: false,
+            next_id: 1,
+            latest: HashMap::new(),
+        }
+    }
+
+    /// The first requests: a page of keys and the estimate.
+    pub fn initial_requests(&mut self) -> Vec<Request> {
+        vec![
+            self.refresh_request(),
+            self.page_request(Anchor::First, Placement::Replace),
+        ]
+    }
+
+    /// Which keymap applies now.
+    pub fn key_context(&self) -> KeyContext {
+        match self.mode {
+            Mode::Input { .. } => KeyContext::Input,
+            Mode::Picker { .. } => KeyContext::Picker,
+            Mode::Normal | Mode::Help => KeyContext::Normal,
+        }
+    }
+
+    /// The selected entry.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.keys.entries.get(self.keys.selected)
+    }
+
+    fn issue(&mut self, kind: Kind) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.latest.insert(kind, id);
+        id
+    }
+
+    fn is_current(&self, kind: Kind, id: RequestId) -> bool {
+        self.latest.get(&kind) == Some(&id)
+    }
+
+    /// Whether an event answers the newest request of its kind.
+    fn event_is_current(&self, event: &Event) -> bool {
+        match event {
+            Event::Page { id, .. } => self.is_current(Kind::Page, *id),
+            Event::Value { id, .. } => self.is_current(Kind::Value, *id),
+            Event::Matches { id, .. } => self.is_current(Kind::Filter, *id),
+            Event::Refreshed { id, .. } => self.is_current(Kind::Refresh, *id),
+            Event::Stats { id, .. } => self.is_current(Kind::Stats, *id),
+            Event::Progress { id, .. } | Event::Done { id, .. } => {
+                self.is_current(Kind::Filter, *id) || self.is_current(Kind::Count, *id)
+            }
+            Event::Failed { id, .. } => self.latest.values().any(|v| v == id),
+        }
+    }
+
+    fn bounds(&self) -> Bounds {
+        match &self.filter {
+            Filter::Prefix(p) => Bounds::prefix(p),
+            Filter::None | Filter::Contains(_) => Bounds::default(),
+        }
+    }
+
+    fn page_request(&mut self, anchor: Anchor, placement: Placement) -> Request {
+        self.keys.loading = true;
+        Request::Page {
+            id: self.issue(Kind::Page),
+            cf: self.cf.clone(),
+            bounds: self.bounds(),
+            anchor,
+            limit: CHUNK,
+            placement,
+        }
+    }
+
+    fn refresh_request(&mut self) -> Request {
+        Request::Refresh {
+            id: self.issue(Kind::Refresh),
+            cf: self.cf.clone(),
+        }
+    }
+
+    fn value_request(&mut self) -> Option<Request> {
+        let key = self.selected_entry()?.key.clone();
+        if self.value.as_ref().is_some_and(|v| v.key == key) {
+            return None;
+        }
+        Some(Request::Value {
+            id: self.issue(Kind::Value),
+            cf: self.cf.clone(),
+            key,
+            max_len: VALUE_PREVIEW,
+        })
+    }
+
+    fn say(&mut self, text: impl Into<String>, is_error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            is_error,
+        });
+    }
+
+    /// Reloads the key list from scratch for the current column family and filter.
+    fn reload(&mut self) -> Vec<Request> {
+        self.keys = KeyWindow::default();
+        self.value = None;
+        self.count = CountState::Idle;
+        self.scan = None;
+        let mut requests = vec![Request::Cancel(Kind::Count)];
+        match self.filter.clone() {
+            Filter::Contains(needle) => {
+                self.scan = Some(ScanProgress {
+                    scanned: 0,
+                    matched: 0,
+                    done: false,
+                });
+                self.keys.at_end = false;
+                requests.push(Request::Filter {
+                    id: self.issue(Kind::Filter),
+                    cf: self.cf.clone(),
+                    bounds: Bounds::default(),
+                    needle,
+                    cap: MAX_MATCHES,
+                });
+            }
+            Filter::None | Filter::Prefix(_) => {
+                requests.push(Request::Cancel(Kind::Filter));
+                self.latest.remove(&Kind::Filter);
+                requests.push(self.page_request(Anchor::First, Placement::Replace));
+            }
+        }
+        requests
+    }
+
+    /// Applies a user action; returns the requests it needs.
+    pub fn update(&mut self, action: Action) -> Vec<Request> {
+        if action == Action::Quit {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        match self.mode.clone() {
+            Mode::Input {
+                purpose,
+                text,
+                kind,
+            } => self.update_input(action, purpose, text, kind),
+            Mode::Picker { selected } => self.update_picker(action, selected),
+            Mode::Help => {
+                if matches!(action, Action::Back | Action::ToggleHelp) {
+                    self.mode = Mode::Normal;
+                }
+                Vec::new()
+            }
+            Mode::Normal => self.update_normal(action),
+        }
+    }
+
+    fn update_normal(&mut self, action: Action) -> Vec<Request> {
+        match action {
+            Action::ToggleHelp => self.mode = Mode::Help,
+            Action::Screen(n) => {
+                if let Some(screen) = Screen::ALL.get(usize::from(n).saturating_sub(1)) {
+                    self.screen = *screen;
+                }
+            }
+            Action::Back => {
+                if self.message.take().is_none() && self.filter != Filter::None {
+                    self.filter = Filter::None;
+                    return self.reload();
+                }
+            }
+            Action::Up => return self.move_by(-1),
+            Action::Down => return self.move_by(1),
+            Action::PageUp => return self.move_by(-(self.list_rows.max(1) as isize)),
+            Action::PageDown => return self.move_by(self.list_rows.max(1) as isize),
+            Action::First | Action::Last if matches!(self.filter, Filter::Contains(_)) => {
+                let last = self.keys.entries.len().saturating_sub(1);
+                self.select(if action == Action::First { 0 } else { last });
+                return self.value_request().into_iter().collect();
+            }
+            Action::First => {
+                self.keys.entries.clear();
+                return vec![self.page_request(Anchor::First, Placement::Replace)];
+            }
+            Action::Last => {
+                self.keys.entries.clear();
+                return vec![self.page_request(Anchor::Last, Placement::ReplaceAtEnd)];
+            }
+            Action::StartFilter => {
+                let (text, kind) = match &self.filter {
+                    Filter::None => (String::new(), FilterKind::Prefix),
+                    Filter::Prefix(p) => {
+                        (String::from_utf8_lossy(p).into_owned(), FilterKind::Prefix)
+                    }
+                    Filter::Contains(n) => (
+                        String::from_utf8_lossy(n).into_owned(),
+                        FilterKind::Contains,
+                    ),
+                };
+                self.mode = Mode::Input {
+                    purpose: InputPurpose::Filter,
+                    text,
+                    kind,
+                };
+            }
+            Action::StartGoto => {
+                self.mode = Mode::Input {
+                    purpose: InputPurpose::Goto,
+                    text: String::new(),
+                    kind: FilterKind::Prefix,
+                }
+            }
+            Action::ToggleHex => self.hex_keys = !self.hex_keys,
+            Action::Count => {
+                self.count = CountState::Running(0);
+                return vec![Request::Count {
+                    id: self.issue(Kind::Count),
+                    cf: self.cf.clone(),
+                    bounds: self.bounds(),
+                }];
+            }
+            Action::PickColumnFamily => {
+                let selected = self
+                    .column_families
+                    .iter()
+                    .position(|c| *c == self.cf)
+                    .unwrap_or(0);
+                self.mode = Mode::Picker { selected };
+            }
+            Action::NextColumnFamily | Action::PrevColumnFamily => {
+                let n = self.column_families.len();
+                let at = self
+                    .column_families
+                    .iter()
+                    .position(|c| *c == self.cf)
+                    .unwrap_or(0);
+                let next = if action == Action::NextColumnFamily {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
+                };
+                return self.switch_cf(next);
+            }
+            Action::ValueDown => {
+                if let Some(v) = &mut self.value {
+                    v.scroll = (v.scroll + 1).min(v.lines.len().saturating_sub(1));
+                }
+            }
+            Action::ValueUp => {
+                if let Some(v) = &mut self.value {
+                    v.scroll = v.scroll.saturating_sub(1);
+                }
+            }
+            Action::Refresh => return self.refresh(),
+            Action::Quit
+            | Action::Input(_)
+            | Action::Backspace
+            | Action::Submit
+            | Action::ToggleFilterKind => {}
+        }
+        Vec::new()
+    }
+
+    fn update_input(
+        &mut self,
+        action: Action,
+        purpose: InputPurpose,
+        mut text: String,
+        mut kind: FilterKind,
+    ) -> Vec<Request> {
+        match action {
+            Action::Input(c) => text.push(c),
+            Action::Backspace => {
+                text.pop();
+            }
+            Action::ToggleFilterKind if purpose == InputPurpose::Filter => {
+                kind = match kind {
+                    FilterKind::Prefix => FilterKind::Contains,
+                    FilterKind::Contains => FilterKind::Prefix,
+                }
+            }
+            Action::Back => {
+                self.mode = Mode::Normal;
+                return Vec::new();
+            }
+            Action::Submit => {
+                self.mode = Mode::Normal;
+                let bytes = if self.hex_keys {
+                    match decode::parse_hex(&text) {
+                        Some(b) => b,
+                        None => {
+                            self.say(
+                                format!("{text:?} is not hex: keys are shown as hex (x toggles)"),
+                                true,
+                            );
+                            return Vec::new();
+                        }
+                    }
+                } else {
+                    text.into_bytes()
+                };
+                return match purpose {
+                    InputPurpose::Filter => {
+                        self.filter = match (bytes.is_empty(), kind) {
+                            (true, _) => Filter::None,
+                            (false, FilterKind::Prefix) => Filter::Prefix(bytes),
+                            (false, FilterKind::Contains) => Filter::Contains(bytes),
+                        };
+                        self.reload()
+                    }
+                    InputPurpose::Goto => {
+                        if matches!(self.filter, Filter::Contains(_)) {
+                            self.filter = Filter::None;
+                            self.scan = None;
+                        }
+                        self.keys.entries.clear();
+                        vec![
+                            Request::Cancel(Kind::Filter),
+                            self.page_request(Anchor::AtOrAfter(bytes), Placement::Replace),
+                        ]
+                    }
+                };
+            }
+            _ => {}
+        }
+        self.mode = Mode::Input {
+            purpose,
+            text,
+            kind,
+        };
+        Vec::new()
+    }
+
+    fn update_picker(&mut self, action: Action, selected: usize) -> Vec<Request> {
+        let n = self.column_families.len().max(1);
+        match action {
+            Action::Down => {
+                self.mode = Mode::Picker {
+                    selected: (selected + 1) % n,
+                }
+            }
+            Action::Up => {
+                self.mode = Mode::Picker {
+                    selected: (selected + n - 1) % n,
+                }
+            }
+            Action::Back => self.mode = Mode::Normal,
+            Action::Submit => {
+                self.mode = Mode::Normal;
+                return self.switch_cf(selected);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn switch_cf(&mut self, index: usize) -> Vec<Request> {
+        let Some(cf) = self.column_families.get(index).cloned() else {
+            return Vec::new();
+        };
+        self.cf = cf;
+        self.estimate = None;
+        let mut requests = self.reload();
+        requests.push(self.refresh_request());
+        requests
+    }
+
+    /// A periodic refresh: catch up with the primary and re-read the window from its
+    /// first key, so new writes appear without moving the selection.
+    pub fn refresh(&mut self) -> Vec<Request> {
+        let mut requests = vec![self.refresh_request()];
+        if matches!(self.filter, Filter::Contains(_)) || self.keys.loading {
+            return requests;
+        }
+        let anchor = match self.keys.entries.first() {
+            Some(first) if !self.keys.at_start => Anchor::AtOrAfter(first.key.clone()),
+            _ => Anchor::First,
+        };
+        let limit = self.keys.entries.len().max(CHUNK);
+        let mut request = self.page_request(anchor, Placement::Replace);
+        if let Request::Page { limit: l, .. } = &mut request {
+            *l = limit;
+        }
+        // A refresh keeps what is on screen until the new page lands.
+        self.keys.loading = false;
+        requests.push(request);
+        requests
+    }
+
+    fn select(&mut self, index: usize) {
+        self.keys.selected = index;
+        let rows = self.list_rows.max(1);
+        if index < self.keys.top {
+            self.keys.top = index;
+        } else if index >= self.keys.top + rows {
+            self.keys.top = index + 1 - rows;
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) -> Vec<Request> {
+        let len = self.keys.entries.len();
+        if len == 0 {
+            return Vec::new();
+        }
+        let target = (self.keys.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        self.select(target);
+        let mut requests: Vec<Request> = self.value_request().into_iter().collect();
+        // Fetch ahead while the user is still a screen away from the edge.
+        let margin = self.list_rows.max(1) * 2;
+        if matches!(self.filter, Filter::Contains(_)) || self.keys.loading {
+            return requests;
+        }
+        if delta > 0 && !self.keys.at_end && target + margin >= len {
+            let last = self.keys.entries[len - 1].key.clone();
+            requests.push(self.page_request(Anchor::After(last), Placement::Append));
+        } else if delta < 0 && !self.keys.at_start && target < margin {
+            let first = self.keys.entries[0].key.clone();
+            requests.push(self.page_request(Anchor::Before(first), Placement::Prepend));
+        }
+        requests
+    }
+
+    /// Folds a worker event into the state; returns follow-up requests.
+    pub fn on_event(&mut self, event: Event) -> Vec<Request> {
+        if !self.event_is_current(&event) {
+            return Vec::new();
+        }
+        match event {
+            Event::Page {
+                placement, page, ..
+            } => {
+                self.keys.loading = false;
+                self.place_page(placement, page);
+                return self.value_request().into_iter().collect();
+            }
+            Event::Value { key, value, .. } => {
+                self.value = Some(match value {
+                    None => ValueView {
+                        key,
+                        kind: None,
+                        lines: vec!["(the key no longer exists)".into()],
+                        size: 0,
+                        truncated: false,
+                        scroll: 0,
+                    },
+                    Some((bytes, size)) => value_view(key, &bytes, size),
+                });
+            }
+            Event::Matches { entries, .. } => {
+                let was_empty = self.keys.entries.is_empty();
+                let room = MAX_MATCHES.saturating_sub(self.keys.entries.len());
+                self.keys.entries.extend(entries.into_iter().take(room));
+                self.keys.loading = false;
+                if was_empty {
+                    return self.value_request().into_iter().collect();
+                }
+            }
+            Event::Progress {
+                id,
+                scanned,
+                matched,
+            } => {
+                if self.is_current(Kind::Count, id) {
+                    self.count = CountState::Running(matched);
+                } else {
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: false,
+                    });
+                }
+            }
+            Event::Done {
+                id,
+                scanned,
+                matched,
+            } => {
+                if self.is_current(Kind::Count, id) {
+                    self.count = CountState::Done(matched);
+                } else {
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: true,
+                    });
+                    self.keys.at_end = true;
+                    self.keys.loading = false;
+                }
+            }
+            Event::Refreshed { estimate, .. } => self.estimate = Some(estimate),
+            Event::Stats { .. } => {}
+            Event::Failed { message, .. } => {
+                self.keys.loading = false;
+                if matches!(self.count, CountState::Running(_)) {
+                    self.count = CountState::Idle;
+                }
+                self.say(message, true);
+            }
+        }
+        Vec::new()
+    }
+
+    fn place_page(&mut self, placement: Placement, page: super::source::Page) {
+        let keys = &mut self.keys;
+        match placement {
+            Placement::Replace | Placement::ReplaceAtEnd => {
+                let selected_key = keys.entries.get(keys.selected).map(|e| e.key.clone());
+                keys.entries = page.entries;
+                keys.at_start = page.at_start;
+                keys.at_end = page.at_end;
+                keys.top = 0;
+                let last = keys.entries.len().saturating_sub(1);
+                let target = if placement == Placement::ReplaceAtEnd {
+                    last
+                } else {
+                    // A refresh keeps the selection on the same key, or the next one.
+                    selected_key
+                        .and_then(|k| keys.entries.iter().position(|e| e.key >= k))
+                        .unwrap_or(0)
+                        .min(last)
+                };
+                self.select(target);
+            }
+            Placement::Append => {
+                keys.at_end = page.at_end;
+                keys.entries.extend(page.entries);
+                let excess = keys.entries.len().saturating_sub(MAX_WINDOW);
+                if excess > 0 {
+                    keys.entries.drain(..excess);
+                    keys.at_start = false;
+                    keys.selected = keys.selected.saturating_sub(excess);
+                    keys.top = keys.top.saturating_sub(excess);
+                }
+            }
+            Placement::Prepend => {
+                keys.at_start = page.at_start;
+                let added = page.entries.len();
+                let mut entries = page.entries;
+                entries.append(&mut keys.entries);
+                keys.entries = entries;
+                keys.selected += added;
+                keys.top += added;
+                if keys.entries.len() > MAX_WINDOW {
+                    keys.entries.truncate(MAX_WINDOW);
+                    keys.at_end = false;
+                }
+            }
+        }
+    }
+
+    /// Sets the visible list height (from the terminal size).
+    pub fn set_list_rows(&mut self, rows: usize) {
+        self.list_rows = rows.max(1);
+        let selected = self.keys.selected;
+        self.select(selected);
+    }
+
+    /// A key as the list shows it.
+    pub fn display_key(&self, key: &[u8]) -> String {
+        if self.hex_keys {
+            decode::hex(key)
+        } else {
+            decode::escape_key(key)
+        }
+    }
+}
+
+/// Decodes a fetched value into display lines.
+pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
+    let truncated = bytes.len() < size;
+    let kind = if truncated && std::str::from_utf8(bytes).is_err() {
+        ValueKind::Binary
+    } else if truncated {
+        ValueKind::Text
+    } else {
+        decode::classify(bytes)
+    };
+    let lines = match kind {
+        ValueKind::Json => decode::pretty_json(bytes)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        ValueKind::Text => String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        ValueKind::Binary => decode::hexdump(bytes),
+    };
+    ValueView {
+        key,
+        kind: Some(kind),
+        lines,
+        size,
+        truncated,
+        scroll: 0,
+    }
+}

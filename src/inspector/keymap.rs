@@ -1,0 +1,354 @@
+//! The key bindings: one table per mode, which both dispatches keys and writes the help
+//! screen and footer, so the two cannot drift apart.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+
+/// Which table applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyContext {
+    /// Browsing.
+    Normal,
+    /// Typing a filter or a key.
+    Input,
+    /// A list overlay (column families).
+    Picker,
+}
+
+/// One binding: the keys, what they do, and how help shows them.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The keys, as (code, needs ctrl).
+    pub keys: &'static [(KeyCode, bool)],
+    /// What they do.
+    pub action: Action,
+    /// How help names the keys.
+    pub label: &'static str,
+    /// What help says they do.
+    pub help: &'static str,
+    /// The footer's short word for it, if the footer shows it.
+    pub footer: Option<&'static str>,
+}
+
+const fn b(
+    keys: &'static [(KeyCode, bool)],
+    action: Action,
+    label: &'static str,
+    help: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        label,
+        help,
+        footer,
+    }
+}
+
+use KeyCode::{Backspace, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+
+/// Browsing keys.
+pub const NORMAL: &[Binding] = &[
+    b(
+        &[(Char('q'), false), (Char('c'), true)],
+        Action::Quit,
+        "q",
+        "quit",
+        Some("quit"),
+    ),
+    b(
+        &[(Char('?'), false)],
+        Action::ToggleHelp,
+        "?",
+        "help",
+        Some("help"),
+    ),
+    b(&[(Char('1'), false)], Action::Screen(1), "1", "keys", None),
+    b(&[(Char('2'), false)], Action::Screen(2), "2", "nodes", None),
+    b(
+        &[(Char('3'), false)],
+        Action::Screen(3),
+        "3",
+        "resources",
+        None,
+    ),
+    b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
+    b(
+        &[(Char('j'), false), (Down, false)],
+        Action::Down,
+        "j/↓",
+        "next key",
+        None,
+    ),
+    b(
+        &[(Char('k'), false), (Up, false)],
+        Action::Up,
+        "k/↑",
+        "previous key",
+        None,
+    ),
+    b(
+        &[(PageDown, false), (Char('d'), true)],
+        Action::PageDown,
+        "PgDn",
+        "page down",
+        None,
+    ),
+    b(
+        &[(PageUp, false), (Char('u'), true)],
+        Action::PageUp,
+        "PgUp",
+        "page up",
+        None,
+    ),
+    b(
+        &[(Char('g'), false), (Home, false)],
+        Action::First,
+        "g",
+        "first key",
+        None,
+    ),
+    b(
+        &[(Char('G'), false), (End, false)],
+        Action::Last,
+        "G",
+        "last key",
+        None,
+    ),
+    b(
+        &[(Char('/'), false)],
+        Action::StartFilter,
+        "/",
+        "filter",
+        Some("filter"),
+    ),
+    b(
+        &[(Char(':'), false)],
+        Action::StartGoto,
+        ":",
+        "go to key",
+        Some("goto"),
+    ),
+    b(
+        &[(Char('c'), false)],
+        Action::Count,
+        "c",
+        "exact count",
+        Some("count"),
+    ),
+    b(
+        &[(Char('f'), false)],
+        Action::PickColumnFamily,
+        "f",
+        "column families",
+        Some("cf"),
+    ),
+    b(
+        &[(Char(']'), false)],
+        Action::NextColumnFamily,
+        "]",
+        "next column family",
+        None,
+    ),
+    b(
+        &[(Char('['), false)],
+        Action::PrevColumnFamily,
+        "[",
+        "previous column family",
+        None,
+    ),
+    b(
+        &[(Char('x'), false)],
+        Action::ToggleHex,
+        "x",
+        "keys as hex",
+        Some("hex"),
+    ),
+    b(
+        &[(Char('J'), false)],
+        Action::ValueDown,
+        "J",
+        "scroll value down",
+        None,
+    ),
+    b(
+        &[(Char('K'), false)],
+        Action::ValueUp,
+        "K",
+        "scroll value up",
+        None,
+    ),
+    b(&[(Char('r'), false)], Action::Refresh, "r", "refresh", None),
+    b(
+        &[(Esc, false)],
+        Action::Back,
+        "Esc",
+        "clear filter / back",
+        None,
+    ),
+];
+
+/// Keys while typing a filter or key.
+pub const INPUT: &[Binding] = &[
+    b(
+        &[(Enter, false)],
+        Action::Submit,
+        "Enter",
+        "apply",
+        Some("apply"),
+    ),
+    b(
+        &[(Esc, false)],
+        Action::Back,
+        "Esc",
+        "cancel",
+        Some("cancel"),
+    ),
+    b(
+        &[(Tab, false)],
+        Action::ToggleFilterKind,
+        "Tab",
+        "prefix / contains",
+        Some("toggle"),
+    ),
+    b(
+        &[(Backspace, false)],
+        Action::Backspace,
+        "Bksp",
+        "delete a character",
+        None,
+    ),
+    b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
+];
+
+/// Keys in the column family list.
+pub const PICKER: &[Binding] = &[
+    b(
+        &[(Char('j'), false), (Down, false)],
+        Action::Down,
+        "j/↓",
+        "next",
+        Some("down"),
+    ),
+    b(
+        &[(Char('k'), false), (Up, false)],
+        Action::Up,
+        "k/↑",
+        "previous",
+        Some("up"),
+    ),
+    b(
+        &[(Enter, false)],
+        Action::Submit,
+        "Enter",
+        "open",
+        Some("open"),
+    ),
+    b(
+        &[(Esc, false), (Char('q'), false)],
+        Action::Back,
+        "Esc",
+        "close",
+        Some("close"),
+    ),
+    b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
+];
+
+/// The table for a context.
+pub fn table(context: KeyContext) -> &'static [Binding] {
+    match context {
+        KeyContext::Normal => NORMAL,
+        KeyContext::Input => INPUT,
+        KeyContext::Picker => PICKER,
+    }
+}
+
+/// The action for a key press in `context`, if any. Releases and repeats of other kinds
+/// are ignored (Windows terminals and the kitty protocol report them).
+pub fn dispatch(context: KeyContext, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let found = table(context)
+        .iter()
+        .find(|binding| {
+            binding
+                .keys
+                .iter()
+                .any(|&(code, c)| code == key.code && c == ctrl)
+        })
+        .map(|binding| binding.action);
+    match (found, context, key.code) {
+        (Some(action), _, _) => Some(action),
+        (None, KeyContext::Input, Char(c)) if !ctrl => Some(Action::Input(c)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_dispatch_from_the_table() {
+        assert_eq!(
+            dispatch(KeyContext::Normal, press(Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            dispatch(KeyContext::Normal, press(Down)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            dispatch(
+                KeyContext::Normal,
+                KeyEvent::new(Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            dispatch(KeyContext::Normal, press(Char('c'))),
+            Some(Action::Count)
+        );
+        assert_eq!(dispatch(KeyContext::Normal, press(Char('Z'))), None);
+    }
+
+    #[test]
+    fn typing_goes_to_the_input_except_bound_keys() {
+        assert_eq!(
+            dispatch(KeyContext::Input, press(Char('q'))),
+            Some(Action::Input('q'))
+        );
+        assert_eq!(
+            dispatch(KeyContext::Input, press(Enter)),
+            Some(Action::Submit)
+        );
+        assert_eq!(dispatch(KeyContext::Input, press(Esc)), Some(Action::Back));
+    }
+
+    #[test]
+    fn releases_are_ignored() {
+        let mut key = press(Char('q'));
+        key.kind = KeyEventKind::Release;
+        assert_eq!(dispatch(KeyContext::Normal, key), None);
+    }
+
+    #[test]
+    fn no_destructive_action_on_a_bare_ctrl_key_and_no_duplicate_keys() {
+        for context in [KeyContext::Normal, KeyContext::Input, KeyContext::Picker] {
+            let mut seen = std::collections::HashSet::new();
+            for binding in table(context) {
+                for key in binding.keys {
+                    assert!(seen.insert(*key), "{key:?} bound twice in {context:?}");
+                }
+            }
+        }
+    }
+}

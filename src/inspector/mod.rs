@@ -1,0 +1,114 @@
+//! The inspector: a byte-level view of a RocksDB database (`source`), a storage worker
+//! that runs every read off the UI loop (`worker`), and the terminal UI on top.
+//!
+//! Data flows one way: key press → keymap → `Action` → `App::update` → `Request` →
+//! worker → `Event` → `App::on_event`; the screen is drawn from `&App` after each step.
+
+pub mod action;
+pub mod app;
+pub mod decode;
+pub mod demo;
+pub mod keymap;
+pub mod source;
+pub mod stats;
+pub mod ui;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use app::App;
+use source::{Access, Source};
+use worker::{Event, WorkerHandle};
+
+/// How the TUI was asked to start.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// The path as the user typed it (shown in the status bar).
+    pub display_path: String,
+    /// Column family to start in.
+    pub cf: Option<String>,
+    /// Seconds between refreshes.
+    pub refresh: Duration,
+}
+
+/// Whether colour is allowed: `NO_COLOR` (any value) and `TERM=dumb` turn it off.
+pub fn color_enabled() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    !(no_color || dumb)
+}
+
+/// Runs the TUI on an open database until the user quits. The terminal is restored on
+/// return, on error and on panic.
+pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<()> {
+    let cf = options.cf.clone().unwrap_or_else(|| "default".to_string());
+    let mut app = App::new(
+        options.display_path.clone(),
+        source.access(),
+        source.column_families().to_vec(),
+        cf,
+    );
+    app.color = color_enabled();
+    let (worker, events) = worker::spawn(Arc::clone(&source));
+    // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
+    // hook that restores it before the panic message prints. No mouse capture.
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app, &worker, events, options.refresh).await;
+    ratatui::try_restore()?;
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    worker: &WorkerHandle,
+    mut events: mpsc::UnboundedReceiver<Event>,
+    refresh: Duration,
+) -> std::io::Result<()> {
+    let mut input = crossterm::event::EventStream::new();
+    let mut ticks = tokio::time::interval(refresh.max(Duration::from_millis(100)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    app.set_list_rows(ui::list_rows(terminal.size()?.height));
+    for request in app.initial_requests() {
+        worker.send(request);
+    }
+    // A snapshot never changes: refreshing it would only re-read the same keys.
+    let live = app.access != Access::ReadOnlySnapshot;
+    loop {
+        terminal.draw(|frame| ui::draw(frame, app))?;
+        if app.should_quit {
+            return Ok(());
+        }
+        let requests = tokio::select! {
+            input_event = input.next() => match input_event {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(crossterm::event::Event::Key(key))) => {
+                    tracing::debug!(?key, "key");
+                    keymap::dispatch(app.key_context(), key).map(|a| app.update(a)).unwrap_or_default()
+                }
+                Some(Ok(crossterm::event::Event::Resize(_, height))) => {
+                    app.set_list_rows(ui::list_rows(height));
+                    Vec::new()
+                }
+                Some(Ok(_)) => Vec::new(),
+            },
+            Some(event) = events.recv() => {
+                if let Event::Failed { message, .. } = &event {
+                    tracing::warn!(%message, "worker request failed");
+                }
+                app.on_event(event)
+            }
+            _ = ticks.tick(), if live => app.refresh(),
+        };
+        for request in requests {
+            worker.send(request);
+        }
+    }
+}

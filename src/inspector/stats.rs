@@ -1,0 +1,120 @@
+//! Database statistics read from RocksDB properties and the live file list.
+
+use serde::Serialize;
+
+use super::source::{Access, Source};
+use crate::storage::kv::KvError;
+use crate::storage::rocksdb::backend_error;
+
+/// Files and bytes on one LSM level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LevelStats {
+    /// The level, 0 first.
+    pub level: u32,
+    /// SST files on it.
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+}
+
+/// Figures for one column family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CfStats {
+    /// The column family.
+    pub name: String,
+    /// `rocksdb.estimate-num-keys`.
+    pub estimate_num_keys: u64,
+    /// `rocksdb.live-sst-files-size`.
+    pub live_sst_bytes: u64,
+    /// `rocksdb.total-sst-files-size`.
+    pub total_sst_bytes: u64,
+    /// `rocksdb.size-all-mem-tables` (this process's memtables).
+    pub memtable_bytes: u64,
+    /// `rocksdb.estimate-pending-compaction-bytes`.
+    pub pending_compaction_bytes: u64,
+    /// Files and bytes per level, from the live file list.
+    pub levels: Vec<LevelStats>,
+}
+
+/// Figures for the whole database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DbStats {
+    /// The database directory.
+    pub path: String,
+    /// How this process holds it.
+    pub access: Access,
+    /// `rocksdb.num-running-compactions` (this process).
+    pub running_compactions: u64,
+    /// `rocksdb.num-running-flushes` (this process).
+    pub running_flushes: u64,
+    /// `rocksdb.is-write-stopped`.
+    pub write_stopped: bool,
+    /// `rocksdb.actual-delayed-write-rate`, bytes per second (0: not delayed).
+    pub delayed_write_rate: u64,
+    /// `rocksdb.background-errors`.
+    pub background_errors: u64,
+    /// `rocksdb.block-cache-usage` (this process).
+    pub block_cache_usage: u64,
+    /// `rocksdb.block-cache-capacity`.
+    pub block_cache_capacity: u64,
+    /// Per column family.
+    pub column_families: Vec<CfStats>,
+}
+
+/// Reads every figure. Blocking; cheap (properties and the file list, no data read).
+pub fn collect_stats(source: &Source) -> Result<DbStats, KvError> {
+    let db = source.db();
+    let int = |name: &str| -> Result<u64, KvError> {
+        Ok(db
+            .property_int_value(name)
+            .map_err(backend_error)?
+            .unwrap_or(0))
+    };
+    let live_files = db.live_files().map_err(backend_error)?;
+    let mut column_families = Vec::new();
+    for name in source.column_families() {
+        let Some(cf) = db.cf_handle(name) else {
+            continue;
+        };
+        let cf_int = |prop: &str| -> Result<u64, KvError> {
+            Ok(db
+                .property_int_value_cf(&cf, prop)
+                .map_err(backend_error)?
+                .unwrap_or(0))
+        };
+        let mut levels: Vec<LevelStats> = Vec::new();
+        for file in live_files.iter().filter(|f| &f.column_family_name == name) {
+            let level = file.level.max(0) as u32;
+            while levels.len() <= level as usize {
+                levels.push(LevelStats {
+                    level: levels.len() as u32,
+                    files: 0,
+                    bytes: 0,
+                });
+            }
+            levels[level as usize].files += 1;
+            levels[level as usize].bytes += file.size as u64;
+        }
+        column_families.push(CfStats {
+            name: name.clone(),
+            estimate_num_keys: cf_int("rocksdb.estimate-num-keys")?,
+            live_sst_bytes: cf_int("rocksdb.live-sst-files-size")?,
+            total_sst_bytes: cf_int("rocksdb.total-sst-files-size")?,
+            memtable_bytes: cf_int("rocksdb.size-all-mem-tables")?,
+            pending_compaction_bytes: cf_int("rocksdb.estimate-pending-compaction-bytes")?,
+            levels,
+        });
+    }
+    Ok(DbStats {
+        path: source.path().display().to_string(),
+        access: source.access(),
+        running_compactions: int("rocksdb.num-running-compactions")?,
+        running_flushes: int("rocksdb.num-running-flushes")?,
+        write_stopped: int("rocksdb.is-write-stopped")? != 0,
+        delayed_write_rate: int("rocksdb.actual-delayed-write-rate")?,
+        background_errors: int("rocksdb.background-errors")?,
+        block_cache_usage: int("rocksdb.block-cache-usage")?,
+        block_cache_capacity: int("rocksdb.block-cache-capacity")?,
+        column_families,
+    })
+}

@@ -1,0 +1,50 @@
+//! The help overlay, written from the keymap table that dispatches the keys.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Cell, Clear, Row, Table};
+
+use super::centered;
+use super::theme::Theme;
+use crate::inspector::app::App;
+use crate::inspector::keymap::{self, KeyContext};
+
+/// Draws every browsing binding in two columns over `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let bindings = keymap::table(KeyContext::Normal);
+    let half = bindings.len().div_ceil(2);
+    let rows = (0..half).map(|i| {
+        let mut cells = Vec::new();
+        for binding in [bindings.get(i), bindings.get(i + half)]
+            .into_iter()
+            .flatten()
+        {
+            cells.push(Cell::from(Span::styled(binding.label, theme.key())));
+            cells.push(Cell::from(binding.help));
+        }
+        Row::new(cells)
+    });
+    let popup = centered(area, 76, half as u16 + 4);
+    let mode = if app.access.writable() {
+        "writes enabled (--write)"
+    } else {
+        "read-only: nothing here can change the database"
+    };
+    let block = Block::bordered()
+        .title(Span::styled(" help · Esc or ? closes ", theme.title()))
+        .title_bottom(Span::styled(format!(" {mode} "), theme.dim()))
+        .border_style(theme.border_focus());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Fill(1),
+            Constraint::Length(5),
+            Constraint::Fill(1),
+        ],
+    )
+    .block(block);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(table, popup);
+}

@@ -1,0 +1,150 @@
+//! Screen 1: the key list and the selected key's value.
+
+use humansize::{BINARY, format_size};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+
+use super::theme::Theme;
+use crate::inspector::app::{App, Filter};
+use crate::inspector::decode::{JsonToken, ValueKind, tokenize_json_line};
+
+/// Width of the size column.
+const SIZE_WIDTH: u16 = 10;
+
+/// Draws the list on the left and the value on the right.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let [list, value] = Layout::horizontal([
+        Constraint::Length(list_width(app, area.width)),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    draw_list(frame, list, app, theme);
+    draw_value(frame, value, app, theme);
+}
+
+/// As wide as the longest visible key needs, between 35% and 60% of the screen.
+fn list_width(app: &App, total: u16) -> u16 {
+    let window = &app.keys;
+    let visible = window.entries.iter().skip(window.top).take(app.list_rows);
+    let longest = visible
+        .map(|e| app.display_key(&e.key).chars().count())
+        .max()
+        .unwrap_or(0);
+    // Borders, the selection marker, column spacing and the size column.
+    let wanted = longest as u16 + 4 + SIZE_WIDTH;
+    wanted.clamp(total * 35 / 100, total * 60 / 100)
+}
+
+fn list_title(app: &App) -> String {
+    let filter = match &app.filter {
+        Filter::None => String::new(),
+        Filter::Prefix(p) => format!(" · prefix {}", app.display_key(p)),
+        Filter::Contains(n) => format!(" · contains {}", app.display_key(n)),
+    };
+    format!(" keys{filter} ")
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let block = Block::bordered()
+        .title(Span::styled(list_title(app), theme.title()))
+        .border_style(theme.border_focus());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let window = &app.keys;
+    if window.entries.is_empty() {
+        let text = if window.loading {
+            "loading…"
+        } else if app.filter == Filter::None {
+            "(no keys in this column family)"
+        } else {
+            "(no keys match the filter; Esc clears it)"
+        };
+        let text = Paragraph::new(Span::styled(text, theme.dim()))
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(text, inner);
+        return;
+    }
+    let rows_visible = usize::from(inner.height);
+    let top = window.top.min(window.entries.len().saturating_sub(1));
+    let end = (top + rows_visible).min(window.entries.len());
+    // Only the visible rows are built: the window may hold thousands of keys.
+    let rows = window.entries[top..end].iter().map(|entry| {
+        Row::new([
+            Cell::from(app.display_key(&entry.key)),
+            Cell::from(Line::from(format_size(entry.value_len as u64, BINARY)).right_aligned())
+                .style(theme.dim()),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(SIZE_WIDTH)])
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        // The marker keeps the selection visible without colour or reverse video.
+        .highlight_symbol("›")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    let mut state = TableState::default().with_selected(Some(window.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, inner, &mut state);
+}
+
+fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(value) = &app.value else {
+        let block = Block::bordered()
+            .title(Span::styled(" value ", theme.title()))
+            .border_style(theme.border());
+        frame.render_widget(block, area);
+        return;
+    };
+    let kind = value.kind.map_or("absent", ValueKind::label);
+    let mut title = format!(" {} · {} ", kind, format_size(value.size as u64, BINARY));
+    if value.truncated {
+        title.push_str("· first part only ");
+    }
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .border_style(theme.border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [key_line, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled(app.display_key(&value.key), theme.title())),
+        key_line,
+    );
+    let visible = value
+        .lines
+        .iter()
+        .skip(value.scroll)
+        .take(usize::from(body.height));
+    let lines: Vec<Line> = if value.kind == Some(ValueKind::Json) {
+        visible.map(|line| json_line(line, theme)).collect()
+    } else {
+        visible.map(|line| Line::raw(line.as_str())).collect()
+    };
+    // Long text and JSON lines wrap; a hexdump's lines have a fixed layout and never do.
+    let paragraph = Paragraph::new(lines);
+    let paragraph = if value.kind == Some(ValueKind::Binary) {
+        paragraph
+    } else {
+        paragraph.wrap(ratatui::widgets::Wrap { trim: false })
+    };
+    frame.render_widget(paragraph, body);
+}
+
+fn json_line(line: &str, theme: Theme) -> Line<'_> {
+    Line::from(
+        tokenize_json_line(line)
+            .into_iter()
+            .map(|(token, text)| {
+                let style = match token {
+                    JsonToken::Key => theme.json_key(),
+                    JsonToken::String => theme.json_string(),
+                    JsonToken::Number => theme.json_number(),
+                    JsonToken::Literal => theme.json_literal(),
+                    JsonToken::Punct => theme.text(),
+                };
+                Span::styled(text, style)
+            })
+            .collect::<Vec<_>>(),
+    )
+}

@@ -1,0 +1,57 @@
+//! Drawing: `draw` lays out the tabs, the current screen, overlays and the status lines
+//! from `&App` alone.
+
+mod chrome;
+mod help;
+mod keys;
+mod picker;
+mod placeholder;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::{App, Mode, Screen};
+use theme::Theme;
+
+/// Draws the whole inspector.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme::new(app.color);
+    let [tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    chrome::tabs(frame, tabs, app, theme);
+    match app.screen {
+        Screen::Keys => keys::draw(frame, body, app, theme),
+        other => placeholder::draw(frame, body, other, theme),
+    }
+    chrome::status(frame, status, app, theme);
+    chrome::footer(frame, footer, app, theme);
+    match &app.mode {
+        Mode::Help => help::draw(frame, body, app, theme),
+        Mode::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
+        Mode::Normal | Mode::Input { .. } => {}
+    }
+}
+
+/// Rows the key list gets in a terminal of `height` rows: what `draw` gives the list.
+pub fn list_rows(height: u16) -> usize {
+    // Tabs, status and footer lines, the list's two borders.
+    usize::from(height.saturating_sub(3 + 2)).max(1)
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}

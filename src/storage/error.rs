@@ -1,0 +1,139 @@
+//! `KvError`: the one error type of the storage layer, with messages that say what to do.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the key-value layer.
+///
+/// Messages are written for the person reading them in a terminal: each names the
+/// thing that failed and, where there is one, the next step.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KvError {
+    /// The configuration names a backend this binary was built without.
+    #[error(
+        "the {backend} backend is not compiled into this build: rebuild with `--features {backend}`, or use one of: {available}"
+    )]
+    BackendNotCompiled {
+        /// The backend asked for.
+        backend: &'static str,
+        /// The backends this build has, comma separated.
+        available: String,
+    },
+
+    /// `KV_BACKEND` (or a migration spec) names no known backend.
+    #[error("unknown storage backend {name:?}: expected one of memory, rocksdb, sled")]
+    UnknownBackend {
+        /// What was given.
+        name: String,
+    },
+
+    /// A persistent backend was configured without a path.
+    #[error(
+        "the {backend} backend needs a database path: use KvStoreConfig::{backend}(path) or set KV_PATH"
+    )]
+    MissingPath {
+        /// The backend that needs a path.
+        backend: &'static str,
+    },
+
+    /// A parameter the backend does not know.
+    #[error("unknown parameter {name:?} for the {backend} backend; accepted: {accepted}")]
+    UnknownParam {
+        /// The backend the parameter was given to.
+        backend: &'static str,
+        /// The parameter name as given.
+        name: String,
+        /// The accepted names, comma separated (or "none").
+        accepted: String,
+    },
+
+    /// A known parameter with a value that does not parse.
+    #[error("parameter {name} = {value:?} is not valid: expected {expected}")]
+    InvalidParam {
+        /// The parameter name.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// What a valid value looks like.
+        expected: String,
+    },
+
+    /// Another process (or another handle in this one) holds the database lock.
+    #[error(
+        "database {path} is locked by another process: stop that process to write, or inspect it read-only with `spear-inspect {path}`"
+    )]
+    Locked {
+        /// The database directory.
+        path: PathBuf,
+    },
+
+    /// Nothing to open at the path, and creating was not allowed.
+    #[error(
+        "no database at {path}: check the path, or set the parameter create_if_missing=true to create one"
+    )]
+    NotFound {
+        /// The database directory.
+        path: PathBuf,
+    },
+
+    /// The database files exist but do not read back.
+    #[error(
+        "database {path} is corrupt ({detail}): copy the directory aside before trying `ldb repair`"
+    )]
+    Corrupt {
+        /// The database directory.
+        path: PathBuf,
+        /// What the backend reported.
+        detail: String,
+    },
+
+    /// A key stored as bytes that are not UTF-8, met through the `String`-keyed API.
+    #[error(
+        "key 0x{key_hex} is not UTF-8 and cannot be returned as a KvKey: inspect it with `spear-inspect --key-hex`"
+    )]
+    NonUtf8Key {
+        /// The key, lowercase hex.
+        key_hex: String,
+    },
+
+    /// Any other error the backend reported.
+    #[error("{backend} error: {message}")]
+    Backend {
+        /// The backend that failed.
+        backend: &'static str,
+        /// The backend's own message.
+        message: String,
+    },
+
+    /// A background task running a blocking call panicked or was cancelled.
+    #[error("storage task did not finish: {0}")]
+    Task(String),
+}
+
+impl From<tokio::task::JoinError> for KvError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        KvError::Task(err.to_string())
+    }
+}
+
+// The helpers below serve the persistent backends, absent from a memory-only build.
+
+/// Lowercase hex of `bytes`, for messages about binary keys.
+#[cfg_attr(not(any(feature = "rocksdb", feature = "sled")), allow(dead_code))]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
+/// Decodes a stored key into a `KvKey`, or says which key is not UTF-8.
+#[cfg_attr(not(any(feature = "rocksdb", feature = "sled")), allow(dead_code))]
+pub(crate) fn key_from_bytes(bytes: Vec<u8>) -> Result<String, KvError> {
+    String::from_utf8(bytes).map_err(|e| KvError::NonUtf8Key {
+        key_hex: hex(e.as_bytes()),
+    })
+}

@@ -1,0 +1,364 @@
+//! The key-value abstraction: `KvStore`, its record types, `KvStoreConfig` and the factories.
+//!
+//! Keys are UTF-8 `String`s and values are bytes. Every backend keeps keys in byte order,
+//! so prefix and range queries return the same sequence whichever backend answers them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use super::error::KvError;
+pub use super::memory::MemoryKvStore;
+#[cfg(feature = "rocksdb")]
+pub use super::rocksdb::RocksDbKvStore;
+#[cfg(feature = "sled")]
+pub use super::sled::SledKvStore;
+
+/// A key: UTF-8 text, ordered by its bytes.
+pub type KvKey = String;
+/// A value: arbitrary bytes.
+pub type KvValue = Vec<u8>;
+
+/// One stored key with its value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KvPair {
+    /// The key.
+    pub key: KvKey,
+    /// The value.
+    pub value: KvValue,
+}
+
+impl KvPair {
+    /// A pair from anything that turns into a key and a value.
+    pub fn new(key: impl Into<KvKey>, value: impl Into<KvValue>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Bounds and direction of a `KvStore::range` query.
+///
+/// `start` is inclusive and `end` exclusive, whatever the direction: a reverse range
+/// yields the same keys as the forward one, last first, and `limit` counts from the
+/// end it starts at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RangeOptions {
+    /// First key included (`None`: from the first key).
+    pub start: Option<KvKey>,
+    /// First key excluded (`None`: to the last key).
+    pub end: Option<KvKey>,
+    /// At most this many pairs (`None`: all).
+    pub limit: Option<usize>,
+    /// Largest key first.
+    pub reverse: bool,
+}
+
+impl RangeOptions {
+    /// The whole key space, forward, without limit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts at `key` (inclusive).
+    pub fn start(mut self, key: impl Into<KvKey>) -> Self {
+        self.start = Some(key.into());
+        self
+    }
+
+    /// Stops before `key` (exclusive).
+    pub fn end(mut self, key: impl Into<KvKey>) -> Self {
+        self.end = Some(key.into());
+        self
+    }
+
+    /// Returns at most `limit` pairs.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Largest key first.
+    pub fn reverse(mut self, reverse: bool) -> Self {
+        self.reverse = reverse;
+        self
+    }
+
+    /// Whether `key` lies inside `[start, end)`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.start.as_deref().is_none_or(|s| key >= s)
+            && self.end.as_deref().is_none_or(|e| key < e)
+    }
+}
+
+/// The asynchronous key-value store every Spear-Next component talks to.
+///
+/// Implementations never block the async runtime: disk work runs on blocking threads.
+#[async_trait]
+pub trait KvStore: Send + Sync + fmt::Debug {
+    /// The value stored under `key`, if any.
+    async fn get(&self, key: &str) -> Result<Option<KvValue>, KvError>;
+    /// Stores `value` under `key`, replacing what was there.
+    async fn put(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
+    /// Removes `key`; returns whether it existed.
+    async fn delete(&self, key: &str) -> Result<bool, KvError>;
+    /// Whether `key` is stored.
+    async fn exists(&self, key: &str) -> Result<bool, KvError>;
+    /// Every key that starts with `prefix`, in order.
+    async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<KvKey>, KvError>;
+    /// Every pair whose key starts with `prefix`, in order.
+    async fn scan_prefix(&self, prefix: &str) -> Result<Vec<KvPair>, KvError>;
+    /// The pairs inside `options`' bounds, in its direction, up to its limit.
+    async fn range(&self, options: &RangeOptions) -> Result<Vec<KvPair>, KvError>;
+    /// Every pair, in order.
+    async fn all(&self) -> Result<Vec<KvPair>, KvError>;
+    /// The exact number of keys.
+    async fn count(&self) -> Result<usize, KvError>;
+    /// Removes every key.
+    async fn clear(&self) -> Result<(), KvError>;
+    /// Stores every pair in one atomic write: all of them or none.
+    async fn batch_put(&self, pairs: &[KvPair]) -> Result<(), KvError>;
+    /// Removes every key in one atomic write; returns how many existed.
+    async fn batch_delete(&self, keys: &[KvKey]) -> Result<usize, KvError>;
+    /// The backend's name: `memory`, `rocksdb` or `sled`.
+    fn backend_name(&self) -> &'static str;
+}
+
+/// Forwards every call, so `Arc::new(create_kv_store_from_config(..).await?)` is a store too.
+macro_rules! forward_kv_store {
+    ($ty:ty) => {
+        #[async_trait]
+        impl<S: KvStore + ?Sized> KvStore for $ty {
+            async fn get(&self, key: &str) -> Result<Option<KvValue>, KvError> {
+                (**self).get(key).await
+            }
+            async fn put(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+                (**self).put(key, value).await
+            }
+            async fn delete(&self, key: &str) -> Result<bool, KvError> {
+                (**self).delete(key).await
+            }
+            async fn exists(&self, key: &str) -> Result<bool, KvError> {
+                (**self).exists(key).await
+            }
+            async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<KvKey>, KvError> {
+                (**self).keys_with_prefix(prefix).await
+            }
+            async fn scan_prefix(&self, prefix: &str) -> Result<Vec<KvPair>, KvError> {
+                (**self).scan_prefix(prefix).await
+            }
+            async fn range(&self, options: &RangeOptions) -> Result<Vec<KvPair>, KvError> {
+                (**self).range(options).await
+            }
+            async fn all(&self) -> Result<Vec<KvPair>, KvError> {
+                (**self).all().await
+            }
+            async fn count(&self) -> Result<usize, KvError> {
+                (**self).count().await
+            }
+            async fn clear(&self) -> Result<(), KvError> {
+                (**self).clear().await
+            }
+            async fn batch_put(&self, pairs: &[KvPair]) -> Result<(), KvError> {
+                (**self).batch_put(pairs).await
+            }
+            async fn batch_delete(&self, keys: &[KvKey]) -> Result<usize, KvError> {
+                (**self).batch_delete(keys).await
+            }
+            fn backend_name(&self) -> &'static str {
+                (**self).backend_name()
+            }
+        }
+    };
+}
+forward_kv_store!(Box<S>);
+forward_kv_store!(Arc<S>);
+
+/// The storage backends a configuration can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvBackend {
+    /// In-process `BTreeMap`; nothing survives the process.
+    Memory,
+    /// RocksDB in a directory: the production backend.
+    RocksDb,
+    /// Sled in a directory: kept as a migration source.
+    Sled,
+}
+
+impl KvBackend {
+    /// The name used in `KV_BACKEND` and migration specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            KvBackend::Memory => "memory",
+            KvBackend::RocksDb => "rocksdb",
+            KvBackend::Sled => "sled",
+        }
+    }
+
+    /// Whether this build contains the backend.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            KvBackend::Memory => true,
+            KvBackend::RocksDb => cfg!(feature = "rocksdb"),
+            KvBackend::Sled => cfg!(feature = "sled"),
+        }
+    }
+
+    fn compiled_names() -> String {
+        [KvBackend::Memory, KvBackend::RocksDb, KvBackend::Sled]
+            .into_iter()
+            .filter(|b| b.is_compiled())
+            .map(KvBackend::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for KvBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for KvBackend {
+    type Err = KvError;
+
+    fn from_str(s: &str) -> Result<Self, KvError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "memory" | "mem" => Ok(KvBackend::Memory),
+            "rocksdb" | "rocks" => Ok(KvBackend::RocksDb),
+            "sled" => Ok(KvBackend::Sled),
+            _ => Err(KvError::UnknownBackend {
+                name: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// Which backend to open, where, and with which tuning parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvStoreConfig {
+    /// The backend.
+    pub backend: KvBackend,
+    /// The database directory, for persistent backends.
+    pub path: Option<PathBuf>,
+    /// Backend parameters by name (see the README for the accepted names).
+    pub params: BTreeMap<String, String>,
+}
+
+impl KvStoreConfig {
+    /// An in-memory store.
+    pub fn memory() -> Self {
+        Self {
+            backend: KvBackend::Memory,
+            path: None,
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// A RocksDB store in the directory `path`.
+    pub fn rocksdb(path: impl Into<PathBuf>) -> Self {
+        Self {
+            backend: KvBackend::RocksDb,
+            path: Some(path.into()),
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// A sled store in the directory `path`.
+    pub fn sled(path: impl Into<PathBuf>) -> Self {
+        Self {
+            backend: KvBackend::Sled,
+            path: Some(path.into()),
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// Sets a backend parameter. Names are checked when the store is created.
+    pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+
+    /// The value of a parameter, if set.
+    pub fn get_param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// Reads `KV_BACKEND` (default `memory`), `KV_PATH` and every `KV_PARAM_<NAME>` from
+    /// the process environment.
+    pub fn from_env() -> Result<Self, KvError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Like [`KvStoreConfig::from_env`], from any list of variables (handy in tests,
+    /// where changing the process environment is unsafe).
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self, KvError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut backend = KvBackend::Memory;
+        let mut path = None;
+        let mut params = BTreeMap::new();
+        for (name, value) in vars {
+            let name = name.as_ref();
+            if name == "KV_BACKEND" {
+                backend = value.into().parse()?;
+            } else if name == "KV_PATH" {
+                let value = value.into();
+                if !value.is_empty() {
+                    path = Some(PathBuf::from(value));
+                }
+            } else if let Some(param) = name.strip_prefix("KV_PARAM_") {
+                params.insert(param.to_ascii_lowercase(), value.into());
+            }
+        }
+        Ok(Self {
+            backend,
+            path,
+            params,
+        })
+    }
+
+    /// The path, or the error a persistent backend gives without one.
+    #[cfg_attr(not(any(feature = "rocksdb", feature = "sled")), allow(dead_code))]
+    pub(crate) fn require_path(&self) -> Result<&std::path::Path, KvError> {
+        self.path.as_deref().ok_or(KvError::MissingPath {
+            backend: self.backend.name(),
+        })
+    }
+}
+
+/// Opens the store `config` describes.
+pub async fn create_kv_store_from_config(
+    config: &KvStoreConfig,
+) -> Result<Box<dyn KvStore>, KvError> {
+    if !config.backend.is_compiled() {
+        return Err(KvError::BackendNotCompiled {
+            backend: config.backend.name(),
+            available: KvBackend::compiled_names(),
+        });
+    }
+    match config.backend {
+        KvBackend::Memory => Ok(Box::new(MemoryKvStore::from_config(config)?)),
+        #[cfg(feature = "rocksdb")]
+        KvBackend::RocksDb => Ok(Box::new(RocksDbKvStore::open(config).await?)),
+        #[cfg(feature = "sled")]
+        KvBackend::Sled => Ok(Box::new(SledKvStore::open(config).await?)),
+        #[allow(unreachable_patterns)]
+        other => unreachable!("{other} is compiled in but has no constructor"),
+    }
+}
+
+/// Opens the store the environment describes (see [`KvStoreConfig::from_env`]).
+pub async fn create_kv_store_from_env() -> Result<Box<dyn KvStore>, KvError> {
+    create_kv_store_from_config(&KvStoreConfig::from_env()?).await
+}

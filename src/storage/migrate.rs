@@ -1,0 +1,53 @@
+//! Copying every pair from one `KvStore` to another, in bounded batches with progress.
+
+use super::kv::{KvError, KvStore, RangeOptions};
+
+/// How far a migration has got, reported after every batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationProgress {
+    /// Pairs written to the destination so far.
+    pub copied: usize,
+    /// Bytes of keys and values written so far.
+    pub bytes: u64,
+    /// The source's key count when the migration started, if it was counted.
+    pub total: Option<usize>,
+}
+
+/// Copies every pair of `source` into `destination`, `batch_size` pairs per atomic
+/// `batch_put`, calling `progress` after each batch.
+///
+/// Memory holds one batch at a time, whatever the size of the source: each batch is read
+/// with a range query that starts just after the last key copied.
+pub async fn migrate(
+    source: &dyn KvStore,
+    destination: &dyn KvStore,
+    batch_size: usize,
+    mut progress: impl FnMut(MigrationProgress),
+) -> Result<MigrationProgress, KvError> {
+    let batch_size = batch_size.max(1);
+    let mut state = MigrationProgress {
+        copied: 0,
+        bytes: 0,
+        total: Some(source.count().await?),
+    };
+    let mut next_start: Option<String> = None;
+    loop {
+        let mut options = RangeOptions::new().limit(batch_size);
+        options.start = next_start.take();
+        let batch = source.range(&options).await?;
+        let Some(last) = batch.last() else { break };
+        // The smallest key after `last` in byte order is `last` followed by a NUL byte.
+        next_start = Some(format!("{}\0", last.key));
+        destination.batch_put(&batch).await?;
+        state.copied += batch.len();
+        state.bytes += batch
+            .iter()
+            .map(|p| (p.key.len() + p.value.len()) as u64)
+            .sum::<u64>();
+        progress(state);
+        if batch.len() < batch_size {
+            break;
+        }
+    }
+    Ok(state)
+}

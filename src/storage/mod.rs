@@ -1,0 +1,13 @@
+//! Storage: the `KvStore` abstraction (`kv`), its backends and migration between them.
+
+mod error;
+pub mod kv;
+pub mod memory;
+pub mod migrate;
+#[cfg(feature = "rocksdb")]
+pub mod rocksdb;
+#[cfg(feature = "sled")]
+pub mod sled;
+
+#[cfg(feature = "inspector")]
+pub(crate) use error::hex;

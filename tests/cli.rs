@@ -1,0 +1,270 @@
+//! The binary's subcommands: output formats, exit statuses, and one-line errors for bad
+//! input that create nothing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::{FIXTURE_TEXT_KEYS, snapshot_dir, temp_db, write_fixture};
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spear-inspect"));
+    cmd.env("SPEAR_LOG", "off");
+    cmd
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run spear-inspect")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A failure: exit status 2, one line on stderr that contains every `needles`, no stdout.
+fn assert_one_line_error(output: &Output, needles: &[&str]) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn bad_paths_fail_cleanly_and_create_nothing() {
+    let (dir, path) = temp_db();
+    let p = path.to_str().unwrap();
+    assert_one_line_error(&run(&["count", p]), &[p, "no database"]);
+    assert!(!path.exists(), "reading created the directory");
+    assert_one_line_error(&run(&[p]), &[p, "no database"]);
+    assert!(!path.exists());
+
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"hello").unwrap();
+    assert_one_line_error(
+        &run(&["scan", file.to_str().unwrap()]),
+        &["plain-file", "is a file"],
+    );
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_one_line_error(
+        &run(&["stats", empty.to_str().unwrap()]),
+        &["empty", "not a RocksDB database"],
+    );
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "nothing created inside"
+    );
+}
+
+#[test]
+fn corrupt_current_and_manifest_are_named() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    std::fs::write(path.join("CURRENT"), b"MANIFEST-999999\n").unwrap();
+    let output = run(&["count", p]);
+    assert_one_line_error(&output, &[p]);
+    let before = snapshot_dir(&path);
+
+    let (_dir2, path2) = temp_db();
+    write_fixture(&path2);
+    let manifest = std::fs::read_dir(&path2)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("MANIFEST-")
+        })
+        .unwrap();
+    std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
+    assert_one_line_error(
+        &run(&["get", path2.to_str().unwrap(), "key:0001"]),
+        &[path2.to_str().unwrap(), "corrupt"],
+    );
+    assert_eq!(snapshot_dir(&path), before, "a failed open changes nothing");
+}
+
+#[test]
+fn unknown_column_family_is_named() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let output = run(&["count", path.to_str().unwrap(), "--cf", "nope"]);
+    assert_one_line_error(&output, &["\"nope\"", "default, events"]);
+    let output = run(&[path.to_str().unwrap(), "--cf", "nope"]);
+    assert_one_line_error(&output, &["\"nope\""]);
+}
+
+#[test]
+fn scan_json_and_plain() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    let output = run(&["scan", p, "--json", "--limit", "3"]);
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["key"], "key:0000");
+    assert_eq!(lines[1]["value"], "plain text value 1");
+    assert_eq!(
+        lines[2]["value_hex"], "dead0200ff",
+        "bytes that are not UTF-8 come as hex"
+    );
+    assert!(lines[2].get("value").is_none());
+
+    let output = run(&["scan", p, "--json", "--key-hex", "--prefix", "ff00"]);
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8);
+    assert_eq!(lines[0]["key_hex"], "ff0062696e3a30");
+
+    let output = run(&["scan", p, "--from", "key:0010", "--to", "key:0012"]);
+    // 0xde 0xad is valid UTF-8 (U+07AD) and prints as such; the rest is escaped.
+    assert_eq!(
+        text(&output.stdout),
+        "key:0010 ==> plain text value 10\nkey:0011 ==> \u{7ad}\\x0b\\x00\\xff\n"
+    );
+
+    let output = run(&["scan", p, "--cf", "events", "--prefix", "event:04"]);
+    assert_eq!(text(&output.stdout).lines().count(), 10);
+
+    let output = run(&["scan", p, "--key-hex", "--prefix", "zz"]);
+    assert_one_line_error(&output, &["--prefix", "not hex"]);
+}
+
+#[test]
+fn get_and_count() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    let output = run(&["get", p, "key:0001"]);
+    assert!(output.status.success());
+    assert_eq!(output.stdout, b"plain text value 1\n");
+    let output = run(&["get", p, "--key-hex", "ff0062696e3a33"]);
+    assert_eq!(output.stdout, [[3u8; 8].as_slice(), b"\n"].concat());
+    let output = run(&["get", p, "absent"]);
+    assert_eq!(output.status.code(), Some(1), "absent keys exit 1");
+    assert!(output.stdout.is_empty());
+
+    let output = run(&["count", p]);
+    assert_eq!(text(&output.stdout), format!("{}\n", FIXTURE_TEXT_KEYS + 8));
+    let output = run(&["count", p, "--prefix", "key:00"]);
+    assert_eq!(text(&output.stdout), "100\n");
+    let output = run(&["count", p, "--cf", "events", "--estimate"]);
+    assert_eq!(text(&output.stdout), "50\n");
+    assert_one_line_error(
+        &run(&["count", p, "--estimate", "--prefix", "k"]),
+        &["--estimate", "--prefix"],
+    );
+}
+
+#[test]
+fn stats_json_levels_match_the_sst_files() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let output = run(&["stats", path.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(stats["access"], "read_only_snapshot");
+    let cfs = stats["column_families"].as_array().unwrap();
+    assert_eq!(cfs[0]["name"], "default");
+    assert_eq!(cfs[0]["estimate_num_keys"], 308);
+    let files: u64 = cfs
+        .iter()
+        .flat_map(|cf| cf["levels"].as_array().unwrap())
+        .map(|l| l["files"].as_u64().unwrap())
+        .sum();
+    let on_disk = std::fs::read_dir(&path)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sst")
+        })
+        .count();
+    assert_eq!(files, on_disk as u64);
+    let human = run(&["stats", path.to_str().unwrap()]);
+    assert!(
+        text(&human.stdout).contains("[events] ~50 keys"),
+        "{}",
+        text(&human.stdout)
+    );
+}
+
+#[test]
+fn demo_creates_a_database_and_refuses_a_foreign_directory() {
+    let (dir, path) = temp_db();
+    let output = run(&["demo", path.to_str().unwrap(), "--no-tui"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let nodes = run(&["count", path.to_str().unwrap(), "--prefix", "node:"]);
+    assert_eq!(
+        text(&nodes.stdout),
+        "202\n",
+        "200 registered nodes and two undecodable records"
+    );
+    let events = run(&["count", path.to_str().unwrap(), "--cf", "events"]);
+    assert_eq!(text(&events.stdout), "500\n");
+    let again = run(&["demo", path.to_str().unwrap(), "--no-tui"]);
+    assert!(again.status.success());
+    assert!(text(&again.stderr).contains("existing"));
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    assert_one_line_error(
+        &run(&["demo", foreign.to_str().unwrap(), "--no-tui"]),
+        &["not a RocksDB database"],
+    );
+}
+
+/// Reading, whatever the subcommand, leaves every byte of the directory as it was.
+#[test]
+fn read_only_use_leaves_the_directory_byte_identical() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    // Leave a WAL with unflushed writes too: a read-only open must not replay it to disk.
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
+            .unwrap();
+        db.put(b"unflushed", b"in the WAL only").unwrap();
+    }
+    let before = snapshot_dir(&path);
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["scan", p, "--json"],
+        vec!["count", p],
+        vec!["stats", p, "--json"],
+        vec!["get", p, "unflushed"],
+        vec!["count", p, "--cf", "events", "--estimate"],
+    ] {
+        let output = run(&args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    assert_eq!(
+        text(&run(&["get", p, "unflushed"]).stdout),
+        "in the WAL only\n"
+    );
+    crate::pty::open_and_quit(Path::new(p));
+    let after = snapshot_dir(&path);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "no file added or removed"
+    );
+    assert!(before == after, "every file byte-identical");
+}

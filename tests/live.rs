@@ -1,0 +1,102 @@
+//! Reading a database while another process holds it open and keeps writing.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::cli::run;
+use crate::common::{is_child, rerun_self, temp_db};
+
+/// The writer: holds the database read-write and writes `live:NNNNNN` keys until the
+/// stop file appears (or 60 s pass). Started by `reads_follow_a_live_writer`.
+#[test]
+#[ignore = "run by reads_follow_a_live_writer in its own process"]
+fn live_writer_child() {
+    if !is_child() {
+        return;
+    }
+    let db_path = PathBuf::from(std::env::var_os("SPEAR_LIVE_DB").unwrap());
+    let ready = db_path.with_extension("ready");
+    let stop = db_path.with_extension("stop");
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    let db = rocksdb::DB::open(&opts, &db_path).unwrap();
+    db.put(b"live:000000", b"first").unwrap();
+    std::fs::write(&ready, b"").unwrap();
+    let started = Instant::now();
+    let mut n = 1u32;
+    while !stop.exists() && started.elapsed() < Duration::from_secs(60) {
+        db.put(format!("live:{n:06}"), b"more").unwrap();
+        if n.is_multiple_of(50) {
+            db.flush().unwrap(); // new SSTs too, not only the WAL
+        }
+        n += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn reads_follow_a_live_writer() {
+    let (_dir, path) = temp_db();
+    let child = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            rerun_self("live::live_writer_child", &[("SPEAR_LIVE_DB", &path)])
+        })
+    };
+    let ready = path.with_extension("ready");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready.exists() {
+        assert!(Instant::now() < deadline, "the writer never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let p = path.to_str().unwrap();
+    let count = |args: &[&str]| -> u64 {
+        let output = run(args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let first = count(&["count", p, "--prefix", "live:"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let second = count(&["count", p, "--prefix", "live:"]);
+    assert!(
+        first >= 1 && second > first,
+        "new writes appear: {first} then {second}"
+    );
+
+    let stats = run(&["stats", p, "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["access"], "live_secondary");
+
+    // The TUI says so, and a refresh brings in writes made after it opened.
+    let mut s = crate::pty::Session::start(&[p, "--refresh", "0.2"], &[]);
+    s.wait_for("live (secondary)");
+    s.wait_for("live:000000");
+    s.send("c");
+    s.wait_for(" keys │");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+
+    std::fs::write(path.with_extension("stop"), b"").unwrap();
+    let output = child.join().unwrap();
+    assert!(
+        output.status.success(),
+        "writer: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The writer's own view is intact after all that reading.
+    let last = run(&["count", p, "--prefix", "live:"]);
+    assert!(
+        String::from_utf8_lossy(&last.stdout)
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+            > second
+    );
+}

@@ -1,0 +1,19 @@
+//! The integration tests, one binary made of topic modules.
+
+mod common;
+
+mod kv_contract;
+mod migrate;
+mod registry;
+mod seed_examples;
+
+#[cfg(feature = "inspector")]
+mod cli;
+#[cfg(feature = "inspector")]
+mod live;
+#[cfg(feature = "inspector")]
+mod pty;
+#[cfg(feature = "inspector")]
+mod screens;
+#[cfg(feature = "inspector")]
+mod worker;

@@ -1,0 +1,182 @@
+//! Migration between backends, and configuration errors.
+
+use spear_next::storage::kv::{
+    KvBackend, KvError, KvPair, KvStore, KvStoreConfig, MemoryKvStore, create_kv_store_from_config,
+};
+use spear_next::storage::migrate::migrate;
+
+async fn source_with(n: usize) -> MemoryKvStore {
+    let store = MemoryKvStore::new();
+    let pairs: Vec<KvPair> = (0..n)
+        .map(|i| KvPair::new(format!("key:{i:05}"), format!("v{i}")))
+        .collect();
+    store.batch_put(&pairs).await.unwrap();
+    store
+        .put("key:00001\0tail", b"a key with NUL inside")
+        .await
+        .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn memory_to_memory_in_batches_with_progress() {
+    let source = source_with(1000).await;
+    let dest = MemoryKvStore::new();
+    let mut reports = Vec::new();
+    let done = migrate(&source, &dest, 128, |p| reports.push(p))
+        .await
+        .unwrap();
+    assert_eq!(done.copied, 1001);
+    assert_eq!(done.total, Some(1001));
+    assert_eq!(reports.len(), 8, "1001 pairs in batches of 128");
+    assert!(reports.windows(2).all(|w| w[0].copied < w[1].copied));
+    assert_eq!(dest.all().await.unwrap(), source.all().await.unwrap());
+}
+
+#[cfg(feature = "rocksdb")]
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_to_rocksdb() {
+    let (_dir, path) = crate::common::temp_db();
+    let source = source_with(5000).await;
+    let dest = create_kv_store_from_config(&KvStoreConfig::rocksdb(&path))
+        .await
+        .unwrap();
+    migrate(&source, dest.as_ref(), 1000, |_| {}).await.unwrap();
+    assert_eq!(dest.all().await.unwrap(), source.all().await.unwrap());
+}
+
+#[cfg(all(feature = "rocksdb", feature = "sled"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn sled_to_rocksdb() {
+    let (dir, sled_path) = crate::common::temp_db();
+    let sled = create_kv_store_from_config(&KvStoreConfig::sled(&sled_path))
+        .await
+        .unwrap();
+    let pairs: Vec<KvPair> = (0..3000)
+        .map(|i| KvPair::new(format!("s{i:05}"), vec![i as u8; 10]))
+        .collect();
+    sled.batch_put(&pairs).await.unwrap();
+    let rocks = create_kv_store_from_config(&KvStoreConfig::rocksdb(dir.path().join("rocks")))
+        .await
+        .unwrap();
+    let done = migrate(sled.as_ref(), rocks.as_ref(), 500, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(done.copied, 3000);
+    assert_eq!(rocks.all().await.unwrap(), pairs);
+}
+
+#[test]
+fn config_from_vars() {
+    let config = KvStoreConfig::from_vars([
+        ("KV_BACKEND", "rocksdb"),
+        ("KV_PATH", "/tmp/x"),
+        ("KV_PARAM_MAX_OPEN_FILES", "100"),
+        ("UNRELATED", "1"),
+    ])
+    .unwrap();
+    assert_eq!(config.backend, KvBackend::RocksDb);
+    assert_eq!(config.path.as_deref(), Some(std::path::Path::new("/tmp/x")));
+    assert_eq!(config.get_param("max_open_files"), Some("100"));
+    assert_eq!(
+        KvStoreConfig::from_vars::<_, &str, &str>([]).unwrap(),
+        KvStoreConfig::memory()
+    );
+    let err = KvStoreConfig::from_vars([("KV_BACKEND", "etcd")]).unwrap_err();
+    assert!(matches!(err, KvError::UnknownBackend { .. }), "{err}");
+    assert!(err.to_string().contains("memory, rocksdb, sled"));
+}
+
+#[tokio::test]
+async fn config_errors_name_the_problem() {
+    let no_path = KvStoreConfig {
+        path: None,
+        ..KvStoreConfig::rocksdb("x")
+    };
+    let err = create_kv_store_from_config(&no_path).await.unwrap_err();
+    if cfg!(feature = "rocksdb") {
+        assert!(
+            matches!(err, KvError::MissingPath { backend: "rocksdb" }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("KV_PATH"));
+    }
+    let err = create_kv_store_from_config(&KvStoreConfig::memory().with_param("cache", "1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, KvError::UnknownParam { .. }), "{err}");
+    if !cfg!(feature = "sled") {
+        let err = create_kv_store_from_config(&KvStoreConfig::sled("/tmp/none"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                KvError::BackendNotCompiled {
+                    backend: "sled",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--features sled"));
+    }
+}
+
+#[cfg(feature = "rocksdb")]
+#[tokio::test(flavor = "multi_thread")]
+async fn rocksdb_params_are_checked_and_applied() {
+    let (dir, path) = crate::common::temp_db();
+    let err = create_kv_store_from_config(
+        &KvStoreConfig::rocksdb(&path).with_param("max_open_file", "10"),
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("max_open_file") && text.contains("write_buffer_size"),
+        "lists accepted names: {text}"
+    );
+    let err = create_kv_store_from_config(
+        &KvStoreConfig::rocksdb(&path).with_param("compression", "brotli"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("snappy, lz4, zstd, zlib, bzip2"),
+        "{err}"
+    );
+    assert!(!path.exists(), "a bad config creates nothing");
+
+    let err = create_kv_store_from_config(
+        &KvStoreConfig::rocksdb(&path).with_param("create_if_missing", "false"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, KvError::NotFound { .. }), "{err}");
+    assert!(!path.exists());
+
+    for codec in ["none", "snappy", "lz4", "zstd", "zlib", "bzip2"] {
+        let p = dir.path().join(codec);
+        let config = KvStoreConfig::rocksdb(&p)
+            .with_param("compression", codec)
+            .with_param("write_buffer_size", "65536")
+            .with_param("max_write_buffer_number", "2")
+            .with_param("block_cache_size", "1048576")
+            .with_param("bloom_bits", "10")
+            .with_param("sync", "true")
+            .with_param("enable_statistics", "true")
+            .with_param("max_open_files", "64");
+        let store = create_kv_store_from_config(&config).await.unwrap();
+        // Enough data to flush several SSTs through the codec, then read it back.
+        let pairs: Vec<KvPair> = (0..3000)
+            .map(|i| KvPair::new(format!("c{i:05}"), vec![b'x'; 100]))
+            .collect();
+        store.batch_put(&pairs).await.unwrap();
+        drop(store);
+        let store = create_kv_store_from_config(&KvStoreConfig::rocksdb(&p))
+            .await
+            .unwrap();
+        assert_eq!(store.count().await.unwrap(), 3000, "{codec}");
+    }
+}

@@ -1,0 +1,208 @@
+//! The real binary in a pseudo-terminal: what a person at a terminal sees and does.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// A running `spear-inspect` on a pseudo-terminal, its screen parsed by vt100.
+pub struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_spear-inspect"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("SPEAR_LOG", "off");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn spear-inspect");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (screen2, raw2) = (Arc::clone(&screen), Arc::clone(&raw));
+        std::thread::spawn(move || {
+            let _master = pty.master; // keep the pty open while reading
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen2.lock().unwrap().process(&buf[..n]);
+                raw2.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self {
+            screen,
+            raw,
+            writer,
+            child,
+        }
+    }
+
+    pub fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    pub fn raw(&self) -> Vec<u8> {
+        self.raw.lock().unwrap().clone()
+    }
+
+    /// Waits until the screen shows `text`.
+    pub fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "the screen never showed {text:?}; it shows:\n{}",
+            self.contents()
+        );
+    }
+
+    /// Waits until the screen no longer shows `text`.
+    pub fn wait_gone(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.contents().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the screen kept showing {text:?}:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("spear-inspect did not exit; screen:\n{}", self.contents());
+    }
+}
+
+/// Opens the TUI on `db`, waits for the first page, quits.
+pub fn open_and_quit(db: &Path) {
+    let mut session = Session::start(&[db.to_str().unwrap()], &[]);
+    session.wait_for("read-only snapshot");
+    session.wait_for("key:0000");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 0);
+}
+
+#[test]
+fn browse_filter_help_quit_on_the_demo_database() {
+    let (_dir, path) = crate::common::temp_db();
+    let demo = crate::cli::run(&["demo", path.to_str().unwrap(), "--no-tui"]);
+    assert!(demo.status.success());
+    let mut s = Session::start(&[path.to_str().unwrap()], &[]);
+    s.wait_for("read-only snapshot");
+    s.wait_for("\\x00idx\\xff\\x00\\x00\\x00\\x00"); // binary keys sort first
+    s.send("/");
+    s.wait_for("filter, keys starting with");
+    s.send("node:\r");
+    s.wait_for("keys · prefix node:");
+    // The first two node records are the demo's broken ones; the third decodes.
+    s.wait_for("\"ip_address\":\"10.9.9.9\",\"po");
+    s.send("jj");
+    s.wait_for("\"ip_address\": \"10.");
+    s.send("c");
+    s.wait_for("202 keys match");
+    s.send("?");
+    s.wait_for("help · Esc or ? closes");
+    s.wait_for("read-only: nothing here can change the database");
+    // Esc alone: followed at once by another byte it would read as Alt+key.
+    s.send("\x1b");
+    s.wait_gone("help · Esc or ? closes");
+    s.send("f");
+    s.wait_for("column families");
+    s.send("j\r");
+    s.wait_for("cf events");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    let restored = raw.windows(8).any(|w| w == b"\x1b[?1049l");
+    assert!(restored, "the alternate screen was left on exit");
+}
+
+#[test]
+fn no_color_means_no_colour_escapes() {
+    let (_dir, path) = crate::common::temp_db();
+    crate::common::write_fixture(&path);
+    let mut s = Session::start(&[path.to_str().unwrap()], &[("NO_COLOR", "1")]);
+    s.wait_for("key:0000");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+    // Foreground/background colour selections: SGR 30-37, 40-47, 90-97, 100-107, 38;.., 48;..
+    let colour = regex_lite_find_colour(&raw);
+    assert!(colour.is_none(), "colour escape {colour:?} under NO_COLOR");
+}
+
+/// Finds an SGR sequence that sets a (non-default) colour.
+fn regex_lite_find_colour(raw: &str) -> Option<String> {
+    let mut rest = raw;
+    while let Some(at) = rest.find("\x1b[") {
+        rest = &rest[at + 2..];
+        let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
+        let (params, cmd) = (&rest[..end], &rest[end..=end]);
+        if cmd == "m" {
+            for p in params.split(';') {
+                if let Ok(n) = p.parse::<u32>()
+                    && matches!(n, 30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107)
+                {
+                    return Some(format!("\\e[{params}m"));
+                }
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn write_on_a_locked_database_fails_clearly() {
+    let (_dir, path) = crate::common::temp_db();
+    crate::common::write_fixture(&path);
+    let _held =
+        rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"]).unwrap();
+    let output = crate::cli::run(&[path.to_str().unwrap(), "--write"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("locked by another process"), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("\x1b[?1049h"),
+        "the terminal was never touched"
+    );
+}

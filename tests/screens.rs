@@ -1,0 +1,301 @@
+//! Every screen as an insta snapshot at 80x24 and 120x40, drawn from an `App` driven
+//! against a fixture database; colours checked separately on the buffer.
+
+use std::sync::Mutex;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use spear_next::inspector::action::Action;
+use spear_next::inspector::app::{App, CountState};
+use spear_next::inspector::source::{Access, Source};
+use spear_next::inspector::ui;
+use spear_next::inspector::worker::{Event, Request, run_request};
+use tokio_util::sync::CancellationToken;
+
+use crate::common::{temp_db, write_fixture};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// Runs every request (and the requests its events cause) to completion, in order.
+fn drive(app: &mut App, source: &Source, requests: Vec<Request>) {
+    let mut queue: std::collections::VecDeque<Request> = requests.into();
+    let token = CancellationToken::new();
+    while let Some(request) = queue.pop_front() {
+        let events = Mutex::new(Vec::new());
+        run_request(source, request, &token, &|e| events.lock().unwrap().push(e));
+        for event in events.into_inner().unwrap() {
+            queue.extend(app.on_event(event));
+        }
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    source: Source,
+}
+
+fn fixture() -> Fixture {
+    let (dir, path) = temp_db();
+    write_fixture(&path);
+    let source = Source::open(&path, false).unwrap();
+    Fixture { _dir: dir, source }
+}
+
+fn app_for(f: &Fixture, access: Access, height: u16) -> App {
+    let mut app = App::new(
+        "/srv/spear/rocksdb",
+        access,
+        f.source.column_families().to_vec(),
+        "default".into(),
+    );
+    app.color = false;
+    app.set_list_rows(ui::list_rows(height));
+    let initial = app.initial_requests();
+    drive(&mut app, &f.source, initial);
+    app
+}
+
+fn act(app: &mut App, f: &Fixture, actions: &[Action]) {
+    for action in actions {
+        let requests = app.update(*action);
+        drive(app, &f.source, requests);
+    }
+}
+
+fn typed(text: &str) -> Vec<Action> {
+    text.chars().map(Action::Input).collect()
+}
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+    terminal
+}
+
+/// Snapshots the screen reached by `actions` at both sizes.
+fn snapshot(name: &str, access: Access, actions: &[Action]) {
+    let f = fixture();
+    for (width, height) in SIZES {
+        let mut app = app_for(&f, access, height);
+        act(&mut app, &f, actions);
+        let terminal = render(&app, width, height);
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+        });
+    }
+}
+
+#[test]
+fn keys_json_value() {
+    snapshot("keys_json", Access::ReadOnlySnapshot, &[]);
+}
+
+#[test]
+fn keys_text_value() {
+    snapshot("keys_text", Access::ReadOnlySnapshot, &[Action::Down]);
+}
+
+#[test]
+fn keys_binary_value_as_hexdump() {
+    snapshot(
+        "keys_binary",
+        Access::ReadOnlySnapshot,
+        &[Action::Down, Action::Down],
+    );
+}
+
+#[test]
+fn keys_last_page_shows_binary_keys_escaped() {
+    snapshot("keys_last", Access::LiveSecondary, &[Action::Last]);
+}
+
+#[test]
+fn keys_as_hex() {
+    snapshot(
+        "keys_hex",
+        Access::ReadOnlySnapshot,
+        &[Action::Last, Action::ToggleHex],
+    );
+}
+
+#[test]
+fn filter_prompt() {
+    let mut actions = vec![Action::StartFilter];
+    actions.extend(typed("key:02"));
+    snapshot("filter_prompt", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn prefix_filter_applied_and_counted() {
+    let mut actions = vec![Action::StartFilter];
+    actions.extend(typed("key:02"));
+    actions.extend([Action::Submit, Action::Count, Action::PageDown]);
+    snapshot("filter_prefix", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn substring_filter_with_progress() {
+    let mut actions = vec![Action::StartFilter, Action::ToggleFilterKind];
+    actions.extend(typed("99"));
+    actions.push(Action::Submit);
+    snapshot("filter_contains", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn filter_without_matches() {
+    let mut actions = vec![Action::StartFilter];
+    actions.extend(typed("nothing:"));
+    actions.push(Action::Submit);
+    snapshot("filter_empty", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn goto_key() {
+    let mut actions = vec![Action::StartGoto];
+    actions.extend(typed("key:0150"));
+    actions.push(Action::Submit);
+    snapshot("goto", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn help_overlay() {
+    snapshot("help", Access::ReadOnlySnapshot, &[Action::ToggleHelp]);
+}
+
+#[test]
+fn column_family_picker_and_switch() {
+    snapshot(
+        "cf_picker",
+        Access::ReadOnlySnapshot,
+        &[Action::PickColumnFamily, Action::Down],
+    );
+    snapshot(
+        "cf_events",
+        Access::ReadOnlySnapshot,
+        &[Action::PickColumnFamily, Action::Down, Action::Submit],
+    );
+}
+
+#[test]
+fn write_mode_banner() {
+    snapshot("write_mode", Access::ReadWrite, &[]);
+}
+
+#[test]
+fn placeholder_screens() {
+    snapshot(
+        "screen_nodes",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(2)],
+    );
+    snapshot(
+        "screen_resources",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(3)],
+    );
+    snapshot(
+        "screen_stats",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(4)],
+    );
+}
+
+#[test]
+fn errors_reach_the_status_line() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.cf = "gone".into(); // as if the column family was dropped under us
+    act(&mut app, &f, &[Action::Count]);
+    assert_eq!(app.count, CountState::Idle);
+    let terminal = render(&app, 120, 40);
+    // The message names the temporary path, so this one is checked as text.
+    let status: String = (0..120)
+        .map(|x| terminal.backend().buffer()[(x, 38)].symbol().to_string())
+        .collect();
+    assert!(status.contains("no column family \"gone\""), "{status}");
+}
+
+#[test]
+fn scrolling_pages_through_the_whole_column_family_and_back() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    let mut seen = vec![app.selected_entry().unwrap().key.clone()];
+    for _ in 0..400 {
+        act(&mut app, &f, &[Action::Down]);
+        let key = app.selected_entry().unwrap().key.clone();
+        if key != *seen.last().unwrap() {
+            seen.push(key);
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        308,
+        "every key once, in order, across page fetches"
+    );
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    act(&mut app, &f, &[Action::First]);
+    assert_eq!(app.selected_entry().unwrap().key, b"key:0000");
+    act(&mut app, &f, &[Action::Last]);
+    assert_eq!(app.selected_entry().unwrap().key, b"\xff\x00bin:7");
+    for _ in 0..307 {
+        act(&mut app, &f, &[Action::Up]);
+    }
+    assert_eq!(
+        app.selected_entry().unwrap().key,
+        b"key:0000",
+        "paged back to the first key"
+    );
+    assert!(app.keys.entries.len() <= spear_next::inspector::app::MAX_WINDOW);
+}
+
+#[test]
+fn stale_events_are_dropped() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    let before = app.keys.clone();
+    // An answer to a page request that was never the newest: ignored.
+    let stale = Event::Page {
+        id: 0,
+        placement: spear_next::inspector::worker::Placement::Replace,
+        page: spear_next::inspector::source::Page {
+            entries: Vec::new(),
+            at_start: true,
+            at_end: true,
+        },
+    };
+    assert!(app.on_event(stale).is_empty());
+    assert_eq!(app.keys, before);
+}
+
+#[test]
+fn colours_and_their_absence() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.color = true;
+    let terminal = render(&app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let cyan = buffer
+        .content()
+        .iter()
+        .filter(|c| c.fg == Color::Cyan)
+        .count();
+    assert!(cyan > 0, "JSON keys and titles are coloured");
+    // The selected row is reversed whatever the colours.
+    assert!(buffer[(2, 2)].modifier.contains(Modifier::REVERSED));
+
+    app.color = false;
+    let terminal = render(&app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "NO_COLOR: no colour at all"
+    );
+    assert!(
+        buffer[(2, 2)].modifier.contains(Modifier::REVERSED),
+        "emphasis survives without colour"
+    );
+}

@@ -1,0 +1,319 @@
+//! The storage worker and the byte-level source, against real RocksDB directories.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use spear_next::inspector::source::{Access, Anchor, Bounds, Source};
+use spear_next::inspector::worker::{self, Event, Kind, Placement, Request};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::common::{FIXTURE_TEXT_KEYS, temp_db, write_fixture};
+
+fn fixture() -> (tempfile::TempDir, Arc<Source>) {
+    let (dir, path) = temp_db();
+    write_fixture(&path);
+    let source = Source::open(&path, false).expect("open fixture read-only");
+    (dir, Arc::new(source))
+}
+
+async fn next(events: &mut UnboundedReceiver<Event>) -> Event {
+    tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .expect("the worker answers")
+        .expect("the worker is running")
+}
+
+fn key(i: usize) -> Vec<u8> {
+    format!("key:{i:04}").into_bytes()
+}
+
+#[test]
+fn opens_read_only_with_every_column_family() {
+    let (_dir, source) = fixture();
+    assert_eq!(source.access(), Access::ReadOnlySnapshot);
+    assert_eq!(source.column_families(), ["default", "events"]);
+    assert!(
+        source
+            .check_cf("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("default, events")
+    );
+}
+
+#[test]
+fn paging_forward_and_back_across_the_ends() {
+    let (_dir, source) = fixture();
+    let all = Bounds::default();
+    let first = source.page("default", &all, &Anchor::First, 100).unwrap();
+    assert!(first.at_start && !first.at_end);
+    assert_eq!(first.entries[0].key, key(0));
+    assert_eq!(first.entries[99].key, key(99));
+
+    let next = source
+        .page("default", &all, &Anchor::After(key(99)), 100)
+        .unwrap();
+    assert_eq!(next.entries[0].key, key(100));
+    assert!(!next.at_start);
+
+    // The last page crosses from text keys into the binary ones and stops at the end.
+    let tail = source
+        .page("default", &all, &Anchor::After(key(250)), 100)
+        .unwrap();
+    assert_eq!(tail.entries.len(), 49 + 8);
+    assert!(tail.at_end);
+    assert_eq!(tail.entries.last().unwrap().key, b"\xff\x00bin:7");
+
+    let back = source
+        .page("default", &all, &Anchor::Before(key(5)), 100)
+        .unwrap();
+    assert_eq!(
+        back.entries
+            .iter()
+            .map(|e| e.key.clone())
+            .collect::<Vec<_>>(),
+        (0..5).map(key).collect::<Vec<_>>()
+    );
+    assert!(back.at_start);
+
+    let last = source.page("default", &all, &Anchor::Last, 3).unwrap();
+    assert!(last.at_end && !last.at_start);
+    assert_eq!(last.entries[2].key, b"\xff\x00bin:7");
+    assert_eq!(last.entries[0].key, b"\xff\x00bin:5");
+    assert_eq!(last.entries[0].value_len, 8);
+}
+
+#[test]
+fn seek_and_prefix_bounds() {
+    let (_dir, source) = fixture();
+    let page = source
+        .page(
+            "default",
+            &Bounds::default(),
+            &Anchor::AtOrAfter(b"key:0150x".to_vec()),
+            2,
+        )
+        .unwrap();
+    assert_eq!(page.entries[0].key, key(151));
+    assert!(!page.at_start);
+
+    let bounds = Bounds::prefix(b"key:01");
+    let page = source
+        .page("default", &bounds, &Anchor::First, 1000)
+        .unwrap();
+    assert_eq!(page.entries.len(), 100);
+    assert!(page.at_start && page.at_end);
+    let page = source.page("default", &bounds, &Anchor::Last, 1).unwrap();
+    assert_eq!(page.entries[0].key, key(199));
+
+    let binary = source
+        .page("default", &Bounds::prefix(b"\xff\x00"), &Anchor::First, 100)
+        .unwrap();
+    assert_eq!(binary.entries.len(), 8);
+    // A prefix of all 0xff bytes has no upper bound; still works.
+    let ff = source
+        .page("default", &Bounds::prefix(b"\xff"), &Anchor::First, 100)
+        .unwrap();
+    assert_eq!(ff.entries.len(), 8);
+}
+
+#[test]
+fn column_families_are_separate() {
+    let (_dir, source) = fixture();
+    let page = source
+        .page("events", &Bounds::default(), &Anchor::First, 1000)
+        .unwrap();
+    assert_eq!(page.entries.len(), 50);
+    assert_eq!(page.entries[0].key, b"event:000");
+    assert!(source.get("events", &key(1), 100).unwrap().is_none());
+    assert_eq!(
+        source.get("events", b"event:007", 100).unwrap().unwrap().0,
+        br#"{"seq":7}"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_answers_pages_values_counts() {
+    let (_dir, source) = fixture();
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Page {
+        id: 1,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+        anchor: Anchor::First,
+        limit: 10,
+        placement: Placement::Replace,
+    });
+    match next(&mut events).await {
+        Event::Page { id: 1, page, .. } => assert_eq!(page.entries.len(), 10),
+        other => panic!("{other:?}"),
+    }
+    handle.send(Request::Value {
+        id: 2,
+        cf: "default".into(),
+        key: key(1),
+        max_len: 5,
+    });
+    match next(&mut events).await {
+        Event::Value {
+            id: 2,
+            value: Some((bytes, size)),
+            ..
+        } => {
+            assert_eq!(bytes, b"plain");
+            assert_eq!(size, "plain text value 1".len());
+        }
+        other => panic!("{other:?}"),
+    }
+    handle.send(Request::Count {
+        id: 3,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+    });
+    loop {
+        match next(&mut events).await {
+            Event::Done { id: 3, matched, .. } => {
+                assert_eq!(matched, FIXTURE_TEXT_KEYS as u64 + 8);
+                break;
+            }
+            Event::Progress { id: 3, .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    handle.send(Request::Count {
+        id: 4,
+        cf: "missing".into(),
+        bounds: Bounds::default(),
+    });
+    match next(&mut events).await {
+        Event::Failed { id: 4, message } => assert!(
+            message.contains("no column family \"missing\""),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn substring_filter_streams_matches() {
+    let (_dir, source) = fixture();
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Filter {
+        id: 7,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+        needle: b"0:".to_vec(), // only in the binary keys "\xff\x00bin:0"
+        cap: 100,
+    });
+    let mut matches = Vec::new();
+    loop {
+        match next(&mut events).await {
+            Event::Matches { id: 7, entries } => matches.extend(entries),
+            Event::Progress { id: 7, .. } => {}
+            Event::Done {
+                id: 7,
+                scanned,
+                matched,
+            } => {
+                assert_eq!(scanned, FIXTURE_TEXT_KEYS as u64 + 8);
+                assert_eq!(matched, 0, "no key contains 0: ");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    handle.send(Request::Filter {
+        id: 8,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+        needle: b"99".to_vec(),
+        cap: 2,
+    });
+    loop {
+        match next(&mut events).await {
+            Event::Matches { id: 8, entries } => matches.extend(entries),
+            Event::Progress { .. } => {}
+            Event::Done { id: 8, matched, .. } => {
+                assert_eq!(matched, 3, "key:0099, key:0199, key:0299");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        matches.len(),
+        2,
+        "the cap limits what is sent, not what is counted"
+    );
+    assert_eq!(matches[0].key, key(99));
+}
+
+/// A newer filter cancels the older scan: the older one's events stop.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_filter_cancels_the_old_scan() {
+    let (dir, path) = temp_db();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        let db = rocksdb::DB::open(&opts, &path).unwrap();
+        let mut batch = rocksdb::WriteBatch::default();
+        for i in 0..400_000u32 {
+            batch.put(format!("k{i:08}"), b"v");
+        }
+        db.write(batch).unwrap();
+    }
+    let source = Arc::new(Source::open(&path, false).unwrap());
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Filter {
+        id: 1,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+        needle: b"no such thing".to_vec(),
+        cap: 10,
+    });
+    handle.send(Request::Filter {
+        id: 2,
+        cf: "default".into(),
+        bounds: Bounds::default(),
+        needle: b"k0000001".to_vec(),
+        cap: 10,
+    });
+    let mut done = Vec::new();
+    while done.is_empty() {
+        if let Event::Done { id, .. } = next(&mut events).await {
+            done.push(id);
+        }
+    }
+    assert_eq!(done, [2]);
+    // Nothing more from the cancelled scan.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), events.recv())
+            .await
+            .is_err()
+    );
+    handle.send(Request::Cancel(Kind::Filter));
+    drop(dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_streams_with_bounded_batches_and_limit() {
+    let (_dir, source) = fixture();
+    let (handle, mut events) = worker::spawn(source);
+    let (sink, mut batches) = tokio::sync::mpsc::channel(1);
+    handle.send(Request::Scan {
+        id: 1,
+        cf: "default".into(),
+        bounds: Bounds::prefix(b"key:"),
+        limit: Some(150),
+        sink,
+    });
+    let mut seen = 0;
+    while let Some(batch) = batches.recv().await {
+        seen += batch.len();
+    }
+    assert_eq!(seen, 150);
+    assert!(matches!(
+        next(&mut events).await,
+        Event::Done { matched: 150, .. }
+    ));
+}
