@@ -308,9 +308,11 @@ pub async fn second_open_is_locked(s: Subject) {
     );
 }
 
+// Modules are named `test_<backend>` so the seed's `cargo test --features rocksdb
+// test_rocksdb` selects the RocksDB contract.
 macro_rules! contract {
-    ($backend:ident: $($case:ident),* $(,)?) => {
-        mod $backend {
+    ($module:ident => $backend:ident: $($case:ident),* $(,)?) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
@@ -321,15 +323,15 @@ macro_rules! contract {
     };
 }
 
-contract!(memory: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
+contract!(test_memory => memory: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
     empty_and_large_values, batches, batch_atomicity, concurrent_writers);
 
 #[cfg(feature = "rocksdb")]
-contract!(rocksdb: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
+contract!(test_rocksdb => rocksdb: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
     empty_and_large_values, batches, batch_atomicity, concurrent_writers, persists_across_reopen,
     second_open_is_locked);
 
 #[cfg(feature = "sled")]
-contract!(sled: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
+contract!(test_sled => sled: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
     empty_and_large_values, batches, batch_atomicity, concurrent_writers, persists_across_reopen,
     second_open_is_locked);

@@ -158,21 +158,31 @@ fn browse_filter_help_quit_on_the_demo_database() {
 }
 
 #[test]
-fn no_color_means_no_colour_escapes() {
+fn no_color_and_dumb_terminals_get_no_colour_escapes() {
     let (_dir, path) = crate::common::temp_db();
     crate::common::write_fixture(&path);
-    let mut s = Session::start(&[path.to_str().unwrap()], &[("NO_COLOR", "1")]);
+    for env in [("NO_COLOR", "1"), ("TERM", "dumb")] {
+        let mut s = Session::start(&[path.to_str().unwrap()], &[env]);
+        s.wait_for("key:0000");
+        s.send("?");
+        s.wait_for("help · Esc");
+        s.send("q");
+        assert_eq!(s.wait_exit(), 0);
+        let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+        // Foreground/background colour selections: SGR 30-37, 40-47, 90-97, 100-107, 38;.., 48;..
+        let colour = find_colour_escape(&raw);
+        assert!(colour.is_none(), "colour escape {colour:?} under {env:?}");
+    }
+    // And the same screen with colour does use them: the check above can fail.
+    let mut s = Session::start(&[path.to_str().unwrap()], &[]);
     s.wait_for("key:0000");
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
-    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
-    // Foreground/background colour selections: SGR 30-37, 40-47, 90-97, 100-107, 38;.., 48;..
-    let colour = regex_lite_find_colour(&raw);
-    assert!(colour.is_none(), "colour escape {colour:?} under NO_COLOR");
+    assert!(find_colour_escape(&String::from_utf8_lossy(&s.raw())).is_some());
 }
 
 /// Finds an SGR sequence that sets a (non-default) colour.
-fn regex_lite_find_colour(raw: &str) -> Option<String> {
+fn find_colour_escape(raw: &str) -> Option<String> {
     let mut rest = raw;
     while let Some(at) = rest.find("\x1b[") {
         rest = &rest[at + 2..];

@@ -1,0 +1,155 @@
+//! The TUI's speed: drawing one frame at 200x60, and how long a key press takes to show
+//! on screen while the worker runs a full count (the real binary, in a pseudo-terminal,
+//! on the database named by `SPEAR_BENCH_DB`, e.g. the 1M-key reference database made by
+//! `scripts/bench-vs-ldb.sh`).
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use spear_next::inspector::app::{App, value_view};
+use spear_next::inspector::source::{Access, Entry, Page};
+use spear_next::inspector::ui;
+use spear_next::inspector::worker::{Event, Placement, Request};
+
+/// An app showing a full window of keys and a large JSON value, as from a real database.
+fn busy_app() -> App {
+    let mut app = App::new(
+        "/var/lib/spear/rocksdb",
+        Access::LiveSecondary,
+        vec!["default".into(), "events".into()],
+        "default".into(),
+    );
+    app.set_list_rows(ui::list_rows(60));
+    let requests = app.initial_requests();
+    let page_id = requests
+        .iter()
+        .find_map(|r| match r {
+            Request::Page { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let entries = (0..256)
+        .map(|i| Entry {
+            key: format!("node:{:08x}-0000-4000-8000-{:012x}", i * 7919, i).into_bytes(),
+            value_len: 270 + i % 9,
+        })
+        .collect();
+    app.on_event(Event::Page {
+        id: page_id,
+        placement: Placement::Replace,
+        page: Page {
+            entries,
+            at_start: true,
+            at_end: false,
+        },
+    });
+    let json = serde_json::json!({
+        "entries": (0..500).map(|i| serde_json::json!({"seq": i, "node": format!("n{i}"), "ok": i % 3 == 0})).collect::<Vec<_>>()
+    })
+    .to_string();
+    app.value = Some(value_view(b"node:1".to_vec(), json.as_bytes(), json.len()));
+    app
+}
+
+fn frame_200x60(c: &mut Criterion) {
+    let app = busy_app();
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    c.bench_function("draw_frame_200x60", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|frame| ui::draw(frame, black_box(&app)))
+                .unwrap();
+        })
+    });
+}
+
+/// Key press to redraw, measured on the real binary while a full count runs.
+fn keypress_during_count(_: &mut Criterion) {
+    let Some(db) = std::env::var_os("SPEAR_BENCH_DB") else {
+        eprintln!(
+            "keypress_during_count: set SPEAR_BENCH_DB to a database directory to measure it"
+        );
+        return;
+    };
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 140,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_spear-inspect"));
+    cmd.arg(&db);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut writer = pty.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
+    let parser2 = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser2.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let screen = || parser.lock().unwrap().screen().contents();
+    let wait = |pred: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = screen();
+            if pred(&s) {
+                return Instant::now();
+            }
+            assert!(Instant::now() < deadline, "timed out; screen:\n{s}");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    };
+    wait(&|s| s.contains('›'));
+    let mut latencies = Vec::new();
+    for round in 0..20 {
+        // Start (or restart) a full count, then press j and time the redraw.
+        writer.write_all(b"c").unwrap();
+        writer.flush().unwrap();
+        wait(&|s| s.contains("counting"));
+        let before = screen();
+        let selected_line = |s: &str| s.lines().position(|l| l.contains('›'));
+        let start = Instant::now();
+        writer
+            .write_all(if round % 2 == 0 { b"j" } else { b"k" })
+            .unwrap();
+        writer.flush().unwrap();
+        let line_before = selected_line(&before);
+        let done = wait(&|s| selected_line(s) != line_before);
+        latencies.push(done - start);
+        assert!(
+            screen().contains("counting"),
+            "the count was still running during the key press"
+        );
+    }
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let _ = child.wait();
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "keypress_during_count: median {:.2} ms, p90 {:.2} ms, max {:.2} ms over {} presses (target: under 50 ms)",
+        ms(latencies[latencies.len() / 2]),
+        ms(latencies[latencies.len() * 9 / 10]),
+        ms(*latencies.last().unwrap()),
+        latencies.len()
+    );
+}
+
+criterion_group!(benches, frame_200x60, keypress_during_count);
+criterion_main!(benches);
