@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::storage::kv::KvError;
 use crate::storage::rocksdb::{
-    Db, OpenMode, RocksDbParams, backend_error, open_db, prefix_successor,
+    Db, OpenMode, RocksDbParams, backend_error, open_db_listing, prefix_successor,
 };
 
 /// How the inspector holds the database.
@@ -176,9 +176,9 @@ impl Source {
             create_if_missing: false,
             ..RocksDbParams::default()
         };
-        let (db, access, scratch) = if write {
+        let ((db, mut column_families), access, scratch) = if write {
             (
-                open_db(path, &OpenMode::ReadWrite, &params)?,
+                open_db_listing(path, &OpenMode::ReadWrite, &params)?,
                 Access::ReadWrite,
                 None,
             )
@@ -196,18 +196,17 @@ impl Source {
                 scratch: scratch.path().to_path_buf(),
             };
             (
-                open_db(path, &mode, &params)?,
+                open_db_listing(path, &mode, &params)?,
                 Access::LiveSecondary,
                 Some(scratch),
             )
         } else {
             (
-                open_db(path, &OpenMode::ReadOnly, &params)?,
+                open_db_listing(path, &OpenMode::ReadOnly, &params)?,
                 Access::ReadOnlySnapshot,
                 None,
             )
         };
-        let mut column_families = Db::list_cf(&params.options(), path).map_err(backend_error)?;
         // `default` first, the rest in name order.
         column_families.sort_by(|a, b| (a != "default", a).cmp(&(b != "default", b)));
         Ok(Self {
@@ -354,7 +353,8 @@ impl Source {
     }
 
     /// Walks every pair inside `bounds` in order, calling `visit` with each key and value;
-    /// `visit` returns `false` to stop. Returns how many pairs were visited.
+    /// `visit` returns `false` to stop. Returns how many pairs were visited. `expected`
+    /// is how many pairs the caller wants at most, if it knows: long walks read ahead.
     ///
     /// Blocks do not enter the block cache: a full scan would otherwise evict the owning
     /// service's hot blocks (this matters for a live secondary sharing the page cache).
@@ -362,12 +362,16 @@ impl Source {
         &self,
         cf: &str,
         bounds: &Bounds,
+        expected: Option<u64>,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<u64, KvError> {
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);
-        read.set_readahead_size(2 * 1024 * 1024);
+        // Readahead pays off over many blocks; for a short walk it only reads more.
+        if expected.is_none_or(|n| n > 10_000) {
+            read.set_readahead_size(2 * 1024 * 1024);
+        }
         let mut it = self.db.raw_iterator_cf_opt(&handle, read);
         match &bounds.lower {
             Some(l) => it.seek(l),

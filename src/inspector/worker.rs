@@ -379,7 +379,7 @@ impl Job<'_> {
         let mut batch = Vec::new();
         let mut last_report = Instant::now();
         self.source
-            .for_each(cf, bounds, |key, value| {
+            .for_each(cf, bounds, None, |key, value| {
                 scanned += 1;
                 if finder.find(key).is_some() {
                     matched += 1;
@@ -427,7 +427,7 @@ impl Job<'_> {
         let mut counted = 0u64;
         let mut last_report = Instant::now();
         self.source
-            .for_each(cf, bounds, |_, _| {
+            .for_each(cf, bounds, None, |_, _| {
                 counted += 1;
                 if counted.is_multiple_of(65536) {
                     if self.token.is_cancelled() {
@@ -461,6 +461,7 @@ impl Job<'_> {
         limit: Option<u64>,
         sink: &mpsc::Sender<Vec<Pair>>,
     ) -> Result<(), String> {
+        let expected = limit;
         let limit = limit.unwrap_or(u64::MAX);
         if limit == 0 {
             self.emit(Event::Done {
@@ -474,7 +475,7 @@ impl Job<'_> {
         let mut batch = Vec::with_capacity(BATCH);
         let mut receiver_gone = false;
         self.source
-            .for_each(cf, bounds, |key, value| {
+            .for_each(cf, bounds, expected, |key, value| {
                 batch.push((key.to_vec(), value.to_vec()));
                 sent += 1;
                 if batch.len() == BATCH || sent == limit {

@@ -283,6 +283,15 @@ pub fn check_existing_db(path: &Path) -> Result<(), KvError> {
 ///
 /// Blocking: call it from a blocking thread.
 pub fn open_db(path: &Path, mode: &OpenMode, params: &RocksDbParams) -> Result<Db, KvError> {
+    open_db_listing(path, mode, params).map(|(db, _)| db)
+}
+
+/// Like [`open_db`], also returning the column family names (read from the MANIFEST once).
+pub fn open_db_listing(
+    path: &Path,
+    mode: &OpenMode,
+    params: &RocksDbParams,
+) -> Result<(Db, Vec<String>), KvError> {
     let mut opts = params.options();
     let exists = path.join("CURRENT").is_file();
     if *mode != OpenMode::ReadWrite || !params.create_if_missing {
@@ -293,9 +302,10 @@ pub fn open_db(path: &Path, mode: &OpenMode, params: &RocksDbParams) -> Result<D
     } else {
         vec![rocksdb::DEFAULT_COLUMN_FAMILY_NAME.to_string()]
     };
-    let descriptors = cf_names
+    let descriptors: Vec<_> = cf_names
         .iter()
-        .map(|name| ColumnFamilyDescriptor::new(name, params.options()));
+        .map(|name| ColumnFamilyDescriptor::new(name, params.options()))
+        .collect();
     match mode {
         OpenMode::ReadWrite => Db::open_cf_descriptors(&opts, path, descriptors),
         OpenMode::ReadOnly => {
@@ -315,6 +325,7 @@ pub fn open_db(path: &Path, mode: &OpenMode, params: &RocksDbParams) -> Result<D
             Db::open_cf_descriptors_as_secondary(&opts, path, scratch, descriptors)
         }
     }
+    .map(|db| (db, cf_names))
     .map_err(|e| open_error(path, e))
 }
 
