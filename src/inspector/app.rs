@@ -18,8 +18,11 @@ pub const CHUNK: usize = 256;
 pub const MAX_WINDOW: usize = 4 * CHUNK;
 /// Substring matches held at most (the scan still counts all of them).
 pub const MAX_MATCHES: usize = 10_000;
-/// Bytes of a value fetched for display; larger values show their first part.
-pub const VALUE_PREVIEW: usize = 256 * 1024;
+/// Bytes of a value fetched for display; larger values show their first part. Large
+/// enough that JSON documents of realistic size arrive whole and are pretty-printed.
+pub const VALUE_PREVIEW: usize = 2 * 1024 * 1024;
+/// Bytes of a binary value shown as a hexdump: nobody pages through more by hand.
+pub const HEXDUMP_PREVIEW: usize = 64 * 1024;
 
 /// The screens on the number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -817,13 +820,19 @@ impl App {
 
 /// Decodes a fetched value into display lines.
 pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
-    let truncated = bytes.len() < size;
+    let mut truncated = bytes.len() < size;
     let kind = if truncated && std::str::from_utf8(bytes).is_err() {
         ValueKind::Binary
     } else if truncated {
         ValueKind::Text
     } else {
         decode::classify(bytes)
+    };
+    let bytes = if kind == ValueKind::Binary && bytes.len() > HEXDUMP_PREVIEW {
+        truncated = true;
+        &bytes[..HEXDUMP_PREVIEW]
+    } else {
+        bytes
     };
     let lines = match kind {
         ValueKind::Json => decode::pretty_json(bytes)
