@@ -144,14 +144,14 @@ fn keypress_during_count_and_filter(_: &mut Criterion) {
         let start = Instant::now();
         writer.write_all(b"?").unwrap();
         writer.flush().unwrap();
-        let done = wait(&|s| s.contains("help · Esc"));
+        let done = wait(&|s| s.contains("Esc or ? closes"));
         // Keep the sample only if the screen that answered still shows the scan running.
         if screen().contains("scanning:") {
             filter_latencies.push(done - start);
         }
         writer.write_all(b"\x1b").unwrap();
         writer.flush().unwrap();
-        wait(&|s| !s.contains("help · Esc"));
+        wait(&|s| !s.contains("Esc or ? closes"));
     }
     writer.write_all(b"q").unwrap();
     writer.flush().unwrap();

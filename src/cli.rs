@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use spear_next::common::{Listing, NodeInfo, NodeResourceInfo};
 use spear_next::inspector::decode;
+use spear_next::inspector::records::RegistrySnapshot;
 use spear_next::inspector::source::{Bounds, Source};
 use spear_next::inspector::stats::DbStats;
-use spear_next::inspector::worker::{self, Event, Request};
+use spear_next::inspector::worker::{self, Event, Maintenance, Request};
 use spear_next::inspector::{TuiOptions, demo};
 use tokio::sync::mpsc;
 
@@ -49,6 +51,9 @@ pub struct TuiArgs {
     /// Seconds between refreshes (catching up with a running primary).
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub refresh: f64,
+    /// Flag heartbeats and resource reports older than this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    pub stale_after: u64,
 }
 
 /// Subcommands.
@@ -109,6 +114,56 @@ pub enum Command {
         /// RocksDB's instant estimate instead of an exact count.
         #[arg(long)]
         estimate: bool,
+    },
+    /// Print every node record as JSON lines (undecodable ones with their error).
+    Nodes {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// One JSON object per line (the default; accepted for symmetry).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every resource record as JSON lines (undecodable ones with their error).
+    Resources {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// One JSON object per line (the default; accepted for symmetry).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compact a column family, or the keys in [--from, --to). Needs --write.
+    Compact {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K")]
+        to: Option<String>,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Flush the memtables of a column family to SST files. Needs --write.
+    Flush {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
     },
     /// Print database statistics.
     Stats {
@@ -277,6 +332,30 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
                 }
             }
         }
+        Some(Command::Nodes { db, cf, .. }) => {
+            let snapshot = registries(&db, cf).await?;
+            print_records(&snapshot.nodes)?;
+        }
+        Some(Command::Resources { db, cf, .. }) => {
+            let snapshot = registries(&db, cf).await?;
+            print_records(&snapshot.resources)?;
+        }
+        Some(Command::Compact {
+            db,
+            cf,
+            from,
+            to,
+            write,
+        }) => {
+            let bounds = Bounds {
+                lower: from.map(|k| key_arg(&k, hex, "--from")).transpose()?,
+                upper: to.map(|k| key_arg(&k, hex, "--to")).transpose()?,
+            };
+            maintain(&db, cf, Maintenance::Compact(bounds), write, "compact").await?;
+        }
+        Some(Command::Flush { db, cf, write }) => {
+            maintain(&db, cf, Maintenance::Flush, write, "flush").await?;
+        }
         Some(Command::Stats { db, json }) => {
             let source = open(&db, false).await?;
             let (handle, mut events) = worker::spawn(source);
@@ -289,6 +368,79 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
+    let source = open(db, false).await?;
+    check_cf(&source, &cf)?;
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Registry { id: 1, cf });
+    match events.recv().await {
+        Some(Event::Registry { snapshot, .. }) => Ok(*snapshot),
+        Some(Event::Failed { message, .. }) => bail!(message),
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
+}
+
+/// One JSON line per record: `{"key", "record"}` or, for one that does not decode,
+/// `{"key", "error", "size"}`.
+fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        for record in &listing.records {
+            let line = serde_json::json!({"key": record.key(), "record": record});
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        for broken in &listing.undecodable {
+            serde_json::to_writer(&mut out, broken)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    };
+    ignore_broken_pipe(write())
+}
+
+/// Records that know the key they are stored under.
+trait HasKey {
+    fn key(&self) -> String;
+}
+
+impl HasKey for NodeInfo {
+    fn key(&self) -> String {
+        NodeInfo::key(self)
+    }
+}
+
+impl HasKey for NodeResourceInfo {
+    fn key(&self) -> String {
+        NodeResourceInfo::key(self)
+    }
+}
+
+async fn maintain(db: &Path, cf: String, job: Maintenance, write: bool, verb: &str) -> Result<()> {
+    if !write {
+        bail!("{verb} changes the database: add --write to run it (nothing was changed)");
+    }
+    let source = open(db, true).await?;
+    check_cf(&source, &cf)?;
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Maintain { id: 1, cf, job });
+    match events.recv().await {
+        Some(Event::Maintained { report, .. }) => {
+            use humansize::{BINARY, format_size};
+            eprintln!(
+                "{} done in {:.2} s: SST {} → {}",
+                report.job.describe(),
+                report.elapsed.as_secs_f64(),
+                format_size(report.sst_before, BINARY),
+                format_size(report.sst_after, BINARY)
+            );
+            Ok(())
+        }
+        Some(Event::Failed { message, .. }) => bail!(message),
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
 }
 
 async fn run_tui(db: &Path, args: &TuiArgs) -> Result<()> {
@@ -307,6 +459,7 @@ async fn run_tui(db: &Path, args: &TuiArgs) -> Result<()> {
         display_path: db.display().to_string(),
         cf: args.cf.clone(),
         refresh: Duration::from_secs_f64(args.refresh),
+        stale_after: Duration::from_secs(args.stale_after),
     };
     spear_next::inspector::run(source, options)
         .await

@@ -268,3 +268,120 @@ fn read_only_use_leaves_the_directory_byte_identical() {
     );
     assert!(before == after, "every file byte-identical");
 }
+
+fn sst_bytes_on_disk(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sst"))
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum()
+}
+
+#[test]
+fn compaction_after_a_range_delete_shrinks_the_files_and_keeps_every_live_key() {
+    let (_dir, path) = temp_db();
+    let p = path.to_str().unwrap();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.set_disable_auto_compactions(true);
+        let db = rocksdb::DB::open(&opts, &path).unwrap();
+        for i in 0..20_000u32 {
+            db.put(format!("k{i:06}"), vec![(i % 251) as u8; 200])
+                .unwrap();
+        }
+        db.flush().unwrap();
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.delete_range(b"k000000", b"k015000");
+        db.write(batch).unwrap();
+        db.flush().unwrap();
+    }
+    let live_before = text(&run(&["scan", p, "--json"]).stdout);
+    assert_eq!(live_before.lines().count(), 5_000);
+    let before = sst_bytes_on_disk(&path);
+    let unchanged = snapshot_dir(&path);
+
+    // Without --write: refused, nothing changed.
+    let refused = run(&["compact", p]);
+    assert_one_line_error(&refused, &["--write", "nothing was changed"]);
+    assert_one_line_error(&run(&["flush", p]), &["--write"]);
+    assert!(
+        snapshot_dir(&path) == unchanged,
+        "a refused compaction changed the directory"
+    );
+
+    let output = run(&["compact", p, "--write"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("compaction of the whole column family done"),
+        "{}",
+        text(&output.stderr)
+    );
+    let after = sst_bytes_on_disk(&path);
+    assert!(after < before / 2, "SST bytes shrink: {before} -> {after}");
+    assert_eq!(
+        text(&run(&["scan", p, "--json"]).stdout),
+        live_before,
+        "every live key and value survives"
+    );
+
+    let flushed = run(&["flush", p, "--write"]);
+    assert!(flushed.status.success(), "{}", text(&flushed.stderr));
+}
+
+#[test]
+fn compaction_of_a_key_range_and_a_locked_database() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    let output = run(&[
+        "compact", p, "--from", "key:0100", "--to", "key:0200", "--write", "--cf", "default",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("key range"));
+    let _held =
+        rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"]).unwrap();
+    assert_one_line_error(
+        &run(&["compact", p, "--write"]),
+        &["locked by another process"],
+    );
+}
+
+#[test]
+fn nodes_and_resources_as_json_lines_with_broken_records() {
+    let (_dir, path) = temp_db();
+    assert!(
+        run(&["demo", path.to_str().unwrap(), "--no-tui"])
+            .status
+            .success()
+    );
+    let output = run(&["nodes", path.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 202);
+    let good: Vec<_> = lines.iter().filter(|l| l.get("record").is_some()).collect();
+    let broken: Vec<_> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!((good.len(), broken.len()), (200, 2));
+    assert!(good[0]["key"].as_str().unwrap().starts_with("node:"));
+    assert!(good[0]["record"]["ip_address"].is_string());
+    assert_eq!(
+        broken[0]["key"],
+        "node:00000000-0000-0000-0000-000000000001"
+    );
+    assert!(broken[0]["error"].as_str().unwrap().contains("EOF"));
+
+    let output = run(&["resources", path.to_str().unwrap()]);
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.get("record").is_some()).count(),
+        191
+    );
+    assert_eq!(lines.iter().filter(|l| l.get("error").is_some()).count(), 1);
+}

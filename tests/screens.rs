@@ -183,21 +183,16 @@ fn write_mode_banner() {
 }
 
 #[test]
-fn placeholder_screens() {
+fn registry_screens_on_a_database_without_registries() {
     snapshot(
-        "screen_nodes",
+        "no_registry_nodes",
         Access::ReadOnlySnapshot,
         &[Action::Screen(2)],
     );
     snapshot(
-        "screen_resources",
+        "no_registry_resources",
         Access::ReadOnlySnapshot,
         &[Action::Screen(3)],
-    );
-    snapshot(
-        "screen_stats",
-        Access::ReadOnlySnapshot,
-        &[Action::Screen(4)],
     );
 }
 
@@ -298,4 +293,137 @@ fn colours_and_their_absence() {
         buffer[(2, 2)].modifier.contains(Modifier::REVERSED),
         "emphasis survives without colour"
     );
+}
+
+/// A demo database made at a fixed time, and that time: the registry screens' fixture.
+fn demo_fixture() -> (Fixture, chrono::DateTime<chrono::Utc>) {
+    use chrono::TimeZone;
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .unwrap();
+    let (dir, path) = temp_db();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(spear_next::inspector::demo::create(&path, now))
+        .unwrap();
+    let source = Source::open(&path, false).unwrap();
+    (Fixture { _dir: dir, source }, now)
+}
+
+/// Snapshots a registry or stats screen reached by `actions` at both sizes, with the
+/// clock fixed.
+fn snapshot_demo(name: &str, access: Access, actions: &[Action]) {
+    let (f, now) = demo_fixture();
+    for (width, height) in SIZES {
+        let mut app = app_for(&f, access, height);
+        app.now = now;
+        act(&mut app, &f, actions);
+        let terminal = render(&app, width, height);
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+        });
+    }
+}
+
+#[test]
+fn nodes_screen() {
+    snapshot_demo("nodes", Access::ReadOnlySnapshot, &[Action::Screen(2)]);
+}
+
+#[test]
+fn nodes_sorted_filtered_and_detail() {
+    snapshot_demo(
+        "nodes_offline_detail",
+        Access::ReadOnlySnapshot,
+        &[
+            Action::Screen(2),
+            Action::StatusFilter,
+            Action::StatusFilter,
+            Action::StatusFilter,
+            Action::StatusFilter,
+            Action::Open,
+        ],
+    );
+    let mut filter = vec![Action::Screen(2), Action::StartFilter];
+    filter.extend(typed("eu-west-1b"));
+    filter.extend([Action::Submit, Action::SortNext]);
+    snapshot_demo("nodes_text_filter", Access::ReadOnlySnapshot, &filter);
+}
+
+#[test]
+fn broken_node_records_are_rows_of_their_own() {
+    snapshot_demo(
+        "nodes_broken",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(2), Action::Last, Action::Open],
+    );
+}
+
+#[test]
+fn resources_screen() {
+    snapshot_demo("resources", Access::ReadOnlySnapshot, &[Action::Screen(3)]);
+    snapshot_demo(
+        "resources_orphans",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(3), Action::Last],
+    );
+}
+
+#[test]
+fn stats_pages() {
+    snapshot(
+        "stats_overview",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(4)],
+    );
+    snapshot(
+        "stats_sst",
+        Access::LiveSecondary,
+        &[Action::Screen(4), Action::NextPage, Action::SortNext],
+    );
+    // The raw page holds timings and uptimes: checked as text, not snapshotted.
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    act(
+        &mut app,
+        &f,
+        &[Action::Screen(4), Action::NextPage, Action::NextPage],
+    );
+    let terminal = render(&app, 120, 40);
+    let text = format!("{}", terminal.backend());
+    assert!(
+        text.contains("rocksdb.stats (j/k scroll)") && text.contains("DB Stats"),
+        "{text}"
+    );
+}
+
+#[test]
+fn compaction_asks_first_with_cancel_focused() {
+    snapshot("confirm_compact", Access::ReadWrite, &[Action::Compact]);
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadWrite, 24);
+    // Enter on the default focus cancels.
+    let requests = app.update(Action::Compact);
+    assert!(requests.is_empty());
+    assert!(
+        app.update(Action::Submit).is_empty(),
+        "Enter on Cancel runs nothing"
+    );
+    assert_eq!(app.mode, spear_next::inspector::app::Mode::Normal);
+    // Moving the focus, then Enter, runs it.
+    app.update(Action::Compact);
+    app.update(Action::FocusToggle);
+    let requests = app.update(Action::Submit);
+    assert!(matches!(requests.as_slice(), [Request::Maintain { .. }]));
+    assert!(app.maintenance.is_some());
+}
+
+#[test]
+fn maintenance_is_refused_read_only() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    for action in [Action::Compact, Action::Flush] {
+        assert!(app.update(action).is_empty());
+        assert_eq!(app.mode, spear_next::inspector::app::Mode::Normal);
+        assert!(app.message.as_ref().unwrap().text.contains("--write"));
+    }
 }

@@ -317,3 +317,67 @@ async fn scan_streams_with_bounded_batches_and_limit() {
         Event::Done { matched: 150, .. }
     ));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registries_decode_through_the_library_types_and_keep_broken_records() {
+    use chrono::TimeZone;
+    let (_dir, path) = temp_db();
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .unwrap();
+    spear_next::inspector::demo::create(&path, now)
+        .await
+        .unwrap();
+    let source = Arc::new(Source::open(&path, false).unwrap());
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Registry {
+        id: 1,
+        cf: "default".into(),
+    });
+    let Event::Registry { snapshot, .. } = next(&mut events).await else {
+        panic!("expected the registries")
+    };
+    assert_eq!(snapshot.nodes.records.len(), 200);
+    assert_eq!(snapshot.nodes.undecodable.len(), 2);
+    assert!(
+        snapshot
+            .nodes
+            .undecodable
+            .iter()
+            .any(|u| u.error.contains("expected struct NodeInfo"))
+    );
+    assert_eq!(snapshot.resources.records.len(), 191);
+    assert_eq!(snapshot.resources.undecodable.len(), 1);
+    assert!(
+        snapshot.resources.undecodable[0].error.contains("UUID"),
+        "{}",
+        snapshot.resources.undecodable[0].error
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_levels_match_the_files_and_maintenance_needs_write() {
+    let (_dir, source) = fixture();
+    let (handle, mut events) = worker::spawn(Arc::clone(&source));
+    handle.send(Request::Stats { id: 1 });
+    let Event::Stats { stats, .. } = next(&mut events).await else {
+        panic!("expected stats")
+    };
+    let files: u64 = stats
+        .column_families
+        .iter()
+        .flat_map(|c| &c.levels)
+        .map(|l| l.files)
+        .sum();
+    assert_eq!(files as usize, stats.sst_files.len());
+    assert!(stats.rocksdb_stats.contains("DB Stats"));
+    handle.send(Request::Maintain {
+        id: 2,
+        cf: "default".into(),
+        job: spear_next::inspector::worker::Maintenance::Flush,
+    });
+    match next(&mut events).await {
+        Event::Failed { id: 2, message } => assert!(message.contains("--write"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}

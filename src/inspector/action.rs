@@ -51,4 +51,20 @@ pub enum Action {
     Submit,
     /// Switch the filter between prefix and substring.
     ToggleFilterKind,
+    /// Sort by the next column.
+    SortNext,
+    /// Reverse the sort.
+    SortReverse,
+    /// Cycle the status filter.
+    StatusFilter,
+    /// Open the selected row's detail.
+    Open,
+    /// Next page of a multi-page screen.
+    NextPage,
+    /// Compact (asks first; write mode only).
+    Compact,
+    /// Flush memtables (asks first; write mode only).
+    Flush,
+    /// Move the focus between a dialog's buttons.
+    FocusToggle,
 }

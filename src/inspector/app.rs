@@ -6,11 +6,18 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+use humansize::{BINARY, format_size};
+
 use super::action::Action;
 use super::decode::{self, ValueKind};
 use super::keymap::KeyContext;
+use super::nodes_view::NodesView;
+use super::records::RegistrySnapshot;
+use super::resources_view::ResourcesView;
 use super::source::{Access, Anchor, Bounds, Entry};
-use super::worker::{Event, Kind, Placement, Request, RequestId};
+use super::stats_view::{StatsPage, StatsView};
+use super::worker::{Event, Kind, Maintenance, MaintenanceReport, Placement, Request, RequestId};
 
 /// Keys fetched per page.
 pub const CHUNK: usize = 256;
@@ -95,6 +102,13 @@ pub enum Mode {
     Picker {
         /// Highlighted row.
         selected: usize,
+    },
+    /// "Really run this?" for a compaction or flush. Focus starts on cancel.
+    Confirm {
+        /// What would run.
+        job: Maintenance,
+        /// Whether the focus is on the confirming button.
+        confirm_focused: bool,
     },
 }
 
@@ -222,6 +236,20 @@ pub struct App {
     pub list_rows: usize,
     /// Whether to draw in colour (off for `NO_COLOR` and `TERM=dumb`).
     pub color: bool,
+    /// The clock, set by the event loop on every tick (fixed in tests).
+    pub now: DateTime<Utc>,
+    /// Heartbeats older than this are highlighted.
+    pub stale_after: chrono::Duration,
+    /// The registries, once read.
+    pub registry: Option<RegistrySnapshot>,
+    /// Nodes screen state.
+    pub nodes: NodesView,
+    /// Resources screen state.
+    pub resources: ResourcesView,
+    /// Stats screen state.
+    pub stats: StatsView,
+    /// A compaction or flush running on the worker, and when it started.
+    pub maintenance: Option<(Maintenance, DateTime<Utc>)>,
     /// Whether to leave.
     pub should_quit: bool,
     next_id: RequestId,
@@ -253,6 +281,13 @@ impl App {
             message: None,
             list_rows: 20,
             color: true,
+            now: Utc::now(),
+            stale_after: chrono::Duration::seconds(90),
+            registry: None,
+            nodes: NodesView::default(),
+            resources: ResourcesView::default(),
+            stats: StatsView::default(),
+            maintenance: None,
             should_quit: false,
             next_id: 1,
             latest: HashMap::new(),
@@ -272,6 +307,7 @@ impl App {
         match self.mode {
             Mode::Input { .. } => KeyContext::Input,
             Mode::Picker { .. } => KeyContext::Picker,
+            Mode::Confirm { .. } => KeyContext::Confirm,
             Mode::Normal | Mode::Help => KeyContext::Normal,
         }
     }
@@ -300,6 +336,8 @@ impl App {
             Event::Matches { id, .. } => self.is_current(Kind::Filter, *id),
             Event::Refreshed { id, .. } => self.is_current(Kind::Refresh, *id),
             Event::Stats { id, .. } => self.is_current(Kind::Stats, *id),
+            Event::Registry { id, .. } => self.is_current(Kind::Registry, *id),
+            Event::Maintained { id, .. } => self.is_current(Kind::Maintain, *id),
             Event::Progress { id, .. } | Event::Done { id, .. } => {
                 self.is_current(Kind::Filter, *id) || self.is_current(Kind::Count, *id)
             }
@@ -398,6 +436,10 @@ impl App {
                 kind,
             } => self.update_input(action, purpose, text, kind),
             Mode::Picker { selected } => self.update_picker(action, selected),
+            Mode::Confirm {
+                job,
+                confirm_focused,
+            } => self.update_confirm(action, job, confirm_focused),
             Mode::Help => {
                 if matches!(action, Action::Back | Action::ToggleHelp) {
                     self.mode = Mode::Normal;
@@ -410,14 +452,32 @@ impl App {
 
     fn update_normal(&mut self, action: Action) -> Vec<Request> {
         match action {
-            Action::ToggleHelp => self.mode = Mode::Help,
+            Action::ToggleHelp => {
+                self.mode = Mode::Help;
+                return Vec::new();
+            }
             Action::Screen(n) => {
                 if let Some(screen) = Screen::ALL.get(usize::from(n).saturating_sub(1)) {
                     self.screen = *screen;
                 }
+                return self.screen_data_requests(false);
             }
+            Action::Compact | Action::Flush => return self.ask_maintenance(action),
+            _ => {}
+        }
+        match self.screen {
+            Screen::Keys => self.update_keys(action),
+            Screen::Nodes => self.update_nodes(action),
+            Screen::Resources => self.update_resources(action),
+            Screen::Stats => self.update_stats(action),
+        }
+    }
+
+    fn update_keys(&mut self, action: Action) -> Vec<Request> {
+        match action {
             Action::Back => {
-                if self.message.take().is_none() && self.filter != Filter::None {
+                let dismissed_message = self.message.take().is_some();
+                if !dismissed_message && self.filter != Filter::None {
                     self.filter = Filter::None;
                     return self.reload();
                 }
@@ -505,13 +565,246 @@ impl App {
                 }
             }
             Action::Refresh => return self.refresh(),
-            Action::Quit
-            | Action::Input(_)
-            | Action::Backspace
-            | Action::Submit
-            | Action::ToggleFilterKind => {}
+            _ => {}
         }
         Vec::new()
+    }
+
+    /// Rows a table with a header shows.
+    fn table_rows(&self) -> usize {
+        self.list_rows.saturating_sub(1).max(1)
+    }
+
+    fn update_nodes(&mut self, action: Action) -> Vec<Request> {
+        let rows = self.table_rows();
+        let len = self.nodes.rows.len();
+        let page = rows as isize;
+        match action {
+            Action::Up => self.nodes.cursor.move_by(-1, len, rows),
+            Action::Down => self.nodes.cursor.move_by(1, len, rows),
+            Action::PageUp => self.nodes.cursor.move_by(-page, len, rows),
+            Action::PageDown => self.nodes.cursor.move_by(page, len, rows),
+            Action::First => self.nodes.cursor.select(0, rows),
+            Action::Last => self.nodes.cursor.select(len.saturating_sub(1), rows),
+            Action::SortNext => self.nodes.cycle_sort(),
+            Action::SortReverse => self.nodes.descending = !self.nodes.descending,
+            Action::StatusFilter => self.nodes.cycle_status(),
+            Action::Open => self.nodes.detail = !self.nodes.detail && len > 0,
+            Action::StartFilter => {
+                self.mode = Mode::Input {
+                    purpose: InputPurpose::Filter,
+                    text: self.nodes.text.clone(),
+                    kind: FilterKind::Contains,
+                };
+                return Vec::new();
+            }
+            Action::Back => {
+                if self.message.take().is_none() {
+                    if self.nodes.detail {
+                        self.nodes.detail = false;
+                    } else {
+                        self.nodes.text.clear();
+                        self.nodes.status = None;
+                    }
+                }
+            }
+            Action::Refresh => return self.screen_data_requests(true),
+            _ => return Vec::new(),
+        }
+        self.rebuild_tables();
+        Vec::new()
+    }
+
+    fn update_resources(&mut self, action: Action) -> Vec<Request> {
+        let rows = self.table_rows();
+        let len = self.resources.rows.len();
+        let page = rows as isize;
+        match action {
+            Action::Up => self.resources.cursor.move_by(-1, len, rows),
+            Action::Down => self.resources.cursor.move_by(1, len, rows),
+            Action::PageUp => self.resources.cursor.move_by(-page, len, rows),
+            Action::PageDown => self.resources.cursor.move_by(page, len, rows),
+            Action::First => self.resources.cursor.select(0, rows),
+            Action::Last => self.resources.cursor.select(len.saturating_sub(1), rows),
+            Action::SortNext => self.resources.cycle_sort(),
+            Action::SortReverse => self.resources.descending = !self.resources.descending,
+            Action::Back => self.message = None,
+            Action::StartFilter => {
+                self.say("filters work on the Keys (1) and Nodes (2) screens", false)
+            }
+            Action::Refresh => return self.screen_data_requests(true),
+            _ => return Vec::new(),
+        }
+        self.rebuild_tables();
+        Vec::new()
+    }
+
+    fn update_stats(&mut self, action: Action) -> Vec<Request> {
+        let rows = self.table_rows();
+        let stats = &mut self.stats;
+        let len = stats.sst_order.len();
+        let page = rows as isize;
+        let raw_lines = stats
+            .latest
+            .as_ref()
+            .map_or(0, |s| s.rocksdb_stats.lines().count());
+        let last_raw = raw_lines.saturating_sub(1);
+        match (action, stats.page) {
+            (Action::NextPage, _) => stats.next_page(),
+            (Action::SortNext, _) => {
+                stats.page = StatsPage::SstFiles;
+                stats.cycle_sst_sort(rows);
+            }
+            (Action::SortReverse, _) => {
+                stats.sst_descending = !stats.sst_descending;
+                stats.sort_ssts(rows);
+            }
+            (Action::Up, StatsPage::SstFiles) => stats.sst_cursor.move_by(-1, len, rows),
+            (Action::Down, StatsPage::SstFiles) => stats.sst_cursor.move_by(1, len, rows),
+            (Action::PageUp, StatsPage::SstFiles) => stats.sst_cursor.move_by(-page, len, rows),
+            (Action::PageDown, StatsPage::SstFiles) => stats.sst_cursor.move_by(page, len, rows),
+            (Action::First, StatsPage::SstFiles) => stats.sst_cursor.select(0, rows),
+            (Action::Last, StatsPage::SstFiles) => {
+                stats.sst_cursor.select(len.saturating_sub(1), rows)
+            }
+            (Action::Up, StatsPage::Raw) => stats.raw_scroll = stats.raw_scroll.saturating_sub(1),
+            (Action::Down, StatsPage::Raw) => {
+                stats.raw_scroll = (stats.raw_scroll + 1).min(last_raw)
+            }
+            (Action::PageUp, StatsPage::Raw) => {
+                stats.raw_scroll = stats.raw_scroll.saturating_sub(rows)
+            }
+            (Action::PageDown, StatsPage::Raw) => {
+                stats.raw_scroll = (stats.raw_scroll + rows).min(last_raw)
+            }
+            (Action::First, StatsPage::Raw) => stats.raw_scroll = 0,
+            (Action::Last, StatsPage::Raw) => stats.raw_scroll = raw_lines.saturating_sub(rows),
+            (Action::Back, _) => self.message = None,
+            (Action::StartFilter, _) => {
+                self.say("filters work on the Keys (1) and Nodes (2) screens", false)
+            }
+            (Action::Refresh, _) => return self.screen_data_requests(true),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn rebuild_tables(&mut self) {
+        let rows = self.table_rows();
+        if let Some(snapshot) = &self.registry {
+            self.nodes.rebuild(snapshot, rows);
+            self.resources.rebuild(snapshot, rows);
+        }
+    }
+
+    /// What the current screen needs from the worker: registries for Nodes and
+    /// Resources, figures for Stats. `force` re-reads what is already there.
+    fn screen_data_requests(&mut self, force: bool) -> Vec<Request> {
+        match self.screen {
+            Screen::Nodes | Screen::Resources if force || self.registry.is_none() => {
+                vec![Request::Registry {
+                    id: self.issue(Kind::Registry),
+                    cf: self.cf.clone(),
+                }]
+            }
+            Screen::Stats if force || self.stats.latest.is_none() => vec![self.stats_request()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn stats_request(&mut self) -> Request {
+        Request::Stats {
+            id: self.issue(Kind::Stats),
+        }
+    }
+
+    /// The periodic tick: the clock moves, statistics are sampled for the history, and
+    /// on a live database the screen on show re-reads its data.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Request> {
+        self.now = now;
+        let mut requests = vec![self.stats_request()];
+        if self.access != Access::ReadOnlySnapshot {
+            match self.screen {
+                Screen::Keys => requests.extend(self.refresh()),
+                Screen::Nodes | Screen::Resources => {
+                    requests.extend(self.screen_data_requests(true))
+                }
+                Screen::Stats => {}
+            }
+        }
+        requests
+    }
+
+    fn ask_maintenance(&mut self, action: Action) -> Vec<Request> {
+        let what = if action == Action::Compact {
+            "compact"
+        } else {
+            "flush"
+        };
+        if !self.access.writable() {
+            self.say(format!("read-only: restart with --write to {what}"), true);
+            return Vec::new();
+        }
+        if self.maintenance.is_some() {
+            self.say(
+                "a compaction or flush is already running: wait for it to finish",
+                true,
+            );
+            return Vec::new();
+        }
+        let job = match (action, self.screen, &self.filter) {
+            (Action::Flush, _, _) => Maintenance::Flush,
+            (_, Screen::Keys, Filter::Prefix(p)) => Maintenance::Compact(Bounds::prefix(p)),
+            _ => Maintenance::Compact(Bounds::default()),
+        };
+        self.mode = Mode::Confirm {
+            job,
+            confirm_focused: false,
+        };
+        Vec::new()
+    }
+
+    fn update_confirm(
+        &mut self,
+        action: Action,
+        job: Maintenance,
+        confirm_focused: bool,
+    ) -> Vec<Request> {
+        match action {
+            Action::FocusToggle => {
+                self.mode = Mode::Confirm {
+                    job,
+                    confirm_focused: !confirm_focused,
+                }
+            }
+            Action::Submit if confirm_focused => {
+                self.mode = Mode::Normal;
+                self.maintenance = Some((job.clone(), self.now));
+                return vec![Request::Maintain {
+                    id: self.issue(Kind::Maintain),
+                    cf: self.cf.clone(),
+                    job,
+                }];
+            }
+            Action::Submit | Action::Back => self.mode = Mode::Normal,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn finish_maintenance(&mut self, report: MaintenanceReport) -> Vec<Request> {
+        self.maintenance = None;
+        let text = format!(
+            "{} done in {:.1} s: SST {} → {}",
+            report.job.describe(),
+            report.elapsed.as_secs_f64(),
+            format_size(report.sst_before, BINARY),
+            format_size(report.sst_after, BINARY)
+        );
+        self.say(text, false);
+        let mut requests = vec![self.stats_request()];
+        requests.extend(self.refresh());
+        requests
     }
 
     fn update_input(
@@ -552,6 +845,11 @@ impl App {
                 } else {
                     text.into_bytes()
                 };
+                if purpose == InputPurpose::Filter && self.screen == Screen::Nodes {
+                    self.nodes.text = String::from_utf8_lossy(&bytes).into_owned();
+                    self.rebuild_tables();
+                    return Vec::new();
+                }
                 return match purpose {
                     InputPurpose::Filter => {
                         self.filter = match (bytes.is_empty(), kind) {
@@ -741,8 +1039,19 @@ impl App {
                 }
             }
             Event::Refreshed { estimate, .. } => self.estimate = Some(estimate),
-            Event::Stats { .. } => {}
-            Event::Failed { message, .. } => {
+            Event::Stats { stats, .. } => {
+                let rows = self.table_rows();
+                self.stats.record(stats, rows);
+            }
+            Event::Registry { snapshot, .. } => {
+                self.registry = Some(*snapshot);
+                self.rebuild_tables();
+            }
+            Event::Maintained { report, .. } => return self.finish_maintenance(report),
+            Event::Failed { id, message } => {
+                if self.is_current(Kind::Maintain, id) {
+                    self.maintenance = None;
+                }
                 self.keys.loading = false;
                 if matches!(self.count, CountState::Running(_)) {
                     self.count = CountState::Idle;

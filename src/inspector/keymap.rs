@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::app::Screen;
 
 /// Which table applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub enum KeyContext {
     Input,
     /// A list overlay (column families).
     Picker,
+    /// A yes/no dialog.
+    Confirm,
 }
 
 /// One binding: the keys, what they do, and how help shows them.
@@ -47,10 +50,12 @@ const fn b(
     }
 }
 
-use KeyCode::{Backspace, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+use KeyCode::{
+    Backspace, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
+};
 
-/// Browsing keys.
-pub const NORMAL: &[Binding] = &[
+/// Keys that work on every screen.
+pub const GLOBAL: &[Binding] = &[
     b(
         &[(Char('q'), false), (Char('c'), true)],
         Action::Quit,
@@ -79,14 +84,14 @@ pub const NORMAL: &[Binding] = &[
         &[(Char('j'), false), (Down, false)],
         Action::Down,
         "j/↓",
-        "next key",
+        "down",
         None,
     ),
     b(
         &[(Char('k'), false), (Up, false)],
         Action::Up,
         "k/↑",
-        "previous key",
+        "up",
         None,
     ),
     b(
@@ -107,14 +112,14 @@ pub const NORMAL: &[Binding] = &[
         &[(Char('g'), false), (Home, false)],
         Action::First,
         "g",
-        "first key",
+        "first",
         None,
     ),
     b(
         &[(Char('G'), false), (End, false)],
         Action::Last,
         "G",
-        "last key",
+        "last",
         None,
     ),
     b(
@@ -124,6 +129,24 @@ pub const NORMAL: &[Binding] = &[
         "filter",
         Some("filter"),
     ),
+    b(
+        &[(Char('r'), false)],
+        Action::Refresh,
+        "r",
+        "refresh now",
+        None,
+    ),
+    b(
+        &[(Esc, false)],
+        Action::Back,
+        "Esc",
+        "back / clear filter",
+        None,
+    ),
+];
+
+/// The Keys screen's own keys.
+pub const KEYS: &[Binding] = &[
     b(
         &[(Char(':'), false)],
         Action::StartGoto,
@@ -180,12 +203,107 @@ pub const NORMAL: &[Binding] = &[
         "scroll value up",
         None,
     ),
-    b(&[(Char('r'), false)], Action::Refresh, "r", "refresh", None),
     b(
-        &[(Esc, false)],
-        Action::Back,
-        "Esc",
-        "clear filter / back",
+        &[(Char('C'), false)],
+        Action::Compact,
+        "C",
+        "compact (--write)",
+        None,
+    ),
+    b(
+        &[(Char('F'), false)],
+        Action::Flush,
+        "F",
+        "flush (--write)",
+        None,
+    ),
+];
+
+/// The Nodes screen's own keys.
+pub const NODES: &[Binding] = &[
+    b(
+        &[(Char('s'), false)],
+        Action::SortNext,
+        "s",
+        "sort by next column",
+        Some("sort"),
+    ),
+    b(
+        &[(Char('S'), false)],
+        Action::SortReverse,
+        "S",
+        "reverse sort",
+        None,
+    ),
+    b(
+        &[(Char('t'), false)],
+        Action::StatusFilter,
+        "t",
+        "filter by status",
+        Some("status"),
+    ),
+    b(
+        &[(Enter, false)],
+        Action::Open,
+        "Enter",
+        "node detail",
+        Some("detail"),
+    ),
+];
+
+/// The Resources screen's own keys.
+pub const RESOURCES: &[Binding] = &[
+    b(
+        &[(Char('s'), false)],
+        Action::SortNext,
+        "s",
+        "sort by next column",
+        Some("sort"),
+    ),
+    b(
+        &[(Char('S'), false)],
+        Action::SortReverse,
+        "S",
+        "reverse sort",
+        None,
+    ),
+];
+
+/// The Stats screen's own keys.
+pub const STATS: &[Binding] = &[
+    b(
+        &[(Tab, false)],
+        Action::NextPage,
+        "Tab",
+        "next page",
+        Some("page"),
+    ),
+    b(
+        &[(Char('s'), false)],
+        Action::SortNext,
+        "s",
+        "sort SST files",
+        Some("sort"),
+    ),
+    b(
+        &[(Char('S'), false)],
+        Action::SortReverse,
+        "S",
+        "reverse sort",
+        None,
+    ),
+    b(
+        &[(Char('C'), false)],
+        Action::Compact,
+        "C",
+        "compact (--write)",
+        None,
+    ),
+    b(
+        &[(Char('F'), false)],
+        Action::Flush,
+        "F",
+        "flush (--write)",
         None,
     ),
 ];
@@ -223,6 +341,38 @@ pub const INPUT: &[Binding] = &[
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
+/// Keys in a confirmation dialog; the focus starts on "cancel".
+pub const CONFIRM: &[Binding] = &[
+    b(
+        &[
+            (Left, false),
+            (Right, false),
+            (Tab, false),
+            (Char('h'), false),
+            (Char('l'), false),
+        ],
+        Action::FocusToggle,
+        "Tab",
+        "switch button",
+        Some("switch"),
+    ),
+    b(
+        &[(Enter, false)],
+        Action::Submit,
+        "Enter",
+        "press the focused button",
+        Some("press"),
+    ),
+    b(
+        &[(Esc, false), (Char('n'), false), (Char('q'), false)],
+        Action::Back,
+        "Esc",
+        "cancel",
+        Some("cancel"),
+    ),
+    b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
+];
+
 /// Keys in the column family list.
 pub const PICKER: &[Binding] = &[
     b(
@@ -256,24 +406,34 @@ pub const PICKER: &[Binding] = &[
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
-/// The table for a context.
-pub fn table(context: KeyContext) -> &'static [Binding] {
+/// The tables that apply, most specific first: a screen's own keys, then the global ones.
+pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
     match context {
-        KeyContext::Normal => NORMAL,
-        KeyContext::Input => INPUT,
-        KeyContext::Picker => PICKER,
+        KeyContext::Normal => {
+            let own = match screen {
+                Screen::Keys => KEYS,
+                Screen::Nodes => NODES,
+                Screen::Resources => RESOURCES,
+                Screen::Stats => STATS,
+            };
+            vec![own, GLOBAL]
+        }
+        KeyContext::Input => vec![INPUT],
+        KeyContext::Picker => vec![PICKER],
+        KeyContext::Confirm => vec![CONFIRM],
     }
 }
 
-/// The action for a key press in `context`, if any. Releases and repeats of other kinds
-/// are ignored (Windows terminals and the kitty protocol report them).
-pub fn dispatch(context: KeyContext, key: KeyEvent) -> Option<Action> {
+/// The action for a key press in `context` on `screen`, if any. Releases are ignored
+/// (Windows terminals and the kitty protocol report them).
+pub fn dispatch(context: KeyContext, screen: Screen, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let found = table(context)
-        .iter()
+    let found = tables(context, screen)
+        .into_iter()
+        .flatten()
         .find(|binding| {
             binding
                 .keys
@@ -299,56 +459,98 @@ mod tests {
     #[test]
     fn keys_dispatch_from_the_table() {
         assert_eq!(
-            dispatch(KeyContext::Normal, press(Char('q'))),
+            dispatch(KeyContext::Normal, Screen::Keys, press(Char('q'))),
             Some(Action::Quit)
         );
         assert_eq!(
-            dispatch(KeyContext::Normal, press(Down)),
+            dispatch(KeyContext::Normal, Screen::Keys, press(Down)),
             Some(Action::Down)
         );
         assert_eq!(
             dispatch(
                 KeyContext::Normal,
+                Screen::Keys,
                 KeyEvent::new(Char('c'), KeyModifiers::CONTROL)
             ),
             Some(Action::Quit)
         );
         assert_eq!(
-            dispatch(KeyContext::Normal, press(Char('c'))),
+            dispatch(KeyContext::Normal, Screen::Keys, press(Char('c'))),
             Some(Action::Count)
         );
-        assert_eq!(dispatch(KeyContext::Normal, press(Char('Z'))), None);
+        assert_eq!(
+            dispatch(KeyContext::Normal, Screen::Keys, press(Char('Z'))),
+            None
+        );
     }
 
     #[test]
     fn typing_goes_to_the_input_except_bound_keys() {
         assert_eq!(
-            dispatch(KeyContext::Input, press(Char('q'))),
+            dispatch(KeyContext::Input, Screen::Keys, press(Char('q'))),
             Some(Action::Input('q'))
         );
         assert_eq!(
-            dispatch(KeyContext::Input, press(Enter)),
+            dispatch(KeyContext::Input, Screen::Keys, press(Enter)),
             Some(Action::Submit)
         );
-        assert_eq!(dispatch(KeyContext::Input, press(Esc)), Some(Action::Back));
+        assert_eq!(
+            dispatch(KeyContext::Input, Screen::Keys, press(Esc)),
+            Some(Action::Back)
+        );
     }
 
     #[test]
     fn releases_are_ignored() {
         let mut key = press(Char('q'));
         key.kind = KeyEventKind::Release;
-        assert_eq!(dispatch(KeyContext::Normal, key), None);
+        assert_eq!(dispatch(KeyContext::Normal, Screen::Keys, key), None);
     }
 
     #[test]
-    fn no_destructive_action_on_a_bare_ctrl_key_and_no_duplicate_keys() {
-        for context in [KeyContext::Normal, KeyContext::Input, KeyContext::Picker] {
-            let mut seen = std::collections::HashSet::new();
-            for binding in table(context) {
-                for key in binding.keys {
-                    assert!(seen.insert(*key), "{key:?} bound twice in {context:?}");
+    fn no_destructive_action_on_a_ctrl_key_and_no_key_bound_twice() {
+        let contexts = [
+            KeyContext::Normal,
+            KeyContext::Input,
+            KeyContext::Picker,
+            KeyContext::Confirm,
+        ];
+        for context in contexts {
+            for screen in Screen::ALL {
+                let mut seen = std::collections::HashSet::new();
+                for binding in tables(context, screen).into_iter().flatten() {
+                    for key in binding.keys {
+                        assert!(
+                            seen.insert(*key),
+                            "{key:?} bound twice in {context:?} on {screen:?}"
+                        );
+                        let destructive = matches!(binding.action, Action::Compact | Action::Flush);
+                        assert!(
+                            !(destructive && key.1),
+                            "{:?} sits on a Ctrl key",
+                            binding.action
+                        );
+                    }
                 }
             }
         }
+    }
+
+    #[test]
+    fn screens_have_their_own_keys() {
+        let s = press(Char('s'));
+        assert_eq!(
+            dispatch(KeyContext::Normal, Screen::Nodes, s),
+            Some(Action::SortNext)
+        );
+        assert_eq!(dispatch(KeyContext::Normal, Screen::Keys, s), None);
+        assert_eq!(
+            dispatch(KeyContext::Normal, Screen::Stats, press(Tab)),
+            Some(Action::NextPage)
+        );
+        assert_eq!(
+            dispatch(KeyContext::Confirm, Screen::Stats, press(Enter)),
+            Some(Action::Submit)
+        );
     }
 }

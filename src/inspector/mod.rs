@@ -9,8 +9,13 @@ pub mod app;
 pub mod decode;
 pub mod demo;
 pub mod keymap;
+pub mod nodes_view;
+pub mod records;
+pub mod resources_view;
 pub mod source;
 pub mod stats;
+pub mod stats_view;
+pub mod table_state;
 pub mod ui;
 pub mod worker;
 
@@ -22,7 +27,7 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
 use app::App;
-use source::{Access, Source};
+use source::Source;
 use worker::{Event, WorkerHandle};
 
 /// How the TUI was asked to start.
@@ -34,6 +39,8 @@ pub struct TuiOptions {
     pub cf: Option<String>,
     /// Seconds between refreshes.
     pub refresh: Duration,
+    /// Heartbeats and reports older than this are flagged.
+    pub stale_after: Duration,
 }
 
 /// Whether colour is allowed: `NO_COLOR` (any value) and `TERM=dumb` turn it off.
@@ -54,6 +61,8 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<()
         cf,
     );
     app.color = color_enabled();
+    app.stale_after =
+        chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
     // hook that restores it before the panic message prints. No mouse capture.
@@ -75,11 +84,10 @@ async fn event_loop(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     app.set_list_rows(ui::list_rows(terminal.size()?.height));
+    app.now = chrono::Utc::now();
     for request in app.initial_requests() {
         worker.send(request);
     }
-    // A snapshot never changes: refreshing it would only re-read the same keys.
-    let live = app.access != Access::ReadOnlySnapshot;
     loop {
         terminal.draw(|frame| ui::draw(frame, app))?;
         if app.should_quit {
@@ -91,7 +99,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 Some(Ok(crossterm::event::Event::Key(key))) => {
                     tracing::debug!(?key, "key");
-                    keymap::dispatch(app.key_context(), key).map(|a| app.update(a)).unwrap_or_default()
+                    keymap::dispatch(app.key_context(), app.screen, key).map(|a| app.update(a)).unwrap_or_default()
                 }
                 Some(Ok(crossterm::event::Event::Resize(_, height))) => {
                     app.set_list_rows(ui::list_rows(height));
@@ -105,7 +113,7 @@ async fn event_loop(
                 }
                 app.on_event(event)
             }
-            _ = ticks.tick(), if live => app.refresh(),
+            _ = ticks.tick() => app.tick(chrono::Utc::now()),
         };
         for request in requests {
             worker.send(request);

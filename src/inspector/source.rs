@@ -388,4 +388,42 @@ impl Source {
         it.status().map_err(backend_error)?;
         Ok(n)
     }
+
+    fn require_write(&self, action: &'static str) -> Result<(), KvError> {
+        if self.access.writable() {
+            Ok(())
+        } else {
+            Err(KvError::ReadOnly {
+                path: self.path.clone(),
+                action,
+            })
+        }
+    }
+
+    /// SST bytes of `cf` (`rocksdb.total-sst-files-size`).
+    pub fn sst_bytes(&self, cf: &str) -> Result<u64, KvError> {
+        let handle = self.cf(cf)?;
+        Ok(self
+            .db
+            .property_int_value_cf(&handle, "rocksdb.total-sst-files-size")
+            .map_err(backend_error)?
+            .unwrap_or(0))
+    }
+
+    /// Compacts the keys of `cf` inside `bounds` down to the last level. Blocking, and
+    /// RocksDB offers no way to cancel it once started. Needs `--write`.
+    pub fn compact(&self, cf: &str, bounds: &Bounds) -> Result<(), KvError> {
+        self.require_write("compact")?;
+        let handle = self.cf(cf)?;
+        self.db
+            .compact_range_cf(&handle, bounds.lower.as_deref(), bounds.upper.as_deref());
+        Ok(())
+    }
+
+    /// Flushes the memtables of `cf` to SST files. Blocking. Needs `--write`.
+    pub fn flush(&self, cf: &str) -> Result<(), KvError> {
+        self.require_write("flush")?;
+        let handle = self.cf(cf)?;
+        self.db.flush_cf(&handle).map_err(backend_error)
+    }
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::decode::escape_key;
 use super::source::{Access, Source};
 use crate::storage::kv::KvError;
 use crate::storage::rocksdb::backend_error;
@@ -17,6 +18,38 @@ pub struct LevelStats {
     pub bytes: u64,
 }
 
+/// One live SST file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SstFile {
+    /// Column family.
+    pub cf: String,
+    /// File name.
+    pub name: String,
+    /// LSM level.
+    pub level: u32,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Smallest key (escaped for display).
+    pub smallest: String,
+    /// Largest key (escaped for display).
+    pub largest: String,
+    /// Entries, deletions included.
+    pub entries: u64,
+    /// Deletions (tombstones).
+    pub deletions: u64,
+}
+
+impl SstFile {
+    /// Share of entries that are tombstones, 0-100.
+    pub fn deletion_percent(&self) -> f64 {
+        if self.entries == 0 {
+            0.0
+        } else {
+            self.deletions as f64 * 100.0 / self.entries as f64
+        }
+    }
+}
+
 /// Figures for one column family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CfStats {
@@ -30,6 +63,10 @@ pub struct CfStats {
     pub total_sst_bytes: u64,
     /// `rocksdb.size-all-mem-tables` (this process's memtables).
     pub memtable_bytes: u64,
+    /// `rocksdb.num-immutable-mem-table` (this process).
+    pub immutable_memtables: u64,
+    /// `rocksdb.estimate-live-data-size`.
+    pub live_data_bytes: u64,
     /// `rocksdb.estimate-pending-compaction-bytes`.
     pub pending_compaction_bytes: u64,
     /// Files and bytes per level, from the live file list.
@@ -59,6 +96,10 @@ pub struct DbStats {
     pub block_cache_capacity: u64,
     /// Per column family.
     pub column_families: Vec<CfStats>,
+    /// Every live SST file, by column family then level.
+    pub sst_files: Vec<SstFile>,
+    /// The text of `rocksdb.stats` (default column family and DB-wide counters).
+    pub rocksdb_stats: String,
 }
 
 /// Reads every figure. Blocking; cheap (properties and the file list, no data read).
@@ -101,6 +142,8 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, KvError> {
             live_sst_bytes: cf_int("rocksdb.live-sst-files-size")?,
             total_sst_bytes: cf_int("rocksdb.total-sst-files-size")?,
             memtable_bytes: cf_int("rocksdb.size-all-mem-tables")?,
+            immutable_memtables: cf_int("rocksdb.num-immutable-mem-table")?,
+            live_data_bytes: cf_int("rocksdb.estimate-live-data-size")?,
             pending_compaction_bytes: cf_int("rocksdb.estimate-pending-compaction-bytes")?,
             levels,
         });
@@ -116,5 +159,22 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, KvError> {
         block_cache_usage: int("rocksdb.block-cache-usage")?,
         block_cache_capacity: int("rocksdb.block-cache-capacity")?,
         column_families,
+        sst_files: live_files
+            .iter()
+            .map(|f| SstFile {
+                cf: f.column_family_name.clone(),
+                name: f.name.trim_start_matches('/').to_string(),
+                level: f.level.max(0) as u32,
+                bytes: f.size as u64,
+                smallest: f.start_key.as_deref().map(escape_key).unwrap_or_default(),
+                largest: f.end_key.as_deref().map(escape_key).unwrap_or_default(),
+                entries: f.num_entries,
+                deletions: f.num_deletions,
+            })
+            .collect(),
+        rocksdb_stats: db
+            .property_value("rocksdb.stats")
+            .map_err(backend_error)?
+            .unwrap_or_default(),
     })
 }

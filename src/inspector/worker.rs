@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::records::{RegistrySnapshot, read_registries};
 use super::source::{Anchor, Bounds, Entry, Page, Source};
 use super::stats::{DbStats, collect_stats};
 
@@ -113,8 +114,59 @@ pub enum Request {
         /// Where batches go.
         sink: mpsc::Sender<Vec<Pair>>,
     },
+    /// Both registries (`node:*`, `resource:*`) of a column family, decoded.
+    Registry {
+        /// Request id.
+        id: RequestId,
+        /// Column family.
+        cf: String,
+    },
+    /// A compaction or flush (write mode only).
+    Maintain {
+        /// Request id.
+        id: RequestId,
+        /// Column family.
+        cf: String,
+        /// What to do.
+        job: Maintenance,
+    },
     /// Stops the running request of a kind, if any.
     Cancel(Kind),
+}
+
+/// Maintenance the worker can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Maintenance {
+    /// Compact the keys inside the bounds (all of them when unbounded).
+    Compact(Bounds),
+    /// Flush the memtables.
+    Flush,
+}
+
+impl Maintenance {
+    /// How the UI names it.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Maintenance::Compact(b) if *b == Bounds::default() => {
+                "compaction of the whole column family"
+            }
+            Maintenance::Compact(_) => "compaction of the key range",
+            Maintenance::Flush => "memtable flush",
+        }
+    }
+}
+
+/// What a compaction or flush did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintenanceReport {
+    /// What ran.
+    pub job: Maintenance,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// SST bytes of the column family before.
+    pub sst_before: u64,
+    /// And after.
+    pub sst_after: u64,
 }
 
 /// The kinds of request; one of each runs at a time.
@@ -134,6 +186,10 @@ pub enum Kind {
     Stats,
     /// Streamed scans.
     Scan,
+    /// Registry reads.
+    Registry,
+    /// Compactions and flushes.
+    Maintain,
 }
 
 impl Request {
@@ -146,6 +202,8 @@ impl Request {
             Request::Refresh { id, .. } => (Kind::Refresh, *id),
             Request::Stats { id } => (Kind::Stats, *id),
             Request::Scan { id, .. } => (Kind::Scan, *id),
+            Request::Registry { id, .. } => (Kind::Registry, *id),
+            Request::Maintain { id, .. } => (Kind::Maintain, *id),
             Request::Cancel(kind) => (*kind, 0),
         }
     }
@@ -210,6 +268,20 @@ pub enum Event {
         id: RequestId,
         /// The figures.
         stats: Box<DbStats>,
+    },
+    /// Both registries.
+    Registry {
+        /// Answered request.
+        id: RequestId,
+        /// The records.
+        snapshot: Box<RegistrySnapshot>,
+    },
+    /// A compaction or flush finished.
+    Maintained {
+        /// Answered request.
+        id: RequestId,
+        /// What it did.
+        report: MaintenanceReport,
     },
     /// A request failed; the message is for the status line.
     Failed {
@@ -361,6 +433,34 @@ impl Job<'_> {
                 limit,
                 sink,
             } => self.scan(id, &cf, &bounds, limit, &sink)?,
+            Request::Registry { id, cf } => {
+                let snapshot = read_registries(source, &cf).map_err(|e| e.to_string())?;
+                self.emit(Event::Registry {
+                    id,
+                    snapshot: Box::new(snapshot),
+                });
+            }
+            Request::Maintain { id, cf, job } => {
+                let sst_before = source.sst_bytes(&cf).map_err(|e| e.to_string())?;
+                let started = Instant::now();
+                match &job {
+                    Maintenance::Compact(bounds) => source.compact(&cf, bounds),
+                    Maintenance::Flush => source.flush(&cf),
+                }
+                .map_err(|e| e.to_string())?;
+                let elapsed = started.elapsed();
+                let sst_after = source.sst_bytes(&cf).map_err(|e| e.to_string())?;
+                // A maintenance job cannot be cancelled, so its outcome is always reported.
+                (self.emit)(Event::Maintained {
+                    id,
+                    report: MaintenanceReport {
+                        job,
+                        elapsed,
+                        sst_before,
+                        sst_after,
+                    },
+                });
+            }
             Request::Cancel(_) => {}
         }
         Ok(())

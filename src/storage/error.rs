@@ -96,6 +96,15 @@ pub enum KvError {
         key_hex: String,
     },
 
+    /// A write was asked of a database opened read-only.
+    #[error("{path} is open read-only: restart with --write to {action} (nothing was changed)")]
+    ReadOnly {
+        /// The database directory.
+        path: PathBuf,
+        /// What was refused, e.g. "compact".
+        action: &'static str,
+    },
+
     /// Any other error the backend reported.
     #[error("{backend} error: {message}")]
     Backend {

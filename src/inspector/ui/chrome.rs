@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::format;
 use super::theme::Theme;
 use crate::inspector::app::{App, CountState, Filter, FilterKind, InputPurpose, Mode, Screen};
 use crate::inspector::keymap;
@@ -41,28 +42,16 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
-fn human_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn keys_summary(app: &App) -> String {
     let filtered = app.filter != Filter::None;
     match (app.count, app.estimate) {
         (CountState::Done(n), _) => format!(
             "{} keys{}",
-            human_count(n),
+            format::count(n),
             if filtered { " match" } else { "" }
         ),
-        (CountState::Running(n), _) => format!("counting… {}", human_count(n)),
-        (CountState::Idle, Some(e)) => format!("~{} keys", human_count(e)),
+        (CountState::Running(n), _) => format!("counting… {}", format::count(n)),
+        (CountState::Idle, Some(e)) => format!("~{} keys", format::count(e)),
         (CountState::Idle, None) => "keys: …".into(),
     }
 }
@@ -75,27 +64,9 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         theme.title()
     };
-    // What changes comes first; the path, which can be long, last.
-    let mut spans = vec![
-        Span::raw(" "),
-        Span::styled(app.access.label(), mode_style),
-        sep.clone(),
-        Span::raw(format!("cf {}", app.cf)),
-        sep.clone(),
-        Span::raw(keys_summary(app)),
-    ];
-    if let Some(scan) = app.scan {
-        spans.push(sep.clone());
-        let estimate = app
-            .estimate
-            .map_or(String::new(), |e| format!(" of ~{}", human_count(e)));
-        let state = if scan.done { "matched" } else { "scanning:" };
-        spans.push(Span::raw(format!(
-            "{state} {} in {}{estimate}",
-            human_count(scan.matched),
-            human_count(scan.scanned)
-        )));
-    }
+    // The mode first, then a message (an error, a refusal, a result: what matters most
+    // right now), then the view; the path, which can be long, last.
+    let mut spans = vec![Span::raw(" "), Span::styled(app.access.label(), mode_style)];
     if let Some(message) = &app.message {
         spans.push(sep.clone());
         let style = if message.is_error {
@@ -104,6 +75,35 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.text()
         };
         spans.push(Span::styled(message.text.clone(), style));
+    }
+    spans.extend([
+        sep.clone(),
+        Span::raw(format!("cf {}", app.cf)),
+        sep.clone(),
+        Span::raw(keys_summary(app)),
+    ]);
+    if let Some(scan) = app.scan {
+        spans.push(sep.clone());
+        let estimate = app
+            .estimate
+            .map_or(String::new(), |e| format!(" of ~{}", format::count(e)));
+        let state = if scan.done { "matched" } else { "scanning:" };
+        spans.push(Span::raw(format!(
+            "{state} {} in {}{estimate}",
+            format::count(scan.matched),
+            format::count(scan.scanned)
+        )));
+    }
+    if let Some((job, started)) = &app.maintenance {
+        spans.push(sep.clone());
+        let elapsed = format::age(app.now - *started);
+        spans.push(Span::styled(
+            format!(
+                "{} running, {elapsed} (cannot be cancelled)",
+                job.describe()
+            ),
+            theme.title(),
+        ));
     }
     spans.push(sep);
     spans.push(Span::styled(app.db_path.clone(), theme.text()));
@@ -132,7 +132,12 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         spans.push(Span::raw(" "));
     }
-    for binding in keymap::table(app.key_context()) {
+    // Global keys (quit, help) lead; the screen's own follow.
+    for binding in keymap::tables(app.key_context(), app.screen)
+        .into_iter()
+        .rev()
+        .flatten()
+    {
         let Some(word) = binding.footer else { continue };
         if matches!(
             binding.action,
@@ -150,14 +155,4 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::styled(format!(" {word}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_get_thousands_separators() {
-        assert_eq!(super::human_count(0), "0");
-        assert_eq!(super::human_count(1234567), "1,234,567");
-        assert_eq!(super::human_count(100), "100");
-    }
 }

@@ -10,9 +10,12 @@ use super::theme::Theme;
 use crate::inspector::app::App;
 use crate::inspector::keymap::{self, KeyContext};
 
-/// Draws every browsing binding in two columns over `area`.
+/// Draws the current screen's bindings, then the global ones, in two columns.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let bindings = keymap::table(KeyContext::Normal);
+    let bindings: Vec<_> = keymap::tables(KeyContext::Normal, app.screen)
+        .into_iter()
+        .flatten()
+        .collect();
     let half = bindings.len().div_ceil(2);
     let rows = (0..half).map(|i| {
         let mut cells = Vec::new();
@@ -32,7 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         "read-only: nothing here can change the database"
     };
     let block = Block::bordered()
-        .title(Span::styled(" help · Esc or ? closes ", theme.title()))
+        .title(Span::styled(
+            format!(" help · {} · Esc or ? closes ", app.screen.title()),
+            theme.title(),
+        ))
         .title_bottom(Span::styled(format!(" {mode} "), theme.dim()))
         .border_style(theme.border_focus());
     let table = Table::new(

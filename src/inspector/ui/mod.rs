@@ -2,10 +2,14 @@
 //! from `&App` alone.
 
 mod chrome;
+mod confirm;
+mod format;
 mod help;
 mod keys;
+mod nodes;
 mod picker;
-mod placeholder;
+mod resources;
+mod stats;
 pub mod theme;
 
 use ratatui::Frame;
@@ -27,13 +31,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
     chrome::tabs(frame, tabs, app, theme);
     match app.screen {
         Screen::Keys => keys::draw(frame, body, app, theme),
-        other => placeholder::draw(frame, body, other, theme),
+        Screen::Nodes => nodes::draw(frame, body, app, theme),
+        Screen::Resources => resources::draw(frame, body, app, theme),
+        Screen::Stats => stats::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);
     match &app.mode {
         Mode::Help => help::draw(frame, body, app, theme),
         Mode::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
+        Mode::Confirm {
+            job,
+            confirm_focused,
+        } => confirm::draw(frame, body, app, job, *confirm_focused, theme),
         Mode::Normal | Mode::Input { .. } => {}
     }
 }

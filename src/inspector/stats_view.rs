@@ -1,0 +1,217 @@
+//! The Stats screen's state: the latest figures, a bounded history for the charts, and
+//! the pages (overview, SST files, raw `rocksdb.stats`).
+
+use std::collections::VecDeque;
+
+use super::stats::{DbStats, SstFile};
+use super::table_state::TableCursor;
+
+/// Samples kept: at the default 2 s refresh, the last ten minutes.
+pub const HISTORY: usize = 300;
+
+/// The pages of the Stats screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsPage {
+    /// Levels, sizes, compactions, charts.
+    Overview,
+    /// The live SST files.
+    SstFiles,
+    /// The text of `rocksdb.stats`.
+    Raw,
+}
+
+impl StatsPage {
+    /// Every page in Tab order.
+    pub const ALL: [StatsPage; 3] = [StatsPage::Overview, StatsPage::SstFiles, StatsPage::Raw];
+
+    /// Its title.
+    pub fn title(self) -> &'static str {
+        match self {
+            StatsPage::Overview => "overview",
+            StatsPage::SstFiles => "SST files",
+            StatsPage::Raw => "rocksdb.stats",
+        }
+    }
+}
+
+/// One point of the history, summed over column families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Live SST bytes.
+    pub live_sst_bytes: u64,
+    /// Memtable bytes.
+    pub memtable_bytes: u64,
+    /// Pending compaction bytes.
+    pub pending_compaction_bytes: u64,
+    /// Estimated keys.
+    pub estimate_keys: u64,
+}
+
+impl Sample {
+    fn of(stats: &DbStats) -> Self {
+        let sum = |f: fn(&super::stats::CfStats) -> u64| stats.column_families.iter().map(f).sum();
+        Self {
+            live_sst_bytes: sum(|c| c.live_sst_bytes),
+            memtable_bytes: sum(|c| c.memtable_bytes),
+            pending_compaction_bytes: sum(|c| c.pending_compaction_bytes),
+            estimate_keys: sum(|c| c.estimate_num_keys),
+        }
+    }
+}
+
+/// Columns the SST page sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SstColumn {
+    /// Column family, level, name.
+    Level,
+    /// File size.
+    Size,
+    /// Entries.
+    Entries,
+    /// Share of tombstones.
+    Deletions,
+}
+
+impl SstColumn {
+    const ALL: [SstColumn; 4] = [
+        SstColumn::Level,
+        SstColumn::Size,
+        SstColumn::Entries,
+        SstColumn::Deletions,
+    ];
+
+    /// Header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            SstColumn::Level => "level",
+            SstColumn::Size => "size",
+            SstColumn::Entries => "entries",
+            SstColumn::Deletions => "deleted",
+        }
+    }
+}
+
+/// Everything the Stats screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsView {
+    /// The page on show.
+    pub page: StatsPage,
+    /// The latest figures.
+    pub latest: Option<Box<DbStats>>,
+    /// Past samples, oldest first, at most `HISTORY`.
+    pub history: VecDeque<Sample>,
+    /// SST rows in display order (indices into `latest.sst_files`).
+    pub sst_order: Vec<usize>,
+    /// SST sort column.
+    pub sst_sort: SstColumn,
+    /// Largest first.
+    pub sst_descending: bool,
+    /// SST cursor.
+    pub sst_cursor: TableCursor,
+    /// First line of the raw page drawn.
+    pub raw_scroll: usize,
+}
+
+impl Default for StatsView {
+    fn default() -> Self {
+        Self {
+            page: StatsPage::Overview,
+            latest: None,
+            history: VecDeque::with_capacity(HISTORY),
+            sst_order: Vec::new(),
+            sst_sort: SstColumn::Level,
+            sst_descending: false,
+            sst_cursor: TableCursor::default(),
+            raw_scroll: 0,
+        }
+    }
+}
+
+impl StatsView {
+    /// Takes new figures: keeps them, appends to the history, re-sorts the SST files.
+    pub fn record(&mut self, stats: Box<DbStats>, visible: usize) {
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(Sample::of(&stats));
+        self.latest = Some(stats);
+        self.sort_ssts(visible);
+    }
+
+    /// Re-sorts the SST page.
+    pub fn sort_ssts(&mut self, visible: usize) {
+        let Some(stats) = &self.latest else { return };
+        let files: &[SstFile] = &stats.sst_files;
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&files[a], &files[b]);
+            let ordering = match self.sst_sort {
+                SstColumn::Level => (&a.cf, a.level, &a.name).cmp(&(&b.cf, b.level, &b.name)),
+                SstColumn::Size => a.bytes.cmp(&b.bytes),
+                SstColumn::Entries => a.entries.cmp(&b.entries),
+                SstColumn::Deletions => a.deletion_percent().total_cmp(&b.deletion_percent()),
+            }
+            .then_with(|| a.name.cmp(&b.name));
+            if self.sst_descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+        self.sst_order = order;
+        self.sst_cursor.clamp(self.sst_order.len(), visible);
+    }
+
+    /// Next SST sort column; sizes and tombstones read best largest first.
+    pub fn cycle_sst_sort(&mut self, visible: usize) {
+        let at = SstColumn::ALL
+            .iter()
+            .position(|c| *c == self.sst_sort)
+            .unwrap_or(0);
+        self.sst_sort = SstColumn::ALL[(at + 1) % SstColumn::ALL.len()];
+        self.sst_descending = self.sst_sort != SstColumn::Level;
+        self.sort_ssts(visible);
+    }
+
+    /// Next page.
+    pub fn next_page(&mut self) {
+        let at = StatsPage::ALL
+            .iter()
+            .position(|p| *p == self.page)
+            .unwrap_or(0);
+        self.page = StatsPage::ALL[(at + 1) % StatsPage::ALL.len()];
+    }
+
+    /// One series of the history, for a sparkline.
+    pub fn series(&self, pick: fn(&Sample) -> u64) -> Vec<u64> {
+        self.history.iter().map(pick).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_bounded() {
+        let mut view = StatsView::default();
+        let stats = DbStats {
+            path: "x".into(),
+            access: super::super::source::Access::ReadOnlySnapshot,
+            running_compactions: 0,
+            running_flushes: 0,
+            write_stopped: false,
+            delayed_write_rate: 0,
+            background_errors: 0,
+            block_cache_usage: 0,
+            block_cache_capacity: 0,
+            column_families: Vec::new(),
+            sst_files: Vec::new(),
+            rocksdb_stats: String::new(),
+        };
+        for _ in 0..HISTORY + 50 {
+            view.record(Box::new(stats.clone()), 10);
+        }
+        assert_eq!(view.history.len(), HISTORY);
+    }
+}

@@ -1,0 +1,72 @@
+//! Small text formats shared by the screens: ages, gauges, sizes, rates.
+
+use chrono::Duration;
+use humansize::{BINARY, format_size};
+
+/// `45s`, `4m 03s`, `2h 10m`, `3d 04h`.
+pub fn age(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A text gauge: `width` cells of bar, then the percentage.
+pub fn gauge(percent: f64, width: usize) -> String {
+    let clamped = percent.clamp(0.0, 100.0);
+    let filled = ((clamped / 100.0) * width as f64).round() as usize;
+    format!(
+        "{}{} {:>3.0}%",
+        "█".repeat(filled),
+        "░".repeat(width - filled),
+        clamped
+    )
+}
+
+/// Bytes, binary units.
+pub fn bytes(n: u64) -> String {
+    format_size(n, BINARY)
+}
+
+/// Bytes per second, short.
+pub fn rate(n: u64) -> String {
+    format!(
+        "{}/s",
+        format_size(n, BINARY.decimal_places(1).space_after_value(false))
+    )
+}
+
+/// `1,234,567`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(age(Duration::seconds(45)), "45s");
+        assert_eq!(age(Duration::seconds(243)), "4m 03s");
+        assert_eq!(age(Duration::seconds(7800)), "2h 10m");
+        assert_eq!(age(Duration::seconds(-5)), "0s");
+        assert_eq!(age(Duration::days(3) + Duration::hours(4)), "3d 04h");
+        assert_eq!(gauge(72.4, 5), "████░  72%");
+        assert_eq!(gauge(150.0, 4), "████ 100%");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(rate(1536), "1.5KiB/s");
+    }
+}

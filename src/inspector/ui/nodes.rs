@@ -1,0 +1,323 @@
+//! Screen 2: the node registry as a table, with a detail pane beside the resource record.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+
+use super::format::{age, gauge, rate};
+use super::theme::Theme;
+use crate::common::{NodeInfo, NodeResourceInfo, NodeStatus};
+use crate::inspector::app::App;
+use crate::inspector::nodes_view::{NodeColumn, NodeRow};
+
+/// Draws the table, and the detail pane when open.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(snapshot) = &app.registry else {
+        let block = Block::bordered()
+            .title(Span::styled(" nodes ", theme.title()))
+            .border_style(theme.border());
+        frame.render_widget(
+            Paragraph::new(Span::styled("reading node:* records…", theme.dim())).block(block),
+            area,
+        );
+        return;
+    };
+    let (table_area, detail_area) = if app.nodes.detail {
+        let [t, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .areas(area);
+        (t, Some(d))
+    } else {
+        (area, None)
+    };
+    let view = &app.nodes;
+    let layout = Columns::for_width(table_area.width);
+    let status = view.status.map_or("all".to_string(), |s| s.to_string());
+    let filter = if view.text.is_empty() {
+        String::new()
+    } else {
+        format!(" · \"{}\"", view.text)
+    };
+    let arrow = if view.descending { "↓" } else { "↑" };
+    let title = format!(
+        " nodes · {} of {} · sort {} {arrow} · status {status}{filter} ",
+        view.rows.len(),
+        snapshot.nodes.records.len() + snapshot.nodes.undecodable.len(),
+        view.sort.title()
+    );
+    let header = Row::new(layout.columns().iter().map(|&c| {
+        let text = if c == view.sort {
+            format!("{}{arrow}", c.title())
+        } else {
+            c.title().to_string()
+        };
+        Cell::from(Span::styled(text, theme.title()))
+    }));
+    let visible = usize::from(table_area.height.saturating_sub(3));
+    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let rows = view
+        .rows
+        .iter()
+        .skip(top)
+        .take(visible)
+        .map(|row| match *row {
+            NodeRow::Node(i) => node_row(&snapshot.nodes.records[i], app, layout, theme),
+            NodeRow::Broken(i) => {
+                let broken = &snapshot.nodes.undecodable[i];
+                let key = Cell::from(broken.key.trim_start_matches("node:").to_string());
+                let broken = Cell::from(Span::styled("broken", theme.error()));
+                if layout == Columns::Compact {
+                    Row::new([key, broken])
+                } else {
+                    Row::new([
+                        key,
+                        Cell::from(Span::styled("✗ does not decode", theme.error())),
+                        broken,
+                    ])
+                }
+            }
+        });
+    let widths = layout
+        .widths()
+        .iter()
+        .map(|&w| Constraint::Length(w))
+        .collect::<Vec<_>>();
+    // A broken record's error is too long for a cell: the table's bottom edge shows it.
+    let mut block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .border_style(theme.border_focus());
+    if let Some(NodeRow::Broken(i)) = view.selected() {
+        let broken = &snapshot.nodes.undecodable[i];
+        block = block.title_bottom(Span::styled(
+            format!(" {} does not decode: {} ", broken.key, broken.error),
+            theme.error(),
+        ));
+    }
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always)
+        .block(block);
+    let mut state =
+        TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, table_area, &mut state);
+    if let Some(detail) = detail_area {
+        draw_detail(frame, detail, app, theme);
+    }
+}
+
+/// Which columns fit: all with full uuids, all with short ones, or the three that matter
+/// most when the detail pane takes half the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    Wide,
+    Normal,
+    Compact,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        match width {
+            110.. => Columns::Wide,
+            72.. => Columns::Normal,
+            _ => Columns::Compact,
+        }
+    }
+
+    fn columns(self) -> &'static [NodeColumn] {
+        match self {
+            Columns::Wide | Columns::Normal => &NodeColumn::ALL,
+            Columns::Compact => &[NodeColumn::Uuid, NodeColumn::Status, NodeColumn::Heartbeat],
+        }
+    }
+
+    fn widths(self) -> &'static [u16] {
+        match self {
+            Columns::Wide => &[36, 21, 9, 11, 16, 6],
+            Columns::Normal => &[8, 21, 9, 11, 10, 6],
+            Columns::Compact => &[8, 9, 11],
+        }
+    }
+}
+
+fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) -> Row<'a> {
+    let wide = layout == Columns::Wide;
+    let heartbeat_age = node.heartbeat_age(app.now);
+    let stale = heartbeat_age > app.stale_after;
+    let uuid = node.uuid.to_string();
+    let uuid = if wide { uuid } else { uuid[..8].to_string() };
+    let status_style = match node.status {
+        NodeStatus::Online => theme.text(),
+        NodeStatus::Unhealthy | NodeStatus::Offline => theme.error(),
+        NodeStatus::Draining => theme.json_literal(),
+    };
+    // Stale heartbeats get a mark as well as a colour, so NO_COLOR keeps it.
+    let heartbeat = if stale {
+        format!("{} !", age(heartbeat_age))
+    } else {
+        age(heartbeat_age)
+    };
+    let registered = if wide {
+        node.registered_at.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        node.registered_at.format("%Y-%m-%d").to_string()
+    };
+    let heartbeat = Cell::from(Span::styled(
+        heartbeat,
+        if stale { theme.error() } else { theme.text() },
+    ));
+    let status = Cell::from(Span::styled(node.status.as_str(), status_style));
+    if layout == Columns::Compact {
+        return Row::new([Cell::from(uuid), status, heartbeat]);
+    }
+    Row::new([
+        Cell::from(uuid),
+        Cell::from(node.address()),
+        status,
+        heartbeat,
+        Cell::from(registered),
+        Cell::from(node.metadata.len().to_string()),
+    ])
+}
+
+fn field<'a>(name: &'a str, value: String, theme: Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{name:<15}"), theme.dim()),
+        Span::raw(value),
+    ])
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(snapshot) = &app.registry else {
+        return;
+    };
+    let [node_area, resource_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(area);
+    let mut lines = Vec::new();
+    let mut resource = None;
+    match app.nodes.selected() {
+        Some(NodeRow::Node(i)) => {
+            let node = &snapshot.nodes.records[i];
+            lines.push(field("uuid", node.uuid.to_string(), theme));
+            lines.push(field("address", node.address(), theme));
+            lines.push(field("status", node.status.to_string(), theme));
+            lines.push(field(
+                "last heartbeat",
+                format!(
+                    "{} ({} ago)",
+                    node.last_heartbeat.format("%Y-%m-%d %H:%M:%S"),
+                    age(node.heartbeat_age(app.now))
+                ),
+                theme,
+            ));
+            lines.push(field(
+                "registered",
+                node.registered_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                theme,
+            ));
+            let mut labels: Vec<_> = node.metadata.iter().collect();
+            labels.sort();
+            for (k, v) in labels {
+                lines.push(field("", format!("{k} = {v}"), theme));
+            }
+            resource = snapshot
+                .resources
+                .records
+                .iter()
+                .find(|r| r.node_uuid == node.uuid);
+        }
+        Some(NodeRow::Broken(i)) => {
+            let broken = &snapshot.nodes.undecodable[i];
+            lines.push(field("key", broken.key.clone(), theme));
+            lines.push(Line::from(Span::styled(
+                format!("does not decode: {}", broken.error),
+                theme.error(),
+            )));
+            lines.push(field("size", format!("{} B", broken.size), theme));
+            lines.push(Line::raw("Press 1, then : and the key, to see its bytes."));
+        }
+        None => {}
+    }
+    let block = Block::bordered()
+        .title(Span::styled(" node ", theme.title()))
+        .border_style(theme.border());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        node_area,
+    );
+    let block = Block::bordered()
+        .title(Span::styled(" resources ", theme.title()))
+        .border_style(theme.border());
+    let text = match resource {
+        Some(r) => resource_lines(r, app, theme),
+        None => vec![Line::from(Span::styled(
+            "no resource record for this node",
+            theme.error(),
+        ))],
+    };
+    frame.render_widget(Paragraph::new(text).block(block), resource_area);
+}
+
+/// A resource record as labelled lines (also used by nothing else: the Resources screen
+/// is a table).
+fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line<'a>> {
+    let report_age = r.age(app.now);
+    let stale = report_age > app.stale_after;
+    let high = |p: f64| {
+        if p > 90.0 {
+            theme.error()
+        } else {
+            Style::new()
+        }
+    };
+    vec![
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "cpu"), theme.dim()),
+            Span::styled(gauge(r.cpu_usage_percent, 20), high(r.cpu_usage_percent)),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "memory"), theme.dim()),
+            Span::styled(
+                gauge(r.memory_usage_percent, 20),
+                high(r.memory_usage_percent),
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "disk"), theme.dim()),
+            Span::styled(gauge(r.disk_usage_percent, 20), high(r.disk_usage_percent)),
+        ]),
+        field(
+            "load 1/5/15",
+            format!(
+                "{:.1} {:.1} {:.1}",
+                r.load_average_1m, r.load_average_5m, r.load_average_15m
+            ),
+            theme,
+        ),
+        field(
+            "network rx/tx",
+            format!(
+                "{} / {}",
+                rate(r.network_rx_bytes_per_sec),
+                rate(r.network_tx_bytes_per_sec)
+            ),
+            theme,
+        ),
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "reported"), theme.dim()),
+            Span::styled(
+                format!(
+                    "{} ago{}",
+                    age(report_age),
+                    if stale { " (stale)" } else { "" }
+                ),
+                if stale { theme.error() } else { Style::new() },
+            ),
+        ]),
+    ]
+}

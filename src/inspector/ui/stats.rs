@@ -1,0 +1,298 @@
+//! Screen 4: database statistics (overview with history charts, SST files, raw text).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Cell, HighlightSpacing, Paragraph, Row, Sparkline, Table, TableState, Tabs,
+};
+
+use super::format::{bytes, count};
+use super::theme::Theme;
+use crate::inspector::app::App;
+use crate::inspector::source::Access;
+use crate::inspector::stats::DbStats;
+use crate::inspector::stats_view::{Sample, StatsPage};
+
+/// Draws the page on show.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let titles = StatsPage::ALL.map(|p| format!(" {} ", p.title()));
+    let selected = StatsPage::ALL
+        .iter()
+        .position(|p| *p == app.stats.page)
+        .unwrap_or(0);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme.selected())
+            .divider("·"),
+        tabs,
+    );
+    let Some(stats) = &app.stats.latest else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("reading statistics…", theme.dim())),
+            body,
+        );
+        return;
+    };
+    match app.stats.page {
+        StatsPage::Overview => overview(frame, body, app, stats, theme),
+        StatsPage::SstFiles => sst_files(frame, body, app, stats, theme),
+        StatsPage::Raw => raw(frame, body, app, stats, theme),
+    }
+}
+
+/// `◆` marks figures about this process rather than the files on disk.
+fn process_mark(access: Access) -> &'static str {
+    if access == Access::LiveSecondary {
+        "◆"
+    } else {
+        ""
+    }
+}
+
+fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
+    let mark = process_mark(stats.access);
+    let [summary, table, charts] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Fill(1),
+        Constraint::Length(6),
+    ])
+    .areas(area);
+    let stall = if stats.write_stopped {
+        "writes STOPPED".to_string()
+    } else if stats.delayed_write_rate > 0 {
+        format!("writes delayed to {}/s", bytes(stats.delayed_write_rate))
+    } else {
+        "no write stall".to_string()
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw(format!(
+                "compactions running{mark} {}  flushes running{mark} {}  ",
+                stats.running_compactions, stats.running_flushes
+            )),
+            Span::styled(
+                stall,
+                if stats.write_stopped || stats.delayed_write_rate > 0 {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            ),
+            Span::raw("  "),
+            Span::styled(
+                format!("background errors {}", stats.background_errors),
+                if stats.background_errors > 0 {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            ),
+        ]),
+        Line::raw(format!(
+            "block cache{mark} {} of {}",
+            bytes(stats.block_cache_usage),
+            bytes(stats.block_cache_capacity)
+        )),
+    ];
+    if stats.access == Access::LiveSecondary {
+        lines.push(Line::from(Span::styled(
+            "◆ this process (secondary): its own memtables, cache and jobs; levels and files are the primary's",
+            theme.dim(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), summary);
+
+    let header = Row::new(
+        [
+            "cf",
+            "~keys",
+            "live SST",
+            "memtable",
+            "pending",
+            "levels: files/bytes",
+        ]
+        .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let rows = stats.column_families.iter().map(|cf| {
+        let levels = cf
+            .levels
+            .iter()
+            .filter(|l| l.files > 0)
+            .map(|l| format!("L{} {}/{}", l.level, l.files, bytes(l.bytes)))
+            .collect::<Vec<_>>()
+            .join("  ");
+        Row::new([
+            Cell::from(cf.name.clone()),
+            Cell::from(count(cf.estimate_num_keys)),
+            Cell::from(bytes(cf.live_sst_bytes)),
+            Cell::from(format!("{}{mark}", bytes(cf.memtable_bytes))),
+            Cell::from(bytes(cf.pending_compaction_bytes)),
+            Cell::from(if levels.is_empty() {
+                "(no SST files)".to_string()
+            } else {
+                levels
+            }),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    // The path as the user gave it, like the status bar.
+    let title = format!(" column families · {} ", app.db_path);
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .block(
+                Block::bordered()
+                    .title(Span::styled(title, theme.title()))
+                    .border_style(theme.border()),
+            ),
+        table,
+    );
+
+    let latest = app.stats.history.back().copied();
+    let series = [
+        Chart {
+            name: "live SST",
+            pick: |s| s.live_sst_bytes,
+            show: bytes,
+        },
+        Chart {
+            name: "memtables",
+            pick: |s| s.memtable_bytes,
+            show: bytes,
+        },
+        Chart {
+            name: "pending compaction",
+            pick: |s| s.pending_compaction_bytes,
+            show: bytes,
+        },
+        Chart {
+            name: "~keys",
+            pick: |s| s.estimate_keys,
+            show: count,
+        },
+    ];
+    let cells = Layout::horizontal([Constraint::Fill(1); 4]).split(charts);
+    for (Chart { name, pick, show }, cell) in series.into_iter().zip(cells.iter()) {
+        let data = app.stats.series(pick);
+        // The newest samples that fit.
+        let width = usize::from(cell.width.saturating_sub(2));
+        let data = &data[data.len().saturating_sub(width)..];
+        let now = latest.as_ref().map_or(String::new(), |s| show(pick(s)));
+        let block = Block::bordered()
+            .title(Span::styled(format!(" {name} {now} "), theme.title()))
+            .border_style(theme.border());
+        frame.render_widget(
+            Sparkline::default()
+                .data(data)
+                .style(theme.json_key())
+                .block(block),
+            *cell,
+        );
+    }
+}
+
+/// One history chart: its title, the figure it plots, and how to print the latest one.
+struct Chart {
+    name: &'static str,
+    pick: fn(&Sample) -> u64,
+    show: fn(u64) -> String,
+}
+
+fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
+    let view = &app.stats;
+    let arrow = if view.sst_descending { "↓" } else { "↑" };
+    let title = format!(
+        " {} SST files · {} · sort {} {arrow} ",
+        stats.sst_files.len(),
+        bytes(stats.sst_files.iter().map(|f| f.bytes).sum()),
+        view.sst_sort.title()
+    );
+    let header = Row::new(
+        [
+            "cf",
+            "level",
+            "file",
+            "size",
+            "entries",
+            "deleted",
+            "smallest key",
+            "largest key",
+        ]
+        .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let visible = usize::from(area.height.saturating_sub(3));
+    let top = view
+        .sst_cursor
+        .top
+        .min(view.sst_order.len().saturating_sub(1));
+    let rows = view.sst_order.iter().skip(top).take(visible).map(|&i| {
+        let f = &stats.sst_files[i];
+        let deleted = f.deletion_percent();
+        Row::new([
+            Cell::from(f.cf.clone()),
+            Cell::from(format!("L{}", f.level)),
+            Cell::from(f.name.clone()),
+            Cell::from(bytes(f.bytes)),
+            Cell::from(count(f.entries)),
+            Cell::from(Span::styled(
+                format!("{deleted:.1}%"),
+                if deleted >= 30.0 {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            )),
+            Cell::from(f.smallest.clone()),
+            Cell::from(f.largest.clone()),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(5),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always)
+        .block(
+            Block::bordered()
+                .title(Span::styled(title, theme.title()))
+                .border_style(theme.border_focus()),
+        );
+    let mut state =
+        TableState::default().with_selected(Some(view.sst_cursor.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn raw(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
+    let lines: Vec<Line> = stats
+        .rocksdb_stats
+        .lines()
+        .skip(app.stats.raw_scroll)
+        .take(usize::from(area.height))
+        .map(Line::raw)
+        .collect();
+    let block = Block::bordered()
+        .title(Span::styled(" rocksdb.stats (j/k scroll) ", theme.title()))
+        .border_style(theme.border());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
