@@ -174,5 +174,81 @@ fn keypress_during_count_and_filter(_: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, frame_200x60, keypress_during_count_and_filter);
+/// Polling statistics on the worker: the cost of every refresh.
+fn stats_poll(c: &mut Criterion) {
+    let Some(db) = std::env::var_os("SPEAR_BENCH_DB") else {
+        eprintln!("stats_poll: set SPEAR_BENCH_DB to a database directory to measure it");
+        return;
+    };
+    let source =
+        spear_next::inspector::source::Source::open(std::path::Path::new(&db), false).unwrap();
+    c.bench_function("stats_poll", |b| {
+        b.iter(|| spear_next::inspector::stats::collect_stats(black_box(&source)).unwrap())
+    });
+}
+
+/// Opening the Nodes screen on a registry of 10,000 nodes (and their resource records):
+/// reading and decoding both registries, sorting, and drawing the first frame.
+fn nodes_screen_10k(c: &mut Criterion) {
+    use spear_next::common::{NodeInfo, NodeResourceInfo};
+    use spear_next::storage::kv::{KvPair, KvStore, KvStoreConfig, RocksDbKvStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = RocksDbKvStore::open(&KvStoreConfig::rocksdb(&path))
+            .await
+            .unwrap();
+        let now = chrono::Utc::now();
+        let mut pairs = Vec::new();
+        for i in 0..10_000u128 {
+            let mut node = NodeInfo::new_at(
+                uuid::Uuid::from_u128(i * 7919 + 1),
+                format!("10.0.{}.{}", i / 250, i % 250),
+                7000,
+                now,
+            );
+            node.metadata.insert("zone".into(), "eu-west-1a".into());
+            let resource = NodeResourceInfo::new_at(node.uuid, now);
+            pairs.push(KvPair::new(node.key(), serde_json::to_vec(&node).unwrap()));
+            pairs.push(KvPair::new(
+                resource.key(),
+                serde_json::to_vec(&resource).unwrap(),
+            ));
+        }
+        store.batch_put(&pairs).await.unwrap();
+    });
+    let source = spear_next::inspector::source::Source::open(&path, false).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    c.bench_function("nodes_screen_open_10k", |b| {
+        b.iter(|| {
+            let mut app = App::new(
+                "db",
+                Access::ReadOnlySnapshot,
+                vec!["default".into()],
+                "default".into(),
+            );
+            app.set_list_rows(ui::list_rows(40));
+            let requests = app.update(spear_next::inspector::action::Action::Screen(2));
+            let Some(Request::Registry { id, cf }) = requests.into_iter().next() else {
+                panic!("the Nodes screen asks for the registries")
+            };
+            let snapshot = spear_next::inspector::records::read_registries(&source, &cf).unwrap();
+            app.on_event(Event::Registry {
+                id,
+                snapshot: Box::new(snapshot),
+            });
+            assert_eq!(app.nodes.rows.len(), 10_000);
+            terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    frame_200x60,
+    stats_poll,
+    nodes_screen_10k,
+    keypress_during_count_and_filter
+);
 criterion_main!(benches);
