@@ -9,12 +9,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use spear_next::common::{Listing, NodeInfo, NodeResourceInfo};
-use spear_next::inspector::decode;
 use spear_next::inspector::records::RegistrySnapshot;
-use spear_next::inspector::source::{Bounds, Source};
+use spear_next::inspector::source::{Bounds, Source, WriteOp};
 use spear_next::inspector::stats::DbStats;
 use spear_next::inspector::worker::{self, Event, Maintenance, Request};
 use spear_next::inspector::{TuiOptions, demo};
+use spear_next::inspector::{decode, jsonl, transfer};
+use spear_next::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 use tokio::sync::mpsc;
 
 /// Browse and inspect a RocksDB database from the terminal. Read-only unless --write.
@@ -164,6 +165,99 @@ pub enum Command {
         /// Allow changing the database.
         #[arg(long)]
         write: bool,
+    },
+    /// Store one value. Needs --write.
+    Put {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// The value (text; see --value-hex).
+        value: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// VALUE is hex.
+        #[arg(long)]
+        value_hex: bool,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Delete one key. Needs --write.
+    Delete {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Delete every key with a prefix, or in [--from, --to). Needs --write.
+    DeleteRange {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Keys starting with P.
+        #[arg(long, value_name = "P", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+        prefix: Option<String>,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K", requires = "to")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K", requires = "from")]
+        to: Option<String>,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Copy the database, consistently, to a new directory (also while another process
+    /// holds it and keeps writing).
+    Checkpoint {
+        /// The database directory.
+        db: PathBuf,
+        /// Where the copy goes (must not exist).
+        dest: PathBuf,
+    },
+    /// Write pairs as JSON Lines to stdout (every column family unless --cf).
+    Export {
+        /// The database directory.
+        db: PathBuf,
+        /// Only this column family.
+        #[arg(long)]
+        cf: Option<String>,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+    },
+    /// Read JSON Lines from stdin into a new or existing database. Needs --write.
+    Import {
+        /// The database directory (created if missing).
+        db: PathBuf,
+        /// Pairs per atomic batch.
+        #[arg(long, default_value_t = 10_000)]
+        batch_size: usize,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH.
+    Migrate {
+        /// Where from.
+        #[arg(long, value_name = "SPEC")]
+        from: String,
+        /// Where to.
+        #[arg(long, value_name = "SPEC")]
+        to: String,
+        /// Pairs per atomic batch.
+        #[arg(long, default_value_t = 10_000)]
+        batch_size: usize,
     },
     /// Print database statistics.
     Stats {
@@ -356,6 +450,113 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Some(Command::Flush { db, cf, write }) => {
             maintain(&db, cf, Maintenance::Flush, write, "flush").await?;
         }
+        Some(Command::Put {
+            db,
+            key,
+            value,
+            cf,
+            value_hex,
+            write,
+        }) => {
+            let key = key_arg(&key, hex, "KEY")?;
+            let value = if value_hex {
+                decode::parse_hex(&value)
+                    .ok_or_else(|| eyre!("VALUE is not hex (--value-hex is set)"))?
+            } else {
+                value.into_bytes()
+            };
+            let source = open_for_write(&db, write, "put").await?;
+            check_cf(&source, &cf)?;
+            source.apply(&cf, &[WriteOp::Put(key, value)])?;
+        }
+        Some(Command::Delete { db, key, cf, write }) => {
+            let key = key_arg(&key, hex, "KEY")?;
+            let source = open_for_write(&db, write, "delete").await?;
+            check_cf(&source, &cf)?;
+            if source.get(&cf, &key, 0)?.is_none() {
+                return Ok(Outcome::NotFound);
+            }
+            source.apply(&cf, &[WriteOp::Delete(key)])?;
+        }
+        Some(Command::DeleteRange {
+            db,
+            cf,
+            prefix,
+            from,
+            to,
+            write,
+        }) => {
+            let bounds = match (prefix, from, to) {
+                (Some(p), _, _) => Bounds::prefix(&key_arg(&p, hex, "--prefix")?),
+                (None, Some(f), Some(t)) => Bounds {
+                    lower: Some(key_arg(&f, hex, "--from")?),
+                    upper: Some(key_arg(&t, hex, "--to")?),
+                },
+                _ => bail!("delete-range needs --prefix P, or both --from K and --to K"),
+            };
+            if bounds == Bounds::default() {
+                bail!(
+                    "an empty --prefix would delete every key: refused (drop the column family instead)"
+                );
+            }
+            let source = open_for_write(&db, write, "delete-range").await?;
+            check_cf(&source, &cf)?;
+            let n = source.delete_range(&cf, &bounds)?;
+            eprintln!("deleted {n} keys");
+        }
+        Some(Command::Checkpoint { db, dest }) => {
+            let source = open(&db, false).await?;
+            let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&source, &dest))
+                .await
+                .wrap_err("the checkpoint task failed")??;
+            let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
+            eprintln!(
+                "checkpoint at {}: {total} pairs in {} column families",
+                report.path.display(),
+                report.pairs.len()
+            );
+        }
+        Some(Command::Export { db, cf, prefix }) => {
+            let bounds = match &prefix {
+                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
+                None => Bounds::default(),
+            };
+            let source = open(&db, false).await?;
+            let cfs = match cf {
+                Some(cf) => {
+                    check_cf(&source, &cf)?;
+                    vec![cf]
+                }
+                None => source.column_families().to_vec(),
+            };
+            let exported = tokio::task::spawn_blocking(move || {
+                let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+                transfer::export(&source, &cfs, &bounds, &mut out)
+            })
+            .await
+            .wrap_err("the export task failed")?;
+            match exported {
+                Err(transfer::ExportError::Output(e)) => ignore_broken_pipe(Err(e))?,
+                other => {
+                    other?;
+                }
+            }
+        }
+        Some(Command::Import {
+            db,
+            batch_size,
+            write,
+        }) => {
+            if !write {
+                bail!("import changes the database: add --write to run it (nothing was changed)");
+            }
+            import(db, batch_size).await?;
+        }
+        Some(Command::Migrate {
+            from,
+            to,
+            batch_size,
+        }) => migrate(&from, &to, batch_size).await?,
         Some(Command::Stats { db, json }) => {
             let source = open(&db, false).await?;
             let (handle, mut events) = worker::spawn(source);
@@ -443,6 +644,117 @@ async fn maintain(db: &Path, cf: String, job: Maintenance, write: bool, verb: &s
     }
 }
 
+async fn open_for_write(db: &Path, write: bool, verb: &str) -> Result<Arc<Source>> {
+    if !write {
+        bail!("{verb} changes the database: add --write to run it (nothing was changed)");
+    }
+    open(db, true).await
+}
+
+async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
+    let done = tokio::task::spawn_blocking(move || -> Result<transfer::ImportProgress> {
+        if !db.join("CURRENT").is_file() {
+            // A new database: create it (with its default column family) first.
+            spear_next::storage::rocksdb::open_db(
+                &db,
+                &spear_next::storage::rocksdb::OpenMode::ReadWrite,
+                &Default::default(),
+            )?;
+        }
+        let mut source = Source::open(&db, true)?;
+        let started = std::time::Instant::now();
+        let mut last_report = started;
+        let stdin = io::stdin().lock();
+        let done = transfer::import(&mut source, stdin, batch_size, |p| {
+            if last_report.elapsed() >= Duration::from_millis(500) {
+                last_report = std::time::Instant::now();
+                eprintln!("imported {} pairs", p.written);
+            }
+        })?;
+        eprintln!(
+            "imported {} pairs from {} lines in {:.1} s",
+            done.written,
+            done.lines,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(done)
+    })
+    .await
+    .wrap_err("the import task failed")??;
+    tracing::info!(?done, "import finished");
+    Ok(())
+}
+
+/// `memory:`, `rocksdb:PATH`, `sled:PATH`.
+fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
+    let (backend, path) = spec.split_once(':').unwrap_or((spec, ""));
+    let config = match (backend, path) {
+        ("memory", "") => KvStoreConfig::memory(),
+        ("rocksdb", p) if !p.is_empty() => KvStoreConfig::rocksdb(p),
+        ("sled", p) if !p.is_empty() => KvStoreConfig::sled(p),
+        _ => bail!("--{role} {spec:?} is not a store: use memory:, rocksdb:PATH or sled:PATH"),
+    };
+    Ok(config)
+}
+
+async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<()> {
+    let mut source_config = parse_spec(from, "from")?;
+    let destination_config = parse_spec(to, "to")?;
+    if source_config.backend == KvBackend::RocksDb {
+        // Reading the source must not change it, nor need its lock.
+        source_config = source_config.with_param("read_only", "true");
+    }
+    if let Some(path) = &source_config.path
+        && !path.exists()
+    {
+        bail!("--from {}: no database there", path.display());
+    }
+    let source = create_kv_store_from_config(&source_config)
+        .await
+        .wrap_err_with(|| format!("opening --from {from}"))?;
+    // A destination this command creates is removed again if the migration fails.
+    let created = destination_config.path.clone().filter(|p| !p.exists());
+    let destination = create_kv_store_from_config(&destination_config)
+        .await
+        .wrap_err_with(|| format!("opening --to {to}"))?;
+    let mut last = std::time::Instant::now();
+    let result = spear_next::storage::migrate::migrate(
+        source.as_ref(),
+        destination.as_ref(),
+        batch_size,
+        |p| {
+            if last.elapsed() >= Duration::from_millis(500) {
+                last = std::time::Instant::now();
+                eprintln!("migrated {} of {} pairs", p.copied, p.total.unwrap_or(0));
+            }
+        },
+    )
+    .await;
+    drop(destination);
+    let done = match result {
+        Ok(done) => done,
+        Err(e) => {
+            if let Some(path) = created {
+                let _ = std::fs::remove_dir_all(path);
+            }
+            let hint = if matches!(e, spear_next::storage::kv::KvError::NonUtf8Key { .. }) {
+                " (migrate goes through the KvStore layer, whose keys are UTF-8: copy a database with binary keys with `spear-inspect export DB | spear-inspect import NEW --write`)"
+            } else {
+                ""
+            };
+            bail!("migration failed, nothing kept at --to: {e}{hint}");
+        }
+    };
+    eprintln!(
+        "migrated {} pairs ({} bytes) from {from} to {to}",
+        done.copied, done.bytes
+    );
+    if destination_config.backend == KvBackend::Memory {
+        eprintln!("note: the memory: destination is gone when this command exits (a dry run)");
+    }
+    Ok(())
+}
+
 async fn run_tui(db: &Path, args: &TuiArgs) -> Result<()> {
     if !args.refresh.is_finite() || args.refresh <= 0.0 {
         bail!(
@@ -498,7 +810,7 @@ async fn scan(
         while let Some(batch) = batches.blocking_recv() {
             for (key, value) in batch {
                 if json {
-                    write_json_pair(&mut out, &key, &value)?;
+                    jsonl::write_pair(&mut out, None, &key, &value)?;
                 } else {
                     write_plain_pair(&mut out, &key, &value, hex)?;
                 }
@@ -516,25 +828,6 @@ async fn scan(
         }
     }
     Ok(())
-}
-
-/// `{"key": ..., "value": ...}`, with `key_hex` / `value_hex` for bytes that are not UTF-8.
-pub fn write_json_pair(out: &mut impl Write, key: &[u8], value: &[u8]) -> io::Result<()> {
-    out.write_all(b"{")?;
-    write_json_field(out, "key", key)?;
-    out.write_all(b",")?;
-    write_json_field(out, "value", value)?;
-    out.write_all(b"}\n")
-}
-
-fn write_json_field(out: &mut impl Write, name: &str, bytes: &[u8]) -> io::Result<()> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            write!(out, "\"{name}\":")?;
-            serde_json::to_writer(&mut *out, text).map_err(io::Error::other)
-        }
-        Err(_) => write!(out, "\"{name}_hex\":\"{}\"", decode::hex(bytes)),
-    }
 }
 
 fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {

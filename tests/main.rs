@@ -16,4 +16,6 @@ mod pty;
 #[cfg(feature = "inspector")]
 mod screens;
 #[cfg(feature = "inspector")]
+mod transfer;
+#[cfg(feature = "inspector")]
 mod worker;

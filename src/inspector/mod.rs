@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod decode;
 pub mod demo;
+pub mod jsonl;
 pub mod keymap;
 pub mod nodes_view;
 pub mod records;
@@ -16,6 +17,7 @@ pub mod source;
 pub mod stats;
 pub mod stats_view;
 pub mod table_state;
+pub mod transfer;
 pub mod ui;
 pub mod worker;
 

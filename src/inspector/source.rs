@@ -426,4 +426,97 @@ impl Source {
         let handle = self.cf(cf)?;
         self.db.flush_cf(&handle).map_err(backend_error)
     }
+
+    /// Applies `ops` to `cf` as one atomic write batch. Needs `--write`.
+    pub fn apply(&self, cf: &str, ops: &[WriteOp]) -> Result<(), KvError> {
+        self.require_write("write")?;
+        let handle = self.cf(cf)?;
+        let mut batch = rocksdb::WriteBatch::default();
+        for op in ops {
+            match op {
+                WriteOp::Put(k, v) => batch.put_cf(&handle, k, v),
+                WriteOp::Delete(k) => batch.delete_cf(&handle, k),
+            }
+        }
+        self.db.write(batch).map_err(backend_error)
+    }
+
+    /// Every pair inside `bounds`, for deleting them (and keeping them for undo).
+    /// Refuses to hold more than `max` pairs in memory.
+    pub fn collect(
+        &self,
+        cf: &str,
+        bounds: &Bounds,
+        max: usize,
+    ) -> Result<Vec<super::worker::Pair>, KvError> {
+        let mut pairs = Vec::new();
+        let mut too_many = false;
+        self.for_each(cf, bounds, None, |k, v| {
+            if pairs.len() == max {
+                too_many = true;
+                return false;
+            }
+            pairs.push((k.to_vec(), v.to_vec()));
+            true
+        })?;
+        if too_many {
+            return Err(KvError::Backend {
+                backend: "rocksdb",
+                message: format!(
+                    "more than {max} keys in that range: use `spear-inspect delete-range ... --write` for large ranges (no undo)"
+                ),
+            });
+        }
+        Ok(pairs)
+    }
+
+    /// Creates `cf` if it does not exist. Needs `--write`.
+    pub fn ensure_cf(&mut self, cf: &str) -> Result<(), KvError> {
+        if self.column_families.iter().any(|c| c == cf) {
+            return Ok(());
+        }
+        self.require_write("create a column family")?;
+        self.db
+            .create_cf(cf, &RocksDbParams::default().options())
+            .map_err(backend_error)?;
+        self.column_families.push(cf.to_string());
+        Ok(())
+    }
+
+    /// Deletes every key of `cf` inside `bounds` with one range tombstone (atomic; no undo).
+    /// Returns how many keys were there. Needs `--write`.
+    pub fn delete_range(&self, cf: &str, bounds: &Bounds) -> Result<u64, KvError> {
+        self.require_write("delete")?;
+        let handle = self.cf(cf)?;
+        let mut n = 0u64;
+        let mut last = None;
+        self.for_each(cf, bounds, None, |k, _| {
+            n += 1;
+            last = Some(k.to_vec());
+            true
+        })?;
+        let (Some(lower), Some(mut upper_incl)) = (bounds.lower.clone().or(Some(Vec::new())), last)
+        else {
+            return Ok(0);
+        };
+        // The range tombstone's end is exclusive: just past the last key seen, or the
+        // bound itself.
+        let upper = bounds.upper.clone().unwrap_or_else(|| {
+            upper_incl.push(0);
+            upper_incl
+        });
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.delete_range_cf(&handle, lower, upper);
+        self.db.write(batch).map_err(backend_error)?;
+        Ok(n)
+    }
+}
+
+/// One change in a write batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOp {
+    /// Store a value.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove a key.
+    Delete(Vec<u8>),
 }

@@ -69,7 +69,7 @@ pub enum KvError {
 
     /// Nothing to open at the path, and creating was not allowed.
     #[error(
-        "no database at {path}: check the path, or set the parameter create_if_missing=true to create one"
+        "no database at {path}: check the path (a store creates one only with create_if_missing=true)"
     )]
     NotFound {
         /// The database directory.

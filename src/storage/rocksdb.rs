@@ -40,6 +40,10 @@ pub const PARAMS: &[(&str, &str)] = &[
         "enable_statistics",
         "true or false: collect rocksdb.stats counters",
     ),
+    (
+        "read_only",
+        "true or false: open without the lock; writes fail",
+    ),
 ];
 
 /// Typed RocksDB tuning, parsed from `KvStoreConfig` parameters.
@@ -63,6 +67,8 @@ pub struct RocksDbParams {
     pub create_if_missing: bool,
     /// `enable_statistics`.
     pub enable_statistics: bool,
+    /// `read_only`: open without taking the lock; every write is refused.
+    pub read_only: bool,
 }
 
 impl Default for RocksDbParams {
@@ -77,6 +83,7 @@ impl Default for RocksDbParams {
             sync: false,
             create_if_missing: true,
             enable_statistics: false,
+            read_only: false,
         }
     }
 }
@@ -155,6 +162,7 @@ impl RocksDbParams {
                 "sync" => out.sync = parse_bool(name, value)?,
                 "create_if_missing" => out.create_if_missing = parse_bool(name, value)?,
                 "enable_statistics" => out.enable_statistics = parse_bool(name, value)?,
+                "read_only" => out.read_only = parse_bool(name, value)?,
                 _ => {
                     return Err(KvError::UnknownParam {
                         backend: "rocksdb",
@@ -363,8 +371,13 @@ impl RocksDbKvStore {
     pub async fn open(config: &KvStoreConfig) -> Result<Self, KvError> {
         let path = config.require_path()?.to_path_buf();
         let params = RocksDbParams::from_params(&config.params)?;
+        let mode = if params.read_only {
+            OpenMode::ReadOnly
+        } else {
+            OpenMode::ReadWrite
+        };
         let (db, path, params) = tokio::task::spawn_blocking(move || {
-            open_db(&path, &OpenMode::ReadWrite, &params).map(|db| (db, path, params))
+            open_db(&path, &mode, &params).map(|db| (db, path, params))
         })
         .await??;
         Ok(Self {
@@ -382,6 +395,17 @@ impl RocksDbKvStore {
     /// The underlying handle, for statistics and maintenance.
     pub fn db(&self) -> &Arc<Db> {
         &self.db
+    }
+
+    /// The error for a write on a store opened with `read_only=true`.
+    fn refuse_if_read_only(&self, action: &'static str) -> Result<(), KvError> {
+        if self.params.read_only {
+            return Err(KvError::ReadOnly {
+                path: self.path.clone(),
+                action,
+            });
+        }
+        Ok(())
     }
 
     /// Runs `work` on the blocking pool with the database.
@@ -464,6 +488,7 @@ impl KvStore for RocksDbKvStore {
     }
 
     async fn put(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.refuse_if_read_only("put")?;
         let (key, value) = (key.as_bytes().to_vec(), value.to_vec());
         self.blocking(move |db, params| {
             db.put_opt(&key, &value, &params.write_options())
@@ -473,6 +498,7 @@ impl KvStore for RocksDbKvStore {
     }
 
     async fn delete(&self, key: &str) -> Result<bool, KvError> {
+        self.refuse_if_read_only("delete")?;
         let key = key.as_bytes().to_vec();
         self.blocking(move |db, params| {
             let existed = db.get_pinned(&key).map_err(backend_error)?.is_some();
@@ -545,6 +571,7 @@ impl KvStore for RocksDbKvStore {
     }
 
     async fn clear(&self) -> Result<(), KvError> {
+        self.refuse_if_read_only("clear")?;
         self.blocking(|db, params| {
             let mut it = db.raw_iterator();
             it.seek_to_first();
@@ -571,6 +598,7 @@ impl KvStore for RocksDbKvStore {
     }
 
     async fn batch_put(&self, pairs: &[KvPair]) -> Result<(), KvError> {
+        self.refuse_if_read_only("batch_put")?;
         let mut batch = WriteBatch::default();
         for pair in pairs {
             batch.put(pair.key.as_bytes(), &pair.value);
@@ -583,6 +611,7 @@ impl KvStore for RocksDbKvStore {
     }
 
     async fn batch_delete(&self, keys: &[KvKey]) -> Result<usize, KvError> {
+        self.refuse_if_read_only("batch_delete")?;
         let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.as_bytes().to_vec()).collect();
         self.blocking(move |db, params| {
             let mut batch = WriteBatch::default();

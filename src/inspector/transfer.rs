@@ -1,0 +1,247 @@
+//! Getting data in and out: JSON Lines export and import, and consistent copies.
+
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions};
+
+use super::jsonl;
+use super::source::{Bounds, Source};
+use crate::storage::kv::KvError;
+use crate::storage::rocksdb::{Db, RocksDbParams, backend_error};
+
+/// Writes every pair of `cfs` (inside `bounds`) as JSON Lines, column family by column
+/// family. Returns the number of pairs. Memory stays flat: pairs go straight out.
+pub fn export(
+    source: &Source,
+    cfs: &[String],
+    bounds: &Bounds,
+    out: &mut impl Write,
+) -> Result<u64, ExportError> {
+    let mut n = 0;
+    for cf in cfs {
+        let mut failed = None;
+        source.for_each(cf, bounds, None, |k, v| {
+            match jsonl::write_pair(out, Some(cf), k, v) {
+                Ok(()) => {
+                    n += 1;
+                    true
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(ExportError::Output(e));
+        }
+    }
+    out.flush().map_err(ExportError::Output)?;
+    Ok(n)
+}
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the database failed.
+    #[error(transparent)]
+    Storage(#[from] KvError),
+    /// Writing the output failed (a closed pipe, a full disk).
+    #[error("writing the export: {0}")]
+    Output(io::Error),
+}
+
+/// How far an import got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Pairs written (in whole batches).
+    pub written: u64,
+    /// Lines read.
+    pub lines: u64,
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A line is not a pair.
+    #[error(
+        "line {line}: {reason}; {written} pairs before it were imported, nothing of the batch holding line {line} was written"
+    )]
+    Malformed {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+        /// Pairs written before.
+        written: u64,
+    },
+    /// Reading the input failed.
+    #[error("reading the input at line {line}: {source}")]
+    Input {
+        /// 1-based line number.
+        line: u64,
+        /// The error.
+        source: io::Error,
+    },
+    /// The database refused a batch.
+    #[error(transparent)]
+    Storage(#[from] KvError),
+}
+
+/// Reads JSON Lines from `input` into `source` (opened with `--write`), `batch_size`
+/// pairs per atomic write batch, creating missing column families. `progress` is called
+/// after every batch. A malformed line stops the import: the batches before it are
+/// written whole, the one holding it not at all.
+pub fn import(
+    source: &mut Source,
+    input: impl BufRead,
+    batch_size: usize,
+    mut progress: impl FnMut(ImportProgress),
+) -> Result<ImportProgress, ImportError> {
+    let batch_size = batch_size.max(1);
+    let mut state = ImportProgress::default();
+    let mut pending: Vec<jsonl::Line> = Vec::with_capacity(batch_size);
+    for line in input.lines() {
+        state.lines += 1;
+        let text = line.map_err(|source| ImportError::Input {
+            line: state.lines,
+            source,
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let pair = jsonl::parse(&text).map_err(|reason| ImportError::Malformed {
+            line: state.lines,
+            reason,
+            written: state.written,
+        })?;
+        pending.push(pair);
+        if pending.len() == batch_size {
+            write_batch(source, &mut pending)?;
+            state.written += batch_size as u64;
+            progress(state);
+        }
+    }
+    if !pending.is_empty() {
+        state.written += pending.len() as u64;
+        write_batch(source, &mut pending)?;
+        progress(state);
+    }
+    Ok(state)
+}
+
+fn write_batch(source: &mut Source, pending: &mut Vec<jsonl::Line>) -> Result<(), KvError> {
+    for line in pending.iter() {
+        source.ensure_cf(&line.cf)?;
+    }
+    let db = source.db();
+    let mut batch = WriteBatch::default();
+    for line in pending.drain(..) {
+        let cf = db.cf_handle(&line.cf).ok_or_else(|| KvError::Backend {
+            backend: "rocksdb",
+            message: format!("column family {} vanished during the import", line.cf),
+        })?;
+        batch.put_cf(&cf, line.key, line.value);
+    }
+    db.write(batch).map_err(backend_error)
+}
+
+/// What a checkpoint copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointReport {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Pairs per column family.
+    pub pairs: Vec<(String, u64)>,
+}
+
+/// Copies every column family of `source` into a new database at `dest`.
+///
+/// `source` is a read-only or secondary view, which does not move while it is read, so
+/// the copy holds one point in time across all column families even while another
+/// process keeps writing. RocksDB's own checkpoint needs a writable handle (it flushes
+/// first), which a read-only inspector does not take. The copy is built in a sibling
+/// directory and renamed into place, so `dest` is either whole or absent.
+pub fn checkpoint(source: &Source, dest: &Path) -> Result<CheckpointReport, KvError> {
+    if dest.exists() {
+        return Err(KvError::Backend {
+            backend: "rocksdb",
+            message: format!(
+                "{} already exists: give checkpoint a new directory",
+                dest.display()
+            ),
+        });
+    }
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "checkpoint".into());
+    let partial = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    // A secondary opened while the primary flushes can miss a WAL the primary deletes at
+    // that instant (one column family then lags the others: the checkpoint test caught
+    // it). Catching up once more re-reads the MANIFEST, which by then names the flushed
+    // file, before anything is copied.
+    source.catch_up()?;
+    let result = copy_into(source, &partial);
+    match result {
+        Ok(pairs) => {
+            std::fs::rename(&partial, dest).map_err(|e| KvError::Backend {
+                backend: "rocksdb",
+                message: format!("moving the finished copy to {}: {e}", dest.display()),
+            })?;
+            Ok(CheckpointReport {
+                path: dest.to_path_buf(),
+                pairs,
+            })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, KvError> {
+    let params = RocksDbParams::default();
+    let mut opts = params.options();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let cfs: Vec<ColumnFamilyDescriptor> = source
+        .column_families()
+        .iter()
+        .map(|cf| ColumnFamilyDescriptor::new(cf, Options::default()))
+        .collect();
+    let copy = Db::open_cf_descriptors(&opts, dir, cfs).map_err(backend_error)?;
+    // The copy is flushed before it is declared done, so its WAL is not needed.
+    let mut unlogged = WriteOptions::default();
+    unlogged.disable_wal(true);
+    let mut counts = Vec::new();
+    for cf in source.column_families() {
+        let handle = copy.cf_handle(cf).ok_or_else(|| KvError::Backend {
+            backend: "rocksdb",
+            message: format!("the copy has no column family {cf}"),
+        })?;
+        let mut batch = WriteBatch::default();
+        let mut n = 0u64;
+        let mut failed = None;
+        source.for_each(cf, &Bounds::default(), None, |k, v| {
+            batch.put_cf(&handle, k, v);
+            n += 1;
+            if batch.len() == 10_000
+                && let Err(e) = copy.write_opt(std::mem::take(&mut batch), &unlogged)
+            {
+                failed = Some(e);
+                return false;
+            }
+            true
+        })?;
+        if let Some(e) = failed {
+            return Err(backend_error(e));
+        }
+        copy.write_opt(batch, &unlogged).map_err(backend_error)?;
+        copy.flush_cf(&handle).map_err(backend_error)?;
+        counts.push((cf.clone(), n));
+    }
+    Ok(counts)
+}
