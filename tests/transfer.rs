@@ -166,7 +166,10 @@ fn export_import_round_trip_keeps_every_byte_of_every_column_family() {
     assert_eq!(text(&events.stdout).lines().count(), 10);
 }
 
-fn raw_pairs(path: &Path, cf: &str) -> Vec<(Box<[u8]>, Box<[u8]>)> {
+/// A key and value as the raw crate returns them.
+type RawPair = (Box<[u8]>, Box<[u8]>);
+
+fn raw_pairs(path: &Path, cf: &str) -> Vec<RawPair> {
     let cfs = rocksdb::DB::list_cf(&rocksdb::Options::default(), path).unwrap();
     let db = rocksdb::DB::open_cf_for_read_only(&rocksdb::Options::default(), path, &cfs, false)
         .unwrap();
@@ -260,7 +263,7 @@ fn an_import_killed_midway_leaves_only_whole_batches() {
     feeder.join().unwrap();
     let n = count(&path, &[]);
     assert!(
-        n >= 1000 && n % 100 == 0,
+        n >= 1000 && n.is_multiple_of(100),
         "{n} pairs: not a whole number of batches"
     );
     let keys = text(&run(&["scan", path.to_str().unwrap(), "--json"]).stdout);
