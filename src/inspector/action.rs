@@ -67,4 +67,28 @@ pub enum Action {
     Flush,
     /// Move the focus between a dialog's buttons.
     FocusToggle,
+    /// Put a new key (write mode).
+    NewKey,
+    /// Edit the selected value (write mode).
+    EditValue,
+    /// Delete the selected key (write mode).
+    DeleteKey,
+    /// Delete every key of the prefix on screen (write mode).
+    DeleteRange,
+    /// Undo the last edit (write mode).
+    Undo,
+    /// Mark the selected node offline (write mode).
+    MarkOffline,
+    /// Mark the selected node online (write mode).
+    MarkOnline,
+    /// Remove the selected node and its resource record (write mode).
+    RemoveNode,
+    /// Cursor left (editor).
+    CursorLeft,
+    /// Cursor right (editor).
+    CursorRight,
+    /// Start of line (editor).
+    LineStart,
+    /// End of line (editor).
+    LineEnd,
 }

@@ -17,6 +17,8 @@ pub enum KeyContext {
     Picker,
     /// A yes/no dialog.
     Confirm,
+    /// The value editor.
+    Editor,
 }
 
 /// One binding: the keys, what they do, and how help shows them.
@@ -217,6 +219,41 @@ pub const KEYS: &[Binding] = &[
         "flush (--write)",
         None,
     ),
+    b(
+        &[(Char('n'), false)],
+        Action::NewKey,
+        "n",
+        "new key (--write)",
+        None,
+    ),
+    b(
+        &[(Char('e'), false)],
+        Action::EditValue,
+        "e",
+        "edit value (--write)",
+        None,
+    ),
+    b(
+        &[(Char('d'), false)],
+        Action::DeleteKey,
+        "d",
+        "delete key (--write)",
+        None,
+    ),
+    b(
+        &[(Char('D'), false)],
+        Action::DeleteRange,
+        "D",
+        "delete prefix (--write)",
+        None,
+    ),
+    b(
+        &[(Char('u'), false)],
+        Action::Undo,
+        "u",
+        "undo last edit (--write)",
+        None,
+    ),
 ];
 
 /// The Nodes screen's own keys.
@@ -248,6 +285,34 @@ pub const NODES: &[Binding] = &[
         "Enter",
         "node detail",
         Some("detail"),
+    ),
+    b(
+        &[(Char('o'), false)],
+        Action::MarkOffline,
+        "o",
+        "mark offline (--write)",
+        None,
+    ),
+    b(
+        &[(Char('O'), false)],
+        Action::MarkOnline,
+        "O",
+        "mark online (--write)",
+        None,
+    ),
+    b(
+        &[(Char('X'), false)],
+        Action::RemoveNode,
+        "X",
+        "remove node (--write)",
+        None,
+    ),
+    b(
+        &[(Char('u'), false)],
+        Action::Undo,
+        "u",
+        "undo last edit (--write)",
+        None,
     ),
 ];
 
@@ -373,6 +438,44 @@ pub const CONFIRM: &[Binding] = &[
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
+/// Keys in the value editor; other characters are typed.
+pub const EDITOR: &[Binding] = &[
+    b(
+        &[(Esc, false)],
+        Action::Back,
+        "Esc",
+        "save or discard…",
+        Some("save/discard"),
+    ),
+    b(&[(Enter, false)], Action::Submit, "Enter", "new line", None),
+    b(
+        &[(Backspace, false)],
+        Action::Backspace,
+        "Bksp",
+        "delete a character",
+        None,
+    ),
+    b(&[(Up, false)], Action::Up, "↑", "line up", None),
+    b(&[(Down, false)], Action::Down, "↓", "line down", None),
+    b(&[(Left, false)], Action::CursorLeft, "←", "left", None),
+    b(&[(Right, false)], Action::CursorRight, "→", "right", None),
+    b(
+        &[(Home, false)],
+        Action::LineStart,
+        "Home",
+        "start of line",
+        None,
+    ),
+    b(&[(End, false)], Action::LineEnd, "End", "end of line", None),
+    b(
+        &[(Char('c'), true)],
+        Action::Quit,
+        "^C",
+        "quit (unsaved edits are lost)",
+        None,
+    ),
+];
+
 /// Keys in the column family list.
 pub const PICKER: &[Binding] = &[
     b(
@@ -421,6 +524,7 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
         KeyContext::Input => vec![INPUT],
         KeyContext::Picker => vec![PICKER],
         KeyContext::Confirm => vec![CONFIRM],
+        KeyContext::Editor => vec![EDITOR],
     }
 }
 
@@ -443,7 +547,7 @@ pub fn dispatch(context: KeyContext, screen: Screen, key: KeyEvent) -> Option<Ac
         .map(|binding| binding.action);
     match (found, context, key.code) {
         (Some(action), _, _) => Some(action),
-        (None, KeyContext::Input, Char(c)) if !ctrl => Some(Action::Input(c)),
+        (None, KeyContext::Input | KeyContext::Editor, Char(c)) if !ctrl => Some(Action::Input(c)),
         _ => None,
     }
 }
@@ -514,6 +618,7 @@ mod tests {
             KeyContext::Input,
             KeyContext::Picker,
             KeyContext::Confirm,
+            KeyContext::Editor,
         ];
         for context in contexts {
             for screen in Screen::ALL {
@@ -524,7 +629,15 @@ mod tests {
                             seen.insert(*key),
                             "{key:?} bound twice in {context:?} on {screen:?}"
                         );
-                        let destructive = matches!(binding.action, Action::Compact | Action::Flush);
+                        let destructive = matches!(
+                            binding.action,
+                            Action::Compact
+                                | Action::Flush
+                                | Action::DeleteKey
+                                | Action::DeleteRange
+                                | Action::RemoveNode
+                                | Action::MarkOffline
+                        );
                         assert!(
                             !(destructive && key.1),
                             "{:?} sits on a Ctrl key",

@@ -8,6 +8,8 @@ pub mod action;
 pub mod app;
 pub mod decode;
 pub mod demo;
+pub mod edit;
+pub mod editor;
 pub mod jsonl;
 pub mod keymap;
 pub mod nodes_view;

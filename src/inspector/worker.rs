@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::edit::{Edit, EditOutcome, apply as apply_edit};
 use super::records::{RegistrySnapshot, read_registries};
 use super::source::{Anchor, Bounds, Entry, Page, Source};
 use super::stats::{DbStats, collect_stats};
@@ -130,6 +131,15 @@ pub enum Request {
         /// What to do.
         job: Maintenance,
     },
+    /// A change (write mode only), answered with what undoes it.
+    Edit {
+        /// Request id.
+        id: RequestId,
+        /// Column family.
+        cf: String,
+        /// The change.
+        edit: Edit,
+    },
     /// Stops the running request of a kind, if any.
     Cancel(Kind),
 }
@@ -190,6 +200,8 @@ pub enum Kind {
     Registry,
     /// Compactions and flushes.
     Maintain,
+    /// Edits.
+    Edit,
 }
 
 impl Request {
@@ -204,6 +216,7 @@ impl Request {
             Request::Scan { id, .. } => (Kind::Scan, *id),
             Request::Registry { id, .. } => (Kind::Registry, *id),
             Request::Maintain { id, .. } => (Kind::Maintain, *id),
+            Request::Edit { id, .. } => (Kind::Edit, *id),
             Request::Cancel(kind) => (*kind, 0),
         }
     }
@@ -282,6 +295,13 @@ pub enum Event {
         id: RequestId,
         /// What it did.
         report: MaintenanceReport,
+    },
+    /// An edit was applied.
+    Edited {
+        /// Answered request.
+        id: RequestId,
+        /// What it did, and how to undo it.
+        outcome: EditOutcome,
     },
     /// A request failed; the message is for the status line.
     Failed {
@@ -460,6 +480,11 @@ impl Job<'_> {
                         sst_after,
                     },
                 });
+            }
+            Request::Edit { id, cf, edit } => {
+                let outcome = apply_edit(source, &cf, edit).map_err(|e| e.to_string())?;
+                // An applied edit is always reported: the UI needs its undo.
+                (self.emit)(Event::Edited { id, outcome });
             }
             Request::Cancel(_) => {}
         }

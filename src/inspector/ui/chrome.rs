@@ -123,6 +123,7 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             (InputPurpose::Filter, FilterKind::Prefix) => "filter, keys starting with",
             (InputPurpose::Filter, FilterKind::Contains) => "filter, keys containing",
             (InputPurpose::Goto, _) => "go to key",
+            (InputPurpose::NewKey, _) => "new key",
         };
         let hex = if app.hex_keys { " (hex)" } else { "" };
         spans.push(Span::styled(format!(" {prompt}{hex}: "), theme.title()));

@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::centered;
 use super::theme::Theme;
-use crate::inspector::app::App;
+use super::{button, centered};
+use crate::inspector::app::{App, Ask};
 use crate::inspector::decode::escape_key;
 use crate::inspector::worker::Maintenance;
 
@@ -16,10 +16,16 @@ pub fn draw(
     frame: &mut Frame,
     area: Rect,
     app: &App,
-    job: &Maintenance,
+    ask: &Ask,
     confirm_focused: bool,
     theme: Theme,
 ) {
+    let job = match ask {
+        Ask::Maintain(job) => job,
+        Ask::Edit { question, verb, .. } => {
+            return draw_question(frame, area, question, verb, confirm_focused, theme);
+        }
+    };
     let (verb, what) = match job {
         Maintenance::Flush => (
             "Flush",
@@ -44,21 +50,13 @@ pub fn draw(
             )
         }
     };
-    let button = |label: &str, focused: bool| {
-        let style = if focused {
-            theme.selected()
-        } else {
-            theme.dim()
-        };
-        Span::styled(format!("[ {label} ]"), style)
-    };
     let lines = vec![
         Line::raw(what),
         Line::raw(""),
         Line::from(vec![
-            button("Cancel", !confirm_focused),
+            button("Cancel", !confirm_focused, theme),
             Span::raw("   "),
-            button(verb, confirm_focused),
+            button(verb, confirm_focused, theme),
         ])
         .centered(),
     ];
@@ -68,6 +66,35 @@ pub fn draw(
             format!(" {verb} {}? ", app.db_path),
             theme.danger(),
         ))
+        .border_style(theme.border_focus());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        popup,
+    );
+}
+
+fn draw_question(
+    frame: &mut Frame,
+    area: Rect,
+    question: &str,
+    verb: &str,
+    confirm_focused: bool,
+    theme: Theme,
+) {
+    let lines = vec![
+        Line::raw(question.to_string()),
+        Line::raw(""),
+        Line::from(vec![
+            button("Cancel", !confirm_focused, theme),
+            Span::raw("   "),
+            button(verb, confirm_focused, theme),
+        ])
+        .centered(),
+    ];
+    let popup = centered(area, 64, 7);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {verb}? "), theme.danger()))
         .border_style(theme.border_focus());
     frame.render_widget(Clear, popup);
     frame.render_widget(

@@ -3,6 +3,7 @@
 
 mod chrome;
 mod confirm;
+mod editor;
 mod format;
 mod help;
 mod keys;
@@ -41,9 +42,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Help => help::draw(frame, body, app, theme),
         Mode::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
         Mode::Confirm {
-            job,
+            ask,
             confirm_focused,
-        } => confirm::draw(frame, body, app, job, *confirm_focused, theme),
+        } => confirm::draw(frame, body, app, ask, *confirm_focused, theme),
+        Mode::Editor { editor, dialog } => editor::draw(frame, body, editor, *dialog, theme),
+        Mode::TypeToConfirm {
+            prefix,
+            count,
+            typed,
+            ..
+        } => editor::type_to_confirm(frame, body, app, prefix, *count, typed, theme),
         Mode::Normal | Mode::Input { .. } => {}
     }
 }
@@ -63,5 +71,19 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         y: area.y + (area.height - height) / 2,
         width,
         height,
+    }
+}
+
+/// A dialog button. The focused one is marked `> … <` as well as reversed, so the focus
+/// (the one thing between a key press and a destructive action) shows without colour.
+pub(crate) fn button(
+    label: &str,
+    focused: bool,
+    theme: theme::Theme,
+) -> ratatui::text::Span<'static> {
+    if focused {
+        ratatui::text::Span::styled(format!("> {label} <"), theme.selected())
+    } else {
+        ratatui::text::Span::styled(format!("[ {label} ]"), theme.dim())
     }
 }

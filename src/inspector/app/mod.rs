@@ -4,6 +4,8 @@
 //! requests, `on_event` folds worker events in. Drawing reads `&App` only, so every
 //! screen can be drawn in a test from a hand-made `App`.
 
+mod edits;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -11,13 +13,16 @@ use humansize::{BINARY, format_size};
 
 use super::action::Action;
 use super::decode::{self, ValueKind};
+use super::editor::Editor;
 use super::keymap::KeyContext;
 use super::nodes_view::NodesView;
 use super::records::RegistrySnapshot;
 use super::resources_view::ResourcesView;
+use super::source::WriteOp;
 use super::source::{Access, Anchor, Bounds, Entry};
 use super::stats_view::{StatsPage, StatsView};
 use super::worker::{Event, Kind, Maintenance, MaintenanceReport, Placement, Request, RequestId};
+pub use edits::Ask;
 
 /// Keys fetched per page.
 pub const CHUNK: usize = 256;
@@ -71,6 +76,8 @@ pub enum InputPurpose {
     Filter,
     /// A key to jump to.
     Goto,
+    /// The name of a new key.
+    NewKey,
 }
 
 /// Prefix or substring.
@@ -103,12 +110,30 @@ pub enum Mode {
         /// Highlighted row.
         selected: usize,
     },
-    /// "Really run this?" for a compaction or flush. Focus starts on cancel.
+    /// "Really do this?" for a compaction, flush or edit. Focus starts on cancel.
     Confirm {
         /// What would run.
-        job: Maintenance,
+        ask: Ask,
         /// Whether the focus is on the confirming button.
         confirm_focused: bool,
+    },
+    /// The value editor, and its save dialog when open.
+    Editor {
+        /// The buffer.
+        editor: Box<Editor>,
+        /// The save dialog's focused button (0 keep editing, 1 discard, 2 write).
+        dialog: Option<usize>,
+    },
+    /// Deleting a prefix: the user must type it to confirm.
+    TypeToConfirm {
+        /// The keys that would go.
+        bounds: Bounds,
+        /// The prefix as the user must type it.
+        prefix: String,
+        /// How many keys.
+        count: u64,
+        /// Typed so far.
+        typed: String,
     },
 }
 
@@ -190,6 +215,8 @@ pub struct ValueView {
     pub truncated: bool,
     /// First line drawn.
     pub scroll: usize,
+    /// The fetched bytes (at most `VALUE_PREVIEW`), for the editor.
+    pub raw: Vec<u8>,
 }
 
 /// A message on the status line.
@@ -250,6 +277,10 @@ pub struct App {
     pub stats: StatsView,
     /// A compaction or flush running on the worker, and when it started.
     pub maintenance: Option<(Maintenance, DateTime<Utc>)>,
+    /// The last edit's undo: column family, batch, what it undoes.
+    pub undo: Option<(String, Vec<WriteOp>, String)>,
+    /// A prefix delete waiting for its key count.
+    pub pending_range_delete: Option<Bounds>,
     /// Whether to leave.
     pub should_quit: bool,
     next_id: RequestId,
@@ -288,6 +319,8 @@ impl App {
             resources: ResourcesView::default(),
             stats: StatsView::default(),
             maintenance: None,
+            undo: None,
+            pending_range_delete: None,
             should_quit: false,
             next_id: 1,
             latest: HashMap::new(),
@@ -308,6 +341,11 @@ impl App {
             Mode::Input { .. } => KeyContext::Input,
             Mode::Picker { .. } => KeyContext::Picker,
             Mode::Confirm { .. } => KeyContext::Confirm,
+            Mode::Editor { dialog: None, .. } => KeyContext::Editor,
+            Mode::Editor {
+                dialog: Some(_), ..
+            } => KeyContext::Confirm,
+            Mode::TypeToConfirm { .. } => KeyContext::Input,
             Mode::Normal | Mode::Help => KeyContext::Normal,
         }
     }
@@ -338,6 +376,7 @@ impl App {
             Event::Stats { id, .. } => self.is_current(Kind::Stats, *id),
             Event::Registry { id, .. } => self.is_current(Kind::Registry, *id),
             Event::Maintained { id, .. } => self.is_current(Kind::Maintain, *id),
+            Event::Edited { id, .. } => self.is_current(Kind::Edit, *id),
             Event::Progress { id, .. } | Event::Done { id, .. } => {
                 self.is_current(Kind::Filter, *id) || self.is_current(Kind::Count, *id)
             }
@@ -437,9 +476,16 @@ impl App {
             } => self.update_input(action, purpose, text, kind),
             Mode::Picker { selected } => self.update_picker(action, selected),
             Mode::Confirm {
-                job,
+                ask,
                 confirm_focused,
-            } => self.update_confirm(action, job, confirm_focused),
+            } => self.update_confirm(action, ask, confirm_focused),
+            Mode::Editor { editor, dialog } => self.update_editor(action, *editor, dialog),
+            Mode::TypeToConfirm {
+                bounds,
+                prefix,
+                count,
+                typed,
+            } => self.update_type_to_confirm(action, bounds, prefix, count, typed),
             Mode::Help => {
                 if matches!(action, Action::Back | Action::ToggleHelp) {
                     self.mode = Mode::Normal;
@@ -463,6 +509,14 @@ impl App {
                 return self.screen_data_requests(false);
             }
             Action::Compact | Action::Flush => return self.ask_maintenance(action),
+            Action::NewKey
+            | Action::EditValue
+            | Action::DeleteKey
+            | Action::DeleteRange
+            | Action::Undo
+            | Action::MarkOffline
+            | Action::MarkOnline
+            | Action::RemoveNode => return self.start_edit(action),
             _ => {}
         }
         match self.screen {
@@ -757,38 +811,11 @@ impl App {
             (_, Screen::Keys, Filter::Prefix(p)) => Maintenance::Compact(Bounds::prefix(p)),
             _ => Maintenance::Compact(Bounds::default()),
         };
+        self.message = None;
         self.mode = Mode::Confirm {
-            job,
+            ask: Ask::Maintain(job),
             confirm_focused: false,
         };
-        Vec::new()
-    }
-
-    fn update_confirm(
-        &mut self,
-        action: Action,
-        job: Maintenance,
-        confirm_focused: bool,
-    ) -> Vec<Request> {
-        match action {
-            Action::FocusToggle => {
-                self.mode = Mode::Confirm {
-                    job,
-                    confirm_focused: !confirm_focused,
-                }
-            }
-            Action::Submit if confirm_focused => {
-                self.mode = Mode::Normal;
-                self.maintenance = Some((job.clone(), self.now));
-                return vec![Request::Maintain {
-                    id: self.issue(Kind::Maintain),
-                    cf: self.cf.clone(),
-                    job,
-                }];
-            }
-            Action::Submit | Action::Back => self.mode = Mode::Normal,
-            _ => {}
-        }
         Vec::new()
     }
 
@@ -845,12 +872,17 @@ impl App {
                 } else {
                     text.into_bytes()
                 };
+                if purpose == InputPurpose::NewKey {
+                    self.open_new_key_editor(bytes);
+                    return Vec::new();
+                }
                 if purpose == InputPurpose::Filter && self.screen == Screen::Nodes {
                     self.nodes.text = String::from_utf8_lossy(&bytes).into_owned();
                     self.rebuild_tables();
                     return Vec::new();
                 }
                 return match purpose {
+                    InputPurpose::NewKey => Vec::new(),
                     InputPurpose::Filter => {
                         self.filter = match (bytes.is_empty(), kind) {
                             (true, _) => Filter::None,
@@ -993,6 +1025,7 @@ impl App {
                         size: 0,
                         truncated: false,
                         scroll: 0,
+                        raw: Vec::new(),
                     },
                     Some((bytes, size)) => value_view(key, &bytes, size),
                 });
@@ -1028,6 +1061,9 @@ impl App {
             } => {
                 if self.is_current(Kind::Count, id) {
                     self.count = CountState::Done(matched);
+                    if let Some(bounds) = self.pending_range_delete.take() {
+                        self.confirm_range_delete(bounds, matched);
+                    }
                 } else {
                     self.scan = Some(ScanProgress {
                         scanned,
@@ -1048,6 +1084,7 @@ impl App {
                 self.rebuild_tables();
             }
             Event::Maintained { report, .. } => return self.finish_maintenance(report),
+            Event::Edited { outcome, .. } => return self.finish_edit(outcome),
             Event::Failed { id, message } => {
                 if self.is_current(Kind::Maintain, id) {
                     self.maintenance = None;
@@ -1129,6 +1166,7 @@ impl App {
 
 /// Decodes a fetched value into display lines.
 pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
+    let raw = bytes.to_vec();
     let mut truncated = bytes.len() < size;
     let kind = if truncated && std::str::from_utf8(bytes).is_err() {
         ValueKind::Binary
@@ -1162,5 +1200,6 @@ pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
         size,
         truncated,
         scroll: 0,
+        raw,
     }
 }

@@ -1,0 +1,169 @@
+//! Edits the worker applies in write mode: each one is a single atomic write batch, and
+//! each reports the batch that undoes it (the old values, read first).
+
+use uuid::Uuid;
+
+use super::source::{Bounds, Source, WriteOp};
+use crate::common::{NodeInfo, NodeStatus, RegistryError, node_key, resource_key};
+use crate::storage::kv::KvError;
+
+/// Keys a single range delete may hold for undo; larger ranges go through the
+/// `delete-range` subcommand, which has no undo.
+pub const MAX_UNDO_KEYS: usize = 100_000;
+
+/// A change to the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Store `value` under `key`.
+    Put {
+        /// Key.
+        key: Vec<u8>,
+        /// Value.
+        value: Vec<u8>,
+    },
+    /// Remove `key`.
+    Delete {
+        /// Key.
+        key: Vec<u8>,
+    },
+    /// Remove every key inside `bounds`.
+    DeleteRange {
+        /// Bounds (a prefix).
+        bounds: Bounds,
+    },
+    /// Apply these operations (an undo).
+    Restore {
+        /// Operations.
+        ops: Vec<WriteOp>,
+    },
+    /// Set a node's status, through the registry's record type.
+    SetNodeStatus {
+        /// The node.
+        uuid: Uuid,
+        /// New status.
+        status: NodeStatus,
+    },
+    /// Remove a node together with its resource record.
+    RemoveNode {
+        /// The node.
+        uuid: Uuid,
+    },
+}
+
+/// What an applied edit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditOutcome {
+    /// One line for the status bar.
+    pub summary: String,
+    /// The batch that undoes it.
+    pub undo: Vec<WriteOp>,
+}
+
+fn restore_op(key: Vec<u8>, old: Option<Vec<u8>>) -> WriteOp {
+    match old {
+        Some(value) => WriteOp::Put(key, value),
+        None => WriteOp::Delete(key),
+    }
+}
+
+fn old_value(source: &Source, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    Ok(source.get(cf, key, usize::MAX)?.map(|(v, _)| v))
+}
+
+fn registry_error(e: RegistryError) -> KvError {
+    match e {
+        RegistryError::Storage(e) => e,
+        other => KvError::Backend {
+            backend: "registry",
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Applies `edit` to `cf` as one write batch. Blocking; needs `--write`.
+pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, KvError> {
+    let (ops, undo, summary): (Vec<WriteOp>, Vec<WriteOp>, String) = match edit {
+        Edit::Put { key, value } => {
+            let old = old_value(source, cf, &key)?;
+            let summary = format!(
+                "wrote {} bytes to {}",
+                value.len(),
+                super::decode::escape_key(&key)
+            );
+            (
+                vec![WriteOp::Put(key.clone(), value)],
+                vec![restore_op(key, old)],
+                summary,
+            )
+        }
+        Edit::Delete { key } => {
+            let Some(old) = old_value(source, cf, &key)? else {
+                return Err(KvError::Backend {
+                    backend: "rocksdb",
+                    message: format!("{} no longer exists", super::decode::escape_key(&key)),
+                });
+            };
+            let summary = format!("deleted {}", super::decode::escape_key(&key));
+            (
+                vec![WriteOp::Delete(key.clone())],
+                vec![WriteOp::Put(key, old)],
+                summary,
+            )
+        }
+        Edit::DeleteRange { bounds } => {
+            let pairs = source.collect(cf, &bounds, MAX_UNDO_KEYS)?;
+            let summary = format!("deleted {} keys", pairs.len());
+            let ops = pairs
+                .iter()
+                .map(|(k, _)| WriteOp::Delete(k.clone()))
+                .collect();
+            let undo = pairs.into_iter().map(|(k, v)| WriteOp::Put(k, v)).collect();
+            (ops, undo, summary)
+        }
+        Edit::Restore { ops } => {
+            let mut undo = Vec::with_capacity(ops.len());
+            for op in &ops {
+                let key = match op {
+                    WriteOp::Put(k, _) | WriteOp::Delete(k) => k,
+                };
+                undo.push(restore_op(key.clone(), old_value(source, cf, key)?));
+            }
+            let summary = format!("undone: {} keys restored", ops.len());
+            (ops, undo, summary)
+        }
+        Edit::SetNodeStatus { uuid, status } => {
+            let key = node_key(uuid).into_bytes();
+            let Some(old) = old_value(source, cf, &key)? else {
+                return Err(KvError::Backend {
+                    backend: "registry",
+                    message: format!("node {uuid} is not registered"),
+                });
+            };
+            let mut node: NodeInfo =
+                crate::common::decode_record(&node_key(uuid), &old).map_err(registry_error)?;
+            node.status = status;
+            let new = crate::common::encode_record(&node);
+            let summary = format!("node {uuid} marked {status}");
+            (
+                vec![WriteOp::Put(key.clone(), new)],
+                vec![WriteOp::Put(key, old)],
+                summary,
+            )
+        }
+        Edit::RemoveNode { uuid } => {
+            let keys = [node_key(uuid).into_bytes(), resource_key(uuid).into_bytes()];
+            let mut ops = Vec::new();
+            let mut undo = Vec::new();
+            for key in keys {
+                if let Some(old) = old_value(source, cf, &key)? {
+                    ops.push(WriteOp::Delete(key.clone()));
+                    undo.push(WriteOp::Put(key, old));
+                }
+            }
+            let summary = format!("removed node {uuid} and {} record(s)", ops.len());
+            (ops, undo, summary)
+        }
+    };
+    source.apply(cf, &ops)?;
+    Ok(EditOutcome { summary, undo })
+}

@@ -1,0 +1,331 @@
+//! Edits in the TUI, driven through `App` against real RocksDB directories: every write
+//! action refused read-only, and in write mode asked first, applied atomically, undoable.
+
+use std::sync::Mutex;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use spear_next::inspector::action::Action;
+use spear_next::inspector::app::{App, Mode};
+use spear_next::inspector::source::{Access, Source};
+use spear_next::inspector::ui;
+use spear_next::inspector::worker::{Request, run_request};
+use tokio_util::sync::CancellationToken;
+
+use crate::common::{temp_db, write_fixture};
+
+const WRITE_ACTIONS: [Action; 8] = [
+    Action::NewKey,
+    Action::EditValue,
+    Action::DeleteKey,
+    Action::DeleteRange,
+    Action::Undo,
+    Action::MarkOffline,
+    Action::MarkOnline,
+    Action::RemoveNode,
+];
+
+struct Session {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    source: Source,
+    app: App,
+}
+
+fn drive(app: &mut App, source: &Source, requests: Vec<Request>) {
+    let mut queue: std::collections::VecDeque<Request> = requests.into();
+    let token = CancellationToken::new();
+    while let Some(request) = queue.pop_front() {
+        let events = Mutex::new(Vec::new());
+        run_request(source, request, &token, &|e| events.lock().unwrap().push(e));
+        for event in events.into_inner().unwrap() {
+            queue.extend(app.on_event(event));
+        }
+    }
+}
+
+fn session(write: bool, demo: bool) -> Session {
+    let (dir, path) = temp_db();
+    if demo {
+        use chrono::TimeZone;
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+            .unwrap();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(spear_next::inspector::demo::create(&path, now))
+            .unwrap();
+    } else {
+        write_fixture(&path);
+    }
+    let source = Source::open(&path, write).unwrap();
+    let access = if write {
+        Access::ReadWrite
+    } else {
+        Access::ReadOnlySnapshot
+    };
+    let mut app = App::new(
+        "/srv/spear/rocksdb",
+        access,
+        source.column_families().to_vec(),
+        "default".into(),
+    );
+    app.color = false;
+    app.set_list_rows(ui::list_rows(24));
+    let initial = app.initial_requests();
+    drive(&mut app, &source, initial);
+    Session {
+        _dir: dir,
+        path,
+        source,
+        app,
+    }
+}
+
+impl Session {
+    fn act(&mut self, actions: &[Action]) {
+        for action in actions {
+            let requests = self.app.update(*action);
+            drive(&mut self.app, &self.source, requests);
+        }
+    }
+
+    fn typed(&mut self, text: &str) {
+        let actions: Vec<Action> = text.chars().map(Action::Input).collect();
+        self.act(&actions);
+    }
+
+    fn value(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.source
+            .get("default", key, usize::MAX)
+            .unwrap()
+            .map(|(v, _)| v)
+    }
+
+    fn count_prefix(&self, prefix: &[u8]) -> usize {
+        let mut n = 0;
+        self.source
+            .for_each(
+                "default",
+                &spear_next::inspector::source::Bounds::prefix(prefix),
+                None,
+                |_, _| {
+                    n += 1;
+                    true
+                },
+            )
+            .unwrap();
+        n
+    }
+
+    fn snapshot(&self, name: &str) {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("{name}_80x24"), terminal.backend());
+        });
+    }
+}
+
+#[test]
+fn read_only_refuses_every_write_action_and_says_how_to_enable_writes() {
+    for demo in [false, true] {
+        let mut s = session(false, demo);
+        for screen in [1, 2] {
+            s.act(&[Action::Screen(screen)]);
+            for action in WRITE_ACTIONS {
+                s.app.message = None;
+                let requests = s.app.update(action);
+                assert!(requests.is_empty(), "{action:?} sent {requests:?}");
+                assert_eq!(s.app.mode, Mode::Normal, "{action:?}");
+                let message = s
+                    .app
+                    .message
+                    .as_ref()
+                    .map(|m| m.text.clone())
+                    .unwrap_or_default();
+                assert!(message.contains("--write"), "{action:?}: {message:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn editing_a_json_value_validates_writes_and_undoes() {
+    let mut s = session(true, false);
+    assert_eq!(s.app.selected_entry().unwrap().key, b"key:0000");
+    s.act(&[Action::EditValue]);
+    assert!(matches!(s.app.mode, Mode::Editor { .. }));
+    s.snapshot("editor_json");
+    // Break the JSON: the write is refused and the editor stays open with the reason.
+    s.act(&[Action::Down, Action::LineEnd]);
+    s.typed(" oops");
+    s.act(&[Action::Back, Action::FocusToggle, Action::FocusToggle]);
+    s.snapshot("editor_save_dialog_invalid");
+    s.act(&[Action::Submit]);
+    let Mode::Editor {
+        editor,
+        dialog: None,
+    } = &s.app.mode
+    else {
+        panic!("{:?}", s.app.mode)
+    };
+    assert!(editor.error.as_deref().unwrap().contains("not valid JSON"));
+    let original = s.value(b"key:0000").unwrap();
+    // Mend it and change a value: "id": 0 -> "id": 7.
+    // Remove " oops", the comma and the 0.
+    for _ in 0..7 {
+        s.act(&[Action::Backspace]);
+    }
+    s.typed("7,");
+    s.act(&[Action::Back]);
+    assert!(
+        matches!(
+            s.app.mode,
+            Mode::Editor {
+                dialog: Some(0),
+                ..
+            }
+        ),
+        "the dialog focuses Keep editing"
+    );
+    s.act(&[Action::Submit]);
+    assert!(
+        matches!(s.app.mode, Mode::Editor { dialog: None, .. }),
+        "Enter on Keep editing keeps editing"
+    );
+    s.act(&[
+        Action::Back,
+        Action::FocusToggle,
+        Action::FocusToggle,
+        Action::Submit,
+    ]);
+    assert_eq!(s.app.mode, Mode::Normal);
+    let written = s.value(b"key:0000").unwrap();
+    assert_eq!(
+        written, br#"{"id":7,"name":"item 0","tags":["a","b"],"ok":true}"#,
+        "compact, field order kept"
+    );
+    assert!(s.app.message.as_ref().unwrap().text.contains("wrote"));
+    // Undo asks, then restores the old bytes.
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(b"key:0000").unwrap(), original);
+}
+
+#[test]
+fn a_new_key_through_the_editor() {
+    let mut s = session(true, false);
+    s.act(&[Action::NewKey]);
+    s.typed("new:key");
+    s.act(&[Action::Submit]);
+    s.typed("line one");
+    s.act(&[Action::Submit]);
+    s.typed("line two");
+    s.act(&[Action::Back, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.app.message.as_ref().unwrap().text, "edit discarded");
+    assert_eq!(s.value(b"new:key"), None, "discard writes nothing");
+    s.act(&[Action::NewKey]);
+    s.typed("new:key");
+    s.act(&[Action::Submit]);
+    s.typed("hello");
+    s.act(&[
+        Action::Back,
+        Action::FocusToggle,
+        Action::FocusToggle,
+        Action::Submit,
+    ]);
+    assert_eq!(s.value(b"new:key").unwrap(), b"hello");
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(b"new:key"), None, "undoing a new key removes it");
+}
+
+#[test]
+fn deleting_a_key_asks_with_cancel_focused() {
+    let mut s = session(true, false);
+    s.act(&[Action::Down, Action::DeleteKey]);
+    s.snapshot("confirm_delete_key");
+    s.act(&[Action::Submit]);
+    assert!(
+        s.value(b"key:0001").is_some(),
+        "Enter on the default focus cancels"
+    );
+    s.act(&[Action::DeleteKey, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(b"key:0001"), None);
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(b"key:0001").unwrap(), b"plain text value 1");
+}
+
+#[test]
+fn deleting_a_prefix_needs_the_prefix_typed_and_is_undoable() {
+    let mut s = session(true, false);
+    s.act(&[Action::DeleteRange]);
+    assert!(
+        s.app
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("filter by a prefix first")
+    );
+    s.act(&[Action::StartFilter]);
+    s.typed("key:01");
+    s.act(&[Action::Submit, Action::DeleteRange]);
+    let Mode::TypeToConfirm { count, .. } = &s.app.mode else {
+        panic!("{:?}", s.app.mode)
+    };
+    assert_eq!(*count, 100);
+    s.typed("key:0");
+    s.snapshot("confirm_delete_prefix");
+    s.act(&[Action::Submit]);
+    assert!(
+        matches!(s.app.mode, Mode::TypeToConfirm { .. }),
+        "a wrong prefix deletes nothing"
+    );
+    assert_eq!(s.count_prefix(b"key:01"), 100);
+    s.typed("1");
+    s.act(&[Action::Submit]);
+    assert_eq!(s.count_prefix(b"key:01"), 0);
+    assert_eq!(s.count_prefix(b"key:"), 200, "only that prefix");
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.count_prefix(b"key:01"), 100, "undo restores every key");
+}
+
+#[test]
+fn node_actions_go_through_the_registry_records() {
+    let mut s = session(true, true);
+    s.act(&[Action::Screen(2)]);
+    let uuid = {
+        let snapshot = s.app.registry.as_ref().unwrap();
+        let Some(spear_next::inspector::nodes_view::NodeRow::Node(i)) = s.app.nodes.selected()
+        else {
+            panic!()
+        };
+        snapshot.nodes.records[i].uuid
+    };
+    let node_key = format!("node:{uuid}");
+    let resource_key = format!("resource:{uuid}");
+    s.act(&[Action::MarkOnline, Action::FocusToggle, Action::Submit]);
+    let record: spear_next::common::NodeInfo =
+        serde_json::from_slice(&s.value(node_key.as_bytes()).unwrap()).unwrap();
+    assert_eq!(record.status, spear_next::common::NodeStatus::Online);
+    s.act(&[Action::MarkOffline, Action::FocusToggle, Action::Submit]);
+    let record: spear_next::common::NodeInfo =
+        serde_json::from_slice(&s.value(node_key.as_bytes()).unwrap()).unwrap();
+    assert_eq!(record.status, spear_next::common::NodeStatus::Offline);
+
+    let had_resource = s.value(resource_key.as_bytes()).is_some();
+    s.act(&[Action::RemoveNode]);
+    s.snapshot("confirm_remove_node");
+    s.act(&[Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(node_key.as_bytes()), None);
+    assert_eq!(
+        s.value(resource_key.as_bytes()),
+        None,
+        "its resource record goes with it"
+    );
+    assert!(!s.app.nodes.rows.is_empty());
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert!(s.value(node_key.as_bytes()).is_some());
+    assert_eq!(s.value(resource_key.as_bytes()).is_some(), had_resource);
+    let _ = &s.path;
+}
