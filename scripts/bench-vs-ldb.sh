@@ -17,9 +17,9 @@ bin="$target/release/spear-inspect"
 
 if [[ ! -f "$db/CURRENT" ]]; then
   echo "building the reference database at $db (1M keys, 16-byte keys, 100-byte values, snappy)" >&2
-  # fillrandom then compact: a settled database with no unflushed WAL, so neither tool
+  # 1M distinct keys in random order, then compact: a settled database with no unflushed WAL, so neither tool
   # pays for replaying a log that the other would have flushed.
-  db_bench --benchmarks=fillrandom,compact --num=1000000 --key_size=16 --value_size=100 \
+  db_bench --benchmarks=filluniquerandom,compact --num=1000000 --key_size=16 --value_size=100 \
     --compression_type=snappy --db="$db" --use_existing_db=0 >/dev/null
 fi
 echo "keys: $("$bin" count "$db")" >&2
@@ -33,6 +33,18 @@ run() { # name, ours, ldb's
 run first50 "$bin scan $db --limit 50 >/dev/null" "ldb --db=$db scan --max_keys=50 >/dev/null"
 run count "$bin count $db >/dev/null" "ldb --db=$db dump --count_only >/dev/null"
 RUNS=${RUNS_FULL:-5} run fullscan "$bin scan $db --json >/dev/null" "ldb --db=$db scan --hex >/dev/null"
+
+run export "$bin export $db >/dev/null" "ldb --db=$db scan --hex >/dev/null"
+
+# Import: the export of the reference database (1M small pairs) into a fresh database.
+dump="$out/ref.jsonl"
+"$bin" export "$db" > "$dump"
+pairs=$(wc -l < "$dump")
+hyperfine --warmup 1 --runs "${RUNS_FULL:-5}" --style basic --export-json "$out/import.json" \
+  --prepare "rm -rf $out/imported" -n "spear-inspect import" "$bin import $out/imported --write < $dump 2>/dev/null"
+mean=$(python3 -c "import json;print(json.load(open('$out/import.json'))['results'][0]['mean'])")
+python3 -c "print(f'import: {$pairs} pairs in {$mean:.3f} s mean = {$pairs/$mean/1000:.0f}k pairs/s (target: 200k)')" \
+  | tee "$out/import.txt"
 
 peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 echo "peak RSS of the full scan: spear-inspect scan --json $(peak "$bin" scan "$db" --json) KiB," \
