@@ -505,15 +505,20 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             eprintln!("deleted {n} keys");
         }
         Some(Command::Checkpoint { db, dest }) => {
-            let source = open(&db, false).await?;
-            let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&source, &dest))
+            let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&db, &dest))
                 .await
                 .wrap_err("the checkpoint task failed")??;
             let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
             eprintln!(
-                "checkpoint at {}: {total} pairs in {} column families",
+                "checkpoint at {}: {total} pairs in {} column families ({} open{})",
                 report.path.display(),
-                report.pairs.len()
+                report.pairs.len(),
+                report.attempts,
+                if report.attempts == 1 {
+                    ""
+                } else {
+                    "s: the database was busy"
+                }
             );
         }
         Some(Command::Export { db, cf, prefix }) => {

@@ -1,18 +1,14 @@
 //! Edits in the TUI, driven through `App` against real RocksDB directories: every write
 //! action refused read-only, and in write mode asked first, applied atomically, undoable.
 
-use std::sync::Mutex;
-
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use spear_next::inspector::action::Action;
 use spear_next::inspector::app::{App, Mode};
 use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::ui;
-use spear_next::inspector::worker::{Request, run_request};
-use tokio_util::sync::CancellationToken;
 
-use crate::common::{temp_db, write_fixture};
+use crate::common::{drive, temp_db, write_fixture};
 
 const WRITE_ACTIONS: [Action; 8] = [
     Action::NewKey,
@@ -30,18 +26,6 @@ struct Session {
     path: std::path::PathBuf,
     source: Source,
     app: App,
-}
-
-fn drive(app: &mut App, source: &Source, requests: Vec<Request>) {
-    let mut queue: std::collections::VecDeque<Request> = requests.into();
-    let token = CancellationToken::new();
-    while let Some(request) = queue.pop_front() {
-        let events = Mutex::new(Vec::new());
-        run_request(source, request, &token, &|e| events.lock().unwrap().push(e));
-        for event in events.into_inner().unwrap() {
-            queue.extend(app.on_event(event));
-        }
-    }
 }
 
 fn session(write: bool, demo: bool) -> Session {
@@ -71,6 +55,13 @@ fn session(write: bool, demo: bool) -> Session {
         "default".into(),
     );
     app.color = false;
+    // The clock the demo was made with: ages on screen do not depend on the real one.
+    app.now = {
+        use chrono::TimeZone;
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+            .unwrap()
+    };
     app.set_list_rows(ui::list_rows(24));
     let initial = app.initial_requests();
     drive(&mut app, &source, initial);

@@ -1,8 +1,6 @@
 //! Every screen as an insta snapshot at 80x24 and 120x40, drawn from an `App` driven
 //! against a fixture database; colours checked separately on the buffer.
 
-use std::sync::Mutex;
-
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
@@ -10,25 +8,11 @@ use spear_next::inspector::action::Action;
 use spear_next::inspector::app::{App, CountState};
 use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::ui;
-use spear_next::inspector::worker::{Event, Request, run_request};
-use tokio_util::sync::CancellationToken;
+use spear_next::inspector::worker::{Event, Request};
 
-use crate::common::{temp_db, write_fixture};
+use crate::common::{drive, temp_db, write_fixture};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-/// Runs every request (and the requests its events cause) to completion, in order.
-fn drive(app: &mut App, source: &Source, requests: Vec<Request>) {
-    let mut queue: std::collections::VecDeque<Request> = requests.into();
-    let token = CancellationToken::new();
-    while let Some(request) = queue.pop_front() {
-        let events = Mutex::new(Vec::new());
-        run_request(source, request, &token, &|e| events.lock().unwrap().push(e));
-        for event in events.into_inner().unwrap() {
-            queue.extend(app.on_event(event));
-        }
-    }
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -119,25 +119,7 @@ fn export_import_round_trip_keeps_every_byte_of_every_column_family() {
     assert!(exported.status.success());
     assert_eq!(text(&exported.stdout).lines().count(), 308 + 50);
     let copy = dir.path().join("copy");
-    let mut child = bin()
-        .args([
-            "import",
-            copy.to_str().unwrap(),
-            "--write",
-            "--batch-size",
-            "64",
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&exported.stdout)
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = import_lines(&copy, &text(&exported.stdout), "64");
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains("imported 358 pairs"),
@@ -296,11 +278,14 @@ fn two_family_writer_child() {
         batch.put(format!("a:{n:08}"), n.to_be_bytes());
         batch.put_cf(other, format!("b:{n:08}"), n.to_be_bytes());
         db.write(batch).unwrap();
-        if n.is_multiple_of(500) {
+        // Flush the two families one after the other, often: the moment between the two
+        // flushes is the one a careless copy gets wrong.
+        if n.is_multiple_of(50) {
             db.flush().unwrap();
             db.flush_cf(other).unwrap();
         }
         n += 1;
+        std::thread::sleep(Duration::from_micros(200));
     }
 }
 
@@ -327,6 +312,7 @@ fn checkpoint_under_a_concurrent_writer_holds_one_point_in_time() {
         let dest = dir.path().join(format!("copy{i}"));
         let output = run(&["checkpoint", path.to_str().unwrap(), dest.to_str().unwrap()]);
         assert!(output.status.success(), "{}", text(&output.stderr));
+        eprintln!("{}", text(&output.stderr).trim());
         copies.push(dest);
         std::thread::sleep(Duration::from_millis(200));
     }

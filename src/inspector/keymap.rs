@@ -57,455 +57,116 @@ use KeyCode::{
 };
 
 /// Keys that work on every screen.
+#[rustfmt::skip]
 pub const GLOBAL: &[Binding] = &[
-    b(
-        &[(Char('q'), false), (Char('c'), true)],
-        Action::Quit,
-        "q",
-        "quit",
-        Some("quit"),
-    ),
-    b(
-        &[(Char('?'), false)],
-        Action::ToggleHelp,
-        "?",
-        "help",
-        Some("help"),
-    ),
+    b(&[(Char('q'), false), (Char('c'), true)], Action::Quit, "q", "quit", Some("quit")),
+    b(&[(Char('?'), false)], Action::ToggleHelp, "?", "help", Some("help")),
     b(&[(Char('1'), false)], Action::Screen(1), "1", "keys", None),
     b(&[(Char('2'), false)], Action::Screen(2), "2", "nodes", None),
-    b(
-        &[(Char('3'), false)],
-        Action::Screen(3),
-        "3",
-        "resources",
-        None,
-    ),
+    b(&[(Char('3'), false)], Action::Screen(3), "3", "resources", None),
     b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
-    b(
-        &[(Char('j'), false), (Down, false)],
-        Action::Down,
-        "j/↓",
-        "down",
-        None,
-    ),
-    b(
-        &[(Char('k'), false), (Up, false)],
-        Action::Up,
-        "k/↑",
-        "up",
-        None,
-    ),
-    b(
-        &[(PageDown, false), (Char('d'), true)],
-        Action::PageDown,
-        "PgDn",
-        "page down",
-        None,
-    ),
-    b(
-        &[(PageUp, false), (Char('u'), true)],
-        Action::PageUp,
-        "PgUp",
-        "page up",
-        None,
-    ),
-    b(
-        &[(Char('g'), false), (Home, false)],
-        Action::First,
-        "g",
-        "first",
-        None,
-    ),
-    b(
-        &[(Char('G'), false), (End, false)],
-        Action::Last,
-        "G",
-        "last",
-        None,
-    ),
-    b(
-        &[(Char('/'), false)],
-        Action::StartFilter,
-        "/",
-        "filter",
-        Some("filter"),
-    ),
-    b(
-        &[(Char('r'), false)],
-        Action::Refresh,
-        "r",
-        "refresh now",
-        None,
-    ),
-    b(
-        &[(Esc, false)],
-        Action::Back,
-        "Esc",
-        "back / clear filter",
-        None,
-    ),
+    b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
+    b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
+    b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
+    b(&[(PageUp, false), (Char('u'), true)], Action::PageUp, "PgUp", "page up", None),
+    b(&[(Char('g'), false), (Home, false)], Action::First, "g", "first", None),
+    b(&[(Char('G'), false), (End, false)], Action::Last, "G", "last", None),
+    b(&[(Char('/'), false)], Action::StartFilter, "/", "filter", Some("filter")),
+    b(&[(Char('r'), false)], Action::Refresh, "r", "refresh now", None),
+    b(&[(Esc, false)], Action::Back, "Esc", "back / clear filter", None),
 ];
 
 /// The Keys screen's own keys.
+#[rustfmt::skip]
 pub const KEYS: &[Binding] = &[
-    b(
-        &[(Char(':'), false)],
-        Action::StartGoto,
-        ":",
-        "go to key",
-        Some("goto"),
-    ),
-    b(
-        &[(Char('c'), false)],
-        Action::Count,
-        "c",
-        "exact count",
-        Some("count"),
-    ),
-    b(
-        &[(Char('f'), false)],
-        Action::PickColumnFamily,
-        "f",
-        "column families",
-        Some("cf"),
-    ),
-    b(
-        &[(Char(']'), false)],
-        Action::NextColumnFamily,
-        "]",
-        "next column family",
-        None,
-    ),
-    b(
-        &[(Char('['), false)],
-        Action::PrevColumnFamily,
-        "[",
-        "previous column family",
-        None,
-    ),
-    b(
-        &[(Char('x'), false)],
-        Action::ToggleHex,
-        "x",
-        "keys as hex",
-        Some("hex"),
-    ),
-    b(
-        &[(Char('J'), false)],
-        Action::ValueDown,
-        "J",
-        "scroll value down",
-        None,
-    ),
-    b(
-        &[(Char('K'), false)],
-        Action::ValueUp,
-        "K",
-        "scroll value up",
-        None,
-    ),
-    b(
-        &[(Char('C'), false)],
-        Action::Compact,
-        "C",
-        "compact (--write)",
-        None,
-    ),
-    b(
-        &[(Char('F'), false)],
-        Action::Flush,
-        "F",
-        "flush (--write)",
-        None,
-    ),
-    b(
-        &[(Char('n'), false)],
-        Action::NewKey,
-        "n",
-        "new key (--write)",
-        None,
-    ),
-    b(
-        &[(Char('e'), false)],
-        Action::EditValue,
-        "e",
-        "edit value (--write)",
-        None,
-    ),
-    b(
-        &[(Char('d'), false)],
-        Action::DeleteKey,
-        "d",
-        "delete key (--write)",
-        None,
-    ),
-    b(
-        &[(Char('D'), false)],
-        Action::DeleteRange,
-        "D",
-        "delete prefix (--write)",
-        None,
-    ),
-    b(
-        &[(Char('u'), false)],
-        Action::Undo,
-        "u",
-        "undo last edit (--write)",
-        None,
-    ),
+    b(&[(Char(':'), false)], Action::StartGoto, ":", "go to key", Some("goto")),
+    b(&[(Char('c'), false)], Action::Count, "c", "exact count", Some("count")),
+    b(&[(Char('f'), false)], Action::PickColumnFamily, "f", "column families", Some("cf")),
+    b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
+    b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
+    b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
+    b(&[(Char('J'), false)], Action::ValueDown, "J", "scroll value down", None),
+    b(&[(Char('K'), false)], Action::ValueUp, "K", "scroll value up", None),
+    b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
+    b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
+    b(&[(Char('n'), false)], Action::NewKey, "n", "new key (--write)", None),
+    b(&[(Char('e'), false)], Action::EditValue, "e", "edit value (--write)", None),
+    b(&[(Char('d'), false)], Action::DeleteKey, "d", "delete key (--write)", None),
+    b(&[(Char('D'), false)], Action::DeleteRange, "D", "delete prefix (--write)", None),
+    b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
 ];
 
 /// The Nodes screen's own keys.
+#[rustfmt::skip]
 pub const NODES: &[Binding] = &[
-    b(
-        &[(Char('s'), false)],
-        Action::SortNext,
-        "s",
-        "sort by next column",
-        Some("sort"),
-    ),
-    b(
-        &[(Char('S'), false)],
-        Action::SortReverse,
-        "S",
-        "reverse sort",
-        None,
-    ),
-    b(
-        &[(Char('t'), false)],
-        Action::StatusFilter,
-        "t",
-        "filter by status",
-        Some("status"),
-    ),
-    b(
-        &[(Enter, false)],
-        Action::Open,
-        "Enter",
-        "node detail",
-        Some("detail"),
-    ),
-    b(
-        &[(Char('o'), false)],
-        Action::MarkOffline,
-        "o",
-        "mark offline (--write)",
-        None,
-    ),
-    b(
-        &[(Char('O'), false)],
-        Action::MarkOnline,
-        "O",
-        "mark online (--write)",
-        None,
-    ),
-    b(
-        &[(Char('X'), false)],
-        Action::RemoveNode,
-        "X",
-        "remove node (--write)",
-        None,
-    ),
-    b(
-        &[(Char('u'), false)],
-        Action::Undo,
-        "u",
-        "undo last edit (--write)",
-        None,
-    ),
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
+    b(&[(Char('t'), false)], Action::StatusFilter, "t", "filter by status", Some("status")),
+    b(&[(Enter, false)], Action::Open, "Enter", "node detail", Some("detail")),
+    b(&[(Char('o'), false)], Action::MarkOffline, "o", "mark offline (--write)", None),
+    b(&[(Char('O'), false)], Action::MarkOnline, "O", "mark online (--write)", None),
+    b(&[(Char('X'), false)], Action::RemoveNode, "X", "remove node (--write)", None),
+    b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
 ];
 
 /// The Resources screen's own keys.
+#[rustfmt::skip]
 pub const RESOURCES: &[Binding] = &[
-    b(
-        &[(Char('s'), false)],
-        Action::SortNext,
-        "s",
-        "sort by next column",
-        Some("sort"),
-    ),
-    b(
-        &[(Char('S'), false)],
-        Action::SortReverse,
-        "S",
-        "reverse sort",
-        None,
-    ),
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
 ];
 
 /// The Stats screen's own keys.
+#[rustfmt::skip]
 pub const STATS: &[Binding] = &[
-    b(
-        &[(Tab, false)],
-        Action::NextPage,
-        "Tab",
-        "next page",
-        Some("page"),
-    ),
-    b(
-        &[(Char('s'), false)],
-        Action::SortNext,
-        "s",
-        "sort SST files",
-        Some("sort"),
-    ),
-    b(
-        &[(Char('S'), false)],
-        Action::SortReverse,
-        "S",
-        "reverse sort",
-        None,
-    ),
-    b(
-        &[(Char('C'), false)],
-        Action::Compact,
-        "C",
-        "compact (--write)",
-        None,
-    ),
-    b(
-        &[(Char('F'), false)],
-        Action::Flush,
-        "F",
-        "flush (--write)",
-        None,
-    ),
+    b(&[(Tab, false)], Action::NextPage, "Tab", "next page", Some("page")),
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort SST files", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
+    b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
+    b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
 ];
 
 /// Keys while typing a filter or key.
+#[rustfmt::skip]
 pub const INPUT: &[Binding] = &[
-    b(
-        &[(Enter, false)],
-        Action::Submit,
-        "Enter",
-        "apply",
-        Some("apply"),
-    ),
-    b(
-        &[(Esc, false)],
-        Action::Back,
-        "Esc",
-        "cancel",
-        Some("cancel"),
-    ),
-    b(
-        &[(Tab, false)],
-        Action::ToggleFilterKind,
-        "Tab",
-        "prefix / contains",
-        Some("toggle"),
-    ),
-    b(
-        &[(Backspace, false)],
-        Action::Backspace,
-        "Bksp",
-        "delete a character",
-        None,
-    ),
+    b(&[(Enter, false)], Action::Submit, "Enter", "apply", Some("apply")),
+    b(&[(Esc, false)], Action::Back, "Esc", "cancel", Some("cancel")),
+    b(&[(Tab, false)], Action::ToggleFilterKind, "Tab", "prefix / contains", Some("toggle")),
+    b(&[(Backspace, false)], Action::Backspace, "Bksp", "delete a character", None),
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
 /// Keys in a confirmation dialog; the focus starts on "cancel".
+#[rustfmt::skip]
 pub const CONFIRM: &[Binding] = &[
-    b(
-        &[
-            (Left, false),
-            (Right, false),
-            (Tab, false),
-            (Char('h'), false),
-            (Char('l'), false),
-        ],
-        Action::FocusToggle,
-        "Tab",
-        "switch button",
-        Some("switch"),
-    ),
-    b(
-        &[(Enter, false)],
-        Action::Submit,
-        "Enter",
-        "press the focused button",
-        Some("press"),
-    ),
-    b(
-        &[(Esc, false), (Char('n'), false), (Char('q'), false)],
-        Action::Back,
-        "Esc",
-        "cancel",
-        Some("cancel"),
-    ),
+    b(&[ (Left, false), (Right, false), (Tab, false), (Char('h'), false), (Char('l'), false), ], Action::FocusToggle, "Tab", "switch button", Some("switch")),
+    b(&[(Enter, false)], Action::Submit, "Enter", "press the focused button", Some("press")),
+    b(&[(Esc, false), (Char('n'), false), (Char('q'), false)], Action::Back, "Esc", "cancel", Some("cancel")),
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
 /// Keys in the value editor; other characters are typed.
+#[rustfmt::skip]
 pub const EDITOR: &[Binding] = &[
-    b(
-        &[(Esc, false)],
-        Action::Back,
-        "Esc",
-        "save or discard…",
-        Some("save/discard"),
-    ),
+    b(&[(Esc, false)], Action::Back, "Esc", "save or discard…", Some("save/discard")),
     b(&[(Enter, false)], Action::Submit, "Enter", "new line", None),
-    b(
-        &[(Backspace, false)],
-        Action::Backspace,
-        "Bksp",
-        "delete a character",
-        None,
-    ),
+    b(&[(Backspace, false)], Action::Backspace, "Bksp", "delete a character", None),
     b(&[(Up, false)], Action::Up, "↑", "line up", None),
     b(&[(Down, false)], Action::Down, "↓", "line down", None),
     b(&[(Left, false)], Action::CursorLeft, "←", "left", None),
     b(&[(Right, false)], Action::CursorRight, "→", "right", None),
-    b(
-        &[(Home, false)],
-        Action::LineStart,
-        "Home",
-        "start of line",
-        None,
-    ),
+    b(&[(Home, false)], Action::LineStart, "Home", "start of line", None),
     b(&[(End, false)], Action::LineEnd, "End", "end of line", None),
-    b(
-        &[(Char('c'), true)],
-        Action::Quit,
-        "^C",
-        "quit (unsaved edits are lost)",
-        None,
-    ),
+    b(&[(Char('c'), true)], Action::Quit, "^C", "quit (unsaved edits are lost)", None),
 ];
 
 /// Keys in the column family list.
+#[rustfmt::skip]
 pub const PICKER: &[Binding] = &[
-    b(
-        &[(Char('j'), false), (Down, false)],
-        Action::Down,
-        "j/↓",
-        "next",
-        Some("down"),
-    ),
-    b(
-        &[(Char('k'), false), (Up, false)],
-        Action::Up,
-        "k/↑",
-        "previous",
-        Some("up"),
-    ),
-    b(
-        &[(Enter, false)],
-        Action::Submit,
-        "Enter",
-        "open",
-        Some("open"),
-    ),
-    b(
-        &[(Esc, false), (Char('q'), false)],
-        Action::Back,
-        "Esc",
-        "close",
-        Some("close"),
-    ),
+    b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "next", Some("down")),
+    b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "previous", Some("up")),
+    b(&[(Enter, false)], Action::Submit, "Enter", "open", Some("open")),
+    b(&[(Esc, false), (Char('q'), false)], Action::Back, "Esc", "close", Some("close")),
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 

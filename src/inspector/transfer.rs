@@ -154,16 +154,41 @@ pub struct CheckpointReport {
     pub path: PathBuf,
     /// Pairs per column family.
     pub pairs: Vec<(String, u64)>,
+    /// Opens needed to get a view no flush or compaction overlapped (1 when the database
+    /// is idle or not in use).
+    pub attempts: u32,
 }
 
-/// Copies every column family of `source` into a new database at `dest`.
+/// Opens tried before giving up on a database that never pauses between flushes.
+const MAX_ATTEMPTS: u32 = 60;
+
+/// The MANIFEST `CURRENT` names, and its size: it changes with every flush and compaction.
+fn manifest_state(db: &Path) -> Result<(String, u64), KvError> {
+    let io = |e: io::Error| KvError::Backend {
+        backend: "rocksdb",
+        message: format!("reading the MANIFEST of {}: {e}", db.display()),
+    };
+    let current = std::fs::read_to_string(db.join("CURRENT")).map_err(io)?;
+    let name = current.trim().to_string();
+    let len = std::fs::metadata(db.join(&name)).map_err(io)?.len();
+    Ok((name, len))
+}
+
+/// Copies every column family of the database at `db` into a new database at `dest`,
+/// holding one point in time, also while another process holds `db` and keeps writing.
 ///
-/// `source` is a read-only or secondary view, which does not move while it is read, so
-/// the copy holds one point in time across all column families even while another
-/// process keeps writing. RocksDB's own checkpoint needs a writable handle (it flushes
-/// first), which a read-only inspector does not take. The copy is built in a sibling
-/// directory and renamed into place, so `dest` is either whole or absent.
-pub fn checkpoint(source: &Source, dest: &Path) -> Result<CheckpointReport, KvError> {
+/// The copy reads a read-only view (nobody holds the database) or a secondary instance
+/// (somebody does), which does not move once open. A secondary opened while the primary
+/// finishes a flush can read a MANIFEST that still needs a WAL the primary then deletes,
+/// and so miss writes in the middle of its view (the checkpoint test caught exactly
+/// that). The primary deletes a WAL only after appending a flush to the MANIFEST, so a
+/// MANIFEST unchanged from just before the open to just after proves the open saw every
+/// WAL it needed; otherwise the view is dropped and opened again.
+///
+/// RocksDB's own checkpoint needs a writable handle (it flushes first), which a process
+/// that does not own the database cannot have. The copy is built in a sibling directory
+/// and renamed into place, so `dest` is either whole or absent.
+pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, KvError> {
     if dest.exists() {
         return Err(KvError::Backend {
             backend: "rocksdb",
@@ -173,18 +198,34 @@ pub fn checkpoint(source: &Source, dest: &Path) -> Result<CheckpointReport, KvEr
             ),
         });
     }
+    let mut attempts = 0;
+    let source = loop {
+        attempts += 1;
+        let before = manifest_state(db)?;
+        let source = Source::open(db, false)?;
+        if source.access() != super::source::Access::LiveSecondary || manifest_state(db)? == before
+        {
+            break source;
+        }
+        drop(source);
+        if attempts == MAX_ATTEMPTS {
+            return Err(KvError::Backend {
+                backend: "rocksdb",
+                message: format!(
+                    "{} flushed or compacted during each of {MAX_ATTEMPTS} attempts to open a consistent view: try again when it is less busy",
+                    db.display()
+                ),
+            });
+        }
+        // Flushes come in bursts: step back a little longer each time.
+        std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempts)));
+    };
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "checkpoint".into());
     let partial = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    // A secondary opened while the primary flushes can miss a WAL the primary deletes at
-    // that instant (one column family then lags the others: the checkpoint test caught
-    // it). Catching up once more re-reads the MANIFEST, which by then names the flushed
-    // file, before anything is copied.
-    source.catch_up()?;
-    let result = copy_into(source, &partial);
-    match result {
+    match copy_into(&source, &partial) {
         Ok(pairs) => {
             std::fs::rename(&partial, dest).map_err(|e| KvError::Backend {
                 backend: "rocksdb",
@@ -193,6 +234,7 @@ pub fn checkpoint(source: &Source, dest: &Path) -> Result<CheckpointReport, KvEr
             Ok(CheckpointReport {
                 path: dest.to_path_buf(),
                 pairs,
+                attempts,
             })
         }
         Err(e) => {

@@ -87,3 +87,24 @@ pub fn snapshot_dir(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> 
     }
     out
 }
+
+/// Runs every request (and the requests its events cause) to completion, in order, on
+/// this thread: an `App` driven like the worker would, deterministically.
+#[cfg(feature = "inspector")]
+pub fn drive(
+    app: &mut spear_next::inspector::app::App,
+    source: &spear_next::inspector::source::Source,
+    requests: Vec<spear_next::inspector::worker::Request>,
+) {
+    let mut queue: std::collections::VecDeque<_> = requests.into();
+    let token = tokio_util::sync::CancellationToken::new();
+    while let Some(request) = queue.pop_front() {
+        let events = std::sync::Mutex::new(Vec::new());
+        spear_next::inspector::worker::run_request(source, request, &token, &|e| {
+            events.lock().unwrap().push(e)
+        });
+        for event in events.into_inner().unwrap() {
+            queue.extend(app.on_event(event));
+        }
+    }
+}

@@ -87,3 +87,13 @@ pub(crate) fn button(
         ratatui::text::Span::styled(format!("[ {label} ]"), theme.dim())
     }
 }
+
+/// The bottom edge of a registry table when a record that does not decode is selected:
+/// its key and the error, too long for a cell.
+pub(crate) fn broken_note(
+    key: &str,
+    error: &str,
+    theme: theme::Theme,
+) -> ratatui::text::Span<'static> {
+    ratatui::text::Span::styled(format!(" {key} does not decode: {error} "), theme.error())
+}

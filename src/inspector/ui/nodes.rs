@@ -89,10 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .border_style(theme.border_focus());
     if let Some(NodeRow::Broken(i)) = view.selected() {
         let broken = &snapshot.nodes.undecodable[i];
-        block = block.title_bottom(Span::styled(
-            format!(" {} does not decode: {} ", broken.key, broken.error),
-            theme.error(),
-        ));
+        block = block.title_bottom(super::broken_note(&broken.key, &broken.error, theme));
     }
     let table = Table::new(rows, widths)
         .header(header)
