@@ -3,10 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::button;
 use super::theme::Theme;
-use super::{button, centered};
 use crate::inspector::app::{App, Ask};
 use crate::inspector::decode::escape_key;
 use crate::inspector::worker::Maintenance;
@@ -60,17 +59,13 @@ pub fn draw(
         ])
         .centered(),
     ];
-    let popup = centered(area, 64, 9);
-    let block = Block::bordered()
-        .title(Span::styled(
-            format!(" {verb} {}? ", app.db_path),
-            theme.danger(),
-        ))
-        .border_style(theme.border_focus());
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        popup,
+    super::popup(
+        frame,
+        area,
+        (64, 9),
+        Span::styled(format!(" {verb} {}? ", app.db_path), theme.danger()),
+        lines,
+        theme,
     );
 }
 
@@ -92,13 +87,12 @@ fn draw_question(
         ])
         .centered(),
     ];
-    let popup = centered(area, 64, 7);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {verb}? "), theme.danger()))
-        .border_style(theme.border_focus());
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        popup,
+    super::popup(
+        frame,
+        area,
+        (64, 7),
+        Span::styled(format!(" {verb}? "), theme.danger()),
+        lines,
+        theme,
     );
 }

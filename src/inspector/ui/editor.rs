@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::button;
 use super::theme::Theme;
-use super::{button, centered};
 use crate::inspector::app::App;
 use crate::inspector::decode::escape_key;
 use crate::inspector::editor::Editor;
@@ -82,17 +82,13 @@ fn save_dialog(frame: &mut Frame, area: Rect, editor: &Editor, focus: usize, the
         ])
         .centered(),
     ];
-    let popup = centered(area, 60, 8);
-    let block = Block::bordered()
-        .title(Span::styled(
-            " save? · Tab switches, Enter presses ",
-            theme.title(),
-        ))
-        .border_style(theme.border_focus());
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        popup,
+    super::popup(
+        frame,
+        area,
+        (60, 8),
+        Span::styled(" save? · Tab switches, Enter presses ", theme.title()),
+        lines,
+        theme,
     );
 }
 
@@ -115,16 +111,12 @@ pub fn type_to_confirm(
         Line::raw("Type the prefix to confirm, Enter to delete, Esc to cancel:"),
         Line::from(vec![Span::styled(format!("{typed}█"), theme.title())]),
     ];
-    let popup = centered(area, 64, 8);
-    let block = Block::bordered()
-        .title(Span::styled(
-            format!(" delete {count} keys? "),
-            theme.danger(),
-        ))
-        .border_style(theme.border_focus());
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        popup,
+    super::popup(
+        frame,
+        area,
+        (64, 8),
+        Span::styled(format!(" delete {count} keys? "), theme.danger()),
+        lines,
+        theme,
     );
 }

@@ -97,3 +97,48 @@ pub(crate) fn broken_note(
 ) -> ratatui::text::Span<'static> {
     ratatui::text::Span::styled(format!(" {key} does not decode: {error} "), theme.error())
 }
+
+/// A table whose selected row is reversed and marked `›` (visible without colour).
+pub(crate) fn selectable_table<'a, R, C>(
+    rows: R,
+    widths: C,
+    header: ratatui::widgets::Row<'a>,
+    block: ratatui::widgets::Block<'a>,
+    theme: theme::Theme,
+) -> ratatui::widgets::Table<'a>
+where
+    R: IntoIterator<Item = ratatui::widgets::Row<'a>>,
+    C: IntoIterator,
+    C::Item: Into<ratatui::layout::Constraint>,
+{
+    ratatui::widgets::Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("›")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
+        .block(block)
+}
+
+/// A dialog: `lines` in a bordered box of at most `width` x `height` over the middle of
+/// `area`, clearing what is beneath.
+pub(crate) fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    (width, height): (u16, u16),
+    title: ratatui::text::Span<'_>,
+    lines: Vec<ratatui::text::Line<'_>>,
+    theme: theme::Theme,
+) {
+    let at = centered(area, width, height);
+    let block = ratatui::widgets::Block::bordered()
+        .title(title)
+        .border_style(theme.border_focus());
+    frame.render_widget(ratatui::widgets::Clear, at);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+        at,
+    );
+}

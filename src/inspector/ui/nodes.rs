@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
 use super::format::{age, gauge, rate};
 use super::theme::Theme;
@@ -91,13 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let broken = &snapshot.nodes.undecodable[i];
         block = block.title_bottom(super::broken_note(&broken.key, &broken.error, theme));
     }
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("›")
-        .highlight_spacing(HighlightSpacing::Always)
-        .block(block);
+    let table = super::selectable_table(rows, widths, header, block, theme);
     let mut state =
         TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
     frame.render_stateful_widget(table, table_area, &mut state);

@@ -3,9 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Cell, HighlightSpacing, Paragraph, Row, Sparkline, Table, TableState, Tabs,
-};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState, Tabs};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
@@ -267,17 +265,10 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
         Constraint::Fill(1),
         Constraint::Fill(1),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("›")
-        .highlight_spacing(HighlightSpacing::Always)
-        .block(
-            Block::bordered()
-                .title(Span::styled(title, theme.title()))
-                .border_style(theme.border_focus()),
-        );
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .border_style(theme.border_focus());
+    let table = super::selectable_table(rows, widths, header, block, theme);
     let mut state =
         TableState::default().with_selected(Some(view.sst_cursor.selected.saturating_sub(top)));
     frame.render_stateful_widget(table, area, &mut state);
