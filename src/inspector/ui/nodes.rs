@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
-use super::format::{age, gauge, rate};
+use super::format::{age, bytes, gauge, rate};
 use super::theme::Theme;
 use crate::common::{NodeInfo, NodeResourceInfo, NodeStatus};
 use crate::inspector::app::App;
@@ -282,6 +282,24 @@ fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line
             Span::styled(format!("{:<15}", "disk"), theme.dim()),
             Span::styled(gauge(r.disk_usage_percent, 20), high(r.disk_usage_percent)),
         ]),
+        field(
+            "memory used",
+            format!(
+                "{} of {}",
+                bytes(r.used_memory_bytes),
+                bytes(r.total_memory_bytes)
+            ),
+            theme,
+        ),
+        field(
+            "disk used",
+            format!(
+                "{} of {}",
+                bytes(r.used_disk_bytes),
+                bytes(r.total_disk_bytes)
+            ),
+            theme,
+        ),
         field(
             "load 1/5/15",
             format!(
