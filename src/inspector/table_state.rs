@@ -1,5 +1,7 @@
 //! Selection and scrolling of a table whose rows are computed elsewhere.
 
+use super::action::Action;
+
 /// The selected row and the first row drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TableCursor {
@@ -29,6 +31,22 @@ impl TableCursor {
         } else if index >= self.top + visible {
             self.top = index + 1 - visible;
         }
+    }
+
+    /// Applies a movement key (up, down, page up/down, first, last) to a table of `len`
+    /// rows showing `visible`; returns whether `action` was one.
+    pub fn navigate(&mut self, action: Action, len: usize, visible: usize) -> bool {
+        let page = visible as isize;
+        match action {
+            Action::Up => self.move_by(-1, len, visible),
+            Action::Down => self.move_by(1, len, visible),
+            Action::PageUp => self.move_by(-page, len, visible),
+            Action::PageDown => self.move_by(page, len, visible),
+            Action::First => self.select(0, visible),
+            Action::Last => self.select(len.saturating_sub(1), visible),
+            _ => return false,
+        }
+        true
     }
 
     /// Keeps the cursor valid after the rows changed to `len`.

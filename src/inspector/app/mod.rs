@@ -632,14 +632,10 @@ impl App {
     fn update_nodes(&mut self, action: Action) -> Vec<Request> {
         let rows = self.table_rows();
         let len = self.nodes.rows.len();
-        let page = rows as isize;
+        if self.nodes.cursor.navigate(action, len, rows) {
+            return Vec::new();
+        }
         match action {
-            Action::Up => self.nodes.cursor.move_by(-1, len, rows),
-            Action::Down => self.nodes.cursor.move_by(1, len, rows),
-            Action::PageUp => self.nodes.cursor.move_by(-page, len, rows),
-            Action::PageDown => self.nodes.cursor.move_by(page, len, rows),
-            Action::First => self.nodes.cursor.select(0, rows),
-            Action::Last => self.nodes.cursor.select(len.saturating_sub(1), rows),
             Action::SortNext => self.nodes.cycle_sort(),
             Action::SortReverse => self.nodes.descending = !self.nodes.descending,
             Action::StatusFilter => self.nodes.cycle_status(),
@@ -672,14 +668,10 @@ impl App {
     fn update_resources(&mut self, action: Action) -> Vec<Request> {
         let rows = self.table_rows();
         let len = self.resources.rows.len();
-        let page = rows as isize;
+        if self.resources.cursor.navigate(action, len, rows) {
+            return Vec::new();
+        }
         match action {
-            Action::Up => self.resources.cursor.move_by(-1, len, rows),
-            Action::Down => self.resources.cursor.move_by(1, len, rows),
-            Action::PageUp => self.resources.cursor.move_by(-page, len, rows),
-            Action::PageDown => self.resources.cursor.move_by(page, len, rows),
-            Action::First => self.resources.cursor.select(0, rows),
-            Action::Last => self.resources.cursor.select(len.saturating_sub(1), rows),
             Action::SortNext => self.resources.cycle_sort(),
             Action::SortReverse => self.resources.descending = !self.resources.descending,
             Action::Back => self.message = None,
@@ -697,7 +689,9 @@ impl App {
         let rows = self.table_rows();
         let stats = &mut self.stats;
         let len = stats.sst_order.len();
-        let page = rows as isize;
+        if stats.page == StatsPage::SstFiles && stats.sst_cursor.navigate(action, len, rows) {
+            return Vec::new();
+        }
         let raw_lines = stats
             .latest
             .as_ref()
@@ -712,14 +706,6 @@ impl App {
             (Action::SortReverse, _) => {
                 stats.sst_descending = !stats.sst_descending;
                 stats.sort_ssts(rows);
-            }
-            (Action::Up, StatsPage::SstFiles) => stats.sst_cursor.move_by(-1, len, rows),
-            (Action::Down, StatsPage::SstFiles) => stats.sst_cursor.move_by(1, len, rows),
-            (Action::PageUp, StatsPage::SstFiles) => stats.sst_cursor.move_by(-page, len, rows),
-            (Action::PageDown, StatsPage::SstFiles) => stats.sst_cursor.move_by(page, len, rows),
-            (Action::First, StatsPage::SstFiles) => stats.sst_cursor.select(0, rows),
-            (Action::Last, StatsPage::SstFiles) => {
-                stats.sst_cursor.select(len.saturating_sub(1), rows)
             }
             (Action::Up, StatsPage::Raw) => stats.raw_scroll = stats.raw_scroll.saturating_sub(1),
             (Action::Down, StatsPage::Raw) => {

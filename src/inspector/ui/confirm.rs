@@ -22,7 +22,16 @@ pub fn draw(
     let job = match ask {
         Ask::Maintain(job) => job,
         Ask::Edit { question, verb, .. } => {
-            return draw_question(frame, area, question, verb, confirm_focused, theme);
+            let title = format!(" {verb}? ");
+            return dialog(
+                frame,
+                area,
+                (title, 7),
+                question.clone(),
+                verb,
+                confirm_focused,
+                theme,
+            );
         }
     };
     let (verb, what) = match job {
@@ -49,36 +58,22 @@ pub fn draw(
             )
         }
     };
-    let lines = vec![
-        Line::raw(what),
-        Line::raw(""),
-        Line::from(vec![
-            button("Cancel", !confirm_focused, theme),
-            Span::raw("   "),
-            button(verb, confirm_focused, theme),
-        ])
-        .centered(),
-    ];
-    super::popup(
-        frame,
-        area,
-        (64, 9),
-        Span::styled(format!(" {verb} {}? ", app.db_path), theme.danger()),
-        lines,
-        theme,
-    );
+    let title = format!(" {verb} {}? ", app.db_path);
+    dialog(frame, area, (title, 9), what, verb, confirm_focused, theme);
 }
 
-fn draw_question(
+/// The question, a blank line, and Cancel beside the confirming button.
+fn dialog(
     frame: &mut Frame,
     area: Rect,
-    question: &str,
+    (title, height): (String, u16),
+    question: String,
     verb: &str,
     confirm_focused: bool,
     theme: Theme,
 ) {
     let lines = vec![
-        Line::raw(question.to_string()),
+        Line::raw(question),
         Line::raw(""),
         Line::from(vec![
             button("Cancel", !confirm_focused, theme),
@@ -90,8 +85,8 @@ fn draw_question(
     super::popup(
         frame,
         area,
-        (64, 7),
-        Span::styled(format!(" {verb}? "), theme.danger()),
+        (64, height),
+        Span::styled(title, theme.danger()),
         lines,
         theme,
     );

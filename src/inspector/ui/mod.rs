@@ -142,3 +142,15 @@ pub(crate) fn popup(
         at,
     );
 }
+
+/// What a screen shows until its first answer from the worker arrives.
+pub(crate) fn waiting(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: theme::Theme) {
+    let block = ratatui::widgets::Block::bordered()
+        .title(ratatui::text::Span::styled(
+            format!(" {title} "),
+            theme.title(),
+        ))
+        .border_style(theme.border());
+    let text = ratatui::text::Span::styled(text.to_string(), theme.dim());
+    frame.render_widget(ratatui::widgets::Paragraph::new(text).block(block), area);
+}

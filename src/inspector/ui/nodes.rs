@@ -15,14 +15,7 @@ use crate::inspector::nodes_view::{NodeColumn, NodeRow};
 /// Draws the table, and the detail pane when open.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(snapshot) = &app.registry else {
-        let block = Block::bordered()
-            .title(Span::styled(" nodes ", theme.title()))
-            .border_style(theme.border());
-        frame.render_widget(
-            Paragraph::new(Span::styled("reading node:* records…", theme.dim())).block(block),
-            area,
-        );
-        return;
+        return super::waiting(frame, area, "nodes", "reading node:* records…", theme);
     };
     let (table_area, detail_area) = if app.nodes.detail {
         let [t, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Cell, Row, TableState};
 
 use super::format::{age, gauge, rate};
 use super::theme::Theme;
@@ -14,14 +14,13 @@ use crate::inspector::resources_view::{ResourceColumn, ResourceRow};
 /// Draws the resource table.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(snapshot) = &app.registry else {
-        let block = Block::bordered()
-            .title(Span::styled(" resources ", theme.title()))
-            .border_style(theme.border());
-        frame.render_widget(
-            Paragraph::new(Span::styled("reading resource:* records…", theme.dim())).block(block),
+        return super::waiting(
+            frame,
             area,
+            "resources",
+            "reading resource:* records…",
+            theme,
         );
-        return;
     };
     let view = &app.resources;
     let wide = area.width >= 110;
