@@ -12,6 +12,8 @@ mod cli;
 #[cfg(feature = "inspector")]
 mod edits;
 #[cfg(feature = "inspector")]
+mod host;
+#[cfg(feature = "inspector")]
 mod live;
 #[cfg(feature = "inspector")]
 mod pty;

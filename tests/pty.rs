@@ -13,6 +13,7 @@ pub struct Session {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Session {
@@ -40,7 +41,6 @@ impl Session {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (screen2, raw2) = (Arc::clone(&screen), Arc::clone(&raw));
         std::thread::spawn(move || {
-            let _master = pty.master; // keep the pty open while reading
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -55,11 +55,28 @@ impl Session {
             raw,
             writer,
             child,
+            master: pty.master,
         }
     }
 
     pub fn contents(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// The process id of the running binary.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("a running child")
+    }
+
+    /// Whether the terminal is in cooked mode (line editing and echo on), as a shell
+    /// needs it after the program ends.
+    pub fn cooked(&self) -> bool {
+        // portable-pty reports termios in the types of its own nix version.
+        use nix_pty::sys::termios::LocalFlags;
+        let termios = self.master.get_termios().expect("read the pty's termios");
+        termios
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO)
     }
 
     pub fn raw(&self) -> Vec<u8> {

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod cli;
 pub mod decode;
 pub mod demo;
 pub mod edit;
@@ -54,9 +55,62 @@ pub fn color_enabled() -> bool {
     !(no_color || dumb)
 }
 
-/// Runs the TUI on an open database until the user quits. The terminal is restored on
-/// return, on error and on panic.
-pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<()> {
+/// How the TUI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A signal (SIGTERM, SIGHUP, SIGINT) ended it; the number is the signal's.
+    Signal(i32),
+}
+
+/// Woken by the panic hook, so a panic on a worker thread ends the UI instead of leaving
+/// it half alive on a terminal that the hook has already restored.
+static PANICKED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Chains a hook after the one `ratatui::try_init` installed (which restores the
+/// terminal and prints the panic): then wake the event loop so it ends.
+fn end_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        PANICKED.notify_one();
+    }));
+}
+
+/// The signals that end the TUI. In raw mode Ctrl-C is a key press, not SIGINT, so
+/// these come from `kill`, a closed ssh session (SIGHUP) or a service manager.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The number of the next signal to arrive.
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => libc::SIGTERM,
+            _ = self.hup.recv() => libc::SIGHUP,
+            _ = self.int.recv() => libc::SIGINT,
+        }
+    }
+}
+
+/// Runs the TUI on an open database until the user quits or a signal arrives. The
+/// terminal is restored on return, on error, on a signal and on a panic on any thread.
+/// A write the worker has started finishes: its blocking thread runs to completion
+/// before the runtime shuts down.
+pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<Ended> {
     let cf = options.cf.clone().unwrap_or_else(|| "default".to_string());
     let mut app = App::new(
         options.display_path.clone(),
@@ -70,8 +124,18 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<()
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
     // hook that restores it before the panic message prints. No mouse capture.
+    let mut signals = Signals::install()?;
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &worker, events, options.refresh).await;
+    end_on_panic();
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &worker,
+        events,
+        &mut signals,
+        options.refresh,
+    )
+    .await;
     ratatui::try_restore()?;
     result
 }
@@ -81,8 +145,9 @@ async fn event_loop(
     app: &mut App,
     worker: &WorkerHandle,
     mut events: mpsc::UnboundedReceiver<Event>,
+    signals: &mut Signals,
     refresh: Duration,
-) -> std::io::Result<()> {
+) -> std::io::Result<Ended> {
     let mut input = crossterm::event::EventStream::new();
     let mut ticks = tokio::time::interval(refresh.max(Duration::from_millis(100)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -95,11 +160,11 @@ async fn event_loop(
     loop {
         terminal.draw(|frame| ui::draw(frame, app))?;
         if app.should_quit {
-            return Ok(());
+            return Ok(Ended::Quit);
         }
         let requests = tokio::select! {
             input_event = input.next() => match input_event {
-                None => return Ok(()),
+                None => return Ok(Ended::Quit),
                 Some(Err(e)) => return Err(e),
                 Some(Ok(crossterm::event::Event::Key(key))) => {
                     tracing::debug!(?key, "key");
@@ -118,6 +183,15 @@ async fn event_loop(
                 app.on_event(event)
             }
             _ = ticks.tick() => app.tick(chrono::Utc::now()),
+            signal = signals.next() => {
+                tracing::warn!(signal, "ending on a signal");
+                return Ok(Ended::Signal(signal));
+            }
+            () = PANICKED.notified() => {
+                return Err(std::io::Error::other(
+                    "a background thread panicked (its message is above); please report it",
+                ));
+            }
         };
         for request in requests {
             worker.send(request);

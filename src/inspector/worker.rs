@@ -335,6 +335,9 @@ impl WorkerHandle {
 pub fn spawn(source: Arc<Source>) -> (WorkerHandle, mpsc::UnboundedReceiver<Event>) {
     let (tx, mut requests) = mpsc::unbounded_channel::<Request>();
     let (events_tx, events) = mpsc::unbounded_channel();
+    // Fault injection for the end-to-end test of a worker panic (tests/host.rs): the
+    // first request's thread panics.
+    let inject_panic = std::env::var_os("SPEAR_INSPECT_FAULT").is_some_and(|v| v == "worker-panic");
     tokio::spawn(async move {
         let mut running: HashMap<Kind, CancellationToken> = HashMap::new();
         while let Some(request) = requests.recv().await {
@@ -350,6 +353,7 @@ pub fn spawn(source: Arc<Source>) -> (WorkerHandle, mpsc::UnboundedReceiver<Even
             let source = Arc::clone(&source);
             let events = events_tx.clone();
             tokio::task::spawn_blocking(move || {
+                assert!(!inject_panic, "injected worker panic (SPEAR_INSPECT_FAULT)");
                 let emit = move |event| {
                     let _ = events.send(event);
                 };

@@ -68,12 +68,26 @@ pub enum KvError {
     },
 
     /// Nothing to open at the path, and creating was not allowed.
-    #[error(
-        "no database at {path}: check the path (a store creates one only with create_if_missing=true)"
-    )]
+    #[error("no database at {path}: it does not exist (check the path)")]
     NotFound {
         /// The database directory.
         path: PathBuf,
+    },
+
+    /// A live (secondary) view must keep every table file open, and the open-file limit
+    /// is too low for that.
+    #[error(
+        "database {path} has {table_files} SST/blob files, but this process may open only {limit} files and a live view of a running database must keep every one open: start it from a shell with `ulimit -n {suggested}` (raise the hard limit as root if needed), or stop the service and inspect a read-only snapshot, which works under any limit"
+    )]
+    TooManyFiles {
+        /// The database directory.
+        path: PathBuf,
+        /// Table files in the directory.
+        table_files: usize,
+        /// The soft open-file limit in force.
+        limit: u64,
+        /// A limit that would do.
+        suggested: u64,
     },
 
     /// The database files exist but do not read back.

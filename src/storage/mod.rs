@@ -5,6 +5,8 @@ pub mod kv;
 pub mod memory;
 pub mod migrate;
 #[cfg(feature = "rocksdb")]
+pub mod open_files;
+#[cfg(feature = "rocksdb")]
 pub mod rocksdb;
 #[cfg(feature = "sled")]
 pub mod sled;

@@ -17,6 +17,7 @@ use rocksdb::{
 };
 
 use super::error::key_from_bytes;
+use super::open_files;
 use super::kv::{KvError, KvKey, KvPair, KvStore, KvStoreConfig, KvValue, RangeOptions};
 
 /// The RocksDB handle type used everywhere in the crate: column families can be created
@@ -246,11 +247,19 @@ pub fn open_error(path: &Path, err: rocksdb::Error) -> KvError {
         KvError::Locked {
             path: path.to_path_buf(),
         }
-    } else if lower.contains("does not exist") || lower.contains("no such file") {
+    } else if (lower.contains("does not exist") || lower.contains("no such file"))
+        && !path.join("CURRENT").exists()
+    {
+        // Only a missing CURRENT means "no database"; a missing SST or WAL under an
+        // existing CURRENT is damage (or a race with the primary), reported as such below.
         KvError::NotFound {
             path: path.to_path_buf(),
         }
-    } else if err.kind() == ErrorKind::Corruption || lower.contains("corrupt") {
+    } else if err.kind() == ErrorKind::Corruption
+        || lower.contains("corrupt")
+        || lower.contains("does not exist")
+        || lower.contains("no such file")
+    {
         KvError::Corrupt {
             path: path.to_path_buf(),
             detail: message,
@@ -320,12 +329,32 @@ pub fn open_db_listing(
             // A read-only open would still write an info LOG into the directory; send it
             // nowhere the user cares about, so reading leaves the directory untouched.
             opts.create_if_missing(false);
+            // More table files than descriptors: a bounded table cache, which RocksDB
+            // allows for read-only opens (a snapshot's files are never deleted under it).
+            if params.max_open_files.is_none()
+                && let Some((soft, _)) = open_files::limits()
+                && let open_files::Budget::Bounded(n) =
+                    open_files::budget(open_files::table_files(path), soft)
+            {
+                opts.set_max_open_files(n);
+            }
             opts.set_db_log_dir(std::env::temp_dir().join("spear-inspect-logs"));
             opts.set_keep_log_file_num(1);
             Db::open_cf_descriptors_read_only(&opts, path, descriptors, false)
         }
         OpenMode::Secondary { scratch } => {
             opts.create_if_missing(false);
+            let table_files = open_files::table_files(path);
+            if let Some((soft, _)) = open_files::limits()
+                && open_files::budget(table_files, soft) != open_files::Budget::Unbounded
+            {
+                return Err(KvError::TooManyFiles {
+                    path: path.to_path_buf(),
+                    table_files,
+                    limit: soft,
+                    suggested: open_files::suggested_limit(table_files),
+                });
+            }
             // Secondaries must keep every file open: the primary may delete an SST the
             // secondary still needs between two catch-ups.
             opts.set_max_open_files(-1);
@@ -335,6 +364,33 @@ pub fn open_db_listing(
     }
     .map(|db| (db, cf_names))
     .map_err(|e| open_error(path, e))
+}
+
+/// The compression codecs this build's RocksDB accepts, asked of RocksDB itself: a
+/// database is opened in memory once per codec, and RocksDB refuses a codec that is not
+/// linked in ("Compression type ... is not linked with the binary").
+pub fn supported_compressions() -> Vec<&'static str> {
+    let Ok(env) = rocksdb::Env::mem_env() else {
+        return Vec::new();
+    };
+    [
+        ("snappy", DBCompressionType::Snappy),
+        ("lz4", DBCompressionType::Lz4),
+        ("lz4hc", DBCompressionType::Lz4hc),
+        ("zstd", DBCompressionType::Zstd),
+        ("zlib", DBCompressionType::Zlib),
+        ("bzip2", DBCompressionType::Bz2),
+    ]
+    .into_iter()
+    .filter(|(name, codec)| {
+        let mut opts = Options::default();
+        opts.set_env(&env);
+        opts.create_if_missing(true);
+        opts.set_compression_type(*codec);
+        Db::open(&opts, format!("/codec-probe-{name}")).is_ok()
+    })
+    .map(|(name, _)| name)
+    .collect()
 }
 
 /// The smallest byte string greater than every string starting with `prefix`, if any.

@@ -1,0 +1,274 @@
+//! The command line's shape: the arguments, subcommands and the range checks on every
+//! number, so a bad value is a clear error from clap and never a panic further in.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::ranges;
+
+/// Browse and inspect a RocksDB database from the terminal. Read-only unless --write.
+#[derive(Debug, Parser)]
+#[command(
+    name = "spear-inspect",
+    version,
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 an error (nothing half-done); 128+N ended by signal N."
+)]
+pub struct Cli {
+    /// Print the version, the RocksDB version linked in and the compression codecs it has.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+    /// The database directory to open in the TUI.
+    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)] // documented by its own arguments
+    pub tui: TuiArgs,
+    /// Key arguments (KEY, --prefix, --from, --to) are hex.
+    #[arg(long, global = true)]
+    pub key_hex: bool,
+    /// Where logs go (never to the terminal).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    #[command(subcommand)]
+    #[allow(missing_docs)] // documented by each subcommand
+    pub command: Option<Command>,
+}
+
+/// Options of the interactive UI.
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    /// Start in this column family.
+    #[arg(long, value_name = "NAME")]
+    pub cf: Option<String>,
+    /// Open read-write (the database must not be locked by another process).
+    #[arg(long)]
+    pub write: bool,
+    /// Seconds between refreshes (catching up with a running primary), 0.1 to 86400.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = ranges::refresh_interval)]
+    pub refresh: std::time::Duration,
+    /// Flag heartbeats and resource reports older than this many seconds (1 to 10 years).
+    #[arg(long, value_name = "SECS", default_value_t = 90, value_parser = ranges::stale_after())]
+    pub stale_after: u64,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a demo database (if DIR does not exist) and open it in the TUI.
+    Demo {
+        /// Where to create it.
+        #[arg(default_value = "spear-demo-db")]
+        dir: PathBuf,
+        /// Only create it.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Print pairs in key order.
+    Scan {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K")]
+        to: Option<String>,
+        /// At most N pairs.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one value; exit 1 when the key is absent.
+    Get {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+    },
+    /// Print the number of keys.
+    Count {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// RocksDB's instant estimate instead of an exact count.
+        #[arg(long)]
+        estimate: bool,
+    },
+    /// Print every node record as JSON lines (undecodable ones with their error).
+    Nodes {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// One JSON object per line (the default; accepted for symmetry).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every resource record as JSON lines (undecodable ones with their error).
+    Resources {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// One JSON object per line (the default; accepted for symmetry).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compact a column family, or the keys in [--from, --to). Needs --write.
+    Compact {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K")]
+        to: Option<String>,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Flush the memtables of a column family to SST files. Needs --write.
+    Flush {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Store one value. Needs --write.
+    Put {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// The value (text; see --value-hex).
+        value: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// VALUE is hex.
+        #[arg(long)]
+        value_hex: bool,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Delete one key. Needs --write.
+    Delete {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Delete every key with a prefix, or in [--from, --to). Needs --write.
+    DeleteRange {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Keys starting with P.
+        #[arg(long, value_name = "P", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+        prefix: Option<String>,
+        /// First key (inclusive).
+        #[arg(long, value_name = "K", requires = "to")]
+        from: Option<String>,
+        /// Last key (exclusive).
+        #[arg(long, value_name = "K", requires = "from")]
+        to: Option<String>,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Copy the database, consistently, to a new directory (also while another process
+    /// holds it and keeps writing).
+    Checkpoint {
+        /// The database directory.
+        db: PathBuf,
+        /// Where the copy goes (must not exist).
+        dest: PathBuf,
+    },
+    /// Write pairs as JSON Lines to stdout (every column family unless --cf).
+    Export {
+        /// The database directory.
+        db: PathBuf,
+        /// Only this column family.
+        #[arg(long)]
+        cf: Option<String>,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+    },
+    /// Read JSON Lines from stdin into a new or existing database. Needs --write.
+    Import {
+        /// The database directory (created if missing).
+        db: PathBuf,
+        /// Pairs per atomic batch (1 to 1,000,000).
+        #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
+        batch_size: usize,
+        /// Allow changing the database.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH.
+    Migrate {
+        /// Where from.
+        #[arg(long, value_name = "SPEC")]
+        from: String,
+        /// Where to.
+        #[arg(long, value_name = "SPEC")]
+        to: String,
+        /// Pairs per atomic batch (1 to 1,000,000).
+        #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
+        batch_size: usize,
+    },
+    /// Print a shell completion script: `spear-inspect completions bash > ...`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `spear-inspect man | man -l -`.
+    Man,
+    /// Print database statistics.
+    Stats {
+        /// The database directory.
+        db: PathBuf,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+

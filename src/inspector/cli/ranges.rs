@@ -1,0 +1,44 @@
+//! Range checks for numeric arguments: every number the command line takes is bounded
+//! here, so none can overflow a `Duration` or a batch further in.
+
+use std::time::Duration;
+
+/// The shortest refresh interval: faster only burns CPU on a remote host.
+pub const MIN_REFRESH_SECS: f64 = 0.1;
+/// The longest refresh interval: one day.
+pub const MAX_REFRESH_SECS: f64 = 86_400.0;
+/// The longest `--stale-after`: ten years, far inside what `chrono` can subtract.
+pub const MAX_STALE_AFTER_SECS: u64 = 10 * 365 * 86_400;
+/// The largest `--batch-size`: a batch is held in memory whole.
+pub const MAX_BATCH_SIZE: usize = 1_000_000;
+
+/// `--refresh SECS`: a finite number of seconds within [0.1, 86400].
+pub fn refresh_interval(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds (e.g. 2 or 0.5)"))?;
+    if !secs.is_finite() || !(MIN_REFRESH_SECS..=MAX_REFRESH_SECS).contains(&secs) {
+        return Err(format!(
+            "{text} is out of range: use {MIN_REFRESH_SECS} to {MAX_REFRESH_SECS} seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `--stale-after SECS`: 1 second to 10 years.
+pub fn stale_after() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=MAX_STALE_AFTER_SECS)
+}
+
+/// `--batch-size N`: 1 to 1,000,000 pairs.
+pub fn batch_size(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of pairs"))?;
+    if !(1..=MAX_BATCH_SIZE).contains(&n) {
+        return Err(format!("{n} is out of range: use 1 to {MAX_BATCH_SIZE}"));
+    }
+    Ok(n)
+}

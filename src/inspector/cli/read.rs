@@ -1,0 +1,162 @@
+//! The read-only subcommands' output: streamed scans, registry listings, statistics.
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use tokio::sync::mpsc;
+
+use super::{check_cf, ignore_broken_pipe, open};
+use crate::common::{Listing, NodeInfo, NodeResourceInfo};
+use crate::inspector::records::RegistrySnapshot;
+use crate::inspector::source::{Bounds, Source};
+use crate::inspector::stats::DbStats;
+use crate::inspector::worker::{self, Event, Request};
+use crate::inspector::{decode, jsonl};
+
+pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
+    let source = open(db, false).await?;
+    check_cf(&source, &cf)?;
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Registry { id: 1, cf });
+    match events.recv().await {
+        Some(Event::Registry { snapshot, .. }) => Ok(*snapshot),
+        Some(Event::Failed { message, .. }) => bail!(message),
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
+}
+
+/// One JSON line per record: `{"key", "record"}` or, for one that does not decode,
+/// `{"key", "error", "size"}`.
+pub(super) fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        for record in &listing.records {
+            let line = serde_json::json!({"key": record.key(), "record": record});
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        for broken in &listing.undecodable {
+            serde_json::to_writer(&mut out, broken)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    };
+    ignore_broken_pipe(write())
+}
+
+/// Records that know the key they are stored under.
+pub(super) trait HasKey {
+    fn key(&self) -> String;
+}
+
+impl HasKey for NodeInfo {
+    fn key(&self) -> String {
+        NodeInfo::key(self)
+    }
+}
+
+impl HasKey for NodeResourceInfo {
+    fn key(&self) -> String {
+        NodeResourceInfo::key(self)
+    }
+}
+
+pub(super) async fn scan(
+    source: Arc<Source>,
+    cf: String,
+    bounds: Bounds,
+    limit: Option<u64>,
+    json: bool,
+    hex: bool,
+) -> Result<()> {
+    let (sink, mut batches) = mpsc::channel(4);
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::Scan {
+        id: 1,
+        cf,
+        bounds,
+        limit,
+        sink,
+    });
+    // Writing is blocking I/O: do it on a blocking thread, batch by batch.
+    let writer = tokio::task::spawn_blocking(move || -> io::Result<()> {
+        let stdout = io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        while let Some(batch) = batches.blocking_recv() {
+            for (key, value) in batch {
+                if json {
+                    jsonl::write_pair(&mut out, None, &key, &value)?;
+                } else {
+                    write_plain_pair(&mut out, &key, &value, hex)?;
+                }
+            }
+        }
+        out.flush()
+    });
+    let written = writer.await.wrap_err("the output task failed")?;
+    ignore_broken_pipe(written)?;
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::Done { .. } => break,
+            Event::Failed { message, .. } => bail!(message),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {
+    if hex {
+        writeln!(out, "0x{} ==> 0x{}", decode::hex(key), decode::hex(value))
+    } else {
+        writeln!(
+            out,
+            "{} ==> {}",
+            decode::escape_key(key),
+            decode::escape_key(value)
+        )
+    }
+}
+
+pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, stats)?;
+        return ignore_broken_pipe(writeln!(out));
+    }
+    use humansize::{BINARY, format_size};
+    let mut text = format!(
+        "{} ({})\nrunning compactions {}  flushes {}  write stopped {}  background errors {}\nblock cache {} of {}\n",
+        stats.path,
+        serde_json::to_value(stats.access)?
+            .as_str()
+            .unwrap_or_default(),
+        stats.running_compactions,
+        stats.running_flushes,
+        stats.write_stopped,
+        stats.background_errors,
+        format_size(stats.block_cache_usage, BINARY),
+        format_size(stats.block_cache_capacity, BINARY),
+    );
+    for cf in &stats.column_families {
+        text.push_str(&format!(
+            "\n[{}] ~{} keys, live SST {}, memtables {}, pending compaction {}\n",
+            cf.name,
+            cf.estimate_num_keys,
+            format_size(cf.live_sst_bytes, BINARY),
+            format_size(cf.memtable_bytes, BINARY),
+            format_size(cf.pending_compaction_bytes, BINARY)
+        ));
+        for level in &cf.levels {
+            text.push_str(&format!(
+                "  L{}: {} files, {}\n",
+                level.level,
+                level.files,
+                format_size(level.bytes, BINARY)
+            ));
+        }
+    }
+    ignore_broken_pipe(out.write_all(text.as_bytes()))
+}

@@ -1,0 +1,42 @@
+//! What the command line says about itself: `--version`, shell completions and the man
+//! page, all generated from the clap definitions so they cannot drift from them.
+
+use std::io::{self, Write};
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+use color_eyre::eyre::Result;
+
+use super::args::Cli;
+use super::ignore_broken_pipe;
+
+/// The `--version` text: this crate, the RocksDB it links, and the compression codecs that
+/// RocksDB accepts at run time (asked of RocksDB itself, as `ldb --version` does).
+pub fn version_text() -> String {
+    let codecs = crate::storage::rocksdb::supported_compressions();
+    format!(
+        "spear-inspect {}\nRocksDB {} (compiled in)\ncompression codecs: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("SPEAR_ROCKSDB_VERSION"),
+        if codecs.is_empty() {
+            "none".to_string()
+        } else {
+            codecs.join(", ")
+        }
+    )
+}
+
+/// `spear-inspect completions SHELL`: the completion script on standard output.
+pub(super) fn completions(shell: Shell) -> Result<()> {
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "spear-inspect", &mut script);
+    ignore_broken_pipe(io::stdout().lock().write_all(&script))
+}
+
+/// `spear-inspect man`: the manual page (roff) on standard output.
+pub(super) fn man_page() -> Result<()> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    ignore_broken_pipe(io::stdout().lock().write_all(&page))
+}
