@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::inspector::app::{App, value_view};
-use spear_next::inspector::source::{Access, Entry, Page};
+use spear_next::inspector::db::source::{Access, Entry, Page};
+use spear_next::inspector::state::{App, value_view};
 use spear_next::inspector::ui;
-use spear_next::inspector::worker::{Event, Placement, Request};
+use spear_next::inspector::worker::{Body, Command, Event, Kind, Placement};
 
 /// An app showing a full window of keys and a large JSON value, as from a real database.
 fn busy_app() -> App {
@@ -25,11 +25,11 @@ fn busy_app() -> App {
         "default".into(),
     );
     app.set_list_rows(ui::list_rows(60));
-    let requests = app.initial_requests();
-    let page_id = requests
-        .iter()
-        .find_map(|r| match r {
-            Request::Page { id, .. } => Some(*id),
+    let commands = app.initial_commands();
+    let page = commands
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Run(r) if r.ticket.kind == Kind::Page => Some(r),
             _ => None,
         })
         .unwrap();
@@ -39,20 +39,23 @@ fn busy_app() -> App {
             value_len: 270 + i % 9,
         })
         .collect();
-    app.on_event(Event::Page {
-        id: page_id,
-        placement: Placement::Replace,
-        page: Page {
-            entries,
-            at_start: true,
-            at_end: false,
+    app.on_event(Event {
+        ticket: page.ticket,
+        context: page.context,
+        body: Body::Page {
+            placement: Placement::Replace,
+            page: Page {
+                entries,
+                at_start: true,
+                at_end: false,
+            },
         },
     });
     let json = serde_json::json!({
         "entries": (0..500).map(|i| serde_json::json!({"seq": i, "node": format!("n{i}"), "ok": i % 3 == 0})).collect::<Vec<_>>()
     })
     .to_string();
-    app.value = Some(value_view(b"node:1".to_vec(), json.as_bytes(), json.len()));
+    app.keys.value = Some(value_view(b"node:1".to_vec(), json.as_bytes(), json.len()));
     app
 }
 
@@ -181,9 +184,9 @@ fn stats_poll(c: &mut Criterion) {
         return;
     };
     let source =
-        spear_next::inspector::source::Source::open(std::path::Path::new(&db), false).unwrap();
+        spear_next::inspector::db::source::Source::open(std::path::Path::new(&db), false).unwrap();
     c.bench_function("stats_poll", |b| {
-        b.iter(|| spear_next::inspector::stats::collect_stats(black_box(&source)).unwrap())
+        b.iter(|| spear_next::inspector::db::stats::collect_stats(black_box(&source)).unwrap())
     });
 }
 
@@ -218,7 +221,7 @@ fn nodes_screen_10k(c: &mut Criterion) {
         }
         store.batch_put(&pairs).await.unwrap();
     });
-    let source = spear_next::inspector::source::Source::open(&path, false).unwrap();
+    let source = spear_next::inspector::db::source::Source::open(&path, false).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     c.bench_function("nodes_screen_open_10k", |b| {
         b.iter(|| {
@@ -229,15 +232,18 @@ fn nodes_screen_10k(c: &mut Criterion) {
                 "default".into(),
             );
             app.set_list_rows(ui::list_rows(40));
-            let requests = app.update(spear_next::inspector::action::Action::Screen(2));
-            let Some(Request::Registry { id, cf }) = requests.into_iter().next() else {
+            let commands = app.update(spear_next::inspector::input::action::Action::Screen(2));
+            let Some(Command::Run(request)) = commands.into_iter().next() else {
                 panic!("the Nodes screen asks for the registries")
             };
-            let snapshot = spear_next::inspector::records::read_registries(&source, &cf).unwrap();
-            app.on_event(Event::Registry {
-                id,
-                snapshot: Box::new(snapshot),
+            let events = std::sync::Mutex::new(Vec::new());
+            let token = tokio_util::sync::CancellationToken::new();
+            spear_next::inspector::worker::run_request(&source, request, &token, &|e| {
+                events.lock().unwrap().push(e)
             });
+            for event in events.into_inner().unwrap() {
+                app.on_event(event);
+            }
             assert_eq!(app.nodes.rows.len(), 10_000);
             terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         })

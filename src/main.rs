@@ -61,7 +61,7 @@ fn main() -> ExitCode {
             // One line: the outermost context first, causes after it.
             tracing::error!("{report:#}");
             eprintln!("spear-inspect: {report:#}");
-            ExitCode::from(2)
+            ExitCode::from(cli::exit_code(&report))
         }
     }
 }

@@ -20,10 +20,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A failure: exit status 2, one line on stderr that contains every `needles`, no stdout.
-fn assert_one_line_error(output: &Output, needles: &[&str]) {
+/// Exit statuses of failures: a usage or input error, a refusal, a storage failure.
+pub const USER: i32 = 2;
+pub const REFUSED: i32 = 3;
+pub const STORAGE: i32 = 4;
+
+/// A failure: exit status `code`, one line on stderr that contains every `needles`, no
+/// stdout.
+fn assert_one_line_error(output: &Output, code: i32, needles: &[&str]) {
     let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     for needle in needles {
         assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
@@ -36,15 +42,16 @@ fn assert_one_line_error(output: &Output, needles: &[&str]) {
 fn bad_paths_fail_cleanly_and_create_nothing() {
     let (dir, path) = temp_db();
     let p = path.to_str().unwrap();
-    assert_one_line_error(&run(&["count", p]), &[p, "no database"]);
+    assert_one_line_error(&run(&["count", p]), USER, &[p, "no database"]);
     assert!(!path.exists(), "reading created the directory");
-    assert_one_line_error(&run(&[p]), &[p, "no database"]);
+    assert_one_line_error(&run(&[p]), USER, &[p, "no database"]);
     assert!(!path.exists());
 
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"hello").unwrap();
     assert_one_line_error(
         &run(&["scan", file.to_str().unwrap()]),
+        USER,
         &["plain-file", "is a file"],
     );
 
@@ -52,6 +59,7 @@ fn bad_paths_fail_cleanly_and_create_nothing() {
     std::fs::create_dir(&empty).unwrap();
     assert_one_line_error(
         &run(&["stats", empty.to_str().unwrap()]),
+        USER,
         &["empty", "not a RocksDB database"],
     );
     assert_eq!(
@@ -68,7 +76,7 @@ fn corrupt_current_and_manifest_are_named() {
     let p = path.to_str().unwrap();
     std::fs::write(path.join("CURRENT"), b"MANIFEST-999999\n").unwrap();
     let output = run(&["count", p]);
-    assert_one_line_error(&output, &[p]);
+    assert_one_line_error(&output, STORAGE, &[p, "corrupt", "MANIFEST-999999"]);
     let before = snapshot_dir(&path);
 
     let (_dir2, path2) = temp_db();
@@ -86,6 +94,7 @@ fn corrupt_current_and_manifest_are_named() {
     std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
     assert_one_line_error(
         &run(&["get", path2.to_str().unwrap(), "key:0001"]),
+        STORAGE,
         &[path2.to_str().unwrap(), "corrupt"],
     );
     assert_eq!(snapshot_dir(&path), before, "a failed open changes nothing");
@@ -96,9 +105,9 @@ fn unknown_column_family_is_named() {
     let (_dir, path) = temp_db();
     write_fixture(&path);
     let output = run(&["count", path.to_str().unwrap(), "--cf", "nope"]);
-    assert_one_line_error(&output, &["\"nope\"", "default, events"]);
+    assert_one_line_error(&output, USER, &["\"nope\"", "default, events"]);
     let output = run(&[path.to_str().unwrap(), "--cf", "nope"]);
-    assert_one_line_error(&output, &["\"nope\""]);
+    assert_one_line_error(&output, USER, &["\"nope\""]);
 }
 
 #[test]
@@ -140,7 +149,7 @@ fn scan_json_and_plain() {
     assert_eq!(text(&output.stdout).lines().count(), 10);
 
     let output = run(&["scan", p, "--key-hex", "--prefix", "zz"]);
-    assert_one_line_error(&output, &["--prefix", "not hex"]);
+    assert_one_line_error(&output, USER, &["--prefix", "not hex"]);
 }
 
 #[test]
@@ -165,6 +174,7 @@ fn get_and_count() {
     assert_eq!(text(&output.stdout), "50\n");
     assert_one_line_error(
         &run(&["count", p, "--estimate", "--prefix", "k"]),
+        USER,
         &["--estimate", "--prefix"],
     );
 }
@@ -224,6 +234,7 @@ fn demo_creates_a_database_and_refuses_a_foreign_directory() {
     std::fs::create_dir(&foreign).unwrap();
     assert_one_line_error(
         &run(&["demo", foreign.to_str().unwrap(), "--no-tui"]),
+        USER,
         &["not a RocksDB database"],
     );
 }
@@ -304,8 +315,8 @@ fn compaction_after_a_range_delete_shrinks_the_files_and_keeps_every_live_key() 
 
     // Without --write: refused, nothing changed.
     let refused = run(&["compact", p]);
-    assert_one_line_error(&refused, &["--write", "nothing was changed"]);
-    assert_one_line_error(&run(&["flush", p]), &["--write"]);
+    assert_one_line_error(&refused, REFUSED, &["--write", "nothing was changed"]);
+    assert_one_line_error(&run(&["flush", p]), REFUSED, &["--write"]);
     assert!(
         snapshot_dir(&path) == unchanged,
         "a refused compaction changed the directory"
@@ -344,6 +355,7 @@ fn compaction_of_a_key_range_and_a_locked_database() {
         rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"]).unwrap();
     assert_one_line_error(
         &run(&["compact", p, "--write"]),
+        REFUSED,
         &["locked by another process"],
     );
 }

@@ -3,9 +3,9 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::inspector::action::Action;
-use spear_next::inspector::app::{App, Mode};
-use spear_next::inspector::source::{Access, Source};
+use spear_next::inspector::db::source::{Access, Source};
+use spear_next::inspector::input::action::Action;
+use spear_next::inspector::state::{App, Overlay};
 use spear_next::inspector::ui;
 
 use crate::common::{drive, temp_db, write_fixture};
@@ -37,7 +37,7 @@ fn session(write: bool, demo: bool) -> Session {
             .unwrap();
         tokio::runtime::Runtime::new()
             .unwrap()
-            .block_on(spear_next::inspector::demo::create(&path, now))
+            .block_on(spear_next::inspector::db::demo::create(&path, now))
             .unwrap();
     } else {
         write_fixture(&path);
@@ -54,16 +54,16 @@ fn session(write: bool, demo: bool) -> Session {
         source.column_families().to_vec(),
         "default".into(),
     );
-    app.color = false;
+    app.session.color = false;
     // The clock the demo was made with: ages on screen do not depend on the real one.
-    app.now = {
+    app.session.now = {
         use chrono::TimeZone;
         chrono::Utc
             .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
             .unwrap()
     };
     app.set_list_rows(ui::list_rows(24));
-    let initial = app.initial_requests();
+    let initial = app.initial_commands();
     drive(&mut app, &source, initial);
     Session {
         _dir: dir,
@@ -98,7 +98,7 @@ impl Session {
         self.source
             .for_each(
                 "default",
-                &spear_next::inspector::source::Bounds::prefix(prefix),
+                &spear_next::inspector::db::source::Bounds::prefix(prefix),
                 None,
                 |_, _| {
                     n += 1;
@@ -125,12 +125,13 @@ fn read_only_refuses_every_write_action_and_says_how_to_enable_writes() {
         for screen in [1, 2] {
             s.act(&[Action::Screen(screen)]);
             for action in WRITE_ACTIONS {
-                s.app.message = None;
+                s.app.session.message = None;
                 let requests = s.app.update(action);
                 assert!(requests.is_empty(), "{action:?} sent {requests:?}");
-                assert_eq!(s.app.mode, Mode::Normal, "{action:?}");
+                assert_eq!(s.app.overlay, Overlay::Closed, "{action:?}");
                 let message = s
                     .app
+                    .session
                     .message
                     .as_ref()
                     .map(|m| m.text.clone())
@@ -144,9 +145,9 @@ fn read_only_refuses_every_write_action_and_says_how_to_enable_writes() {
 #[test]
 fn editing_a_json_value_validates_writes_and_undoes() {
     let mut s = session(true, false);
-    assert_eq!(s.app.selected_entry().unwrap().key, b"key:0000");
+    assert_eq!(s.app.keys.selected_entry().unwrap().key, b"key:0000");
     s.act(&[Action::EditValue]);
-    assert!(matches!(s.app.mode, Mode::Editor { .. }));
+    assert!(matches!(s.app.overlay, Overlay::Editor { .. }));
     s.snapshot("editor_json");
     // Break the JSON: the write is refused and the editor stays open with the reason.
     s.act(&[Action::Down, Action::LineEnd]);
@@ -154,12 +155,12 @@ fn editing_a_json_value_validates_writes_and_undoes() {
     s.act(&[Action::Back, Action::FocusToggle, Action::FocusToggle]);
     s.snapshot("editor_save_dialog_invalid");
     s.act(&[Action::Submit]);
-    let Mode::Editor {
+    let Overlay::Editor {
         editor,
         dialog: None,
-    } = &s.app.mode
+    } = &s.app.overlay
     else {
-        panic!("{:?}", s.app.mode)
+        panic!("{:?}", s.app.overlay)
     };
     assert!(editor.error.as_deref().unwrap().contains("not valid JSON"));
     let original = s.value(b"key:0000").unwrap();
@@ -172,8 +173,8 @@ fn editing_a_json_value_validates_writes_and_undoes() {
     s.act(&[Action::Back]);
     assert!(
         matches!(
-            s.app.mode,
-            Mode::Editor {
+            s.app.overlay,
+            Overlay::Editor {
                 dialog: Some(0),
                 ..
             }
@@ -182,7 +183,7 @@ fn editing_a_json_value_validates_writes_and_undoes() {
     );
     s.act(&[Action::Submit]);
     assert!(
-        matches!(s.app.mode, Mode::Editor { dialog: None, .. }),
+        matches!(s.app.overlay, Overlay::Editor { dialog: None, .. }),
         "Enter on Keep editing keeps editing"
     );
     s.act(&[
@@ -191,13 +192,21 @@ fn editing_a_json_value_validates_writes_and_undoes() {
         Action::FocusToggle,
         Action::Submit,
     ]);
-    assert_eq!(s.app.mode, Mode::Normal);
+    assert_eq!(s.app.overlay, Overlay::Closed);
     let written = s.value(b"key:0000").unwrap();
     assert_eq!(
         written, br#"{"id":7,"name":"item 0","tags":["a","b"],"ok":true}"#,
         "compact, field order kept"
     );
-    assert!(s.app.message.as_ref().unwrap().text.contains("wrote"));
+    assert!(
+        s.app
+            .session
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("wrote")
+    );
     // Undo asks, then restores the old bytes.
     s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
     assert_eq!(s.value(b"key:0000").unwrap(), original);
@@ -213,7 +222,10 @@ fn a_new_key_through_the_editor() {
     s.act(&[Action::Submit]);
     s.typed("line two");
     s.act(&[Action::Back, Action::FocusToggle, Action::Submit]);
-    assert_eq!(s.app.message.as_ref().unwrap().text, "edit discarded");
+    assert_eq!(
+        s.app.session.message.as_ref().unwrap().text,
+        "edit discarded"
+    );
     assert_eq!(s.value(b"new:key"), None, "discard writes nothing");
     s.act(&[Action::NewKey]);
     s.typed("new:key");
@@ -252,6 +264,7 @@ fn deleting_a_prefix_needs_the_prefix_typed_and_is_undoable() {
     s.act(&[Action::DeleteRange]);
     assert!(
         s.app
+            .session
             .message
             .as_ref()
             .unwrap()
@@ -261,15 +274,15 @@ fn deleting_a_prefix_needs_the_prefix_typed_and_is_undoable() {
     s.act(&[Action::StartFilter]);
     s.typed("key:01");
     s.act(&[Action::Submit, Action::DeleteRange]);
-    let Mode::TypeToConfirm { count, .. } = &s.app.mode else {
-        panic!("{:?}", s.app.mode)
+    let Overlay::TypeToConfirm { count, .. } = &s.app.overlay else {
+        panic!("{:?}", s.app.overlay)
     };
     assert_eq!(*count, 100);
     s.typed("key:0");
     s.snapshot("confirm_delete_prefix");
     s.act(&[Action::Submit]);
     assert!(
-        matches!(s.app.mode, Mode::TypeToConfirm { .. }),
+        matches!(s.app.overlay, Overlay::TypeToConfirm { .. }),
         "a wrong prefix deletes nothing"
     );
     assert_eq!(s.count_prefix(b"key:01"), 100);
@@ -287,7 +300,7 @@ fn node_actions_go_through_the_registry_records() {
     s.act(&[Action::Screen(2)]);
     let uuid = {
         let snapshot = s.app.registry.as_ref().unwrap();
-        let Some(spear_next::inspector::nodes_view::NodeRow::Node(i)) = s.app.nodes.selected()
+        let Some(spear_next::inspector::state::nodes::NodeRow::Node(i)) = s.app.nodes.selected()
         else {
             panic!()
         };

@@ -32,7 +32,13 @@ fn write_many_ssts(path: &Path, files: usize) -> usize {
     drop(db);
     let ssts = std::fs::read_dir(path)
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sst"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sst")
+        })
         .count();
     assert!(ssts >= files, "{ssts} SST files, wanted at least {files}");
     keys
@@ -59,7 +65,10 @@ fn more_ssts_than_the_open_file_limit_open_read_only() {
     let output = run_with_fd_limit(128, &["count", p]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), keys.to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        keys.to_string()
+    );
     let from = format!("k:{:06}", keys - 10);
     let output = run_with_fd_limit(128, &["scan", p, "--from", &from]);
     assert!(output.status.success());
@@ -90,10 +99,21 @@ fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
     write_many_ssts(&path, 300);
     let table_files = std::fs::read_dir(&path)
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sst"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sst")
+        })
         .count();
     let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["host::holder_child", "--exact", "--ignored", "--test-threads=1"])
+        .args([
+            "host::holder_child",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env("SPEAR_TEST_CHILD", "1")
         .env("SPEAR_HOLD_DB", &path)
         .stdout(std::process::Stdio::null())
@@ -101,7 +121,10 @@ fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !path.with_extension("ready").exists() {
-        assert!(Instant::now() < deadline, "the holder never opened the database");
+        assert!(
+            Instant::now() < deadline,
+            "the holder never opened the database"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let output = run_with_fd_limit(128, &["count", path.to_str().unwrap()]);
@@ -152,13 +175,23 @@ fn numeric_arguments_out_of_range_are_refused_without_a_panic() {
         vec![p, "--stale-after", "0"],
         vec![p, "--stale-after", "18446744073709551615"],
         vec!["import", p, "--batch-size", "0", "--write"],
-        vec!["migrate", "--from", "memory:", "--to", "memory:", "--batch-size", "99999999999"],
+        vec![
+            "migrate",
+            "--from",
+            "memory:",
+            "--to",
+            "memory:",
+            "--batch-size",
+            "99999999999",
+        ],
     ] {
         let output = run(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
-            ["out of range", "not a number", "is not in"].iter().any(|n| stderr.contains(n)),
+            ["out of range", "not a number", "is not in"]
+                .iter()
+                .any(|n| stderr.contains(n)),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
@@ -171,12 +204,18 @@ fn completions_and_man_page_come_from_the_definitions() {
         let output = run(&["completions", shell]);
         assert!(output.status.success(), "{shell}");
         let script = String::from_utf8_lossy(&output.stdout);
-        assert!(script.contains("delete-range") && script.contains("key-hex"), "{shell}");
+        assert!(
+            script.contains("delete-range") && script.contains("key-hex"),
+            "{shell}"
+        );
     }
     let output = run(&["man"]);
     assert!(output.status.success());
     let page = String::from_utf8_lossy(&output.stdout);
-    assert!(page.starts_with(".ie") || page.contains(".TH spear-inspect"), "{page}");
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH spear-inspect"),
+        "{page}"
+    );
     assert!(page.contains("checkpoint"));
 }
 
@@ -260,6 +299,9 @@ fn a_worker_panic_ends_the_program_with_the_terminal_restored() {
     assert_ne!(code, 0, "a panic is not success");
     assert!(s.cooked(), "the terminal was left in raw mode");
     let raw = String::from_utf8_lossy(&s.raw()).into_owned();
-    assert!(raw.contains("injected worker panic"), "the panic is reported: {raw}");
+    assert!(
+        raw.contains("injected worker panic"),
+        "the panic is reported: {raw}"
+    );
     assert!(raw.contains("a background thread panicked"), "{raw}");
 }

@@ -238,7 +238,7 @@ fn write_on_a_locked_database_fails_clearly() {
         rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"]).unwrap();
     let output = crate::cli::run(&[path.to_str().unwrap(), "--write"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(crate::cli::REFUSED), "{stderr}");
     assert!(stderr.contains("locked by another process"), "{stderr}");
     assert!(
         !String::from_utf8_lossy(&output.stdout).contains("\x1b[?1049h"),

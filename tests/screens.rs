@@ -4,11 +4,11 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-use spear_next::inspector::action::Action;
-use spear_next::inspector::app::{App, CountState};
-use spear_next::inspector::source::{Access, Source};
+use spear_next::inspector::db::source::{Access, Source};
+use spear_next::inspector::input::action::Action;
+use spear_next::inspector::state::{App, CountState};
 use spear_next::inspector::ui;
-use spear_next::inspector::worker::{Event, Request};
+use spear_next::inspector::worker::{Body, Command, Context, Event, Kind, Ticket};
 
 use crate::common::{drive, temp_db, write_fixture};
 
@@ -33,9 +33,9 @@ fn app_for(f: &Fixture, access: Access, height: u16) -> App {
         f.source.column_families().to_vec(),
         "default".into(),
     );
-    app.color = false;
+    app.session.color = false;
     app.set_list_rows(ui::list_rows(height));
-    let initial = app.initial_requests();
+    let initial = app.initial_commands();
     drive(&mut app, &f.source, initial);
     app
 }
@@ -184,9 +184,9 @@ fn registry_screens_on_a_database_without_registries() {
 fn errors_reach_the_status_line() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.cf = "gone".into(); // as if the column family was dropped under us
+    app.session.cf = "gone".into(); // as if the column family was dropped under us
     act(&mut app, &f, &[Action::Count]);
-    assert_eq!(app.count, CountState::Idle);
+    assert_eq!(app.keys.count, CountState::Idle);
     let terminal = render(&app, 120, 40);
     // The message names the temporary path, so this one is checked as text.
     let status: String = (0..120)
@@ -199,10 +199,10 @@ fn errors_reach_the_status_line() {
 fn scrolling_pages_through_the_whole_column_family_and_back() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    let mut seen = vec![app.selected_entry().unwrap().key.clone()];
+    let mut seen = vec![app.keys.selected_entry().unwrap().key.clone()];
     for _ in 0..400 {
         act(&mut app, &f, &[Action::Down]);
-        let key = app.selected_entry().unwrap().key.clone();
+        let key = app.keys.selected_entry().unwrap().key.clone();
         if key != *seen.last().unwrap() {
             seen.push(key);
         }
@@ -214,44 +214,50 @@ fn scrolling_pages_through_the_whole_column_family_and_back() {
     );
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
     act(&mut app, &f, &[Action::First]);
-    assert_eq!(app.selected_entry().unwrap().key, b"key:0000");
+    assert_eq!(app.keys.selected_entry().unwrap().key, b"key:0000");
     act(&mut app, &f, &[Action::Last]);
-    assert_eq!(app.selected_entry().unwrap().key, b"\xff\x00bin:7");
+    assert_eq!(app.keys.selected_entry().unwrap().key, b"\xff\x00bin:7");
     for _ in 0..307 {
         act(&mut app, &f, &[Action::Up]);
     }
     assert_eq!(
-        app.selected_entry().unwrap().key,
+        app.keys.selected_entry().unwrap().key,
         b"key:0000",
         "paged back to the first key"
     );
-    assert!(app.keys.entries.len() <= spear_next::inspector::app::MAX_WINDOW);
+    assert!(app.keys.window.entries.len() <= spear_next::inspector::state::keys::MAX_WINDOW);
 }
 
 #[test]
 fn stale_events_are_dropped() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    let before = app.keys.clone();
+    let before = app.keys.window.clone();
     // An answer to a page request that was never the newest: ignored.
-    let stale = Event::Page {
-        id: 0,
-        placement: spear_next::inspector::worker::Placement::Replace,
-        page: spear_next::inspector::source::Page {
-            entries: Vec::new(),
-            at_start: true,
-            at_end: true,
+    let stale = Event {
+        ticket: Ticket {
+            kind: Kind::Page,
+            id: 0,
+        },
+        context: Context::cf("default"),
+        body: Body::Page {
+            placement: spear_next::inspector::worker::Placement::Replace,
+            page: spear_next::inspector::db::source::Page {
+                entries: Vec::new(),
+                at_start: true,
+                at_end: true,
+            },
         },
     };
     assert!(app.on_event(stale).is_empty());
-    assert_eq!(app.keys, before);
+    assert_eq!(app.keys.window, before);
 }
 
 #[test]
 fn colours_and_their_absence() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.color = true;
+    app.session.color = true;
     let terminal = render(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     let cyan = buffer
@@ -263,7 +269,7 @@ fn colours_and_their_absence() {
     // The selected row is reversed whatever the colours.
     assert!(buffer[(2, 2)].modifier.contains(Modifier::REVERSED));
 
-    app.color = false;
+    app.session.color = false;
     let terminal = render(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     assert!(
@@ -287,7 +293,7 @@ fn demo_fixture() -> (Fixture, chrono::DateTime<chrono::Utc>) {
         .unwrap();
     let (dir, path) = temp_db();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(spear_next::inspector::demo::create(&path, now))
+    rt.block_on(spear_next::inspector::db::demo::create(&path, now))
         .unwrap();
     let source = Source::open(&path, false).unwrap();
     (Fixture { _dir: dir, source }, now)
@@ -299,7 +305,7 @@ fn snapshot_demo(name: &str, access: Access, actions: &[Action]) {
     let (f, now) = demo_fixture();
     for (width, height) in SIZES {
         let mut app = app_for(&f, access, height);
-        app.now = now;
+        app.session.now = now;
         act(&mut app, &f, actions);
         let terminal = render(&app, width, height);
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
@@ -392,13 +398,16 @@ fn compaction_asks_first_with_cancel_focused() {
         app.update(Action::Submit).is_empty(),
         "Enter on Cancel runs nothing"
     );
-    assert_eq!(app.mode, spear_next::inspector::app::Mode::Normal);
+    assert_eq!(app.overlay, spear_next::inspector::state::Overlay::Closed);
     // Moving the focus, then Enter, runs it.
     app.update(Action::Compact);
     app.update(Action::FocusToggle);
     let requests = app.update(Action::Submit);
-    assert!(matches!(requests.as_slice(), [Request::Maintain { .. }]));
-    assert!(app.maintenance.is_some());
+    assert!(matches!(
+        requests.as_slice(),
+        [Command::Run(r)] if r.ticket.kind == Kind::Maintain
+    ));
+    assert!(app.writes.maintenance.is_some());
 }
 
 #[test]
@@ -407,7 +416,14 @@ fn maintenance_is_refused_read_only() {
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
     for action in [Action::Compact, Action::Flush] {
         assert!(app.update(action).is_empty());
-        assert_eq!(app.mode, spear_next::inspector::app::Mode::Normal);
-        assert!(app.message.as_ref().unwrap().text.contains("--write"));
+        assert_eq!(app.overlay, spear_next::inspector::state::Overlay::Closed);
+        assert!(
+            app.session
+                .message
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("--write")
+        );
     }
 }

@@ -38,7 +38,7 @@ fn every_write_path_refuses_without_write_and_changes_nothing() {
     ];
     for args in attempts {
         let output = run(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(output.status.code(), Some(crate::cli::REFUSED), "{args:?}");
         let stderr = text(&output.stderr);
         assert!(
             stderr.contains("add --write") && stderr.contains("nothing was changed"),

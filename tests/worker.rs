@@ -3,8 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use spear_next::inspector::source::{Access, Anchor, Bounds, Source};
-use spear_next::inspector::worker::{self, Event, Kind, Placement, Request};
+use spear_next::inspector::db::source::{Access, Anchor, Bounds, Source};
+use spear_next::inspector::error::{ErrorClass, InspectError};
+use spear_next::inspector::worker::{
+    self, Body, Command, Context, Event, Job, Kind, Placement, Request,
+};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::common::{FIXTURE_TEXT_KEYS, temp_db, write_fixture};
@@ -21,6 +24,10 @@ async fn next(events: &mut UnboundedReceiver<Event>) -> Event {
         .await
         .expect("the worker answers")
         .expect("the worker is running")
+}
+
+fn run(id: u64, cf: &str, job: Job) -> Request {
+    Request::new(id, Context::cf(cf), job)
 }
 
 fn key(i: usize) -> Vec<u8> {
@@ -136,27 +143,30 @@ fn column_families_are_separate() {
 async fn worker_answers_pages_values_counts() {
     let (_dir, source) = fixture();
     let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Page {
-        id: 1,
-        cf: "default".into(),
-        bounds: Bounds::default(),
+    let page = Job::Page {
         anchor: Anchor::First,
         limit: 10,
         placement: Placement::Replace,
-    });
-    match next(&mut events).await {
-        Event::Page { id: 1, page, .. } => assert_eq!(page.entries.len(), 10),
+    };
+    handle.send(run(1, "default", page));
+    let event = next(&mut events).await;
+    assert_eq!((event.ticket.kind, event.ticket.id), (Kind::Page, 1));
+    match event.body {
+        Body::Page { page, .. } => assert_eq!(page.entries.len(), 10),
         other => panic!("{other:?}"),
     }
-    handle.send(Request::Value {
-        id: 2,
-        cf: "default".into(),
-        key: key(1),
-        max_len: 5,
-    });
-    match next(&mut events).await {
-        Event::Value {
-            id: 2,
+    handle.send(run(
+        2,
+        "default",
+        Job::Value {
+            key: key(1),
+            max_len: 5,
+        },
+    ));
+    let event = next(&mut events).await;
+    assert_eq!(event.ticket.id, 2);
+    match event.body {
+        Body::Value {
             value: Some((bytes, size)),
             ..
         } => {
@@ -165,32 +175,57 @@ async fn worker_answers_pages_values_counts() {
         }
         other => panic!("{other:?}"),
     }
-    handle.send(Request::Count {
-        id: 3,
-        cf: "default".into(),
-        bounds: Bounds::default(),
-    });
+    handle.send(run(3, "default", Job::Count));
     loop {
-        match next(&mut events).await {
-            Event::Done { id: 3, matched, .. } => {
+        let event = next(&mut events).await;
+        assert_eq!(event.ticket.id, 3);
+        assert_eq!(
+            event.context.cf, "default",
+            "the answer carries its context"
+        );
+        match event.body {
+            Body::Done { matched, .. } => {
                 assert_eq!(matched, FIXTURE_TEXT_KEYS as u64 + 8);
                 break;
             }
-            Event::Progress { id: 3, .. } => {}
+            Body::Progress { .. } => {}
             other => panic!("{other:?}"),
         }
     }
-    handle.send(Request::Count {
-        id: 4,
-        cf: "missing".into(),
-        bounds: Bounds::default(),
-    });
-    match next(&mut events).await {
-        Event::Failed { id: 4, message } => assert!(
-            message.contains("no column family \"missing\""),
-            "{message}"
-        ),
+    handle.send(run(4, "missing", Job::Count));
+    let event = next(&mut events).await;
+    assert_eq!(event.ticket.id, 4);
+    match event.body {
+        Body::Failed(error) => {
+            assert!(
+                matches!(error, InspectError::UnknownColumnFamily { .. }),
+                "{error:?}"
+            );
+            assert_eq!(error.class(), ErrorClass::User);
+            assert!(
+                error.to_string().contains("no column family \"missing\""),
+                "{error}"
+            );
+        }
         other => panic!("{other:?}"),
+    }
+}
+
+/// Runs a filter and collects its matches and final counts.
+async fn filter_matches(
+    events: &mut UnboundedReceiver<Event>,
+    id: u64,
+    matches: &mut Vec<spear_next::inspector::db::source::Entry>,
+) -> (u64, u64) {
+    loop {
+        let event = next(events).await;
+        assert_eq!(event.ticket.id, id);
+        match event.body {
+            Body::Matches(entries) => matches.extend(entries),
+            Body::Progress { .. } => {}
+            Body::Done { scanned, matched } => return (scanned, matched),
+            other => panic!("{other:?}"),
+        }
     }
 }
 
@@ -198,48 +233,16 @@ async fn worker_answers_pages_values_counts() {
 async fn substring_filter_streams_matches() {
     let (_dir, source) = fixture();
     let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Filter {
-        id: 7,
-        cf: "default".into(),
-        bounds: Bounds::default(),
-        needle: b"0:".to_vec(), // only in the binary keys "\xff\x00bin:0"
-        cap: 100,
-    });
+    let needle = b"0:".to_vec(); // only in the binary keys "\xff\x00bin:0"
+    handle.send(run(7, "default", Job::Filter { needle, cap: 100 }));
     let mut matches = Vec::new();
-    loop {
-        match next(&mut events).await {
-            Event::Matches { id: 7, entries } => matches.extend(entries),
-            Event::Progress { id: 7, .. } => {}
-            Event::Done {
-                id: 7,
-                scanned,
-                matched,
-            } => {
-                assert_eq!(scanned, FIXTURE_TEXT_KEYS as u64 + 8);
-                assert_eq!(matched, 0, "no key contains 0: ");
-                break;
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-    handle.send(Request::Filter {
-        id: 8,
-        cf: "default".into(),
-        bounds: Bounds::default(),
-        needle: b"99".to_vec(),
-        cap: 2,
-    });
-    loop {
-        match next(&mut events).await {
-            Event::Matches { id: 8, entries } => matches.extend(entries),
-            Event::Progress { .. } => {}
-            Event::Done { id: 8, matched, .. } => {
-                assert_eq!(matched, 3, "key:0099, key:0199, key:0299");
-                break;
-            }
-            other => panic!("{other:?}"),
-        }
-    }
+    let (scanned, matched) = filter_matches(&mut events, 7, &mut matches).await;
+    assert_eq!(scanned, FIXTURE_TEXT_KEYS as u64 + 8);
+    assert_eq!(matched, 0, "no key contains 0: ");
+    let needle = b"99".to_vec();
+    handle.send(run(8, "default", Job::Filter { needle, cap: 2 }));
+    let (_, matched) = filter_matches(&mut events, 8, &mut matches).await;
+    assert_eq!(matched, 3, "key:0099, key:0199, key:0299");
     assert_eq!(
         matches.len(),
         2,
@@ -264,24 +267,15 @@ async fn a_new_filter_cancels_the_old_scan() {
     }
     let source = Arc::new(Source::open(&path, false).unwrap());
     let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Filter {
-        id: 1,
-        cf: "default".into(),
-        bounds: Bounds::default(),
-        needle: b"no such thing".to_vec(),
-        cap: 10,
-    });
-    handle.send(Request::Filter {
-        id: 2,
-        cf: "default".into(),
-        bounds: Bounds::default(),
-        needle: b"k0000001".to_vec(),
-        cap: 10,
-    });
+    let needle = b"no such thing".to_vec();
+    handle.send(run(1, "default", Job::Filter { needle, cap: 10 }));
+    let needle = b"k0000001".to_vec();
+    handle.send(run(2, "default", Job::Filter { needle, cap: 10 }));
     let mut done = Vec::new();
     while done.is_empty() {
-        if let Event::Done { id, .. } = next(&mut events).await {
-            done.push(id);
+        let event = next(&mut events).await;
+        if let Body::Done { .. } = event.body {
+            done.push(event.ticket.id);
         }
     }
     assert_eq!(done, [2]);
@@ -291,31 +285,29 @@ async fn a_new_filter_cancels_the_old_scan() {
             .await
             .is_err()
     );
-    handle.send(Request::Cancel(Kind::Filter));
+    handle.send(Command::Cancel(Kind::Filter));
     drop(dir);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn scan_streams_with_bounded_batches_and_limit() {
     let (_dir, source) = fixture();
-    let (handle, mut events) = worker::spawn(source);
     let (sink, mut batches) = tokio::sync::mpsc::channel(1);
-    handle.send(Request::Scan {
-        id: 1,
-        cf: "default".into(),
-        bounds: Bounds::prefix(b"key:"),
-        limit: Some(150),
-        sink,
+    let scan = tokio::task::spawn_blocking(move || {
+        worker::stream_scan(
+            &source,
+            "default",
+            &Bounds::prefix(b"key:"),
+            Some(150),
+            &sink,
+        )
     });
     let mut seen = 0;
     while let Some(batch) = batches.recv().await {
         seen += batch.len();
     }
     assert_eq!(seen, 150);
-    assert!(matches!(
-        next(&mut events).await,
-        Event::Done { matched: 150, .. }
-    ));
+    assert_eq!(scan.await.unwrap().unwrap(), 150);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -325,16 +317,13 @@ async fn registries_decode_through_the_library_types_and_keep_broken_records() {
     let now = chrono::Utc
         .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
         .unwrap();
-    spear_next::inspector::demo::create(&path, now)
+    spear_next::inspector::db::demo::create(&path, now)
         .await
         .unwrap();
     let source = Arc::new(Source::open(&path, false).unwrap());
     let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Registry {
-        id: 1,
-        cf: "default".into(),
-    });
-    let Event::Registry { snapshot, .. } = next(&mut events).await else {
+    handle.send(run(1, "default", Job::Registry));
+    let Body::Registry(snapshot) = next(&mut events).await.body else {
         panic!("expected the registries")
     };
     assert_eq!(snapshot.nodes.records.len(), 200);
@@ -359,8 +348,8 @@ async fn registries_decode_through_the_library_types_and_keep_broken_records() {
 async fn stats_levels_match_the_files_and_maintenance_needs_write() {
     let (_dir, source) = fixture();
     let (handle, mut events) = worker::spawn(Arc::clone(&source));
-    handle.send(Request::Stats { id: 1 });
-    let Event::Stats { stats, .. } = next(&mut events).await else {
+    handle.send(run(1, "default", Job::Stats));
+    let Body::Stats(stats) = next(&mut events).await.body else {
         panic!("expected stats")
     };
     let files: u64 = stats
@@ -371,13 +360,15 @@ async fn stats_levels_match_the_files_and_maintenance_needs_write() {
         .sum();
     assert_eq!(files as usize, stats.sst_files.len());
     assert!(stats.rocksdb_stats.contains("DB Stats"));
-    handle.send(Request::Maintain {
-        id: 2,
-        cf: "default".into(),
-        job: spear_next::inspector::worker::Maintenance::Flush,
-    });
-    match next(&mut events).await {
-        Event::Failed { id: 2, message } => assert!(message.contains("--write"), "{message}"),
+    let flush = Job::Maintain(spear_next::inspector::worker::Maintenance::Flush);
+    handle.send(run(2, "default", flush));
+    let event = next(&mut events).await;
+    assert_eq!(event.ticket.id, 2);
+    match event.body {
+        Body::Failed(error) => {
+            assert_eq!(error.class(), ErrorClass::Refusal, "{error:?}");
+            assert!(error.to_string().contains("--write"), "{error}");
+        }
         other => panic!("{other:?}"),
     }
 }

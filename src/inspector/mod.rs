@@ -1,26 +1,18 @@
-//! The inspector: a byte-level view of a RocksDB database (`source`), a storage worker
-//! that runs every read off the UI loop (`worker`), and the terminal UI on top.
+//! The inspector: the byte-level view of a RocksDB database (`db`), a storage worker that
+//! runs every read and write off the UI loop (`worker`), and the terminal UI on top:
+//! `input` (keys to actions), `state` (the App and one state per screen), `ui` (drawing
+//! `&App`), `cli` (the command line).
 //!
-//! Data flows one way: key press → keymap → `Action` → `App::update` → `Request` →
-//! worker → `Event` → `App::on_event`; the screen is drawn from `&App` after each step.
+//! Data flows one way: key press → keymap → `Action` → `App::update` → `Request` (with
+//! its ticket and context) → worker → `Event` (the same ticket and context) →
+//! `App::on_event`; the screen is drawn from `&App` after each step.
 
-pub mod action;
-pub mod app;
 pub mod cli;
+pub mod db;
 pub mod decode;
-pub mod demo;
-pub mod edit;
-pub mod editor;
-pub mod jsonl;
-pub mod keymap;
-pub mod nodes_view;
-pub mod records;
-pub mod resources_view;
-pub mod source;
-pub mod stats;
-pub mod stats_view;
-pub mod table_state;
-pub mod transfer;
+pub mod error;
+pub mod input;
+pub mod state;
 pub mod ui;
 pub mod worker;
 
@@ -31,8 +23,8 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use app::App;
-use source::Source;
+use db::source::Source;
+use state::App;
 use worker::{Event, WorkerHandle};
 
 /// How the TUI was asked to start.
@@ -118,8 +110,8 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         source.column_families().to_vec(),
         cf,
     );
-    app.color = color_enabled();
-    app.stale_after =
+    app.session.color = color_enabled();
+    app.session.stale_after =
         chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
@@ -153,22 +145,24 @@ async fn event_loop(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     app.set_list_rows(ui::list_rows(terminal.size()?.height));
-    app.now = chrono::Utc::now();
-    for request in app.initial_requests() {
-        worker.send(request);
+    app.session.now = chrono::Utc::now();
+    for command in app.initial_commands() {
+        worker.send(command);
     }
     loop {
         terminal.draw(|frame| ui::draw(frame, app))?;
         if app.should_quit {
             return Ok(Ended::Quit);
         }
-        let requests = tokio::select! {
+        let commands = tokio::select! {
             input_event = input.next() => match input_event {
                 None => return Ok(Ended::Quit),
                 Some(Err(e)) => return Err(e),
                 Some(Ok(crossterm::event::Event::Key(key))) => {
                     tracing::debug!(?key, "key");
-                    keymap::dispatch(app.key_context(), app.screen, key).map(|a| app.update(a)).unwrap_or_default()
+                    input::keymap::dispatch(app.key_context(), app.screen, key)
+                        .map(|a| app.update(a))
+                        .unwrap_or_default()
                 }
                 Some(Ok(crossterm::event::Event::Resize(_, height))) => {
                     app.set_list_rows(ui::list_rows(height));
@@ -177,8 +171,8 @@ async fn event_loop(
                 Some(Ok(_)) => Vec::new(),
             },
             Some(event) = events.recv() => {
-                if let Event::Failed { message, .. } = &event {
-                    tracing::warn!(%message, "worker request failed");
+                if let worker::Body::Failed(error) = &event.body {
+                    tracing::warn!(%error, ticket = ?event.ticket, "worker request failed");
                 }
                 app.on_event(event)
             }
@@ -193,8 +187,8 @@ async fn event_loop(
                 ));
             }
         };
-        for request in requests {
-            worker.send(request);
+        for command in commands {
+            worker.send(command);
         }
     }
 }

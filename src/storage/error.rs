@@ -90,6 +90,15 @@ pub enum KvError {
         suggested: u64,
     },
 
+    /// The path exists but holds no RocksDB database.
+    #[error("{path} is not a RocksDB database: {detail}")]
+    NotADatabase {
+        /// The path given.
+        path: PathBuf,
+        /// Why not.
+        detail: String,
+    },
+
     /// The database files exist but do not read back.
     #[error(
         "database {path} is corrupt ({detail}): copy the directory aside before trying `ldb repair`"

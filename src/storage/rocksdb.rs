@@ -17,8 +17,8 @@ use rocksdb::{
 };
 
 use super::error::key_from_bytes;
-use super::open_files;
 use super::kv::{KvError, KvKey, KvPair, KvStore, KvStoreConfig, KvValue, RangeOptions};
+use super::open_files;
 
 /// The RocksDB handle type used everywhere in the crate: column families can be created
 /// and dropped through a shared reference.
@@ -281,16 +281,20 @@ pub fn backend_error(err: rocksdb::Error) -> KvError {
 /// message instead of RocksDB's, and so nothing is ever created by a read.
 pub fn check_existing_db(path: &Path) -> Result<(), KvError> {
     match std::fs::metadata(path) {
-        Err(_) => Err(KvError::NotFound {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KvError::NotFound {
             path: path.to_path_buf(),
         }),
-        Ok(meta) if !meta.is_dir() => Err(KvError::Corrupt {
+        Err(e) => Err(KvError::NotADatabase {
             path: path.to_path_buf(),
-            detail: "it is a file, not a RocksDB database directory".into(),
+            detail: format!("it cannot be read ({e})"),
         }),
-        Ok(_) if !path.join("CURRENT").is_file() => Err(KvError::Corrupt {
+        Ok(meta) if !meta.is_dir() => Err(KvError::NotADatabase {
             path: path.to_path_buf(),
-            detail: "the directory has no CURRENT file, so it is not a RocksDB database".into(),
+            detail: "it is a file, not a database directory".into(),
+        }),
+        Ok(_) if !path.join("CURRENT").is_file() => Err(KvError::NotADatabase {
+            path: path.to_path_buf(),
+            detail: "the directory has no CURRENT file".into(),
         }),
         Ok(_) => Ok(()),
     }

@@ -64,7 +64,19 @@ impl SledKvStore {
             });
         }
         let db = tokio::task::spawn_blocking(move || {
-            sled::open(&path).map_err(|e| sled_error(Some(&path), e))
+            // sled releases its file lock from a background thread after the last handle
+            // is dropped, so a reopen in the same process can race it: wait briefly for a
+            // lock that is on its way out before calling the database locked.
+            let mut attempts = 0;
+            loop {
+                match sled::open(&path).map_err(|e| sled_error(Some(&path), e)) {
+                    Err(KvError::Locked { .. }) if attempts < 20 => {
+                        attempts += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    other => break other,
+                }
+            }
         })
         .await??;
         Ok(Self {

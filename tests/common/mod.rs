@@ -89,16 +89,21 @@ pub fn snapshot_dir(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> 
 }
 
 /// Runs every request (and the requests its events cause) to completion, in order, on
-/// this thread: an `App` driven like the worker would, deterministically.
+/// this thread: an `App` driven like the worker would, deterministically. Cancellations
+/// have nothing to stop here: every request has finished before the next starts.
 #[cfg(feature = "inspector")]
 pub fn drive(
-    app: &mut spear_next::inspector::app::App,
-    source: &spear_next::inspector::source::Source,
-    requests: Vec<spear_next::inspector::worker::Request>,
+    app: &mut spear_next::inspector::state::App,
+    source: &spear_next::inspector::db::source::Source,
+    commands: Vec<spear_next::inspector::worker::Command>,
 ) {
-    let mut queue: std::collections::VecDeque<_> = requests.into();
+    use spear_next::inspector::worker::Command;
+    let mut queue: std::collections::VecDeque<_> = commands.into();
     let token = tokio_util::sync::CancellationToken::new();
-    while let Some(request) = queue.pop_front() {
+    while let Some(command) = queue.pop_front() {
+        let Command::Run(request) = command else {
+            continue;
+        };
         let events = std::sync::Mutex::new(Vec::new());
         spear_next::inspector::worker::run_request(source, request, &token, &|e| {
             events.lock().unwrap().push(e)

@@ -14,7 +14,7 @@ use super::ranges;
     version,
     disable_version_flag = true,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 an error (nothing half-done); 128+N ended by signal N."
+    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 128+N ended by signal N. An error never leaves anything half-done."
 )]
 pub struct Cli {
     /// Print the version, the RocksDB version linked in and the compression codecs it has.
@@ -271,4 +271,3 @@ pub enum Command {
         json: bool,
     },
 }
-

@@ -1,13 +1,61 @@
-//! Copies between stores: `migrate` through the `KvStore` layer.
+//! Copies: `checkpoint` (a consistent copy), `export` (JSON Lines), and `migrate`
+//! between stores through the `KvStore` layer.
 
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 
+use super::{ignore_broken_pipe, open};
+use crate::inspector::db::source::Bounds;
+use crate::inspector::db::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 
+/// `checkpoint`: a consistent copy of a database that may be live.
+pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<()> {
+    let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&db, &dest))
+        .await
+        .wrap_err("the checkpoint task failed")??;
+    let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "checkpoint at {}: {total} pairs in {} column families ({} open{})",
+        report.path.display(),
+        report.pairs.len(),
+        report.attempts,
+        if report.attempts == 1 {
+            ""
+        } else {
+            "s: the database was busy"
+        }
+    );
+    Ok(())
+}
+
+/// `export`: JSON Lines of every column family (or one) to stdout.
+pub(super) async fn export(db: &Path, cf: Option<String>, bounds: Bounds) -> Result<()> {
+    let source = open(db, false).await?;
+    let cfs = match cf {
+        Some(cf) => {
+            source.check_cf(&cf)?;
+            vec![cf]
+        }
+        None => source.column_families().to_vec(),
+    };
+    let exported = tokio::task::spawn_blocking(move || {
+        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        transfer::export(&source, &cfs, &bounds, &mut out)
+    })
+    .await
+    .wrap_err("the export task failed")?;
+    match exported {
+        Err(transfer::ExportError::Output(e)) => ignore_broken_pipe(Err(e)),
+        other => other.map(drop).map_err(Into::into),
+    }
+}
+
 /// `memory:`, `rocksdb:PATH`, `sled:PATH`.
-pub(super) fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
+fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
     let (backend, path) = spec.split_once(':').unwrap_or((spec, ""));
     let config = match (backend, path) {
         ("memory", "") => KvStoreConfig::memory(),
@@ -39,18 +87,14 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
         .await
         .wrap_err_with(|| format!("opening --to {to}"))?;
     let mut last = std::time::Instant::now();
-    let result = crate::storage::migrate::migrate(
-        source.as_ref(),
-        destination.as_ref(),
-        batch_size,
-        |p| {
+    let result =
+        crate::storage::migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, |p| {
             if last.elapsed() >= Duration::from_millis(500) {
                 last = std::time::Instant::now();
                 eprintln!("migrated {} of {} pairs", p.copied, p.total.unwrap_or(0));
             }
-        },
-    )
-    .await;
+        })
+        .await;
     drop(destination);
     let done = match result {
         Ok(done) => done,

@@ -1,6 +1,8 @@
 //! The command line: `args` defines it; `run` dispatches each subcommand to the file of
-//! its family (`read`, `write`, `copy`, `tui`, `shell`). The subcommands go through the
-//! same storage worker as the TUI. Errors get their context here, at the program's edge.
+//! its family (`read`, `write`, `copy`, `tui`, `shell`). Key bounds are built in one
+//! place (`bounds`), every database is opened through `open`, and one-shot jobs go
+//! through the same storage worker as the TUI (`ask`). Errors get their context here, at
+//! the program's edge, and `exit_code` maps their class to the exit status.
 
 mod args;
 mod copy;
@@ -10,22 +12,21 @@ mod shell;
 mod tui;
 mod write;
 
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use color_eyre::eyre::{Report, Result, WrapErr, bail, eyre};
 
 pub use args::{Cli, Command, TuiArgs};
 pub use shell::version_text;
 
+use crate::inspector::Ended;
+use crate::inspector::db::source::{Bounds, Source};
 use crate::inspector::decode;
-use crate::inspector::source::{Bounds, Source, WriteOp};
-use crate::inspector::worker::{self, Event, Maintenance, Request};
-use crate::inspector::{Ended, demo, transfer};
-use copy::migrate;
-use read::{print_records, print_stats, registries, scan};
-use write::{import, maintain, open_for_write};
+use crate::inspector::error::{InspectError, kv_class};
+use crate::inspector::worker::{self, Body, Context, Job, Request};
+use crate::storage::kv::KvError;
 
 /// What `main` should exit with.
 pub enum Outcome {
@@ -37,6 +38,21 @@ pub enum Outcome {
     Signalled(i32),
 }
 
+/// The exit status for an error: 3 for a refusal (read-only, locked, `--write` missing),
+/// 4 for a storage failure (corruption, I/O), 2 for anything else the user can fix.
+pub fn exit_code(report: &Report) -> u8 {
+    for cause in report.chain() {
+        if let Some(e) = cause.downcast_ref::<InspectError>() {
+            return e.class().exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<KvError>() {
+            return kv_class(e).exit_code();
+        }
+    }
+    2
+}
+
+/// A key argument as bytes: hex with `--key-hex`, else the text's bytes.
 fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
     if hex {
         decode::parse_hex(text).ok_or_else(|| {
@@ -47,6 +63,26 @@ fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
     }
 }
 
+/// The key bounds of every subcommand: `--prefix`, `--from` (inclusive) and `--to`
+/// (exclusive), each optional, intersected.
+fn bounds(prefix: Option<&str>, from: Option<&str>, to: Option<&str>, hex: bool) -> Result<Bounds> {
+    let mut bounds = match prefix {
+        Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
+        None => Bounds::default(),
+    };
+    if let Some(from) = from {
+        let from = key_arg(from, hex, "--from")?;
+        bounds.lower = Some(bounds.lower.map_or(from.clone(), |l| l.max(from)));
+    }
+    if let Some(to) = to {
+        let to = key_arg(to, hex, "--to")?;
+        bounds.upper = Some(bounds.upper.map_or(to.clone(), |u| u.min(to)));
+    }
+    Ok(bounds)
+}
+
+/// Opens `path` on a blocking thread: read-write with `write`, else read-only or as a
+/// live secondary.
 async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
     let owned = path.to_path_buf();
     let source = tokio::task::spawn_blocking(move || Source::open(&owned, write))
@@ -55,8 +91,34 @@ async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
     Ok(Arc::new(source))
 }
 
-fn check_cf(source: &Source, cf: &str) -> Result<()> {
-    source.check_cf(cf).map_err(Into::into)
+/// Opens `path` and checks the column family `cf` exists.
+async fn open_cf(path: &Path, cf: &str, write: bool) -> Result<Arc<Source>> {
+    let source = open(path, write).await?;
+    source.check_cf(cf)?;
+    Ok(source)
+}
+
+/// Refuses a changing subcommand without `--write`.
+fn require_write(write: bool, action: &'static str) -> Result<()> {
+    if write {
+        Ok(())
+    } else {
+        Err(InspectError::NeedsWrite { action }.into())
+    }
+}
+
+/// Runs one job on the storage worker and returns its final answer.
+async fn ask(source: Arc<Source>, context: Context, job: Job) -> Result<Body> {
+    let (handle, mut events) = worker::spawn(source);
+    handle.send(Request::new(1, context, job));
+    while let Some(event) = events.recv().await {
+        match event.body {
+            Body::Failed(error) => return Err(error.into()),
+            body if body.is_final() => return Ok(body),
+            _ => {}
+        }
+    }
+    bail!("the storage worker stopped without an answer")
 }
 
 /// `| head` closes the pipe early: that is success, not an error.
@@ -74,49 +136,20 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         print!("{}", version_text());
         return Ok(Outcome::Success);
     }
-    match cli.command {
-        None => {
-            let Some(db) = cli.db else {
-                bail!(
-                    "no database given: run `spear-inspect PATH`, or `spear-inspect demo` to try it on demo data"
-                );
-            };
-            if let Ended::Signal(n) = tui::run_tui(&db, &cli.tui).await? {
-                return Ok(Outcome::Signalled(n));
-            }
-        }
-        Some(Command::Demo { dir, no_tui }) => {
-            if dir.exists() {
-                if !dir.join("CURRENT").is_file() {
-                    bail!(
-                        "{} exists and is not a RocksDB database: choose another directory for the demo",
-                        dir.display()
-                    );
-                }
-                eprintln!("using the existing demo database at {}", dir.display());
-            } else {
-                let summary = demo::create(&dir, chrono::Utc::now())
-                    .await
-                    .wrap_err_with(|| format!("creating the demo database at {}", dir.display()))?;
-                eprintln!(
-                    "created {}: {} keys in default, {} in {}",
-                    dir.display(),
-                    summary.default_keys,
-                    summary.event_keys,
-                    demo::EVENTS_CF
-                );
-            }
-            if !no_tui {
-                let tui = TuiArgs {
-                    write: true,
-                    ..cli.tui
-                };
-                if let Ended::Signal(n) = tui::run_tui(&dir, &tui).await? {
-                    return Ok(Outcome::Signalled(n));
-                }
-            }
-        }
-        Some(Command::Scan {
+    let Some(command) = cli.command else {
+        let Some(db) = cli.db else {
+            bail!(
+                "no database given: run `spear-inspect PATH`, or `spear-inspect demo` to try it on demo data"
+            );
+        };
+        return Ok(match tui::run_tui(&db, &cli.tui).await? {
+            Ended::Signal(n) => Outcome::Signalled(n),
+            Ended::Quit => Outcome::Success,
+        });
+    };
+    match command {
+        Command::Demo { dir, no_tui } => return tui::demo(&dir, no_tui, cli.tui).await,
+        Command::Scan {
             db,
             cf,
             prefix,
@@ -124,116 +157,58 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             to,
             limit,
             json,
-        }) => {
-            let mut bounds = match &prefix {
-                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
-                None => Bounds::default(),
-            };
-            if let Some(from) = &from {
-                let from = key_arg(from, hex, "--from")?;
-                bounds.lower = Some(bounds.lower.map_or(from.clone(), |l| l.max(from)));
-            }
-            if let Some(to) = &to {
-                let to = key_arg(to, hex, "--to")?;
-                bounds.upper = Some(bounds.upper.map_or(to.clone(), |u| u.min(to)));
-            }
-            let source = open(&db, false).await?;
-            check_cf(&source, &cf)?;
-            scan(source, cf, bounds, limit, json, hex).await?;
+        } => {
+            let bounds = bounds(prefix.as_deref(), from.as_deref(), to.as_deref(), hex)?;
+            read::scan(&db, cf, bounds, limit, json, hex).await?
         }
-        Some(Command::Get { db, key, cf }) => {
-            let key = key_arg(&key, hex, "KEY")?;
-            let source = open(&db, false).await?;
-            check_cf(&source, &cf)?;
-            let (handle, mut events) = worker::spawn(source);
-            handle.send(Request::Value {
-                id: 1,
-                cf,
-                key,
-                max_len: usize::MAX,
-            });
-            match events.recv().await {
-                Some(Event::Value {
-                    value: Some((bytes, _)),
-                    ..
-                }) => {
-                    let mut out = io::stdout().lock();
-                    ignore_broken_pipe(out.write_all(&bytes).and_then(|_| out.write_all(b"\n")))?;
-                }
-                Some(Event::Value { value: None, .. }) => return Ok(Outcome::NotFound),
-                Some(Event::Failed { message, .. }) => bail!(message),
-                other => bail!("unexpected answer from the storage worker: {other:?}"),
-            }
+        Command::Get { db, key, cf } => {
+            return read::get(&db, &cf, key_arg(&key, hex, "KEY")?).await;
         }
-        Some(Command::Count {
+        Command::Count {
             db,
             cf,
             prefix,
             estimate,
-        }) => {
-            if estimate && prefix.is_some() {
-                bail!(
-                    "--estimate covers a whole column family: drop --prefix, or drop --estimate for an exact count"
-                );
-            }
-            let bounds = match &prefix {
-                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
-                None => Bounds::default(),
-            };
-            let source = open(&db, false).await?;
-            check_cf(&source, &cf)?;
-            let (handle, mut events) = worker::spawn(source);
-            handle.send(if estimate {
-                Request::Refresh { id: 1, cf }
-            } else {
-                Request::Count { id: 1, cf, bounds }
-            });
-            while let Some(event) = events.recv().await {
-                match event {
-                    Event::Done { matched, .. }
-                    | Event::Refreshed {
-                        estimate: matched, ..
-                    } => {
-                        println!("{matched}");
-                        break;
-                    }
-                    Event::Failed { message, .. } => bail!(message),
-                    _ => {}
-                }
-            }
+        } => {
+            let bounds = bounds(prefix.as_deref(), None, None, hex)?;
+            read::count(&db, cf, bounds, estimate).await?
         }
-        Some(Command::Nodes { db, cf, .. }) => {
-            let snapshot = registries(&db, cf).await?;
-            print_records(&snapshot.nodes)?;
+        Command::Nodes { db, cf, .. } => {
+            read::print_records(&read::registries(&db, cf).await?.nodes)?
         }
-        Some(Command::Resources { db, cf, .. }) => {
-            let snapshot = registries(&db, cf).await?;
-            print_records(&snapshot.resources)?;
+        Command::Resources { db, cf, .. } => {
+            read::print_records(&read::registries(&db, cf).await?.resources)?
         }
-        Some(Command::Compact {
+        Command::Stats { db, json } => read::stats(&db, json).await?,
+        Command::Compact {
             db,
             cf,
             from,
             to,
             write,
-        }) => {
-            let bounds = Bounds {
-                lower: from.map(|k| key_arg(&k, hex, "--from")).transpose()?,
-                upper: to.map(|k| key_arg(&k, hex, "--to")).transpose()?,
-            };
-            maintain(&db, cf, Maintenance::Compact(bounds), write, "compact").await?;
+        } => {
+            require_write(write, "compact")?;
+            let bounds = bounds(None, from.as_deref(), to.as_deref(), hex)?;
+            write::maintain(
+                &db,
+                Context::cf(cf).with_bounds(bounds),
+                worker::Maintenance::Compact,
+            )
+            .await?
         }
-        Some(Command::Flush { db, cf, write }) => {
-            maintain(&db, cf, Maintenance::Flush, write, "flush").await?;
+        Command::Flush { db, cf, write } => {
+            require_write(write, "flush")?;
+            write::maintain(&db, Context::cf(cf), worker::Maintenance::Flush).await?
         }
-        Some(Command::Put {
+        Command::Put {
             db,
             key,
             value,
             cf,
             value_hex,
             write,
-        }) => {
+        } => {
+            require_write(write, "put")?;
             let key = key_arg(&key, hex, "KEY")?;
             let value = if value_hex {
                 decode::parse_hex(&value)
@@ -241,115 +216,49 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             } else {
                 value.into_bytes()
             };
-            let source = open_for_write(&db, write, "put").await?;
-            check_cf(&source, &cf)?;
-            source.apply(&cf, &[WriteOp::Put(key, value)])?;
+            write::put(&db, cf, key, value).await?
         }
-        Some(Command::Delete { db, key, cf, write }) => {
-            let key = key_arg(&key, hex, "KEY")?;
-            let source = open_for_write(&db, write, "delete").await?;
-            check_cf(&source, &cf)?;
-            if source.get(&cf, &key, 0)?.is_none() {
-                return Ok(Outcome::NotFound);
-            }
-            source.apply(&cf, &[WriteOp::Delete(key)])?;
+        Command::Delete { db, key, cf, write } => {
+            require_write(write, "delete")?;
+            return write::delete(&db, cf, key_arg(&key, hex, "KEY")?).await;
         }
-        Some(Command::DeleteRange {
+        Command::DeleteRange {
             db,
             cf,
             prefix,
             from,
             to,
             write,
-        }) => {
-            let bounds = match (prefix, from, to) {
-                (Some(p), _, _) => Bounds::prefix(&key_arg(&p, hex, "--prefix")?),
-                (None, Some(f), Some(t)) => Bounds {
-                    lower: Some(key_arg(&f, hex, "--from")?),
-                    upper: Some(key_arg(&t, hex, "--to")?),
-                },
-                _ => bail!("delete-range needs --prefix P, or both --from K and --to K"),
-            };
+        } => {
+            require_write(write, "delete-range")?;
+            let bounds = bounds(prefix.as_deref(), from.as_deref(), to.as_deref(), hex)?;
             if bounds == Bounds::default() {
                 bail!(
                     "an empty --prefix would delete every key: refused (drop the column family instead)"
                 );
             }
-            let source = open_for_write(&db, write, "delete-range").await?;
-            check_cf(&source, &cf)?;
-            let n = source.delete_range(&cf, &bounds)?;
-            eprintln!("deleted {n} keys");
+            write::delete_range(&db, cf, bounds).await?
         }
-        Some(Command::Checkpoint { db, dest }) => {
-            let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&db, &dest))
-                .await
-                .wrap_err("the checkpoint task failed")??;
-            let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
-            eprintln!(
-                "checkpoint at {}: {total} pairs in {} column families ({} open{})",
-                report.path.display(),
-                report.pairs.len(),
-                report.attempts,
-                if report.attempts == 1 {
-                    ""
-                } else {
-                    "s: the database was busy"
-                }
-            );
+        Command::Checkpoint { db, dest } => copy::checkpoint(db, dest).await?,
+        Command::Export { db, cf, prefix } => {
+            let bounds = bounds(prefix.as_deref(), None, None, hex)?;
+            copy::export(&db, cf, bounds).await?
         }
-        Some(Command::Export { db, cf, prefix }) => {
-            let bounds = match &prefix {
-                Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
-                None => Bounds::default(),
-            };
-            let source = open(&db, false).await?;
-            let cfs = match cf {
-                Some(cf) => {
-                    check_cf(&source, &cf)?;
-                    vec![cf]
-                }
-                None => source.column_families().to_vec(),
-            };
-            let exported = tokio::task::spawn_blocking(move || {
-                let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-                transfer::export(&source, &cfs, &bounds, &mut out)
-            })
-            .await
-            .wrap_err("the export task failed")?;
-            match exported {
-                Err(transfer::ExportError::Output(e)) => ignore_broken_pipe(Err(e))?,
-                other => {
-                    other?;
-                }
-            }
-        }
-        Some(Command::Import {
+        Command::Import {
             db,
             batch_size,
             write,
-        }) => {
-            if !write {
-                bail!("import changes the database: add --write to run it (nothing was changed)");
-            }
-            import(db, batch_size).await?;
+        } => {
+            require_write(write, "import")?;
+            write::import(db, batch_size).await?
         }
-        Some(Command::Migrate {
+        Command::Migrate {
             from,
             to,
             batch_size,
-        }) => migrate(&from, &to, batch_size).await?,
-        Some(Command::Completions { shell }) => shell::completions(shell)?,
-        Some(Command::Man) => shell::man_page()?,
-        Some(Command::Stats { db, json }) => {
-            let source = open(&db, false).await?;
-            let (handle, mut events) = worker::spawn(source);
-            handle.send(Request::Stats { id: 1 });
-            match events.recv().await {
-                Some(Event::Stats { stats, .. }) => print_stats(&stats, json)?,
-                Some(Event::Failed { message, .. }) => bail!(message),
-                other => bail!("unexpected answer from the storage worker: {other:?}"),
-            }
-        }
+        } => copy::migrate(&from, &to, batch_size).await?,
+        Command::Completions { shell } => shell::completions(shell)?,
+        Command::Man => shell::man_page()?,
     }
     Ok(Outcome::Success)
 }

@@ -2,27 +2,71 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 use tokio::sync::mpsc;
 
-use super::{check_cf, ignore_broken_pipe, open};
+use super::{Outcome, ask, ignore_broken_pipe, open, open_cf};
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
-use crate::inspector::records::RegistrySnapshot;
-use crate::inspector::source::{Bounds, Source};
-use crate::inspector::stats::DbStats;
-use crate::inspector::worker::{self, Event, Request};
-use crate::inspector::{decode, jsonl};
+use crate::inspector::db::jsonl;
+use crate::inspector::db::records::RegistrySnapshot;
+use crate::inspector::db::source::Bounds;
+use crate::inspector::db::stats::DbStats;
+use crate::inspector::decode;
+use crate::inspector::worker::{self, Body, Context, Job};
 
+/// Both registries of `cf`.
 pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
+    let source = open_cf(db, &cf, false).await?;
+    match ask(source, Context::cf(cf), Job::Registry).await? {
+        Body::Registry(snapshot) => Ok(*snapshot),
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
+}
+
+/// `get`: the raw value and a newline, or exit 1 when the key is absent.
+pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
+    let source = open_cf(db, cf, false).await?;
+    let job = Job::Value {
+        key,
+        max_len: usize::MAX,
+    };
+    match ask(source, Context::cf(cf), job).await? {
+        Body::Value {
+            value: Some((bytes, _)),
+            ..
+        } => {
+            let mut out = io::stdout().lock();
+            ignore_broken_pipe(out.write_all(&bytes).and_then(|_| out.write_all(b"\n")))?;
+            Ok(Outcome::Success)
+        }
+        Body::Value { value: None, .. } => Ok(Outcome::NotFound),
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
+}
+
+/// `count`: exact, or RocksDB's estimate for the whole column family.
+pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool) -> Result<()> {
+    if estimate && bounds != Bounds::default() {
+        bail!(
+            "--estimate covers a whole column family: drop --prefix, or drop --estimate for an exact count"
+        );
+    }
+    let source = open_cf(db, &cf, false).await?;
+    let job = if estimate { Job::Refresh } else { Job::Count };
+    match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
+        Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
+            ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))
+        }
+        other => bail!("unexpected answer from the storage worker: {other:?}"),
+    }
+}
+
+/// `stats`: text or JSON.
+pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
     let source = open(db, false).await?;
-    check_cf(&source, &cf)?;
-    let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Registry { id: 1, cf });
-    match events.recv().await {
-        Some(Event::Registry { snapshot, .. }) => Ok(*snapshot),
-        Some(Event::Failed { message, .. }) => bail!(message),
+    match ask(source, Context::cf("default"), Job::Stats).await? {
+        Body::Stats(stats) => print_stats(&stats, json),
         other => bail!("unexpected answer from the storage worker: {other:?}"),
     }
 }
@@ -63,22 +107,19 @@ impl HasKey for NodeResourceInfo {
     }
 }
 
+/// `scan`: pairs in key order, streamed in bounded batches outside the TUI's job slots.
 pub(super) async fn scan(
-    source: Arc<Source>,
+    db: &Path,
     cf: String,
     bounds: Bounds,
     limit: Option<u64>,
     json: bool,
     hex: bool,
 ) -> Result<()> {
+    let source = open_cf(db, &cf, false).await?;
     let (sink, mut batches) = mpsc::channel(4);
-    let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Scan {
-        id: 1,
-        cf,
-        bounds,
-        limit,
-        sink,
+    let reader = tokio::task::spawn_blocking(move || {
+        worker::stream_scan(&source, &cf, &bounds, limit, &sink)
     });
     // Writing is blocking I/O: do it on a blocking thread, batch by batch.
     let writer = tokio::task::spawn_blocking(move || -> io::Result<()> {
@@ -97,17 +138,11 @@ pub(super) async fn scan(
     });
     let written = writer.await.wrap_err("the output task failed")?;
     ignore_broken_pipe(written)?;
-    while let Some(event) = events.recv().await {
-        match event {
-            Event::Done { .. } => break,
-            Event::Failed { message, .. } => bail!(message),
-            _ => {}
-        }
-    }
+    reader.await.wrap_err("the scan task failed")??;
     Ok(())
 }
 
-pub(super) fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {
+fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {
     if hex {
         writeln!(out, "0x{} ==> 0x{}", decode::hex(key), decode::hex(value))
     } else {

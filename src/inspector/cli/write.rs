@@ -1,5 +1,5 @@
-//! The subcommands that change a database: maintenance, single edits, import. Each
-//! refuses without `--write` and then changes nothing.
+//! The subcommands that change a database: maintenance, single edits, range deletes and
+//! import. The caller has checked `--write`; every RocksDB call runs on a blocking thread.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,43 +8,71 @@ use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 
-use super::{check_cf, open};
-use crate::inspector::source::Source;
-use crate::inspector::transfer;
-use crate::inspector::worker::{self, Event, Maintenance, Request};
+use super::{Outcome, ask, open_cf};
+use crate::inspector::db::source::{Bounds, Source, WriteOp};
+use crate::inspector::db::transfer;
+use crate::inspector::error::InspectError;
+use crate::inspector::worker::{Body, Context, Job, Maintenance};
 
-pub(super) async fn maintain(db: &Path, cf: String, job: Maintenance, write: bool, verb: &str) -> Result<()> {
-    if !write {
-        bail!("{verb} changes the database: add --write to run it (nothing was changed)");
-    }
-    let source = open(db, true).await?;
-    check_cf(&source, &cf)?;
-    let (handle, mut events) = worker::spawn(source);
-    handle.send(Request::Maintain { id: 1, cf, job });
-    match events.recv().await {
-        Some(Event::Maintained { report, .. }) => {
+/// Runs `work` on a blocking thread with the open database.
+async fn blocking<T: Send + 'static>(
+    source: Arc<Source>,
+    work: impl FnOnce(&Source) -> Result<T, InspectError> + Send + 'static,
+) -> Result<T> {
+    let result = tokio::task::spawn_blocking(move || work(&source))
+        .await
+        .wrap_err("the write task failed")?;
+    Ok(result?)
+}
+
+/// `compact` and `flush`, through the worker; reports time and SST bytes.
+pub(super) async fn maintain(db: &Path, context: Context, job: Maintenance) -> Result<()> {
+    let source = open_cf(db, &context.cf, true).await?;
+    let bounds = context.bounds.clone();
+    match ask(source, context, Job::Maintain(job)).await? {
+        Body::Maintained(report) => {
             use humansize::{BINARY, format_size};
             eprintln!(
                 "{} done in {:.2} s: SST {} → {}",
-                report.job.describe(),
+                report.describe(&bounds),
                 report.elapsed.as_secs_f64(),
                 format_size(report.sst_before, BINARY),
                 format_size(report.sst_after, BINARY)
             );
             Ok(())
         }
-        Some(Event::Failed { message, .. }) => bail!(message),
         other => bail!("unexpected answer from the storage worker: {other:?}"),
     }
 }
 
-pub(super) async fn open_for_write(db: &Path, write: bool, verb: &str) -> Result<Arc<Source>> {
-    if !write {
-        bail!("{verb} changes the database: add --write to run it (nothing was changed)");
-    }
-    open(db, true).await
+/// `put`.
+pub(super) async fn put(db: &Path, cf: String, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
+    let source = open_cf(db, &cf, true).await?;
+    blocking(source, move |s| s.apply(&cf, &[WriteOp::Put(key, value)])).await
 }
 
+/// `delete`: exit 1 when the key is absent.
+pub(super) async fn delete(db: &Path, cf: String, key: Vec<u8>) -> Result<Outcome> {
+    let source = open_cf(db, &cf, true).await?;
+    blocking(source, move |s| {
+        if s.get(&cf, &key, 0)?.is_none() {
+            return Ok(Outcome::NotFound);
+        }
+        s.apply(&cf, &[WriteOp::Delete(key)])?;
+        Ok(Outcome::Success)
+    })
+    .await
+}
+
+/// `delete-range`: every key inside `bounds`, in batches, without undo.
+pub(super) async fn delete_range(db: &Path, cf: String, bounds: Bounds) -> Result<()> {
+    let source = open_cf(db, &cf, true).await?;
+    let n = blocking(source, move |s| s.delete_range(&cf, &bounds)).await?;
+    eprintln!("deleted {n} keys");
+    Ok(())
+}
+
+/// `import`: JSON Lines from stdin into a new or existing database.
 pub(super) async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
     let done = tokio::task::spawn_blocking(move || -> Result<transfer::ImportProgress> {
         if !db.join("CURRENT").is_file() {

@@ -7,8 +7,10 @@ use ratatui::widgets::Paragraph;
 
 use super::format;
 use super::theme::Theme;
-use crate::inspector::app::{App, CountState, Filter, FilterKind, InputPurpose, Mode, Screen};
-use crate::inspector::keymap;
+use crate::inspector::input::keymap;
+use crate::inspector::state::{
+    App, CountState, Filter, FilterKind, InputPurpose, MessageKind, Overlay, Screen,
+};
 
 /// `1 Keys  2 Nodes ...` with the current screen marked, and the write banner.
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -25,7 +27,7 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let tabs = Line::from(spans);
     let used = tabs.width() as u16;
     frame.render_widget(Paragraph::new(tabs), area);
-    if app.access.writable() {
+    if app.session.access.writable() {
         // The long banner where it fits, a short one where it does not: never hidden.
         let room = area.width.saturating_sub(used + 1);
         let banner = [" WRITE MODE: changes are real ", " WRITE MODE ", " WRITE "]
@@ -43,8 +45,8 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 fn keys_summary(app: &App) -> String {
-    let filtered = app.filter != Filter::None;
-    match (app.count, app.estimate) {
+    let filtered = app.keys.filter != Filter::None;
+    match (app.keys.count, app.keys.estimate) {
         (CountState::Done(n), _) => format!(
             "{} keys{}",
             format::count(n),
@@ -59,32 +61,39 @@ fn keys_summary(app: &App) -> String {
 /// Database, open mode, column family, key count, last message.
 pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let sep = Span::styled(" │ ", theme.dim());
-    let mode_style = if app.access.writable() {
+    let mode_style = if app.session.access.writable() {
         theme.danger()
     } else {
         theme.title()
     };
     // The mode first, then a message (an error, a refusal, a result: what matters most
     // right now), then the view; the path, which can be long, last.
-    let mut spans = vec![Span::raw(" "), Span::styled(app.access.label(), mode_style)];
-    if let Some(message) = &app.message {
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(app.session.access.label(), mode_style),
+    ];
+    if let Some(message) = &app.session.message {
         spans.push(sep.clone());
-        let style = if message.is_error {
-            theme.error()
-        } else {
-            theme.text()
+        // Each kind its own look; a storage failure also says so in words, which survive
+        // NO_COLOR.
+        let (style, lead) = match message.kind {
+            MessageKind::Info => (theme.text(), ""),
+            MessageKind::Refusal => (theme.title(), ""),
+            MessageKind::UserError => (theme.error(), ""),
+            MessageKind::StorageError => (theme.danger(), "storage failure: "),
         };
-        spans.push(Span::styled(message.text.clone(), style));
+        spans.push(Span::styled(format!("{lead}{}", message.text), style));
     }
     spans.extend([
         sep.clone(),
-        Span::raw(format!("cf {}", app.cf)),
+        Span::raw(format!("cf {}", app.session.cf)),
         sep.clone(),
         Span::raw(keys_summary(app)),
     ]);
-    if let Some(scan) = app.scan {
+    if let Some(scan) = app.keys.scan {
         spans.push(sep.clone());
         let estimate = app
+            .keys
             .estimate
             .map_or(String::new(), |e| format!(" of ~{}", format::count(e)));
         let state = if scan.done { "matched" } else { "scanning:" };
@@ -94,30 +103,30 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             format::count(scan.scanned)
         )));
     }
-    if let Some((job, started)) = &app.maintenance {
+    if let Some(running) = &app.writes.maintenance {
         spans.push(sep.clone());
-        let elapsed = format::age(app.now - *started);
+        let elapsed = format::age(app.session.now - running.started);
         spans.push(Span::styled(
             format!(
                 "{} running, {elapsed} (cannot be cancelled)",
-                job.describe()
+                running.describe()
             ),
             theme.title(),
         ));
     }
     spans.push(sep);
-    spans.push(Span::styled(app.db_path.clone(), theme.text()));
+    spans.push(Span::styled(app.session.db_path.clone(), theme.text()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The input prompt while typing; otherwise the main bindings of the current context.
 pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut spans = Vec::new();
-    if let Mode::Input {
+    if let Overlay::Input {
         purpose,
         text,
         kind,
-    } = &app.mode
+    } = &app.overlay
     {
         let prompt = match (purpose, kind) {
             (InputPurpose::Filter, FilterKind::Prefix) => "filter, keys starting with",
@@ -125,7 +134,7 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             (InputPurpose::Goto, _) => "go to key",
             (InputPurpose::NewKey, _) => "new key",
         };
-        let hex = if app.hex_keys { " (hex)" } else { "" };
+        let hex = if app.keys.hex_keys { " (hex)" } else { "" };
         spans.push(Span::styled(format!(" {prompt}{hex}: "), theme.title()));
         spans.push(Span::raw(text.clone()));
         spans.push(Span::styled("█", theme.text()));
@@ -142,10 +151,10 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let Some(word) = binding.footer else { continue };
         if matches!(
             binding.action,
-            crate::inspector::action::Action::ToggleFilterKind
+            crate::inspector::input::action::Action::ToggleFilterKind
         ) && !matches!(
-            app.mode,
-            Mode::Input {
+            app.overlay,
+            Overlay::Input {
                 purpose: InputPurpose::Filter,
                 ..
             }

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 
 use super::button;
 use super::theme::Theme;
-use crate::inspector::app::{App, Ask};
 use crate::inspector::decode::escape_key;
+use crate::inspector::state::{App, Ask};
 use crate::inspector::worker::Maintenance;
 
 /// Draws the question and the two buttons.
@@ -19,8 +19,8 @@ pub fn draw(
     confirm_focused: bool,
     theme: Theme,
 ) {
-    let job = match ask {
-        Ask::Maintain(job) => job,
+    let (job, cf, bounds) = match ask {
+        Ask::Maintain { job, cf, bounds } => (job, cf, bounds),
         Ask::Edit { question, verb, .. } => {
             let title = format!(" {verb}? ");
             return dialog(
@@ -37,12 +37,9 @@ pub fn draw(
     let (verb, what) = match job {
         Maintenance::Flush => (
             "Flush",
-            format!(
-                "Write the memtables of column family {} to SST files.",
-                app.cf
-            ),
+            format!("Write the memtables of column family {cf} to SST files."),
         ),
-        Maintenance::Compact(bounds) => {
+        Maintenance::Compact => {
             let range = match (&bounds.lower, &bounds.upper) {
                 (None, None) => "every key".to_string(),
                 (Some(l), _) => format!("the keys starting with {}", escape_key(l)),
@@ -51,14 +48,13 @@ pub fn draw(
             (
                 "Compact",
                 format!(
-                    "Compact {range} of column family {}. This rewrites SST files and can take minutes on a \
-                     large database. Once started it cannot be cancelled: quitting waits for it.",
-                    app.cf
+                    "Compact {range} of column family {cf}. This rewrites SST files and can take minutes on a \
+                     large database. Once started it cannot be cancelled: quitting waits for it."
                 ),
             )
         }
     };
-    let title = format!(" {verb} {}? ", app.db_path);
+    let title = format!(" {verb} {}? ", app.session.db_path);
     dialog(frame, area, (title, 9), what, verb, confirm_focused, theme);
 }
 

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::button;
 use super::theme::Theme;
-use crate::inspector::app::App;
 use crate::inspector::decode::escape_key;
-use crate::inspector::editor::Editor;
+use crate::inspector::state::App;
+use crate::inspector::state::editor::Editor;
 
 /// Draws the buffer over `area` with the cursor as a reversed cell.
 pub fn draw(frame: &mut Frame, area: Rect, editor: &Editor, dialog: Option<usize>, theme: Theme) {
@@ -105,7 +105,7 @@ pub fn type_to_confirm(
     let lines = vec![
         Line::raw(format!(
             "Delete the {count} keys starting with {prefix} in column family {}? u undoes it in this session.",
-            app.cf
+            app.session.cf
         )),
         Line::raw(""),
         Line::raw("Type the prefix to confirm, Enter to delete, Esc to cancel:"),

@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
 use super::centered;
 use super::theme::Theme;
-use crate::inspector::app::App;
-use crate::inspector::keymap::{self, KeyContext};
+use crate::inspector::input::keymap::{self, KeyContext};
+use crate::inspector::state::App;
 
 /// Draws the current screen's bindings, then the global ones, in two columns.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Row::new(cells)
     });
     let popup = centered(area, 76, half as u16 + 4);
-    let mode = if app.access.writable() {
+    let mode = if app.session.access.writable() {
         "writes enabled (--write)"
     } else {
         "read-only: nothing here can change the database"

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::theme::Theme;
-use crate::inspector::app::{App, Filter};
 use crate::inspector::decode::{JsonToken, ValueKind, tokenize_json_line};
+use crate::inspector::state::{App, Filter};
 
 /// Width of the size column.
 const SIZE_WIDTH: u16 = 10;
@@ -26,10 +26,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// As wide as the longest visible key needs, between 35% and 60% of the screen.
 fn list_width(app: &App, total: u16) -> u16 {
-    let window = &app.keys;
-    let visible = window.entries.iter().skip(window.top).take(app.list_rows);
+    let window = &app.keys.window;
+    let visible = window
+        .entries
+        .iter()
+        .skip(window.top)
+        .take(app.session.list_rows);
     let longest = visible
-        .map(|e| app.display_key(&e.key).chars().count())
+        .map(|e| app.keys.display_key(&e.key).chars().count())
         .max()
         .unwrap_or(0);
     // Borders, the selection marker, column spacing and the size column.
@@ -38,10 +42,10 @@ fn list_width(app: &App, total: u16) -> u16 {
 }
 
 fn list_title(app: &App) -> String {
-    let filter = match &app.filter {
+    let filter = match &app.keys.filter {
         Filter::None => String::new(),
-        Filter::Prefix(p) => format!(" · prefix {}", app.display_key(p)),
-        Filter::Contains(n) => format!(" · contains {}", app.display_key(n)),
+        Filter::Prefix(p) => format!(" · prefix {}", app.keys.display_key(p)),
+        Filter::Contains(n) => format!(" · contains {}", app.keys.display_key(n)),
     };
     format!(" keys{filter} ")
 }
@@ -52,11 +56,11 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .border_style(theme.border_focus());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let window = &app.keys;
+    let window = &app.keys.window;
     if window.entries.is_empty() {
         let text = if window.loading {
             "loading…"
-        } else if app.filter == Filter::None {
+        } else if app.keys.filter == Filter::None {
             "(no keys in this column family)"
         } else {
             "(no keys match the filter; Esc clears it)"
@@ -72,7 +76,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Only the visible rows are built: the window may hold thousands of keys.
     let rows = window.entries[top..end].iter().map(|entry| {
         Row::new([
-            Cell::from(app.display_key(&entry.key)),
+            Cell::from(app.keys.display_key(&entry.key)),
             Cell::from(Line::from(format_size(entry.value_len as u64, BINARY)).right_aligned())
                 .style(theme.dim()),
         ])
@@ -88,7 +92,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(value) = &app.value else {
+    let Some(value) = &app.keys.value else {
         let block = Block::bordered()
             .title(Span::styled(" value ", theme.title()))
             .border_style(theme.border());
@@ -108,7 +112,10 @@ fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [key_line, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(Span::styled(app.display_key(&value.key), theme.title())),
+        Paragraph::new(Span::styled(
+            app.keys.display_key(&value.key),
+            theme.title(),
+        )),
         key_line,
     );
     let visible = value

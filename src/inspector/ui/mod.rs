@@ -16,12 +16,12 @@ pub mod theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::app::{App, Mode, Screen};
+use super::state::{App, Overlay, Screen};
 use theme::Theme;
 
 /// Draws the whole inspector.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let theme = Theme::new(app.color);
+    let theme = Theme::new(app.session.color);
     let [tabs, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -38,21 +38,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);
-    match &app.mode {
-        Mode::Help => help::draw(frame, body, app, theme),
-        Mode::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
-        Mode::Confirm {
+    match &app.overlay {
+        Overlay::Help => help::draw(frame, body, app, theme),
+        Overlay::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
+        Overlay::Confirm {
             ask,
             confirm_focused,
         } => confirm::draw(frame, body, app, ask, *confirm_focused, theme),
-        Mode::Editor { editor, dialog } => editor::draw(frame, body, editor, *dialog, theme),
-        Mode::TypeToConfirm {
+        Overlay::Editor { editor, dialog } => editor::draw(frame, body, editor, *dialog, theme),
+        Overlay::TypeToConfirm {
             prefix,
             count,
             typed,
             ..
         } => editor::type_to_confirm(frame, body, app, prefix, *count, typed, theme),
-        Mode::Normal | Mode::Input { .. } => {}
+        Overlay::Closed | Overlay::Input { .. } => {}
     }
 }
 

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 use super::format::{age, bytes, gauge, rate};
 use super::theme::Theme;
 use crate::common::{NodeInfo, NodeResourceInfo, NodeStatus};
-use crate::inspector::app::App;
-use crate::inspector::nodes_view::{NodeColumn, NodeRow};
+use crate::inspector::state::App;
+use crate::inspector::state::nodes::{NodeColumn, NodeRow};
 
 /// Draws the table, and the detail pane when open.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -129,8 +129,8 @@ impl Columns {
 
 fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) -> Row<'a> {
     let wide = layout == Columns::Wide;
-    let heartbeat_age = node.heartbeat_age(app.now);
-    let stale = heartbeat_age > app.stale_after;
+    let heartbeat_age = node.heartbeat_age(app.session.now);
+    let stale = heartbeat_age > app.session.stale_after;
     let uuid = node.uuid.to_string();
     let uuid = if wide { uuid } else { uuid[..8].to_string() };
     let status_style = match node.status {
@@ -193,7 +193,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 format!(
                     "{} ({} ago)",
                     node.last_heartbeat.format("%Y-%m-%d %H:%M:%S"),
-                    age(node.heartbeat_age(app.now))
+                    age(node.heartbeat_age(app.session.now))
                 ),
                 theme,
             ));
@@ -250,8 +250,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 /// A resource record as labelled lines (also used by nothing else: the Resources screen
 /// is a table).
 fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line<'a>> {
-    let report_age = r.age(app.now);
-    let stale = report_age > app.stale_after;
+    let report_age = r.age(app.session.now);
+    let stale = report_age > app.session.stale_after;
     let high = |p: f64| {
         if p > 90.0 {
             theme.error()

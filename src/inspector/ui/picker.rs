@@ -7,11 +7,12 @@ use ratatui::widgets::{Block, Clear, List, ListState};
 
 use super::centered;
 use super::theme::Theme;
-use crate::inspector::app::App;
+use crate::inspector::state::App;
 
 /// Draws the column families with the highlighted one selected.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: Theme) {
     let width = app
+        .session
         .column_families
         .iter()
         .map(|c| c.chars().count())
@@ -19,9 +20,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: Th
         .unwrap_or(8)
         .max(24) as u16
         + 6;
-    let popup = centered(area, width, app.column_families.len() as u16 + 2);
-    let items = app.column_families.iter().map(|cf| {
-        if *cf == app.cf {
+    let popup = centered(area, width, app.session.column_families.len() as u16 + 2);
+    let items = app.session.column_families.iter().map(|cf| {
+        if *cf == app.session.cf {
             format!("{cf}  (open)")
         } else {
             cf.clone()

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Cell, Row, TableState};
 
 use super::format::{age, gauge, rate};
 use super::theme::Theme;
-use crate::inspector::app::App;
-use crate::inspector::resources_view::{ResourceColumn, ResourceRow};
+use crate::inspector::state::App;
+use crate::inspector::state::resources::{ResourceColumn, ResourceRow};
 
 /// Draws the resource table.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -72,8 +72,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .map(|row| match *row {
             ResourceRow::Report { index, orphan } => {
                 let r = &snapshot.resources.records[index];
-                let report_age = r.age(app.now);
-                let stale = report_age > app.stale_after;
+                let report_age = r.age(app.session.now);
+                let stale = report_age > app.session.stale_after;
                 let mut flags = Vec::new();
                 if stale {
                     flags.push("stale");

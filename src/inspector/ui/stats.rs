@@ -7,10 +7,10 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::app::App;
-use crate::inspector::source::Access;
-use crate::inspector::stats::DbStats;
-use crate::inspector::stats_view::{Sample, StatsPage};
+use crate::inspector::db::source::Access;
+use crate::inspector::db::stats::DbStats;
+use crate::inspector::state::App;
+use crate::inspector::state::stats::{Sample, StatsPage};
 
 /// Draws the page on show.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -144,7 +144,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
         Constraint::Fill(1),
     ];
     // The path as the user gave it, like the status bar.
-    let title = format!(" column families · {} ", app.db_path);
+    let title = format!(" column families · {} ", app.session.db_path);
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)

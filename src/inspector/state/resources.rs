@@ -5,8 +5,11 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
-use super::records::RegistrySnapshot;
-use super::table_state::TableCursor;
+use super::Reaction;
+use super::session::Session;
+use crate::inspector::db::records::RegistrySnapshot;
+use crate::inspector::input::action::Action;
+use crate::inspector::state::table::TableCursor;
 
 /// Columns the resource table can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,5 +153,24 @@ impl ResourcesView {
             .position(|c| *c == self.sort)
             .unwrap_or(0);
         self.sort = ResourceColumn::ALL[(at + 1) % ResourceColumn::ALL.len()];
+    }
+
+    /// The screen's own keys: what the App must do next.
+    pub fn update(&mut self, action: Action, session: &mut Session) -> Reaction {
+        let len = self.rows.len();
+        if self.cursor.navigate(action, len, session.table_rows()) {
+            return Reaction::None;
+        }
+        match action {
+            Action::SortNext => self.cycle_sort(),
+            Action::SortReverse => self.descending = !self.descending,
+            Action::Back => session.message = None,
+            Action::StartFilter => {
+                session.say("filters work on the Keys (1) and Nodes (2) screens")
+            }
+            Action::Refresh => return Reaction::Reread,
+            _ => return Reaction::None,
+        }
+        Reaction::Rebuild
     }
 }

@@ -3,13 +3,16 @@
 
 use uuid::Uuid;
 
-use super::source::{Bounds, Source, WriteOp};
 use crate::common::{NodeInfo, NodeStatus, RegistryError, node_key, resource_key};
-use crate::storage::kv::KvError;
+use crate::inspector::db::source::{Bounds, Source, WriteOp};
+use crate::inspector::error::InspectError;
 
 /// Keys a single range delete may hold for undo; larger ranges go through the
 /// `delete-range` subcommand, which has no undo.
 pub const MAX_UNDO_KEYS: usize = 100_000;
+/// Bytes (keys and values) a single range delete may hold for undo: with megabyte values
+/// a key count alone would let the undo grow to gigabytes.
+pub const MAX_UNDO_BYTES: usize = 64 * 1024 * 1024;
 
 /// A change to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,29 +69,26 @@ fn restore_op(key: Vec<u8>, old: Option<Vec<u8>>) -> WriteOp {
     }
 }
 
-fn old_value(source: &Source, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+fn old_value(source: &Source, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, InspectError> {
     Ok(source.get(cf, key, usize::MAX)?.map(|(v, _)| v))
 }
 
-fn registry_error(e: RegistryError) -> KvError {
+fn registry_error(e: RegistryError) -> InspectError {
     match e {
-        RegistryError::Storage(e) => e,
-        other => KvError::Backend {
-            backend: "registry",
-            message: other.to_string(),
-        },
+        RegistryError::Storage(e) => e.into(),
+        other => InspectError::Invalid(other.to_string()),
     }
 }
 
 /// Applies `edit` to `cf` as one write batch. Blocking; needs `--write`.
-pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, KvError> {
+pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, InspectError> {
     let (ops, undo, summary): (Vec<WriteOp>, Vec<WriteOp>, String) = match edit {
         Edit::Put { key, value } => {
             let old = old_value(source, cf, &key)?;
             let summary = format!(
                 "wrote {} bytes to {}",
                 value.len(),
-                super::decode::escape_key(&key)
+                crate::inspector::decode::escape_key(&key)
             );
             (
                 vec![WriteOp::Put(key.clone(), value)],
@@ -98,12 +98,12 @@ pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, KvErr
         }
         Edit::Delete { key } => {
             let Some(old) = old_value(source, cf, &key)? else {
-                return Err(KvError::Backend {
-                    backend: "rocksdb",
-                    message: format!("{} no longer exists", super::decode::escape_key(&key)),
-                });
+                return Err(InspectError::Missing(format!(
+                    "{} no longer exists",
+                    crate::inspector::decode::escape_key(&key)
+                )));
             };
-            let summary = format!("deleted {}", super::decode::escape_key(&key));
+            let summary = format!("deleted {}", crate::inspector::decode::escape_key(&key));
             (
                 vec![WriteOp::Delete(key.clone())],
                 vec![WriteOp::Put(key, old)],
@@ -111,7 +111,7 @@ pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, KvErr
             )
         }
         Edit::DeleteRange { bounds } => {
-            let pairs = source.collect(cf, &bounds, MAX_UNDO_KEYS)?;
+            let pairs = source.collect(cf, &bounds, MAX_UNDO_KEYS, MAX_UNDO_BYTES)?;
             let summary = format!("deleted {} keys", pairs.len());
             let ops = pairs
                 .iter()
@@ -134,10 +134,9 @@ pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, KvErr
         Edit::SetNodeStatus { uuid, status } => {
             let key = node_key(uuid).into_bytes();
             let Some(old) = old_value(source, cf, &key)? else {
-                return Err(KvError::Backend {
-                    backend: "registry",
-                    message: format!("node {uuid} is not registered"),
-                });
+                return Err(InspectError::Missing(format!(
+                    "node {uuid} is not registered"
+                )));
             };
             let mut node: NodeInfo =
                 crate::common::decode_record(&node_key(uuid), &old).map_err(registry_error)?;

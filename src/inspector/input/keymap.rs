@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
-use super::app::Screen;
+use crate::inspector::input::action::Action;
+use crate::inspector::state::Screen;
 
 /// Which table applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::decode::escape_key;
-use super::source::{Access, Source};
-use crate::storage::kv::KvError;
+use crate::inspector::db::source::{Access, Source};
+use crate::inspector::decode::escape_key;
+use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::backend_error;
 
 /// Files and bytes on one LSM level.
@@ -103,9 +103,9 @@ pub struct DbStats {
 }
 
 /// Reads every figure. Blocking; cheap (properties and the file list, no data read).
-pub fn collect_stats(source: &Source) -> Result<DbStats, KvError> {
+pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
     let db = source.db();
-    let int = |name: &str| -> Result<u64, KvError> {
+    let int = |name: &str| -> Result<u64, InspectError> {
         Ok(db
             .property_int_value(name)
             .map_err(backend_error)?
@@ -117,7 +117,7 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, KvError> {
         let Some(cf) = db.cf_handle(name) else {
             continue;
         };
-        let cf_int = |prop: &str| -> Result<u64, KvError> {
+        let cf_int = |prop: &str| -> Result<u64, InspectError> {
             Ok(db
                 .property_int_value_cf(&cf, prop)
                 .map_err(backend_error)?

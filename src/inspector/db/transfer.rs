@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions};
 
-use super::jsonl;
-use super::source::{Bounds, Source};
-use crate::storage::kv::KvError;
+use crate::inspector::db::jsonl;
+use crate::inspector::db::source::{Bounds, Source};
+use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::{Db, RocksDbParams, backend_error};
 
 /// Writes every pair of `cfs` (inside `bounds`) as JSON Lines, column family by column
@@ -46,7 +46,7 @@ pub fn export(
 pub enum ExportError {
     /// Reading the database failed.
     #[error(transparent)]
-    Storage(#[from] KvError),
+    Storage(#[from] InspectError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("writing the export: {0}")]
     Output(io::Error),
@@ -86,7 +86,7 @@ pub enum ImportError {
     },
     /// The database refused a batch.
     #[error(transparent)]
-    Storage(#[from] KvError),
+    Storage(#[from] InspectError),
 }
 
 /// Reads JSON Lines from `input` into `source` (opened with `--write`), `batch_size`
@@ -131,20 +131,22 @@ pub fn import(
     Ok(state)
 }
 
-fn write_batch(source: &mut Source, pending: &mut Vec<jsonl::Line>) -> Result<(), KvError> {
+fn write_batch(source: &mut Source, pending: &mut Vec<jsonl::Line>) -> Result<(), InspectError> {
     for line in pending.iter() {
         source.ensure_cf(&line.cf)?;
     }
     let db = source.db();
     let mut batch = WriteBatch::default();
     for line in pending.drain(..) {
-        let cf = db.cf_handle(&line.cf).ok_or_else(|| KvError::Backend {
-            backend: "rocksdb",
-            message: format!("column family {} vanished during the import", line.cf),
+        let cf = db.cf_handle(&line.cf).ok_or_else(|| {
+            InspectError::Missing(format!(
+                "column family {} vanished during the import",
+                line.cf
+            ))
         })?;
         batch.put_cf(&cf, line.key, line.value);
     }
-    db.write(batch).map_err(backend_error)
+    Ok(db.write(batch).map_err(backend_error)?)
 }
 
 /// What a checkpoint copied.
@@ -163,10 +165,10 @@ pub struct CheckpointReport {
 const MAX_ATTEMPTS: u32 = 60;
 
 /// The MANIFEST `CURRENT` names, and its size: it changes with every flush and compaction.
-fn manifest_state(db: &Path) -> Result<(String, u64), KvError> {
-    let io = |e: io::Error| KvError::Backend {
-        backend: "rocksdb",
-        message: format!("reading the MANIFEST of {}: {e}", db.display()),
+fn manifest_state(db: &Path) -> Result<(String, u64), InspectError> {
+    let io = |e: io::Error| InspectError::Io {
+        what: format!("reading the MANIFEST of {}", db.display()),
+        detail: e.to_string(),
     };
     let current = std::fs::read_to_string(db.join("CURRENT")).map_err(io)?;
     let name = current.trim().to_string();
@@ -188,34 +190,29 @@ fn manifest_state(db: &Path) -> Result<(String, u64), KvError> {
 /// RocksDB's own checkpoint needs a writable handle (it flushes first), which a process
 /// that does not own the database cannot have. The copy is built in a sibling directory
 /// and renamed into place, so `dest` is either whole or absent.
-pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, KvError> {
+pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, InspectError> {
     if dest.exists() {
-        return Err(KvError::Backend {
-            backend: "rocksdb",
-            message: format!(
-                "{} already exists: give checkpoint a new directory",
-                dest.display()
-            ),
-        });
+        return Err(InspectError::Invalid(format!(
+            "{} already exists: give checkpoint a new directory",
+            dest.display()
+        )));
     }
     let mut attempts = 0;
     let source = loop {
         attempts += 1;
         let before = manifest_state(db)?;
         let source = Source::open(db, false)?;
-        if source.access() != super::source::Access::LiveSecondary || manifest_state(db)? == before
+        if source.access() != crate::inspector::db::source::Access::LiveSecondary
+            || manifest_state(db)? == before
         {
             break source;
         }
         drop(source);
         if attempts == MAX_ATTEMPTS {
-            return Err(KvError::Backend {
-                backend: "rocksdb",
-                message: format!(
-                    "{} flushed or compacted during each of {MAX_ATTEMPTS} attempts to open a consistent view: try again when it is less busy",
-                    db.display()
-                ),
-            });
+            return Err(InspectError::Invalid(format!(
+                "{} flushed or compacted during each of {MAX_ATTEMPTS} attempts to open a consistent view: try again when it is less busy",
+                db.display()
+            )));
         }
         // Flushes come in bursts: step back a little longer each time.
         std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempts)));
@@ -227,9 +224,9 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, KvError> {
     let partial = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     match copy_into(&source, &partial) {
         Ok(pairs) => {
-            std::fs::rename(&partial, dest).map_err(|e| KvError::Backend {
-                backend: "rocksdb",
-                message: format!("moving the finished copy to {}: {e}", dest.display()),
+            std::fs::rename(&partial, dest).map_err(|e| InspectError::Io {
+                what: format!("moving the finished copy to {}", dest.display()),
+                detail: e.to_string(),
             })?;
             Ok(CheckpointReport {
                 path: dest.to_path_buf(),
@@ -244,7 +241,7 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, KvError> {
     }
 }
 
-fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, KvError> {
+fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectError> {
     let params = RocksDbParams::default();
     let mut opts = params.options();
     opts.create_if_missing(true);
@@ -260,10 +257,9 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, KvError>
     unlogged.disable_wal(true);
     let mut counts = Vec::new();
     for cf in source.column_families() {
-        let handle = copy.cf_handle(cf).ok_or_else(|| KvError::Backend {
-            backend: "rocksdb",
-            message: format!("the copy has no column family {cf}"),
-        })?;
+        let handle = copy
+            .cf_handle(cf)
+            .ok_or_else(|| InspectError::Missing(format!("the copy has no column family {cf}")))?;
         let mut batch = WriteBatch::default();
         let mut n = 0u64;
         let mut failed = None;
@@ -279,7 +275,7 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, KvError>
             true
         })?;
         if let Some(e) = failed {
-            return Err(backend_error(e));
+            return Err(backend_error(e).into());
         }
         copy.write_opt(batch, &unlogged).map_err(backend_error)?;
         copy.flush_cf(&handle).map_err(backend_error)?;

@@ -1,7 +1,7 @@
 //! The multi-line value editor: a text buffer with a cursor, and the check that turns it
 //! back into bytes (JSON must stay JSON; hex must be hex).
 
-use super::decode::{self, ValueKind};
+use crate::inspector::decode::{self, ValueKind};
 
 /// How the buffer becomes bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

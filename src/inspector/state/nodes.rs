@@ -2,8 +2,12 @@
 
 use crate::common::{NodeInfo, NodeStatus};
 
-use super::records::RegistrySnapshot;
-use super::table_state::TableCursor;
+use super::Reaction;
+use super::overlay::{FilterKind, InputPurpose, Overlay};
+use super::session::Session;
+use crate::inspector::db::records::RegistrySnapshot;
+use crate::inspector::input::action::Action;
+use crate::inspector::state::table::TableCursor;
 
 /// Columns the node table can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,5 +168,45 @@ impl NodesView {
     /// The selected row.
     pub fn selected(&self) -> Option<NodeRow> {
         self.rows.get(self.cursor.selected).copied()
+    }
+
+    /// The screen's own keys: what the App must do next.
+    pub fn update(
+        &mut self,
+        action: Action,
+        session: &mut Session,
+        overlay: &mut Overlay,
+    ) -> Reaction {
+        let len = self.rows.len();
+        if self.cursor.navigate(action, len, session.table_rows()) {
+            return Reaction::None;
+        }
+        match action {
+            Action::SortNext => self.cycle_sort(),
+            Action::SortReverse => self.descending = !self.descending,
+            Action::StatusFilter => self.cycle_status(),
+            Action::Open => self.detail = !self.detail && len > 0,
+            Action::StartFilter => {
+                *overlay = Overlay::Input {
+                    purpose: InputPurpose::Filter,
+                    text: self.text.clone(),
+                    kind: FilterKind::Contains,
+                };
+                return Reaction::None;
+            }
+            Action::Back => {
+                if session.message.take().is_none() {
+                    if self.detail {
+                        self.detail = false;
+                    } else {
+                        self.text.clear();
+                        self.status = None;
+                    }
+                }
+            }
+            Action::Refresh => return Reaction::Reread,
+            _ => return Reaction::None,
+        }
+        Reaction::Rebuild
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rocksdb::ReadOptions;
 use serde::Serialize;
 
-use crate::storage::kv::KvError;
+use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::{
     Db, OpenMode, RocksDbParams, backend_error, open_db_listing, prefix_successor,
 };
@@ -144,6 +144,9 @@ impl std::fmt::Debug for Source {
     }
 }
 
+/// A key and its value, as bytes.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// Whether another process holds RocksDB's `LOCK` on `db_path`.
 ///
 /// RocksDB locks with `fcntl` record locks; `F_GETLK` asks without taking one, and
@@ -171,7 +174,7 @@ impl Source {
     /// when another process holds the database. Never creates the directory.
     ///
     /// Blocking.
-    pub fn open(path: &Path, write: bool) -> Result<Self, KvError> {
+    pub fn open(path: &Path, write: bool) -> Result<Self, InspectError> {
         let params = RocksDbParams {
             create_if_missing: false,
             ..RocksDbParams::default()
@@ -186,11 +189,9 @@ impl Source {
             let scratch = tempfile::Builder::new()
                 .prefix("spear-inspect-secondary-")
                 .tempdir()
-                .map_err(|e| KvError::Backend {
-                    backend: "rocksdb",
-                    message: format!(
-                        "cannot create a scratch directory for the secondary instance: {e}"
-                    ),
+                .map_err(|e| InspectError::Io {
+                    what: "creating a scratch directory for the secondary instance".into(),
+                    detail: e.to_string(),
                 })?;
             let mode = OpenMode::Secondary {
                 scratch: scratch.path().to_path_buf(),
@@ -238,24 +239,22 @@ impl Source {
         &self.db
     }
 
-    fn cf(&self, name: &str) -> Result<Arc<rocksdb::BoundColumnFamily<'_>>, KvError> {
-        self.db.cf_handle(name).ok_or_else(|| KvError::Backend {
-            backend: "rocksdb",
-            message: format!(
-                "no column family {name:?} in {}: it has {}",
-                self.path.display(),
-                self.column_families.join(", ")
-            ),
-        })
+    fn cf(&self, name: &str) -> Result<Arc<rocksdb::BoundColumnFamily<'_>>, InspectError> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| InspectError::UnknownColumnFamily {
+                name: name.to_string(),
+                available: self.column_families.join(", "),
+            })
     }
 
     /// Checks that `name` exists, with the error the user sees otherwise.
-    pub fn check_cf(&self, name: &str) -> Result<(), KvError> {
+    pub fn check_cf(&self, name: &str) -> Result<(), InspectError> {
         self.cf(name).map(drop)
     }
 
     /// Follows the primary's latest writes (secondaries only; a no-op otherwise).
-    pub fn catch_up(&self) -> Result<(), KvError> {
+    pub fn catch_up(&self) -> Result<(), InspectError> {
         if self.access == Access::LiveSecondary {
             self.db.try_catch_up_with_primary().map_err(backend_error)?;
         }
@@ -263,7 +262,7 @@ impl Source {
     }
 
     /// RocksDB's estimate of the keys in `cf` (instant; may be off after deletes).
-    pub fn estimate_keys(&self, cf: &str) -> Result<u64, KvError> {
+    pub fn estimate_keys(&self, cf: &str) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
         Ok(self
             .db
@@ -279,7 +278,7 @@ impl Source {
         bounds: &Bounds,
         anchor: &Anchor,
         limit: usize,
-    ) -> Result<Page, KvError> {
+    ) -> Result<Page, InspectError> {
         let handle = self.cf(cf)?;
         let mut it = self.db.raw_iterator_cf_opt(&handle, bounds.read_options());
         match anchor {
@@ -346,7 +345,7 @@ impl Source {
         cf: &str,
         key: &[u8],
         max_len: usize,
-    ) -> Result<Option<(Vec<u8>, usize)>, KvError> {
+    ) -> Result<Option<(Vec<u8>, usize)>, InspectError> {
         let handle = self.cf(cf)?;
         let value = self.db.get_pinned_cf(&handle, key).map_err(backend_error)?;
         Ok(value.map(|v| (v[..v.len().min(max_len)].to_vec(), v.len())))
@@ -364,7 +363,7 @@ impl Source {
         bounds: &Bounds,
         expected: Option<u64>,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
-    ) -> Result<u64, KvError> {
+    ) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);
@@ -389,19 +388,18 @@ impl Source {
         Ok(n)
     }
 
-    fn require_write(&self, action: &'static str) -> Result<(), KvError> {
+    fn require_write(&self, action: &'static str) -> Result<(), InspectError> {
         if self.access.writable() {
             Ok(())
         } else {
-            Err(KvError::ReadOnly {
-                path: self.path.clone(),
-                action,
+            Err(InspectError::ReadOnly {
+                action: action.to_string(),
             })
         }
     }
 
     /// SST bytes of `cf` (`rocksdb.total-sst-files-size`).
-    pub fn sst_bytes(&self, cf: &str) -> Result<u64, KvError> {
+    pub fn sst_bytes(&self, cf: &str) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
         Ok(self
             .db
@@ -412,7 +410,7 @@ impl Source {
 
     /// Compacts the keys of `cf` inside `bounds` down to the last level. Blocking, and
     /// RocksDB offers no way to cancel it once started. Needs `--write`.
-    pub fn compact(&self, cf: &str, bounds: &Bounds) -> Result<(), KvError> {
+    pub fn compact(&self, cf: &str, bounds: &Bounds) -> Result<(), InspectError> {
         self.require_write("compact")?;
         let handle = self.cf(cf)?;
         self.db
@@ -421,14 +419,14 @@ impl Source {
     }
 
     /// Flushes the memtables of `cf` to SST files. Blocking. Needs `--write`.
-    pub fn flush(&self, cf: &str) -> Result<(), KvError> {
+    pub fn flush(&self, cf: &str) -> Result<(), InspectError> {
         self.require_write("flush")?;
         let handle = self.cf(cf)?;
-        self.db.flush_cf(&handle).map_err(backend_error)
+        Ok(self.db.flush_cf(&handle).map_err(backend_error)?)
     }
 
     /// Applies `ops` to `cf` as one atomic write batch. Needs `--write`.
-    pub fn apply(&self, cf: &str, ops: &[WriteOp]) -> Result<(), KvError> {
+    pub fn apply(&self, cf: &str, ops: &[WriteOp]) -> Result<(), InspectError> {
         self.require_write("write")?;
         let handle = self.cf(cf)?;
         let mut batch = rocksdb::WriteBatch::default();
@@ -438,40 +436,52 @@ impl Source {
                 WriteOp::Delete(k) => batch.delete_cf(&handle, k),
             }
         }
-        self.db.write(batch).map_err(backend_error)
+        Ok(self.db.write(batch).map_err(backend_error)?)
     }
 
     /// Every pair inside `bounds`, for deleting them (and keeping them for undo).
-    /// Refuses to hold more than `max` pairs in memory.
+    /// Refuses to hold more than `max_pairs` pairs or `max_bytes` bytes of keys and values
+    /// in memory: the limit is on bytes as well, because values can be megabytes each.
     pub fn collect(
         &self,
         cf: &str,
         bounds: &Bounds,
-        max: usize,
-    ) -> Result<Vec<super::worker::Pair>, KvError> {
+        max_pairs: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Pair>, InspectError> {
         let mut pairs = Vec::new();
-        let mut too_many = false;
+        let mut bytes = 0usize;
+        let mut over = None;
         self.for_each(cf, bounds, None, |k, v| {
-            if pairs.len() == max {
-                too_many = true;
+            bytes += k.len() + v.len();
+            if pairs.len() == max_pairs {
+                over = Some((
+                    "keys to delete with undo",
+                    pairs.len() as u64 + 1,
+                    max_pairs as u64,
+                ));
+                return false;
+            }
+            if bytes > max_bytes {
+                over = Some(("bytes to delete with undo", bytes as u64, max_bytes as u64));
                 return false;
             }
             pairs.push((k.to_vec(), v.to_vec()));
             true
         })?;
-        if too_many {
-            return Err(KvError::Backend {
-                backend: "rocksdb",
-                message: format!(
-                    "more than {max} keys in that range: use `spear-inspect delete-range ... --write` for large ranges (no undo)"
-                ),
+        if let Some((what, found, limit)) = over {
+            return Err(InspectError::TooLarge {
+                what,
+                found,
+                limit,
+                advice: "use `spear-inspect delete-range ... --write` for large ranges (no undo)",
             });
         }
         Ok(pairs)
     }
 
     /// Creates `cf` if it does not exist. Needs `--write`.
-    pub fn ensure_cf(&mut self, cf: &str) -> Result<(), KvError> {
+    pub fn ensure_cf(&mut self, cf: &str) -> Result<(), InspectError> {
         if self.column_families.iter().any(|c| c == cf) {
             return Ok(());
         }
@@ -485,7 +495,7 @@ impl Source {
 
     /// Deletes every key of `cf` inside `bounds` with one range tombstone (atomic; no undo).
     /// Returns how many keys were there. Needs `--write`.
-    pub fn delete_range(&self, cf: &str, bounds: &Bounds) -> Result<u64, KvError> {
+    pub fn delete_range(&self, cf: &str, bounds: &Bounds) -> Result<u64, InspectError> {
         self.require_write("delete")?;
         let handle = self.cf(cf)?;
         let mut n = 0u64;

@@ -1,6 +1,6 @@
 //! Selection and scrolling of a table whose rows are computed elsewhere.
 
-use super::action::Action;
+use crate::inspector::input::action::Action;
 
 /// The selected row and the first row drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -3,8 +3,11 @@
 
 use std::collections::VecDeque;
 
-use super::stats::{DbStats, SstFile};
-use super::table_state::TableCursor;
+use super::Reaction;
+use super::session::Session;
+use crate::inspector::db::stats::{DbStats, SstFile};
+use crate::inspector::input::action::Action;
+use crate::inspector::state::table::TableCursor;
 
 /// Samples kept: at the default 2 s refresh, the last ten minutes.
 pub const HISTORY: usize = 300;
@@ -49,7 +52,9 @@ pub struct Sample {
 
 impl Sample {
     fn of(stats: &DbStats) -> Self {
-        let sum = |f: fn(&super::stats::CfStats) -> u64| stats.column_families.iter().map(f).sum();
+        let sum = |f: fn(&crate::inspector::db::stats::CfStats) -> u64| {
+            stats.column_families.iter().map(f).sum()
+        };
         Self {
             live_sst_bytes: sum(|c| c.live_sst_bytes),
             memtable_bytes: sum(|c| c.memtable_bytes),
@@ -186,6 +191,48 @@ impl StatsView {
     pub fn series(&self, pick: fn(&Sample) -> u64) -> Vec<u64> {
         self.history.iter().map(pick).collect()
     }
+
+    /// The screen's own keys: what the App must do next.
+    pub fn update(&mut self, action: Action, session: &mut Session) -> Reaction {
+        let rows = session.table_rows();
+        let len = self.sst_order.len();
+        if self.page == StatsPage::SstFiles && self.sst_cursor.navigate(action, len, rows) {
+            return Reaction::None;
+        }
+        let raw_lines = self
+            .latest
+            .as_ref()
+            .map_or(0, |s| s.rocksdb_stats.lines().count());
+        let last_raw = raw_lines.saturating_sub(1);
+        match (action, self.page) {
+            (Action::NextPage, _) => self.next_page(),
+            (Action::SortNext, _) => {
+                self.page = StatsPage::SstFiles;
+                self.cycle_sst_sort(rows);
+            }
+            (Action::SortReverse, _) => {
+                self.sst_descending = !self.sst_descending;
+                self.sort_ssts(rows);
+            }
+            (Action::Up, StatsPage::Raw) => self.raw_scroll = self.raw_scroll.saturating_sub(1),
+            (Action::Down, StatsPage::Raw) => self.raw_scroll = (self.raw_scroll + 1).min(last_raw),
+            (Action::PageUp, StatsPage::Raw) => {
+                self.raw_scroll = self.raw_scroll.saturating_sub(rows)
+            }
+            (Action::PageDown, StatsPage::Raw) => {
+                self.raw_scroll = (self.raw_scroll + rows).min(last_raw)
+            }
+            (Action::First, StatsPage::Raw) => self.raw_scroll = 0,
+            (Action::Last, StatsPage::Raw) => self.raw_scroll = raw_lines.saturating_sub(rows),
+            (Action::Back, _) => session.message = None,
+            (Action::StartFilter, _) => {
+                session.say("filters work on the Keys (1) and Nodes (2) screens")
+            }
+            (Action::Refresh, _) => return Reaction::Reread,
+            _ => {}
+        }
+        Reaction::None
+    }
 }
 
 #[cfg(test)]
@@ -197,7 +244,7 @@ mod tests {
         let mut view = StatsView::default();
         let stats = DbStats {
             path: "x".into(),
-            access: super::super::source::Access::ReadOnlySnapshot,
+            access: crate::inspector::db::source::Access::ReadOnlySnapshot,
             running_compactions: 0,
             running_flushes: 0,
             write_stopped: false,

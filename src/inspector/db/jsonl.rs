@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Deserialize;
 
-use super::decode::{hex, parse_hex};
+use crate::inspector::decode::{hex, parse_hex};
 
 /// Writes one line.
 pub fn write_pair(

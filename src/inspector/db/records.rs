@@ -5,10 +5,11 @@
 use crate::common::{
     Listing, NODE_PREFIX, NodeInfo, NodeResourceInfo, RESOURCE_PREFIX, Undecodable,
 };
-use crate::storage::kv::{KvError, KvPair};
+use crate::inspector::error::InspectError;
+use crate::storage::kv::KvPair;
 
-use super::decode::escape_key;
-use super::source::{Bounds, Source};
+use crate::inspector::db::source::{Bounds, Source};
+use crate::inspector::decode::escape_key;
 
 /// Both registries, read in one pass each.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,11 +21,14 @@ pub struct RegistrySnapshot {
 }
 
 /// Reads every record under `prefix`: memory grows with the registry, not the database.
+/// Stops early (returning `Ok(None)`) once `cancelled` says so, checked every 1,024 records.
 fn read_prefix<T: serde::de::DeserializeOwned>(
     source: &Source,
     cf: &str,
     prefix: &str,
-) -> Result<Listing<T>, KvError> {
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Listing<T>>, InspectError> {
+    let mut stopped = false;
     let mut pairs = Vec::new();
     let mut not_text = Vec::new();
     source.for_each(
@@ -40,18 +44,34 @@ fn read_prefix<T: serde::de::DeserializeOwned>(
                     size: value.len(),
                 }),
             }
+            let seen = pairs.len() + not_text.len();
+            if seen.is_multiple_of(1024) && cancelled() {
+                stopped = true;
+                return false;
+            }
             true
         },
     )?;
+    if stopped {
+        return Ok(None);
+    }
     let mut listing = Listing::decode(pairs);
     listing.undecodable.extend(not_text);
-    Ok(listing)
+    Ok(Some(listing))
 }
 
-/// Reads both registries from `cf`. Blocking.
-pub fn read_registries(source: &Source, cf: &str) -> Result<RegistrySnapshot, KvError> {
-    Ok(RegistrySnapshot {
-        nodes: read_prefix(source, cf, NODE_PREFIX)?,
-        resources: read_prefix(source, cf, RESOURCE_PREFIX)?,
-    })
+/// Reads both registries from `cf`; `None` when `cancelled` stopped it (a newer read
+/// superseded this one). Blocking.
+pub fn read_registries(
+    source: &Source,
+    cf: &str,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<RegistrySnapshot>, InspectError> {
+    let Some(nodes) = read_prefix(source, cf, NODE_PREFIX, cancelled)? else {
+        return Ok(None);
+    };
+    let Some(resources) = read_prefix(source, cf, RESOURCE_PREFIX, cancelled)? else {
+        return Ok(None);
+    };
+    Ok(Some(RegistrySnapshot { nodes, resources }))
 }

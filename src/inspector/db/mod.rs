@@ -1,0 +1,11 @@
+//! The byte-level view of a database: opening it (`source`), reading pages, values and
+//! statistics, decoding the registries, applying edits, copying it out and in, and the
+//! demo database. Everything here blocks; the worker calls it from blocking threads.
+
+pub mod demo;
+pub mod edit;
+pub mod jsonl;
+pub mod records;
+pub mod source;
+pub mod stats;
+pub mod transfer;

@@ -1,0 +1,456 @@
+//! The Keys screen's state: the filter, the window of keys, the selected value, the key
+//! estimate and the exact count, with the screen's own update and answer handling.
+
+mod value;
+mod window;
+
+pub use value::{HEXDUMP_PREVIEW, VALUE_PREVIEW, ValueView, value_view};
+pub use window::{CHUNK, KeyWindow, MAX_WINDOW};
+
+use super::overlay::{FilterKind, InputPurpose, Overlay};
+use super::session::Session;
+use crate::inspector::db::source::{Anchor, Bounds, Entry};
+use crate::inspector::decode;
+use crate::inspector::input::action::Action;
+use crate::inspector::worker::{Body, Command, Context, Job, Kind, Placement, Purpose, Ticket};
+
+/// Substring matches held at most (the scan still counts all of them).
+pub const MAX_MATCHES: usize = 10_000;
+
+/// The filter in force on the key list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// Every key.
+    None,
+    /// Keys with this prefix.
+    Prefix(Vec<u8>),
+    /// Keys containing this.
+    Contains(Vec<u8>),
+}
+
+/// A substring scan's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanProgress {
+    /// Keys looked at.
+    pub scanned: u64,
+    /// Keys matching.
+    pub matched: u64,
+    /// Whether it finished.
+    pub done: bool,
+}
+
+/// The exact count's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountState {
+    /// Not asked for.
+    Idle,
+    /// Counting; so far.
+    Running(u64),
+    /// Finished.
+    Done(u64),
+}
+
+/// The Keys screen.
+#[derive(Debug, Clone)]
+pub struct KeysState {
+    /// The filter in force.
+    pub filter: Filter,
+    /// Substring scan progress, when filtering by substring.
+    pub scan: Option<ScanProgress>,
+    /// The key window.
+    pub window: KeyWindow,
+    /// The selected value.
+    pub value: Option<ValueView>,
+    /// Keys drawn as hex.
+    pub hex_keys: bool,
+    /// RocksDB's key estimate for the column family.
+    pub estimate: Option<u64>,
+    /// The exact count.
+    pub count: CountState,
+}
+
+impl Default for KeysState {
+    fn default() -> Self {
+        Self {
+            filter: Filter::None,
+            scan: None,
+            window: KeyWindow::default(),
+            value: None,
+            hex_keys: false,
+            estimate: None,
+            count: CountState::Idle,
+        }
+    }
+}
+
+impl KeysState {
+    /// The bounds the filter puts on the column family.
+    pub fn bounds(&self) -> Bounds {
+        match &self.filter {
+            Filter::Prefix(p) => Bounds::prefix(p),
+            Filter::None | Filter::Contains(_) => Bounds::default(),
+        }
+    }
+
+    /// The context of what is on screen: column family and the filter's bounds.
+    pub fn context(&self, session: &Session) -> Context {
+        session.context().with_bounds(self.bounds())
+    }
+
+    /// The selected entry.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.window.selected_entry()
+    }
+
+    /// A key as the list shows it.
+    pub fn display_key(&self, key: &[u8]) -> String {
+        if self.hex_keys {
+            decode::hex(key)
+        } else {
+            decode::escape_key(key)
+        }
+    }
+
+    /// The first requests: the estimate and the first page.
+    pub fn initial(&mut self, session: &mut Session) -> Vec<Command> {
+        vec![
+            self.refresh_request(session, Purpose::Show),
+            self.page_request(session, Anchor::First, Placement::Replace, CHUNK),
+        ]
+    }
+
+    fn page_request(
+        &mut self,
+        session: &mut Session,
+        anchor: Anchor,
+        placement: Placement,
+        limit: usize,
+    ) -> Command {
+        self.window.loading = true;
+        let context = self.context(session);
+        session
+            .request(
+                context,
+                Job::Page {
+                    anchor,
+                    limit,
+                    placement,
+                },
+            )
+            .into()
+    }
+
+    fn refresh_request(&mut self, session: &mut Session, purpose: Purpose) -> Command {
+        let context = session.context().with_purpose(purpose);
+        session.request(context, Job::Refresh).into()
+    }
+
+    fn value_request(&mut self, session: &mut Session) -> Option<Command> {
+        let key = self.selected_entry()?.key.clone();
+        if self.value.as_ref().is_some_and(|v| v.key == key) {
+            return None;
+        }
+        let context = session.context();
+        Some(
+            session
+                .request(
+                    context,
+                    Job::Value {
+                        key,
+                        max_len: VALUE_PREVIEW,
+                    },
+                )
+                .into(),
+        )
+    }
+
+    /// Empties the screen for another column family (its estimate is not this one's).
+    pub fn switch_cf(&mut self, session: &mut Session) -> Vec<Command> {
+        self.estimate = None;
+        let mut commands = self.reload(session);
+        commands.push(self.refresh_request(session, Purpose::Show));
+        commands
+    }
+
+    /// Reloads the key list from scratch for the column family and filter; a count or
+    /// filter scan of the old view is cancelled, and its answers become stale.
+    pub fn reload(&mut self, session: &mut Session) -> Vec<Command> {
+        self.window = KeyWindow::default();
+        self.value = None;
+        self.count = CountState::Idle;
+        self.scan = None;
+        session.tickets.forget(Kind::Count);
+        let mut commands = vec![Command::Cancel(Kind::Count)];
+        match self.filter.clone() {
+            Filter::Contains(needle) => {
+                self.scan = Some(ScanProgress {
+                    scanned: 0,
+                    matched: 0,
+                    done: false,
+                });
+                self.window.at_end = false;
+                let context = session.context();
+                commands.push(
+                    session
+                        .request(
+                            context,
+                            Job::Filter {
+                                needle,
+                                cap: MAX_MATCHES,
+                            },
+                        )
+                        .into(),
+                );
+            }
+            Filter::None | Filter::Prefix(_) => {
+                session.tickets.forget(Kind::Filter);
+                commands.push(Command::Cancel(Kind::Filter));
+                commands.push(self.page_request(session, Anchor::First, Placement::Replace, CHUNK));
+            }
+        }
+        commands
+    }
+
+    /// Catches up and re-reads the window from its first key, so new writes appear
+    /// without moving the selection. A periodic refresh skips what is still running.
+    pub fn refresh(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        let periodic = purpose == Purpose::Periodic;
+        let mut commands = Vec::new();
+        if !(periodic && session.tickets.is_pending(Kind::Refresh)) {
+            commands.push(self.refresh_request(session, purpose));
+        }
+        if matches!(self.filter, Filter::Contains(_))
+            || self.window.loading
+            || (periodic && session.tickets.is_pending(Kind::Page))
+        {
+            return commands;
+        }
+        let anchor = match self.window.entries.first() {
+            Some(first) if !self.window.at_start => Anchor::AtOrAfter(first.key.clone()),
+            _ => Anchor::First,
+        };
+        let limit = self.window.entries.len().max(CHUNK);
+        let context = self.context(session).with_purpose(purpose);
+        commands.push(
+            session
+                .request(
+                    context,
+                    Job::Page {
+                        anchor,
+                        limit,
+                        placement: Placement::Replace,
+                    },
+                )
+                .into(),
+        );
+        commands
+    }
+
+    /// Starts an exact count of the keys on screen, for showing or before a delete.
+    pub fn count(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        self.count = CountState::Running(0);
+        let context = self.context(session).with_purpose(purpose);
+        vec![session.request(context, Job::Count).into()]
+    }
+
+    /// The screen's own keys.
+    pub fn update(
+        &mut self,
+        action: Action,
+        session: &mut Session,
+        overlay: &mut Overlay,
+    ) -> Vec<Command> {
+        let rows = session.list_rows.max(1) as isize;
+        match action {
+            Action::Back => {
+                let dismissed_message = session.message.take().is_some();
+                if !dismissed_message && self.filter != Filter::None {
+                    self.filter = Filter::None;
+                    return self.reload(session);
+                }
+            }
+            Action::Up => return self.move_by(session, -1),
+            Action::Down => return self.move_by(session, 1),
+            Action::PageUp => return self.move_by(session, -rows),
+            Action::PageDown => return self.move_by(session, rows),
+            Action::First | Action::Last if matches!(self.filter, Filter::Contains(_)) => {
+                let last = self.window.entries.len().saturating_sub(1);
+                let target = if action == Action::First { 0 } else { last };
+                self.window.select(target, session.list_rows);
+                return self.value_request(session).into_iter().collect();
+            }
+            Action::First => {
+                self.window.entries.clear();
+                return vec![self.page_request(session, Anchor::First, Placement::Replace, CHUNK)];
+            }
+            Action::Last => {
+                self.window.entries.clear();
+                return vec![self.page_request(
+                    session,
+                    Anchor::Last,
+                    Placement::ReplaceAtEnd,
+                    CHUNK,
+                )];
+            }
+            Action::StartFilter => {
+                let (text, kind) = match &self.filter {
+                    Filter::None => (String::new(), FilterKind::Prefix),
+                    Filter::Prefix(p) => {
+                        (String::from_utf8_lossy(p).into_owned(), FilterKind::Prefix)
+                    }
+                    Filter::Contains(n) => (
+                        String::from_utf8_lossy(n).into_owned(),
+                        FilterKind::Contains,
+                    ),
+                };
+                *overlay = Overlay::Input {
+                    purpose: InputPurpose::Filter,
+                    text,
+                    kind,
+                };
+            }
+            Action::StartGoto => {
+                *overlay = Overlay::Input {
+                    purpose: InputPurpose::Goto,
+                    text: String::new(),
+                    kind: FilterKind::Prefix,
+                }
+            }
+            Action::ToggleHex => self.hex_keys = !self.hex_keys,
+            Action::Count => return self.count(session, Purpose::Show),
+            Action::ValueDown => {
+                if let Some(v) = &mut self.value {
+                    v.scroll_by(1);
+                }
+            }
+            Action::ValueUp => {
+                if let Some(v) = &mut self.value {
+                    v.scroll_by(-1);
+                }
+            }
+            Action::Refresh => return self.refresh(session, Purpose::Show),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A filter was typed.
+    pub fn submit_filter(
+        &mut self,
+        session: &mut Session,
+        bytes: Vec<u8>,
+        kind: FilterKind,
+    ) -> Vec<Command> {
+        self.filter = match (bytes.is_empty(), kind) {
+            (true, _) => Filter::None,
+            (false, FilterKind::Prefix) => Filter::Prefix(bytes),
+            (false, FilterKind::Contains) => Filter::Contains(bytes),
+        };
+        self.reload(session)
+    }
+
+    /// A key to go to was typed.
+    pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
+        if matches!(self.filter, Filter::Contains(_)) {
+            self.filter = Filter::None;
+            self.scan = None;
+        }
+        self.window.entries.clear();
+        session.tickets.forget(Kind::Filter);
+        vec![
+            Command::Cancel(Kind::Filter),
+            self.page_request(session, Anchor::AtOrAfter(key), Placement::Replace, CHUNK),
+        ]
+    }
+
+    fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
+        let len = self.window.entries.len();
+        if len == 0 {
+            return Vec::new();
+        }
+        let target = (self.window.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        self.window.select(target, session.list_rows);
+        let mut commands: Vec<Command> = self.value_request(session).into_iter().collect();
+        // Fetch ahead while the user is still a screen away from the edge.
+        let margin = session.list_rows.max(1) * 2;
+        if matches!(self.filter, Filter::Contains(_)) || self.window.loading {
+            return commands;
+        }
+        if delta > 0 && !self.window.at_end && target + margin >= len {
+            let last = self.window.entries[len - 1].key.clone();
+            commands.push(self.page_request(
+                session,
+                Anchor::After(last),
+                Placement::Append,
+                CHUNK,
+            ));
+        } else if delta < 0 && !self.window.at_start && target < margin {
+            let first = self.window.entries[0].key.clone();
+            commands.push(self.page_request(
+                session,
+                Anchor::Before(first),
+                Placement::Prepend,
+                CHUNK,
+            ));
+        }
+        commands
+    }
+
+    /// Folds in an answer to one of this screen's current requests.
+    pub fn on_event(&mut self, ticket: Ticket, body: Body, session: &mut Session) -> Vec<Command> {
+        match body {
+            Body::Page { placement, page } => {
+                self.window.loading = false;
+                self.window.place(placement, page, session.list_rows);
+                return self.value_request(session).into_iter().collect();
+            }
+            Body::Value { key, value } => {
+                self.value = Some(match value {
+                    None => ValueView::vanished(key),
+                    Some((bytes, size)) => value_view(key, &bytes, size),
+                });
+            }
+            Body::Matches(entries) => {
+                let was_empty = self.window.entries.is_empty();
+                let room = MAX_MATCHES.saturating_sub(self.window.entries.len());
+                self.window.entries.extend(entries.into_iter().take(room));
+                self.window.loading = false;
+                if was_empty {
+                    return self.value_request(session).into_iter().collect();
+                }
+            }
+            Body::Progress { scanned, matched } => match ticket.kind {
+                Kind::Count => self.count = CountState::Running(matched),
+                _ => {
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: false,
+                    })
+                }
+            },
+            Body::Done { scanned, matched } => match ticket.kind {
+                Kind::Count => self.count = CountState::Done(matched),
+                _ => {
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: true,
+                    });
+                    self.window.at_end = true;
+                    self.window.loading = false;
+                }
+            },
+            Body::Refreshed { estimate } => self.estimate = Some(estimate),
+            Body::Failed(error) => {
+                self.window.loading = false;
+                if ticket.kind == Kind::Count {
+                    self.count = CountState::Idle;
+                }
+                session.fail(&error);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

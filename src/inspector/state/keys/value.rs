@@ -1,0 +1,89 @@
+//! The selected key's value as the value pane shows it, decoded once when it arrives.
+
+use crate::inspector::decode::{self, ValueKind};
+
+/// Bytes of a value fetched for display; larger values show their first part. Large
+/// enough that JSON documents of realistic size arrive whole and are pretty-printed.
+pub const VALUE_PREVIEW: usize = 2 * 1024 * 1024;
+/// Bytes of a binary value shown as a hexdump: nobody pages through more by hand.
+pub const HEXDUMP_PREVIEW: usize = 64 * 1024;
+
+/// The selected key's value, decoded once when it arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueView {
+    /// The key.
+    pub key: Vec<u8>,
+    /// `None`: the key vanished (deleted since listed).
+    pub kind: Option<ValueKind>,
+    /// Display lines.
+    pub lines: Vec<String>,
+    /// Full size in bytes.
+    pub size: usize,
+    /// Only the first `VALUE_PREVIEW` bytes were fetched.
+    pub truncated: bool,
+    /// First line drawn.
+    pub scroll: usize,
+    /// The fetched bytes (at most `VALUE_PREVIEW`), for the editor.
+    pub raw: Vec<u8>,
+}
+
+impl ValueView {
+    /// The pane for a key that is gone.
+    pub fn vanished(key: Vec<u8>) -> Self {
+        Self {
+            key,
+            kind: None,
+            lines: vec!["(the key no longer exists)".into()],
+            size: 0,
+            truncated: false,
+            scroll: 0,
+            raw: Vec::new(),
+        }
+    }
+
+    /// Scrolls by `delta` lines, staying within the value.
+    pub fn scroll_by(&mut self, delta: isize) {
+        let last = self.lines.len().saturating_sub(1);
+        self.scroll = self.scroll.saturating_add_signed(delta).min(last);
+    }
+}
+
+/// Decodes a fetched value into display lines.
+pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
+    let raw = bytes.to_vec();
+    let mut truncated = bytes.len() < size;
+    let kind = if truncated && std::str::from_utf8(bytes).is_err() {
+        ValueKind::Binary
+    } else if truncated {
+        ValueKind::Text
+    } else {
+        decode::classify(bytes)
+    };
+    let bytes = if kind == ValueKind::Binary && bytes.len() > HEXDUMP_PREVIEW {
+        truncated = true;
+        &bytes[..HEXDUMP_PREVIEW]
+    } else {
+        bytes
+    };
+    let lines = match kind {
+        ValueKind::Json => decode::pretty_json(bytes)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        ValueKind::Text => String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        ValueKind::Binary => decode::hexdump(bytes),
+    };
+    ValueView {
+        key,
+        kind: Some(kind),
+        lines,
+        size,
+        truncated,
+        scroll: 0,
+        raw,
+    }
+}

@@ -1,0 +1,344 @@
+//! The inspector's state and the only code that changes it.
+//!
+//! `App` routes: it holds the shared [`Session`], the screen on show, the one overlay,
+//! and one state type per screen (`keys`, `nodes`, `resources`, `stats`), each with its
+//! own update. `update` turns an `Action` into state changes and worker commands;
+//! `on_event` folds an answer in, judged by the ticket and context it carries (never by
+//! what is on screen when it arrives). Drawing reads `&App` only, so every screen can be
+//! drawn in a test from an `App` driven without a worker.
+
+pub mod editor;
+mod edits;
+pub mod keys;
+pub mod nodes;
+mod overlay;
+pub mod resources;
+pub mod session;
+pub mod stats;
+pub mod table;
+
+use chrono::{DateTime, Utc};
+
+pub use edits::{Ask, RunningMaintenance, Undo, Writes};
+pub use keys::{CountState, Filter, KeysState, ScanProgress, ValueView, value_view};
+pub use overlay::{FilterKind, InputPurpose, Overlay};
+pub use session::{Message, MessageKind, Session};
+
+use crate::inspector::db::records::RegistrySnapshot;
+use crate::inspector::db::source::Access;
+use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::KeyContext;
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
+use nodes::NodesView;
+use resources::ResourcesView;
+use stats::StatsView;
+
+/// The screens on the number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Key browser.
+    Keys,
+    /// Node registry.
+    Nodes,
+    /// Resource registry.
+    Resources,
+    /// Database statistics.
+    Stats,
+}
+
+impl Screen {
+    /// Every screen in key order.
+    pub const ALL: [Screen; 4] = [
+        Screen::Keys,
+        Screen::Nodes,
+        Screen::Resources,
+        Screen::Stats,
+    ];
+
+    /// Its tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Keys => "Keys",
+            Screen::Nodes => "Nodes",
+            Screen::Resources => "Resources",
+            Screen::Stats => "Stats",
+        }
+    }
+}
+
+/// What a table screen's update asks of the App.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reaction {
+    /// Nothing more.
+    None,
+    /// Its rows must be rebuilt (sort or filter changed).
+    Rebuild,
+    /// Its data must be read again (`r`).
+    Reread,
+}
+
+/// The whole state of the inspector.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// What every screen shares.
+    pub session: Session,
+    /// The screen on show.
+    pub screen: Screen,
+    /// The overlay or input in front of it.
+    pub overlay: Overlay,
+    /// The Keys screen.
+    pub keys: KeysState,
+    /// The registries of the column family on show, once read.
+    pub registry: Option<RegistrySnapshot>,
+    /// The Nodes screen.
+    pub nodes: NodesView,
+    /// The Resources screen.
+    pub resources: ResourcesView,
+    /// The Stats screen.
+    pub stats: StatsView,
+    /// Changes in flight and the last one's undo.
+    pub writes: Writes,
+    /// Whether to leave.
+    pub should_quit: bool,
+}
+
+impl App {
+    /// A fresh state for a database; `initial_commands` says what to ask the worker first.
+    pub fn new(
+        db_path: impl Into<String>,
+        access: Access,
+        column_families: Vec<String>,
+        cf: String,
+    ) -> Self {
+        Self {
+            session: Session::new(db_path, access, column_families, cf),
+            screen: Screen::Keys,
+            overlay: Overlay::Closed,
+            keys: KeysState::default(),
+            registry: None,
+            nodes: NodesView::default(),
+            resources: ResourcesView::default(),
+            stats: StatsView::default(),
+            writes: Writes::default(),
+            should_quit: false,
+        }
+    }
+
+    /// The first commands: a page of keys and the estimate.
+    pub fn initial_commands(&mut self) -> Vec<Command> {
+        self.keys.initial(&mut self.session)
+    }
+
+    /// Which keymap applies now.
+    pub fn key_context(&self) -> KeyContext {
+        match self.overlay {
+            Overlay::Input { .. } | Overlay::TypeToConfirm { .. } => KeyContext::Input,
+            Overlay::Picker { .. } => KeyContext::Picker,
+            Overlay::Confirm { .. } => KeyContext::Confirm,
+            Overlay::Editor { dialog: None, .. } => KeyContext::Editor,
+            Overlay::Editor {
+                dialog: Some(_), ..
+            } => KeyContext::Confirm,
+            Overlay::Closed | Overlay::Help => KeyContext::Normal,
+        }
+    }
+
+    /// Applies a user action; returns the commands it needs.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if action == Action::Quit {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        match self.overlay {
+            Overlay::Closed => self.update_screen(action),
+            Overlay::Input { .. } => self.update_input(action),
+            Overlay::Picker { .. } => self.update_picker(action),
+            Overlay::Confirm { .. } => self.update_confirm(action),
+            Overlay::Editor { .. } => self.update_editor(action),
+            Overlay::TypeToConfirm { .. } => self.update_type_to_confirm(action),
+            Overlay::Help => {
+                if matches!(action, Action::Back | Action::ToggleHelp) {
+                    self.overlay = Overlay::Closed;
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn update_screen(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::ToggleHelp => {
+                self.overlay = Overlay::Help;
+                return Vec::new();
+            }
+            Action::Screen(n) => {
+                if let Some(screen) = Screen::ALL.get(usize::from(n).saturating_sub(1)) {
+                    self.screen = *screen;
+                }
+                return self.screen_data(Purpose::Show, false);
+            }
+            Action::Compact | Action::Flush => return self.ask_maintenance(action),
+            Action::NewKey
+            | Action::EditValue
+            | Action::DeleteKey
+            | Action::DeleteRange
+            | Action::Undo
+            | Action::MarkOffline
+            | Action::MarkOnline
+            | Action::RemoveNode => return self.start_edit(action),
+            _ => {}
+        }
+        let reaction = match self.screen {
+            Screen::Keys => return self.update_keys(action),
+            Screen::Nodes => self
+                .nodes
+                .update(action, &mut self.session, &mut self.overlay),
+            Screen::Resources => self.resources.update(action, &mut self.session),
+            Screen::Stats => self.stats.update(action, &mut self.session),
+        };
+        match reaction {
+            Reaction::None => Vec::new(),
+            Reaction::Rebuild => {
+                self.rebuild_tables();
+                Vec::new()
+            }
+            Reaction::Reread => self.screen_data(Purpose::Show, true),
+        }
+    }
+
+    /// The Keys screen, plus the column family keys (the column family is the session's).
+    fn update_keys(&mut self, action: Action) -> Vec<Command> {
+        let families = &self.session.column_families;
+        let at = families
+            .iter()
+            .position(|c| *c == self.session.cf)
+            .unwrap_or(0);
+        let n = families.len().max(1);
+        match action {
+            Action::PickColumnFamily => {
+                self.overlay = Overlay::Picker { selected: at };
+                Vec::new()
+            }
+            Action::NextColumnFamily => self.switch_cf((at + 1) % n),
+            Action::PrevColumnFamily => self.switch_cf((at + n - 1) % n),
+            _ => self
+                .keys
+                .update(action, &mut self.session, &mut self.overlay),
+        }
+    }
+
+    /// Shows another column family: the Keys screen starts over, the registries of the
+    /// old one are dropped (they are read again when a registry screen needs them).
+    fn switch_cf(&mut self, index: usize) -> Vec<Command> {
+        let Some(cf) = self.session.column_families.get(index).cloned() else {
+            return Vec::new();
+        };
+        self.session.cf = cf;
+        self.registry = None;
+        self.session.tickets.forget(Kind::Registry);
+        self.keys.switch_cf(&mut self.session)
+    }
+
+    fn rebuild_tables(&mut self) {
+        let rows = self.session.table_rows();
+        if let Some(snapshot) = &self.registry {
+            self.nodes.rebuild(snapshot, rows);
+            self.resources.rebuild(snapshot, rows);
+        }
+    }
+
+    /// What the current screen needs from the worker: registries for Nodes and
+    /// Resources, figures for Stats. `force` re-reads what is already there.
+    fn screen_data(&mut self, purpose: Purpose, force: bool) -> Vec<Command> {
+        match self.screen {
+            Screen::Nodes | Screen::Resources if force || self.registry.is_none() => {
+                let context = self.session.context().with_purpose(purpose);
+                vec![self.session.request(context, Job::Registry).into()]
+            }
+            Screen::Stats if force || self.stats.latest.is_none() => {
+                vec![self.stats_request(purpose)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn stats_request(&mut self, purpose: Purpose) -> Command {
+        let context = self.session.context().with_purpose(purpose);
+        self.session.request(context, Job::Stats).into()
+    }
+
+    /// The periodic tick: the clock moves, statistics are sampled for the history, and
+    /// on a live database the screen on show re-reads its data (every read catching up
+    /// with the primary). A kind still awaiting its last answer is not asked again, so
+    /// periodic work never piles up on a slow database.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Command> {
+        self.session.now = now;
+        let mut commands = Vec::new();
+        if !self.session.tickets.is_pending(Kind::Stats) {
+            commands.push(self.stats_request(Purpose::Periodic));
+        }
+        if self.session.access != Access::ReadOnlySnapshot {
+            match self.screen {
+                Screen::Keys => {
+                    commands.extend(self.keys.refresh(&mut self.session, Purpose::Periodic))
+                }
+                Screen::Nodes | Screen::Resources
+                    if !self.session.tickets.is_pending(Kind::Registry) =>
+                {
+                    commands.extend(self.screen_data(Purpose::Periodic, true))
+                }
+                _ => {}
+            }
+        }
+        commands
+    }
+
+    /// Folds a worker answer into the state; returns follow-up commands. Changes always
+    /// land; any other answer counts only if its ticket is still the newest of its kind.
+    pub fn on_event(&mut self, event: Event) -> Vec<Command> {
+        let Event {
+            ticket,
+            context,
+            body,
+        } = event;
+        let current = self.session.tickets.is_current(ticket);
+        if body.is_final() {
+            self.session.tickets.answered(ticket);
+        }
+        match ticket.kind {
+            Kind::Edit => return self.finish_edit(ticket, context, body),
+            Kind::Maintain => return self.finish_maintenance(context, body),
+            _ if !current => return Vec::new(),
+            Kind::Count if context.purpose == Purpose::ConfirmDelete => match body {
+                Body::Done { matched, .. } => {
+                    self.keys.count = CountState::Done(matched);
+                    self.confirm_range_delete(context, matched);
+                    return Vec::new();
+                }
+                other => return self.keys.on_event(ticket, other, &mut self.session),
+            },
+            Kind::Stats => match body {
+                Body::Stats(stats) => self.stats.record(stats, self.session.table_rows()),
+                Body::Failed(error) => self.session.fail(&error),
+                _ => {}
+            },
+            Kind::Registry => match body {
+                Body::Registry(snapshot) if context.cf == self.session.cf => {
+                    self.registry = Some(*snapshot);
+                    self.rebuild_tables();
+                }
+                Body::Failed(error) => self.session.fail(&error),
+                _ => {}
+            },
+            _ => return self.keys.on_event(ticket, body, &mut self.session),
+        }
+        Vec::new()
+    }
+
+    /// Sets the visible list height (from the terminal size).
+    pub fn set_list_rows(&mut self, rows: usize) {
+        self.session.list_rows = rows.max(1);
+        let selected = self.keys.window.selected;
+        self.keys.window.select(selected, self.session.list_rows);
+    }
+}

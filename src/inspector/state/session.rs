@@ -1,0 +1,183 @@
+//! What every screen shares: the database as opened, the column family on show, the
+//! terminal's size and colours, the clock, the status line, and the tickets of requests
+//! in flight. Screens take `&mut Session` next to their own state.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::inspector::db::source::Access;
+use crate::inspector::error::{ErrorClass, InspectError};
+use crate::inspector::worker::{Context, Job, Kind, Request, Ticket};
+
+/// What a status-line message reports, so each is shown its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A result or a hint.
+    Info,
+    /// Something not allowed as the database is held (read-only, locked).
+    Refusal,
+    /// A request that named something absent or asked too much.
+    UserError,
+    /// RocksDB failed: damage or I/O.
+    StorageError,
+}
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The text.
+    pub text: String,
+    /// What it reports.
+    pub kind: MessageKind,
+}
+
+impl Message {
+    /// Whether it reports a problem of any kind.
+    pub fn is_error(&self) -> bool {
+        self.kind != MessageKind::Info
+    }
+}
+
+/// Request tickets: the newest of each kind, and which kinds still await their answer.
+#[derive(Debug, Clone, Default)]
+pub struct Tickets {
+    next: u64,
+    latest: HashMap<Kind, u64>,
+    pending: HashSet<Kind>,
+}
+
+impl Tickets {
+    /// A new ticket number for `kind`; it supersedes the kind's older ones.
+    pub fn issue(&mut self, kind: Kind) -> u64 {
+        self.next += 1;
+        self.latest.insert(kind, self.next);
+        self.pending.insert(kind);
+        self.next
+    }
+
+    /// Whether `ticket` is the newest of its kind.
+    pub fn is_current(&self, ticket: Ticket) -> bool {
+        self.latest.get(&ticket.kind) == Some(&ticket.id)
+    }
+
+    /// The last answer for `ticket` arrived: its kind is no longer awaited (if it is the
+    /// newest of its kind).
+    pub fn answered(&mut self, ticket: Ticket) {
+        if self.is_current(ticket) {
+            self.pending.remove(&ticket.kind);
+        }
+    }
+
+    /// Every request of `kind` is now stale (it was cancelled).
+    pub fn forget(&mut self, kind: Kind) {
+        self.latest.remove(&kind);
+        self.pending.remove(&kind);
+    }
+
+    /// Whether a request of `kind` awaits its answer.
+    pub fn is_pending(&self, kind: Kind) -> bool {
+        self.pending.contains(&kind)
+    }
+}
+
+/// The state every screen shares.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The database directory, as given.
+    pub db_path: String,
+    /// How it is held.
+    pub access: Access,
+    /// Column families, `default` first.
+    pub column_families: Vec<String>,
+    /// The one on show.
+    pub cf: String,
+    /// Rows the key list shows (set from the terminal size).
+    pub list_rows: usize,
+    /// Whether to draw in colour (off for `NO_COLOR` and `TERM=dumb`).
+    pub color: bool,
+    /// The clock, set by the event loop on every tick (fixed in tests).
+    pub now: DateTime<Utc>,
+    /// Heartbeats older than this are highlighted.
+    pub stale_after: chrono::Duration,
+    /// The status line message.
+    pub message: Option<Message>,
+    /// Requests in flight.
+    pub tickets: Tickets,
+}
+
+impl Session {
+    /// A session on a database just opened.
+    pub fn new(
+        db_path: impl Into<String>,
+        access: Access,
+        column_families: Vec<String>,
+        cf: String,
+    ) -> Self {
+        Self {
+            db_path: db_path.into(),
+            access,
+            column_families,
+            cf,
+            list_rows: 20,
+            color: true,
+            now: Utc::now(),
+            stale_after: chrono::Duration::seconds(90),
+            message: None,
+            tickets: Tickets::default(),
+        }
+    }
+
+    /// A request with a fresh ticket.
+    pub fn request(&mut self, context: Context, job: Job) -> Request {
+        let id = self.tickets.issue(job.kind());
+        Request::new(id, context, job)
+    }
+
+    /// The context of the column family on show, unbounded.
+    pub fn context(&self) -> Context {
+        Context::cf(self.cf.clone())
+    }
+
+    /// Rows a table with a header shows.
+    pub fn table_rows(&self) -> usize {
+        self.list_rows.saturating_sub(1).max(1)
+    }
+
+    /// Puts a result or hint on the status line.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            kind: MessageKind::Info,
+        });
+    }
+
+    /// Puts a problem on the status line, shown as its class.
+    pub fn report(&mut self, kind: MessageKind, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            kind,
+        });
+    }
+
+    /// Puts a failed request's error on the status line.
+    pub fn fail(&mut self, error: &InspectError) {
+        let kind = match error.class() {
+            ErrorClass::Refusal => MessageKind::Refusal,
+            ErrorClass::User => MessageKind::UserError,
+            ErrorClass::Storage => MessageKind::StorageError,
+        };
+        self.report(kind, error.to_string());
+    }
+
+    /// Refuses a change when the database is open read-only; true if it refused.
+    pub fn refuse_read_only(&mut self, what: &str) -> bool {
+        if self.access.writable() {
+            return false;
+        }
+        self.fail(&InspectError::ReadOnly {
+            action: what.to_string(),
+        });
+        true
+    }
+}
