@@ -5,13 +5,11 @@
 //! with the column family and bounds its request carried: never the ones on screen when
 //! the answer arrives.
 
-use chrono::{DateTime, Utc};
-use humansize::{BINARY, format_size};
-
 use super::App;
 use super::Screen;
 use super::editor::Editor;
 use super::keys::Filter;
+use super::maintenance::RunningMaintenance;
 use super::nodes::NodeRow;
 use super::overlay::{FilterKind, InputPurpose, Overlay};
 use super::session::MessageKind;
@@ -20,9 +18,7 @@ use crate::inspector::db::edit::{Edit, MAX_UNDO_KEYS};
 use crate::inspector::db::source::{Bounds, WriteOp};
 use crate::inspector::decode::escape_key;
 use crate::inspector::input::action::Action;
-use crate::inspector::worker::{
-    Body, Command, Context, Job, Maintenance, Purpose, Ticket, describe,
-};
+use crate::inspector::worker::{Body, Command, Context, Job, Maintenance, Purpose, Ticket};
 
 /// What a confirmation dialog asks about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,29 +54,11 @@ pub struct Undo {
     pub summary: String,
 }
 
-/// A compaction or flush on the worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunningMaintenance {
-    /// Which.
-    pub job: Maintenance,
-    /// On which keys.
-    pub bounds: Bounds,
-    /// When it started.
-    pub started: DateTime<Utc>,
-}
-
-impl RunningMaintenance {
-    /// How the status line names it.
-    pub fn describe(&self) -> &'static str {
-        describe(self.job, &self.bounds)
-    }
-}
-
 /// Changes in flight and the last one's undo.
 #[derive(Debug, Clone, Default)]
 pub struct Writes {
     /// A compaction or flush running.
-    pub maintenance: Option<RunningMaintenance>,
+    pub maintenance: Option<super::maintenance::RunningMaintenance>,
     /// The edit running, if any: one at a time.
     pub edit: Option<Ticket>,
     /// The last edit's undo.
@@ -255,40 +233,6 @@ impl App {
         };
     }
 
-    /// Compaction or flush: refused read-only or while one runs, else asked first.
-    pub(super) fn ask_maintenance(&mut self, action: Action) -> Vec<Command> {
-        let what = if action == Action::Compact {
-            "compact"
-        } else {
-            "flush"
-        };
-        if self.session.refuse_read_only(what) {
-            return Vec::new();
-        }
-        if self.writes.maintenance.is_some() {
-            self.session.report(
-                MessageKind::Refusal,
-                "a compaction or flush is already running: wait for it to finish",
-            );
-            return Vec::new();
-        }
-        let (job, bounds) = match (action, self.screen, &self.keys.filter) {
-            (Action::Flush, _, _) => (Maintenance::Flush, Bounds::default()),
-            (_, Screen::Keys, Filter::Prefix(p)) => (Maintenance::Compact, Bounds::prefix(p)),
-            _ => (Maintenance::Compact, Bounds::default()),
-        };
-        self.session.message = None;
-        self.overlay = Overlay::Confirm {
-            ask: Ask::Maintain {
-                job,
-                cf: self.session.cf.clone(),
-                bounds,
-            },
-            confirm_focused: false,
-        };
-        Vec::new()
-    }
-
     pub(super) fn update_confirm(&mut self, action: Action) -> Vec<Command> {
         let Overlay::Confirm {
             confirm_focused, ..
@@ -436,30 +380,6 @@ impl App {
             let context = self.session.context();
             commands.push(self.session.request(context, Job::Registry).into());
         }
-        commands
-    }
-
-    /// A compaction's or flush's answer, never dropped.
-    pub(super) fn finish_maintenance(&mut self, context: Context, body: Body) -> Vec<Command> {
-        self.writes.maintenance = None;
-        let report = match body {
-            Body::Maintained(report) => report,
-            Body::Failed(error) => {
-                self.session.fail(&error);
-                return Vec::new();
-            }
-            _ => return Vec::new(),
-        };
-        let text = format!(
-            "{} done in {:.1} s: SST {} → {}",
-            report.describe(&context.bounds),
-            report.elapsed.as_secs_f64(),
-            format_size(report.sst_before, BINARY),
-            format_size(report.sst_after, BINARY)
-        );
-        self.session.say(text);
-        let mut commands = vec![self.stats_request(Purpose::Show)];
-        commands.extend(self.keys.refresh(&mut self.session, Purpose::Show));
         commands
     }
 }

@@ -10,6 +10,7 @@
 pub mod editor;
 mod edits;
 pub mod keys;
+mod maintenance;
 pub mod nodes;
 mod overlay;
 pub mod resources;
@@ -19,8 +20,9 @@ pub mod table;
 
 use chrono::{DateTime, Utc};
 
-pub use edits::{Ask, RunningMaintenance, Undo, Writes};
+pub use edits::{Ask, Undo, Writes};
 pub use keys::{CountState, Filter, KeysState, ScanProgress, ValueView, value_view};
+pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
 pub use session::{Message, MessageKind, Session};
 

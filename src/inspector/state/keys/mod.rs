@@ -1,17 +1,16 @@
 //! The Keys screen's state: the filter, the window of keys, the selected value, the key
 //! estimate and the exact count, with the screen's own update and answer handling.
 
+mod update;
 mod value;
 mod window;
 
 pub use value::{HEXDUMP_PREVIEW, VALUE_PREVIEW, ValueView, value_view};
 pub use window::{CHUNK, KeyWindow, MAX_WINDOW};
 
-use super::overlay::{FilterKind, InputPurpose, Overlay};
 use super::session::Session;
 use crate::inspector::db::source::{Anchor, Bounds, Entry};
 use crate::inspector::decode;
-use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Placement, Purpose, Ticket};
 
 /// Substring matches held at most (the scan still counts all of them).
@@ -119,7 +118,7 @@ impl KeysState {
         ]
     }
 
-    fn page_request(
+    pub(super) fn page_request(
         &mut self,
         session: &mut Session,
         anchor: Anchor,
@@ -145,7 +144,7 @@ impl KeysState {
         session.request(context, Job::Refresh).into()
     }
 
-    fn value_request(&mut self, session: &mut Session) -> Option<Command> {
+    pub(super) fn value_request(&mut self, session: &mut Session) -> Option<Command> {
         let key = self.selected_entry()?.key.clone();
         if self.value.as_ref().is_some_and(|v| v.key == key) {
             return None;
@@ -251,149 +250,6 @@ impl KeysState {
         self.count = CountState::Running(0);
         let context = self.context(session).with_purpose(purpose);
         vec![session.request(context, Job::Count).into()]
-    }
-
-    /// The screen's own keys.
-    pub fn update(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-        overlay: &mut Overlay,
-    ) -> Vec<Command> {
-        let rows = session.list_rows.max(1) as isize;
-        match action {
-            Action::Back => {
-                let dismissed_message = session.message.take().is_some();
-                if !dismissed_message && self.filter != Filter::None {
-                    self.filter = Filter::None;
-                    return self.reload(session);
-                }
-            }
-            Action::Up => return self.move_by(session, -1),
-            Action::Down => return self.move_by(session, 1),
-            Action::PageUp => return self.move_by(session, -rows),
-            Action::PageDown => return self.move_by(session, rows),
-            Action::First | Action::Last if matches!(self.filter, Filter::Contains(_)) => {
-                let last = self.window.entries.len().saturating_sub(1);
-                let target = if action == Action::First { 0 } else { last };
-                self.window.select(target, session.list_rows);
-                return self.value_request(session).into_iter().collect();
-            }
-            Action::First => {
-                self.window.entries.clear();
-                return vec![self.page_request(session, Anchor::First, Placement::Replace, CHUNK)];
-            }
-            Action::Last => {
-                self.window.entries.clear();
-                return vec![self.page_request(
-                    session,
-                    Anchor::Last,
-                    Placement::ReplaceAtEnd,
-                    CHUNK,
-                )];
-            }
-            Action::StartFilter => {
-                let (text, kind) = match &self.filter {
-                    Filter::None => (String::new(), FilterKind::Prefix),
-                    Filter::Prefix(p) => {
-                        (String::from_utf8_lossy(p).into_owned(), FilterKind::Prefix)
-                    }
-                    Filter::Contains(n) => (
-                        String::from_utf8_lossy(n).into_owned(),
-                        FilterKind::Contains,
-                    ),
-                };
-                *overlay = Overlay::Input {
-                    purpose: InputPurpose::Filter,
-                    text,
-                    kind,
-                };
-            }
-            Action::StartGoto => {
-                *overlay = Overlay::Input {
-                    purpose: InputPurpose::Goto,
-                    text: String::new(),
-                    kind: FilterKind::Prefix,
-                }
-            }
-            Action::ToggleHex => self.hex_keys = !self.hex_keys,
-            Action::Count => return self.count(session, Purpose::Show),
-            Action::ValueDown => {
-                if let Some(v) = &mut self.value {
-                    v.scroll_by(1);
-                }
-            }
-            Action::ValueUp => {
-                if let Some(v) = &mut self.value {
-                    v.scroll_by(-1);
-                }
-            }
-            Action::Refresh => return self.refresh(session, Purpose::Show),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// A filter was typed.
-    pub fn submit_filter(
-        &mut self,
-        session: &mut Session,
-        bytes: Vec<u8>,
-        kind: FilterKind,
-    ) -> Vec<Command> {
-        self.filter = match (bytes.is_empty(), kind) {
-            (true, _) => Filter::None,
-            (false, FilterKind::Prefix) => Filter::Prefix(bytes),
-            (false, FilterKind::Contains) => Filter::Contains(bytes),
-        };
-        self.reload(session)
-    }
-
-    /// A key to go to was typed.
-    pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
-        if matches!(self.filter, Filter::Contains(_)) {
-            self.filter = Filter::None;
-            self.scan = None;
-        }
-        self.window.entries.clear();
-        session.tickets.forget(Kind::Filter);
-        vec![
-            Command::Cancel(Kind::Filter),
-            self.page_request(session, Anchor::AtOrAfter(key), Placement::Replace, CHUNK),
-        ]
-    }
-
-    fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
-        let len = self.window.entries.len();
-        if len == 0 {
-            return Vec::new();
-        }
-        let target = (self.window.selected as isize + delta).clamp(0, len as isize - 1) as usize;
-        self.window.select(target, session.list_rows);
-        let mut commands: Vec<Command> = self.value_request(session).into_iter().collect();
-        // Fetch ahead while the user is still a screen away from the edge.
-        let margin = session.list_rows.max(1) * 2;
-        if matches!(self.filter, Filter::Contains(_)) || self.window.loading {
-            return commands;
-        }
-        if delta > 0 && !self.window.at_end && target + margin >= len {
-            let last = self.window.entries[len - 1].key.clone();
-            commands.push(self.page_request(
-                session,
-                Anchor::After(last),
-                Placement::Append,
-                CHUNK,
-            ));
-        } else if delta < 0 && !self.window.at_start && target < margin {
-            let first = self.window.entries[0].key.clone();
-            commands.push(self.page_request(
-                session,
-                Anchor::Before(first),
-                Placement::Prepend,
-                CHUNK,
-            ));
-        }
-        commands
     }
 
     /// Folds in an answer to one of this screen's current requests.

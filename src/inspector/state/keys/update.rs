@@ -1,0 +1,154 @@
+//! The Keys screen's own keys: moving through the window (fetching pages ahead), the
+//! filter and go-to prompts, hex display, counting, scrolling the value, refreshing.
+
+use super::{CHUNK, Filter, KeysState};
+use crate::inspector::db::source::Anchor;
+use crate::inspector::input::action::Action;
+use crate::inspector::state::overlay::{FilterKind, InputPurpose, Overlay};
+use crate::inspector::state::session::Session;
+use crate::inspector::worker::{Command, Kind, Placement, Purpose};
+
+impl KeysState {
+    /// The screen's own keys.
+    pub fn update(
+        &mut self,
+        action: Action,
+        session: &mut Session,
+        overlay: &mut Overlay,
+    ) -> Vec<Command> {
+        let rows = session.list_rows.max(1) as isize;
+        match action {
+            Action::Back => {
+                let dismissed_message = session.message.take().is_some();
+                if !dismissed_message && self.filter != Filter::None {
+                    self.filter = Filter::None;
+                    return self.reload(session);
+                }
+            }
+            Action::Up => return self.move_by(session, -1),
+            Action::Down => return self.move_by(session, 1),
+            Action::PageUp => return self.move_by(session, -rows),
+            Action::PageDown => return self.move_by(session, rows),
+            Action::First | Action::Last if matches!(self.filter, Filter::Contains(_)) => {
+                let last = self.window.entries.len().saturating_sub(1);
+                let target = if action == Action::First { 0 } else { last };
+                self.window.select(target, session.list_rows);
+                return self.value_request(session).into_iter().collect();
+            }
+            Action::First => {
+                self.window.entries.clear();
+                return vec![self.page_request(session, Anchor::First, Placement::Replace, CHUNK)];
+            }
+            Action::Last => {
+                self.window.entries.clear();
+                return vec![self.page_request(
+                    session,
+                    Anchor::Last,
+                    Placement::ReplaceAtEnd,
+                    CHUNK,
+                )];
+            }
+            Action::StartFilter => {
+                let (text, kind) = match &self.filter {
+                    Filter::None => (String::new(), FilterKind::Prefix),
+                    Filter::Prefix(p) => {
+                        (String::from_utf8_lossy(p).into_owned(), FilterKind::Prefix)
+                    }
+                    Filter::Contains(n) => (
+                        String::from_utf8_lossy(n).into_owned(),
+                        FilterKind::Contains,
+                    ),
+                };
+                *overlay = Overlay::Input {
+                    purpose: InputPurpose::Filter,
+                    text,
+                    kind,
+                };
+            }
+            Action::StartGoto => {
+                *overlay = Overlay::Input {
+                    purpose: InputPurpose::Goto,
+                    text: String::new(),
+                    kind: FilterKind::Prefix,
+                }
+            }
+            Action::ToggleHex => self.hex_keys = !self.hex_keys,
+            Action::Count => return self.count(session, Purpose::Show),
+            Action::ValueDown => {
+                if let Some(v) = &mut self.value {
+                    v.scroll_by(1);
+                }
+            }
+            Action::ValueUp => {
+                if let Some(v) = &mut self.value {
+                    v.scroll_by(-1);
+                }
+            }
+            Action::Refresh => return self.refresh(session, Purpose::Show),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A filter was typed.
+    pub fn submit_filter(
+        &mut self,
+        session: &mut Session,
+        bytes: Vec<u8>,
+        kind: FilterKind,
+    ) -> Vec<Command> {
+        self.filter = match (bytes.is_empty(), kind) {
+            (true, _) => Filter::None,
+            (false, FilterKind::Prefix) => Filter::Prefix(bytes),
+            (false, FilterKind::Contains) => Filter::Contains(bytes),
+        };
+        self.reload(session)
+    }
+
+    /// A key to go to was typed.
+    pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
+        if matches!(self.filter, Filter::Contains(_)) {
+            self.filter = Filter::None;
+            self.scan = None;
+        }
+        self.window.entries.clear();
+        session.tickets.forget(Kind::Filter);
+        vec![
+            Command::Cancel(Kind::Filter),
+            self.page_request(session, Anchor::AtOrAfter(key), Placement::Replace, CHUNK),
+        ]
+    }
+
+    fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
+        let len = self.window.entries.len();
+        if len == 0 {
+            return Vec::new();
+        }
+        let target = (self.window.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        self.window.select(target, session.list_rows);
+        let mut commands: Vec<Command> = self.value_request(session).into_iter().collect();
+        // Fetch ahead while the user is still a screen away from the edge.
+        let margin = session.list_rows.max(1) * 2;
+        if matches!(self.filter, Filter::Contains(_)) || self.window.loading {
+            return commands;
+        }
+        if delta > 0 && !self.window.at_end && target + margin >= len {
+            let last = self.window.entries[len - 1].key.clone();
+            commands.push(self.page_request(
+                session,
+                Anchor::After(last),
+                Placement::Append,
+                CHUNK,
+            ));
+        } else if delta < 0 && !self.window.at_start && target < margin {
+            let first = self.window.entries[0].key.clone();
+            commands.push(self.page_request(
+                session,
+                Anchor::Before(first),
+                Placement::Prepend,
+                CHUNK,
+            ));
+        }
+        commands
+    }
+}

@@ -1,0 +1,299 @@
+//! The worker's protocol: tickets, the context every request carries and every answer
+//! returns, the jobs, and the answers' bodies.
+
+use std::time::Duration;
+
+use crate::inspector::db::edit::{Edit, EditOutcome};
+use crate::inspector::db::records::RegistrySnapshot;
+use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
+use crate::inspector::db::stats::DbStats;
+use crate::inspector::error::InspectError;
+
+/// The kinds of job; one of each runs at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Key pages.
+    Page,
+    /// Values.
+    Value,
+    /// Substring filters.
+    Filter,
+    /// Exact counts.
+    Count,
+    /// Catch-up and key estimate.
+    Refresh,
+    /// Statistics.
+    Stats,
+    /// Registry reads.
+    Registry,
+    /// Compactions and flushes.
+    Maintain,
+    /// Edits.
+    Edit,
+}
+
+impl Kind {
+    /// Whether a newer request of this kind leaves a running one alone: changes to the
+    /// database run to the end and always report.
+    pub fn runs_to_completion(self) -> bool {
+        matches!(self, Kind::Maintain | Kind::Edit)
+    }
+}
+
+/// Identifies one request: its kind and a number unique within the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ticket {
+    /// What kind of job.
+    pub kind: Kind,
+    /// Which one.
+    pub id: u64,
+}
+
+/// Why a request was made, so its answer is put to the same use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// To show the answer (the default).
+    #[default]
+    Show,
+    /// A periodic re-read (ticks on a live database).
+    Periodic,
+    /// A count taken before deleting the bounds: its answer opens the confirmation.
+    ConfirmDelete,
+}
+
+/// The state a request was made in, returned with every answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The column family.
+    pub cf: String,
+    /// The key bounds the job covers (unbounded for jobs that take none).
+    pub bounds: Bounds,
+    /// What the answer is for.
+    pub purpose: Purpose,
+}
+
+impl Context {
+    /// A context for `cf`, unbounded, to show.
+    pub fn cf(cf: impl Into<String>) -> Self {
+        Self {
+            cf: cf.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The same with `bounds`.
+    pub fn with_bounds(mut self, bounds: Bounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// The same with `purpose`.
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = purpose;
+        self
+    }
+}
+
+/// What the keys window does with a page when it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Replace the window, keeping the selection on the same key if it is still there.
+    Replace,
+    /// Replace the window and select its last key (`G`).
+    ReplaceAtEnd,
+    /// Add after the window's last key.
+    Append,
+    /// Add before the window's first key.
+    Prepend,
+}
+
+/// Maintenance the worker can run on the context's column family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintenance {
+    /// Compact the keys inside the context's bounds (all of them when unbounded).
+    Compact,
+    /// Flush the memtables.
+    Flush,
+}
+
+/// The work itself; the column family and bounds are in the request's [`Context`].
+#[derive(Debug)]
+pub enum Job {
+    /// A page of keys inside the bounds.
+    Page {
+        /// Where the page starts.
+        anchor: Anchor,
+        /// At most this many keys.
+        limit: usize,
+        /// Echoed back in the answer.
+        placement: Placement,
+    },
+    /// One value; at most `max_len` bytes of it are returned.
+    Value {
+        /// The key.
+        key: Vec<u8>,
+        /// Bytes returned at most.
+        max_len: usize,
+    },
+    /// Keys inside the bounds containing `needle`, streamed as found, at most `cap` kept;
+    /// the scan runs to the end to count every match.
+    Filter {
+        /// The substring.
+        needle: Vec<u8>,
+        /// Matches sent at most.
+        cap: usize,
+    },
+    /// An exact count of the keys inside the bounds, with progress.
+    Count,
+    /// Catch up with the primary and re-read the key estimate.
+    Refresh,
+    /// Database statistics.
+    Stats,
+    /// Both registries (`node:*`, `resource:*`), decoded.
+    Registry,
+    /// A compaction or flush (write mode only).
+    Maintain(Maintenance),
+    /// A change (write mode only), answered with what undoes it.
+    Edit(Edit),
+}
+
+impl Job {
+    /// Its kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Job::Page { .. } => Kind::Page,
+            Job::Value { .. } => Kind::Value,
+            Job::Filter { .. } => Kind::Filter,
+            Job::Count => Kind::Count,
+            Job::Refresh => Kind::Refresh,
+            Job::Stats => Kind::Stats,
+            Job::Registry => Kind::Registry,
+            Job::Maintain(_) => Kind::Maintain,
+            Job::Edit(_) => Kind::Edit,
+        }
+    }
+}
+
+/// Work for the worker.
+#[derive(Debug)]
+pub struct Request {
+    /// Its ticket; the kind always matches the job's.
+    pub ticket: Ticket,
+    /// The state it was made in.
+    pub context: Context,
+    /// What to do.
+    pub job: Job,
+}
+
+impl Request {
+    /// A request with ticket number `id`.
+    pub fn new(id: u64, context: Context, job: Job) -> Self {
+        Self {
+            ticket: Ticket {
+                kind: job.kind(),
+                id,
+            },
+            context,
+            job,
+        }
+    }
+}
+
+/// What a compaction or flush did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintenanceReport {
+    /// What ran.
+    pub job: Maintenance,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// SST bytes of the column family before.
+    pub sst_before: u64,
+    /// And after.
+    pub sst_after: u64,
+}
+
+impl MaintenanceReport {
+    /// How the UI names what ran.
+    pub fn describe(&self, bounds: &Bounds) -> &'static str {
+        describe(self.job, bounds)
+    }
+}
+
+/// How the UI names a maintenance job on `bounds`.
+pub fn describe(job: Maintenance, bounds: &Bounds) -> &'static str {
+    match job {
+        Maintenance::Compact if *bounds == Bounds::default() => {
+            "compaction of the whole column family"
+        }
+        Maintenance::Compact => "compaction of the key range",
+        Maintenance::Flush => "memtable flush",
+    }
+}
+
+/// What an answer says.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A page of keys.
+    Page {
+        /// As requested.
+        placement: Placement,
+        /// The keys.
+        page: Page,
+    },
+    /// A value (`None`: the key is absent).
+    Value {
+        /// The key asked for.
+        key: Vec<u8>,
+        /// Up to `max_len` bytes of the value, and its full size.
+        value: Option<(Vec<u8>, usize)>,
+    },
+    /// More keys matching a filter.
+    Matches(Vec<Entry>),
+    /// How far a filter or count has got.
+    Progress {
+        /// Keys looked at so far.
+        scanned: u64,
+        /// Keys matching so far (filters) or counted (counts).
+        matched: u64,
+    },
+    /// A filter or count finished.
+    Done {
+        /// Keys looked at.
+        scanned: u64,
+        /// Keys matching (filters); keys counted (counts).
+        matched: u64,
+    },
+    /// RocksDB's estimate of the keys in the column family, after catching up.
+    Refreshed {
+        /// The estimate.
+        estimate: u64,
+    },
+    /// Statistics.
+    Stats(Box<DbStats>),
+    /// Both registries.
+    Registry(Box<RegistrySnapshot>),
+    /// A compaction or flush finished.
+    Maintained(MaintenanceReport),
+    /// An edit was applied: what it did and how to undo it.
+    Edited(EditOutcome),
+    /// The request failed.
+    Failed(InspectError),
+}
+
+impl Body {
+    /// Whether this is the last event of its request.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Body::Matches(_) | Body::Progress { .. })
+    }
+}
+
+/// An answer: the ticket and context of the request it answers, and what it says.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The request's ticket.
+    pub ticket: Ticket,
+    /// The request's context.
+    pub context: Context,
+    /// The answer.
+    pub body: Body,
+}
