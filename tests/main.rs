@@ -16,6 +16,8 @@ mod host;
 #[cfg(feature = "inspector")]
 mod live;
 #[cfg(feature = "inspector")]
+mod live_state;
+#[cfg(feature = "inspector")]
 mod pty;
 #[cfg(feature = "inspector")]
 mod screens;
