@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing spear-next needs on Debian/Ubuntu, if it is missing:
-# libclang (bindgen loads it at build time to generate RocksDB's bindings) and a C++
-# compiler. With --bench it also installs rocksdb-tools (ldb, db_bench) and hyperfine, the
-# references the benchmarks and compatibility tests measure against. With --release it
+# libclang (bindgen loads it at build time to generate RocksDB's bindings), a C++
+# compiler, and rocksdb-tools (Debian's RocksDB 7.8 `ldb` and `db_bench`), which the tests
+# use to write databases with another RocksDB version and to read back what we write.
+# With --bench it also installs hyperfine, which the benchmark scripts time with. With --release it
 # also installs what scripts/release.sh needs (zig and cargo-zigbuild, from PyPI).
 #
 # Safe to run again: it does nothing when everything is there, and says what it did.
@@ -91,8 +92,8 @@ else
 fi
 command -v c++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
+command -v ldb >/dev/null 2>&1 && command -v db_bench >/dev/null 2>&1 || need+=(rocksdb-tools)
 if [[ "$mode" == "--bench" ]]; then
-  command -v rocksdb_ldb >/dev/null 2>&1 || command -v ldb >/dev/null 2>&1 || need+=(rocksdb-tools)
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 fi
 if [[ "$mode" == "--release" ]]; then

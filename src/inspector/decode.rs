@@ -255,3 +255,59 @@ mod tests {
         assert!(tokens.contains(&(JsonToken::String, r#""a\"b""#)));
     }
 }
+
+/// A value that stands for merge operands this build could not resolve (see
+/// `storage::rocksdb::UNRESOLVED_MERGE_MARK`): the base value, if any, and each operand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedMerge {
+    /// The value the operands apply to, if the key had one.
+    pub base: Option<Vec<u8>>,
+    /// The operands, oldest first.
+    pub operands: Vec<Vec<u8>>,
+}
+
+/// Decodes a stand-in value for unresolved merge operands; `None` for any other value.
+pub fn unresolved_merge(value: &[u8]) -> Option<UnresolvedMerge> {
+    let rest = value.strip_prefix(crate::storage::rocksdb::UNRESOLVED_MERGE_MARK)?;
+    let (&has_base, mut rest) = rest.split_first()?;
+    let mut pieces = Vec::new();
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<4>()?;
+        let len = u32::from_be_bytes(*len) as usize;
+        pieces.push(tail.get(..len)?.to_vec());
+        rest = &tail[len..];
+    }
+    let base = if has_base == 1 {
+        Some(pieces.remove(0))
+    } else {
+        None
+    };
+    Some(UnresolvedMerge {
+        base,
+        operands: pieces,
+    })
+}
+
+impl UnresolvedMerge {
+    /// One line for a listing: how many operands, each in hex.
+    pub fn describe(&self) -> String {
+        let operands: Vec<String> = self
+            .operands
+            .iter()
+            .map(|o| format!("0x{}", hex(o)))
+            .collect();
+        match &self.base {
+            Some(base) => format!(
+                "<unresolved merge: base 0x{} + {} operand(s) {}>",
+                hex(base),
+                self.operands.len(),
+                operands.join(" ")
+            ),
+            None => format!(
+                "<unresolved merge: {} operand(s) {}>",
+                self.operands.len(),
+                operands.join(" ")
+            ),
+        }
+    }
+}

@@ -23,6 +23,31 @@ pub enum InspectError {
         /// The subcommand.
         action: &'static str,
     },
+    /// `--write` on a database whose RocksDB might not read what this build writes.
+    #[error(
+        "refusing to write to {path}: {reason} (this build links RocksDB {linked}); add --allow-format-upgrade to write anyway, after which its service's RocksDB may no longer open it"
+    )]
+    FormatRisk {
+        /// The database directory.
+        path: PathBuf,
+        /// Why compatibility cannot be guaranteed.
+        reason: String,
+        /// The RocksDB version this build links.
+        linked: &'static str,
+    },
+    /// `--write` on a column family whose merge operator is its service's own code: a
+    /// flush or compaction would store this build's stand-in values.
+    #[error(
+        "refusing to write to {path}: column family {cf} merges with {operator}, which is its service's own code; any write, flush or compaction here would store unresolved operands"
+    )]
+    ForeignMergeOperator {
+        /// The database directory.
+        path: PathBuf,
+        /// The column family.
+        cf: String,
+        /// The merge operator's name.
+        operator: String,
+    },
     /// Another process holds the database's lock.
     #[error(
         "database {path} is locked by another process: stop that process to write, or inspect it read-only with `spear-inspect {path}`"
@@ -98,6 +123,8 @@ impl InspectError {
         match self {
             InspectError::ReadOnly { .. }
             | InspectError::NeedsWrite { .. }
+            | InspectError::FormatRisk { .. }
+            | InspectError::ForeignMergeOperator { .. }
             | InspectError::Locked { .. } => ErrorClass::Refusal,
             InspectError::UnknownColumnFamily { .. }
             | InspectError::TooLarge { .. }
@@ -112,7 +139,9 @@ impl InspectError {
 /// The class of a storage-layer error.
 pub fn kv_class(err: &KvError) -> ErrorClass {
     match err {
-        KvError::ReadOnly { .. } | KvError::Locked { .. } => ErrorClass::Refusal,
+        KvError::ReadOnly { .. } | KvError::Locked { .. } | KvError::Unsupported { .. } => {
+            ErrorClass::Refusal
+        }
         KvError::NotFound { .. }
         | KvError::NotADatabase { .. }
         | KvError::TooManyFiles { .. }

@@ -90,6 +90,16 @@ pub enum KvError {
         suggested: u64,
     },
 
+    /// The database needs something this build cannot provide (e.g. its service's own
+    /// comparator).
+    #[error("cannot open {path}: {detail}")]
+    Unsupported {
+        /// The database directory.
+        path: PathBuf,
+        /// What is missing.
+        detail: String,
+    },
+
     /// The path exists but holds no RocksDB database.
     #[error("{path} is not a RocksDB database: {detail}")]
     NotADatabase {

@@ -28,6 +28,10 @@ pub struct Cli {
     /// Key arguments (KEY, --prefix, --from, --to) are hex.
     #[arg(long, global = true)]
     pub key_hex: bool,
+    /// With --write: write even to a database whose RocksDB version might not read what
+    /// this build writes (refused otherwise, naming both versions).
+    #[arg(long, global = true)]
+    pub allow_format_upgrade: bool,
     /// Where logs go (never to the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,

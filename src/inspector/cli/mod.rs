@@ -22,7 +22,7 @@ pub use args::{Cli, Command, TuiArgs};
 pub use shell::version_text;
 
 use crate::inspector::Ended;
-use crate::inspector::db::source::{Bounds, Source};
+use crate::inspector::db::source::{Bounds, OpenRequest, Source};
 use crate::inspector::decode;
 use crate::inspector::error::{InspectError, kv_class};
 use crate::inspector::worker::{self, Body, Context, Job, Request};
@@ -81,14 +81,26 @@ fn bounds(prefix: Option<&str>, from: Option<&str>, to: Option<&str>, hex: bool)
     Ok(bounds)
 }
 
+/// `--allow-format-upgrade`, set once from the command line for every open.
+static ALLOW_FORMAT_UPGRADE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// Opens `path` on a blocking thread: read-write with `write`, else read-only or as a
 /// live secondary.
 async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
     let owned = path.to_path_buf();
-    let source = tokio::task::spawn_blocking(move || Source::open(&owned, write))
+    let source = tokio::task::spawn_blocking(move || open_blocking(&owned, write))
         .await
         .wrap_err("the open task failed")??;
     Ok(Arc::new(source))
+}
+
+/// [`open`] for code already on a blocking thread.
+fn open_blocking(path: &Path, write: bool) -> Result<Source, InspectError> {
+    let request = OpenRequest {
+        write,
+        allow_format_upgrade: ALLOW_FORMAT_UPGRADE.get().copied().unwrap_or(false),
+    };
+    Source::open_with(path, request)
 }
 
 /// Opens `path` and checks the column family `cf` exists.
@@ -132,6 +144,7 @@ fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
 /// Runs what the command line asks for.
 pub async fn run(cli: Cli) -> Result<Outcome> {
     let hex = cli.key_hex;
+    let _ = ALLOW_FORMAT_UPGRADE.set(cli.allow_format_upgrade);
     if cli.version {
         print!("{}", version_text());
         return Ok(Outcome::Success);

@@ -45,7 +45,8 @@ pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
     }
 }
 
-/// `count`: exact, or RocksDB's estimate for the whole column family.
+/// `count`: exact, or RocksDB's estimate for the whole column family. Where merges
+/// cannot be resolved, it also says how many keys hold unresolved operands.
 pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool) -> Result<()> {
     if estimate && bounds != Bounds::default() {
         bail!(
@@ -53,6 +54,22 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
         );
     }
     let source = open_cf(db, &cf, false).await?;
+    if let (Some(operator), false) = (merge_operator_note(&source, &cf), estimate) {
+        let (total, unresolved) = tokio::task::spawn_blocking(move || {
+            let mut counts = (0u64, 0u64);
+            source
+                .for_each(&cf, &bounds, None, |_, value| {
+                    counts.0 += 1;
+                    counts.1 += u64::from(decode::unresolved_merge(value).is_some());
+                    true
+                })
+                .map(|_| counts)
+        })
+        .await
+        .wrap_err("the count task failed")??;
+        report_unresolved(unresolved, Some(&operator));
+        return ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"));
+    }
     let job = if estimate { Job::Refresh } else { Job::Count };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
@@ -108,6 +125,8 @@ impl HasKey for NodeResourceInfo {
 }
 
 /// `scan`: pairs in key order, streamed in bounded batches outside the TUI's job slots.
+/// Keys whose merge operands could not be resolved are printed marked, never as values,
+/// and counted on stderr.
 pub(super) async fn scan(
     db: &Path,
     cf: String,
@@ -117,16 +136,22 @@ pub(super) async fn scan(
     hex: bool,
 ) -> Result<()> {
     let source = open_cf(db, &cf, false).await?;
+    let operator = merge_operator_note(&source, &cf);
+    let marks_possible = operator.is_some();
     let (sink, mut batches) = mpsc::channel(4);
     let reader = tokio::task::spawn_blocking(move || {
         worker::stream_scan(&source, &cf, &bounds, limit, &sink)
     });
     // Writing is blocking I/O: do it on a blocking thread, batch by batch.
-    let writer = tokio::task::spawn_blocking(move || -> io::Result<()> {
+    let writer = tokio::task::spawn_blocking(move || -> io::Result<u64> {
         let stdout = io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        let mut unresolved = 0u64;
         while let Some(batch) = batches.blocking_recv() {
             for (key, value) in batch {
+                if marks_possible && decode::unresolved_merge(&value).is_some() {
+                    unresolved += 1;
+                }
                 if json {
                     jsonl::write_pair(&mut out, None, &key, &value)?;
                 } else {
@@ -134,15 +159,46 @@ pub(super) async fn scan(
                 }
             }
         }
-        out.flush()
+        out.flush()?;
+        Ok(unresolved)
     });
     let written = writer.await.wrap_err("the output task failed")?;
-    ignore_broken_pipe(written)?;
     reader.await.wrap_err("the scan task failed")??;
-    Ok(())
+    match written {
+        Ok(unresolved) => {
+            report_unresolved(unresolved, operator.as_deref());
+            Ok(())
+        }
+        Err(e) => ignore_broken_pipe(Err(e)),
+    }
+}
+
+/// The merge operator of `cf` that this build cannot run, if any.
+fn merge_operator_note(source: &crate::inspector::db::source::Source, cf: &str) -> Option<String> {
+    source
+        .unresolved_merge()
+        .iter()
+        .find(|(name, _)| name == cf)
+        .map(|(_, operator)| operator.clone())
+}
+
+fn report_unresolved(count: u64, operator: Option<&str>) {
+    if let (true, Some(operator)) = (count > 0, operator) {
+        eprintln!(
+            "note: {count} keys hold merge operands that could not be resolved: this column family merges with {operator}, its service's own code; they are shown raw and marked, not as values"
+        );
+    }
 }
 
 fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -> io::Result<()> {
+    if let Some(merge) = decode::unresolved_merge(value) {
+        let key = if hex {
+            format!("0x{}", decode::hex(key))
+        } else {
+            decode::escape_key(key)
+        };
+        return writeln!(out, "{key} ==> {}", merge.describe());
+    }
     if hex {
         writeln!(out, "0x{} ==> 0x{}", decode::hex(key), decode::hex(value))
     } else {
@@ -163,11 +219,13 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
     }
     use humansize::{BINARY, format_size};
     let mut text = format!(
-        "{} ({})\nrunning compactions {}  flushes {}  write stopped {}  background errors {}\nblock cache {} of {}\n",
+        "{} ({}; written by RocksDB {}; options from {})\nrunning compactions {}  flushes {}  write stopped {}  background errors {}\nblock cache {} of {}\n",
         stats.path,
         serde_json::to_value(stats.access)?
             .as_str()
             .unwrap_or_default(),
+        stats.written_by.as_deref().unwrap_or("(unknown)"),
+        stats.options,
         stats.running_compactions,
         stats.running_flushes,
         stats.write_stopped,
@@ -177,10 +235,12 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
     );
     for cf in &stats.column_families {
         text.push_str(&format!(
-            "\n[{}] ~{} keys, live SST {}, memtables {}, pending compaction {}\n",
+            "\n[{}] ~{} keys, live SST {}, blob files {} ({}), memtables {}, pending compaction {}\n",
             cf.name,
             cf.estimate_num_keys,
             format_size(cf.live_sst_bytes, BINARY),
+            cf.blob_files,
+            format_size(cf.blob_bytes, BINARY),
             format_size(cf.memtable_bytes, BINARY),
             format_size(cf.pending_compaction_bytes, BINARY)
         ));

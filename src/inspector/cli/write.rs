@@ -83,7 +83,7 @@ pub(super) async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
                 &Default::default(),
             )?;
         }
-        let mut source = Source::open(&db, true)?;
+        let mut source = super::open_blocking(&db, true)?;
         let started = std::time::Instant::now();
         let mut last_report = started;
         let stdin = io::stdin().lock();

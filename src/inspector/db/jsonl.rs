@@ -23,7 +23,16 @@ pub fn write_pair(
     }
     write_field(out, "key", key)?;
     out.write_all(b",")?;
-    write_field(out, "value", value)?;
+    if let Some(merge) = crate::inspector::decode::unresolved_merge(value) {
+        // Never passed off as a value: the operands, marked, and no "value" field.
+        let operands: Vec<String> = merge.operands.iter().map(|o| hex(o)).collect();
+        let base = merge.base.as_deref().map(hex);
+        let marked = serde_json::json!({"base_hex": base, "operands_hex": operands});
+        out.write_all(b"\"unresolved_merge\":")?;
+        serde_json::to_writer(&mut *out, &marked).map_err(io::Error::from)?;
+    } else {
+        write_field(out, "value", value)?;
+    }
     out.write_all(b"}\n")
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::inspector::db::source::{Access, Source};
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
-use crate::storage::rocksdb::backend_error;
+use crate::storage::rocksdb::{OptionsOrigin, backend_error};
 
 /// Files and bytes on one LSM level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,6 +71,10 @@ pub struct CfStats {
     pub pending_compaction_bytes: u64,
     /// Files and bytes per level, from the live file list.
     pub levels: Vec<LevelStats>,
+    /// `rocksdb.num-blob-files`: blob files (large values kept out of the SSTs).
+    pub blob_files: u64,
+    /// `rocksdb.total-blob-file-size`.
+    pub blob_bytes: u64,
 }
 
 /// Figures for the whole database.
@@ -80,6 +84,10 @@ pub struct DbStats {
     pub path: String,
     /// How this process holds it.
     pub access: Access,
+    /// The RocksDB version that wrote its latest OPTIONS file.
+    pub written_by: Option<String>,
+    /// Where the options it is open with came from.
+    pub options: String,
     /// `rocksdb.num-running-compactions` (this process).
     pub running_compactions: u64,
     /// `rocksdb.num-running-flushes` (this process).
@@ -146,11 +154,21 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             live_data_bytes: cf_int("rocksdb.estimate-live-data-size")?,
             pending_compaction_bytes: cf_int("rocksdb.estimate-pending-compaction-bytes")?,
             levels,
+            blob_files: cf_int("rocksdb.num-blob-files")?,
+            blob_bytes: cf_int("rocksdb.total-blob-file-size")?,
         });
     }
     Ok(DbStats {
         path: source.path().display().to_string(),
         access: source.access(),
+        written_by: source.written_by().map(str::to_string),
+        options: match source.options_origin() {
+            OptionsOrigin::Stored => "its OPTIONS file".to_string(),
+            OptionsOrigin::Defaults => "defaults (it has no OPTIONS file)".to_string(),
+            OptionsOrigin::DefaultsBecause(reason) => {
+                format!("defaults (its OPTIONS file could not be loaded: {reason})")
+            }
+        },
         running_compactions: int("rocksdb.num-running-compactions")?,
         running_flushes: int("rocksdb.num-running-flushes")?,
         write_stopped: int("rocksdb.is-write-stopped")? != 0,

@@ -8,6 +8,7 @@ use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions};
 use crate::inspector::db::jsonl;
 use crate::inspector::db::source::{Bounds, Source};
 use crate::inspector::error::InspectError;
+use crate::storage::rocksdb::stored::{load_stored_options, restore_options_text};
 use crate::storage::rocksdb::{Db, RocksDbParams, backend_error};
 
 /// Writes every pair of `cfs` (inside `bounds`) as JSON Lines, column family by column
@@ -241,15 +242,34 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, InspectErr
     }
 }
 
+/// Bytes of keys and values per write batch of a copy: bounded by size, not count, so
+/// megabyte values do not make a batch of gigabytes.
+pub const COPY_BATCH_BYTES: usize = 64 * 1024 * 1024;
+
 fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectError> {
-    let params = RocksDbParams::default();
-    let mut opts = params.options();
+    if let Some((cf, operator)) = source.unresolved_merge().first() {
+        return Err(InspectError::ForeignMergeOperator {
+            path: source.path().to_path_buf(),
+            cf: cf.clone(),
+            operator: operator.clone(),
+        });
+    }
+    // The copy gets the source's own options (table format, merge operators), so the
+    // RocksDB that wrote the source reads the copy too.
+    let (mut opts, stored) = match load_stored_options(source.path()) {
+        Ok(Some((opts, descriptors))) => (opts, descriptors),
+        _ => (RocksDbParams::default().options(), Vec::new()),
+    };
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
+    let mut stored = stored;
     let cfs: Vec<ColumnFamilyDescriptor> = source
         .column_families()
         .iter()
-        .map(|cf| ColumnFamilyDescriptor::new(cf, Options::default()))
+        .map(|cf| match stored.iter().position(|d| d.name() == cf) {
+            Some(at) => stored.swap_remove(at),
+            None => ColumnFamilyDescriptor::new(cf, Options::default()),
+        })
         .collect();
     let copy = Db::open_cf_descriptors(&opts, dir, cfs).map_err(backend_error)?;
     // The copy is flushed before it is declared done, so its WAL is not needed.
@@ -266,7 +286,7 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectE
         source.for_each(cf, &Bounds::default(), None, |k, v| {
             batch.put_cf(&handle, k, v);
             n += 1;
-            if batch.len() == 10_000
+            if batch.size_in_bytes() >= COPY_BATCH_BYTES
                 && let Err(e) = copy.write_opt(std::mem::take(&mut batch), &unlogged)
             {
                 failed = Some(e);
@@ -280,6 +300,16 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectE
         copy.write_opt(batch, &unlogged).map_err(backend_error)?;
         copy.flush_cf(&handle).map_err(backend_error)?;
         counts.push((cf.clone(), n));
+    }
+    drop(copy);
+    if let Some(original) = source.stored_options() {
+        // The copy's OPTIONS file is this build's dialect; give it the source's text.
+        let mut original = original.clone();
+        original.file = dir.join("OPTIONS-none");
+        restore_options_text(dir, &original).map_err(|e| InspectError::Io {
+            what: format!("writing the OPTIONS file of the copy at {}", dir.display()),
+            detail: e.to_string(),
+        })?;
     }
     Ok(counts)
 }

@@ -245,6 +245,8 @@ mod tests {
         let stats = DbStats {
             path: "x".into(),
             access: crate::inspector::db::source::Access::ReadOnlySnapshot,
+            written_by: None,
+            options: String::new(),
             running_compactions: 0,
             running_flushes: 0,
             write_stopped: false,

@@ -90,9 +90,10 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             ),
         ]),
         Line::raw(format!(
-            "block cache{mark} {} of {}",
+            "block cache{mark} {} of {}  written by RocksDB {}",
             bytes(stats.block_cache_usage),
-            bytes(stats.block_cache_capacity)
+            bytes(stats.block_cache_capacity),
+            stats.written_by.as_deref().unwrap_or("(unknown)")
         )),
     ];
     if stats.access == Access::LiveSecondary {
@@ -120,6 +121,10 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             .iter()
             .filter(|l| l.files > 0)
             .map(|l| format!("L{} {}/{}", l.level, l.files, bytes(l.bytes)))
+            .chain(
+                (cf.blob_files > 0)
+                    .then(|| format!("blob {}/{}", cf.blob_files, bytes(cf.blob_bytes))),
+            )
             .collect::<Vec<_>>()
             .join("  ");
         Row::new([

@@ -8,6 +8,7 @@
 
 mod open;
 mod params;
+pub mod stored;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,8 +17,8 @@ use async_trait::async_trait;
 use rocksdb::{DBWithThreadMode, ErrorKind, MultiThreaded, ReadOptions, ReadTier, WriteBatch};
 
 pub use open::{
-    OpenMode, backend_error, check_existing_db, open_db, open_db_listing, open_error,
-    supported_compressions,
+    OpenMode, Opened, OptionsOrigin, UNRESOLVED_MERGE_MARK, backend_error, check_existing_db,
+    open_db, open_db_listing, open_db_with, open_error, supported_compressions,
 };
 pub use params::{PARAMS, RocksDbParams, parse_compression};
 

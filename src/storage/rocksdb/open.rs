@@ -6,9 +6,16 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::{ColumnFamilyDescriptor, DBCompressionType, ErrorKind, Options};
 
+use super::stored::{CfSettings, StoredOptions, load_stored_options, read_stored_options};
 use super::{Db, RocksDbParams};
 use crate::storage::kv::KvError;
 use crate::storage::open_files;
+
+/// The first bytes of a value that stands for merge operands this build could not
+/// resolve (the service's merge operator is its own code): then a flag byte for a base
+/// value, and each piece as a 4-byte big-endian length and its bytes. Never written to a
+/// database: columns with such an operator are refused in write mode.
+pub const UNRESOLVED_MERGE_MARK: &[u8] = b"\x00spear-inspect:unresolved-merge\x00";
 
 /// How to open a database directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,21 +107,151 @@ pub fn open_db_listing(
     mode: &OpenMode,
     params: &RocksDbParams,
 ) -> Result<(Db, Vec<String>), KvError> {
+    open_db_with(path, mode, params).map(|opened| (opened.db, opened.column_families))
+}
+
+/// Where the options a database was opened with came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionsOrigin {
+    /// The database's own OPTIONS file, loaded by RocksDB.
+    Stored,
+    /// This library's defaults and parameters (asked for, or there is no OPTIONS file).
+    Defaults,
+    /// Defaults, because RocksDB could not load the OPTIONS file (its reason).
+    DefaultsBecause(String),
+}
+
+/// An open database and what is known about how it was written.
+pub struct Opened {
+    /// The handle.
+    pub db: Db,
+    /// Its column families, as the MANIFEST lists them.
+    pub column_families: Vec<String>,
+    /// Its latest OPTIONS file as text, when `use_stored_options` and it has one.
+    pub stored: Option<StoredOptions>,
+    /// Where the options came from.
+    pub origin: OptionsOrigin,
+    /// Column families whose merge operator RocksDB does not provide by name, with the
+    /// operator's name: their merges read as marked raw operands.
+    pub unresolved_merge: Vec<(String, String)>,
+}
+
+/// Options for a column family whose service uses a merge operator RocksDB cannot
+/// create: our defaults, the table format the file names, and a stand-in operator under
+/// the same name that keeps the operands instead of resolving them.
+fn stand_in_options(params: &RocksDbParams, settings: &CfSettings, operator: &str) -> Options {
     let mut opts = params.options();
+    if let Some(version) = settings.format_version {
+        let mut table = rocksdb::BlockBasedOptions::default();
+        table.set_format_version(version as i32);
+        opts.set_block_based_table_factory(&table);
+    }
+    opts.set_merge_operator(operator, keep_operands, no_partial_merge);
+    opts
+}
+
+/// The stand-in full merge: the base value and every operand, marked (see
+/// [`UNRESOLVED_MERGE_MARK`]), so no operand is lost and none is mistaken for a value.
+fn keep_operands(
+    _key: &[u8],
+    existing: Option<&[u8]>,
+    operands: &rocksdb::MergeOperands,
+) -> Option<Vec<u8>> {
+    fn push(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    let mut out = UNRESOLVED_MERGE_MARK.to_vec();
+    out.push(u8::from(existing.is_some()));
+    if let Some(base) = existing {
+        push(&mut out, base);
+    }
+    for operand in operands {
+        push(&mut out, operand);
+    }
+    Some(out)
+}
+
+fn no_partial_merge(
+    _key: &[u8],
+    _existing: Option<&[u8]>,
+    _operands: &rocksdb::MergeOperands,
+) -> Option<Vec<u8>> {
+    None
+}
+
+/// Opens `path` like [`open_db_listing`] and reports how. With
+/// `params.use_stored_options`, every column family is opened with the options in the
+/// database's own OPTIONS file (merge operator, comparator, table format), as its
+/// service opens it; a comparator RocksDB does not provide is refused by name.
+pub fn open_db_with(
+    path: &Path,
+    mode: &OpenMode,
+    params: &RocksDbParams,
+) -> Result<Opened, KvError> {
     let exists = path.join("CURRENT").is_file();
     if *mode != OpenMode::ReadWrite || !params.create_if_missing {
         check_existing_db(path)?;
+    }
+    let stored = (params.use_stored_options && exists)
+        .then(|| read_stored_options(path))
+        .flatten();
+    if let Some(stored) = &stored {
+        for (cf, settings) in &stored.column_families {
+            if let Some(comparator) = settings.foreign_comparator() {
+                return Err(KvError::Unsupported {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "column family {cf} is ordered by the comparator {comparator}, which only its service's code provides; without it keys cannot be read in order"
+                    ),
+                });
+            }
+        }
+    }
+    let (mut opts, mut loaded, origin) = match (&stored, params.use_stored_options && exists) {
+        (Some(_), true) => match load_stored_options(path) {
+            Ok(Some((db_opts, descriptors))) => (db_opts, descriptors, OptionsOrigin::Stored),
+            Ok(None) => (params.options(), Vec::new(), OptionsOrigin::Defaults),
+            Err(reason) => (
+                params.options(),
+                Vec::new(),
+                OptionsOrigin::DefaultsBecause(reason),
+            ),
+        },
+        _ => (params.options(), Vec::new(), OptionsOrigin::Defaults),
+    };
+    if let Some(n) = params.max_open_files {
+        opts.set_max_open_files(n);
     }
     let cf_names = if exists {
         Db::list_cf(&opts, path).map_err(|e| open_error(path, e))?
     } else {
         vec![rocksdb::DEFAULT_COLUMN_FAMILY_NAME.to_string()]
     };
+    let mut unresolved_merge = Vec::new();
     let descriptors: Vec<_> = cf_names
         .iter()
-        .map(|name| ColumnFamilyDescriptor::new(name, params.options()))
+        .map(|name| {
+            let settings = stored
+                .as_ref()
+                .and_then(|s| s.column_families.get(name))
+                .cloned()
+                .unwrap_or_default();
+            if !settings.merge_operator_is_built_in() {
+                let operator = settings.merge_operator.clone().unwrap_or_default();
+                unresolved_merge.push((name.clone(), operator.clone()));
+                return ColumnFamilyDescriptor::new(
+                    name,
+                    stand_in_options(params, &settings, &operator),
+                );
+            }
+            match loaded.iter().position(|d| d.name() == name) {
+                Some(at) => loaded.swap_remove(at),
+                None => ColumnFamilyDescriptor::new(name, params.options()),
+            }
+        })
         .collect();
-    match mode {
+    let db = match mode {
         OpenMode::ReadWrite => Db::open_cf_descriptors(&opts, path, descriptors),
         OpenMode::ReadOnly => {
             // A read-only open would still write an info LOG into the directory; send it
@@ -153,8 +290,14 @@ pub fn open_db_listing(
             Db::open_cf_descriptors_as_secondary(&opts, path, scratch, descriptors)
         }
     }
-    .map(|db| (db, cf_names))
-    .map_err(|e| open_error(path, e))
+    .map_err(|e| open_error(path, e))?;
+    Ok(Opened {
+        db,
+        column_families: cf_names,
+        stored,
+        origin,
+        unresolved_merge,
+    })
 }
 
 /// The compression codecs this build's RocksDB accepts, asked of RocksDB itself: a

@@ -53,6 +53,10 @@ pub struct RocksDbParams {
     pub enable_statistics: bool,
     /// `read_only`: open without taking the lock; every write is refused.
     pub read_only: bool,
+    /// Open an existing database with the options of its own OPTIONS file (merge
+    /// operators, comparators, table format) instead of these parameters: what an
+    /// inspector of someone else's database needs. Not settable from the configuration.
+    pub use_stored_options: bool,
 }
 
 impl Default for RocksDbParams {
@@ -68,6 +72,7 @@ impl Default for RocksDbParams {
             create_if_missing: true,
             enable_statistics: false,
             read_only: false,
+            use_stored_options: false,
         }
     }
 }

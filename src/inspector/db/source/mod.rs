@@ -10,13 +10,20 @@ use std::sync::Arc;
 use rocksdb::ReadOptions;
 use serde::Serialize;
 
+mod lock;
 mod write;
 
+pub use lock::lock_is_held;
 pub use write::WriteOp;
 
 use crate::inspector::error::InspectError;
+use crate::storage::rocksdb::stored::{
+    LINKED_VERSION, StoredOptions, load_stored_options, read_stored_options, restore_options_text,
+    write_verdict,
+};
 use crate::storage::rocksdb::{
-    Db, OpenMode, RocksDbParams, backend_error, open_db_listing, prefix_successor,
+    Db, OpenMode, OptionsOrigin, RocksDbParams, backend_error, check_existing_db, open_db_with,
+    prefix_successor,
 };
 
 /// How the inspector holds the database.
@@ -134,6 +141,10 @@ pub struct Source {
     path: PathBuf,
     access: Access,
     column_families: Vec<String>,
+    written_by: Option<String>,
+    stored: Option<StoredOptions>,
+    options: OptionsOrigin,
+    unresolved_merge: Vec<(String, String)>,
     // Keeps the secondary's scratch directory alive as long as the database is open.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -144,6 +155,7 @@ impl std::fmt::Debug for Source {
             .field("path", &self.path)
             .field("access", &self.access)
             .field("column_families", &self.column_families)
+            .field("written_by", &self.written_by)
             .finish_non_exhaustive()
     }
 }
@@ -151,26 +163,13 @@ impl std::fmt::Debug for Source {
 /// A key and its value, as bytes.
 pub type Pair = (Vec<u8>, Vec<u8>);
 
-/// Whether another process holds RocksDB's `LOCK` on `db_path`.
-///
-/// RocksDB locks with `fcntl` record locks; `F_GETLK` asks without taking one, and
-/// opening the file read-only changes nothing in the directory.
-pub fn lock_is_held(db_path: &Path) -> bool {
-    use nix::fcntl::{FcntlArg, fcntl};
-    let Ok(file) = std::fs::File::open(db_path.join("LOCK")) else {
-        return false;
-    };
-    let mut query = libc::flock {
-        l_type: libc::F_WRLCK as libc::c_short,
-        l_whence: libc::SEEK_SET as libc::c_short,
-        l_start: 0,
-        l_len: 0,
-        l_pid: 0,
-    };
-    match fcntl(&file, FcntlArg::F_GETLK(&mut query)) {
-        Ok(_) => query.l_type != libc::F_UNLCK as libc::c_short,
-        Err(_) => false,
-    }
+/// How to open a database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenRequest {
+    /// Read-write (`--write`).
+    pub write: bool,
+    /// Write even where the RocksDB that wrote the database might not read the result.
+    pub allow_format_upgrade: bool,
 }
 
 impl Source {
@@ -179,13 +178,32 @@ impl Source {
     ///
     /// Blocking.
     pub fn open(path: &Path, write: bool) -> Result<Self, InspectError> {
+        Self::open_with(
+            path,
+            OpenRequest {
+                write,
+                allow_format_upgrade: false,
+            },
+        )
+    }
+
+    /// Opens `path` as asked, with the options of the database's own OPTIONS file (its
+    /// merge operators, comparators and table format). Read-write only where what this
+    /// build writes stays readable by the RocksDB that wrote it, unless
+    /// `allow_format_upgrade`.
+    pub fn open_with(path: &Path, request: OpenRequest) -> Result<Self, InspectError> {
         let params = RocksDbParams {
             create_if_missing: false,
+            use_stored_options: true,
             ..RocksDbParams::default()
         };
-        let ((db, mut column_families), access, scratch) = if write {
+        if request.write {
+            check_existing_db(path)?;
+            refuse_risky_writes(path, request.allow_format_upgrade)?;
+        }
+        let (opened, access, scratch) = if request.write {
             (
-                open_db_listing(path, &OpenMode::ReadWrite, &params)?,
+                open_db_with(path, &OpenMode::ReadWrite, &params)?,
                 Access::ReadWrite,
                 None,
             )
@@ -201,26 +219,71 @@ impl Source {
                 scratch: scratch.path().to_path_buf(),
             };
             (
-                open_db_listing(path, &mode, &params)?,
+                open_db_with(path, &mode, &params)?,
                 Access::LiveSecondary,
                 Some(scratch),
             )
         } else {
             (
-                open_db_listing(path, &OpenMode::ReadOnly, &params)?,
+                open_db_with(path, &OpenMode::ReadOnly, &params)?,
                 Access::ReadOnlySnapshot,
                 None,
             )
         };
+        let mut column_families = opened.column_families;
         // `default` first, the rest in name order.
         column_families.sort_by(|a, b| (a != "default", a).cmp(&(b != "default", b)));
-        Ok(Self {
-            db,
+        let source = Self {
+            db: opened.db,
             path: path.to_path_buf(),
             access,
             column_families,
+            written_by: opened
+                .stored
+                .as_ref()
+                .and_then(|s| s.rocksdb_version.clone()),
+            stored: opened.stored,
+            options: opened.origin,
+            unresolved_merge: opened.unresolved_merge,
             _scratch: scratch,
-        })
+        };
+        source.keep_options_readable()?;
+        Ok(source)
+    }
+
+    /// After a read-write open (or a new column family), puts the service's own OPTIONS
+    /// text back where RocksDB wrote this build's: see `restore_options_text`.
+    pub(crate) fn keep_options_readable(&self) -> Result<(), InspectError> {
+        if let (Access::ReadWrite, Some(stored)) = (self.access, &self.stored) {
+            restore_options_text(&self.path, stored).map_err(|e| InspectError::Io {
+                what: format!(
+                    "keeping the OPTIONS file of {} readable",
+                    self.path.display()
+                ),
+                detail: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The database's OPTIONS file as read when it was opened, if it has one.
+    pub fn stored_options(&self) -> Option<&StoredOptions> {
+        self.stored.as_ref()
+    }
+
+    /// The RocksDB version that wrote the database's latest OPTIONS file.
+    pub fn written_by(&self) -> Option<&str> {
+        self.written_by.as_deref()
+    }
+
+    /// Where the options it was opened with came from.
+    pub fn options_origin(&self) -> &OptionsOrigin {
+        &self.options
+    }
+
+    /// Column families whose merges this build cannot resolve, with the operator's name.
+    pub fn unresolved_merge(&self) -> &[(String, String)] {
+        &self.unresolved_merge
     }
 
     /// The database directory.
@@ -391,4 +454,36 @@ impl Source {
         it.status().map_err(backend_error)?;
         Ok(n)
     }
+}
+
+/// Refuses `--write` where what this build writes might not be readable by the RocksDB
+/// that wrote the database (unless `allow_format_upgrade`), and always where a column
+/// family's merge operator is its service's own code.
+fn refuse_risky_writes(path: &Path, allow_format_upgrade: bool) -> Result<(), InspectError> {
+    let stored = read_stored_options(path);
+    if let Some(stored) = &stored {
+        for (cf, settings) in &stored.column_families {
+            if !settings.merge_operator_is_built_in() {
+                return Err(InspectError::ForeignMergeOperator {
+                    path: path.to_path_buf(),
+                    cf: cf.clone(),
+                    operator: settings.merge_operator.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    if allow_format_upgrade {
+        return Ok(());
+    }
+    let verdict = write_verdict(stored.as_ref()).and_then(|()| {
+        // Its table format is kept only if RocksDB can load the file that names it.
+        load_stored_options(path)
+            .map(drop)
+            .map_err(|reason| format!("RocksDB cannot load its OPTIONS file ({reason})"))
+    });
+    verdict.map_err(|reason| InspectError::FormatRisk {
+        path: path.to_path_buf(),
+        reason,
+        linked: LINKED_VERSION,
+    })
 }

@@ -113,9 +113,19 @@ impl Source {
             return Ok(());
         }
         self.require_write("create a column family")?;
-        self.db
-            .create_cf(cf, &RocksDbParams::default().options())
-            .map_err(backend_error)?;
+        // New tables in the table format the database's own version reads.
+        let mut opts = RocksDbParams::default().options();
+        let format = self
+            .stored
+            .as_ref()
+            .and_then(|s| s.column_families.get("default"))
+            .and_then(|settings| settings.format_version);
+        if let Some(version) = format {
+            let mut table = rocksdb::BlockBasedOptions::default();
+            table.set_format_version(version as i32);
+            opts.set_block_based_table_factory(&table);
+        }
+        self.db.create_cf(cf, &opts).map_err(backend_error)?;
         self.column_families.push(cf.to_string());
         Ok(())
     }

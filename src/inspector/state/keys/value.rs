@@ -51,6 +51,31 @@ impl ValueView {
 /// Decodes a fetched value into display lines.
 pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
     let raw = bytes.to_vec();
+    if let Some(merge) = decode::unresolved_merge(bytes) {
+        // Operands of a merge operator this build does not have: shown as what they
+        // are, never as a value (the editor refuses them: see `truncated`).
+        let mut lines = vec![
+            "unresolved merge operands: the service's merge operator is its own code,".into(),
+            "so the value they make cannot be computed here".into(),
+        ];
+        if let Some(base) = &merge.base {
+            lines.push(format!("base value ({} bytes):", base.len()));
+            lines.extend(decode::hexdump(base));
+        }
+        for (i, operand) in merge.operands.iter().enumerate() {
+            lines.push(format!("operand {} ({} bytes):", i + 1, operand.len()));
+            lines.extend(decode::hexdump(operand));
+        }
+        return ValueView {
+            key,
+            kind: Some(ValueKind::Binary),
+            lines,
+            size,
+            truncated: true,
+            scroll: 0,
+            raw,
+        };
+    }
     let mut truncated = bytes.len() < size;
     let kind = if truncated && std::str::from_utf8(bytes).is_err() {
         ValueKind::Binary
