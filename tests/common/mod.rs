@@ -113,3 +113,16 @@ pub fn drive(
         }
     }
 }
+
+/// The newest `OPTIONS-*` file of a database directory.
+pub fn latest_options_file(db: &Path) -> PathBuf {
+    std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
+        })
+        .max()
+        .expect("an OPTIONS file")
+}

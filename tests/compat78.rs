@@ -1,0 +1,373 @@
+//! Databases written by another RocksDB: Debian's RocksDB 7.8 tools (`ldb`, `db_bench`)
+//! write them, we read them and must answer as `ldb` does, byte for byte; we write to
+//! them and 7.8's `ldb` must still read every byte, with its default options loading.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::cli::{REFUSED, run};
+use crate::common::{snapshot_dir, temp_db};
+
+/// Whether Debian's rocksdb-tools are installed (`scripts/setup.sh` installs them).
+fn tools_present() -> bool {
+    let present = ["ldb", "db_bench"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+    });
+    if !present {
+        eprintln!(
+            "\n*** SKIPPED: RocksDB 7.8's ldb/db_bench are not installed; run ./scripts/setup.sh (package rocksdb-tools) ***\n"
+        );
+    }
+    present
+}
+
+/// Runs 7.8's `ldb` on `db`; its stdout.
+fn ldb(db: &Path, args: &[&str]) -> String {
+    let output = Command::new("ldb")
+        .arg(format!("--db={}", db.display()))
+        .args(args)
+        .output()
+        .expect("run ldb");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success() && !stdout.starts_with("Failed"),
+        "ldb {args:?} on {}: {stdout}{}",
+        db.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// `ldb scan --hex` of a column family, as (KEY, VALUE) in uppercase hex.
+fn ldb_pairs(db: &Path, cf: &str) -> Vec<(String, String)> {
+    let cf_arg = format!("--column_family={cf}");
+    ldb(db, &[&cf_arg, "scan", "--hex"])
+        .lines()
+        .map(|line| {
+            let (k, v) = line.split_once(" : ").expect("ldb's key : value");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// Our `scan --key-hex` of a column family, in the same form.
+fn our_pairs(db: &Path, cf: &str) -> Vec<(String, String)> {
+    let output = run(&["scan", db.to_str().unwrap(), "--cf", cf, "--key-hex"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .map(|line| {
+            let (k, v) = line.split_once(" ==> ").expect("our key ==> value");
+            let upper = |s: &str| format!("0x{}", s.trim_start_matches("0x").to_uppercase());
+            (upper(k), upper(v))
+        })
+        .collect()
+}
+
+const FAMILIES: [(&str, &str); 3] = [("default", "snappy"), ("lz4cf", "lz4"), ("zstdcf", "zstd")];
+
+/// A database written by 7.8's `ldb`: three column families compressed with snappy, lz4
+/// and zstd (compacted into SST files), 40 keys each, plus a binary key and value left
+/// in the WAL.
+fn write_78_fixture(db: &Path) {
+    let pairs = |cf: &str| -> Vec<String> {
+        (0..40)
+            .flat_map(|i| [format!("{cf}:{i:03}"), format!("value {i} of {cf}")])
+            .collect()
+    };
+    for (i, (cf, codec)) in FAMILIES.iter().enumerate() {
+        let codec_arg = format!("--compression_type={codec}");
+        let cf_arg = format!("--column_family={cf}");
+        if i == 0 {
+            ldb(db, &["--create_if_missing", &codec_arg, "put", "seed", "x"]);
+        } else {
+            ldb(db, &["create_column_family", cf]);
+        }
+        let mut args: Vec<String> = vec![cf_arg.clone(), codec_arg.clone(), "batchput".into()];
+        args.extend(pairs(cf));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ldb(db, &args);
+        ldb(db, &[&cf_arg, &codec_arg, "compact"]);
+    }
+    ldb(
+        db,
+        &["--key_hex", "--value_hex", "put", "0xFF00FE", "0x0001FF"],
+    );
+}
+
+#[test]
+fn reads_of_a_78_database_equal_ldb_byte_for_byte() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    write_78_fixture(&db);
+    for (cf, _) in FAMILIES {
+        let ours = our_pairs(&db, cf);
+        assert_eq!(ours, ldb_pairs(&db, cf), "column family {cf}");
+        assert!(ours.len() >= 40, "{cf}: {}", ours.len());
+    }
+    let stats = run(&["stats", db.to_str().unwrap(), "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["written_by"], "7.8.3");
+    assert_eq!(stats["options"], "its OPTIONS file");
+}
+
+#[test]
+fn merge_operands_resolve_through_the_databases_operator() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    let status = Command::new("db_bench")
+        .args([
+            "--benchmarks=mergerandom",
+            "--merge_operator=uint64add",
+            "--num=200",
+            "--value_size=8",
+            "--use_existing_db=0",
+        ])
+        .arg(format!("--db={}", db.display()))
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let reference = ldb_pairs(&db, "default");
+    assert!(reference.len() > 50, "{}", reference.len());
+    assert_eq!(
+        our_pairs(&db, "default"),
+        reference,
+        "merged values equal ldb's"
+    );
+    let count = run(&["count", db.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&count.stdout).trim(),
+        reference.len().to_string(),
+        "not an empty database"
+    );
+
+    // The same database as if its service merged with an operator of its own: every key
+    // is still there, marked and counted, and nothing may write to it.
+    let options = crate::common::latest_options_file(&db);
+    let text = std::fs::read_to_string(&options).unwrap();
+    std::fs::write(&options, text.replace("UInt64AddOperator", "MyCounter")).unwrap();
+    let count = run(&["count", db.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&count.stdout).trim(),
+        reference.len().to_string()
+    );
+    let note = String::from_utf8_lossy(&count.stderr);
+    assert!(
+        note.contains("MyCounter") && note.contains("could not be resolved"),
+        "{note}"
+    );
+    let scan = run(&["scan", db.to_str().unwrap(), "--key-hex"]);
+    let lines = String::from_utf8_lossy(&scan.stdout).into_owned();
+    assert_eq!(lines.lines().count(), reference.len());
+    assert!(
+        lines.lines().all(|l| l.contains("<unresolved merge: ")),
+        "{lines}"
+    );
+    let before = snapshot_dir(&db);
+    let put = run(&[
+        "put",
+        db.to_str().unwrap(),
+        "k",
+        "v",
+        "--write",
+        "--allow-format-upgrade",
+    ]);
+    assert_eq!(put.status.code(), Some(REFUSED));
+    assert!(String::from_utf8_lossy(&put.stderr).contains("MyCounter"));
+    assert_eq!(snapshot_dir(&db), before, "a refused write changes nothing");
+}
+
+#[test]
+fn blob_files_are_counted_and_their_values_read() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    let output = Command::new("db_bench")
+        .args([
+            "--benchmarks=fillrandom",
+            "--enable_blob_files=1",
+            "--min_blob_size=0",
+            "--num=3000",
+            "--write_buffer_size=1048576",
+            "--value_size=1000",
+            "--use_existing_db=0",
+        ])
+        .arg(format!("--db={}", db.display()))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let on_disk: u64 = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "blob"))
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(
+        on_disk > 1_000_000,
+        "db_bench wrote {on_disk} bytes of blob files"
+    );
+    let stats = run(&["stats", db.to_str().unwrap(), "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let cf = &stats["column_families"][0];
+    assert!(cf["blob_files"].as_u64().unwrap() > 0, "{cf}");
+    assert_eq!(cf["blob_bytes"].as_u64().unwrap(), on_disk, "{cf}");
+    assert_eq!(our_pairs(&db, "default"), ldb_pairs(&db, "default"));
+}
+
+/// Every way we write leaves a 7.8 database readable by 7.8, with its default options
+/// loading, and the copies we make of it too.
+#[test]
+fn our_writes_leave_a_78_database_readable_by_78() {
+    if !tools_present() {
+        return;
+    }
+    let (dir, db) = temp_db();
+    write_78_fixture(&db);
+    let p = db.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let output = run(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    ok(&["put", p, "new:1", "fresh", "--write"]);
+    ok(&[
+        "put",
+        p,
+        "--cf",
+        "lz4cf",
+        "lz4cf:999",
+        "fresh too",
+        "--write",
+    ]);
+    ok(&["delete", p, "default:000", "--write"]);
+    ok(&[
+        "delete-range",
+        p,
+        "--cf",
+        "zstdcf",
+        "--prefix",
+        "zstdcf:01",
+        "--write",
+    ]);
+    ok(&["flush", p, "--write"]);
+    ok(&["compact", p, "--cf", "zstdcf", "--write"]);
+    ok(&["compact", p, "--write"]);
+    let import = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["import", p, "--write"])
+        .env("SPEAR_LOG", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"{\"cf\":\"lz4cf\",\"key\":\"imported\",\"value\":\"yes\"}\n")?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(import.success());
+    // A TUI edit goes through the same source: delete a key from the App.
+    {
+        use spear_next::inspector::input::action::Action;
+        let source = spear_next::inspector::db::source::Source::open(&db, true).unwrap();
+        let mut app = spear_next::inspector::state::App::new(
+            "db",
+            source.access(),
+            source.column_families().to_vec(),
+            "default".into(),
+        );
+        let initial = app.initial_commands();
+        crate::common::drive(&mut app, &source, initial);
+        for action in [Action::DeleteKey, Action::FocusToggle, Action::Submit] {
+            let commands = app.update(action);
+            crate::common::drive(&mut app, &source, commands);
+        }
+        assert!(
+            app.session
+                .message
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("deleted")
+        );
+    }
+    for (cf, _) in FAMILIES {
+        assert_eq!(
+            ldb_pairs(&db, cf),
+            our_pairs(&db, cf),
+            "7.8 reads {cf} as we do"
+        );
+    }
+    let default = ldb(&db, &["scan"]);
+    assert!(default.contains("new:1 : fresh") && !default.contains("default:000 :"));
+    assert!(ldb(&db, &["--column_family=lz4cf", "get", "imported"]).contains("yes"));
+    assert!(!ldb(&db, &["--column_family=zstdcf", "scan"]).contains("zstdcf:01"));
+
+    let copy = dir.path().join("copy");
+    ok(&["checkpoint", p, copy.to_str().unwrap()]);
+    for (cf, _) in FAMILIES {
+        assert_eq!(
+            ldb_pairs(&copy, cf),
+            ldb_pairs(&db, cf),
+            "7.8 reads the copy's {cf}"
+        );
+    }
+}
+
+/// Where this build cannot vouch for the writer's version, `--write` is refused and
+/// says which two versions are involved, unless the user asks for it explicitly.
+#[test]
+fn writes_are_refused_where_the_format_cannot_be_kept() {
+    if !tools_present() {
+        return;
+    }
+    for (version, needle) in [("99.1.0", "newer"), ("6.29.5", "from 7.0.0 on")] {
+        let (_dir, db) = temp_db();
+        write_78_fixture(&db);
+        let options = crate::common::latest_options_file(&db);
+        let text = std::fs::read_to_string(&options).unwrap();
+        std::fs::write(
+            &options,
+            text.replace(
+                "rocksdb_version=7.8.3",
+                &format!("rocksdb_version={version}"),
+            ),
+        )
+        .unwrap();
+        let p = db.to_str().unwrap();
+        let before = snapshot_dir(&db);
+        let refused = run(&["put", p, "k", "v", "--write"]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(REFUSED), "{stderr}");
+        for expected in [version, "10.4", needle, "--allow-format-upgrade"] {
+            assert!(stderr.contains(expected), "{expected:?} missing: {stderr}");
+        }
+        assert_eq!(snapshot_dir(&db), before, "nothing changed");
+        let forced = run(&["put", p, "k", "v", "--write", "--allow-format-upgrade"]);
+        assert!(
+            forced.status.success(),
+            "{}",
+            String::from_utf8_lossy(&forced.stderr)
+        );
+    }
+}
