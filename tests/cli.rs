@@ -397,3 +397,35 @@ fn nodes_and_resources_as_json_lines_with_broken_records() {
     );
     assert_eq!(lines.iter().filter(|l| l.get("error").is_some()).count(), 1);
 }
+
+/// A damaged database under a directory named `lock` is damaged, not locked; a missing
+/// SST under an existing CURRENT is damage, not "no database".
+#[test]
+fn errors_are_classified_by_what_rocksdb_says_not_by_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("var/lock/spear/db");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    let manifest = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("MANIFEST-"))
+        .unwrap();
+    std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
+    let output = run(&["count", p]);
+    assert_one_line_error(&output, STORAGE, &[p, "corrupt"]);
+    assert!(!text(&output.stderr).contains("locked"), "{}", text(&output.stderr));
+
+    let (_dir2, path2) = temp_db();
+    write_fixture(&path2);
+    let sst = std::fs::read_dir(&path2)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "sst"))
+        .unwrap();
+    std::fs::remove_file(&sst).unwrap();
+    let output = run(&["count", path2.to_str().unwrap()]);
+    assert_one_line_error(&output, STORAGE, &["corrupt"]);
+    assert!(!text(&output.stderr).contains("no database"), "{}", text(&output.stderr));
+}

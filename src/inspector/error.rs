@@ -144,6 +144,7 @@ pub fn kv_class(err: &KvError) -> ErrorClass {
         }
         KvError::NotFound { .. }
         | KvError::NotADatabase { .. }
+        | KvError::Busy { .. }
         | KvError::TooManyFiles { .. }
         | KvError::UnknownParam { .. }
         | KvError::InvalidParam { .. }

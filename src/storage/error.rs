@@ -100,6 +100,17 @@ pub enum KvError {
         detail: String,
     },
 
+    /// Every attempt to open a consistent view overlapped a WAL deletion by the writer.
+    #[error(
+        "{path} deleted a WAL while each of {attempts} read-only views was opening, so none is known to be complete: try again when its writer is less busy"
+    )]
+    Busy {
+        /// The database directory.
+        path: PathBuf,
+        /// Opens tried.
+        attempts: u32,
+    },
+
     /// The path exists but holds no RocksDB database.
     #[error("{path} is not a RocksDB database: {detail}")]
     NotADatabase {

@@ -162,31 +162,15 @@ pub struct CheckpointReport {
     pub attempts: u32,
 }
 
-/// Opens tried before giving up on a database that never pauses between flushes.
-const MAX_ATTEMPTS: u32 = 60;
-
-/// The MANIFEST `CURRENT` names, and its size: it changes with every flush and compaction.
-fn manifest_state(db: &Path) -> Result<(String, u64), InspectError> {
-    let io = |e: io::Error| InspectError::Io {
-        what: format!("reading the MANIFEST of {}", db.display()),
-        detail: e.to_string(),
-    };
-    let current = std::fs::read_to_string(db.join("CURRENT")).map_err(io)?;
-    let name = current.trim().to_string();
-    let len = std::fs::metadata(db.join(&name)).map_err(io)?.len();
-    Ok((name, len))
-}
-
 /// Copies every column family of the database at `db` into a new database at `dest`,
 /// holding one point in time, also while another process holds `db` and keeps writing.
 ///
 /// The copy reads a read-only view (nobody holds the database) or a secondary instance
-/// (somebody does), which does not move once open. A secondary opened while the primary
-/// finishes a flush can read a MANIFEST that still needs a WAL the primary then deletes,
+/// (somebody does), which does not move once open. A view opened while a writer
+/// finishes a flush can read a MANIFEST that still needs a WAL the writer then deletes,
 /// and so miss writes in the middle of its view (the checkpoint test caught exactly
-/// that). The primary deletes a WAL only after appending a flush to the MANIFEST, so a
-/// MANIFEST unchanged from just before the open to just after proves the open saw every
-/// WAL it needed; otherwise the view is dropped and opened again.
+/// that). Every non-writable open therefore checks that no WAL present before it was
+/// deleted during it, and opens again otherwise (see `storage::rocksdb::open_db_with`).
 ///
 /// RocksDB's own checkpoint needs a writable handle (it flushes first), which a process
 /// that does not own the database cannot have. The copy is built in a sibling directory
@@ -198,26 +182,8 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, InspectErr
             dest.display()
         )));
     }
-    let mut attempts = 0;
-    let source = loop {
-        attempts += 1;
-        let before = manifest_state(db)?;
-        let source = Source::open(db, false)?;
-        if source.access() != crate::inspector::db::source::Access::LiveSecondary
-            || manifest_state(db)? == before
-        {
-            break source;
-        }
-        drop(source);
-        if attempts == MAX_ATTEMPTS {
-            return Err(InspectError::Invalid(format!(
-                "{} flushed or compacted during each of {MAX_ATTEMPTS} attempts to open a consistent view: try again when it is less busy",
-                db.display()
-            )));
-        }
-        // Flushes come in bursts: step back a little longer each time.
-        std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempts)));
-    };
+    let source = Source::open(db, false)?;
+    let attempts = source.opens();
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -2,6 +2,7 @@
 //! (read-write, read-only, secondary), planned around the open-file limit, and the
 //! translation of RocksDB's errors into `KvError`s that say what to do.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rocksdb::{ColumnFamilyDescriptor, DBCompressionType, ErrorKind, Options};
@@ -37,7 +38,14 @@ pub enum OpenMode {
 pub fn open_error(path: &Path, err: rocksdb::Error) -> KvError {
     let message = err.to_string();
     let lower = message.to_ascii_lowercase();
-    if lower.contains("/lock") || lower.contains("lock hold by current process") {
+    // RocksDB's own words for a held lock: "While lock file: <db>/LOCK: Resource
+    // temporarily unavailable", or "lock hold by current process" for a second handle in
+    // this process. Matching the path alone would call any error under a `/lock`
+    // directory a lock.
+    let locked = (lower.contains("while lock file")
+        && (lower.contains("temporarily unavailable") || lower.contains("resource busy")))
+        || lower.contains("lock hold by current process");
+    if locked {
         KvError::Locked {
             path: path.to_path_buf(),
         }
@@ -134,6 +142,8 @@ pub struct Opened {
     /// Column families whose merge operator RocksDB does not provide by name, with the
     /// operator's name: their merges read as marked raw operands.
     pub unresolved_merge: Vec<(String, String)>,
+    /// Opens it took to get a view no WAL deletion overlapped (1 when idle).
+    pub attempts: u32,
 }
 
 /// Options for a column family whose service uses a merge operator RocksDB cannot
@@ -208,7 +218,71 @@ pub fn open_db_with(
             }
         }
     }
-    let (mut opts, mut loaded, origin) = match (&stored, params.use_stored_options && exists) {
+    // A view that is not the writer's own can miss writes if the writer deletes a WAL
+    // while the view opens (it read a MANIFEST from before the flush that made the WAL
+    // obsolete, then finds the WAL gone). WALs are deleted oldest first, so if every WAL
+    // present before the open is still there after it, no deletion overlapped the open.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let before = (*mode != OpenMode::ReadWrite).then(|| wal_files(path));
+        let (db, column_families, origin, unresolved_merge) =
+            open_once(path, mode, params, stored.as_ref())?;
+        if let Some(before) = before
+            && !before.is_subset(&wal_files(path))
+        {
+            drop(db);
+            if attempts == MAX_OPEN_ATTEMPTS {
+                return Err(KvError::Busy {
+                    path: path.to_path_buf(),
+                    attempts,
+                });
+            }
+            // Flushes come in bursts: step back a little longer each time.
+            std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempts)));
+            continue;
+        }
+        return Ok(Opened {
+            db,
+            column_families,
+            stored,
+            origin,
+            unresolved_merge,
+            attempts,
+        });
+    }
+}
+
+/// Opens tried before giving up on a database whose writer never pauses between flushes.
+const MAX_OPEN_ATTEMPTS: u32 = 60;
+
+/// The WAL files (`*.log`) in `db`.
+pub fn wal_files(db: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(db)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".log"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What one open attempt gives: the handle, the column families, where the options came
+/// from, and the column families whose merges cannot be resolved.
+type OpenedOnce = (Db, Vec<String>, OptionsOrigin, Vec<(String, String)>);
+
+/// One attempt at opening: options from the OPTIONS file (or defaults), one descriptor
+/// per column family, the open itself.
+fn open_once(
+    path: &Path,
+    mode: &OpenMode,
+    params: &RocksDbParams,
+    stored: Option<&StoredOptions>,
+) -> Result<OpenedOnce, KvError> {
+    let exists = path.join("CURRENT").is_file();
+    let (mut opts, mut loaded, origin) = match (stored, params.use_stored_options && exists) {
         (Some(_), true) => match load_stored_options(path) {
             Ok(Some((db_opts, descriptors))) => (db_opts, descriptors, OptionsOrigin::Stored),
             Ok(None) => (params.options(), Vec::new(), OptionsOrigin::Defaults),
@@ -233,7 +307,6 @@ pub fn open_db_with(
         .iter()
         .map(|name| {
             let settings = stored
-                .as_ref()
                 .and_then(|s| s.column_families.get(name))
                 .cloned()
                 .unwrap_or_default();
@@ -291,13 +364,7 @@ pub fn open_db_with(
         }
     }
     .map_err(|e| open_error(path, e))?;
-    Ok(Opened {
-        db,
-        column_families: cf_names,
-        stored,
-        origin,
-        unresolved_merge,
-    })
+    Ok((db, cf_names, origin, unresolved_merge))
 }
 
 /// The compression codecs this build's RocksDB accepts, asked of RocksDB itself: a

@@ -145,6 +145,7 @@ pub struct Source {
     stored: Option<StoredOptions>,
     options: OptionsOrigin,
     unresolved_merge: Vec<(String, String)>,
+    opens: u32,
     // Keeps the secondary's scratch directory alive as long as the database is open.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -245,6 +246,7 @@ impl Source {
             stored: opened.stored,
             options: opened.origin,
             unresolved_merge: opened.unresolved_merge,
+            opens: opened.attempts,
             _scratch: scratch,
         };
         source.keep_options_readable()?;
@@ -269,6 +271,11 @@ impl Source {
     /// The database's OPTIONS file as read when it was opened, if it has one.
     pub fn stored_options(&self) -> Option<&StoredOptions> {
         self.stored.as_ref()
+    }
+
+    /// Opens it took to get a view that no WAL deletion by a writer overlapped.
+    pub fn opens(&self) -> u32 {
+        self.opens
     }
 
     /// The RocksDB version that wrote the database's latest OPTIONS file.
