@@ -410,12 +410,21 @@ fn errors_are_classified_by_what_rocksdb_says_not_by_the_path() {
     let manifest = std::fs::read_dir(&path)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("MANIFEST-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("MANIFEST-")
+        })
         .unwrap();
     std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
     let output = run(&["count", p]);
     assert_one_line_error(&output, STORAGE, &[p, "corrupt"]);
-    assert!(!text(&output.stderr).contains("locked"), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("locked"),
+        "{}",
+        text(&output.stderr)
+    );
 
     let (_dir2, path2) = temp_db();
     write_fixture(&path2);
@@ -427,5 +436,9 @@ fn errors_are_classified_by_what_rocksdb_says_not_by_the_path() {
     std::fs::remove_file(&sst).unwrap();
     let output = run(&["count", path2.to_str().unwrap()]);
     assert_one_line_error(&output, STORAGE, &["corrupt"]);
-    assert!(!text(&output.stderr).contains("no database"), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("no database"),
+        "{}",
+        text(&output.stderr)
+    );
 }

@@ -333,3 +333,82 @@ fn node_actions_go_through_the_registry_records() {
     assert_eq!(s.value(resource_key.as_bytes()).is_some(), had_resource);
     let _ = &s.path;
 }
+
+/// Marking a node offline changes its status and nothing else: fields this build does not
+/// know (a newer service's), their order and numbers too large for 64 bits survive.
+#[test]
+fn a_status_change_keeps_every_other_byte_of_the_record() {
+    let (_dir, path) = temp_db();
+    let uuid = "3f1c9a2e-8b7d-4e6f-9a1b-2c3d4e5f6a7b";
+    let record = format!(
+        r#"{{"uuid":"{uuid}","ip_address":"10.1.2.3","port":7000,"status":"online","last_heartbeat":"2026-11-25T11:59:30Z","registered_at":"2026-11-01T00:00:00Z","metadata":{{"zone":"a"}},"future_field":{{"shards":[1,2,3]}},"epoch":123456789012345678901234567890,"ratio":0.1000000000000000055511151231257827}}"#
+    );
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        db.put(format!("node:{uuid}"), record.as_bytes()).unwrap();
+    }
+    let source = Source::open(&path, true).unwrap();
+    let edit = spear_next::inspector::db::edit::Edit::SetNodeStatus {
+        uuid: uuid.parse().unwrap(),
+        status: spear_next::common::NodeStatus::Offline,
+    };
+    spear_next::inspector::db::edit::apply(&source, "default", edit).unwrap();
+    let stored = source
+        .get("default", format!("node:{uuid}").as_bytes(), usize::MAX)
+        .unwrap()
+        .unwrap()
+        .0;
+    let expected = record.replace(r#""status":"online""#, r#""status":"offline""#);
+    assert_eq!(String::from_utf8(stored).unwrap(), expected);
+}
+
+/// The JSON value editor writes numbers back with every digit, whatever their size: no
+/// integer beyond 64 bits turns into a float, no decimal loses digits. (An exponent is
+/// written with its sign: `1.5e300` comes back as `1.5e+300`, the same number.)
+#[test]
+fn big_numbers_survive_the_value_editor() {
+    let value = br#"{"id":123456789012345678901234567890,"small":-7,"exact":0.1000000000000000055511151231257827,"f":1.5e300}"#;
+    let editor = spear_next::inspector::state::editor::Editor::for_value(b"k".to_vec(), value);
+    let written = String::from_utf8(editor.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        written,
+        String::from_utf8_lossy(value).replace("1.5e300", "1.5e+300")
+    );
+}
+
+/// An undo that would hold more than its byte cap is refused with the cap in the message,
+/// before anything is deleted.
+#[test]
+fn a_prefix_delete_over_the_undo_byte_cap_is_refused() {
+    let (_dir, path) = temp_db();
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        let big = vec![7u8; 1024 * 1024];
+        for i in 0..70 {
+            db.put(format!("blob:{i:03}"), &big).unwrap();
+        }
+    }
+    let source = Source::open(&path, true).unwrap();
+    let edit = spear_next::inspector::db::edit::Edit::DeleteRange {
+        bounds: spear_next::inspector::db::source::Bounds::prefix(b"blob:"),
+    };
+    let err = spear_next::inspector::db::edit::apply(&source, "default", edit).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("bytes to delete with undo") && text.contains("67108864"),
+        "{text}"
+    );
+    let mut left = 0;
+    source
+        .for_each(
+            "default",
+            &spear_next::inspector::db::source::Bounds::prefix(b"blob:"),
+            None,
+            |_, _| {
+                left += 1;
+                true
+            },
+        )
+        .unwrap();
+    assert_eq!(left, 70, "nothing deleted");
+}

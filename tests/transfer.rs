@@ -335,7 +335,11 @@ fn checkpoint_under_a_concurrent_writer_holds_one_point_in_time() {
                 .collect()
         };
         let (a, b) = (keys("a:"), keys("b:"));
-        assert_eq!(a.len(), b.len(), "both column families at one point in time");
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "both column families at one point in time"
+        );
         for (i, (ka, kb)) in a.iter().zip(&b).enumerate() {
             assert_eq!(*ka, format!("a:{i:08}"), "no gap in default");
             assert_eq!(*kb, format!("b:{i:08}"), "no gap in other");

@@ -11,7 +11,7 @@ mod resource;
 pub use listing::{Listing, RegistryError, Undecodable};
 // Used by the inspector's registry edits, so they encode exactly as the registries do.
 #[cfg(feature = "inspector")]
-pub(crate) use listing::{decode_record, encode_record};
+pub(crate) use listing::decode_record;
 pub use node::{NODE_PREFIX, NodeInfo, NodeRegistry, NodeStatus, node_key};
 pub use resource::{
     LoadThresholds, NodeResourceInfo, NodeResourceRegistry, RESOURCE_PREFIX, resource_key,

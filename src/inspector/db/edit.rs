@@ -80,6 +80,21 @@ fn registry_error(e: RegistryError) -> InspectError {
     }
 }
 
+/// The JSON document `record` with its `status` field set to `status`, everything else
+/// (field order, unknown fields, numbers of any size) as it was.
+fn with_status(record: &[u8], status: NodeStatus) -> Result<Vec<u8>, InspectError> {
+    let mut document: serde_json::Value = serde_json::from_slice(record)
+        .map_err(|e| InspectError::Invalid(format!("the node record is not JSON: {e}")))?;
+    let object = document
+        .as_object_mut()
+        .ok_or_else(|| InspectError::Invalid("the node record is not a JSON object".into()))?;
+    let status = serde_json::to_value(status)
+        .map_err(|e| InspectError::Invalid(format!("encoding the status: {e}")))?;
+    object.insert("status".into(), status);
+    serde_json::to_vec(&document)
+        .map_err(|e| InspectError::Invalid(format!("encoding the node record: {e}")))
+}
+
 /// Applies `edit` to `cf` as one write batch. Blocking; needs `--write`.
 pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, InspectError> {
     let (ops, undo, summary): (Vec<WriteOp>, Vec<WriteOp>, String) = match edit {
@@ -138,10 +153,12 @@ pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, Inspe
                     "node {uuid} is not registered"
                 )));
             };
-            let mut node: NodeInfo =
+            // The record must be a node this build understands...
+            let _: NodeInfo =
                 crate::common::decode_record(&node_key(uuid), &old).map_err(registry_error)?;
-            node.status = status;
-            let new = crate::common::encode_record(&node);
+            // ...but only its status changes: every other byte of the document stays as
+            // the service wrote it, fields this build does not know included.
+            let new = with_status(&old, status)?;
             let summary = format!("node {uuid} marked {status}");
             (
                 vec![WriteOp::Put(key.clone(), new)],
