@@ -28,7 +28,10 @@ async fn memory_to_memory_in_batches_with_progress() {
         .unwrap();
     assert_eq!(done.copied, 1001);
     assert_eq!(done.total, Some(1001));
-    assert_eq!(reports.len(), 8, "1001 pairs in batches of 128");
+    // A first batch of 64 learns the pair size; small pairs then go 128 at a time.
+    assert_eq!(reports[0].copied, 64);
+    assert_eq!(reports.len(), 9, "1001 pairs: 64, then batches of 128");
+    assert!(reports.windows(2).all(|w| w[1].copied - w[0].copied <= 128));
     assert!(reports.windows(2).all(|w| w[0].copied < w[1].copied));
     assert_eq!(dest.all().await.unwrap(), source.all().await.unwrap());
 }
@@ -179,4 +182,30 @@ async fn rocksdb_params_are_checked_and_applied() {
             .unwrap();
         assert_eq!(store.count().await.unwrap(), 3000, "{codec}");
     }
+}
+
+/// Migration batches are bounded by bytes: 1 MiB values with 10,000 pairs per batch move
+/// at most about 64 MiB at a time.
+#[tokio::test]
+async fn migration_batches_are_bounded_by_bytes() {
+    use spear_next::storage::kv::{KvPair, KvStore, MemoryKvStore};
+    let source = MemoryKvStore::new();
+    let value = vec![b'v'; 1024 * 1024];
+    let pairs: Vec<KvPair> = (0..200)
+        .map(|i| KvPair::new(format!("big:{i:03}"), value.clone()))
+        .collect();
+    source.batch_put(&pairs).await.unwrap();
+    let destination = MemoryKvStore::new();
+    let mut batches = Vec::new();
+    let mut last = 0u64;
+    let done = spear_next::storage::migrate::migrate(&source, &destination, 10_000, |p| {
+        batches.push(p.bytes - last);
+        last = p.bytes;
+    })
+    .await
+    .unwrap();
+    assert_eq!(done.copied, 200);
+    assert!(batches.len() >= 3, "{batches:?}");
+    let cap = spear_next::storage::migrate::BATCH_BYTES + 2 * 1024 * 1024;
+    assert!(batches.iter().all(|&b| b <= cap), "{batches:?}");
 }

@@ -450,3 +450,39 @@ fn migrate_from_sled() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(count(&to, &["--prefix", "resource:"]), 1200);
 }
+
+/// Import batches are bounded by bytes as well as pairs: 1 MiB values with the default
+/// 10,000 pairs per batch still write at most about 64 MiB at a time.
+#[test]
+fn import_batches_are_bounded_by_bytes() {
+    let (_dir, path) = temp_db();
+    std::fs::create_dir_all(&path).unwrap();
+    drop(rocksdb::DB::open_default(&path).unwrap());
+    let value = "v".repeat(1024 * 1024);
+    let input: String = (0..100)
+        .map(|i| format!("{{\"key\":\"big:{i:03}\",\"value\":\"{value}\"}}\n"))
+        .collect();
+    let mut source = spear_next::inspector::db::source::Source::open(&path, true).unwrap();
+    let mut batches = Vec::new();
+    let done = spear_next::inspector::db::transfer::import(
+        &mut source,
+        std::io::Cursor::new(input),
+        10_000,
+        |p| batches.push(p.written),
+    )
+    .unwrap();
+    assert_eq!(done.written, 100);
+    let sizes: Vec<u64> = batches
+        .iter()
+        .scan(0, |last, &w| {
+            let size = w - *last;
+            *last = w;
+            Some(size)
+        })
+        .collect();
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 64),
+        "at most 64 MiB per batch: {sizes:?}"
+    );
+}

@@ -90,37 +90,65 @@ pub enum ImportError {
     Storage(#[from] InspectError),
 }
 
-/// Reads JSON Lines from `input` into `source` (opened with `--write`), `batch_size`
-/// pairs per atomic write batch, creating missing column families. `progress` is called
-/// after every batch. A malformed line stops the import: the batches before it are
-/// written whole, the one holding it not at all.
+/// The longest line `import` accepts: a pair of at most this many bytes of JSON.
+pub const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads JSON Lines from `input` into `source` (opened with `--write`), per atomic write
+/// batch at most `batch_size` pairs and about `COPY_BATCH_BYTES` bytes (whichever comes
+/// first, so megabyte values do not make gigabyte batches), creating missing column
+/// families. `progress` is called after every batch. A malformed or overlong line stops
+/// the import: the batches before it are written whole, the one holding it not at all.
 pub fn import(
     source: &mut Source,
-    input: impl BufRead,
+    mut input: impl BufRead,
     batch_size: usize,
     mut progress: impl FnMut(ImportProgress),
 ) -> Result<ImportProgress, ImportError> {
     let batch_size = batch_size.max(1);
     let mut state = ImportProgress::default();
-    let mut pending: Vec<jsonl::Line> = Vec::with_capacity(batch_size);
-    for line in input.lines() {
+    let mut pending: Vec<jsonl::Line> = Vec::new();
+    let mut pending_bytes = 0usize;
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let read = io::Read::take(&mut input, MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut raw)
+            .map_err(|source| ImportError::Input {
+                line: state.lines + 1,
+                source,
+            })?;
+        if read == 0 {
+            break;
+        }
         state.lines += 1;
-        let text = line.map_err(|source| ImportError::Input {
+        if raw.len() > MAX_LINE_BYTES {
+            return Err(ImportError::Malformed {
+                line: state.lines,
+                reason: format!("longer than {MAX_LINE_BYTES} bytes"),
+                written: state.written,
+            });
+        }
+        let text = std::str::from_utf8(&raw).map_err(|e| ImportError::Malformed {
             line: state.lines,
-            source,
+            reason: format!("not UTF-8 ({e})"),
+            written: state.written,
         })?;
         if text.trim().is_empty() {
             continue;
         }
-        let pair = jsonl::parse(&text).map_err(|reason| ImportError::Malformed {
-            line: state.lines,
-            reason,
-            written: state.written,
+        let pair = jsonl::parse(text.trim_end_matches(['\n', '\r'])).map_err(|reason| {
+            ImportError::Malformed {
+                line: state.lines,
+                reason,
+                written: state.written,
+            }
         })?;
+        pending_bytes += pair.key.len() + pair.value.len();
         pending.push(pair);
-        if pending.len() == batch_size {
+        if pending.len() == batch_size || pending_bytes >= COPY_BATCH_BYTES {
+            state.written += pending.len() as u64;
             write_batch(source, &mut pending)?;
-            state.written += batch_size as u64;
+            pending_bytes = 0;
             progress(state);
         }
     }

@@ -40,6 +40,8 @@ pub enum Ask {
         question: String,
         /// The button, e.g. "Delete".
         verb: &'static str,
+        /// For an undo: what it undoes, so a cancelled undo can be offered again.
+        undoes: Option<String>,
     },
 }
 
@@ -67,6 +69,16 @@ pub struct Writes {
 
 impl App {
     fn ask(&mut self, edit: Edit, question: String, verb: &'static str) {
+        self.ask_with(edit, question, verb, None);
+    }
+
+    fn ask_with(
+        &mut self,
+        edit: Edit,
+        question: String,
+        verb: &'static str,
+        undoes: Option<String>,
+    ) {
         // An older message would sit under the question and confuse it.
         self.session.message = None;
         self.overlay = Overlay::Confirm {
@@ -74,6 +86,7 @@ impl App {
                 edit,
                 question,
                 verb,
+                undoes,
             },
             confirm_focused: false,
         };
@@ -102,18 +115,21 @@ impl App {
             return Vec::new();
         }
         match (action, self.screen) {
-            (Action::Undo, _) => match &self.writes.undo {
+            // The undo batch moves into the question (it can be 64 MiB: never copied)
+            // and back if the question is cancelled.
+            (Action::Undo, _) => match self.writes.undo.take() {
                 None => self.session.say("nothing to undo"),
                 Some(undo) if undo.cf == self.session.cf => {
                     let question = format!("Undo the last edit ({})?", undo.summary);
-                    let ops = undo.ops.clone();
-                    self.ask(Edit::Restore { ops }, question, "Undo")
+                    let edit = Edit::Restore { ops: undo.ops };
+                    self.ask_with(edit, question, "Undo", Some(undo.summary))
                 }
                 Some(undo) => {
                     let text = format!(
                         "the last edit was in column family {}: switch to it to undo",
                         undo.cf
                     );
+                    self.writes.undo = Some(undo);
                     self.session.report(MessageKind::UserError, text)
                 }
             },
@@ -264,7 +280,25 @@ impl App {
                     }
                 };
             }
-            Action::Submit | Action::Back => self.overlay = Overlay::Closed,
+            Action::Submit | Action::Back => {
+                let closed = std::mem::replace(&mut self.overlay, Overlay::Closed);
+                if let Overlay::Confirm {
+                    ask:
+                        Ask::Edit {
+                            edit: Edit::Restore { ops },
+                            undoes: Some(summary),
+                            ..
+                        },
+                    ..
+                } = closed
+                {
+                    self.writes.undo = Some(Undo {
+                        cf: self.session.cf.clone(),
+                        ops,
+                        summary,
+                    });
+                }
+            }
             _ => {}
         }
         Vec::new()
