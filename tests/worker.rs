@@ -372,3 +372,25 @@ async fn stats_levels_match_the_files_and_maintenance_needs_write() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Probing the lock of a database this very process holds must not release that lock:
+/// with POSIX record locks, closing any descriptor of `LOCK` would. Afterwards another
+/// process still cannot open the database for writing.
+#[test]
+fn the_lock_probe_keeps_this_process_own_lock() {
+    let (_dir, path) = temp_db();
+    let held = rocksdb::DB::open_default(&path).unwrap();
+    for _ in 0..3 {
+        assert!(spear_next::inspector::db::source::lock_is_held(&path));
+    }
+    let output = crate::cli::run(&["put", path.to_str().unwrap(), "k", "v", "--write"]);
+    assert_eq!(
+        output.status.code(),
+        Some(crate::cli::REFUSED),
+        "a second writer got in: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("locked by another process"));
+    drop(held);
+    assert!(!spear_next::inspector::db::source::lock_is_held(&path));
+}
