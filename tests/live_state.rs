@@ -50,11 +50,11 @@ fn node_writer_child() {
     opts.create_if_missing(true);
     let db = rocksdb::DB::open(&opts, &path).unwrap();
     let key = format!("node:{NODE}");
-    db.put(&key, node(NodeStatus::Offline)).unwrap();
+    db.put(&key, node(NodeStatus::Inactive)).unwrap();
     db.flush().unwrap();
     std::fs::write(path.with_extension("ready"), b"").unwrap();
     wait_for(&path.with_extension("go"));
-    db.put(&key, node(NodeStatus::Online)).unwrap();
+    db.put(&key, node(NodeStatus::Active)).unwrap();
     std::fs::write(path.with_extension("written"), b"").unwrap();
     wait_for(&path.with_extension("flush"));
     db.put(b"other", b"x").unwrap();
@@ -104,14 +104,14 @@ fn nodes_and_stats_follow_a_running_primary() {
 
     let commands = app.update(Action::Screen(2));
     drive(&mut app, &source, commands);
-    assert_eq!(status_on_screen(&app), NodeStatus::Offline);
+    assert_eq!(status_on_screen(&app), NodeStatus::Inactive);
     std::fs::write(path.with_extension("go"), b"").unwrap();
     wait_for(&path.with_extension("written"));
     let commands = app.tick(chrono::Utc::now());
     drive(&mut app, &source, commands);
     assert_eq!(
         status_on_screen(&app),
-        NodeStatus::Online,
+        NodeStatus::Active,
         "the Nodes screen's periodic read must catch up with the primary"
     );
 

@@ -209,3 +209,48 @@ async fn migration_batches_are_bounded_by_bytes() {
     let cap = spear_next::storage::migrate::BATCH_BYTES + 2 * 1024 * 1024;
     assert!(batches.iter().all(|&b| b <= cap), "{batches:?}");
 }
+
+/// Upstream Spear-Next's variables configure the store as the seed's do; two that
+/// disagree are an error naming both.
+#[test]
+fn upstream_environment_variables() {
+    let config = KvStoreConfig::from_vars([
+        ("KV_STORE_BACKEND", "rocksdb"),
+        ("KV_STORE_PATH", "/srv/spear/db"),
+        ("KV_STORE_MAX_OPEN_FILES", "512"),
+    ])
+    .unwrap();
+    assert_eq!(config.backend, KvBackend::RocksDb);
+    assert_eq!(
+        config.path.as_deref(),
+        Some(std::path::Path::new("/srv/spear/db"))
+    );
+    assert_eq!(config.get_param("max_open_files"), Some("512"));
+
+    let legacy =
+        KvStoreConfig::from_vars([("SPEAR_KV_BACKEND", "sled"), ("SPEAR_KV_SLED_PATH", "/s")])
+            .unwrap();
+    assert_eq!(legacy.backend, KvBackend::Sled);
+    assert_eq!(legacy.path.as_deref(), Some(std::path::Path::new("/s")));
+
+    // The same value twice is fine; different values are not.
+    let same =
+        KvStoreConfig::from_vars([("KV_BACKEND", "rocksdb"), ("SPEAR_KV_BACKEND", "rocksdb")]);
+    assert_eq!(same.unwrap().backend, KvBackend::RocksDb);
+    for vars in [
+        [("KV_BACKEND", "rocksdb"), ("KV_STORE_BACKEND", "sled")],
+        [("KV_STORE_BACKEND", "memory"), ("SPEAR_KV_BACKEND", "sled")],
+        [("KV_PATH", "/a"), ("SPEAR_KV_SLED_PATH", "/b")],
+        [
+            ("KV_PARAM_COMPRESSION", "lz4"),
+            ("KV_STORE_COMPRESSION", "zstd"),
+        ],
+    ] {
+        let err = KvStoreConfig::from_vars(vars).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, KvError::ConflictingEnv { .. }), "{text}");
+        for (name, value) in vars {
+            assert!(text.contains(name) && text.contains(value), "{text}");
+        }
+    }
+}

@@ -69,11 +69,11 @@ async fn stale_nodes_go_offline_and_come_back_on_heartbeat() {
     assert_eq!(offline, [uuid(2), uuid(3)]);
     assert_eq!(
         registry.get(uuid(1)).await.unwrap().unwrap().status,
-        NodeStatus::Online
+        NodeStatus::Active
     );
     assert_eq!(
         registry.get(uuid(2)).await.unwrap().unwrap().status,
-        NodeStatus::Offline
+        NodeStatus::Inactive
     );
     // Already offline: not reported twice.
     assert!(
@@ -84,7 +84,7 @@ async fn stale_nodes_go_offline_and_come_back_on_heartbeat() {
             .is_empty()
     );
     let back = registry.heartbeat_at(uuid(2), t0()).await.unwrap();
-    assert_eq!(back.status, NodeStatus::Online);
+    assert_eq!(back.status, NodeStatus::Active);
 }
 
 #[tokio::test]
@@ -166,7 +166,9 @@ async fn resource_checks() {
         [uuid(2)]
     );
 
+    // Upstream's rule: CPU, memory and the one-minute load must all be back under.
     hot.cpu_usage_percent = 10.0;
+    hot.load_average_1m = 1.5;
     registry.update(hot).await.unwrap();
     assert!(
         registry
@@ -206,5 +208,69 @@ async fn registries_share_one_rocksdb_store() {
             .exists(&format!("resource:{}", uuid(7)))
             .await
             .unwrap()
+    );
+}
+
+/// Records exactly as upstream Spear-Next serialises them (its serde definitions at the
+/// commit the README names), written as raw JSON, not through our types.
+const UPSTREAM_NODE: &str = r#"{"uuid":"6a1f0b3c-2d4e-4f50-8a61-7b8c9d0e1f23","ip_address":"10.0.3.17","port":50051,"status":"Inactive","last_heartbeat":"2026-11-25T11:58:00Z","registered_at":"2026-10-01T08:00:00Z","metadata":{"zone":"b"},"health_info":{"disk":"ok","agent":"1.4.2"}}"#;
+const UPSTREAM_RESOURCE: &str = r#"{"node_uuid":"6a1f0b3c-2d4e-4f50-8a61-7b8c9d0e1f23","cpu_usage_percent":42.5,"memory_usage_percent":61.0,"total_memory_bytes":17179869184,"used_memory_bytes":10479720448,"available_memory_bytes":6700148736,"disk_usage_percent":33.3,"total_disk_bytes":512000000000,"used_disk_bytes":170496000000,"network_rx_bytes_per_sec":1200000,"network_tx_bytes_per_sec":800000,"load_average_1m":4.5,"load_average_5m":3.9,"load_average_15m":3.1,"updated_at":"2026-11-25T11:59:50Z","resource_metadata":{"kernel":"6.1"}}"#;
+/// And in this project's first release's format.
+const FIRST_RELEASE_NODE: &str = r#"{"uuid":"00000000-0000-4000-8000-000000000001","ip_address":"10.0.0.1","port":7000,"status":"draining","last_heartbeat":"2026-11-25T11:00:00Z","registered_at":"2026-11-01T00:00:00Z","metadata":{}}"#;
+const FIRST_RELEASE_RESOURCE: &str = r#"{"node_uuid":"00000000-0000-4000-8000-000000000001","cpu_usage_percent":10.0,"memory_usage_percent":20.0,"total_memory_bytes":1000,"used_memory_bytes":200,"disk_usage_percent":5.0,"total_disk_bytes":100,"used_disk_bytes":5,"network_rx_bytes_per_sec":1,"network_tx_bytes_per_sec":2,"load_average_1m":0.5,"load_average_5m":0.4,"load_average_15m":0.3,"updated_at":"2026-11-25T11:00:00Z","metadata":{"note":"old"}}"#;
+
+#[test]
+fn upstream_and_first_release_records_decode() {
+    let node: NodeInfo = serde_json::from_str(UPSTREAM_NODE).unwrap();
+    assert_eq!(node.status, NodeStatus::Inactive);
+    assert_eq!(node.health_info["agent"], "1.4.2");
+    assert!(node.extra.is_empty());
+    let resource: NodeResourceInfo = serde_json::from_str(UPSTREAM_RESOURCE).unwrap();
+    assert_eq!(resource.available_memory_bytes, 6_700_148_736);
+    assert_eq!(resource.resource_metadata["kernel"], "6.1");
+    assert!(
+        resource.is_high_load(&LoadThresholds::default()),
+        "1-minute load 4.5 > 4.0"
+    );
+    // Our records serialise back to upstream's exact bytes.
+    assert_eq!(
+        serde_json::to_string(&node).unwrap().len(),
+        UPSTREAM_NODE.len()
+    );
+    assert_eq!(
+        serde_json::to_value(&resource).unwrap(),
+        serde_json::from_str::<serde_json::Value>(UPSTREAM_RESOURCE).unwrap()
+    );
+    assert_eq!(
+        serde_json::to_value(&node).unwrap(),
+        serde_json::from_str::<serde_json::Value>(UPSTREAM_NODE).unwrap()
+    );
+
+    let old: NodeInfo = serde_json::from_str(FIRST_RELEASE_NODE).unwrap();
+    assert_eq!(old.status, NodeStatus::Decommissioning, "draining");
+    for (text, status) in [
+        ("online", NodeStatus::Active),
+        ("offline", NodeStatus::Inactive),
+        ("unhealthy", NodeStatus::Unhealthy),
+        ("Decommissioning", NodeStatus::Decommissioning),
+    ] {
+        assert_eq!(NodeStatus::parse(text), Some(status));
+    }
+    let old: NodeResourceInfo = serde_json::from_str(FIRST_RELEASE_RESOURCE).unwrap();
+    assert_eq!(old.resource_metadata["note"], "old");
+    assert_eq!(old.available_memory_bytes, 0);
+}
+
+#[test]
+fn fields_neither_version_knows_survive_a_round_trip() {
+    let newer = UPSTREAM_NODE.replace(
+        r#""health_info""#,
+        r#""gpu":{"count":8,"model":"H100"},"rack":"r12","health_info""#,
+    );
+    let node: NodeInfo = serde_json::from_str(&newer).unwrap();
+    assert_eq!(node.extra["rack"], "r12");
+    assert_eq!(
+        serde_json::to_value(&node).unwrap(),
+        serde_json::from_str::<serde_json::Value>(&newer).unwrap()
     );
 }

@@ -13,37 +13,61 @@ use crate::storage::kv::{KvPair, KvStore, MemoryKvStore};
 /// Key prefix of node records.
 pub const NODE_PREFIX: &str = "node:";
 
-/// A node's state as the cluster sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// A node's state as the cluster sees it, as upstream Spear-Next stores it (`"Active"`,
+/// `"Inactive"`, `"Unhealthy"`, `"Decommissioning"`). This project's first release
+/// stored `"online"`, `"offline"`, `"unhealthy"`, `"draining"`; those still decode, as
+/// the upstream status each meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum NodeStatus {
     /// Heartbeating and taking work.
-    Online,
+    Active,
+    /// Not taking work: not heard from within the timeout, or taken out by an operator.
+    Inactive,
     /// Heartbeating but reporting a problem.
     Unhealthy,
-    /// Finishing its work, taking no more.
-    Draining,
-    /// Not heard from within the timeout, or taken out by an operator.
-    Offline,
+    /// Finishing its work, taking no more, on its way out.
+    Decommissioning,
 }
 
 impl NodeStatus {
     /// Every status, in display order.
     pub const ALL: [NodeStatus; 4] = [
-        NodeStatus::Online,
+        NodeStatus::Active,
         NodeStatus::Unhealthy,
-        NodeStatus::Draining,
-        NodeStatus::Offline,
+        NodeStatus::Decommissioning,
+        NodeStatus::Inactive,
     ];
 
-    /// The lowercase name, as stored.
+    /// The lowercase name, as upstream displays it.
     pub fn as_str(self) -> &'static str {
         match self {
-            NodeStatus::Online => "online",
+            NodeStatus::Active => "active",
+            NodeStatus::Inactive => "inactive",
             NodeStatus::Unhealthy => "unhealthy",
-            NodeStatus::Draining => "draining",
-            NodeStatus::Offline => "offline",
+            NodeStatus::Decommissioning => "decommissioning",
         }
+    }
+
+    /// Reads a stored status: upstream's names (any case) or the first release's.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "active" | "online" => NodeStatus::Active,
+            "inactive" | "offline" => NodeStatus::Inactive,
+            "unhealthy" => NodeStatus::Unhealthy,
+            "decommissioning" | "draining" => NodeStatus::Decommissioning,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        NodeStatus::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown node status {text:?}: expected Active, Inactive, Unhealthy or Decommissioning (or online, offline, draining)"
+            ))
+        })
     }
 }
 
@@ -53,7 +77,10 @@ impl std::fmt::Display for NodeStatus {
     }
 }
 
-/// One node of the cluster, stored as JSON under `node:<uuid>`.
+/// One node of the cluster, stored as JSON under `node:<uuid>`, field for field as
+/// upstream Spear-Next writes it (`NodeInfo` in `spear-next/src/services/node.rs`).
+/// Fields neither version knows are kept in `extra` and written back, so a newer
+/// service's fields survive a read-modify-write.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeInfo {
     /// The node's identity.
@@ -71,6 +98,12 @@ pub struct NodeInfo {
     /// Free-form labels (zone, version, role, ...).
     #[serde(default)]
     pub metadata: HashMap<String, String>,
+    /// What the node said about its health with its last heartbeat.
+    #[serde(default)]
+    pub health_info: HashMap<String, String>,
+    /// Fields of a newer service this build does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl NodeInfo {
@@ -90,10 +123,12 @@ impl NodeInfo {
             uuid,
             ip_address: ip_address.into(),
             port,
-            status: NodeStatus::Online,
+            status: NodeStatus::Active,
             last_heartbeat: now,
             registered_at: now,
             metadata: HashMap::new(),
+            health_info: HashMap::new(),
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -199,8 +234,8 @@ impl NodeRegistry {
             .await?
             .ok_or(RegistryError::NotRegistered(uuid))?;
         node.last_heartbeat = now;
-        if node.status == NodeStatus::Offline {
-            node.status = NodeStatus::Online;
+        if node.status == NodeStatus::Inactive {
+            node.status = NodeStatus::Active;
         }
         self.store.put(&node.key(), &encode_record(&node)).await?;
         Ok(node)
@@ -237,9 +272,9 @@ impl NodeRegistry {
         let stale: Vec<NodeInfo> = listing
             .records
             .into_iter()
-            .filter(|n| n.status != NodeStatus::Offline && n.heartbeat_age(now) > timeout)
+            .filter(|n| n.status != NodeStatus::Inactive && n.heartbeat_age(now) > timeout)
             .map(|mut n| {
-                n.status = NodeStatus::Offline;
+                n.status = NodeStatus::Inactive;
                 n
             })
             .collect();

@@ -14,7 +14,12 @@ use crate::storage::kv::{KvStore, MemoryKvStore};
 /// Key prefix of resource records.
 pub const RESOURCE_PREFIX: &str = "resource:";
 
-/// A node's last resource report, stored as JSON under `resource:<uuid>`.
+/// A node's last resource report, stored as JSON under `resource:<uuid>`, field for
+/// field as upstream Spear-Next writes it (`NodeResourceInfo` in
+/// `src/sms/services/resource_service.rs`): sizes are signed, as there. Records of this
+/// project's first release (`metadata` instead of `resource_metadata`, no
+/// `available_memory_bytes`) still decode; fields neither knows are kept in `extra` and
+/// written back, so a newer service's fields survive a read-modify-write.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeResourceInfo {
     /// The node this report is about.
@@ -24,19 +29,22 @@ pub struct NodeResourceInfo {
     /// Memory use, 0-100.
     pub memory_usage_percent: f64,
     /// Installed memory, bytes.
-    pub total_memory_bytes: u64,
+    pub total_memory_bytes: i64,
     /// Memory in use, bytes.
-    pub used_memory_bytes: u64,
+    pub used_memory_bytes: i64,
+    /// Memory available, bytes.
+    #[serde(default)]
+    pub available_memory_bytes: i64,
     /// Disk use, 0-100.
     pub disk_usage_percent: f64,
     /// Disk capacity, bytes.
-    pub total_disk_bytes: u64,
+    pub total_disk_bytes: i64,
     /// Disk in use, bytes.
-    pub used_disk_bytes: u64,
+    pub used_disk_bytes: i64,
     /// Bytes received per second.
-    pub network_rx_bytes_per_sec: u64,
+    pub network_rx_bytes_per_sec: i64,
     /// Bytes sent per second.
-    pub network_tx_bytes_per_sec: u64,
+    pub network_tx_bytes_per_sec: i64,
     /// Load average over 1 minute.
     pub load_average_1m: f64,
     /// Load average over 5 minutes.
@@ -45,9 +53,12 @@ pub struct NodeResourceInfo {
     pub load_average_15m: f64,
     /// When the report was made.
     pub updated_at: DateTime<Utc>,
-    /// Free-form extras.
-    #[serde(default)]
-    pub metadata: HashMap<String, String>,
+    /// Free-form extras (`metadata` in this project's first release).
+    #[serde(default, alias = "metadata")]
+    pub resource_metadata: HashMap<String, String>,
+    /// Fields of a newer service this build does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Limits above which a node counts as heavily loaded.
@@ -57,16 +68,18 @@ pub struct LoadThresholds {
     pub cpu_percent: f64,
     /// Memory percent.
     pub memory_percent: f64,
-    /// Disk percent.
-    pub disk_percent: f64,
+    /// One-minute load average.
+    pub load_average_1m: f64,
 }
 
 impl Default for LoadThresholds {
+    /// Upstream Spear-Next's rule (`is_high_load`): CPU over 80 %, memory over 85 %, or a
+    /// one-minute load average over 4.0.
     fn default() -> Self {
         Self {
-            cpu_percent: 90.0,
-            memory_percent: 90.0,
-            disk_percent: 90.0,
+            cpu_percent: 80.0,
+            memory_percent: 85.0,
+            load_average_1m: 4.0,
         }
     }
 }
@@ -80,6 +93,7 @@ impl NodeResourceInfo {
             memory_usage_percent: 0.0,
             total_memory_bytes: 0,
             used_memory_bytes: 0,
+            available_memory_bytes: 0,
             disk_usage_percent: 0.0,
             total_disk_bytes: 0,
             used_disk_bytes: 0,
@@ -89,7 +103,8 @@ impl NodeResourceInfo {
             load_average_5m: 0.0,
             load_average_15m: 0.0,
             updated_at: now,
-            metadata: HashMap::new(),
+            resource_metadata: HashMap::new(),
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -113,11 +128,11 @@ impl NodeResourceInfo {
         self.age(now) > max_age
     }
 
-    /// Whether any of CPU, memory or disk is above its threshold.
+    /// Whether CPU, memory or the one-minute load is above its threshold.
     pub fn is_high_load(&self, limits: &LoadThresholds) -> bool {
         self.cpu_usage_percent > limits.cpu_percent
             || self.memory_usage_percent > limits.memory_percent
-            || self.disk_usage_percent > limits.disk_percent
+            || self.load_average_1m > limits.load_average_1m
     }
 }
 

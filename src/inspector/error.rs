@@ -147,6 +147,7 @@ pub fn kv_class(err: &KvError) -> ErrorClass {
         | KvError::Busy { .. }
         | KvError::TooManyFiles { .. }
         | KvError::UnknownParam { .. }
+        | KvError::ConflictingEnv { .. }
         | KvError::InvalidParam { .. }
         | KvError::UnknownBackend { .. }
         | KvError::MissingPath { .. }

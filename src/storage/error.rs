@@ -36,6 +36,21 @@ pub enum KvError {
         backend: &'static str,
     },
 
+    /// Two environment variables name the same setting with different values.
+    #[error(
+        "{first}={first_value:?} and {second}={second_value:?} both set the same thing and disagree: unset one of them"
+    )]
+    ConflictingEnv {
+        /// One variable.
+        first: String,
+        /// Its value.
+        first_value: String,
+        /// The other.
+        second: String,
+        /// Its value.
+        second_value: String,
+    },
+
     /// A parameter the backend does not know.
     #[error("unknown parameter {name:?} for the {backend} backend; accepted: {accepted}")]
     UnknownParam {

@@ -291,40 +291,84 @@ impl KvStoreConfig {
         self.params.get(name).map(String::as_str)
     }
 
-    /// Reads `KV_BACKEND` (default `memory`), `KV_PATH` and every `KV_PARAM_<NAME>` from
-    /// the process environment.
+    /// Reads the backend, path and parameters from the process environment: the seed's
+    /// variables and upstream Spear-Next's, side by side (see [`KvStoreConfig::from_vars`]).
     pub fn from_env() -> Result<Self, KvError> {
         Self::from_vars(std::env::vars())
     }
 
     /// Like [`KvStoreConfig::from_env`], from any list of variables (handy in tests,
     /// where changing the process environment is unsafe).
+    ///
+    /// - backend: `KV_BACKEND`, `KV_STORE_BACKEND` or `SPEAR_KV_BACKEND` (default `memory`);
+    /// - path: `KV_PATH`, `KV_STORE_PATH`, or `SPEAR_KV_SLED_PATH` (upstream's sled path);
+    /// - parameter `name`: `KV_PARAM_<NAME>` or `KV_STORE_<NAME>` (names lowercased).
+    ///
+    /// Any of these may be set, in any mix; two that name the same setting with different
+    /// values are an error naming both, never a silent choice.
     pub fn from_vars<I, K, V>(vars: I) -> Result<Self, KvError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: Into<String>,
     {
-        let mut backend = KvBackend::Memory;
-        let mut path = None;
-        let mut params = BTreeMap::new();
-        for (name, value) in vars {
-            let name = name.as_ref();
-            if name == "KV_BACKEND" {
-                backend = value.into().parse()?;
-            } else if name == "KV_PATH" {
-                let value = value.into();
-                if !value.is_empty() {
-                    path = Some(PathBuf::from(value));
+        let mut backend: Option<(String, String)> = None;
+        let mut path: Option<(String, String)> = None;
+        let mut params: BTreeMap<String, Option<(String, String)>> = BTreeMap::new();
+        fn set(
+            slot: &mut Option<(String, String)>,
+            name: &str,
+            value: String,
+        ) -> Result<(), KvError> {
+            match slot {
+                Some((first, earlier)) if *earlier != value => Err(KvError::ConflictingEnv {
+                    first: first.clone(),
+                    first_value: earlier.clone(),
+                    second: name.to_string(),
+                    second_value: value,
+                }),
+                _ => {
+                    *slot = Some((name.to_string(), value));
+                    Ok(())
                 }
-            } else if let Some(param) = name.strip_prefix("KV_PARAM_") {
-                params.insert(param.to_ascii_lowercase(), value.into());
+            }
+        }
+        // Sorted, so which of two conflicting variables is named first does not depend on
+        // the order of the environment.
+        let mut vars: Vec<(String, String)> = vars
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.into()))
+            .collect();
+        vars.sort();
+        for (name, value) in vars {
+            match name.as_str() {
+                "KV_BACKEND" | "KV_STORE_BACKEND" | "SPEAR_KV_BACKEND" => {
+                    set(&mut backend, &name, value)?
+                }
+                "KV_PATH" | "KV_STORE_PATH" | "SPEAR_KV_SLED_PATH" if !value.is_empty() => {
+                    set(&mut path, &name, value)?
+                }
+                _ => {
+                    let param = name
+                        .strip_prefix("KV_PARAM_")
+                        .or_else(|| name.strip_prefix("KV_STORE_"));
+                    if let Some(param) = param {
+                        let slot = params.entry(param.to_ascii_lowercase()).or_insert(None);
+                        set(slot, &name, value)?;
+                    }
+                }
             }
         }
         Ok(Self {
-            backend,
-            path,
-            params,
+            backend: match backend {
+                Some((_, value)) => value.parse()?,
+                None => KvBackend::Memory,
+            },
+            path: path.map(|(_, value)| PathBuf::from(value)),
+            params: params
+                .into_iter()
+                .filter_map(|(name, slot)| slot.map(|(_, value)| (name, value)))
+                .collect(),
         })
     }
 

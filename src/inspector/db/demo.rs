@@ -72,10 +72,10 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
             - Duration::days(rng.gen_range(1..400))
             - Duration::seconds(rng.gen_range(0..86_400));
         node.status = match (heartbeat_age, rng.gen_range(0..20)) {
-            (age, _) if age > 3600 => NodeStatus::Offline,
+            (age, _) if age > 3600 => NodeStatus::Inactive,
             (_, 0) => NodeStatus::Unhealthy,
-            (_, 1) => NodeStatus::Draining,
-            _ => NodeStatus::Online,
+            (_, 1) => NodeStatus::Decommissioning,
+            _ => NodeStatus::Active,
         };
         node.metadata
             .insert("zone".into(), zones[i % zones.len()].into());
@@ -83,6 +83,15 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
             .insert("role".into(), roles[i % roles.len()].into());
         node.metadata
             .insert("version".into(), format!("0.{}.{}", 3 + i % 3, i % 10));
+        // What upstream's heartbeats carry: a few words about the node's own checks.
+        let checks = match node.status {
+            NodeStatus::Unhealthy => "disk: read errors on /dev/nvme1n1",
+            NodeStatus::Decommissioning => "draining: 3 tasks left",
+            _ => "ok",
+        };
+        node.health_info.insert("checks".into(), checks.into());
+        node.health_info
+            .insert("agent".into(), format!("1.{}.{}", 2 + i % 2, i % 5));
         nodes.register(node).await?;
 
         // About one node in twenty has no resource record: an orphan to spot.
@@ -97,11 +106,12 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
         );
         info.cpu_usage_percent = round1(rng.gen_range(2.0..99.5));
         info.memory_usage_percent = round1(rng.gen_range(10.0..97.0));
-        info.total_memory_bytes = total_memory;
-        info.used_memory_bytes = (total_memory as f64 * info.memory_usage_percent / 100.0) as u64;
+        info.total_memory_bytes = total_memory as i64;
+        info.used_memory_bytes = (total_memory as f64 * info.memory_usage_percent / 100.0) as i64;
+        info.available_memory_bytes = info.total_memory_bytes - info.used_memory_bytes;
         info.disk_usage_percent = round1(rng.gen_range(5.0..95.0));
-        info.total_disk_bytes = total_disk;
-        info.used_disk_bytes = (total_disk as f64 * info.disk_usage_percent / 100.0) as u64;
+        info.total_disk_bytes = total_disk as i64;
+        info.used_disk_bytes = (total_disk as f64 * info.disk_usage_percent / 100.0) as i64;
         info.network_rx_bytes_per_sec = rng.gen_range(1_000..120_000_000);
         info.network_tx_bytes_per_sec = rng.gen_range(1_000..80_000_000);
         info.load_average_1m = round1(rng.gen_range(0.0..16.0));

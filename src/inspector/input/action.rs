@@ -77,9 +77,9 @@ pub enum Action {
     DeleteRange,
     /// Undo the last edit (write mode).
     Undo,
-    /// Mark the selected node offline (write mode).
+    /// Mark the selected node Inactive (write mode).
     MarkOffline,
-    /// Mark the selected node online (write mode).
+    /// Mark the selected node Active (write mode).
     MarkOnline,
     /// Remove the selected node and its resource record (write mode).
     RemoveNode,

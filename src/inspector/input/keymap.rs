@@ -103,8 +103,8 @@ pub const NODES: &[Binding] = &[
     b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
     b(&[(Char('t'), false)], Action::StatusFilter, "t", "filter by status", Some("status")),
     b(&[(Enter, false)], Action::Open, "Enter", "node detail", Some("detail")),
-    b(&[(Char('o'), false)], Action::MarkOffline, "o", "mark offline (--write)", None),
-    b(&[(Char('O'), false)], Action::MarkOnline, "O", "mark online (--write)", None),
+    b(&[(Char('o'), false)], Action::MarkOffline, "o", "mark Inactive (--write)", None),
+    b(&[(Char('O'), false)], Action::MarkOnline, "O", "mark Active (--write)", None),
     b(&[(Char('X'), false)], Action::RemoveNode, "X", "remove node (--write)", None),
     b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
 ];

@@ -199,18 +199,18 @@ impl App {
             Action::MarkOffline => self.ask(
                 Edit::SetNodeStatus {
                     uuid: node,
-                    status: NodeStatus::Offline,
+                    status: NodeStatus::Inactive,
                 },
-                format!("Mark node {node} offline?"),
-                "Mark offline",
+                format!("Mark node {node} Inactive (it then takes no work)?"),
+                "Mark Inactive",
             ),
             Action::MarkOnline => self.ask(
                 Edit::SetNodeStatus {
                     uuid: node,
-                    status: NodeStatus::Online,
+                    status: NodeStatus::Active,
                 },
-                format!("Mark node {node} online?"),
-                "Mark online",
+                format!("Mark node {node} Active (it takes work again)?"),
+                "Mark Active",
             ),
             _ => self.ask(
                 Edit::RemoveNode { uuid: node },

@@ -31,6 +31,23 @@ pub fn bytes(n: u64) -> String {
     format_size(n, BINARY)
 }
 
+/// A size as the registries store it (signed, as upstream does): a negative one, which
+/// only a buggy reporter sends, is shown with its sign rather than hidden.
+pub fn signed_bytes(n: i64) -> String {
+    match u64::try_from(n) {
+        Ok(n) => bytes(n),
+        Err(_) => format!("-{}", bytes(n.unsigned_abs())),
+    }
+}
+
+/// A signed rate as the registries store it.
+pub fn signed_rate(n: i64) -> String {
+    match u64::try_from(n) {
+        Ok(n) => rate(n),
+        Err(_) => format!("-{}", rate(n.unsigned_abs())),
+    }
+}
+
 /// Bytes per second, short.
 pub fn rate(n: u64) -> String {
     format!(

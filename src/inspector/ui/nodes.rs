@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
-use super::format::{age, bytes, gauge, rate};
+use super::format::{age, gauge, signed_bytes, signed_rate};
 use super::theme::Theme;
 use crate::common::{NodeInfo, NodeResourceInfo, NodeStatus};
 use crate::inspector::state::App;
@@ -120,9 +120,9 @@ impl Columns {
 
     fn widths(self) -> &'static [u16] {
         match self {
-            Columns::Wide => &[36, 21, 9, 11, 16, 6],
-            Columns::Normal => &[8, 21, 9, 11, 10, 6],
-            Columns::Compact => &[8, 9, 11],
+            Columns::Wide => &[36, 21, 11, 11, 16, 6],
+            Columns::Normal => &[8, 21, 11, 11, 10, 6],
+            Columns::Compact => &[8, 11, 11],
         }
     }
 }
@@ -133,11 +133,7 @@ fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) ->
     let stale = heartbeat_age > app.session.stale_after;
     let uuid = node.uuid.to_string();
     let uuid = if wide { uuid } else { uuid[..8].to_string() };
-    let status_style = match node.status {
-        NodeStatus::Online => theme.text(),
-        NodeStatus::Unhealthy | NodeStatus::Offline => theme.error(),
-        NodeStatus::Draining => theme.json_literal(),
-    };
+    let status_style = status_style(node.status, theme);
     // Stale heartbeats get a mark as well as a colour, so NO_COLOR keeps it.
     let heartbeat = if stale {
         format!("{} !", age(heartbeat_age))
@@ -153,7 +149,7 @@ fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) ->
         heartbeat,
         if stale { theme.error() } else { theme.text() },
     ));
-    let status = Cell::from(Span::styled(node.status.as_str(), status_style));
+    let status = Cell::from(Span::styled(status_label(node.status), status_style));
     if layout == Columns::Compact {
         return Row::new([Cell::from(uuid), status, heartbeat]);
     }
@@ -165,6 +161,24 @@ fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) ->
         Cell::from(registered),
         Cell::from(node.metadata.len().to_string()),
     ])
+}
+
+/// A status with a mark of its own, so it reads the same without colour.
+fn status_label(status: NodeStatus) -> &'static str {
+    match status {
+        NodeStatus::Active => "● active",
+        NodeStatus::Inactive => "○ inactive",
+        NodeStatus::Unhealthy => "▲ unhealthy",
+        NodeStatus::Decommissioning => "▽ decomm.",
+    }
+}
+
+fn status_style(status: NodeStatus, theme: Theme) -> ratatui::style::Style {
+    match status {
+        NodeStatus::Active => theme.text(),
+        NodeStatus::Unhealthy | NodeStatus::Inactive => theme.error(),
+        NodeStatus::Decommissioning => theme.json_literal(),
+    }
 }
 
 fn field<'a>(name: &'a str, value: String, theme: Theme) -> Line<'a> {
@@ -206,6 +220,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             labels.sort();
             for (k, v) in labels {
                 lines.push(field("", format!("{k} = {v}"), theme));
+            }
+            let mut health: Vec<_> = node.health_info.iter().collect();
+            health.sort();
+            for (i, (k, v)) in health.into_iter().enumerate() {
+                let name = if i == 0 { "health" } else { "" };
+                lines.push(field(name, format!("{k} = {v}"), theme));
+            }
+            if !node.extra.is_empty() {
+                let names: Vec<&str> = node.extra.keys().map(String::as_str).collect();
+                lines.push(field("other fields", names.join(", "), theme));
             }
             resource = snapshot
                 .resources
@@ -279,8 +303,8 @@ fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line
             "memory used",
             format!(
                 "{} of {}",
-                bytes(r.used_memory_bytes),
-                bytes(r.total_memory_bytes)
+                signed_bytes(r.used_memory_bytes),
+                signed_bytes(r.total_memory_bytes)
             ),
             theme,
         ),
@@ -288,8 +312,8 @@ fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line
             "disk used",
             format!(
                 "{} of {}",
-                bytes(r.used_disk_bytes),
-                bytes(r.total_disk_bytes)
+                signed_bytes(r.used_disk_bytes),
+                signed_bytes(r.total_disk_bytes)
             ),
             theme,
         ),
@@ -305,8 +329,8 @@ fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line
             "network rx/tx",
             format!(
                 "{} / {}",
-                rate(r.network_rx_bytes_per_sec),
-                rate(r.network_tx_bytes_per_sec)
+                signed_rate(r.network_rx_bytes_per_sec),
+                signed_rate(r.network_tx_bytes_per_sec)
             ),
             theme,
         ),

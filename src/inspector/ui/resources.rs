@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell, Row, TableState};
 
-use super::format::{age, gauge, rate};
+use super::format::{age, gauge, signed_rate};
 use super::theme::Theme;
 use crate::inspector::state::App;
 use crate::inspector::state::resources::{ResourceColumn, ResourceRow};
@@ -92,11 +92,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 let net = if wide {
                     format!(
                         "{} / {}",
-                        rate(r.network_rx_bytes_per_sec),
-                        rate(r.network_tx_bytes_per_sec)
+                        signed_rate(r.network_rx_bytes_per_sec),
+                        signed_rate(r.network_tx_bytes_per_sec)
                     )
                 } else {
-                    rate(r.network_rx_bytes_per_sec + r.network_tx_bytes_per_sec)
+                    signed_rate(
+                        r.network_rx_bytes_per_sec
+                            .saturating_add(r.network_tx_bytes_per_sec),
+                    )
                 };
                 Row::new([
                     Cell::from(r.node_uuid.to_string()[..8].to_string()),
