@@ -2,21 +2,66 @@
 //! file, run, map the outcome to an exit status. Everything else is in
 //! `spear_next::inspector::cli`.
 
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use spear_next::inspector::cli::{self, Outcome};
 
-fn init_logging(path: Option<std::path::PathBuf>) {
-    let path = path.unwrap_or_else(|| std::env::temp_dir().join("spear-inspect.log"));
-    // Logging is a convenience: if the file cannot be opened, run without it rather than
-    // scribble on the terminal the UI draws on.
-    let Ok(file) = std::fs::OpenOptions::new()
+/// The default log directory: `$XDG_STATE_HOME/spear-inspect`, else
+/// `~/.local/state/spear-inspect`, made 0700. Never a shared directory such as /tmp,
+/// where another user could plant the file (or a symlink) first.
+fn default_log_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".local/state"))
+        })?;
+    let dir = base.join("spear-inspect");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .ok()?;
+    // Only a real directory of our own, not a symlink someone else pointed elsewhere.
+    let meta = std::fs::symlink_metadata(&dir).ok()?;
+    let ours = meta.uid() == nix::unistd::geteuid().as_raw();
+    (meta.is_dir() && ours).then_some(dir)
+}
+
+/// Opens the log file 0600 without following a symlink at its path.
+fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)
-    else {
-        return;
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Sends logs to a file, never to the terminal the UI draws on. `--log FILE` that cannot
+/// be opened (a symlink, say) is an error; the default location failing only means no
+/// log (logging is a convenience).
+fn init_logging(path: Option<PathBuf>) -> Result<(), String> {
+    let file = match path {
+        Some(path) => open_log(&path).map_err(|e| {
+            let why = if e.raw_os_error() == Some(libc::ELOOP) {
+                "it is a symbolic link, which is never followed".to_string()
+            } else {
+                e.to_string()
+            };
+            format!("cannot log to {}: {why}", path.display())
+        })?,
+        None => {
+            match default_log_dir().and_then(|dir| open_log(&dir.join("spear-inspect.log")).ok()) {
+                Some(file) => file,
+                None => return Ok(()),
+            }
+        }
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("SPEAR_LOG").unwrap_or_else(|_| "info".into());
@@ -25,6 +70,7 @@ fn init_logging(path: Option<std::path::PathBuf>) {
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))
         .try_init();
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -33,7 +79,10 @@ fn main() -> ExitCode {
     // table cache, or gets an error that names the `ulimit -n` to use).
     let open_file_limit = spear_next::storage::open_files::raise_soft_limit();
     let cli = cli::Cli::parse();
-    init_logging(cli.log.clone());
+    if let Err(message) = init_logging(cli.log.clone()) {
+        eprintln!("spear-inspect: {message}");
+        return ExitCode::from(2);
+    }
     tracing::info!(?open_file_limit, "started");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -304,3 +304,65 @@ fn a_worker_panic_ends_the_program_with_the_terminal_restored() {
     );
     assert!(raw.contains("a background thread panicked"), "{raw}");
 }
+
+/// Logs go to a private per-user directory, 0600, and a symlink planted at the old
+/// shared path or at the new one is never followed.
+#[test]
+fn logs_are_private_and_never_follow_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, db) = temp_db();
+    crate::common::write_fixture(&db);
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = home.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    // The old location: a fixed name in the shared temporary directory.
+    std::os::unix::fs::symlink(&victim, tmp.path().join("spear-inspect.log")).unwrap();
+    let run_with = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+            .args(args)
+            .env("HOME", home.path())
+            .env_remove("XDG_STATE_HOME")
+            .env("TMPDIR", tmp.path())
+            .env("SPEAR_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    assert!(run_with(&["count", db.to_str().unwrap()]).status.success());
+    let log = home
+        .path()
+        .join(".local/state/spear-inspect/spear-inspect.log");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&log), 0o600, "the log file is private");
+    assert_eq!(mode(log.parent().unwrap()), 0o700, "its directory too");
+    assert!(std::fs::read_to_string(&log).unwrap().contains("started"));
+
+    // A symlink planted at the new default path is not followed either: no log, no harm.
+    std::fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink(&victim, &log).unwrap();
+    assert!(run_with(&["count", db.to_str().unwrap()]).status.success());
+    // And `--log` naming a symlink is refused, saying why.
+    let refused = run_with(&[
+        "count",
+        db.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("symbolic link"));
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        b"precious",
+        "the target is unchanged"
+    );
+    // Nothing of ours is left in the shared temporary directory.
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        ["spear-inspect.log"],
+        "only the planted link: {left:?}"
+    );
+}

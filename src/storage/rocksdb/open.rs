@@ -253,6 +253,30 @@ pub fn open_db_with(
     }
 }
 
+/// A new directory only this user can enter (0700), under the temporary directory, with
+/// a name no other user can have taken first (creation fails if it exists).
+fn private_dir() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    let mut attempt = 0u32;
+    loop {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = base.join(format!(
+            "spear-kv-{}-{nanos:x}-{attempt}",
+            std::process::id()
+        ));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            other => return other.map(|()| dir),
+        }
+    }
+}
+
 /// Opens tried before giving up on a database whose writer never pauses between flushes.
 const MAX_OPEN_ATTEMPTS: u32 = 60;
 
@@ -339,7 +363,15 @@ fn open_once(
             {
                 opts.set_max_open_files(n);
             }
-            opts.set_db_log_dir(std::env::temp_dir().join("spear-inspect-logs"));
+            // A directory nobody else can create or read: never a fixed shared name.
+            let log_dir = match &params.scratch_dir {
+                Some(dir) => dir.clone(),
+                None => private_dir().map_err(|e| KvError::Backend {
+                    backend: "rocksdb",
+                    message: format!("cannot create a private directory for the info log: {e}"),
+                })?,
+            };
+            opts.set_db_log_dir(log_dir);
             opts.set_keep_log_file_num(1);
             Db::open_cf_descriptors_read_only(&opts, path, descriptors, false)
         }

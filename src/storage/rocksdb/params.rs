@@ -57,6 +57,11 @@ pub struct RocksDbParams {
     /// operators, comparators, table format) instead of these parameters: what an
     /// inspector of someone else's database needs. Not settable from the configuration.
     pub use_stored_options: bool,
+    /// Where a read-only open puts RocksDB's info log, so reading writes nothing into the
+    /// database directory: a private directory of the caller's (the inspector makes one
+    /// per run). Unset: a private directory is made for the open. Not settable from the
+    /// configuration.
+    pub scratch_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for RocksDbParams {
@@ -73,6 +78,7 @@ impl Default for RocksDbParams {
             enable_statistics: false,
             read_only: false,
             use_stored_options: false,
+            scratch_dir: None,
         }
     }
 }

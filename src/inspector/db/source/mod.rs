@@ -146,7 +146,8 @@ pub struct Source {
     options: OptionsOrigin,
     unresolved_merge: Vec<(String, String)>,
     opens: u32,
-    // Keeps the secondary's scratch directory alive as long as the database is open.
+    // Keeps the private scratch directory (info log, secondary files) alive as long as the
+    // database is open; it is removed when the source is dropped.
     _scratch: Option<tempfile::TempDir>,
 }
 
@@ -193,7 +194,7 @@ impl Source {
     /// build writes stays readable by the RocksDB that wrote it, unless
     /// `allow_format_upgrade`.
     pub fn open_with(path: &Path, request: OpenRequest) -> Result<Self, InspectError> {
-        let params = RocksDbParams {
+        let mut params = RocksDbParams {
             create_if_missing: false,
             use_stored_options: true,
             ..RocksDbParams::default()
@@ -202,6 +203,17 @@ impl Source {
             check_existing_db(path)?;
             refuse_risky_writes(path, request.allow_format_upgrade)?;
         }
+        // One private directory per run (0700, a fresh name, removed on exit) for the
+        // info log of a read-only view and the scratch files of a secondary.
+        let scratch = || {
+            tempfile::Builder::new()
+                .prefix("spear-inspect-")
+                .tempdir()
+                .map_err(|e| InspectError::Io {
+                    what: "creating a private scratch directory".into(),
+                    detail: e.to_string(),
+                })
+        };
         let (opened, access, scratch) = if request.write {
             (
                 open_db_with(path, &OpenMode::ReadWrite, &params)?,
@@ -209,13 +221,7 @@ impl Source {
                 None,
             )
         } else if lock_is_held(path) {
-            let scratch = tempfile::Builder::new()
-                .prefix("spear-inspect-secondary-")
-                .tempdir()
-                .map_err(|e| InspectError::Io {
-                    what: "creating a scratch directory for the secondary instance".into(),
-                    detail: e.to_string(),
-                })?;
+            let scratch = scratch()?;
             let mode = OpenMode::Secondary {
                 scratch: scratch.path().to_path_buf(),
             };
@@ -225,10 +231,12 @@ impl Source {
                 Some(scratch),
             )
         } else {
+            let scratch = scratch()?;
+            params.scratch_dir = Some(scratch.path().to_path_buf());
             (
                 open_db_with(path, &OpenMode::ReadOnly, &params)?,
                 Access::ReadOnlySnapshot,
-                None,
+                Some(scratch),
             )
         };
         let mut column_families = opened.column_families;
