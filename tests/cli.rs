@@ -226,7 +226,11 @@ fn demo_creates_a_database_and_refuses_a_foreign_directory() {
         "200 registered nodes and two undecodable records"
     );
     let events = run(&["count", path.to_str().unwrap(), "--cf", "events"]);
-    assert_eq!(text(&events.stdout), "500\n");
+    assert_eq!(
+        text(&events.stdout),
+        "704\n",
+        "upstream event streams and counters"
+    );
     let again = run(&["demo", path.to_str().unwrap(), "--no-tui"]);
     assert!(again.status.success());
     assert!(text(&again.stderr).contains("existing"));

@@ -14,6 +14,8 @@ mod compat78;
 #[cfg(feature = "inspector")]
 mod edits;
 #[cfg(feature = "inspector")]
+mod events;
+#[cfg(feature = "inspector")]
 mod host;
 #[cfg(feature = "inspector")]
 mod live;

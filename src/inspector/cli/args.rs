@@ -259,6 +259,28 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
         batch_size: usize,
     },
+    /// Upstream Spear-Next's event streams as JSON lines: every stream with its counter,
+    /// stored events and range (and where they disagree), or with --stream the newest
+    /// events of one stream, decoded.
+    Events {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// One stream's events, newest first (by number).
+        #[arg(long, value_name = "STREAM")]
+        stream: Option<String>,
+        /// --stream names a per-node task event stream (`task_events:{node}:{id}`).
+        #[arg(long)]
+        task_events: bool,
+        /// At most N events (1 to 10,000).
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        limit: u64,
+        /// One JSON object per line (the default; accepted for symmetry).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `spear-inspect completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

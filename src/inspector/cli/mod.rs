@@ -270,6 +270,14 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             to,
             batch_size,
         } => copy::migrate(&from, &to, batch_size).await?,
+        Command::Events {
+            db,
+            cf,
+            stream,
+            task_events,
+            limit,
+            ..
+        } => read::events(&db, cf, stream, task_events, limit).await?,
         Command::Completions { shell } => shell::completions(shell)?,
         Command::Man => shell::man_page()?,
     }

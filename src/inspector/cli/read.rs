@@ -79,6 +79,59 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
     }
 }
 
+/// `events`: the streams, or one stream's newest events, as JSON lines.
+pub(super) async fn events(
+    db: &Path,
+    cf: String,
+    stream: Option<String>,
+    task_events: bool,
+    limit: u64,
+) -> Result<()> {
+    use crate::inspector::db::events::{self, StreamKind};
+    let source = open_cf(db, &cf, false).await?;
+    let lines = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>> {
+        let Some(stream) = stream else {
+            let streams = events::list_streams(&source, &cf, &|| false)?.unwrap_or_default();
+            return Ok(streams
+                .into_iter()
+                .map(|s| {
+                    let mut line = serde_json::to_value(&s).unwrap_or_default();
+                    line["mismatch"] = serde_json::json!(s.mismatch());
+                    line
+                })
+                .collect());
+        };
+        let kind = if task_events {
+            StreamKind::TaskEvents
+        } else {
+            StreamKind::Events
+        };
+        let index = events::stream_index(&source, &cf, kind, &stream)?;
+        if index.is_empty() {
+            bail!(
+                "no events in stream {stream:?}: list the streams with `spear-inspect events DB`"
+            );
+        }
+        let newest: Vec<u64> = index.into_iter().take(limit as usize).collect();
+        let records = events::read_events(&source, &cf, kind, &stream, &newest)?;
+        Ok(records
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect())
+    })
+    .await
+    .wrap_err("the events task failed")??;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        for line in &lines {
+            serde_json::to_writer(&mut out, line)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    };
+    ignore_broken_pipe(write())
+}
+
 /// `stats`: text or JSON.
 pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
     let source = open(db, false).await?;

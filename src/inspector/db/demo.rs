@@ -54,8 +54,10 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
     let zones = ["eu-west-1a", "eu-west-1b", "us-east-1a", "ap-south-1c"];
     let roles = ["worker", "worker", "worker", "gateway", "scheduler"];
 
+    let mut node_uuids = Vec::with_capacity(DEMO_NODES);
     for i in 0..DEMO_NODES {
         let uuid = Uuid::from_u128(rng.r#gen());
+        node_uuids.push(uuid);
         // Most nodes are fresh, some lag, a few went silent long ago.
         let heartbeat_age = match rng.gen_range(0..100) {
             0..=69 => rng.gen_range(0..30),
@@ -198,22 +200,13 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
             message: "the events column family vanished after creation".into(),
         })?;
         let mut batch = rocksdb::WriteBatch::default();
-        let start = now - Duration::hours(6);
-        for i in 0..500 {
-            let at = start + Duration::seconds(i * 43);
-            let key = format!("event:{}:{i:05}", at.format("%Y-%m-%dT%H:%M:%SZ"));
-            let kind = [
-                "heartbeat_missed",
-                "node_registered",
-                "task_failed",
-                "compaction",
-            ][i as usize % 4];
-            let value = serde_json::json!({"at": at, "type": kind});
-            batch.put_cf(&cf, key, value.to_string());
+        for (key, value) in super::demo_events::streams(&node_uuids[..3], now) {
+            batch.put_cf(&cf, key, value);
         }
+        let written = batch.len();
         db.write(batch).map_err(backend_error)?;
         db.flush().map_err(backend_error)?;
-        Ok(500)
+        Ok(written)
     })
     .await
     .map_err(KvError::from)??;

@@ -3,8 +3,11 @@
 //! demo database. Everything here blocks; the worker calls it from blocking threads.
 
 pub mod demo;
+mod demo_events;
 pub mod edit;
+pub mod events;
 pub mod jsonl;
+pub mod protobuf;
 pub mod records;
 pub mod source;
 pub mod stats;

@@ -65,6 +65,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[(Char('2'), false)], Action::Screen(2), "2", "nodes", None),
     b(&[(Char('3'), false)], Action::Screen(3), "3", "resources", None),
     b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
+    b(&[(Char('5'), false)], Action::Screen(5), "5", "events", None),
     b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
     b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
     b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
@@ -126,6 +127,13 @@ pub const STATS: &[Binding] = &[
     b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
 ];
 
+/// The Events screen's own keys.
+#[rustfmt::skip]
+pub const EVENTS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "streams / events", Some("pane")),
+    b(&[(Enter, false)], Action::Open, "Enter", "event detail", Some("detail")),
+];
+
 /// Keys while typing a filter or key.
 #[rustfmt::skip]
 pub const INPUT: &[Binding] = &[
@@ -179,6 +187,7 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
                 Screen::Nodes => NODES,
                 Screen::Resources => RESOURCES,
                 Screen::Stats => STATS,
+                Screen::Events => EVENTS,
             };
             vec![own, GLOBAL]
         }

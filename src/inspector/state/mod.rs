@@ -9,6 +9,7 @@
 
 pub mod editor;
 mod edits;
+pub mod events;
 pub mod keys;
 mod maintenance;
 pub mod nodes;
@@ -46,15 +47,18 @@ pub enum Screen {
     Resources,
     /// Database statistics.
     Stats,
+    /// Upstream Spear-Next's event streams.
+    Events,
 }
 
 impl Screen {
     /// Every screen in key order.
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Keys,
         Screen::Nodes,
         Screen::Resources,
         Screen::Stats,
+        Screen::Events,
     ];
 
     /// Its tab title.
@@ -64,6 +68,7 @@ impl Screen {
             Screen::Nodes => "Nodes",
             Screen::Resources => "Resources",
             Screen::Stats => "Stats",
+            Screen::Events => "Events",
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct App {
     pub resources: ResourcesView,
     /// The Stats screen.
     pub stats: StatsView,
+    /// The Events screen.
+    pub events: events::EventsView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
@@ -121,6 +128,7 @@ impl App {
             nodes: NodesView::default(),
             resources: ResourcesView::default(),
             stats: StatsView::default(),
+            events: events::EventsView::default(),
             writes: Writes::default(),
             should_quit: false,
         }
@@ -197,6 +205,7 @@ impl App {
                 .update(action, &mut self.session, &mut self.overlay),
             Screen::Resources => self.resources.update(action, &mut self.session),
             Screen::Stats => self.stats.update(action, &mut self.session),
+            Screen::Events => return self.events.update(action, &mut self.session),
         };
         match reaction {
             Reaction::None => Vec::new(),
@@ -260,6 +269,9 @@ impl App {
             Screen::Stats if force || self.stats.latest.is_none() => {
                 vec![self.stats_request(purpose)]
             }
+            Screen::Events if force || self.events.streams.is_none() => {
+                self.events.reread(&mut self.session, purpose)
+            }
             _ => Vec::new(),
         }
     }
@@ -288,6 +300,9 @@ impl App {
                     if !self.session.tickets.is_pending(Kind::Registry) =>
                 {
                     commands.extend(self.screen_data(Purpose::Periodic, true))
+                }
+                Screen::Events => {
+                    commands.extend(self.events.reread(&mut self.session, Purpose::Periodic))
                 }
                 _ => {}
             }
@@ -332,6 +347,11 @@ impl App {
                 Body::Failed(error) => self.session.fail(&error),
                 _ => {}
             },
+            Kind::Streams | Kind::Events => {
+                return self
+                    .events
+                    .on_event(ticket, context, body, &mut self.session);
+            }
             _ => return self.keys.on_event(ticket, body, &mut self.session),
         }
         Vec::new()

@@ -4,6 +4,7 @@
 mod chrome;
 mod confirm;
 mod editor;
+mod events;
 mod format;
 mod help;
 mod keys;
@@ -35,6 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Nodes => nodes::draw(frame, body, app, theme),
         Screen::Resources => resources::draw(frame, body, app, theme),
         Screen::Stats => stats::draw(frame, body, app, theme),
+        Screen::Events => events::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::inspector::db::edit::{Edit, EditOutcome};
+use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
 use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
 use crate::inspector::db::stats::DbStats;
@@ -26,6 +27,10 @@ pub enum Kind {
     Stats,
     /// Registry reads.
     Registry,
+    /// Event stream listings.
+    Streams,
+    /// Pages of one event stream.
+    Events,
     /// Compactions and flushes.
     Maintain,
     /// Edits.
@@ -151,6 +156,20 @@ pub enum Job {
     Stats,
     /// Both registries (`node:*`, `resource:*`), decoded.
     Registry,
+    /// Every event stream of every column family, with counters and counts.
+    Streams,
+    /// A page of one stream's events, newest first, decoded; the stream is in the
+    /// context's column family.
+    Events {
+        /// Which bus.
+        kind: StreamKind,
+        /// The stream.
+        stream: String,
+        /// Events skipped from the newest.
+        offset: usize,
+        /// Events at most.
+        limit: usize,
+    },
     /// A compaction or flush (write mode only).
     Maintain(Maintenance),
     /// A change (write mode only), answered with what undoes it.
@@ -168,6 +187,8 @@ impl Job {
             Job::Refresh => Kind::Refresh,
             Job::Stats => Kind::Stats,
             Job::Registry => Kind::Registry,
+            Job::Streams => Kind::Streams,
+            Job::Events { .. } => Kind::Events,
             Job::Maintain(_) => Kind::Maintain,
             Job::Edit(_) => Kind::Edit,
         }
@@ -272,6 +293,17 @@ pub enum Body {
     Stats(Box<DbStats>),
     /// Both registries.
     Registry(Box<RegistrySnapshot>),
+    /// Every event stream.
+    Streams(Vec<StreamSummary>),
+    /// A page of a stream's events.
+    Events {
+        /// Events the stream holds.
+        total: usize,
+        /// Events skipped from the newest.
+        offset: usize,
+        /// The page, newest first.
+        records: Vec<EventRecord>,
+    },
     /// A compaction or flush finished.
     Maintained(MaintenanceReport),
     /// An edit was applied: what it did and how to undo it.

@@ -10,6 +10,7 @@ use super::protocol::{
     Body, Context, Event, Job, Maintenance, MaintenanceReport, Purpose, Request, Ticket,
 };
 use crate::inspector::db::edit::apply as apply_edit;
+use crate::inspector::db::events;
 use crate::inspector::db::records::read_registries;
 use crate::inspector::db::source::{Bounds, Entry, Pair, Source};
 use crate::inspector::db::stats::collect_stats;
@@ -83,7 +84,8 @@ impl Run<'_> {
         // On a secondary, every read of the database's current state first follows the
         // primary, whichever screen asked (a no-op on other opens).
         let follows_primary = match job {
-            Job::Refresh | Job::Stats | Job::Registry => true,
+            Job::Refresh | Job::Stats | Job::Registry | Job::Streams => true,
+            Job::Events { offset, .. } => offset == 0,
             Job::Page { .. } => self.context.purpose == Purpose::Periodic,
             _ => false,
         };
@@ -118,6 +120,32 @@ impl Run<'_> {
                 if let Some(snapshot) = read_registries(source, cf, &cancelled)? {
                     self.emit(Body::Registry(Box::new(snapshot)));
                 }
+            }
+            Job::Streams => {
+                let mut all = Vec::new();
+                for cf in source.column_families() {
+                    let cancelled = || self.token.is_cancelled();
+                    match events::list_streams(source, cf, &cancelled)? {
+                        Some(streams) => all.extend(streams),
+                        None => return Ok(()),
+                    }
+                }
+                self.emit(Body::Streams(all));
+            }
+            Job::Events {
+                kind,
+                stream,
+                offset,
+                limit,
+            } => {
+                let index = events::stream_index(source, cf, kind, &stream)?;
+                let page: Vec<u64> = index.iter().skip(offset).take(limit).copied().collect();
+                let records = events::read_events(source, cf, kind, &stream, &page)?;
+                self.emit(Body::Events {
+                    total: index.len(),
+                    offset,
+                    records,
+                });
             }
             Job::Maintain(job) => {
                 let sst_before = source.sst_bytes(cf)?;

@@ -1,0 +1,382 @@
+//! Upstream Spear-Next's event streams as its SMS stores them: `events:{stream}:{seq}`
+//! (a JSON `StoredEnvelope` whose payload is a protobuf message), the counter
+//! `events_counter:{stream}` (ASCII decimal), and the older per-node task events
+//! `task_events:{node}:{id}` with `task_events_counter:{node}`. Sequence numbers are not
+//! zero-padded, so they are ordered here by number, never by key bytes.
+
+use serde::{Deserialize, Serialize};
+
+use super::protobuf::{self, Decoded};
+use super::source::{Bounds, Source};
+use crate::inspector::error::InspectError;
+
+/// Events a stream keeps at most upstream (older ones are deleted as new ones come).
+pub const STREAM_CAP: u64 = 10_000;
+
+/// The two kinds of stream upstream keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    /// `events:{stream}:{seq}` (the unified event bus).
+    Events,
+    /// `task_events:{node}:{id}` (the per-node task event bus).
+    TaskEvents,
+}
+
+impl StreamKind {
+    fn prefixes(self) -> (&'static str, &'static str) {
+        match self {
+            StreamKind::Events => ("events:", "events_counter:"),
+            StreamKind::TaskEvents => ("task_events:", "task_events_counter:"),
+        }
+    }
+
+    /// The key prefix of the stream's events.
+    pub fn event_prefix(self, stream: &str) -> Vec<u8> {
+        format!("{}{stream}:", self.prefixes().0).into_bytes()
+    }
+}
+
+/// One stream: what its counter says and what is actually stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamSummary {
+    /// The column family it is in.
+    pub cf: String,
+    /// Which bus.
+    pub kind: StreamKind,
+    /// The stream's name (`node.{uuid}`, `all`, `type.task`, ... or a node for task events).
+    pub stream: String,
+    /// The counter's value: the last sequence number handed out.
+    pub counter: Option<u64>,
+    /// Events stored.
+    pub stored: u64,
+    /// The lowest and highest sequence number stored.
+    pub first_seq: Option<u64>,
+    /// See `first_seq`.
+    pub last_seq: Option<u64>,
+}
+
+impl StreamSummary {
+    /// Why the counter and the stored events disagree, if they do: the newest stored
+    /// event must carry the counter's number, and below the cap every number up to it
+    /// must be there.
+    pub fn mismatch(&self) -> Option<String> {
+        let counter = self.counter?;
+        if self.last_seq != Some(counter) && !(counter == 0 && self.stored == 0) {
+            return Some(format!(
+                "counter {counter}, newest stored {}",
+                self.last_seq.map_or("none".to_string(), |s| s.to_string())
+            ));
+        }
+        let expected = counter.min(STREAM_CAP);
+        (self.stored != expected).then(|| {
+            format!(
+                "counter {counter}, {} stored, {expected} expected",
+                self.stored
+            )
+        })
+    }
+}
+
+/// Splits `events:{stream}:{seq}` (on the last `:`; stream names may contain `:`).
+fn split_event_key<'k>(key: &'k str, prefix: &str) -> Option<(&'k str, u64)> {
+    let rest = key.strip_prefix(prefix)?;
+    let (stream, seq) = rest.rsplit_once(':')?;
+    Some((stream, seq.parse().ok()?))
+}
+
+/// Every stream of both buses, with counters, counts and ranges, sorted by name. Reads
+/// keys only (values are not loaded). Blocking.
+pub fn list_streams(
+    source: &Source,
+    cf: &str,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Vec<StreamSummary>>, InspectError> {
+    let mut streams: std::collections::BTreeMap<(StreamKind, String), StreamSummary> =
+        Default::default();
+    for kind in [StreamKind::Events, StreamKind::TaskEvents] {
+        let (events, counters) = kind.prefixes();
+        source.for_each(
+            cf,
+            &Bounds::prefix(counters.as_bytes()),
+            None,
+            |key, value| {
+                if let Ok(key) = std::str::from_utf8(key)
+                    && let Some(stream) = key.strip_prefix(counters)
+                {
+                    let entry = summary(&mut streams, kind, stream);
+                    entry.counter = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| v.trim().parse().ok());
+                }
+                true
+            },
+        )?;
+        let mut seen = 0u64;
+        let mut stopped = false;
+        source.for_each(cf, &Bounds::prefix(events.as_bytes()), None, |key, _| {
+            seen += 1;
+            if seen.is_multiple_of(4096) && cancelled() {
+                stopped = true;
+                return false;
+            }
+            if let Ok(key) = std::str::from_utf8(key)
+                && let Some((stream, seq)) = split_event_key(key, events)
+            {
+                let entry = summary(&mut streams, kind, stream);
+                entry.stored += 1;
+                entry.first_seq = Some(entry.first_seq.map_or(seq, |s| s.min(seq)));
+                entry.last_seq = Some(entry.last_seq.map_or(seq, |s| s.max(seq)));
+            }
+            true
+        })?;
+        if stopped {
+            return Ok(None);
+        }
+    }
+    Ok(Some(
+        streams
+            .into_values()
+            .map(|mut s| {
+                s.cf = cf.to_string();
+                s
+            })
+            .collect(),
+    ))
+}
+
+fn summary<'a>(
+    streams: &'a mut std::collections::BTreeMap<(StreamKind, String), StreamSummary>,
+    kind: StreamKind,
+    stream: &str,
+) -> &'a mut StreamSummary {
+    streams
+        .entry((kind, stream.to_string()))
+        .or_insert_with(|| StreamSummary {
+            cf: String::new(),
+            kind,
+            stream: stream.to_string(),
+            counter: None,
+            stored: 0,
+            first_seq: None,
+            last_seq: None,
+        })
+}
+
+/// The sequence numbers a stream holds, newest first (by number): the stream's index,
+/// about 8 bytes an event. Blocking.
+pub fn stream_index(
+    source: &Source,
+    cf: &str,
+    kind: StreamKind,
+    stream: &str,
+) -> Result<Vec<u64>, InspectError> {
+    let prefix = kind.event_prefix(stream);
+    let mut seqs = Vec::new();
+    source.for_each(cf, &Bounds::prefix(&prefix), None, |key, _| {
+        // Only this stream: another stream's name may extend this one's (`all` / `all:x`).
+        if let Some(seq) = key
+            .strip_prefix(prefix.as_slice())
+            .and_then(|rest| std::str::from_utf8(rest).ok())
+            .and_then(|rest| rest.parse::<u64>().ok())
+        {
+            seqs.push(seq);
+        }
+        true
+    })?;
+    seqs.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(seqs)
+}
+
+/// Upstream's `StoredEnvelope`, field for field (`src/sms/unified_events.rs`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct StoredEnvelope {
+    /// A UUID shared by the copies of one event in several streams.
+    pub event_id: String,
+    /// When, in milliseconds since the epoch.
+    pub ts_ms: i64,
+    /// The stream this copy is in.
+    pub stream: String,
+    /// Its number in that stream.
+    pub seq: u64,
+    /// 0 unknown, 1 task, 2 node, 3 artifact, 4 instance, 5 execution.
+    pub resource_type: i32,
+    /// The resource's id.
+    pub resource_id: String,
+    /// 0 unknown, 1 create, 2 update, 3 delete, 4 upsert, 5 cancel.
+    pub op: i32,
+    /// Always 1 so far.
+    #[serde(default)]
+    pub schema_version: u32,
+    /// The node it concerns.
+    #[serde(default)]
+    pub node_uuid: String,
+    /// Always empty so far.
+    #[serde(default)]
+    pub correlation_id: String,
+    /// Always empty so far.
+    #[serde(default)]
+    pub headers: std::collections::HashMap<String, String>,
+    /// `type.googleapis.com/sms.TaskEvent`, `.Node`, `.Instance`, `.Execution`, or "".
+    #[serde(default)]
+    pub payload_type_url: String,
+    /// The protobuf message (a JSON array of byte values).
+    #[serde(default)]
+    pub payload_value: Vec<u8>,
+    /// Always empty so far.
+    #[serde(default)]
+    pub payload_bytes: Vec<u8>,
+    /// `application/protobuf`, or "".
+    #[serde(default)]
+    pub content_type: String,
+}
+
+/// The name of an envelope's `resource_type`.
+pub fn resource_type_name(code: i32) -> &'static str {
+    [
+        "unknown",
+        "task",
+        "node",
+        "artifact",
+        "instance",
+        "execution",
+    ]
+    .get(usize::try_from(code).unwrap_or(0))
+    .copied()
+    .unwrap_or("unknown")
+}
+
+/// The name of an envelope's `op`.
+pub fn op_name(code: i32) -> &'static str {
+    ["unknown", "create", "update", "delete", "upsert", "cancel"]
+        .get(usize::try_from(code).unwrap_or(0))
+        .copied()
+        .unwrap_or("unknown")
+}
+
+/// One stored event, decoded as far as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    /// Its sequence number in the stream.
+    pub seq: u64,
+    /// The key it is stored under.
+    pub key: String,
+    /// What it says.
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// An event's content.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventBody {
+    /// A unified-bus envelope and its decoded payload.
+    Envelope {
+        /// The envelope.
+        envelope: Box<StoredEnvelope>,
+        /// The payload, decoded with upstream's message definitions.
+        payload: Decoded,
+    },
+    /// A per-node task event (JSON as stored).
+    TaskEvent {
+        /// The stored JSON.
+        task_event: serde_json::Value,
+    },
+    /// Bytes that do not decode; why.
+    Undecodable {
+        /// The decoder's complaint.
+        undecodable: String,
+        /// The stored bytes' size.
+        size: usize,
+    },
+}
+
+/// Reads and decodes the events `seqs` of a stream (those still there). Blocking.
+pub fn read_events(
+    source: &Source,
+    cf: &str,
+    kind: StreamKind,
+    stream: &str,
+    seqs: &[u64],
+) -> Result<Vec<EventRecord>, InspectError> {
+    let prefix = String::from_utf8_lossy(&kind.event_prefix(stream)).into_owned();
+    let mut out = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let key = format!("{prefix}{seq}");
+        let Some((bytes, _)) = source.get(cf, key.as_bytes(), usize::MAX)? else {
+            continue;
+        };
+        out.push(EventRecord {
+            seq,
+            key,
+            body: decode_event(kind, &bytes),
+        });
+    }
+    Ok(out)
+}
+
+/// Decodes one stored event value.
+pub fn decode_event(kind: StreamKind, bytes: &[u8]) -> EventBody {
+    let undecodable = |error: String| EventBody::Undecodable {
+        undecodable: error,
+        size: bytes.len(),
+    };
+    match kind {
+        StreamKind::Events => match serde_json::from_slice::<StoredEnvelope>(bytes) {
+            Ok(envelope) => {
+                let payload =
+                    protobuf::decode_any(&envelope.payload_type_url, &envelope.payload_value);
+                EventBody::Envelope {
+                    envelope: Box::new(envelope),
+                    payload,
+                }
+            }
+            Err(e) => undecodable(format!("not a StoredEnvelope: {e}")),
+        },
+        StreamKind::TaskEvents => match serde_json::from_slice(bytes) {
+            Ok(value) => EventBody::TaskEvent { task_event: value },
+            Err(e) => undecodable(format!("not JSON: {e}")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_split_on_the_last_colon() {
+        assert_eq!(
+            split_event_key("events:all:12", "events:"),
+            Some(("all", 12))
+        );
+        assert_eq!(
+            split_event_key("events:resource.task.a:b:7", "events:"),
+            Some(("resource.task.a:b", 7))
+        );
+        assert_eq!(split_event_key("events:all:x", "events:"), None);
+    }
+
+    #[test]
+    fn mismatches_name_what_disagrees() {
+        let mut s = StreamSummary {
+            cf: "default".into(),
+            kind: StreamKind::Events,
+            stream: "all".into(),
+            counter: Some(12),
+            stored: 12,
+            first_seq: Some(1),
+            last_seq: Some(12),
+        };
+        assert_eq!(s.mismatch(), None);
+        s.counter = Some(15);
+        assert!(s.mismatch().unwrap().contains("newest stored 12"));
+        s.counter = Some(12);
+        s.stored = 11;
+        assert!(s.mismatch().unwrap().contains("11 stored, 12 expected"));
+        s.counter = Some(10_500);
+        s.last_seq = Some(10_500);
+        s.stored = 10_000;
+        assert_eq!(s.mismatch(), None, "trimmed to the cap");
+    }
+}
