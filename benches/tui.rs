@@ -250,8 +250,96 @@ fn nodes_screen_10k(c: &mut Criterion) {
     });
 }
 
+/// Writes `streams` event streams of `per_stream` events each, as upstream SMS stores
+/// them (JSON envelopes of about 400 bytes with a TaskEvent payload, counters).
+fn write_event_streams(path: &std::path::Path, streams: usize, per_stream: u64) {
+    let db = rocksdb::DB::open_default(path).unwrap();
+    let payload: Vec<u8> = (0..60u8).collect();
+    for s in 0..streams {
+        let stream = format!("node.{:08x}-0000-4000-8000-{:012x}", s * 7919, s);
+        let mut batch = rocksdb::WriteBatch::default();
+        for seq in 1..=per_stream {
+            let value = serde_json::json!({
+                "event_id": format!("00000000-0000-4000-8000-{seq:012}"), "ts_ms": 1_764_072_000_000i64 + seq as i64,
+                "stream": stream, "seq": seq, "resource_type": 1, "resource_id": format!("task-{}", seq % 97),
+                "op": 2, "schema_version": 1, "node_uuid": stream, "correlation_id": "", "headers": {},
+                "payload_type_url": "type.googleapis.com/sms.TaskEvent", "payload_value": payload,
+                "payload_bytes": [], "content_type": "application/protobuf",
+            });
+            batch.put(format!("events:{stream}:{seq}"), value.to_string());
+        }
+        batch.put(format!("events_counter:{stream}"), per_stream.to_string());
+        db.write(batch).unwrap();
+    }
+    db.compact_range::<&[u8], &[u8]>(None, None);
+}
+
+/// Pressing 5: list the streams, read the first stream's newest page, draw the frame.
+fn events_screen(c: &mut Criterion) {
+    for (name, streams, per_stream) in [
+        ("events_screen_open_100x100_plus_10k", 100, 100),
+        ("events_screen_open_100_streams_at_cap", 100, 10_000),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        write_event_streams(&path, streams, per_stream);
+        if per_stream < 10_000 {
+            // One stream at upstream's cap beside the small ones.
+            let db = rocksdb::DB::open_default(&path).unwrap();
+            for seq in 1..=10_000u64 {
+                db.put(format!("events:all:{seq}"), format!(r#"{{"seq":{seq}}}"#))
+                    .unwrap();
+            }
+            db.put("events_counter:all", "10000").unwrap();
+        }
+        let source = spear_next::inspector::db::source::Source::open(&path, false).unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let mut group = c.benchmark_group("events");
+        group.sample_size(10);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut app = App::new(
+                    "db",
+                    Access::ReadOnlySnapshot,
+                    vec!["default".into()],
+                    "default".into(),
+                );
+                app.set_list_rows(ui::list_rows(40));
+                let mut queue: std::collections::VecDeque<Command> = app
+                    .update(spear_next::inspector::input::action::Action::Screen(5))
+                    .into();
+                while let Some(command) = queue.pop_front() {
+                    let Command::Run(request) = command else {
+                        continue;
+                    };
+                    let events = std::sync::Mutex::new(Vec::new());
+                    // The first frame needs the counters, not the counts, which the worker
+                    // goes on with while the frame is drawn: stop the listing there.
+                    let token = tokio_util::sync::CancellationToken::new();
+                    spear_next::inspector::worker::run_request(&source, request, &token, &|e| {
+                        if matches!(
+                            e.body,
+                            spear_next::inspector::worker::Body::StreamsCounted(_)
+                        ) {
+                            token.cancel();
+                        }
+                        events.lock().unwrap().push(e)
+                    });
+                    for event in events.into_inner().unwrap() {
+                        queue.extend(app.on_event(event));
+                    }
+                }
+                assert!(!app.events.page.is_empty());
+                terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+            })
+        });
+        group.finish();
+    }
+}
+
 criterion_group!(
     benches,
+    events_screen,
     frame_200x60,
     stats_poll,
     nodes_screen_10k,

@@ -91,7 +91,8 @@ pub(super) async fn events(
     let source = open_cf(db, &cf, false).await?;
     let lines = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>> {
         let Some(stream) = stream else {
-            let streams = events::list_streams(&source, &cf, &|| false)?.unwrap_or_default();
+            let streams =
+                events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
             return Ok(streams
                 .into_iter()
                 .map(|s| {

@@ -50,6 +50,8 @@ pub struct StreamSummary {
     pub counter: Option<u64>,
     /// Events stored.
     pub stored: u64,
+    /// Whether `stored` and the range are counted yet (they come after the counters).
+    pub counted: bool,
     /// The lowest and highest sequence number stored.
     pub first_seq: Option<u64>,
     /// See `first_seq`.
@@ -61,6 +63,9 @@ impl StreamSummary {
     /// event must carry the counter's number, and below the cap every number up to it
     /// must be there.
     pub fn mismatch(&self) -> Option<String> {
+        if !self.counted {
+            return None;
+        }
         let counter = self.counter?;
         if self.last_seq != Some(counter) && !(counter == 0 && self.stored == 0) {
             return Some(format!(
@@ -85,17 +90,21 @@ fn split_event_key<'k>(key: &'k str, prefix: &str) -> Option<(&'k str, u64)> {
     Some((stream, seq.parse().ok()?))
 }
 
-/// Every stream of both buses, with counters, counts and ranges, sorted by name. Reads
-/// keys only (values are not loaded). Blocking.
+/// Every stream of both buses, with counters, counts and ranges, sorted by name.
+/// `counters_read` gets the list as soon as the counters are read (a few keys), before
+/// the events are counted (every event key): a screen can show the streams at once.
+/// Blocking.
 pub fn list_streams(
     source: &Source,
     cf: &str,
     cancelled: &dyn Fn() -> bool,
+    counters_read: &mut dyn FnMut(Vec<StreamSummary>),
 ) -> Result<Option<Vec<StreamSummary>>, InspectError> {
     let mut streams: std::collections::BTreeMap<(StreamKind, String), StreamSummary> =
         Default::default();
-    for kind in [StreamKind::Events, StreamKind::TaskEvents] {
-        let (events, counters) = kind.prefixes();
+    let kinds = [StreamKind::Events, StreamKind::TaskEvents];
+    for kind in kinds {
+        let counters = kind.prefixes().1;
         source.for_each(
             cf,
             &Bounds::prefix(counters.as_bytes()),
@@ -104,7 +113,7 @@ pub fn list_streams(
                 if let Ok(key) = std::str::from_utf8(key)
                     && let Some(stream) = key.strip_prefix(counters)
                 {
-                    let entry = summary(&mut streams, kind, stream);
+                    let entry = summary(&mut streams, cf, kind, stream);
                     entry.counter = std::str::from_utf8(value)
                         .ok()
                         .and_then(|v| v.trim().parse().ok());
@@ -112,6 +121,10 @@ pub fn list_streams(
                 true
             },
         )?;
+    }
+    counters_read(streams.values().cloned().collect());
+    for kind in kinds {
+        let events = kind.prefixes().0;
         let mut seen = 0u64;
         let mut stopped = false;
         source.for_each(cf, &Bounds::prefix(events.as_bytes()), None, |key, _| {
@@ -123,7 +136,7 @@ pub fn list_streams(
             if let Ok(key) = std::str::from_utf8(key)
                 && let Some((stream, seq)) = split_event_key(key, events)
             {
-                let entry = summary(&mut streams, kind, stream);
+                let entry = summary(&mut streams, cf, kind, stream);
                 entry.stored += 1;
                 entry.first_seq = Some(entry.first_seq.map_or(seq, |s| s.min(seq)));
                 entry.last_seq = Some(entry.last_seq.map_or(seq, |s| s.max(seq)));
@@ -138,7 +151,7 @@ pub fn list_streams(
         streams
             .into_values()
             .map(|mut s| {
-                s.cf = cf.to_string();
+                s.counted = true;
                 s
             })
             .collect(),
@@ -147,13 +160,15 @@ pub fn list_streams(
 
 fn summary<'a>(
     streams: &'a mut std::collections::BTreeMap<(StreamKind, String), StreamSummary>,
+    cf: &str,
     kind: StreamKind,
     stream: &str,
 ) -> &'a mut StreamSummary {
     streams
         .entry((kind, stream.to_string()))
         .or_insert_with(|| StreamSummary {
-            cf: String::new(),
+            cf: cf.to_string(),
+            counted: false,
             kind,
             stream: stream.to_string(),
             counter: None,
@@ -361,6 +376,7 @@ mod tests {
     fn mismatches_name_what_disagrees() {
         let mut s = StreamSummary {
             cf: "default".into(),
+            counted: true,
             kind: StreamKind::Events,
             stream: "all".into(),
             counter: Some(12),

@@ -157,7 +157,7 @@ impl EventsView {
     ) -> Vec<Command> {
         let rows = session.table_rows();
         match body {
-            Body::Streams(streams) => {
+            Body::Streams(streams) | Body::StreamsCounted(streams) => {
                 let first = self.streams.is_none();
                 // Keep the selection on the same stream when the list changes.
                 let selected = self

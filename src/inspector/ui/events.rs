@@ -67,9 +67,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Some(_) => (format!("{last} ≠"), theme.error()),
                 None => (last, theme.text()),
             };
+            // Counters come first; counts follow once every event key is read.
+            let (stored, last) = if s.counted {
+                (s.stored.to_string(), last)
+            } else {
+                ("…".to_string(), "…".to_string())
+            };
             Row::new([
                 Cell::from(name),
-                Cell::from(s.stored.to_string()),
+                Cell::from(stored),
                 Cell::from(Span::styled(last, style)),
             ])
         });

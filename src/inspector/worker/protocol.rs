@@ -293,7 +293,9 @@ pub enum Body {
     Stats(Box<DbStats>),
     /// Both registries.
     Registry(Box<RegistrySnapshot>),
-    /// Every event stream.
+    /// The event streams by their counters, before their events are counted.
+    StreamsCounted(Vec<StreamSummary>),
+    /// Every event stream, counted.
     Streams(Vec<StreamSummary>),
     /// A page of a stream's events.
     Events {
@@ -315,7 +317,10 @@ pub enum Body {
 impl Body {
     /// Whether this is the last event of its request.
     pub fn is_final(&self) -> bool {
-        !matches!(self, Body::Matches(_) | Body::Progress { .. })
+        !matches!(
+            self,
+            Body::Matches(_) | Body::Progress { .. } | Body::StreamsCounted(_)
+        )
     }
 }
 

@@ -122,10 +122,19 @@ impl Run<'_> {
                 }
             }
             Job::Streams => {
+                // The counters of every column family first (a screen shows them at once),
+                // then the events counted.
+                let mut early = Vec::new();
                 let mut all = Vec::new();
+                let cancelled = || self.token.is_cancelled();
                 for cf in source.column_families() {
-                    let cancelled = || self.token.is_cancelled();
-                    match events::list_streams(source, cf, &cancelled)? {
+                    let mut counters_read = |partial: Vec<_>| {
+                        if !partial.is_empty() {
+                            early.extend(partial);
+                            self.emit(Body::StreamsCounted(early.clone()));
+                        }
+                    };
+                    match events::list_streams(source, cf, &cancelled, &mut counters_read)? {
                         Some(streams) => all.extend(streams),
                         None => return Ok(()),
                     }
