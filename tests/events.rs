@@ -118,6 +118,13 @@ fn write_streams(path: &Path) {
     )
     .unwrap();
     db.put("task_events_counter:n1", "7").unwrap();
+    for id in ["i-1", "i-2"] {
+        db.put(
+            format!("instance:{id}"),
+            r#"{"instance_id":"i-1","status":1}"#,
+        )
+        .unwrap();
+    }
 }
 
 fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
@@ -165,6 +172,13 @@ fn streams_list_counters_and_flag_disagreements() {
             .as_str()
             .unwrap()
             .contains("counter 5, newest stored 3")
+    );
+    let with_namespaces = json_lines(&run(&["events", path.to_str().unwrap(), "--namespaces"]));
+    assert!(
+        with_namespaces
+            .iter()
+            .any(|l| l["namespace"] == "instance:" && l["keys"] == 2),
+        "{with_namespaces:?}"
     );
     let tasks = by_name("n1");
     assert_eq!(tasks["kind"], "task_events");

@@ -274,6 +274,9 @@ pub enum Command {
         /// --stream names a per-node task event stream (`task_events:{node}:{id}`).
         #[arg(long)]
         task_events: bool,
+        /// Also count the other records upstream keeps (instance:, execution:, idx:...).
+        #[arg(long, conflicts_with = "stream")]
+        namespaces: bool,
         /// At most N events (1 to 10,000).
         #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         limit: u64,

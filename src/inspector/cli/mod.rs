@@ -275,9 +275,10 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             cf,
             stream,
             task_events,
+            namespaces,
             limit,
             ..
-        } => read::events(&db, cf, stream, task_events, limit).await?,
+        } => read::events(&db, cf, stream, task_events, namespaces, limit).await?,
         Command::Completions { shell } => shell::completions(shell)?,
         Command::Man => shell::man_page()?,
     }

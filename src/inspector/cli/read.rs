@@ -85,6 +85,7 @@ pub(super) async fn events(
     cf: String,
     stream: Option<String>,
     task_events: bool,
+    namespaces: bool,
     limit: u64,
 ) -> Result<()> {
     use crate::inspector::db::events::{self, StreamKind};
@@ -93,14 +94,20 @@ pub(super) async fn events(
         let Some(stream) = stream else {
             let streams =
                 events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
-            return Ok(streams
+            let mut lines: Vec<serde_json::Value> = streams
                 .into_iter()
                 .map(|s| {
                     let mut line = serde_json::to_value(&s).unwrap_or_default();
                     line["mismatch"] = serde_json::json!(s.mismatch());
                     line
                 })
-                .collect());
+                .collect();
+            if namespaces {
+                for (prefix, keys) in events::namespace_counts(&source, &cf)? {
+                    lines.push(serde_json::json!({"cf": cf, "namespace": prefix, "keys": keys}));
+                }
+            }
+            return Ok(lines);
         };
         let kind = if task_events {
             StreamKind::TaskEvents

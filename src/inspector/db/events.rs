@@ -178,6 +178,36 @@ fn summary<'a>(
         })
 }
 
+/// Other records upstream's SMS keeps beside its events, by key prefix.
+pub const UPSTREAM_NAMESPACES: &[(&str, &str)] = &[
+    ("instance:", "instance records"),
+    ("execution:", "execution records"),
+    ("idx:task_active_instances:", "active instances per task"),
+    (
+        "idx:instance_recent_executions:",
+        "recent executions per instance",
+    ),
+    ("projection_checkpoint:", "projector checkpoints"),
+    ("node:", "node records"),
+    ("resource:", "resource reports"),
+];
+
+/// How many keys each of upstream's namespaces holds in `cf` (those it holds any of).
+/// Blocking; reads keys of those namespaces only.
+pub fn namespace_counts(
+    source: &Source,
+    cf: &str,
+) -> Result<Vec<(&'static str, u64)>, InspectError> {
+    let mut out = Vec::new();
+    for (prefix, _) in UPSTREAM_NAMESPACES {
+        let n = source.for_each(cf, &Bounds::prefix(prefix.as_bytes()), None, |_, _| true)?;
+        if n > 0 {
+            out.push((*prefix, n));
+        }
+    }
+    Ok(out)
+}
+
 /// The sequence numbers a stream holds, newest first (by number): the stream's index,
 /// about 8 bytes an event. Blocking.
 pub fn stream_index(
