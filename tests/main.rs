@@ -22,6 +22,8 @@ mod live;
 #[cfg(feature = "inspector")]
 mod live_state;
 #[cfg(feature = "inspector")]
+mod owner;
+#[cfg(feature = "inspector")]
 mod pty;
 #[cfg(feature = "inspector")]
 mod screens;

@@ -486,3 +486,47 @@ fn import_batches_are_bounded_by_bytes() {
         "at most 64 MiB per batch: {sizes:?}"
     );
 }
+
+/// A private database (0700, files 0600) is copied into a private checkpoint and exported
+/// into a private file, whatever the umask of the shell that runs the copy.
+#[test]
+fn copies_keep_the_privacy_of_their_source() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = temp_db();
+    write_fixture(&path);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let file = entry.unwrap().path();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let dest = dir.path().join("copy");
+    let exported = dir.path().join("pairs.jsonl");
+    let shell = |args: &str| {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask 022 && exec \"$0\" {args}"))
+            .arg(env!("CARGO_BIN_EXE_spear-inspect"))
+            .env("SPEAR_LOG", "off")
+            .status()
+            .unwrap();
+        assert!(status.success(), "{args}");
+    };
+    shell(&format!("checkpoint {} {}", path.display(), dest.display()));
+    assert_eq!(mode(&dest), 0o700, "the checkpoint directory");
+    for entry in std::fs::read_dir(&dest).unwrap() {
+        let file = entry.unwrap().path();
+        assert_eq!(mode(&file) & 0o077, 0, "{} is private", file.display());
+    }
+    shell(&format!(
+        "export {} --output {}",
+        path.display(),
+        exported.display()
+    ));
+    assert_eq!(mode(&exported), 0o600);
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains("key:0000")
+    );
+}

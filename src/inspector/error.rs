@@ -48,6 +48,18 @@ pub enum InspectError {
         /// The merge operator's name.
         operator: String,
     },
+    /// `--write` by a user who does not own the database (and is not root).
+    #[error(
+        "{path} belongs to {owner} (uid {uid}); files written as another user could lock its service out: run the same command with `sudo -u {owner}`"
+    )]
+    NotOwner {
+        /// The database directory.
+        path: PathBuf,
+        /// The owner's name (or uid).
+        owner: String,
+        /// The owner's uid.
+        uid: u32,
+    },
     /// Another process holds the database's lock.
     #[error(
         "database {path} is locked by another process: stop that process to write, or inspect it read-only with `spear-inspect {path}`"
@@ -124,6 +136,7 @@ impl InspectError {
             InspectError::ReadOnly { .. }
             | InspectError::NeedsWrite { .. }
             | InspectError::FormatRisk { .. }
+            | InspectError::NotOwner { .. }
             | InspectError::ForeignMergeOperator { .. }
             | InspectError::Locked { .. } => ErrorClass::Refusal,
             InspectError::UnknownColumnFamily { .. }

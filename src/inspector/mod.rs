@@ -111,6 +111,14 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         cf,
     );
     app.session.color = color_enabled();
+    if let Some(sentence) = source.writing_as() {
+        // "writing as NAME (uid N), the owner of DB": the banner names the user.
+        app.session.writing_as = sentence
+            .strip_prefix("writing as ")
+            .and_then(|rest| rest.split(' ').next())
+            .map(str::to_string);
+        app.session.say(sentence);
+    }
     app.session.stale_after =
         chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
     let (worker, events) = worker::spawn(Arc::clone(&source));

@@ -235,6 +235,10 @@ pub enum Command {
         /// Only keys starting with P.
         #[arg(long, value_name = "P")]
         prefix: Option<String>,
+        /// Write to FILE instead of stdout: created 0600 when the database is not
+        /// world-readable (never following a symlink).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Read JSON Lines from stdin into a new or existing database. Needs --write.
     Import {

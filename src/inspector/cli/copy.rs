@@ -8,6 +8,7 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::{ignore_broken_pipe, open};
+use crate::inspector::db::privacy::Privacy;
 use crate::inspector::db::source::Bounds;
 use crate::inspector::db::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
@@ -33,7 +34,12 @@ pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<()> {
 }
 
 /// `export`: JSON Lines of every column family (or one) to stdout.
-pub(super) async fn export(db: &Path, cf: Option<String>, bounds: Bounds) -> Result<()> {
+pub(super) async fn export(
+    db: &Path,
+    cf: Option<String>,
+    bounds: Bounds,
+    output: Option<PathBuf>,
+) -> Result<()> {
     let source = open(db, false).await?;
     let cfs = match cf {
         Some(cf) => {
@@ -42,14 +48,37 @@ pub(super) async fn export(db: &Path, cf: Option<String>, bounds: Bounds) -> Res
         }
         None => source.column_families().to_vec(),
     };
-    let exported = tokio::task::spawn_blocking(move || {
-        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        transfer::export(&source, &cfs, &bounds, &mut out)
+    // A file of a private database's pairs is as private as the database.
+    let file = match &output {
+        Some(path) => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let private = Privacy::of(db).is_none_or(|p| !p.world_readable());
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(if private { 0o600 } else { 0o644 })
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+                .wrap_err_with(|| format!("creating --output {}", path.display()))?;
+            Some(file)
+        }
+        None => None,
+    };
+    let exported = tokio::task::spawn_blocking(move || match file {
+        Some(file) => {
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            transfer::export(&source, &cfs, &bounds, &mut out)
+        }
+        None => {
+            let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            transfer::export(&source, &cfs, &bounds, &mut out)
+        }
     })
     .await
     .wrap_err("the export task failed")?;
     match exported {
-        Err(transfer::ExportError::Output(e)) => ignore_broken_pipe(Err(e)),
+        Err(transfer::ExportError::Output(e)) if output.is_none() => ignore_broken_pipe(Err(e)),
         other => other.map(drop).map_err(Into::into),
     }
 }
@@ -81,8 +110,26 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     let source = create_kv_store_from_config(&source_config)
         .await
         .wrap_err_with(|| format!("opening --from {from}"))?;
-    // A destination this command creates is removed again if the migration fails.
+    // A destination this command creates is removed again if the migration fails, and
+    // is no more open than the source (its files made under the source's umask, then
+    // given its modes and, when root migrates, its owner).
     let created = destination_config.path.clone().filter(|p| !p.exists());
+    let privacy = source_config.path.as_deref().and_then(|p| {
+        // Sled keeps no CURRENT file: its directory's mode stands for its files'.
+        Privacy::of(p).or_else(|| {
+            let meta = std::fs::metadata(p).ok()?;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let dir_mode = meta.permissions().mode() & 0o777;
+            Some(Privacy {
+                dir_mode,
+                file_mode: dir_mode & 0o666,
+                owner: (meta.uid(), meta.gid()),
+            })
+        })
+    });
+    if let (Some(privacy), Some(_)) = (privacy, &created) {
+        nix::sys::stat::umask(privacy.umask());
+    }
     let destination = create_kv_store_from_config(&destination_config)
         .await
         .wrap_err_with(|| format!("opening --to {to}"))?;
@@ -110,6 +157,11 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
             bail!("migration failed, nothing kept at --to: {e}{hint}");
         }
     };
+    if let (Some(privacy), Some(path)) = (privacy, &created) {
+        privacy
+            .apply_to(path)
+            .wrap_err_with(|| format!("giving {} the modes of the source", path.display()))?;
+    }
     eprintln!(
         "migrated {} pairs ({} bytes) from {from} to {to}",
         done.copied, done.bytes

@@ -100,7 +100,11 @@ fn open_blocking(path: &Path, write: bool) -> Result<Source, InspectError> {
         write,
         allow_format_upgrade: ALLOW_FORMAT_UPGRADE.get().copied().unwrap_or(false),
     };
-    Source::open_with(path, request)
+    let source = Source::open_with(path, request)?;
+    if let Some(sentence) = source.writing_as() {
+        eprintln!("spear-inspect: {sentence}");
+    }
+    Ok(source)
 }
 
 /// Opens `path` and checks the column family `cf` exists.
@@ -253,9 +257,14 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             write::delete_range(&db, cf, bounds).await?
         }
         Command::Checkpoint { db, dest } => copy::checkpoint(db, dest).await?,
-        Command::Export { db, cf, prefix } => {
+        Command::Export {
+            db,
+            cf,
+            prefix,
+            output,
+        } => {
             let bounds = bounds(prefix.as_deref(), None, None, hex)?;
-            copy::export(&db, cf, bounds).await?
+            copy::export(&db, cf, bounds, output).await?
         }
         Command::Import {
             db,

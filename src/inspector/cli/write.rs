@@ -76,7 +76,9 @@ pub(super) async fn delete_range(db: &Path, cf: String, bounds: Bounds) -> Resul
 pub(super) async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
     let done = tokio::task::spawn_blocking(move || -> Result<transfer::ImportProgress> {
         if !db.join("CURRENT").is_file() {
-            // A new database: create it (with its default column family) first.
+            // A new database: create it (with its default column family) first, private
+            // (0700/0600) whatever the umask: its data may come from a private one.
+            nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
             crate::storage::rocksdb::open_db(
                 &db,
                 &crate::storage::rocksdb::OpenMode::ReadWrite,

@@ -7,6 +7,8 @@ mod demo_events;
 pub mod edit;
 pub mod events;
 pub mod jsonl;
+pub mod owner;
+pub mod privacy;
 pub mod protobuf;
 pub mod records;
 pub mod source;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions};
 
 use crate::inspector::db::jsonl;
+use crate::inspector::db::privacy::{Privacy, with_umask};
 use crate::inspector::db::source::{Bounds, Source};
 use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::stored::{load_stored_options, restore_options_text};
@@ -217,8 +218,22 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, InspectErr
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "checkpoint".into());
     let partial = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    match copy_into(&source, &partial) {
+    // The copy is never more open than the source, not even while it is being written:
+    // it is created under a umask from the source's modes, and given the source's modes
+    // (and owner, when root copies) before it takes its name.
+    let privacy = Privacy::of(db);
+    let copied = match privacy {
+        Some(privacy) => with_umask(privacy.umask(), || copy_into(&source, &partial)),
+        None => copy_into(&source, &partial),
+    };
+    match copied {
         Ok(pairs) => {
+            if let Some(privacy) = privacy {
+                privacy.apply_to(&partial).map_err(|e| InspectError::Io {
+                    what: format!("giving the copy the modes of {}", db.display()),
+                    detail: e.to_string(),
+                })?;
+            }
             std::fs::rename(&partial, dest).map_err(|e| InspectError::Io {
                 what: format!("moving the finished copy to {}", dest.display()),
                 detail: e.to_string(),

@@ -104,6 +104,8 @@ pub struct Session {
     pub message: Option<Message>,
     /// Requests in flight.
     pub tickets: Tickets,
+    /// The user this process became to write as the database's owner, if it did.
+    pub writing_as: Option<String>,
 }
 
 impl Session {
@@ -125,6 +127,7 @@ impl Session {
             stale_after: chrono::Duration::seconds(90),
             message: None,
             tickets: Tickets::default(),
+            writing_as: None,
         }
     }
 

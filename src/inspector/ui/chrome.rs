@@ -30,7 +30,15 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if app.session.access.writable() {
         // The long banner where it fits, a short one where it does not: never hidden.
         let room = area.width.saturating_sub(used + 1);
-        let banner = [" WRITE MODE: changes are real ", " WRITE MODE ", " WRITE "]
+        let long = match &app.session.writing_as {
+            Some(owner) => format!(" WRITE MODE as {owner}: changes are real "),
+            None => " WRITE MODE: changes are real ".to_string(),
+        };
+        let short = match &app.session.writing_as {
+            Some(owner) => format!(" WRITE MODE as {owner} "),
+            None => " WRITE MODE ".to_string(),
+        };
+        let banner = [long.as_str(), short.as_str(), " WRITE MODE ", " WRITE "]
             .into_iter()
             .find(|b| b.chars().count() as u16 <= room)
             .unwrap_or(" W ");

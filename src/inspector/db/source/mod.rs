@@ -11,6 +11,8 @@ use rocksdb::ReadOptions;
 use serde::Serialize;
 
 mod lock;
+
+use super::owner::become_owner;
 mod write;
 
 pub use lock::lock_is_held;
@@ -146,6 +148,7 @@ pub struct Source {
     options: OptionsOrigin,
     unresolved_merge: Vec<(String, String)>,
     opens: u32,
+    writing_as: Option<String>,
     // Keeps the private scratch directory (info log, secondary files) alive as long as the
     // database is open; it is removed when the source is dropped.
     _scratch: Option<tempfile::TempDir>,
@@ -199,9 +202,11 @@ impl Source {
             use_stored_options: true,
             ..RocksDbParams::default()
         };
+        let mut writing_as = None;
         if request.write {
             check_existing_db(path)?;
             refuse_risky_writes(path, request.allow_format_upgrade)?;
+            writing_as = become_owner(path)?;
         }
         // One private directory per run (0700, a fresh name, removed on exit) for the
         // info log of a read-only view and the scratch files of a secondary.
@@ -255,6 +260,7 @@ impl Source {
             options: opened.origin,
             unresolved_merge: opened.unresolved_merge,
             opens: opened.attempts,
+            writing_as,
             _scratch: scratch,
         };
         source.keep_options_readable()?;
@@ -279,6 +285,12 @@ impl Source {
     /// The database's OPTIONS file as read when it was opened, if it has one.
     pub fn stored_options(&self) -> Option<&StoredOptions> {
         self.stored.as_ref()
+    }
+
+    /// "writing as NAME (uid N), the owner of DB" when a root process became the owner to
+    /// write.
+    pub fn writing_as(&self) -> Option<&str> {
+        self.writing_as.as_deref()
     }
 
     /// Opens it took to get a view that no WAL deletion by a writer overlapped.
