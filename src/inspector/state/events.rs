@@ -157,7 +157,10 @@ impl EventsView {
     ) -> Vec<Command> {
         let rows = session.table_rows();
         match body {
-            Body::Streams(streams) | Body::StreamsCounted(streams) => {
+            Body::Streams(mut streams) | Body::StreamsCounted(mut streams) => {
+                // Streams whose counter disagrees with what is stored come first: they are
+                // what an on-call is looking for.
+                streams.sort_by_key(|s| s.mismatch().is_none());
                 let first = self.streams.is_none();
                 // Keep the selection on the same stream when the list changes.
                 let selected = self

@@ -20,7 +20,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(streams) = &view.streams else {
         return super::waiting(frame, area, "events", "reading event streams…", theme);
     };
-    let left_width = if area.width >= 110 { 52 } else { 34 };
+    // Stream names (`resource.execution.exec-0001`) want room; the events list keeps 46.
+    let left_width = area.width.saturating_sub(62).clamp(34, 56);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(area);
     let mismatched = streams.iter().filter(|s| s.mismatch().is_some()).count();
