@@ -6,6 +6,7 @@
 //! `ReadTier::BlockCache`: that read never does I/O (RocksDB answers `Incomplete` instead),
 //! so it is safe on a runtime thread and saves a thread hop for hot keys.
 
+mod codecs;
 mod open;
 mod params;
 pub mod stored;
@@ -16,9 +17,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rocksdb::{DBWithThreadMode, ErrorKind, MultiThreaded, ReadOptions, ReadTier, WriteBatch};
 
+pub use codecs::supported_compressions;
 pub use open::{
     OpenMode, Opened, OptionsOrigin, UNRESOLVED_MERGE_MARK, backend_error, check_existing_db,
-    open_db, open_db_listing, open_db_with, open_error, supported_compressions,
+    open_db, open_db_listing, open_db_with, open_error,
 };
 pub use params::{PARAMS, RocksDbParams, parse_compression};
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rocksdb::{ColumnFamilyDescriptor, DBCompressionType, ErrorKind, Options};
+use rocksdb::{ColumnFamilyDescriptor, ErrorKind, Options};
 
 use super::stored::{CfSettings, StoredOptions, load_stored_options, read_stored_options};
 use super::{Db, RocksDbParams};
@@ -397,31 +397,4 @@ fn open_once(
     }
     .map_err(|e| open_error(path, e))?;
     Ok((db, cf_names, origin, unresolved_merge))
-}
-
-/// The compression codecs this build's RocksDB accepts, asked of RocksDB itself: a
-/// database is opened in memory once per codec, and RocksDB refuses a codec that is not
-/// linked in ("Compression type ... is not linked with the binary").
-pub fn supported_compressions() -> Vec<&'static str> {
-    let Ok(env) = rocksdb::Env::mem_env() else {
-        return Vec::new();
-    };
-    [
-        ("snappy", DBCompressionType::Snappy),
-        ("lz4", DBCompressionType::Lz4),
-        ("lz4hc", DBCompressionType::Lz4hc),
-        ("zstd", DBCompressionType::Zstd),
-        ("zlib", DBCompressionType::Zlib),
-        ("bzip2", DBCompressionType::Bz2),
-    ]
-    .into_iter()
-    .filter(|(name, codec)| {
-        let mut opts = Options::default();
-        opts.set_env(&env);
-        opts.create_if_missing(true);
-        opts.set_compression_type(*codec);
-        Db::open(&opts, format!("/codec-probe-{name}")).is_ok()
-    })
-    .map(|(name, _)| name)
-    .collect()
 }
