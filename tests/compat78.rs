@@ -371,3 +371,28 @@ fn writes_are_refused_where_the_format_cannot_be_kept() {
         );
     }
 }
+
+/// A column family ordered by a comparator only its service's code has is refused by
+/// name, never shown in the wrong order.
+#[test]
+fn a_foreign_comparator_is_named_not_misread() {
+    let (_dir, path) = temp_db();
+    crate::common::write_fixture(&path);
+    let options = crate::common::latest_options_file(&path);
+    let text = std::fs::read_to_string(&options).unwrap();
+    assert!(text.contains("comparator=leveldb.BytewiseComparator"));
+    std::fs::write(
+        &options,
+        text.replacen(
+            "comparator=leveldb.BytewiseComparator",
+            "comparator=spear.TimeComparator",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = run(&["scan", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(REFUSED), "{stderr}");
+    assert!(stderr.contains("spear.TimeComparator"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

@@ -277,3 +277,42 @@ fn events_screen_snapshots() {
         }
     }
 }
+
+/// On a live database the screen follows new events: every tick re-reads the streams and
+/// the newest page.
+#[test]
+fn new_events_appear_on_the_next_tick() {
+    let (_dir, path) = temp_db();
+    write_streams(&path);
+    let source = Source::open(&path, true).unwrap();
+    let mut app = App::new(
+        "db",
+        Access::LiveSecondary,
+        source.column_families().to_vec(),
+        "default".into(),
+    );
+    let initial = app.initial_commands();
+    drive(&mut app, &source, initial);
+    let commands = app.update(Action::Screen(5));
+    drive(&mut app, &source, commands);
+    assert_eq!(app.events.page.first().map(|e| e.seq), Some(101));
+    let value = envelope("all", 102, "", &[]);
+    source.db().put("events:all:102", value).unwrap();
+    source.db().put("events_counter:all", "102").unwrap();
+    let commands = app.tick(chrono::Utc::now());
+    drive(&mut app, &source, commands);
+    assert_eq!(
+        app.events.page.first().map(|e| e.seq),
+        Some(102),
+        "the new event on top"
+    );
+    let all = app
+        .events
+        .streams
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|s| s.stream == "all")
+        .unwrap();
+    assert_eq!((all.stored, all.counter), (6, Some(102)));
+}
