@@ -102,6 +102,7 @@ fn main() -> ExitCode {
             eprintln!("spear-inspect: key not found");
             ExitCode::from(1)
         }
+        Ok(Outcome::Differ) => ExitCode::from(1),
         Ok(Outcome::Signalled(signal)) => {
             eprintln!("spear-inspect: ended by signal {signal}; the terminal is restored");
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(2))

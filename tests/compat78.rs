@@ -396,3 +396,59 @@ fn a_foreign_comparator_is_named_not_misread() {
     assert!(stderr.contains("spear.TimeComparator"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+/// `diff` finds what a diff of two `ldb scan --hex` dumps finds, in every column family
+/// and for binary keys, and exits 1 (0 for identical databases).
+#[test]
+fn diff_equals_a_diff_of_two_ldb_dumps() {
+    if !tools_present() {
+        return;
+    }
+    let (dir, a) = temp_db();
+    write_78_fixture(&a);
+    let b = dir.path().join("b");
+    let copy = run(&["checkpoint", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(copy.status.success());
+    let same = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    assert!(same.stdout.is_empty());
+    // Changes of every kind, in two column families, one on a binary key.
+    ldb(&b, &["put", "new:1", "x"]);
+    ldb(&b, &["delete", "default:005"]);
+    ldb(&b, &["put", "default:006", "changed"]);
+    ldb(
+        &b,
+        &["--column_family=zstdcf", "put", "zstdcf:001", "changed too"],
+    );
+    ldb(&b, &["--key_hex", "--value_hex", "put", "0xFF00FE", "0x02"]);
+    let out = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (cf, _) in FAMILIES {
+        let (left, right) = (ldb_pairs(&a, cf), ldb_pairs(&b, cf));
+        let only_left = left.iter().filter(|p| !right.contains(p)).count();
+        let only_right = right.iter().filter(|p| !left.contains(p)).count();
+        let ours = |change: &str| {
+            lines
+                .iter()
+                .filter(|l| l["cf"] == cf && l["change"] == change)
+                .count()
+        };
+        // A changed key is a line on both sides of a dump diff.
+        assert_eq!(ours("removed") + ours("changed"), only_left, "{cf}");
+        assert_eq!(ours("added") + ours("changed"), only_right, "{cf}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["key_hex"] == "ff00fe" && l["change"] == "changed")
+    );
+}

@@ -288,6 +288,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two databases (or a database and its checkpoint) key by key: added (+),
+    /// removed (-) and changed (~) keys per column family. Exit 1 when they differ, like
+    /// `diff`.
+    Diff {
+        /// The first database (A).
+        a: PathBuf,
+        /// The second database (B).
+        b: PathBuf,
+        /// Only this column family (default: every one either has).
+        #[arg(long, value_name = "NAME")]
+        cf: Option<String>,
+        /// Only keys starting with P.
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `spear-inspect completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

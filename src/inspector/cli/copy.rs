@@ -83,6 +83,109 @@ pub(super) async fn export(
     }
 }
 
+/// `diff`: both databases walked side by side, per column family; differences on stdout,
+/// a summary per column family on stderr.
+pub(super) async fn diff(
+    a: &Path,
+    b: &Path,
+    cf: Option<String>,
+    bounds: Bounds,
+    json: bool,
+    hex: bool,
+) -> Result<super::Outcome> {
+    use crate::inspector::db::diff::{Change, diff_cf};
+    use std::io::Write;
+    let (left, right) = (open(a, false).await?, open(b, false).await?);
+    let families: Vec<String> = match cf {
+        Some(cf) => {
+            if !left.column_families().contains(&cf) && !right.column_families().contains(&cf) {
+                left.check_cf(&cf)?;
+            }
+            vec![cf]
+        }
+        None => {
+            let mut all: Vec<String> = left.column_families().to_vec();
+            for cf in right.column_families() {
+                if !all.contains(cf) {
+                    all.push(cf.clone());
+                }
+            }
+            all
+        }
+    };
+    let differ = tokio::task::spawn_blocking(move || -> Result<bool> {
+        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let mut failed: Option<io::Error> = None;
+        let mut differ = false;
+        for cf in &families {
+            let mut write = |d: crate::inspector::db::diff::Difference<'_>| {
+                if failed.is_some() {
+                    return;
+                }
+                let written = if json {
+                    let mut line = serde_json::json!({"cf": cf, "change": d.change});
+                    let field = |bytes: &[u8]| match std::str::from_utf8(bytes) {
+                        Ok(text) => serde_json::json!(text),
+                        Err(_) => serde_json::json!(crate::inspector::decode::hex(bytes)),
+                    };
+                    let key_name = if std::str::from_utf8(d.key).is_ok() {
+                        "key"
+                    } else {
+                        "key_hex"
+                    };
+                    line[key_name] = field(d.key);
+                    line["old_size"] = serde_json::json!(d.old.map(<[u8]>::len));
+                    line["new_size"] = serde_json::json!(d.new.map(<[u8]>::len));
+                    serde_json::to_writer(&mut out, &line)
+                        .map_err(io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"))
+                } else {
+                    let key = if hex {
+                        format!("0x{}", crate::inspector::decode::hex(d.key))
+                    } else {
+                        crate::inspector::decode::escape_key(d.key)
+                    };
+                    let (mark, sizes) = match d.change {
+                        Change::Added => ("+", format!("{} B", d.new.map_or(0, <[u8]>::len))),
+                        Change::Removed => ("-", format!("{} B", d.old.map_or(0, <[u8]>::len))),
+                        Change::Changed => (
+                            "~",
+                            format!(
+                                "{} B -> {} B",
+                                d.old.map_or(0, <[u8]>::len),
+                                d.new.map_or(0, <[u8]>::len)
+                            ),
+                        ),
+                    };
+                    writeln!(out, "{mark} [{cf}] {key} ({sizes})")
+                };
+                if let Err(e) = written {
+                    failed = Some(e);
+                }
+            };
+            let counts = diff_cf(&left, &right, cf, &bounds, &mut write)?;
+            eprintln!(
+                "[{cf}] {} added, {} removed, {} changed, {} the same",
+                counts.added, counts.removed, counts.changed, counts.same
+            );
+            differ |= counts.differ();
+        }
+        match failed {
+            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            Some(e) => return Err(e).wrap_err("writing to standard output"),
+            None => out.flush().wrap_err("writing to standard output")?,
+        }
+        Ok(differ)
+    })
+    .await
+    .wrap_err("the diff task failed")??;
+    Ok(if differ {
+        super::Outcome::Differ
+    } else {
+        super::Outcome::Success
+    })
+}
+
 /// `memory:`, `rocksdb:PATH`, `sled:PATH`.
 fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
     let (backend, path) = spec.split_once(':').unwrap_or((spec, ""));

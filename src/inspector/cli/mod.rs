@@ -36,6 +36,8 @@ pub enum Outcome {
     NotFound,
     /// Exit 128 + N: the TUI was ended by signal N (terminal restored).
     Signalled(i32),
+    /// Exit 1, quietly: `diff` found differences.
+    Differ,
 }
 
 /// The exit status for an error: 3 for a refusal (read-only, locked, `--write` missing),
@@ -288,6 +290,16 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             limit,
             ..
         } => read::events(&db, cf, stream, task_events, namespaces, limit).await?,
+        Command::Diff {
+            a,
+            b,
+            cf,
+            prefix,
+            json,
+        } => {
+            let bounds = bounds(prefix.as_deref(), None, None, hex)?;
+            return copy::diff(&a, &b, cf, bounds, json, hex).await;
+        }
         Command::Completions { shell } => shell::completions(shell)?,
         Command::Man => shell::man_page()?,
     }

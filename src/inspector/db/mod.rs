@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod demo_events;
+pub mod diff;
 pub mod edit;
 pub mod events;
 pub mod jsonl;
