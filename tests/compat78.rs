@@ -452,3 +452,44 @@ fn diff_equals_a_diff_of_two_ldb_dumps() {
             .any(|l| l["key_hex"] == "ff00fe" && l["change"] == "changed")
     );
 }
+
+/// `usage` accounts for every byte of a 7.8 database's directory: its total is `du -sb`'s
+/// (within 1 %), and its live SST files are the ones `ldb` lists.
+#[test]
+fn usage_adds_up_to_du() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    write_78_fixture(&db);
+    let out = run(&["usage", db.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let usage: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let du = Command::new("du").arg("-sb").arg(&db).output().unwrap();
+    let du: u64 = String::from_utf8_lossy(&du.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let total = usage["total"].as_u64().unwrap();
+    let off = total.abs_diff(du) as f64 / du as f64;
+    assert!(off <= 0.01, "usage {total} vs du -sb {du}");
+    let live: u64 = usage["live_sst"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|levels| levels.as_object().unwrap().values())
+        .map(|t| t["files"].as_u64().unwrap())
+        .sum();
+    let ldb_files = ldb(&db, &["list_live_files_metadata"])
+        .lines()
+        .filter(|l| l.contains(".sst"))
+        .count() as u64;
+    assert_eq!(live, ldb_files, "live SST files as ldb lists them");
+    assert!(usage["live_sst"]["zstdcf"].is_object(), "{usage}");
+}

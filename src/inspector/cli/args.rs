@@ -306,6 +306,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What fills the database directory: every file by kind (live SST per column family
+    /// and level, obsolete SST, blob, WAL, LOG, OPTIONS, MANIFEST), adding up to its size.
+    Usage {
+        /// The database directory.
+        db: PathBuf,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `spear-inspect completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

@@ -300,6 +300,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             let bounds = bounds(prefix.as_deref(), None, None, hex)?;
             return copy::diff(&a, &b, cf, bounds, json, hex).await;
         }
+        Command::Usage { db, json } => read::usage(&db, json).await?,
         Command::Completions { shell } => shell::completions(shell)?,
         Command::Man => shell::man_page()?,
     }

@@ -140,6 +140,55 @@ pub(super) async fn events(
     ignore_broken_pipe(write())
 }
 
+/// `usage`: every file of the directory by kind, as text or JSON.
+pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
+    use crate::inspector::db::usage::{Tally, usage};
+    use humansize::{BINARY, format_size};
+    let source = open(db, false).await?;
+    let usage = tokio::task::spawn_blocking(move || usage(&source))
+        .await
+        .wrap_err("the usage task failed")??;
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, &usage)?;
+        return ignore_broken_pipe(writeln!(out));
+    }
+    let line = |name: &str, t: &Tally| {
+        format!(
+            "{name:<28} {:>6} files {:>12}\n",
+            t.files,
+            format_size(t.bytes, BINARY)
+        )
+    };
+    let mut text = format!(
+        "{}: {} in all\n",
+        usage.path,
+        format_size(usage.total, BINARY)
+    );
+    for (cf, levels) in &usage.live_sst {
+        for (level, tally) in levels {
+            text.push_str(&line(&format!("live SST [{cf}] L{level}"), tally));
+        }
+    }
+    text.push_str(&line("obsolete SST (not in use)", &usage.obsolete_sst));
+    text.push_str(&line("blob files", &usage.blob));
+    text.push_str(&line("WAL", &usage.wal));
+    text.push_str(&line("LOG", &usage.info_log));
+    text.push_str(&line("LOG.old.*", &usage.old_info_logs));
+    text.push_str(&line("OPTIONS-*", &usage.options));
+    text.push_str(&line("MANIFEST-*", &usage.manifest));
+    text.push_str(&line("CURRENT, IDENTITY, LOCK, other", &usage.other));
+    text.push_str(&format!(
+        "{:<28} {:>18}\n",
+        "the directory itself",
+        format_size(usage.directory, BINARY)
+    ));
+    if usage.obsolete_sst.files > 0 {
+        text.push_str("obsolete SST files go when no reader holds them any more, or when the database is next opened read-write\n");
+    }
+    ignore_broken_pipe(out.write_all(text.as_bytes()))
+}
+
 /// `stats`: text or JSON.
 pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
     let source = open(db, false).await?;

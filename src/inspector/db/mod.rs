@@ -15,3 +15,4 @@ pub mod records;
 pub mod source;
 pub mod stats;
 pub mod transfer;
+pub mod usage;

@@ -1,0 +1,120 @@
+//! What fills a database directory: every file in it accounted for by kind (live SST per
+//! column family and level, obsolete SST, blob, WAL, info LOG and its old copies,
+//! OPTIONS, MANIFEST, the small bookkeeping files), adding up to the directory's size.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::source::Source;
+use crate::inspector::error::InspectError;
+
+/// Files of one kind, and their bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// How many files.
+    pub files: u64,
+    /// Their apparent size.
+    pub bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes += bytes;
+    }
+}
+
+/// Every byte of a database directory, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// The directory.
+    pub path: String,
+    /// Live SST files by column family, then level.
+    pub live_sst: BTreeMap<String, BTreeMap<u32, Tally>>,
+    /// SST files on disk that the current version does not reference: RocksDB deletes
+    /// them once no reader holds them (or at the next open).
+    pub obsolete_sst: Tally,
+    /// Blob files (`*.blob`).
+    pub blob: Tally,
+    /// Write-ahead logs (`*.log`): unflushed writes (and, until purged, flushed ones).
+    pub wal: Tally,
+    /// The info log `LOG`.
+    pub info_log: Tally,
+    /// `LOG.old.*` (bounded by `keep_log_file_num`).
+    pub old_info_logs: Tally,
+    /// `OPTIONS-*` files.
+    pub options: Tally,
+    /// `MANIFEST-*` files.
+    pub manifest: Tally,
+    /// `CURRENT`, `IDENTITY`, `LOCK` and anything else.
+    pub other: Tally,
+    /// The directory's own entry (what `du` counts for the directory itself).
+    pub directory: u64,
+    /// Everything: the sum of the above.
+    pub total: u64,
+}
+
+/// Accounts for every file in the database's directory. Blocking; reads the directory
+/// and the live file list, no data.
+pub fn usage(source: &Source) -> Result<Usage, InspectError> {
+    let live = source
+        .db()
+        .live_files()
+        .map_err(crate::storage::rocksdb::backend_error)?;
+    let live: HashMap<String, (String, u32)> = live
+        .into_iter()
+        .map(|f| {
+            let name = f.name.trim_start_matches('/').to_string();
+            (name, (f.column_family_name, f.level.max(0) as u32))
+        })
+        .collect();
+    let io = |e: std::io::Error| InspectError::Io {
+        what: format!("listing {}", source.path().display()),
+        detail: e.to_string(),
+    };
+    let directory = std::fs::metadata(source.path()).map_err(io)?.len();
+    let mut usage = Usage {
+        path: source.path().display().to_string(),
+        directory,
+        total: directory,
+        ..Usage::default()
+    };
+    for entry in std::fs::read_dir(source.path()).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let meta = entry.metadata().map_err(io)?;
+        if !meta.is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let bytes = meta.len();
+        usage.total += bytes;
+        let tally = if name.ends_with(".sst") || name.ends_with(".ldb") {
+            match live.get(&name) {
+                Some((cf, level)) => usage
+                    .live_sst
+                    .entry(cf.clone())
+                    .or_default()
+                    .entry(*level)
+                    .or_default(),
+                None => &mut usage.obsolete_sst,
+            }
+        } else if name.ends_with(".blob") {
+            &mut usage.blob
+        } else if name.ends_with(".log") {
+            &mut usage.wal
+        } else if name == "LOG" {
+            &mut usage.info_log
+        } else if name.starts_with("LOG.old.") {
+            &mut usage.old_info_logs
+        } else if name.starts_with("OPTIONS-") {
+            &mut usage.options
+        } else if name.starts_with("MANIFEST-") {
+            &mut usage.manifest
+        } else {
+            &mut usage.other
+        };
+        tally.add(bytes);
+    }
+    Ok(usage)
+}
