@@ -493,3 +493,52 @@ fn usage_adds_up_to_du() {
     assert_eq!(live, ldb_files, "live SST files as ldb lists them");
     assert!(usage["live_sst"]["zstdcf"].is_object(), "{usage}");
 }
+
+/// `options` names what a 7.8 database's service changed from RocksDB's defaults, and
+/// what differs between two databases' options.
+#[test]
+fn options_name_what_the_service_changed() {
+    if !tools_present() {
+        return;
+    }
+    let (dir, db) = temp_db();
+    write_78_fixture(&db);
+    let rows = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let p = db.to_str().unwrap();
+    let changed = rows(&["options", p, "--json"]);
+    assert!(
+        changed
+            .iter()
+            .any(|r| r["section"] == "CFOptions \"zstdcf\""
+                && r["key"] == "compression"
+                && r["value"] == "kZSTD"),
+        "{changed:?}"
+    );
+    let other = dir.path().join("other");
+    ldb(
+        &other,
+        &[
+            "--create_if_missing",
+            "--compression_type=lz4",
+            "put",
+            "k",
+            "v",
+        ],
+    );
+    let compared = rows(&["options", p, "--compare", other.to_str().unwrap(), "--json"]);
+    assert!(
+        compared.iter().any(|r| r["key"] == "compression"),
+        "{compared:?}"
+    );
+}

@@ -315,6 +315,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The options in effect (the newest OPTIONS file): the settings that differ from
+    /// RocksDB's defaults, or with --all every one; with --compare, what differs from the
+    /// previous OPTIONS file or from another database's.
+    Options {
+        /// The database directory.
+        db: PathBuf,
+        /// Every setting, not only the changed ones.
+        #[arg(long)]
+        all: bool,
+        /// Compare with the previous OPTIONS file (`previous`) or another database.
+        #[arg(long, value_name = "previous|DB")]
+        compare: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `spear-inspect completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

@@ -301,6 +301,12 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             return copy::diff(&a, &b, cf, bounds, json, hex).await;
         }
         Command::Usage { db, json } => read::usage(&db, json).await?,
+        Command::Options {
+            db,
+            all,
+            compare,
+            json,
+        } => read::options(&db, all, compare, json)?,
         Command::Completions { shell } => shell::completions(shell)?,
         Command::Man => shell::man_page()?,
     }

@@ -189,6 +189,106 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
     ignore_broken_pipe(out.write_all(text.as_bytes()))
 }
 
+/// `options`: the settings in effect, against RocksDB's defaults or another file.
+pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
+    use crate::inspector::db::options_file::{
+        Setting, changed_from_defaults, compare as compare_settings, default_settings,
+        options_files, read_settings,
+    };
+    crate::storage::rocksdb::check_existing_db(db)?;
+    let files = options_files(db);
+    let Some(newest) = files.last() else {
+        bail!(
+            "{} has no OPTIONS file (RocksDB before 4.x, or it was removed)",
+            db.display()
+        );
+    };
+    let settings = read_settings(newest)?;
+    let (rows, header): (Vec<Setting>, String) = match compare.as_deref() {
+        Some("previous") => {
+            let Some(previous) = files.iter().rev().nth(1) else {
+                bail!(
+                    "{} keeps only one OPTIONS file: nothing to compare with",
+                    db.display()
+                );
+            };
+            let rows = compare_settings(&read_settings(previous)?, &settings);
+            (
+                rows,
+                format!("{} → {}", previous.display(), newest.display()),
+            )
+        }
+        Some(other) => {
+            let other_db = Path::new(other);
+            let Some(theirs) = options_files(other_db).pop() else {
+                bail!("{other} has no OPTIONS file to compare with");
+            };
+            let rows = compare_settings(&settings, &read_settings(&theirs)?);
+            (rows, format!("{} ↔ {}", newest.display(), theirs.display()))
+        }
+        None if all => {
+            let rows = settings
+                .iter()
+                .map(|((section, key), value)| Setting {
+                    section: section.clone(),
+                    key: key.clone(),
+                    value: Some(value.clone()),
+                    other: None,
+                })
+                .collect();
+            (rows, newest.display().to_string())
+        }
+        None => {
+            let rows = changed_from_defaults(&settings, &default_settings()?);
+            (
+                rows,
+                format!(
+                    "{}: settings that differ from RocksDB's defaults",
+                    newest.display()
+                ),
+            )
+        }
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        if !json {
+            writeln!(out, "{header}")?;
+        }
+        for row in &rows {
+            if json {
+                serde_json::to_writer(&mut out, row)?;
+                out.write_all(b"\n")?;
+            } else {
+                let value = row.value.as_deref().unwrap_or("(absent)");
+                match (&compare, &row.other) {
+                    (None, _) if all => writeln!(out, "[{}] {} = {value}", row.section, row.key)?,
+                    (None, Some(default)) => writeln!(
+                        out,
+                        "[{}] {} = {value}   (default {default})",
+                        row.section, row.key
+                    )?,
+                    (None, None) => writeln!(
+                        out,
+                        "[{}] {} = {value}   (unknown to RocksDB {})",
+                        row.section,
+                        row.key,
+                        crate::storage::rocksdb::stored::LINKED_VERSION
+                    )?,
+                    (Some(_), other) => writeln!(
+                        out,
+                        "[{}] {}: {value} → {}",
+                        row.section,
+                        row.key,
+                        other.as_deref().unwrap_or("(absent)")
+                    )?,
+                }
+            }
+        }
+        out.flush()
+    };
+    ignore_broken_pipe(write())
+}
+
 /// `stats`: text or JSON.
 pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
     let source = open(db, false).await?;

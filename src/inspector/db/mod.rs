@@ -8,6 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod events;
 pub mod jsonl;
+pub mod options_file;
 pub mod owner;
 pub mod privacy;
 pub mod protobuf;
