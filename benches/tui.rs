@@ -16,6 +16,18 @@ use spear_next::inspector::state::{App, value_view};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Body, Command, Event, Kind, Placement};
 
+/// A fresh read-only app on one column family, sized for a 120x40 terminal.
+fn app_at_120x40() -> App {
+    let mut app = App::new(
+        "db",
+        Access::ReadOnlySnapshot,
+        vec!["default".into()],
+        "default".into(),
+    );
+    app.set_list_rows(ui::list_rows(40));
+    app
+}
+
 /// An app showing a full window of keys and a large JSON value, as from a real database.
 fn busy_app() -> App {
     let mut app = App::new(
@@ -225,13 +237,7 @@ fn nodes_screen_10k(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     c.bench_function("nodes_screen_open_10k", |b| {
         b.iter(|| {
-            let mut app = App::new(
-                "db",
-                Access::ReadOnlySnapshot,
-                vec!["default".into()],
-                "default".into(),
-            );
-            app.set_list_rows(ui::list_rows(40));
+            let mut app = app_at_120x40();
             let commands = app.update(spear_next::inspector::input::action::Action::Screen(2));
             let Some(Command::Run(request)) = commands.into_iter().next() else {
                 panic!("the Nodes screen asks for the registries")
@@ -298,13 +304,7 @@ fn events_screen(c: &mut Criterion) {
         group.sample_size(10);
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut app = App::new(
-                    "db",
-                    Access::ReadOnlySnapshot,
-                    vec!["default".into()],
-                    "default".into(),
-                );
-                app.set_list_rows(ui::list_rows(40));
+                let mut app = app_at_120x40();
                 let mut queue: std::collections::VecDeque<Command> = app
                     .update(spear_next::inspector::input::action::Action::Screen(5))
                     .into();

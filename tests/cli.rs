@@ -195,16 +195,7 @@ fn stats_json_levels_match_the_sst_files() {
         .flat_map(|cf| cf["levels"].as_array().unwrap())
         .map(|l| l["files"].as_u64().unwrap())
         .sum();
-    let on_disk = std::fs::read_dir(&path)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "sst")
-        })
-        .count();
+    let on_disk = crate::common::sst_files(&path);
     assert_eq!(files, on_disk as u64);
     let human = run(&["stats", path.to_str().unwrap()]);
     assert!(

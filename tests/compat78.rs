@@ -298,10 +298,8 @@ fn our_writes_leave_a_78_database_readable_by_78() {
         );
         let initial = app.initial_commands();
         crate::common::drive(&mut app, &source, initial);
-        for action in [Action::DeleteKey, Action::FocusToggle, Action::Submit] {
-            let commands = app.update(action);
-            crate::common::drive(&mut app, &source, commands);
-        }
+        let delete = [Action::DeleteKey, Action::FocusToggle, Action::Submit];
+        crate::common::act(&mut app, &source, &delete);
         assert!(
             app.session
                 .message

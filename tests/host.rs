@@ -30,16 +30,7 @@ fn write_many_ssts(path: &Path, files: usize) -> usize {
     }
     db.compact_range::<&[u8], &[u8]>(None, None);
     drop(db);
-    let ssts = std::fs::read_dir(path)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "sst")
-        })
-        .count();
+    let ssts = crate::common::sst_files(path);
     assert!(ssts >= files, "{ssts} SST files, wanted at least {files}");
     keys
 }
@@ -97,16 +88,7 @@ fn holder_child() {
 fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
     let (_dir, path) = temp_db();
     write_many_ssts(&path, 300);
-    let table_files = std::fs::read_dir(&path)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "sst")
-        })
-        .count();
+    let table_files = crate::common::sst_files(&path);
     let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "host::holder_child",

@@ -12,7 +12,7 @@ use spear_next::inspector::state::{App, CountState, Overlay, Screen};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Command, Job, Kind};
 
-use crate::common::{drive, is_child, temp_db, write_fixture};
+use crate::common::{act, drive, is_child, temp_db, write_fixture};
 
 /// The node the writer child flips from offline to online.
 const NODE: &str = "7d0c2a4e-1b9f-4c3e-9a55-2f6b8d1e0a11";
@@ -147,13 +147,6 @@ fn write_session() -> (tempfile::TempDir, Source, App) {
     let initial = app.initial_commands();
     drive(&mut app, &source, initial);
     (dir, source, app)
-}
-
-fn act(app: &mut App, source: &Source, actions: &[Action]) {
-    for action in actions {
-        let commands = app.update(*action);
-        drive(app, source, commands);
-    }
 }
 
 fn filter_prefix(app: &mut App, source: &Source, prefix: &str) {

@@ -126,3 +126,27 @@ pub fn latest_options_file(db: &Path) -> PathBuf {
         .max()
         .expect("an OPTIONS file")
 }
+
+/// How many SST files the database directory holds.
+pub fn sst_files(db: &Path) -> usize {
+    std::fs::read_dir(db)
+        .expect("read the database directory")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sst"))
+        })
+        .count()
+}
+
+/// Applies `actions` to `app` one by one, running what each asks of the worker.
+#[cfg(feature = "inspector")]
+pub fn act(
+    app: &mut spear_next::inspector::state::App,
+    source: &spear_next::inspector::db::source::Source,
+    actions: &[spear_next::inspector::input::action::Action],
+) {
+    for action in actions {
+        let commands = app.update(*action);
+        drive(app, source, commands);
+    }
+}
