@@ -9,7 +9,7 @@ use crate::cli::{REFUSED, run};
 use crate::common::{snapshot_dir, temp_db};
 
 /// Whether Debian's rocksdb-tools are installed (`scripts/setup.sh` installs them).
-fn tools_present() -> bool {
+pub(crate) fn tools_present() -> bool {
     let present = ["ldb", "db_bench"].iter().all(|tool| {
         Command::new(tool)
             .arg("--version")
@@ -25,7 +25,7 @@ fn tools_present() -> bool {
 }
 
 /// Runs 7.8's `ldb` on `db`; its stdout.
-fn ldb(db: &Path, args: &[&str]) -> String {
+pub(crate) fn ldb(db: &Path, args: &[&str]) -> String {
     let output = Command::new("ldb")
         .arg(format!("--db={}", db.display()))
         .args(args)

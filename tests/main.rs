@@ -12,6 +12,8 @@ mod cli;
 #[cfg(feature = "inspector")]
 mod compat78;
 #[cfg(feature = "inspector")]
+mod diagnosis;
+#[cfg(feature = "inspector")]
 mod edits;
 #[cfg(feature = "inspector")]
 mod events;

@@ -57,6 +57,20 @@ pub struct TuiArgs {
     pub stale_after: u64,
 }
 
+/// How keys are grouped into prefixes.
+#[derive(Debug, Args, Clone)]
+pub struct GroupingArgs {
+    /// Only keys below this prefix, grouped one level further.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// What ends a prefix.
+    #[arg(long, value_name = "D", default_value = ":", value_parser = ranges::delimiter)]
+    pub delimiter: String,
+    /// Group by the next N bytes instead (binary keys), 1 to 1024.
+    #[arg(long, value_name = "N", conflicts_with = "delimiter", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub prefix_len: Option<u64>,
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -311,6 +325,46 @@ pub enum Command {
     Usage {
         /// The database directory.
         db: PathBuf,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The key space by prefix: keys and bytes per prefix (`node:`, `events:`...), estimated
+    /// at once from RocksDB's approximate sizes, or with --exact counted, with the largest
+    /// values and a value-size histogram per prefix. --prefix drills into one.
+    Keyspace {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        #[command(flatten)]
+        #[allow(missing_docs)] // documented by its own arguments
+        grouping: GroupingArgs,
+        /// Read every key: exact counts, bytes, largest values, value-size histograms.
+        #[arg(long)]
+        exact: bool,
+        /// How many of the largest values to list (with --exact; 0 to 1,000).
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=1000))]
+        top: u64,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tombstones (deletions) per level, SST file and memtable; with --scan, the key
+    /// ranges where reads skip the most of them, and the `compact` that removes them.
+    Tombstones {
+        /// The database directory.
+        db: PathBuf,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// Walk every key with RocksDB's perf counters to measure what reads skip.
+        #[arg(long)]
+        scan: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)] // documented by its own arguments
+        grouping: GroupingArgs,
         /// As JSON.
         #[arg(long)]
         json: bool,

@@ -6,6 +6,7 @@
 
 mod args;
 mod copy;
+mod diagnose;
 mod ranges;
 mod read;
 mod shell;
@@ -18,10 +19,11 @@ use std::sync::Arc;
 
 use color_eyre::eyre::{Report, Result, WrapErr, bail, eyre};
 
-pub use args::{Cli, Command, TuiArgs};
+pub use args::{Cli, Command, GroupingArgs, TuiArgs};
 pub use shell::version_text;
 
 use crate::inspector::Ended;
+use crate::inspector::db::keyspace::Grouping;
 use crate::inspector::db::source::{Bounds, OpenRequest, Source};
 use crate::inspector::decode;
 use crate::inspector::error::{InspectError, kv_class};
@@ -81,6 +83,18 @@ fn bounds(prefix: Option<&str>, from: Option<&str>, to: Option<&str>, hex: bool)
         bounds.upper = Some(bounds.upper.map_or(to.clone(), |u| u.min(to)));
     }
     Ok(bounds)
+}
+
+/// How `--prefix`, `--delimiter` and `--prefix-len` group keys.
+fn grouping_arg(args: &GroupingArgs, hex: bool) -> Result<Grouping> {
+    Ok(Grouping {
+        within: match &args.prefix {
+            Some(p) => key_arg(p, hex, "--prefix")?,
+            None => Vec::new(),
+        },
+        delimiter: args.delimiter.as_bytes().to_vec(),
+        prefix_len: args.prefix_len.map(|n| n as usize),
+    })
 }
 
 /// `--allow-format-upgrade`, set once from the command line for every open.
@@ -301,6 +315,27 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             return copy::diff(&a, &b, cf, bounds, json, hex).await;
         }
         Command::Usage { db, json } => read::usage(&db, json).await?,
+        Command::Keyspace {
+            db,
+            cf,
+            grouping,
+            exact,
+            top,
+            json,
+        } => {
+            let grouping = grouping_arg(&grouping, hex)?;
+            diagnose::keyspace(&db, cf, grouping, exact, top as usize, json).await?
+        }
+        Command::Tombstones {
+            db,
+            cf,
+            scan,
+            grouping,
+            json,
+        } => {
+            let grouping = grouping_arg(&grouping, hex)?;
+            diagnose::tombstones(&db, cf, scan, grouping, json).await?
+        }
         Command::Options {
             db,
             all,

@@ -42,3 +42,13 @@ pub fn batch_size(text: &str) -> Result<usize, String> {
     }
     Ok(n)
 }
+
+/// `--delimiter D`: 1 to 16 bytes.
+pub fn delimiter(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 16 {
+        return Err(format!(
+            "{text:?} cannot end a prefix: use 1 to 16 bytes, e.g. ':' or '/'"
+        ));
+    }
+    Ok(text.to_string())
+}

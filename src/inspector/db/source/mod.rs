@@ -12,6 +12,7 @@ use serde::Serialize;
 
 mod lock;
 mod open;
+mod sizes;
 mod write;
 
 pub use lock::lock_is_held;

@@ -1,0 +1,328 @@
+//! Where the deletions are and what they cost: tombstones per SST file, level and column
+//! family (table properties), in the memtables (which no SST shows), and, by walking the
+//! keys with RocksDB's perf counters on, the key ranges where a read skips the most.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
+use serde::Serialize;
+
+use super::keyspace::Grouping;
+use super::source::{Bounds, Source};
+use crate::inspector::decode::escape_key;
+use crate::inspector::error::InspectError;
+
+/// Tombstones of one live SST file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileTombstones {
+    /// File name.
+    pub name: String,
+    /// LSM level.
+    pub level: u32,
+    /// Entries, tombstones included.
+    pub entries: u64,
+    /// Point deletions.
+    pub deletions: u64,
+    /// Smallest key, escaped.
+    pub smallest: String,
+    /// Largest key, escaped.
+    pub largest: String,
+}
+
+/// Tombstones of one level (RocksDB's aggregated table properties).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LevelTombstones {
+    /// The level.
+    pub level: u32,
+    /// SST files.
+    pub files: u64,
+    /// Entries, tombstones included.
+    pub entries: u64,
+    /// Point deletions.
+    pub deletions: u64,
+    /// Range deletions.
+    pub range_deletions: u64,
+}
+
+/// Tombstones not yet flushed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MemtableTombstones {
+    /// Entries in the active and immutable memtables.
+    pub entries: u64,
+    /// Point deletions among them.
+    pub deletions: u64,
+}
+
+/// A stretch between two live keys that a read has to step over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRange {
+    /// The live key before it (escaped), or `None` from the start.
+    pub after: Option<String>,
+    /// The live key after it (escaped), or `None` to the end.
+    pub before: Option<String>,
+    /// The first key bound to compact it (the live key before it), raw.
+    #[serde(skip)]
+    pub from_raw: Option<Vec<u8>>,
+    /// The last key bound to compact it (the live key after it), raw.
+    #[serde(skip)]
+    pub to_raw: Option<Vec<u8>>,
+    /// Point tombstones skipped.
+    pub deletes_skipped: u64,
+    /// Other hidden entries skipped (overwritten versions, keys under range deletions).
+    pub hidden_skipped: u64,
+}
+
+/// Tombstones skipped while walking one prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrefixSkips {
+    /// The prefix, escaped (`(between prefixes)` for stretches that cross two).
+    pub prefix: String,
+    /// Point tombstones skipped.
+    pub deletes_skipped: u64,
+    /// Live keys.
+    pub live_keys: u64,
+}
+
+/// What walking every key found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SkipScan {
+    /// Live keys walked.
+    pub live_keys: u64,
+    /// Point tombstones stepped over in all.
+    pub deletes_skipped: u64,
+    /// Other hidden entries stepped over in all.
+    pub hidden_skipped: u64,
+    /// The stretches with the most tombstones, most first.
+    pub ranges: Vec<SkippedRange>,
+    /// Per prefix, most tombstones first.
+    pub prefixes: Vec<PrefixSkips>,
+}
+
+/// A column family's tombstones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tombstones {
+    /// The column family.
+    pub cf: String,
+    /// Per level.
+    pub levels: Vec<LevelTombstones>,
+    /// Per live SST file, most deletions first.
+    pub files: Vec<FileTombstones>,
+    /// In the memtables.
+    pub memtable: MemtableTombstones,
+    /// The walk, when asked for.
+    pub scan: Option<SkipScan>,
+}
+
+/// The stretches kept at most.
+pub const TOP_RANGES: usize = 20;
+
+/// Tombstones of `cf` from table properties and memtable counters (instant).
+pub fn tombstones(source: &Source, cf: &str) -> Result<Tombstones, InspectError> {
+    let files = source.live_files_of(cf)?;
+    let mut levels: BTreeMap<u32, LevelTombstones> = BTreeMap::new();
+    for f in &files {
+        let level = f.level.max(0) as u32;
+        levels
+            .entry(level)
+            .or_insert_with(|| LevelTombstones {
+                level,
+                ..LevelTombstones::default()
+            })
+            .files += 1;
+    }
+    for (level, row) in levels.iter_mut() {
+        let name = format!("rocksdb.aggregated-table-properties-at-level{level}");
+        if let Some(text) = source.text_property(cf, &name)? {
+            let props = table_properties(&text);
+            row.entries = props.get("# entries").copied().unwrap_or(0);
+            row.deletions = props.get("# deletions").copied().unwrap_or(0);
+            row.range_deletions = props.get("# range deletions").copied().unwrap_or(0);
+        }
+    }
+    let mut files: Vec<FileTombstones> = files
+        .into_iter()
+        .map(|f| FileTombstones {
+            name: f.name.trim_start_matches('/').to_string(),
+            level: f.level.max(0) as u32,
+            entries: f.num_entries,
+            deletions: f.num_deletions,
+            smallest: f.start_key.as_deref().map(escape_key).unwrap_or_default(),
+            largest: f.end_key.as_deref().map(escape_key).unwrap_or_default(),
+        })
+        .collect();
+    files.sort_by(|a, b| {
+        b.deletions
+            .cmp(&a.deletions)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let memtable = MemtableTombstones {
+        entries: source.int_property(cf, "rocksdb.num-entries-active-mem-table")?
+            + source.int_property(cf, "rocksdb.num-entries-imm-mem-tables")?,
+        deletions: source.int_property(cf, "rocksdb.num-deletes-active-mem-table")?
+            + source.int_property(cf, "rocksdb.num-deletes-imm-mem-tables")?,
+    };
+    Ok(Tombstones {
+        cf: cf.to_string(),
+        levels: levels.into_values().collect(),
+        files,
+        memtable,
+        scan: None,
+    })
+}
+
+/// `key=value; key=value` table properties, the numeric ones.
+fn table_properties(text: &str) -> HashMap<&str, u64> {
+    text.split(';')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            Some((key.trim(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Walks every live key of `cf` with RocksDB's perf counters on, measuring the tombstones
+/// (and other hidden entries) each step skips: what a read between those keys pays. Sees
+/// SST files and memtables alike. `None` when `cancelled` stopped it.
+pub fn skip_scan(
+    source: &Source,
+    cf: &str,
+    grouping: &Grouping,
+    cancelled: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<SkipScan>, InspectError> {
+    let _counting = PerfCounting::start();
+    let mut perf = PerfContext::default();
+    perf.reset();
+    let mut scan = SkipScan::default();
+    let mut heap: BinaryHeap<Reverse<Stretch>> = BinaryHeap::new();
+    let mut per_prefix: HashMap<Vec<u8>, PrefixSkips> = HashMap::new();
+    let mut previous: Option<Vec<u8>> = None;
+    let (mut deletes_before, mut hidden_before) = (0u64, 0u64);
+    let mut stopped = false;
+    let mut seen = 0u64;
+    let mut record = |after: Option<&[u8]>, before: Option<&[u8]>, deletes: u64, hidden: u64| {
+        scan.deletes_skipped += deletes;
+        scan.hidden_skipped += hidden;
+        // A step over one entry is how iteration moves; more than that is skipping.
+        if deletes == 0 && hidden <= 1 {
+            return;
+        }
+        let group_of = |k: Option<&[u8]>| k.and_then(|k| grouping.group(k)).map(<[u8]>::to_vec);
+        let prefix = match (group_of(after), group_of(before)) {
+            (Some(a), Some(b)) if a == b => a,
+            (None, Some(b)) if after.is_none() => b,
+            (Some(a), None) if before.is_none() => a,
+            _ => b"(between prefixes)".to_vec(),
+        };
+        per_prefix
+            .entry(prefix.clone())
+            .or_insert_with(|| PrefixSkips {
+                prefix: escape_key(&prefix),
+                ..PrefixSkips::default()
+            })
+            .deletes_skipped += deletes;
+        let entry = Reverse((
+            deletes,
+            hidden,
+            after.map(<[u8]>::to_vec),
+            before.map(<[u8]>::to_vec),
+        ));
+        if heap.len() < TOP_RANGES {
+            heap.push(entry);
+        } else if heap.peek().is_some_and(|smallest| entry < *smallest) {
+            heap.pop();
+            heap.push(entry);
+        }
+    };
+    let mut live: HashMap<Vec<u8>, u64> = HashMap::new();
+    let walked = source.for_each(cf, &Bounds::prefix(&grouping.within), None, |key, _| {
+        let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
+        let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
+        record(
+            previous.as_deref(),
+            Some(key),
+            deletes - deletes_before,
+            hidden.saturating_sub(hidden_before),
+        );
+        (deletes_before, hidden_before) = (deletes, hidden);
+        if let Some(group) = grouping.group(key) {
+            *live.entry(group.to_vec()).or_default() += 1;
+        }
+        previous = Some(key.to_vec());
+        seen += 1;
+        if seen.is_multiple_of(65_536) {
+            progress(seen);
+            if cancelled() {
+                stopped = true;
+                return false;
+            }
+        }
+        true
+    });
+    let walked = walked?;
+    if stopped {
+        return Ok(None);
+    }
+    let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
+    let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
+    record(
+        previous.as_deref(),
+        None,
+        deletes - deletes_before,
+        hidden.saturating_sub(hidden_before),
+    );
+    scan.live_keys = walked;
+    let mut ranges: Vec<SkippedRange> = heap
+        .into_iter()
+        .map(|Reverse((deletes, hidden, after, before))| SkippedRange {
+            after: after.as_deref().map(escape_key),
+            before: before.as_deref().map(escape_key),
+            from_raw: after,
+            to_raw: before,
+            deletes_skipped: deletes,
+            hidden_skipped: hidden,
+        })
+        .collect();
+    ranges.sort_by(|a, b| {
+        (b.deletes_skipped, b.hidden_skipped).cmp(&(a.deletes_skipped, a.hidden_skipped))
+    });
+    scan.ranges = ranges;
+    for (group, n) in live {
+        per_prefix
+            .entry(group.clone())
+            .or_insert_with(|| PrefixSkips {
+                prefix: escape_key(&group),
+                ..PrefixSkips::default()
+            })
+            .live_keys = n;
+    }
+    let mut prefixes: Vec<PrefixSkips> = per_prefix.into_values().collect();
+    prefixes.sort_by(|a, b| {
+        b.deletes_skipped
+            .cmp(&a.deletes_skipped)
+            .then_with(|| a.prefix.cmp(&b.prefix))
+    });
+    scan.prefixes = prefixes;
+    Ok(Some(scan))
+}
+
+/// Tombstones skipped, hidden entries skipped, the live keys before and after.
+type Stretch = (u64, u64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Perf counting on this thread for as long as it lives (blocking-pool threads are reused:
+/// counting must not outlive the walk).
+struct PerfCounting;
+
+impl PerfCounting {
+    fn start() -> Self {
+        set_perf_stats(PerfStatsLevel::EnableCount);
+        Self
+    }
+}
+
+impl Drop for PerfCounting {
+    fn drop(&mut self) {
+        set_perf_stats(PerfStatsLevel::Disable);
+    }
+}
