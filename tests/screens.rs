@@ -427,3 +427,138 @@ fn maintenance_is_refused_read_only() {
         );
     }
 }
+
+/// The fixture with its first 200 keys deleted and the deletions left in the WAL (the
+/// read-only open replays them into a memtable): what the Disk screen must explain.
+fn fixture_with_deletions() -> Fixture {
+    let (dir, path) = temp_db();
+    write_fixture(&path);
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
+            .unwrap();
+        for i in 0..200 {
+            db.delete(format!("key:{i:04}")).unwrap();
+        }
+    }
+    let source = Source::open(&path, false).unwrap();
+    Fixture { _dir: dir, source }
+}
+
+/// A fixed directory listing: file sizes (the LOG's above all) vary from run to run, the
+/// layout must not.
+fn fixed_usage() -> spear_next::inspector::db::usage::Usage {
+    use spear_next::inspector::db::usage::{Tally, Usage};
+    let tally = |files, bytes| Tally { files, bytes };
+    let mut usage = Usage {
+        path: "/srv/spear/rocksdb".into(),
+        obsolete_sst: tally(1, 2_000_000),
+        wal: tally(2, 64 << 20),
+        info_log: tally(1, 300_000),
+        old_info_logs: tally(3, 3_000_000),
+        options: tally(2, 14_000),
+        manifest: tally(1, 4_000),
+        other: tally(3, 60),
+        directory: 4096,
+        ..Usage::default()
+    };
+    usage
+        .live_sst
+        .entry("default".into())
+        .or_default()
+        .insert(0, tally(4, 256 << 20));
+    usage
+        .live_sst
+        .entry("default".into())
+        .or_default()
+        .insert(1, tally(12, 700 << 20));
+    usage
+        .live_sst
+        .entry("events".into())
+        .or_default()
+        .insert(0, tally(1, 9_000));
+    usage.total = 4096
+        + 2_000_000
+        + (64 << 20)
+        + 300_000
+        + 3_000_000
+        + 14_000
+        + 4_000
+        + 60
+        + (256 << 20)
+        + (700 << 20)
+        + 9_000;
+    usage
+}
+
+#[test]
+fn disk_pages() {
+    let f = fixture_with_deletions();
+    let pages: [(&str, &[Action]); 4] = [
+        ("disk_files", &[Action::Screen(6)]),
+        ("disk_prefixes", &[Action::Screen(6), Action::NextPage]),
+        (
+            "disk_prefixes_counted",
+            &[Action::Screen(6), Action::NextPage, Action::Count],
+        ),
+        (
+            "disk_tombstones_walked",
+            &[
+                Action::Screen(6),
+                Action::NextPage,
+                Action::NextPage,
+                Action::Count,
+            ],
+        ),
+    ];
+    for (name, actions) in pages {
+        for (width, height) in SIZES {
+            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+            act(&mut app, &f, actions);
+            app.disk.usage = Some(Box::new(fixed_usage()));
+            let terminal = render(&app, width, height);
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+            });
+        }
+    }
+}
+
+/// Drilling into a prefix and back out; the tombstone walk names the range the deletions
+/// sit in and a compaction of it is offered for exactly those keys.
+#[test]
+fn disk_drills_into_prefixes_and_offers_the_skipped_range() {
+    let f = fixture_with_deletions();
+    let mut app = app_for(&f, Access::ReadWrite, 24);
+    act(
+        &mut app,
+        &f,
+        &[Action::Screen(6), Action::NextPage, Action::Count],
+    );
+    let b = app.disk.breakdown.as_ref().unwrap();
+    assert!(b.exact);
+    assert_eq!(b.rows[0].prefix, "key:");
+    assert_eq!(b.rows[0].keys, 100, "300 keys, 200 deleted");
+    act(&mut app, &f, &[Action::Open]);
+    assert_eq!(app.disk.grouping.within, b"key:");
+    act(&mut app, &f, &[Action::Back]);
+    assert!(app.disk.grouping.within.is_empty());
+
+    act(&mut app, &f, &[Action::NextPage, Action::Count]);
+    let t = app.disk.tombstones.as_ref().unwrap();
+    assert_eq!(t.memtable.deletions, 200);
+    let scan = t.scan.as_ref().unwrap();
+    assert_eq!(scan.deletes_skipped, 200);
+    assert_eq!(scan.ranges[0].deletes_skipped, 200);
+    assert_eq!(scan.ranges[0].to_raw.as_deref(), Some(&b"key:0200"[..]));
+    act(&mut app, &f, &[Action::Compact]);
+    match &app.overlay {
+        spear_next::inspector::state::Overlay::Confirm {
+            ask: spear_next::inspector::state::Ask::Maintain { bounds, .. },
+            ..
+        } => {
+            assert_eq!(bounds.lower, None);
+            assert_eq!(bounds.upper.as_deref(), Some(&b"key:0200"[..]));
+        }
+        other => panic!("a confirmation for the range, not {other:?}"),
+    }
+}

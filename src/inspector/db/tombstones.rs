@@ -204,8 +204,7 @@ pub fn skip_scan(
     let mut record = |after: Option<&[u8]>, before: Option<&[u8]>, deletes: u64, hidden: u64| {
         scan.deletes_skipped += deletes;
         scan.hidden_skipped += hidden;
-        // A step over one entry is how iteration moves; more than that is skipping.
-        if deletes == 0 && hidden <= 1 {
+        if deletes == 0 && hidden == 0 {
             return;
         }
         let group_of = |k: Option<&[u8]>| k.and_then(|k| grouping.group(k)).map(<[u8]>::to_vec);
@@ -239,11 +238,13 @@ pub fn skip_scan(
     let walked = source.for_each(cf, &Bounds::prefix(&grouping.within), None, |key, _| {
         let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
         let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
+        // Every step from one live key to the next counts one internal key itself.
+        let stepped = u64::from(previous.is_some());
         record(
             previous.as_deref(),
             Some(key),
             deletes - deletes_before,
-            hidden.saturating_sub(hidden_before),
+            (hidden - hidden_before).saturating_sub(stepped),
         );
         (deletes_before, hidden_before) = (deletes, hidden);
         if let Some(group) = grouping.group(key) {
@@ -266,11 +267,12 @@ pub fn skip_scan(
     }
     let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
     let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
+    let stepped = u64::from(previous.is_some());
     record(
         previous.as_deref(),
         None,
         deletes - deletes_before,
-        hidden.saturating_sub(hidden_before),
+        (hidden - hidden_before).saturating_sub(stepped),
     );
     scan.live_keys = walked;
     let mut ranges: Vec<SkippedRange> = heap

@@ -66,6 +66,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[(Char('3'), false)], Action::Screen(3), "3", "resources", None),
     b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
     b(&[(Char('5'), false)], Action::Screen(5), "5", "events", None),
+    b(&[(Char('6'), false)], Action::Screen(6), "6", "disk", None),
     b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
     b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
     b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
@@ -134,6 +135,17 @@ pub const EVENTS: &[Binding] = &[
     b(&[(Enter, false)], Action::Open, "Enter", "event detail", Some("detail")),
 ];
 
+/// The Disk screen's own keys.
+#[rustfmt::skip]
+pub const DISK: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones", Some("page")),
+    b(&[(Enter, false)], Action::Open, "Enter", "look inside the prefix", Some("inside")),
+    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones", Some("count")),
+    b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
+    b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
+    b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
+];
+
 /// Keys while typing a filter or key.
 #[rustfmt::skip]
 pub const INPUT: &[Binding] = &[
@@ -188,6 +200,7 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
                 Screen::Resources => RESOURCES,
                 Screen::Stats => STATS,
                 Screen::Events => EVENTS,
+                Screen::Disk => DISK,
             };
             vec![own, GLOBAL]
         }

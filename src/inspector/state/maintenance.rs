@@ -50,8 +50,15 @@ impl App {
             );
             return Vec::new();
         }
+        let range = self
+            .disk
+            .selected_range()
+            .filter(|_| self.screen == Screen::Disk);
         let (job, bounds) = match (action, self.screen, &self.keys.filter) {
             (Action::Flush, _, _) => (Maintenance::Flush, Bounds::default()),
+            (_, Screen::Disk, _) if range.is_some() => {
+                (Maintenance::Compact, range.unwrap_or_default())
+            }
             (_, Screen::Keys, Filter::Prefix(p)) => (Maintenance::Compact, Bounds::prefix(p)),
             _ => (Maintenance::Compact, Bounds::default()),
         };

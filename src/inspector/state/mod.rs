@@ -7,6 +7,7 @@
 //! what is on screen when it arrives). Drawing reads `&App` only, so every screen can be
 //! drawn in a test from an `App` driven without a worker.
 
+pub mod disk;
 pub mod editor;
 mod edits;
 pub mod events;
@@ -49,16 +50,19 @@ pub enum Screen {
     Stats,
     /// Upstream Spear-Next's event streams.
     Events,
+    /// What fills the disk: files, the key space by prefix, tombstones.
+    Disk,
 }
 
 impl Screen {
     /// Every screen in key order.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Keys,
         Screen::Nodes,
         Screen::Resources,
         Screen::Stats,
         Screen::Events,
+        Screen::Disk,
     ];
 
     /// Its tab title.
@@ -69,6 +73,7 @@ impl Screen {
             Screen::Resources => "Resources",
             Screen::Stats => "Stats",
             Screen::Events => "Events",
+            Screen::Disk => "Disk",
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct App {
     pub stats: StatsView,
     /// The Events screen.
     pub events: events::EventsView,
+    /// The Disk screen.
+    pub disk: disk::DiskView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
@@ -129,6 +136,7 @@ impl App {
             resources: ResourcesView::default(),
             stats: StatsView::default(),
             events: events::EventsView::default(),
+            disk: disk::DiskView::default(),
             writes: Writes::default(),
             should_quit: false,
         }
@@ -206,6 +214,7 @@ impl App {
             Screen::Resources => self.resources.update(action, &mut self.session),
             Screen::Stats => self.stats.update(action, &mut self.session),
             Screen::Events => return self.events.update(action, &mut self.session),
+            Screen::Disk => return self.update_disk(action),
         };
         match reaction {
             Reaction::None => Vec::new(),
@@ -238,6 +247,25 @@ impl App {
         }
     }
 
+    /// The Disk screen, plus the column family keys.
+    fn update_disk(&mut self, action: Action) -> Vec<Command> {
+        let n = self.session.column_families.len().max(1);
+        let at = self
+            .session
+            .column_families
+            .iter()
+            .position(|c| *c == self.session.cf)
+            .unwrap_or(0);
+        let index = match action {
+            Action::NextColumnFamily => (at + 1) % n,
+            Action::PrevColumnFamily => (at + n - 1) % n,
+            _ => return self.disk.update(action, &mut self.session),
+        };
+        let mut commands = self.switch_cf(index);
+        commands.extend(self.disk.reread(&mut self.session, Purpose::Show));
+        commands
+    }
+
     /// Shows another column family: the Keys screen starts over, the registries of the
     /// old one are dropped (they are read again when a registry screen needs them).
     fn switch_cf(&mut self, index: usize) -> Vec<Command> {
@@ -247,6 +275,7 @@ impl App {
         self.session.cf = cf;
         self.registry = None;
         self.session.tickets.forget(Kind::Registry);
+        self.disk.switch_cf();
         self.keys.switch_cf(&mut self.session)
     }
 
@@ -271,6 +300,9 @@ impl App {
             }
             Screen::Events if force || self.events.streams.is_none() => {
                 self.events.reread(&mut self.session, purpose)
+            }
+            Screen::Disk if force || self.disk.is_empty() => {
+                self.disk.reread(&mut self.session, purpose)
             }
             _ => Vec::new(),
         }
@@ -347,6 +379,10 @@ impl App {
                 Body::Failed(error) => self.session.fail(&error),
                 _ => {}
             },
+            Kind::Usage | Kind::Keyspace | Kind::Tombstones => {
+                self.disk
+                    .on_event(ticket, &context, body, &mut self.session);
+            }
             Kind::Streams | Kind::Events => {
                 return self
                     .events

@@ -3,6 +3,7 @@
 
 mod chrome;
 mod confirm;
+mod disk;
 mod editor;
 mod events;
 mod format;
@@ -37,6 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Resources => resources::draw(frame, body, app, theme),
         Screen::Stats => stats::draw(frame, body, app, theme),
         Screen::Events => events::draw(frame, body, app, theme),
+        Screen::Disk => disk::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);

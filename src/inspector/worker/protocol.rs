@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use crate::inspector::db::edit::{Edit, EditOutcome};
 use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
+use crate::inspector::db::keyspace::{Breakdown, Grouping};
 use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
 use crate::inspector::db::stats::DbStats;
+use crate::inspector::db::tombstones::Tombstones;
+use crate::inspector::db::usage::Usage;
 use crate::inspector::error::InspectError;
 
 /// The kinds of job; one of each runs at a time.
@@ -31,6 +34,12 @@ pub enum Kind {
     Streams,
     /// Pages of one event stream.
     Events,
+    /// Disk usage by file kind.
+    Usage,
+    /// The key space by prefix.
+    Keyspace,
+    /// Tombstone counts and skip scans.
+    Tombstones,
     /// Compactions and flushes.
     Maintain,
     /// Edits.
@@ -170,6 +179,23 @@ pub enum Job {
         /// Events at most.
         limit: usize,
     },
+    /// Every file of the database directory by kind.
+    Usage,
+    /// The key space by prefix below `grouping.within`, estimated or counted.
+    Keyspace {
+        /// How keys are grouped.
+        grouping: Grouping,
+        /// Count every key (with progress) instead of estimating.
+        exact: bool,
+    },
+    /// Tombstones of the context's column family; with `scan`, a walk measuring the
+    /// ranges reads skip (with progress).
+    Tombstones {
+        /// How skipped tombstones are attributed to prefixes.
+        grouping: Grouping,
+        /// Walk every key.
+        scan: bool,
+    },
     /// A compaction or flush (write mode only).
     Maintain(Maintenance),
     /// A change (write mode only), answered with what undoes it.
@@ -189,6 +215,9 @@ impl Job {
             Job::Registry => Kind::Registry,
             Job::Streams => Kind::Streams,
             Job::Events { .. } => Kind::Events,
+            Job::Usage => Kind::Usage,
+            Job::Keyspace { .. } => Kind::Keyspace,
+            Job::Tombstones { .. } => Kind::Tombstones,
             Job::Maintain(_) => Kind::Maintain,
             Job::Edit(_) => Kind::Edit,
         }
@@ -306,6 +335,12 @@ pub enum Body {
         /// The page, newest first.
         records: Vec<EventRecord>,
     },
+    /// Disk usage.
+    Usage(Box<Usage>),
+    /// A key-space breakdown.
+    Keyspace(Box<Breakdown>),
+    /// Tombstones (with the skip scan when asked).
+    Tombstones(Box<Tombstones>),
     /// A compaction or flush finished.
     Maintained(MaintenanceReport),
     /// An edit was applied: what it did and how to undo it.

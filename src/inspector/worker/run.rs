@@ -14,6 +14,7 @@ use crate::inspector::db::events;
 use crate::inspector::db::records::read_registries;
 use crate::inspector::db::source::{Bounds, Entry, Pair, Source};
 use crate::inspector::db::stats::collect_stats;
+use crate::inspector::db::{keyspace, tombstones};
 use crate::inspector::error::InspectError;
 
 /// How often long jobs report progress.
@@ -155,6 +156,45 @@ impl Run<'_> {
                     offset,
                     records,
                 });
+            }
+            Job::Usage => {
+                let usage = crate::inspector::db::usage::usage(source)?;
+                self.emit(Body::Usage(Box::new(usage)));
+            }
+            Job::Keyspace { grouping, exact } => {
+                let breakdown = if exact {
+                    let cancelled = || self.token.is_cancelled();
+                    let mut progress = |scanned| {
+                        self.emit(Body::Progress {
+                            scanned,
+                            matched: 0,
+                        })
+                    };
+                    match keyspace::exact(source, cf, &grouping, 20, &cancelled, &mut progress)? {
+                        Some(b) => b,
+                        None => return Ok(()),
+                    }
+                } else {
+                    keyspace::estimate(source, cf, &grouping)?
+                };
+                self.emit(Body::Keyspace(Box::new(breakdown)));
+            }
+            Job::Tombstones { grouping, scan } => {
+                let mut report = tombstones::tombstones(source, cf)?;
+                if scan {
+                    let cancelled = || self.token.is_cancelled();
+                    let mut progress = |scanned| {
+                        self.emit(Body::Progress {
+                            scanned,
+                            matched: 0,
+                        })
+                    };
+                    match tombstones::skip_scan(source, cf, &grouping, &cancelled, &mut progress)? {
+                        Some(found) => report.scan = Some(found),
+                        None => return Ok(()),
+                    }
+                }
+                self.emit(Body::Tombstones(Box::new(report)));
             }
             Job::Maintain(job) => {
                 let sst_before = source.sst_bytes(cf)?;

@@ -1,0 +1,280 @@
+//! The Disk screen's state: where the bytes are (files by kind), the key space by prefix
+//! (drilled into level by level, estimated at once or counted on request) and the
+//! tombstones (counted from properties, or measured by walking the keys).
+
+use super::session::Session;
+use crate::inspector::db::keyspace::{Breakdown, Grouping};
+use crate::inspector::db::source::Bounds;
+use crate::inspector::db::tombstones::Tombstones;
+use crate::inspector::db::usage::Usage;
+use crate::inspector::input::action::Action;
+use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
+
+/// The pages of the Disk screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskPage {
+    /// Every file by kind.
+    Files,
+    /// The key space by prefix.
+    Prefixes,
+    /// Tombstones.
+    Tombstones,
+}
+
+impl DiskPage {
+    /// Every page in Tab order.
+    pub const ALL: [DiskPage; 3] = [DiskPage::Files, DiskPage::Prefixes, DiskPage::Tombstones];
+
+    /// Its title.
+    pub fn title(self) -> &'static str {
+        match self {
+            DiskPage::Files => "files",
+            DiskPage::Prefixes => "prefixes",
+            DiskPage::Tombstones => "tombstones",
+        }
+    }
+}
+
+/// Everything the Disk screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskView {
+    /// The page on show.
+    pub page: DiskPage,
+    /// Files by kind, once read.
+    pub usage: Option<Box<Usage>>,
+    /// The breakdown of the prefix drilled into, once read.
+    pub breakdown: Option<Box<Breakdown>>,
+    /// How keys are grouped, and the prefix drilled into.
+    pub grouping: Grouping,
+    /// Keys read so far by an exact count or a tombstone walk that is running.
+    pub scanning: Option<(Kind, u64)>,
+    /// Tombstones, once read.
+    pub tombstones: Option<Box<Tombstones>>,
+    /// Selected prefix.
+    pub prefix_cursor: TableCursor,
+    /// Selected skipped range.
+    pub range_cursor: TableCursor,
+}
+
+impl Default for DiskView {
+    fn default() -> Self {
+        Self {
+            page: DiskPage::Files,
+            usage: None,
+            breakdown: None,
+            grouping: Grouping::default(),
+            scanning: None,
+            tombstones: None,
+            prefix_cursor: TableCursor::default(),
+            range_cursor: TableCursor::default(),
+        }
+    }
+}
+
+impl DiskView {
+    /// Whether nothing has been read yet.
+    pub fn is_empty(&self) -> bool {
+        self.usage.is_none()
+    }
+
+    /// Reads everything again: files, the estimate below the current prefix, tombstone
+    /// counts (cheap reads; the walks run only when asked).
+    pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        let context = session.context().with_purpose(purpose);
+        self.scanning = None;
+        vec![
+            session.request(context.clone(), Job::Usage).into(),
+            self.keyspace_request(session, false),
+            session
+                .request(
+                    context,
+                    Job::Tombstones {
+                        grouping: self.grouping.clone(),
+                        scan: false,
+                    },
+                )
+                .into(),
+        ]
+    }
+
+    fn keyspace_request(&mut self, session: &mut Session, exact: bool) -> Command {
+        if exact {
+            self.scanning = Some((Kind::Keyspace, 0));
+        }
+        let job = Job::Keyspace {
+            grouping: self.grouping.clone(),
+            exact,
+        };
+        session.request(session.context(), job).into()
+    }
+
+    /// The prefix rows a table shows (prefixes, then the keys without one).
+    pub fn prefix_rows(&self) -> usize {
+        self.breakdown
+            .as_ref()
+            .map_or(0, |b| b.rows.len() + usize::from(b.ungrouped.keys > 0))
+    }
+
+    fn range_rows(&self) -> usize {
+        self.tombstones
+            .as_ref()
+            .and_then(|t| t.scan.as_ref())
+            .map_or(0, |s| s.ranges.len())
+    }
+
+    /// The key range of the selected skipped stretch, to compact it.
+    pub fn selected_range(&self) -> Option<Bounds> {
+        if self.page != DiskPage::Tombstones {
+            return None;
+        }
+        let scan = self.tombstones.as_ref()?.scan.as_ref()?;
+        let range = scan.ranges.get(self.range_cursor.selected)?;
+        Some(Bounds {
+            lower: range.from_raw.clone(),
+            upper: range.to_raw.clone(),
+        })
+    }
+
+    /// Goes one level up from the prefix drilled into; whether there was one.
+    fn up(&mut self) -> bool {
+        let within = &self.grouping.within;
+        if within.is_empty() {
+            return false;
+        }
+        let delimiter = &self.grouping.delimiter;
+        let parent_end = within.len().saturating_sub(delimiter.len());
+        let parent = memchr::memmem::rfind(&within[..parent_end], delimiter)
+            .map_or(0, |at| at + delimiter.len());
+        self.grouping.within.truncate(parent);
+        true
+    }
+
+    /// The screen's own keys.
+    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+        let rows = session.table_rows();
+        let navigated = match self.page {
+            DiskPage::Prefixes => self
+                .prefix_cursor
+                .navigate(action, self.prefix_rows(), rows),
+            DiskPage::Tombstones => self.range_cursor.navigate(action, self.range_rows(), rows),
+            DiskPage::Files => false,
+        };
+        if navigated {
+            return Vec::new();
+        }
+        match (action, self.page) {
+            (Action::NextPage, _) => {
+                let at = DiskPage::ALL
+                    .iter()
+                    .position(|p| *p == self.page)
+                    .unwrap_or(0);
+                self.page = DiskPage::ALL[(at + 1) % DiskPage::ALL.len()];
+            }
+            (Action::Open, DiskPage::Prefixes) => {
+                let selected = self
+                    .breakdown
+                    .as_ref()
+                    .and_then(|b| b.rows.get(self.prefix_cursor.selected))
+                    .map(|r| r.raw.clone());
+                match selected {
+                    Some(prefix) => {
+                        self.grouping = self.grouping.drill(&prefix);
+                        self.prefix_cursor = TableCursor::default();
+                        return vec![self.keyspace_request(session, false)];
+                    }
+                    None => session.say("select a prefix to look inside it"),
+                }
+            }
+            (Action::Back, DiskPage::Prefixes) if self.up() => {
+                self.prefix_cursor = TableCursor::default();
+                return vec![self.keyspace_request(session, false)];
+            }
+            (Action::Count, DiskPage::Prefixes) => {
+                return vec![self.keyspace_request(session, true)];
+            }
+            (Action::Count, DiskPage::Tombstones) => {
+                self.scanning = Some((Kind::Tombstones, 0));
+                let job = Job::Tombstones {
+                    grouping: self.grouping.clone(),
+                    scan: true,
+                };
+                return vec![session.request(session.context(), job).into()];
+            }
+            (Action::Count, DiskPage::Files) => {
+                session.say("c counts on the prefixes and tombstones pages (Tab)")
+            }
+            (Action::Back, _) => session.message = None,
+            (Action::Refresh, _) => return self.reread(session, Purpose::Show),
+            (Action::StartFilter, _) => {
+                session.say("filters work on the Keys (1) and Nodes (2) screens")
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Folds in an answer of one of the screen's kinds, for the column family on show.
+    pub fn on_event(
+        &mut self,
+        ticket: Ticket,
+        context: &Context,
+        body: Body,
+        session: &mut Session,
+    ) {
+        if context.cf != session.cf {
+            return;
+        }
+        let rows = session.table_rows();
+        match body {
+            Body::Usage(usage) => self.usage = Some(usage),
+            Body::Keyspace(breakdown) => {
+                self.breakdown = Some(breakdown);
+                self.finish_scan(Kind::Keyspace);
+                self.prefix_cursor.clamp(self.prefix_rows(), rows);
+            }
+            Body::Tombstones(report) => {
+                // A walk's answer replaces the counts; a plain read keeps a walk's ranges
+                // only if they are of the same column family.
+                let keep_scan = report.scan.is_none()
+                    && self.tombstones.as_ref().is_some_and(|t| t.cf == report.cf);
+                let previous = self.tombstones.take();
+                let mut report = report;
+                if keep_scan {
+                    report.scan = previous.and_then(|t| t.scan);
+                }
+                self.tombstones = Some(report);
+                if ticket.kind == Kind::Tombstones {
+                    self.finish_scan(Kind::Tombstones);
+                }
+                self.range_cursor.clamp(self.range_rows(), rows);
+            }
+            Body::Progress { scanned, .. } => {
+                if self.scanning.is_some_and(|(kind, _)| kind == ticket.kind) {
+                    self.scanning = Some((ticket.kind, scanned));
+                }
+            }
+            Body::Failed(error) => {
+                self.finish_scan(ticket.kind);
+                session.fail(&error);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish_scan(&mut self, kind: Kind) {
+        if self.scanning.is_some_and(|(k, _)| k == kind) {
+            self.scanning = None;
+        }
+    }
+
+    /// Forgets what belongs to the previous column family.
+    pub fn switch_cf(&mut self) {
+        self.breakdown = None;
+        self.tombstones = None;
+        self.scanning = None;
+        self.grouping = Grouping::default();
+        self.prefix_cursor = TableCursor::default();
+        self.range_cursor = TableCursor::default();
+    }
+}

@@ -1,0 +1,360 @@
+//! Screen 6: what fills the disk (every file by kind), the key space by prefix (with the
+//! largest values and value sizes when counted), and the tombstones reads skip.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Tabs};
+
+use super::format::{bytes, count};
+use super::theme::Theme;
+use crate::inspector::db::keyspace::{Breakdown, PrefixRow};
+use crate::inspector::db::tombstones::Tombstones;
+use crate::inspector::db::usage::{Tally, Usage};
+use crate::inspector::state::App;
+use crate::inspector::state::disk::{DiskPage, DiskView};
+use crate::inspector::worker::Kind;
+
+/// Draws the page on show.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let view = &app.disk;
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let titles = DiskPage::ALL.map(|p| format!(" {} ", p.title()));
+    let selected = DiskPage::ALL
+        .iter()
+        .position(|p| *p == view.page)
+        .unwrap_or(0);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme.selected())
+            .divider("·"),
+        tabs,
+    );
+    match view.page {
+        DiskPage::Files => match &view.usage {
+            Some(usage) => files(frame, body, usage, theme),
+            None => waiting(frame, body, "reading the directory…", theme),
+        },
+        DiskPage::Prefixes => match &view.breakdown {
+            Some(b) => prefixes(frame, body, view, b, theme),
+            None => waiting(frame, body, "estimating the key space…", theme),
+        },
+        DiskPage::Tombstones => match &view.tombstones {
+            Some(t) => tombstones(frame, body, view, t, theme),
+            None => waiting(frame, body, "reading tombstone counts…", theme),
+        },
+    }
+}
+
+fn waiting(frame: &mut Frame, area: Rect, text: &str, theme: Theme) {
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), area);
+}
+
+/// A row of the files table: what, how many, how big, and its share of the whole.
+fn tally_row<'a>(label: String, tally: &Tally, total: u64, theme: Theme) -> Row<'a> {
+    let share = if total == 0 {
+        0.0
+    } else {
+        100.0 * tally.bytes as f64 / total as f64
+    };
+    Row::new([
+        Cell::from(label),
+        Cell::from(count(tally.files)),
+        Cell::from(bytes(tally.bytes)),
+        Cell::from(Span::styled(
+            format!("{share:5.1}% {}", super::format::gauge(share, 10)),
+            theme.text(),
+        )),
+    ])
+}
+
+fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
+    let total = usage.total;
+    let mut rows = Vec::new();
+    for (cf, levels) in &usage.live_sst {
+        for (level, tally) in levels {
+            rows.push(tally_row(format!("SST {cf} L{level}"), tally, total, theme));
+        }
+    }
+    let kinds: [(&str, &Tally); 8] = [
+        ("obsolete SST (unused)", &usage.obsolete_sst),
+        ("blob files", &usage.blob),
+        ("WAL (*.log)", &usage.wal),
+        ("LOG", &usage.info_log),
+        ("LOG.old.*", &usage.old_info_logs),
+        ("OPTIONS-*", &usage.options),
+        ("MANIFEST-*", &usage.manifest),
+        ("CURRENT, IDENTITY, LOCK…", &usage.other),
+    ];
+    for (label, tally) in kinds {
+        if tally.files > 0 {
+            rows.push(tally_row(label.to_string(), tally, total, theme));
+        }
+    }
+    let header = Row::new(
+        ["kind", "files", "bytes", "share"].map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let title = format!(" {} in all (equals du -sb) ", bytes(total));
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(18),
+    ];
+    let note = if usage.obsolete_sst.files > 0 {
+        " obsolete SSTs go once no reader holds them, or at the next read-write open "
+    } else {
+        " r re-reads "
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(note, theme.dim()))
+        .border_style(theme.border_focus());
+    let table = ratatui::widgets::Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(block);
+    frame.render_widget(table, area);
+}
+
+/// `▁▃█`: the value-size histogram as one character per size class in use.
+fn sparkline(histogram: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let Some(first) = histogram.iter().position(|&n| n > 0) else {
+        return String::new();
+    };
+    let last = histogram.iter().rposition(|&n| n > 0).unwrap_or(first);
+    let max = histogram.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let bars: String = histogram[first..=last]
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BARS[((n as f64 / max) * 7.0).round() as usize]
+            }
+        })
+        .collect();
+    let low = if first == 0 {
+        "0".to_string()
+    } else {
+        bytes(1 << (first - 1))
+    };
+    format!("{low} {bars} <{}", bytes(1 << last))
+}
+
+fn prefix_row<'a>(label: String, r: &PrefixRow, exact: bool) -> Row<'a> {
+    Row::new([
+        Cell::from(label),
+        Cell::from(if exact {
+            count(r.keys)
+        } else {
+            format!("~{}", count(r.keys))
+        }),
+        Cell::from(bytes(r.bytes())),
+        Cell::from(r.largest_value.map(bytes).unwrap_or_default()),
+        Cell::from(sparkline(&r.histogram)),
+    ])
+}
+
+fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme: Theme) {
+    let largest_height = if b.largest.is_empty() {
+        0
+    } else {
+        (b.largest.len().min(5) + 2) as u16
+    };
+    let [table_area, largest_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(largest_height)]).areas(area);
+    let within = if b.within.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", b.within)
+    };
+    let how = match view.scanning {
+        Some((Kind::Keyspace, n)) => format!("counting… {} keys read", count(n)),
+        _ if b.exact => "exact".to_string(),
+        _ => "estimated from SST sizes · c counts".to_string(),
+    };
+    let title = format!(" cf {}{within} · {} · {how} ", b.cf, b.grouping);
+    let mut rows: Vec<Row> = b
+        .rows
+        .iter()
+        .map(|r| prefix_row(r.prefix.clone(), r, b.exact))
+        .collect();
+    if b.ungrouped.keys > 0 {
+        rows.push(prefix_row("(no further prefix)".into(), &b.ungrouped, true));
+    }
+    let bottom = if let Some(u) = &b.unexplored {
+        format!(
+            " not reached: from {} on, ~{} keys, {} (c counts all) ",
+            u.from,
+            count(u.keys),
+            bytes(u.disk_bytes)
+        )
+    } else if b.rows.is_empty() && b.ungrouped.keys == 0 {
+        format!(" no keys{within} in cf {} ", b.cf)
+    } else if b.memtable_entries > 0 && !b.exact {
+        format!(
+            " {} memtable entries not in the estimate · Enter inside · Esc up ",
+            count(b.memtable_entries)
+        )
+    } else {
+        " Enter looks inside · Esc goes up ".to_string()
+    };
+    let header = Row::new(
+        [
+            "prefix",
+            "keys",
+            if b.exact { "bytes" } else { "on disk" },
+            "largest",
+            "value sizes",
+        ]
+        .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(bottom, theme.dim()))
+        .border_style(theme.border_focus());
+    let visible = usize::from(table_area.height.saturating_sub(3));
+    let top = view.prefix_cursor.top.min(rows.len().saturating_sub(1));
+    let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
+    let table = super::selectable_table(shown, widths, header, block, theme);
+    let mut state =
+        TableState::default().with_selected(Some(view.prefix_cursor.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, table_area, &mut state);
+    if largest_height > 0 {
+        let lines: Vec<Line> = b
+            .largest
+            .iter()
+            .take(5)
+            .map(|v| Line::raw(format!("{:>10}  {}", bytes(v.bytes), v.key)))
+            .collect();
+        let block = Block::bordered()
+            .title(Span::styled(" largest values ", theme.title()))
+            .border_style(theme.border());
+        frame.render_widget(Paragraph::new(lines).block(block), largest_area);
+    }
+}
+
+fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, theme: Theme) {
+    let levels_height = (t.levels.len() as u16 + 3).min(area.height / 2).max(3);
+    let [summary, levels_area, ranges_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(levels_height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let memtable = Line::from(vec![
+        Span::raw(format!("cf {} · memtables: ", t.cf)),
+        Span::styled(
+            format!(
+                "{} deletions of {} entries",
+                count(t.memtable.deletions),
+                count(t.memtable.entries)
+            ),
+            if t.memtable.deletions > 0 {
+                theme.error()
+            } else {
+                theme.text()
+            },
+        ),
+        Span::styled(" (not in any SST yet)", theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(memtable), summary);
+
+    let header = Row::new(
+        ["level", "files", "entries", "deletions", "range dels"]
+            .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let rows = t.levels.iter().map(|l| {
+        Row::new([
+            Cell::from(format!("L{}", l.level)),
+            Cell::from(count(l.files)),
+            Cell::from(count(l.entries)),
+            Cell::from(count(l.deletions)),
+            Cell::from(count(l.range_deletions)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(11),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(
+            " SST files by level (table properties) ",
+            theme.title(),
+        ))
+        .border_style(theme.border());
+    frame.render_widget(
+        ratatui::widgets::Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .block(block),
+        levels_area,
+    );
+
+    let (title, bottom) = match (&t.scan, view.scanning) {
+        (_, Some((Kind::Tombstones, n))) => (
+            format!(" walking the keys… {} read ", count(n)),
+            String::new(),
+        ),
+        (Some(scan), _) => (
+            format!(
+                " a full read skips {} tombstones, {} hidden entries, over {} live keys ",
+                count(scan.deletes_skipped),
+                count(scan.hidden_skipped),
+                count(scan.live_keys)
+            ),
+            " C compacts the selected range (--write) ".to_string(),
+        ),
+        (None, _) => (
+            " where reads skip tombstones ".to_string(),
+            " c walks every key to measure it ".to_string(),
+        ),
+    };
+    let header = Row::new(
+        ["tombstones", "hidden", "after key", "before key"]
+            .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let ranges: Vec<Row> = t
+        .scan
+        .iter()
+        .flat_map(|s| &s.ranges)
+        .map(|r| {
+            Row::new([
+                Cell::from(count(r.deletes_skipped)),
+                Cell::from(count(r.hidden_skipped)),
+                Cell::from(r.after.clone().unwrap_or_else(|| "(start)".into())),
+                Cell::from(r.before.clone().unwrap_or_else(|| "(end)".into())),
+            ])
+        })
+        .collect();
+    let visible = usize::from(ranges_area.height.saturating_sub(3));
+    let top = view.range_cursor.top.min(ranges.len().saturating_sub(1));
+    let shown: Vec<Row> = ranges.into_iter().skip(top).take(visible.max(1)).collect();
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(bottom, theme.dim()))
+        .border_style(theme.border_focus());
+    let table = super::selectable_table(shown, widths, header, block, theme);
+    let mut state =
+        TableState::default().with_selected(Some(view.range_cursor.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, ranges_area, &mut state);
+}
