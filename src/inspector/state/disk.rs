@@ -249,10 +249,10 @@ impl DiskView {
                 }
                 self.range_cursor.clamp(self.range_rows(), rows);
             }
-            Body::Progress { scanned, .. } => {
-                if self.scanning.is_some_and(|(kind, _)| kind == ticket.kind) {
-                    self.scanning = Some((ticket.kind, scanned));
-                }
+            Body::Progress { scanned, .. }
+                if self.scanning.is_some_and(|(kind, _)| kind == ticket.kind) =>
+            {
+                self.scanning = Some((ticket.kind, scanned));
             }
             Body::Failed(error) => {
                 self.finish_scan(ticket.kind);
