@@ -384,6 +384,16 @@ fn stats_pages() {
         text.contains("rocksdb.stats (j/k scroll)") && text.contains("DB Stats"),
         "{text}"
     );
+    snapshot(
+        "stats_options",
+        Access::ReadOnlySnapshot,
+        &[
+            Action::Screen(4),
+            Action::NextPage,
+            Action::NextPage,
+            Action::NextPage,
+        ],
+    );
 }
 
 #[test]

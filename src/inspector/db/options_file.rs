@@ -122,3 +122,42 @@ pub fn compare(a: &Settings, b: &Settings) -> Vec<Setting> {
         })
         .collect()
 }
+
+/// The options screen's content: the newest OPTIONS file, its settings that differ from
+/// RocksDB's defaults, and what changed since the previous file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptionsReport {
+    /// The newest OPTIONS file's name.
+    pub file: String,
+    /// The previous one's, if RocksDB kept it.
+    pub previous: Option<String>,
+    /// Settings that differ from RocksDB's defaults (`other` is the default).
+    pub changed: Vec<Setting>,
+    /// Settings that differ from the previous file (`value` before, `other` now).
+    pub since_previous: Vec<Setting>,
+}
+
+/// Reads the report for the database at `db` (plain file reads, and one scratch database
+/// for RocksDB's defaults).
+pub fn report(db: &Path) -> Result<OptionsReport, InspectError> {
+    let files = options_files(db);
+    let Some(newest) = files.last() else {
+        return Err(InspectError::Missing(format!(
+            "{} has no OPTIONS file (RocksDB before 4.x, or it was removed)",
+            db.display()
+        )));
+    };
+    let settings = read_settings(newest)?;
+    let previous = files.iter().rev().nth(1);
+    let since_previous = match previous {
+        Some(p) => compare(&read_settings(p)?, &settings),
+        None => Vec::new(),
+    };
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(OptionsReport {
+        file: name(newest).unwrap_or_default(),
+        previous: previous.and_then(|p| name(p)),
+        changed: changed_from_defaults(&settings, &default_settings()?),
+        since_previous,
+    })
+}

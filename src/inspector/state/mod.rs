@@ -212,7 +212,17 @@ impl App {
                 .nodes
                 .update(action, &mut self.session, &mut self.overlay),
             Screen::Resources => self.resources.update(action, &mut self.session),
-            Screen::Stats => self.stats.update(action, &mut self.session),
+            Screen::Stats => {
+                let reaction = self.stats.update(action, &mut self.session);
+                if self.stats.page == stats::StatsPage::Options
+                    && self.stats.options.is_none()
+                    && !self.session.tickets.is_pending(Kind::Options)
+                {
+                    let context = self.session.context();
+                    return vec![self.session.request(context, Job::Options).into()];
+                }
+                reaction
+            }
             Screen::Events => return self.events.update(action, &mut self.session),
             Screen::Disk => return self.update_disk(action),
         };
@@ -376,6 +386,11 @@ impl App {
                     self.registry = Some(*snapshot);
                     self.rebuild_tables();
                 }
+                Body::Failed(error) => self.session.fail(&error),
+                _ => {}
+            },
+            Kind::Options => match body {
+                Body::Options(report) => self.stats.options = Some(report),
                 Body::Failed(error) => self.session.fail(&error),
                 _ => {}
             },

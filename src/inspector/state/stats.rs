@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use super::Reaction;
 use super::session::Session;
+use crate::inspector::db::options_file::OptionsReport;
 use crate::inspector::db::stats::{DbStats, SstFile};
 use crate::inspector::input::action::Action;
 use crate::inspector::state::table::TableCursor;
@@ -21,11 +22,18 @@ pub enum StatsPage {
     SstFiles,
     /// The text of `rocksdb.stats`.
     Raw,
+    /// The options in effect.
+    Options,
 }
 
 impl StatsPage {
     /// Every page in Tab order.
-    pub const ALL: [StatsPage; 3] = [StatsPage::Overview, StatsPage::SstFiles, StatsPage::Raw];
+    pub const ALL: [StatsPage; 4] = [
+        StatsPage::Overview,
+        StatsPage::SstFiles,
+        StatsPage::Raw,
+        StatsPage::Options,
+    ];
 
     /// Its title.
     pub fn title(self) -> &'static str {
@@ -33,6 +41,7 @@ impl StatsPage {
             StatsPage::Overview => "overview",
             StatsPage::SstFiles => "SST files",
             StatsPage::Raw => "rocksdb.stats",
+            StatsPage::Options => "options",
         }
     }
 }
@@ -115,6 +124,10 @@ pub struct StatsView {
     pub sst_cursor: TableCursor,
     /// First line of the raw page drawn.
     pub raw_scroll: usize,
+    /// The options in effect, once read.
+    pub options: Option<Box<OptionsReport>>,
+    /// First line of the options page drawn.
+    pub options_scroll: usize,
 }
 
 impl Default for StatsView {
@@ -128,6 +141,8 @@ impl Default for StatsView {
             sst_descending: false,
             sst_cursor: TableCursor::default(),
             raw_scroll: 0,
+            options: None,
+            options_scroll: 0,
         }
     }
 }
@@ -187,6 +202,13 @@ impl StatsView {
         self.page = StatsPage::ALL[(at + 1) % StatsPage::ALL.len()];
     }
 
+    /// Lines of the options page (for scrolling).
+    pub fn options_lines(&self) -> usize {
+        self.options
+            .as_ref()
+            .map_or(0, |o| o.changed.len() + o.since_previous.len() + 2)
+    }
+
     /// One series of the history, for a sparkline.
     pub fn series(&self, pick: fn(&Sample) -> u64) -> Vec<u64> {
         self.history.iter().map(pick).collect()
@@ -224,6 +246,19 @@ impl StatsView {
             }
             (Action::First, StatsPage::Raw) => self.raw_scroll = 0,
             (Action::Last, StatsPage::Raw) => self.raw_scroll = raw_lines.saturating_sub(rows),
+            (Action::Up, StatsPage::Options) => {
+                self.options_scroll = self.options_scroll.saturating_sub(1)
+            }
+            (Action::Down, StatsPage::Options) => {
+                self.options_scroll = (self.options_scroll + 1).min(self.options_lines())
+            }
+            (Action::PageUp, StatsPage::Options) => {
+                self.options_scroll = self.options_scroll.saturating_sub(rows)
+            }
+            (Action::PageDown, StatsPage::Options) => {
+                self.options_scroll = (self.options_scroll + rows).min(self.options_lines())
+            }
+            (Action::First, StatsPage::Options) => self.options_scroll = 0,
             (Action::Back, _) => session.message = None,
             (Action::StartFilter, _) => {
                 session.say("filters work on the Keys (1) and Nodes (2) screens")

@@ -38,6 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         StatsPage::Overview => overview(frame, body, app, stats, theme),
         StatsPage::SstFiles => sst_files(frame, body, app, stats, theme),
         StatsPage::Raw => raw(frame, body, app, stats, theme),
+        StatsPage::Options => options(frame, body, app, theme),
     }
 }
 
@@ -291,4 +292,73 @@ fn raw(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) 
         .title(Span::styled(" rocksdb.stats (j/k scroll) ", theme.title()))
         .border_style(theme.border());
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The newest OPTIONS file: what differs from RocksDB's defaults, then what changed since
+/// the previous file.
+fn options(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(report) = &app.stats.options else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("reading the OPTIONS files…", theme.dim())),
+            area,
+        );
+        return;
+    };
+    let mut lines = vec![Line::styled(
+        format!(
+            "{} settings differ from RocksDB's defaults",
+            report.changed.len()
+        ),
+        theme.title(),
+    )];
+    for s in &report.changed {
+        lines.push(Line::from(vec![
+            Span::styled(format!("[{}] ", s.section), theme.dim()),
+            Span::raw(format!("{} = ", s.key)),
+            Span::styled(s.value.clone().unwrap_or_default(), theme.key()),
+            Span::styled(
+                match &s.other {
+                    Some(default) => format!("  (default {default})"),
+                    None => "  (unknown to this RocksDB)".to_string(),
+                },
+                theme.dim(),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(
+        match &report.previous {
+            Some(previous) => format!(
+                "{} settings changed since {previous}",
+                report.since_previous.len()
+            ),
+            None => "no previous OPTIONS file kept".to_string(),
+        },
+        theme.title(),
+    ));
+    for s in &report.since_previous {
+        lines.push(Line::from(vec![
+            Span::styled(format!("[{}] ", s.section), theme.dim()),
+            Span::raw(format!(
+                "{}: {} → ",
+                s.key,
+                s.value.as_deref().unwrap_or("(absent)")
+            )),
+            Span::styled(
+                s.other.clone().unwrap_or_else(|| "(absent)".into()),
+                theme.key(),
+            ),
+        ]));
+    }
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(app.stats.options_scroll)
+        .take(usize::from(area.height))
+        .collect();
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(" {} (j/k scroll) ", report.file),
+            theme.title(),
+        ))
+        .border_style(theme.border());
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::inspector::db::edit::{Edit, EditOutcome};
 use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
 use crate::inspector::db::keyspace::{Breakdown, Grouping};
+use crate::inspector::db::options_file::OptionsReport;
 use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
 use crate::inspector::db::stats::DbStats;
@@ -34,6 +35,8 @@ pub enum Kind {
     Streams,
     /// Pages of one event stream.
     Events,
+    /// The options in effect.
+    Options,
     /// Disk usage by file kind.
     Usage,
     /// The key space by prefix.
@@ -179,6 +182,8 @@ pub enum Job {
         /// Events at most.
         limit: usize,
     },
+    /// The options in effect (the newest OPTIONS file against defaults and the previous).
+    Options,
     /// Every file of the database directory by kind.
     Usage,
     /// The key space by prefix below `grouping.within`, estimated or counted.
@@ -215,6 +220,7 @@ impl Job {
             Job::Registry => Kind::Registry,
             Job::Streams => Kind::Streams,
             Job::Events { .. } => Kind::Events,
+            Job::Options => Kind::Options,
             Job::Usage => Kind::Usage,
             Job::Keyspace { .. } => Kind::Keyspace,
             Job::Tombstones { .. } => Kind::Tombstones,
@@ -335,6 +341,8 @@ pub enum Body {
         /// The page, newest first.
         records: Vec<EventRecord>,
     },
+    /// The options in effect.
+    Options(Box<OptionsReport>),
     /// Disk usage.
     Usage(Box<Usage>),
     /// A key-space breakdown.

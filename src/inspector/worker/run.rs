@@ -157,6 +157,10 @@ impl Run<'_> {
                     records,
                 });
             }
+            Job::Options => {
+                let report = crate::inspector::db::options_file::report(source.path())?;
+                self.emit(Body::Options(Box::new(report)));
+            }
             Job::Usage => {
                 let usage = crate::inspector::db::usage::usage(source)?;
                 self.emit(Body::Usage(Box::new(usage)));
