@@ -369,6 +369,77 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What RocksDB itself wrote in its info LOG files (LOG, LOG.old.*): flushes,
+    /// compactions, table files, write stalls and their cause, errors, in time order; or
+    /// with --timeline, stall periods, write amplification and compaction throughput over
+    /// time.
+    Log {
+        /// The database directory.
+        db: PathBuf,
+        /// Only entries since then: 2026-11-26T07:00, 2026/11/26-07:00:00, or 15m, 2h, 3d ago.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only this column family (repeatable).
+        #[arg(long, value_name = "NAME")]
+        cf: Vec<String>,
+        /// Only these kinds, comma-separated: stall, flush_finished, compaction_finished,
+        /// table_file_creation, background_error, error, warn, db_open...
+        #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+        kind: Vec<String>,
+        /// Every line, routine ones and option dumps too.
+        #[arg(long)]
+        all: bool,
+        /// Only the newest N entries (1 to 1,000,000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        limit: Option<u64>,
+        /// The timeline: stall periods, flush and compaction volume per period, errors.
+        #[arg(long)]
+        timeline: bool,
+        /// One JSON object per line (the timeline as one document).
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the service just wrote: the newest write batches in the WAL files, newest
+    /// first (sequence, column family id, PUT/DELETE/MERGE/..., key, value), read from the
+    /// files' tails; or the WAL files, or every batch as `ldb dump_wal` prints it, or new
+    /// batches as they are written (--follow).
+    Wal {
+        /// The database directory.
+        db: PathBuf,
+        /// List the WAL files: sizes, sequence ranges, torn tails.
+        #[arg(long, conflicts_with_all = ["ldb", "follow"])]
+        files: bool,
+        /// Every batch, oldest first, exactly as `ldb dump_wal` prints it.
+        #[arg(long, conflicts_with = "follow")]
+        ldb: bool,
+        /// With --ldb: values too (`ldb dump_wal --print_value`).
+        #[arg(long, requires = "ldb")]
+        print_value: bool,
+        /// Print new batches as they are written, until interrupted.
+        #[arg(long)]
+        follow: bool,
+        /// The newest N batches (1 to 1,000,000).
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        limit: u64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One key's history: its versions in the WAL files (written, maybe not yet flushed),
+    /// what a read returns now, and the SST files whose range covers it. Exit 1 when
+    /// it is nowhere.
+    History {
+        /// The database directory.
+        db: PathBuf,
+        /// The key.
+        key: String,
+        /// Column family.
+        #[arg(long, default_value = "default")]
+        cf: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The options in effect (the newest OPTIONS file): the settings that differ from
     /// RocksDB's defaults, or with --all every one; with --compare, what differs from the
     /// previous OPTIONS file or from another database's.

@@ -7,10 +7,12 @@
 mod args;
 mod copy;
 mod diagnose;
+mod infolog;
 mod ranges;
 mod read;
 mod shell;
 mod tui;
+mod wal;
 mod write;
 
 use std::io;
@@ -315,6 +317,47 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             return copy::diff(&a, &b, cf, bounds, json, hex).await;
         }
         Command::Usage { db, json } => read::usage(&db, json).await?,
+        Command::Log {
+            db,
+            since,
+            cf,
+            kind,
+            all,
+            limit,
+            timeline,
+            json,
+        } => {
+            let query = infolog::LogQuery {
+                since,
+                cfs: cf,
+                kinds: kind,
+                all,
+                limit: limit.map(|n| n as usize),
+                timeline,
+                json,
+            };
+            infolog::log(&db, query).await?
+        }
+        Command::Wal {
+            db,
+            files,
+            ldb,
+            print_value,
+            follow,
+            limit,
+            json,
+        } => {
+            let view = match (files, ldb, follow) {
+                (true, _, _) => wal::WalView::Files,
+                (_, true, _) => wal::WalView::Ldb { print_value },
+                (_, _, true) => wal::WalView::Follow,
+                _ => wal::WalView::Newest,
+            };
+            wal::wal(&db, view, limit as usize, json).await?
+        }
+        Command::History { db, key, cf, json } => {
+            return wal::history(&db, cf, key_arg(&key, hex, "KEY")?, json).await;
+        }
         Command::Keyspace {
             db,
             cf,

@@ -183,6 +183,19 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
         "the directory itself",
         format_size(usage.directory, BINARY)
     ));
+    if let Some(oldest) = &usage.oldest_wal {
+        text.push_str(&match oldest.kept_by.as_slice() {
+            [] => format!(
+                "the oldest WAL, {:06}.log, is needed by no column family: it waits to be purged\n",
+                oldest.number
+            ),
+            cfs => format!(
+                "the oldest WAL, {:06}.log, is kept by unflushed writes of: {} (flushing them lets RocksDB delete it)\n",
+                oldest.number,
+                cfs.join(", ")
+            ),
+        });
+    }
     if usage.obsolete_sst.files > 0 {
         text.push_str("obsolete SST files go when no reader holds them any more, or when the database is next opened read-write\n");
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::manifest::{oldest_wal_holder, read_manifest};
 use super::source::Source;
 use crate::inspector::error::InspectError;
 
@@ -53,6 +54,20 @@ pub struct Usage {
     pub directory: u64,
     /// Everything: the sum of the above.
     pub total: u64,
+    /// The oldest WAL file and the column families whose unflushed writes keep it (from
+    /// the MANIFEST; `None` without WAL files or a readable MANIFEST).
+    pub oldest_wal: Option<OldestWal>,
+}
+
+/// Why the oldest WAL file is still there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OldestWal {
+    /// Its number (`NNNNNN.log`).
+    pub number: u64,
+    /// Column families that may still need it: their writes since their last flush
+    /// start in it or earlier. Flushing them lets RocksDB delete it. Empty: nothing needs
+    /// it and it waits to be purged.
+    pub kept_by: Vec<String>,
 }
 
 /// Accounts for every file in the database's directory. Blocking; reads the directory
@@ -80,6 +95,7 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
         total: directory,
         ..Usage::default()
     };
+    let mut wal_numbers: Vec<u64> = Vec::new();
     for entry in std::fs::read_dir(source.path()).map_err(io)? {
         let entry = entry.map_err(io)?;
         let meta = entry.metadata().map_err(io)?;
@@ -115,6 +131,13 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
             &mut usage.other
         };
         tally.add(bytes);
+        if let Some(number) = name.strip_suffix(".log").and_then(|n| n.parse().ok()) {
+            wal_numbers.push(number);
+        }
+    }
+    if let Ok(manifest) = read_manifest(source.path()) {
+        usage.oldest_wal = oldest_wal_holder(&manifest, &wal_numbers)
+            .map(|(number, kept_by)| OldestWal { number, kept_by });
     }
     Ok(usage)
 }

@@ -67,6 +67,8 @@ pub const GLOBAL: &[Binding] = &[
     b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
     b(&[(Char('5'), false)], Action::Screen(5), "5", "events", None),
     b(&[(Char('6'), false)], Action::Screen(6), "6", "disk", None),
+    b(&[(Char('7'), false)], Action::Screen(7), "7", "RocksDB's LOG", None),
+    b(&[(Char('8'), false)], Action::Screen(8), "8", "WAL: latest writes", None),
     b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
     b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
     b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
@@ -146,6 +148,19 @@ pub const DISK: &[Binding] = &[
     b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
 ];
 
+/// The Log screen's own keys.
+#[rustfmt::skip]
+pub const LOG: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "entries / timeline", Some("pane")),
+    b(&[(Char('t'), false)], Action::StatusFilter, "t", "narrow by kind", Some("kind")),
+];
+
+/// The WAL screen's own keys.
+#[rustfmt::skip]
+pub const WAL: &[Binding] = &[
+    b(&[(Enter, false)], Action::Open, "Enter", "show the value", Some("value")),
+];
+
 /// Keys while typing a filter or key.
 #[rustfmt::skip]
 pub const INPUT: &[Binding] = &[
@@ -201,6 +216,8 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
                 Screen::Stats => STATS,
                 Screen::Events => EVENTS,
                 Screen::Disk => DISK,
+                Screen::Log => LOG,
+                Screen::Wal => WAL,
             };
             vec![own, GLOBAL]
         }

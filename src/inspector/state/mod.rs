@@ -12,6 +12,7 @@ pub mod editor;
 mod edits;
 pub mod events;
 pub mod keys;
+pub mod log;
 mod maintenance;
 pub mod nodes;
 mod overlay;
@@ -19,6 +20,7 @@ pub mod resources;
 pub mod session;
 pub mod stats;
 pub mod table;
+pub mod wal;
 
 use chrono::{DateTime, Utc};
 
@@ -52,17 +54,23 @@ pub enum Screen {
     Events,
     /// What fills the disk: files, the key space by prefix, tombstones.
     Disk,
+    /// What RocksDB itself wrote in its info LOG.
+    Log,
+    /// What the service just wrote: the WAL's newest batches.
+    Wal,
 }
 
 impl Screen {
     /// Every screen in key order.
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Keys,
         Screen::Nodes,
         Screen::Resources,
         Screen::Stats,
         Screen::Events,
         Screen::Disk,
+        Screen::Log,
+        Screen::Wal,
     ];
 
     /// Its tab title.
@@ -74,6 +82,8 @@ impl Screen {
             Screen::Stats => "Stats",
             Screen::Events => "Events",
             Screen::Disk => "Disk",
+            Screen::Log => "Log",
+            Screen::Wal => "WAL",
         }
     }
 }
@@ -112,6 +122,10 @@ pub struct App {
     pub events: events::EventsView,
     /// The Disk screen.
     pub disk: disk::DiskView,
+    /// The Log screen.
+    pub log: log::LogView,
+    /// The WAL screen.
+    pub wal: wal::WalView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
@@ -137,6 +151,8 @@ impl App {
             stats: StatsView::default(),
             events: events::EventsView::default(),
             disk: disk::DiskView::default(),
+            log: log::LogView::default(),
+            wal: wal::WalView::default(),
             writes: Writes::default(),
             should_quit: false,
         }
@@ -225,6 +241,8 @@ impl App {
             }
             Screen::Events => return self.events.update(action, &mut self.session),
             Screen::Disk => return self.update_disk(action),
+            Screen::Log => return self.log.update(action, &mut self.session),
+            Screen::Wal => return self.wal.update(action, &mut self.session),
         };
         match reaction {
             Reaction::None => Vec::new(),
@@ -314,6 +332,12 @@ impl App {
             Screen::Disk if force || self.disk.is_empty() => {
                 self.disk.reread(&mut self.session, purpose)
             }
+            Screen::Log if force || self.log.report.is_none() => {
+                self.log.reread(&mut self.session, purpose)
+            }
+            Screen::Wal if force || self.wal.report.is_none() => {
+                self.wal.reread(&mut self.session, purpose)
+            }
             _ => Vec::new(),
         }
     }
@@ -345,6 +369,9 @@ impl App {
                 }
                 Screen::Events => {
                     commands.extend(self.events.reread(&mut self.session, Purpose::Periodic))
+                }
+                Screen::Wal => {
+                    commands.extend(self.wal.reread(&mut self.session, Purpose::Periodic))
                 }
                 _ => {}
             }
@@ -394,6 +421,8 @@ impl App {
                 Body::Failed(error) => self.session.fail(&error),
                 _ => {}
             },
+            Kind::Log => self.log.on_event(body, &mut self.session),
+            Kind::Wal => self.wal.on_event(body, &mut self.session),
             Kind::Usage | Kind::Keyspace | Kind::Tombstones => {
                 self.disk
                     .on_event(ticket, &context, body, &mut self.session);

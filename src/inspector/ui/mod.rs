@@ -9,11 +9,13 @@ mod events;
 mod format;
 mod help;
 mod keys;
+mod log;
 mod nodes;
 mod picker;
 mod resources;
 mod stats;
 pub mod theme;
+mod wal;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -39,6 +41,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Stats => stats::draw(frame, body, app, theme),
         Screen::Events => events::draw(frame, body, app, theme),
         Screen::Disk => disk::draw(frame, body, app, theme),
+        Screen::Log => log::draw(frame, body, app, theme),
+        Screen::Wal => wal::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);

@@ -7,6 +7,7 @@ use crate::inspector::db::edit::{Edit, EditOutcome};
 use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
 use crate::inspector::db::keyspace::{Breakdown, Grouping};
 use crate::inspector::db::options_file::OptionsReport;
+use crate::inspector::db::recent::{LogReport, WalReport};
 use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
 use crate::inspector::db::stats::DbStats;
@@ -37,6 +38,10 @@ pub enum Kind {
     Events,
     /// The options in effect.
     Options,
+    /// The info LOG.
+    Log,
+    /// The WAL files.
+    Wal,
     /// Disk usage by file kind.
     Usage,
     /// The key space by prefix.
@@ -184,6 +189,13 @@ pub enum Job {
     },
     /// The options in effect (the newest OPTIONS file against defaults and the previous).
     Options,
+    /// The info LOG: the newest notable entries and the timeline.
+    Log,
+    /// The WAL files and their newest batches.
+    Wal {
+        /// Batches at most.
+        limit: usize,
+    },
     /// Every file of the database directory by kind.
     Usage,
     /// The key space by prefix below `grouping.within`, estimated or counted.
@@ -221,6 +233,8 @@ impl Job {
             Job::Streams => Kind::Streams,
             Job::Events { .. } => Kind::Events,
             Job::Options => Kind::Options,
+            Job::Log => Kind::Log,
+            Job::Wal { .. } => Kind::Wal,
             Job::Usage => Kind::Usage,
             Job::Keyspace { .. } => Kind::Keyspace,
             Job::Tombstones { .. } => Kind::Tombstones,
@@ -343,6 +357,10 @@ pub enum Body {
     },
     /// The options in effect.
     Options(Box<OptionsReport>),
+    /// The info LOG.
+    Log(Box<LogReport>),
+    /// The WAL files.
+    Wal(Box<WalReport>),
     /// Disk usage.
     Usage(Box<Usage>),
     /// A key-space breakdown.

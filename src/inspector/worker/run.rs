@@ -161,6 +161,14 @@ impl Run<'_> {
                 let report = crate::inspector::db::options_file::report(source.path())?;
                 self.emit(Body::Options(Box::new(report)));
             }
+            Job::Log => {
+                let report = crate::inspector::db::recent::read_log(source.path())?;
+                self.emit(Body::Log(Box::new(report)));
+            }
+            Job::Wal { limit } => {
+                let report = crate::inspector::db::recent::read_wal(source.path(), limit)?;
+                self.emit(Body::Wal(Box::new(report)));
+            }
             Job::Usage => {
                 let usage = crate::inspector::db::usage::usage(source)?;
                 self.emit(Body::Usage(Box::new(usage)));

@@ -1,0 +1,437 @@
+//! The write-ahead-log subcommands' output: `wal` (the files, the newest batches, `ldb
+//! dump_wal`'s lines, following a live database) and `history` (one key's versions in
+//! the WALs and where it stands now).
+
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use humansize::{BINARY, format_size};
+use serde_json::json;
+
+use super::{Outcome, ignore_broken_pipe, open_cf};
+use crate::inspector::db::recent::{
+    cf_label, cf_names, live_wal_files, newest_batches, takes_sequence, wal_op_name,
+};
+use crate::inspector::db::wal::{
+    WalBatch, WalFileInfo, WalOp, WalOpKind, WalReader, WalTail, ldb_header, ldb_line,
+};
+use crate::inspector::decode::{escape_key, hex};
+
+/// What `wal` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalView {
+    /// The WAL files.
+    Files,
+    /// The newest batches, newest first.
+    Newest,
+    /// Every batch in `ldb dump_wal`'s format, oldest first.
+    Ldb {
+        /// Values too (`--print_value`).
+        print_value: bool,
+    },
+    /// New batches as they are written.
+    Follow,
+}
+
+/// The live WAL files of `db` (not the archive), oldest first; a clear error when the
+/// directory is not there.
+fn live_wals(db: &Path) -> Result<Vec<WalFileInfo>> {
+    crate::storage::rocksdb::check_existing_db(db)?;
+    Ok(live_wal_files(db)?)
+}
+
+/// [`newest_batches`], saying on stderr which files end torn.
+fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>> {
+    let (batches, torn) = newest_batches(files, limit)?;
+    for (path, offset, reason) in torn {
+        eprintln!(
+            "spear-inspect: {path} ends in a torn record at byte {offset} ({reason}): a writer may be appending, or it crashed mid-write"
+        );
+    }
+    Ok(batches)
+}
+
+/// `wal`.
+pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> Result<()> {
+    let db = db.to_path_buf();
+    match view {
+        WalView::Follow => return follow(&db, json).await,
+        WalView::Files => {
+            let files = live_wals(&db)?;
+            let mut out = BufWriter::new(io::stdout().lock());
+            let write = |out: &mut BufWriter<_>| -> io::Result<()> {
+                if files.is_empty() {
+                    writeln!(
+                        out,
+                        "no WAL files in {} (everything is flushed)",
+                        db.display()
+                    )?;
+                }
+                for f in &files {
+                    if json {
+                        serde_json::to_writer(&mut *out, &file_json(f))?;
+                        writeln!(out)?;
+                    } else {
+                        writeln!(out, "{}", file_text(f))?;
+                    }
+                }
+                out.flush()
+            };
+            return ignore_broken_pipe(write(&mut out));
+        }
+        WalView::Ldb { print_value } => {
+            let files = live_wals(&db)?;
+            let mut out = BufWriter::new(io::stdout().lock());
+            let mut write = || -> Result<()> {
+                out.write_all(ldb_header(print_value).as_bytes())?;
+                for f in &files {
+                    let mut reader = WalReader::open_with_number(&f.path, f.number)?;
+                    for batch in reader.by_ref() {
+                        out.write_all(ldb_line(&batch?, print_value).as_bytes())?;
+                    }
+                    if let Some(WalTail::Torn { offset, reason }) = reader.tail() {
+                        eprintln!(
+                            "spear-inspect: {} ends in a torn record at byte {offset} ({reason}): the batches before it are shown",
+                            f.path.display()
+                        );
+                    }
+                }
+                out.flush()?;
+                Ok(())
+            };
+            return match write() {
+                Err(e)
+                    if e.downcast_ref::<io::Error>()
+                        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            };
+        }
+        WalView::Newest => {}
+    }
+    let files = live_wals(&db)?;
+    let batches = tokio::task::spawn_blocking(move || newest(&files, limit))
+        .await
+        .wrap_err("the WAL task failed")??;
+    let names = cf_names(&db);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        if batches.is_empty() && !json {
+            writeln!(out, "no write batches in the WAL files of {}", db.display())?;
+        }
+        for batch in &batches {
+            print_batch(&mut out, batch, &names, json)?;
+        }
+        out.flush()
+    };
+    ignore_broken_pipe(write())
+}
+
+/// Prints one batch: a JSON object per line, or a header line and one line per op.
+fn print_batch(
+    out: &mut impl Write,
+    batch: &WalBatch,
+    names: &BTreeMap<u32, String>,
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, &batch_json(batch, names))?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "seq {} · {} op{} · {} · WAL {:06}.log @{}",
+        batch.sequence,
+        batch.ops.len(),
+        if batch.ops.len() == 1 { "" } else { "s" },
+        format_size(batch.byte_size as u64, BINARY),
+        batch.wal_number,
+        batch.offset
+    )?;
+    for op in &batch.ops {
+        writeln!(out, "  {}", op_text(op, names))?;
+    }
+    Ok(())
+}
+
+/// `PUT cf 0 key:1 = 12 B "value…"`.
+pub fn op_text(op: &WalOp, names: &BTreeMap<u32, String>) -> String {
+    let cf = cf_label(op.cf, names);
+    let kind = wal_op_name(op.kind);
+    match op.kind {
+        WalOpKind::Put | WalOpKind::Merge | WalOpKind::PutEntity | WalOpKind::PutBlobIndex => {
+            format!(
+                "{kind:<13} [{cf}] {} = {} {}",
+                escape_key(&op.key),
+                format_size(op.value.len() as u64, BINARY),
+                preview(&op.value)
+            )
+        }
+        WalOpKind::RangeDelete => format!(
+            "{kind:<13} [{cf}] [{} .. {})",
+            escape_key(&op.key),
+            escape_key(&op.value)
+        ),
+        WalOpKind::Delete | WalOpKind::SingleDelete => {
+            format!("{kind:<13} [{cf}] {}", escape_key(&op.key))
+        }
+        _ => format!("{kind:<13} {}", escape_key(&op.key)),
+    }
+}
+
+/// A value's first bytes, escaped, in quotes.
+fn preview(value: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let head = &value[..value.len().min(SHOWN)];
+    let more = if value.len() > SHOWN { "…" } else { "" };
+    format!("\"{}{more}\"", escape_key(head))
+}
+
+fn batch_json(batch: &WalBatch, names: &BTreeMap<u32, String>) -> serde_json::Value {
+    json!({
+        "wal": batch.wal_number,
+        "offset": batch.offset,
+        "sequence": batch.sequence,
+        "count": batch.count,
+        "bytes": batch.byte_size,
+        "ops": batch.ops.iter().map(|op| op_json(op, names)).collect::<Vec<_>>(),
+    })
+}
+
+fn op_json(op: &WalOp, names: &BTreeMap<u32, String>) -> serde_json::Value {
+    json!({
+        "cf": cf_label(op.cf, names),
+        "cf_id": op.cf,
+        "op": wal_op_name(op.kind),
+        "key": escape_key(&op.key),
+        "key_hex": hex(&op.key),
+        "value_len": op.value.len(),
+        "value_hex": hex(&op.value),
+    })
+}
+
+fn file_json(f: &WalFileInfo) -> serde_json::Value {
+    json!({
+        "file": f.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "number": f.number,
+        "bytes": f.size,
+        "first_sequence": f.first_sequence,
+        "last_sequence": f.last_sequence,
+        "torn_at": match &f.tail { Some(WalTail::Torn { offset, .. }) => Some(*offset), _ => None },
+        "error": f.error,
+    })
+}
+
+/// One WAL file as a line.
+pub fn file_text(f: &WalFileInfo) -> String {
+    let name = f
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let range = match (f.first_sequence, f.last_sequence) {
+        (Some(a), Some(_)) => format!(
+            "sequences {a}..={}",
+            f.last_op_sequence.or(f.last_sequence).unwrap_or(a)
+        ),
+        _ => "no write batches".to_string(),
+    };
+    let tail = match (&f.tail, &f.error) {
+        (_, Some(e)) => format!("  unreadable: {e}"),
+        (Some(WalTail::Torn { offset, reason }), _) => {
+            format!("  torn at byte {offset} ({reason})")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{name:<14} {:>12}  {range}{tail}",
+        format_size(f.size, BINARY)
+    )
+}
+
+/// `wal --follow`: prints batches newer than the newest at start, as they are written,
+/// until interrupted. Reads only the tails of the WAL files.
+async fn follow(db: &Path, json: bool) -> Result<()> {
+    let files = live_wals(db)?;
+    let mut last_seen = files
+        .iter()
+        .filter_map(|f| f.last_sequence)
+        .max()
+        .unwrap_or(0);
+    let names = cf_names(db);
+    eprintln!(
+        "spear-inspect: following {} from sequence {last_seen} (Ctrl-C stops)",
+        db.display()
+    );
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let db = db.to_path_buf();
+        let after = last_seen;
+        let fresh = tokio::task::spawn_blocking(move || batches_after(&db, after))
+            .await
+            .wrap_err("the WAL task failed")??;
+        let mut out = io::stdout().lock();
+        for batch in &fresh {
+            last_seen = last_seen.max(batch.sequence);
+            if let Err(e) = print_batch(&mut out, batch, &names, json).and_then(|_| out.flush()) {
+                return ignore_broken_pipe(Err(e));
+            }
+        }
+    }
+}
+
+/// Batches with a sequence above `after`, oldest first, read from the WAL files' tails
+/// (doubling how far back it reads until it reaches `after`).
+pub fn batches_after(db: &Path, after: u64) -> Result<Vec<WalBatch>> {
+    let files = live_wals(db)?;
+    let mut want = 64;
+    loop {
+        let (mut batches, _) = newest_batches(&files, want)?;
+        let reached = batches.len() < want || batches.last().is_some_and(|b| b.sequence <= after);
+        if reached {
+            batches.retain(|b| b.sequence > after);
+            batches.reverse();
+            return Ok(batches);
+        }
+        want = want.saturating_mul(4);
+    }
+}
+
+/// `history`: every version of `key` in the WAL files (newest first) and what a read
+/// returns now.
+pub(super) async fn history(db: &Path, cf: String, key: Vec<u8>, json: bool) -> Result<Outcome> {
+    let files = live_wals(db)?;
+    let source = open_cf(db, &cf, false).await?;
+    let names = cf_names(db);
+    let Some(cf_id) = names.iter().find(|(_, n)| **n == cf).map(|(id, _)| *id) else {
+        bail!(
+            "the MANIFEST of {} does not name column family {cf:?}: cannot tell its WAL records apart",
+            db.display()
+        );
+    };
+    let wanted = key.clone();
+    let (versions, torn) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut versions: Vec<(u64, u64, WalOp)> = Vec::new();
+        let mut torn = Vec::new();
+        for f in &files {
+            let mut reader = WalReader::open_with_number(&f.path, f.number)?;
+            for batch in reader.by_ref() {
+                let batch = batch?;
+                let mut sequence = batch.sequence;
+                for op in batch.ops {
+                    let this = sequence;
+                    sequence += u64::from(takes_sequence(op.kind));
+                    let touches = match op.kind {
+                        WalOpKind::RangeDelete => {
+                            op.key.as_slice() <= wanted.as_slice()
+                                && wanted.as_slice() < op.value.as_slice()
+                        }
+                        _ => op.key == wanted,
+                    };
+                    if touches && op.cf == cf_id {
+                        versions.push((this, f.number, op));
+                    }
+                }
+            }
+            if let Some(tail @ WalTail::Torn { .. }) = reader.tail() {
+                torn.push((f.path.clone(), tail.clone()));
+            }
+        }
+        versions.reverse();
+        Ok((versions, torn))
+    })
+    .await
+    .wrap_err("the WAL task failed")??;
+    let now = {
+        let source = source.clone();
+        let (cf, key) = (cf.clone(), key.clone());
+        tokio::task::spawn_blocking(move || source.get(&cf, &key, 64))
+            .await
+            .wrap_err("the read task failed")??
+    };
+    let files_holding = {
+        let source = source.clone();
+        let (cf, key) = (cf.clone(), key.clone());
+        tokio::task::spawn_blocking(move || -> Result<Vec<(String, i32)>> {
+            Ok(source
+                .live_files_of(&cf)?
+                .into_iter()
+                .filter(|f| {
+                    f.start_key.as_deref().is_some_and(|s| s <= key.as_slice())
+                        && f.end_key.as_deref().is_some_and(|e| key.as_slice() <= e)
+                })
+                .map(|f| (f.name.trim_start_matches('/').to_string(), f.level))
+                .collect())
+        })
+        .await
+        .wrap_err("the read task failed")??
+    };
+    for (path, tail) in &torn {
+        if let WalTail::Torn { offset, reason } = tail {
+            eprintln!(
+                "spear-inspect: {} ends in a torn record at byte {offset} ({reason})",
+                path.display()
+            );
+        }
+    }
+    let mut out = io::stdout().lock();
+    if json {
+        let doc = json!({
+            "key": escape_key(&key),
+            "cf": cf,
+            "wal_versions": versions.iter().map(|(seq, wal, op)| {
+                let mut v = op_json(op, &names);
+                v["sequence"] = json!(seq);
+                v["wal"] = json!(wal);
+                v
+            }).collect::<Vec<_>>(),
+            "live": now.as_ref().map(|(_, len)| json!({"value_len": len})),
+            "sst_files_covering": files_holding.iter().map(|(n, l)| json!({"file": n, "level": l})).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut out, &doc)?;
+        ignore_broken_pipe(writeln!(out))?;
+    } else {
+        let mut text = format!("{} in column family {cf}\n", escape_key(&key));
+        text.push_str(&match &now {
+            Some((head, len)) => format!(
+                "now: live, {} {}\n",
+                format_size(*len as u64, BINARY),
+                preview(head)
+            ),
+            None => "now: absent (a read returns nothing)\n".to_string(),
+        });
+        if versions.is_empty() {
+            text.push_str("in the WAL files: nothing (any write to it was flushed to SST files already, or never happened)\n");
+        } else {
+            text.push_str("in the WAL files, newest first (written but maybe not yet flushed):\n");
+            for (seq, wal, op) in &versions {
+                text.push_str(&format!(
+                    "  seq {seq:<10} WAL {wal:06}.log  {}\n",
+                    op_text(op, &names)
+                ));
+            }
+        }
+        if files_holding.is_empty() {
+            text.push_str("no SST file's key range covers it\n");
+        } else {
+            text.push_str("SST files whose key range covers it (it may be in any of them): ");
+            let names: Vec<String> = files_holding
+                .iter()
+                .map(|(n, l)| format!("{n} (L{l})"))
+                .collect();
+            text.push_str(&names.join(", "));
+            text.push('\n');
+        }
+        ignore_broken_pipe(out.write_all(text.as_bytes()))?;
+    }
+    if now.is_some() || !versions.is_empty() {
+        Ok(Outcome::Success)
+    } else {
+        Ok(Outcome::NotFound)
+    }
+}

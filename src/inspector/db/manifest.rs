@@ -1,0 +1,1285 @@
+//! Read-only RocksDB MANIFEST reader: decodes every VersionEdit of the current MANIFEST and replays them into a per-column-family summary.
+//!
+//! The MANIFEST uses the same log format as the WAL (32 KiB blocks of CRC32C-protected
+//! FULL/FIRST/MIDDLE/LAST fragments); every logical record is one serialized
+//! `VersionEdit` (RocksDB `db/version_edit.cc`).
+//!
+//! * [`read_manifest`] follows `CURRENT` to the live MANIFEST of a database directory.
+//! * [`read_manifest_file`] reads a given MANIFEST file.
+//! * [`oldest_wal_holder`] tells which column families keep the oldest WAL alive.
+//!
+//! The file is opened read-only and only the bytes present at open time are read. A live
+//! writer may be appending, so a damaged or incomplete record at the end is not an
+//! error: reading stops there, the edits before it are kept and the position is reported
+//! as [`Tail::Torn`]. A record that passes its checksum but does not decode as a
+//! VersionEdit is an error ([`ManifestError::Decode`] / [`ManifestError::UnknownTag`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+// ------------------------------------------------------------------ public API
+
+/// Errors naming the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// An I/O error on `path`.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `CURRENT` does not name a MANIFEST file of the same directory.
+    #[error("{}: bad CURRENT file: {reason}", path.display())]
+    BadCurrent {
+        /// Path of `CURRENT`.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A checksummed record does not decode as a VersionEdit.
+    #[error("{}: bad VersionEdit in record at offset {offset}: {reason}", path.display())]
+    Decode {
+        /// The MANIFEST file.
+        path: PathBuf,
+        /// File offset of the record's first fragment header.
+        offset: u64,
+        /// What could not be decoded.
+        reason: String,
+    },
+    /// A VersionEdit tag that is unknown and lacks the safe-ignore bit (`1 << 13`):
+    /// written by a newer, forward-incompatible RocksDB.
+    #[error(
+        "{}: unknown VersionEdit tag {tag} (no safe-ignore bit) at byte {pos} of the record at offset {offset}",
+        path.display()
+    )]
+    UnknownTag {
+        /// The MANIFEST file.
+        path: PathBuf,
+        /// File offset of the record's first fragment header.
+        offset: u64,
+        /// Byte position of the tag inside the logical record.
+        pos: usize,
+        /// The tag value.
+        tag: u32,
+    },
+    /// The edits decode but are inconsistent (e.g. an edit for a column family that
+    /// was never added), which RocksDB would also reject as corruption.
+    #[error("{}: inconsistent edit in record at offset {offset}: {reason}", path.display())]
+    Replay {
+        /// The MANIFEST file.
+        path: PathBuf,
+        /// File offset of the record's first fragment header.
+        offset: u64,
+        /// What is inconsistent.
+        reason: String,
+    },
+}
+
+/// How the MANIFEST ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Tail {
+    /// Every byte up to the size at open time was consumed.
+    Clean,
+    /// Reading stopped at `offset`: the start of the first record (or of the first
+    /// incomplete atomic group) that was not applied.
+    Torn {
+        /// File offset where the unapplied data starts.
+        offset: u64,
+        /// Why reading stopped.
+        reason: String,
+    },
+}
+
+/// State of one live column family after replaying the MANIFEST.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CfState {
+    /// Column family id (0 = default).
+    pub id: u32,
+    /// Column family name (`default` for id 0).
+    pub name: String,
+    /// WALs numbered below this hold no data of this column family (everything
+    /// written before was flushed); 0 when the MANIFEST never recorded one.
+    /// Like RocksDB, a smaller value recorded later is ignored.
+    pub log_number: u64,
+    /// SST files currently in this column family's LSM tree (added minus deleted).
+    pub live_files: u64,
+    /// The comparator name recorded for this column family, if any.
+    pub comparator: Option<String>,
+}
+
+/// The result of replaying a MANIFEST.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ManifestSummary {
+    /// File name of the MANIFEST read, e.g. `MANIFEST-000005`.
+    pub manifest: String,
+    /// Live (not dropped) column families, ordered by id.
+    pub column_families: Vec<CfState>,
+    /// The last recorded next file number. Note `ldb manifest_dump` prints this
+    /// value plus one (what a DB opened on this MANIFEST would use).
+    pub next_file_number: Option<u64>,
+    /// The last recorded last sequence number.
+    pub last_sequence: Option<u64>,
+    /// The largest recorded minimum WAL number to keep (kMinLogNumberToKeep, also
+    /// carried inside kNewFile4 as a custom field).
+    pub min_log_number_to_keep: Option<u64>,
+    /// Number of VersionEdits applied (edits of an incomplete trailing atomic group
+    /// are not applied and not counted).
+    pub edits: u64,
+    /// How the file ended.
+    pub tail: Tail,
+}
+
+/// Reads the MANIFEST named by `db_dir/CURRENT` and replays it.
+///
+/// If the named MANIFEST disappears between reading `CURRENT` and opening it (the DB
+/// rolled to a new MANIFEST meanwhile), `CURRENT` is read again, a few times at most.
+pub fn read_manifest(db_dir: &Path) -> Result<ManifestSummary, ManifestError> {
+    let mut attempt = 0;
+    loop {
+        let name = current_manifest_name(db_dir)?;
+        let path = db_dir.join(&name);
+        match File::open(&path) {
+            Ok(file) => return read_open_manifest(file, &path, name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 3 => attempt += 1,
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+    }
+}
+
+/// Reads and replays one MANIFEST file (any name; e.g. a copy or an older MANIFEST).
+pub fn read_manifest_file(path: &Path) -> Result<ManifestSummary, ManifestError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    read_open_manifest(file, path, name)
+}
+
+/// Finds the oldest of `wal_numbers` and the live column families that keep it alive.
+///
+/// RocksDB's rule: WAL `W` may still hold unflushed data of column family `C` iff
+/// `W >= C.log_number` (every write to `C` in WALs older than `C.log_number` has been
+/// flushed; on flush `log_number` advances to the WAL that was current when the
+/// memtable was switched). A WAL is needed while any live column family needs it.
+///
+/// Returns `None` when `wal_numbers` is empty; otherwise `(W, names)` with `W` the
+/// smallest number given and `names` the column families (by id order) whose
+/// `log_number <= W` according to the MANIFEST. Exactly:
+///
+/// * `names` non-empty: recovery from this MANIFEST would replay `W` for those column
+///   families; flushing them (and only them) lets RocksDB delete `W`. A column family
+///   that has received no write since its last flush can still be listed: RocksDB
+///   advances the log number of an empty column family in memory at each WAL switch
+///   without writing that to the MANIFEST, so the MANIFEST value can be stale for idle
+///   column families (the list is an upper bound of the true holders).
+/// * `names` empty: no column family needs `W`; it is obsolete as far as the LSM state
+///   goes, and is still on disk only because it awaits purging, is archived
+///   (`WAL_ttl_seconds` / `WAL_size_limit_MB`) or is pinned by a prepared 2PC
+///   transaction (see [`ManifestSummary::min_log_number_to_keep`]).
+pub fn oldest_wal_holder(
+    summary: &ManifestSummary,
+    wal_numbers: &[u64],
+) -> Option<(u64, Vec<String>)> {
+    let oldest = *wal_numbers.iter().min()?;
+    let names = summary
+        .column_families
+        .iter()
+        .filter(|cf| cf.log_number <= oldest)
+        .map(|cf| cf.name.clone())
+        .collect();
+    Some((oldest, names))
+}
+
+// ------------------------------------------------------------------ CURRENT
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ManifestError + '_ {
+    move |source| ManifestError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn current_manifest_name(db_dir: &Path) -> Result<String, ManifestError> {
+    let path = db_dir.join("CURRENT");
+    let raw = std::fs::read(&path).map_err(io_err(&path))?;
+    let bad = |reason: String| ManifestError::BadCurrent {
+        path: path.clone(),
+        reason,
+    };
+    let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8".into()))?;
+    // RocksDB writes the name followed by a newline and rejects a CURRENT without it.
+    let Some(name) = text.strip_suffix('\n') else {
+        return Err(bad(format!(
+            "{text:?} does not end with a newline (being rewritten?)"
+        )));
+    };
+    let valid = name
+        .strip_prefix("MANIFEST-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !valid {
+        return Err(bad(format!("{name:?} is not a MANIFEST-NNNNNN file name")));
+    }
+    Ok(name.to_string())
+}
+
+fn manifest_number(name: &str) -> u64 {
+    name.strip_prefix("MANIFEST-")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+// ------------------------------------------------------------------ log format
+
+const BLOCK_SIZE: usize = 32 * 1024;
+const HEADER_SIZE: usize = 7;
+const RECYCLABLE_HEADER_SIZE: usize = 11;
+const MASK_DELTA: u32 = 0xa282_ead8;
+
+fn unmask_crc(masked: u32) -> u32 {
+    masked.wrapping_sub(MASK_DELTA).rotate_left(15)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frag {
+    Full,
+    First,
+    Middle,
+    Last,
+    /// Metadata records (compression type, timestamp sizes, …) and unknown types
+    /// with the safe-ignore bit (0x80).
+    Skip,
+}
+
+/// A logical-record reader over the bytes present at open time.
+struct LogReader<'a> {
+    file: File,
+    path: &'a Path,
+    size: u64,
+    log_number: u32,
+    block: Vec<u8>,
+    block_offset: u64,
+    pos: usize,
+    /// Offset of the next block to load.
+    next_block: u64,
+}
+
+/// A physical record (kind, header offset, payload), or the end of the log.
+type Physical = Result<(Frag, u64, Vec<u8>), Tail>;
+
+/// What [`LogReader::next_record`] found.
+enum Next {
+    Record { offset: u64, data: Vec<u8> },
+    End(Tail),
+}
+
+impl<'a> LogReader<'a> {
+    fn new(mut file: File, path: &'a Path, log_number: u64) -> Result<Self, ManifestError> {
+        let size = file.metadata().map_err(io_err(path))?.len();
+        file.seek(SeekFrom::Start(0)).map_err(io_err(path))?;
+        Ok(LogReader {
+            file,
+            path,
+            size,
+            log_number: log_number as u32,
+            block: Vec::with_capacity(BLOCK_SIZE),
+            block_offset: 0,
+            pos: 0,
+            next_block: 0,
+        })
+    }
+
+    /// Loads the next block; false at the end of the bytes present at open.
+    fn load_block(&mut self) -> Result<bool, ManifestError> {
+        if self.next_block >= self.size {
+            return Ok(false);
+        }
+        let want = (self.size - self.next_block).min(BLOCK_SIZE as u64) as usize;
+        self.block.clear();
+        self.block.resize(want, 0);
+        let mut got = 0;
+        while got < want {
+            match self.file.read(&mut self.block[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_err(self.path)(e)),
+            }
+        }
+        // The file may have shrunk meanwhile; what is missing is a torn tail.
+        self.block.truncate(got);
+        if got < want {
+            self.size = self.next_block + got as u64;
+        }
+        self.block_offset = self.next_block;
+        self.next_block += BLOCK_SIZE as u64;
+        self.pos = 0;
+        Ok(true)
+    }
+
+    /// Next physical record: (kind, header offset, payload), or the tail.
+    fn next_physical(&mut self) -> Result<Physical, ManifestError> {
+        loop {
+            let eof = self.block_offset + self.block.len() as u64 >= self.size;
+            let rest = self.block.len() - self.pos;
+            let abs = self.block_offset + self.pos as u64;
+            let torn = |reason: &str| {
+                Ok(Err(Tail::Torn {
+                    offset: abs,
+                    reason: reason.to_string(),
+                }))
+            };
+            if rest < HEADER_SIZE {
+                if rest > 0 && eof && self.block[self.pos..].iter().any(|&b| b != 0) {
+                    return torn("truncated record header at end of file");
+                }
+                if !self.load_block()? {
+                    return Ok(Err(Tail::Clean));
+                }
+                continue;
+            }
+            let h = &self.block[self.pos..];
+            let length = usize::from(u16::from_le_bytes([h[4], h[5]]));
+            let rtype = h[6];
+            let recyclable = matches!(rtype, 5..=8 | 11 | 131);
+            let header = if recyclable {
+                RECYCLABLE_HEADER_SIZE
+            } else {
+                HEADER_SIZE
+            };
+            if rtype == 0 && length == 0 {
+                // Zero-filled (preallocated) space: nothing more in this block.
+                if self.block[self.pos..].iter().any(|&b| b != 0) {
+                    return torn("non-zero bytes in zero-filled space");
+                }
+                self.pos = self.block.len();
+                continue;
+            }
+            if header + length > rest {
+                return torn(if eof {
+                    "truncated record at end of file"
+                } else {
+                    "bad record length"
+                });
+            }
+            // The CRC covers the type, the log number (recyclable headers) and the
+            // payload; check it first so that a damaged type byte is a torn record.
+            let stored = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+            if unmask_crc(stored) != crc32c::crc32c(&h[6..header + length]) {
+                return torn("checksum mismatch");
+            }
+            if recyclable {
+                let n = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
+                if n != self.log_number {
+                    return Ok(Err(Tail::Clean)); // leftover from a recycled file
+                }
+            }
+            let kind = match rtype {
+                1 | 5 => Frag::Full,
+                2 | 6 => Frag::First,
+                3 | 7 => Frag::Middle,
+                4 | 8 => Frag::Last,
+                9..=11 => Frag::Skip,
+                t if t & 0x80 != 0 => Frag::Skip,
+                t => return torn(&format!("unknown record type {t}")),
+            };
+            let payload = h[header..header + length].to_vec();
+            self.pos += header + length;
+            return Ok(Ok((kind, abs, payload)));
+        }
+    }
+
+    /// Next logical record (fragments reassembled).
+    fn next_record(&mut self) -> Result<Next, ManifestError> {
+        let mut pending: Option<(u64, Vec<u8>)> = None;
+        loop {
+            let (kind, offset, payload) = match self.next_physical()? {
+                Ok(x) => x,
+                Err(tail) => {
+                    let tail = match (pending, tail) {
+                        (Some((start, _)), Tail::Clean) => Tail::Torn {
+                            offset: start,
+                            reason: "file ends inside a fragmented record".into(),
+                        },
+                        (Some((start, _)), Tail::Torn { reason, .. }) => Tail::Torn {
+                            offset: start,
+                            reason,
+                        },
+                        (None, t) => t,
+                    };
+                    return Ok(Next::End(tail));
+                }
+            };
+            let torn = |offset: u64, reason: &str| {
+                Ok(Next::End(Tail::Torn {
+                    offset,
+                    reason: reason.to_string(),
+                }))
+            };
+            match kind {
+                Frag::Skip => {}
+                Frag::Full | Frag::First => {
+                    if let Some((start, _)) = pending {
+                        return torn(start, "fragmented record interrupted by a new record");
+                    }
+                    if kind == Frag::Full {
+                        return Ok(Next::Record {
+                            offset,
+                            data: payload,
+                        });
+                    }
+                    pending = Some((offset, payload));
+                }
+                Frag::Middle | Frag::Last => {
+                    let Some((start, mut data)) = pending.take() else {
+                        return torn(offset, "missing start of fragmented record");
+                    };
+                    data.extend_from_slice(&payload);
+                    if kind == Frag::Last {
+                        return Ok(Next::Record {
+                            offset: start,
+                            data,
+                        });
+                    }
+                    pending = Some((start, data));
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ VersionEdit
+
+const K_COMPARATOR: u32 = 1;
+const K_LOG_NUMBER: u32 = 2;
+const K_NEXT_FILE_NUMBER: u32 = 3;
+const K_LAST_SEQUENCE: u32 = 4;
+const K_COMPACT_CURSOR: u32 = 5;
+const K_DELETED_FILE: u32 = 6;
+const K_NEW_FILE: u32 = 7;
+const K_PREV_LOG_NUMBER: u32 = 9;
+const K_MIN_LOG_NUMBER_TO_KEEP: u32 = 10;
+const K_NEW_FILE2: u32 = 100;
+const K_NEW_FILE3: u32 = 102;
+const K_NEW_FILE4: u32 = 103;
+const K_COLUMN_FAMILY: u32 = 200;
+const K_COLUMN_FAMILY_ADD: u32 = 201;
+const K_COLUMN_FAMILY_DROP: u32 = 202;
+const K_MAX_COLUMN_FAMILY: u32 = 203;
+const K_IN_ATOMIC_GROUP: u32 = 300;
+const K_BLOB_FILE_ADDITION: u32 = 400;
+const K_BLOB_FILE_GARBAGE: u32 = 401;
+const K_TAG_SAFE_IGNORE_MASK: u32 = 1 << 13;
+const K_DB_ID: u32 = K_TAG_SAFE_IGNORE_MASK + 1;
+const K_BLOB_FILE_ADDITION_DEPRECATED: u32 = K_TAG_SAFE_IGNORE_MASK + 2;
+const K_BLOB_FILE_GARBAGE_DEPRECATED: u32 = K_TAG_SAFE_IGNORE_MASK + 3;
+/// Not length-prefixed (unlike the later kWalAddition2).
+const K_WAL_ADDITION: u32 = K_TAG_SAFE_IGNORE_MASK + 4;
+/// Not length-prefixed (unlike the later kWalDeletion2).
+const K_WAL_DELETION: u32 = K_TAG_SAFE_IGNORE_MASK + 5;
+// kFullHistoryTsLow, kWalAddition2, kWalDeletion2, kPersistUserDefinedTimestamps,
+// kSubcompactionProgress, kLastCompactedManifestFileSize (+6..+11) are all
+// length-prefixed, so the generic safe-ignore path handles them.
+
+// NewFile4 custom field tags.
+const NF_TERMINATE: u32 = 1;
+const NF_MIN_LOG_NUMBER_TO_KEEP_HACK: u32 = 3;
+const NF_NON_SAFE_IGNORE_MASK: u32 = 1 << 6;
+const NF_PATH_ID: u32 = NF_NON_SAFE_IGNORE_MASK + 1;
+
+// Blob file addition/garbage custom field tags.
+const BLOB_END_MARKER: u32 = 0;
+const BLOB_FORWARD_INCOMPATIBLE_MASK: u32 = 1 << 6;
+
+// WalAddition tags.
+const WAL_TERMINATE: u32 = 1;
+const WAL_SYNCED_SIZE: u32 = 2;
+
+/// The parts of a VersionEdit the summary needs.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Edit {
+    comparator: Option<String>,
+    log_number: Option<u64>,
+    next_file_number: Option<u64>,
+    last_sequence: Option<u64>,
+    min_log_number_to_keep: Option<u64>,
+    column_family: u32,
+    cf_add: Option<String>,
+    cf_drop: bool,
+    /// (level, file number)
+    deleted_files: Vec<(u32, u64)>,
+    new_files: Vec<(u32, u64)>,
+    /// kInAtomicGroup: entries remaining in the group after this one.
+    atomic_remaining: Option<u32>,
+}
+
+/// A decoding failure: byte position inside the record and reason.
+#[derive(Debug, PartialEq, Eq)]
+enum DecodeErr {
+    Bad(usize, String),
+    UnknownTag(usize, u32),
+}
+
+struct Input<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Input<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Input { buf, pos: 0 }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    fn bad<T>(&self, what: &str) -> Result<T, DecodeErr> {
+        Err(DecodeErr::Bad(self.pos, format!("bad {what}")))
+    }
+
+    fn varint64(&mut self, what: &str) -> Result<u64, DecodeErr> {
+        let mut v = 0u64;
+        for i in 0..10 {
+            let Some(&b) = self.buf.get(self.pos + i) else {
+                return self.bad(what);
+            };
+            if i == 9 && b > 1 {
+                return self.bad(what);
+            }
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                self.pos += i + 1;
+                return Ok(v);
+            }
+        }
+        self.bad(what)
+    }
+
+    fn varint32(&mut self, what: &str) -> Result<u32, DecodeErr> {
+        let start = self.pos;
+        let v = self.varint64(what)?;
+        if self.pos - start > 5 || v > u64::from(u32::MAX) {
+            self.pos = start;
+            return self.bad(what);
+        }
+        Ok(v as u32)
+    }
+
+    fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeErr> {
+        if self.buf.len() - self.pos < n {
+            return self.bad(what);
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn slice(&mut self, what: &str) -> Result<&'a [u8], DecodeErr> {
+        let start = self.pos;
+        let n = self.varint32(what)? as usize;
+        self.bytes(n, what).inspect_err(|_| self.pos = start)
+    }
+
+    fn string(&mut self, what: &str) -> Result<String, DecodeErr> {
+        Ok(String::from_utf8_lossy(self.slice(what)?).into_owned())
+    }
+
+    /// A length-prefixed internal key (user key + 8-byte sequence/type trailer).
+    fn internal_key(&mut self, what: &str) -> Result<(), DecodeErr> {
+        let start = self.pos;
+        if self.slice(what)?.len() < 8 {
+            self.pos = start;
+            return self.bad(what);
+        }
+        Ok(())
+    }
+}
+
+fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
+    let mut e = Edit::default();
+    let mut inp = Input::new(buf);
+    while !inp.is_empty() {
+        let tag_pos = inp.pos;
+        let tag = inp.varint32("tag")?;
+        match tag {
+            K_COMPARATOR => e.comparator = Some(inp.string("comparator name")?),
+            K_LOG_NUMBER => e.log_number = Some(inp.varint64("log number")?),
+            K_PREV_LOG_NUMBER => {
+                inp.varint64("previous log number")?;
+            }
+            K_NEXT_FILE_NUMBER => e.next_file_number = Some(inp.varint64("next file number")?),
+            K_MAX_COLUMN_FAMILY => {
+                inp.varint32("max column family")?;
+            }
+            K_MIN_LOG_NUMBER_TO_KEEP => {
+                let v = inp.varint64("min log number to keep")?;
+                e.min_log_number_to_keep = Some(e.min_log_number_to_keep.map_or(v, |m| m.max(v)));
+            }
+            K_LAST_SEQUENCE => e.last_sequence = Some(inp.varint64("last sequence number")?),
+            K_COMPACT_CURSOR => {
+                inp.varint32("compaction cursor level")?;
+                inp.internal_key("compaction cursor")?;
+            }
+            K_DELETED_FILE => {
+                let level = inp.varint32("deleted file level")?;
+                let number = inp.varint64("deleted file number")?;
+                e.deleted_files.push((level, number));
+            }
+            K_NEW_FILE | K_NEW_FILE2 | K_NEW_FILE3 => {
+                let level = inp.varint32("new-file level")?;
+                let number = inp.varint64("new-file number")?;
+                if tag == K_NEW_FILE3 {
+                    inp.varint32("new-file path id")?;
+                }
+                inp.varint64("new-file size")?;
+                inp.internal_key("new-file smallest key")?;
+                inp.internal_key("new-file largest key")?;
+                if tag != K_NEW_FILE {
+                    inp.varint64("new-file smallest seqno")?;
+                    inp.varint64("new-file largest seqno")?;
+                }
+                e.new_files.push((level, number & 0x3FFF_FFFF_FFFF_FFFF));
+            }
+            K_NEW_FILE4 => decode_new_file4(&mut inp, &mut e)?,
+            K_BLOB_FILE_ADDITION | K_BLOB_FILE_ADDITION_DEPRECATED => {
+                inp.varint64("blob file number")?;
+                inp.varint64("total blob count")?;
+                inp.varint64("total blob bytes")?;
+                inp.slice("blob checksum method")?;
+                inp.slice("blob checksum value")?;
+                skip_blob_custom_fields(&mut inp)?;
+            }
+            K_BLOB_FILE_GARBAGE | K_BLOB_FILE_GARBAGE_DEPRECATED => {
+                inp.varint64("blob file number")?;
+                inp.varint64("garbage blob count")?;
+                inp.varint64("garbage blob bytes")?;
+                skip_blob_custom_fields(&mut inp)?;
+            }
+            K_WAL_ADDITION => {
+                inp.varint64("WAL addition log number")?;
+                loop {
+                    let pos = inp.pos;
+                    match inp.varint32("WAL addition tag")? {
+                        WAL_TERMINATE => break,
+                        WAL_SYNCED_SIZE => {
+                            inp.varint64("WAL synced size")?;
+                        }
+                        t => {
+                            return Err(DecodeErr::Bad(
+                                pos,
+                                format!("unknown WAL addition tag {t}"),
+                            ));
+                        }
+                    }
+                }
+            }
+            K_WAL_DELETION => {
+                inp.varint64("WAL deletion log number")?;
+            }
+            K_DB_ID => {
+                inp.slice("db id")?;
+            }
+            K_COLUMN_FAMILY => e.column_family = inp.varint32("column family id")?,
+            K_COLUMN_FAMILY_ADD => e.cf_add = Some(inp.string("column family add")?),
+            K_COLUMN_FAMILY_DROP => e.cf_drop = true,
+            K_IN_ATOMIC_GROUP => e.atomic_remaining = Some(inp.varint32("remaining entries")?),
+            t if t & K_TAG_SAFE_IGNORE_MASK != 0 => {
+                // Forward-compatible tag: a length-prefixed payload we can skip.
+                inp.slice(&format!("safely ignorable tag {t}"))?;
+            }
+            t => return Err(DecodeErr::UnknownTag(tag_pos, t)),
+        }
+    }
+    Ok(e)
+}
+
+fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> {
+    let level = inp.varint32("new-file4 level")?;
+    let number = inp.varint64("new-file4 number")?;
+    inp.varint64("new-file4 size")?;
+    inp.internal_key("new-file4 smallest key")?;
+    inp.internal_key("new-file4 largest key")?;
+    inp.varint64("new-file4 smallest seqno")?;
+    inp.varint64("new-file4 largest seqno")?;
+    loop {
+        let pos = inp.pos;
+        let tag = inp.varint32("new-file4 custom field tag")?;
+        if tag == NF_TERMINATE {
+            break;
+        }
+        let field = inp.slice("new-file4 custom field")?;
+        match tag {
+            NF_MIN_LOG_NUMBER_TO_KEEP_HACK => {
+                let Ok(b) = <[u8; 8]>::try_from(field) else {
+                    return Err(DecodeErr::Bad(
+                        pos,
+                        "min log number to keep (hack) size".into(),
+                    ));
+                };
+                let v = u64::from_le_bytes(b);
+                e.min_log_number_to_keep = Some(e.min_log_number_to_keep.map_or(v, |m| m.max(v)));
+            }
+            NF_PATH_ID if field.len() != 1 || field[0] > 3 => {
+                return Err(DecodeErr::Bad(pos, "new-file4 path id".into()));
+            }
+            NF_PATH_ID => {}
+            t if t & NF_NON_SAFE_IGNORE_MASK != 0 => {
+                return Err(DecodeErr::Bad(
+                    pos,
+                    format!("new-file4 custom field {t} not supported (forward-incompatible)"),
+                ));
+            }
+            _ => {} // known fields we don't need, or safely ignorable ones
+        }
+    }
+    e.new_files.push((level, number));
+    Ok(())
+}
+
+fn skip_blob_custom_fields(inp: &mut Input<'_>) -> Result<(), DecodeErr> {
+    loop {
+        let pos = inp.pos;
+        let tag = inp.varint32("blob custom field tag")?;
+        if tag == BLOB_END_MARKER {
+            return Ok(());
+        }
+        if tag & BLOB_FORWARD_INCOMPATIBLE_MASK != 0 {
+            return Err(DecodeErr::Bad(
+                pos,
+                format!("forward-incompatible blob custom field {tag}"),
+            ));
+        }
+        inp.slice("blob custom field")?;
+    }
+}
+
+// ------------------------------------------------------------------ replay
+
+struct Cf {
+    name: String,
+    log_number: u64,
+    files: BTreeSet<u64>,
+    comparator: Option<String>,
+}
+
+#[derive(Default)]
+struct Replay {
+    cfs: BTreeMap<u32, Cf>,
+    next_file_number: Option<u64>,
+    last_sequence: Option<u64>,
+    min_log_number_to_keep: Option<u64>,
+    edits: u64,
+}
+
+impl Replay {
+    fn new() -> Self {
+        let mut r = Replay::default();
+        // The default column family exists implicitly; its first edit has no
+        // kColumnFamilyAdd.
+        r.cfs.insert(
+            0,
+            Cf {
+                name: "default".into(),
+                log_number: 0,
+                files: BTreeSet::new(),
+                comparator: None,
+            },
+        );
+        r
+    }
+
+    fn apply(&mut self, e: Edit) -> Result<(), String> {
+        let id = e.column_family;
+        if let Some(name) = e.cf_add {
+            if self.cfs.contains_key(&id) {
+                return Err(format!("column family {id} ({name:?}) added twice"));
+            }
+            self.cfs.insert(
+                id,
+                Cf {
+                    name,
+                    log_number: 0,
+                    files: BTreeSet::new(),
+                    comparator: None,
+                },
+            );
+        } else if e.cf_drop {
+            if self.cfs.remove(&id).is_none() {
+                return Err(format!("dropping unknown column family {id}"));
+            }
+        } else if !self.cfs.contains_key(&id) {
+            return Err(format!("edit for unknown column family {id}"));
+        }
+        if let Some(cf) = self.cfs.get_mut(&id) {
+            for (_, n) in &e.deleted_files {
+                cf.files.remove(n);
+            }
+            for (_, n) in &e.new_files {
+                cf.files.insert(*n);
+            }
+            if let Some(n) = e.log_number {
+                // RocksDB ignores a log number smaller than the current one.
+                cf.log_number = cf.log_number.max(n);
+            }
+            if let Some(c) = e.comparator {
+                cf.comparator = Some(c);
+            }
+        }
+        if let Some(n) = e.next_file_number {
+            self.next_file_number = Some(n);
+        }
+        if let Some(n) = e.last_sequence {
+            self.last_sequence = Some(n);
+        }
+        if let Some(n) = e.min_log_number_to_keep {
+            self.min_log_number_to_keep = Some(self.min_log_number_to_keep.map_or(n, |m| m.max(n)));
+        }
+        self.edits += 1;
+        Ok(())
+    }
+}
+
+fn read_open_manifest(
+    file: File,
+    path: &Path,
+    name: String,
+) -> Result<ManifestSummary, ManifestError> {
+    let mut reader = LogReader::new(file, path, manifest_number(&name))?;
+    let mut replay = Replay::new();
+    // Edits of an atomic group are applied together once the last one is read.
+    let mut group: Vec<(u64, Edit)> = Vec::new();
+    let tail = loop {
+        let (offset, data) = match reader.next_record()? {
+            Next::Record { offset, data } => (offset, data),
+            Next::End(tail) => break tail,
+        };
+        let edit = decode_edit(&data).map_err(|e| match e {
+            DecodeErr::Bad(_, reason) => ManifestError::Decode {
+                path: path.to_path_buf(),
+                offset,
+                reason,
+            },
+            DecodeErr::UnknownTag(pos, tag) => ManifestError::UnknownTag {
+                path: path.to_path_buf(),
+                offset,
+                pos,
+                tag,
+            },
+        })?;
+        let replay_err = |offset: u64, reason: String| ManifestError::Replay {
+            path: path.to_path_buf(),
+            offset,
+            reason,
+        };
+        match edit.atomic_remaining {
+            Some(remaining) => {
+                group.push((offset, edit));
+                if remaining == 0 {
+                    for (off, e) in group.drain(..) {
+                        replay.apply(e).map_err(|r| replay_err(off, r))?;
+                    }
+                }
+            }
+            None => {
+                if !group.is_empty() {
+                    return Err(replay_err(
+                        offset,
+                        "atomic group interrupted by an edit outside it".into(),
+                    ));
+                }
+                replay.apply(edit).map_err(|r| replay_err(offset, r))?;
+            }
+        }
+    };
+    let tail = match group.first() {
+        Some((start, _)) => Tail::Torn {
+            offset: *start,
+            reason: match tail {
+                Tail::Clean => "incomplete atomic group at end of file".into(),
+                Tail::Torn { reason, .. } => format!("incomplete atomic group; {reason}"),
+            },
+        },
+        None => tail,
+    };
+    Ok(ManifestSummary {
+        manifest: name,
+        column_families: replay
+            .cfs
+            .into_iter()
+            .map(|(id, cf)| CfState {
+                id,
+                name: cf.name,
+                log_number: cf.log_number,
+                live_files: cf.files.len() as u64,
+                comparator: cf.comparator,
+            })
+            .collect(),
+        next_file_number: replay.next_file_number,
+        last_sequence: replay.last_sequence,
+        min_log_number_to_keep: replay.min_log_number_to_keep,
+        edits: replay.edits,
+        tail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn put_slice(out: &mut Vec<u8>, s: &[u8]) {
+        put_varint(out, s.len() as u64);
+        out.extend_from_slice(s);
+    }
+
+    fn ikey(user: &[u8]) -> Vec<u8> {
+        let mut k = user.to_vec();
+        k.extend_from_slice(&((1u64 << 8) | 1).to_le_bytes());
+        k
+    }
+
+    /// Encodes records in the log format the way RocksDB's log::Writer does.
+    fn log_file(records: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for r in records {
+            let mut left: &[u8] = r;
+            let mut begin = true;
+            loop {
+                let room = BLOCK_SIZE - out.len() % BLOCK_SIZE;
+                if room < HEADER_SIZE {
+                    out.resize(out.len() + room, 0);
+                    continue;
+                }
+                let n = left.len().min(room - HEADER_SIZE);
+                let end = n == left.len();
+                let t: u8 = match (begin, end) {
+                    (true, true) => 1,
+                    (true, false) => 2,
+                    (false, false) => 3,
+                    (false, true) => 4,
+                };
+                let mut crc_in = vec![t];
+                crc_in.extend_from_slice(&left[..n]);
+                let crc = crc32c::crc32c(&crc_in)
+                    .rotate_right(15)
+                    .wrapping_add(MASK_DELTA);
+                out.extend_from_slice(&crc.to_le_bytes());
+                out.extend_from_slice(&(n as u16).to_le_bytes());
+                out.push(t);
+                out.extend_from_slice(&left[..n]);
+                left = &left[n..];
+                begin = false;
+                if end {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn write_db(records: &[Vec<u8>]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("CURRENT"), "MANIFEST-000007\n").unwrap();
+        std::fs::write(d.path().join("MANIFEST-000007"), log_file(records)).unwrap();
+        d
+    }
+
+    fn new_file4(out: &mut Vec<u8>, level: u64, number: u64, custom: &[(u32, Vec<u8>)]) {
+        put_varint(out, u64::from(K_NEW_FILE4));
+        put_varint(out, level);
+        put_varint(out, number);
+        put_varint(out, 1234);
+        put_slice(out, &ikey(b"a"));
+        put_slice(out, &ikey(b"z"));
+        put_varint(out, 1);
+        put_varint(out, 9);
+        for (t, v) in custom {
+            put_varint(out, u64::from(*t));
+            put_slice(out, v);
+        }
+        put_varint(out, u64::from(NF_TERMINATE));
+    }
+
+    fn tag(out: &mut Vec<u8>, t: u32, v: u64) {
+        put_varint(out, u64::from(t));
+        put_varint(out, v);
+    }
+
+    #[test]
+    fn replays_all_tag_kinds() {
+        let mut e0 = Vec::new();
+        put_varint(&mut e0, u64::from(K_COMPARATOR));
+        put_slice(&mut e0, b"leveldb.BytewiseComparator");
+        put_varint(&mut e0, u64::from(K_DB_ID));
+        put_slice(&mut e0, b"some-db-id");
+        tag(&mut e0, K_LOG_NUMBER, 4);
+        tag(&mut e0, K_NEXT_FILE_NUMBER, 10);
+        tag(&mut e0, K_LAST_SEQUENCE, 77);
+        // kWalAddition is NOT length-prefixed: number, kSyncedSize, size, kTerminate.
+        tag(&mut e0, K_WAL_ADDITION, 4);
+        tag(&mut e0, WAL_SYNCED_SIZE, 100);
+        put_varint(&mut e0, u64::from(WAL_TERMINATE));
+        tag(&mut e0, K_WAL_DELETION, 3);
+        // Length-prefixed forward-compatible tags, known and unknown.
+        put_varint(&mut e0, u64::from(K_TAG_SAFE_IGNORE_MASK + 7)); // kWalAddition2
+        put_slice(&mut e0, &[4, 2, 100, 1]);
+        put_varint(&mut e0, u64::from(K_TAG_SAFE_IGNORE_MASK + 500));
+        put_slice(&mut e0, b"future stuff");
+        new_file4(
+            &mut e0,
+            0,
+            8,
+            &[
+                (NF_MIN_LOG_NUMBER_TO_KEEP_HACK, 3u64.to_le_bytes().to_vec()),
+                (NF_PATH_ID, vec![0]),
+                (5, vec![0x81, 0x01]),
+                (30, b"unknown but safe".to_vec()),
+            ],
+        );
+        // kNewFile (legacy) / kNewFile2 / kNewFile3
+        for (t, n) in [(K_NEW_FILE, 11u64), (K_NEW_FILE2, 12), (K_NEW_FILE3, 13)] {
+            put_varint(&mut e0, u64::from(t));
+            put_varint(&mut e0, 1);
+            put_varint(&mut e0, n);
+            if t == K_NEW_FILE3 {
+                put_varint(&mut e0, 0);
+            }
+            put_varint(&mut e0, 99);
+            put_slice(&mut e0, &ikey(b"b"));
+            put_slice(&mut e0, &ikey(b"c"));
+            if t != K_NEW_FILE {
+                put_varint(&mut e0, 2);
+                put_varint(&mut e0, 3);
+            }
+        }
+        put_varint(&mut e0, u64::from(K_COMPACT_CURSOR));
+        put_varint(&mut e0, 1);
+        put_slice(&mut e0, &ikey(b"m"));
+        put_varint(&mut e0, u64::from(K_BLOB_FILE_ADDITION));
+        for v in [20u64, 5, 500] {
+            put_varint(&mut e0, v);
+        }
+        put_slice(&mut e0, b"");
+        put_slice(&mut e0, b"");
+        put_varint(&mut e0, 0);
+        put_varint(&mut e0, u64::from(K_BLOB_FILE_GARBAGE));
+        for v in [20u64, 1, 100] {
+            put_varint(&mut e0, v);
+        }
+        put_varint(&mut e0, 0);
+
+        // Add cf 1 "hot" and cf 2 "cold" in an atomic group, then drop 2.
+        let mut e1 = Vec::new();
+        tag(&mut e1, K_COLUMN_FAMILY, 1);
+        put_varint(&mut e1, u64::from(K_COLUMN_FAMILY_ADD));
+        put_slice(&mut e1, b"hot");
+        tag(&mut e1, K_IN_ATOMIC_GROUP, 1);
+        let mut e2 = Vec::new();
+        tag(&mut e2, K_COLUMN_FAMILY, 2);
+        put_varint(&mut e2, u64::from(K_COLUMN_FAMILY_ADD));
+        put_slice(&mut e2, b"cold");
+        tag(&mut e2, K_IN_ATOMIC_GROUP, 0);
+        tag(&mut e2, K_MAX_COLUMN_FAMILY, 2);
+        let mut e3 = Vec::new();
+        tag(&mut e3, K_COLUMN_FAMILY, 2);
+        put_varint(&mut e3, u64::from(K_COLUMN_FAMILY_DROP));
+        // Flush of hot, then a trivial move + deletion in default; a lower log number
+        // for default is ignored as RocksDB does.
+        let mut e4 = Vec::new();
+        tag(&mut e4, K_COLUMN_FAMILY, 1);
+        tag(&mut e4, K_LOG_NUMBER, 9);
+        tag(&mut e4, K_PREV_LOG_NUMBER, 0);
+        tag(&mut e4, K_MIN_LOG_NUMBER_TO_KEEP, 4);
+        new_file4(&mut e4, 0, 14, &[]);
+        let mut e5 = Vec::new();
+        tag(&mut e5, K_LOG_NUMBER, 2);
+        put_varint(&mut e5, u64::from(K_DELETED_FILE));
+        put_varint(&mut e5, 0);
+        put_varint(&mut e5, 8);
+        new_file4(&mut e5, 1, 8, &[]);
+        put_varint(&mut e5, u64::from(K_DELETED_FILE));
+        put_varint(&mut e5, 1);
+        put_varint(&mut e5, 11);
+        tag(&mut e5, K_LAST_SEQUENCE, 90);
+        // A big edit spanning several blocks.
+        let mut e6 = Vec::new();
+        put_varint(&mut e6, u64::from(K_TAG_SAFE_IGNORE_MASK + 99));
+        put_slice(&mut e6, &vec![7u8; 100_000]);
+        tag(&mut e6, K_NEXT_FILE_NUMBER, 15);
+
+        let d = write_db(&[e0, e1, e2, e3, e4, e5, e6]);
+        let s = read_manifest(d.path()).unwrap();
+        assert_eq!(s.manifest, "MANIFEST-000007");
+        assert_eq!(s.tail, Tail::Clean);
+        assert_eq!(s.edits, 7);
+        assert_eq!(s.next_file_number, Some(15));
+        assert_eq!(s.last_sequence, Some(90));
+        assert_eq!(s.min_log_number_to_keep, Some(4));
+        assert_eq!(
+            s.column_families,
+            vec![
+                CfState {
+                    id: 0,
+                    name: "default".into(),
+                    log_number: 4,
+                    live_files: 3, // 8 (moved), 12, 13
+                    comparator: Some("leveldb.BytewiseComparator".into()),
+                },
+                CfState {
+                    id: 1,
+                    name: "hot".into(),
+                    log_number: 9,
+                    live_files: 1,
+                    comparator: None,
+                },
+            ]
+        );
+        assert_eq!(
+            oldest_wal_holder(&s, &[9, 5, 12]),
+            Some((5, vec!["default".to_string()]))
+        );
+        assert_eq!(
+            oldest_wal_holder(&s, &[9]),
+            Some((9, vec!["default".to_string(), "hot".to_string()]))
+        );
+        assert_eq!(oldest_wal_holder(&s, &[]), None);
+    }
+
+    #[test]
+    fn unknown_tag_without_safe_ignore_bit_is_an_error() {
+        let mut ok = Vec::new();
+        tag(&mut ok, K_LAST_SEQUENCE, 5);
+        let mut bad = Vec::new();
+        tag(&mut bad, K_LOG_NUMBER, 1);
+        tag(&mut bad, 77, 1);
+        let d = write_db(&[ok, bad]);
+        let err = read_manifest(d.path()).unwrap_err();
+        match &err {
+            ManifestError::UnknownTag {
+                offset, pos, tag, ..
+            } => {
+                assert_eq!((*offset, *pos, *tag), (HEADER_SIZE as u64 + 2, 2, 77));
+            }
+            e => panic!("unexpected {e}"),
+        }
+        let msg = err.to_string();
+        assert!(msg.contains("tag 77") && msg.contains("offset 9"), "{msg}");
+    }
+
+    #[test]
+    fn incomplete_atomic_group_is_not_applied() {
+        let mut e1 = Vec::new();
+        tag(&mut e1, K_COLUMN_FAMILY, 1);
+        put_varint(&mut e1, u64::from(K_COLUMN_FAMILY_ADD));
+        put_slice(&mut e1, b"a");
+        tag(&mut e1, K_IN_ATOMIC_GROUP, 1);
+        let d = write_db(&[vec![], e1]);
+        let s = read_manifest(d.path()).unwrap();
+        assert_eq!(s.edits, 1);
+        assert_eq!(s.column_families.len(), 1);
+        assert!(
+            matches!(s.tail, Tail::Torn { offset: 7, .. }),
+            "{:?}",
+            s.tail
+        );
+    }
+
+    #[test]
+    fn truncation_at_every_byte_never_panics() {
+        let mut recs = Vec::new();
+        for i in 0..40u64 {
+            let mut e = Vec::new();
+            tag(&mut e, K_LAST_SEQUENCE, i);
+            put_varint(&mut e, u64::from(K_TAG_SAFE_IGNORE_MASK + 99));
+            put_slice(&mut e, &vec![1u8; (i as usize) * 997 % 5000]);
+            recs.push(e);
+        }
+        let full = log_file(&recs);
+        let d = write_db(&recs);
+        let m = d.path().join("MANIFEST-000007");
+        let mut last_edits = 0;
+        for cut in (0..full.len()).step_by(131).chain([full.len()]) {
+            std::fs::write(&m, &full[..cut]).unwrap();
+            let s = read_manifest(d.path()).unwrap();
+            assert!(s.edits >= last_edits);
+            last_edits = s.edits;
+            if s.edits > 0 {
+                assert_eq!(s.last_sequence, Some(s.edits - 1));
+            }
+            if cut == full.len() {
+                assert_eq!((s.edits, s.tail), (40, Tail::Clean));
+            }
+        }
+        // Garbage: every outcome is an error or a result, never a panic.
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200 {
+            let mut g = full.clone();
+            for _ in 0..8 {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let i = (rng as usize) % g.len();
+                g[i] = (rng >> 32) as u8;
+            }
+            std::fs::write(&m, &g).unwrap();
+            let _ = read_manifest(d.path());
+        }
+    }
+
+    #[test]
+    fn decode_edit_rejects_garbage_without_panicking() {
+        let mut rng = 1u64;
+        for len in 0..200usize {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    rng = rng
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (rng >> 56) as u8
+                })
+                .collect();
+            let _ = decode_edit(&buf);
+        }
+        assert!(matches!(
+            decode_edit(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+            Err(DecodeErr::Bad(0, _))
+        ));
+    }
+
+    #[test]
+    fn bad_current() {
+        let d = tempfile::tempdir().unwrap();
+        for bad in [
+            "MANIFEST-000001",
+            "../x\n",
+            "MANIFEST-\n",
+            "MANIFEST-1/../2\n",
+        ] {
+            std::fs::write(d.path().join("CURRENT"), bad).unwrap();
+            assert!(matches!(
+                read_manifest(d.path()),
+                Err(ManifestError::BadCurrent { .. })
+            ));
+        }
+        std::fs::write(d.path().join("CURRENT"), "MANIFEST-000001\n").unwrap();
+        assert!(matches!(
+            read_manifest(d.path()),
+            Err(ManifestError::Io { .. })
+        ));
+    }
+}

@@ -1,0 +1,199 @@
+//! What happened lately, for the Log and WAL screens: the newest notable LOG entries with
+//! the timeline of the whole LOG, and the newest write batches of the WAL files.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+
+use super::infolog::{
+    Kind, KindSet, LogEntry, LogFilter, LogStream, StallCause, Timeline, TimelineOptions,
+    TimelineSummary, log_files,
+};
+use super::manifest::read_manifest;
+use super::wal::{WalBatch, WalFileInfo, WalOpKind, WalTail, read_newest_with_number, wal_files};
+use crate::inspector::error::InspectError;
+
+/// LOG entries kept for the screen, newest.
+pub const LOG_ENTRIES_KEPT: usize = 5_000;
+
+/// The LOG, read for the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogReport {
+    /// How many LOG files were read.
+    pub files: usize,
+    /// The newest notable entries, oldest first (at most [`LOG_ENTRIES_KEPT`]).
+    pub entries: Vec<LogEntry>,
+    /// Notable entries in all.
+    pub matched: u64,
+    /// The whole LOG's timeline.
+    pub timeline: TimelineSummary,
+}
+
+/// What RocksDB did and what went wrong, not its routine lines and option dumps.
+pub fn notable_kinds() -> KindSet {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| {
+            !matches!(
+                k,
+                Kind::Info | Kind::Options | Kind::OptionsSection | Kind::StatsDump
+            )
+        })
+        .fold(KindSet::default(), KindSet::with)
+}
+
+/// What a stall cause means, in words.
+pub fn stall_cause_text(cause: StallCause) -> &'static str {
+    match cause {
+        StallCause::L0Files => "too many L0 files",
+        StallCause::PendingCompactionBytes => "pending compaction bytes",
+        StallCause::Memtables => "too many memtables waiting for flush",
+        StallCause::Other => "another cause",
+    }
+}
+
+/// Streams every LOG file of `db` once: the timeline of all of it and the newest notable
+/// entries. Memory is bounded by the entries kept, not the LOG's size.
+pub fn read_log(db: &Path) -> Result<LogReport, InspectError> {
+    let files = log_files(db).map_err(|e| InspectError::Io {
+        what: format!("listing the LOG files of {}", db.display()),
+        detail: e.to_string(),
+    })?;
+    let count = files.len();
+    let notable = notable_kinds();
+    let mut timeline = Timeline::new(TimelineOptions::default());
+    let mut newest: VecDeque<LogEntry> = VecDeque::with_capacity(LOG_ENTRIES_KEPT);
+    let mut matched = 0u64;
+    for entry in LogStream::new(files, LogFilter::default()).flatten() {
+        timeline.add(&entry);
+        if notable.contains(entry.event.kind()) {
+            matched += 1;
+            if newest.len() == LOG_ENTRIES_KEPT {
+                newest.pop_front();
+            }
+            newest.push_back(entry);
+        }
+    }
+    Ok(LogReport {
+        files: count,
+        entries: newest.into(),
+        matched,
+        timeline: timeline.finish(),
+    })
+}
+
+/// The WAL files, read for the screen.
+#[derive(Debug, Clone)]
+pub struct WalReport {
+    /// The live WAL files, oldest first.
+    pub files: Vec<WalFileInfo>,
+    /// The newest batches, newest first.
+    pub batches: Vec<WalBatch>,
+    /// Files whose last record is torn: name, byte, why.
+    pub torn: Vec<(String, u64, String)>,
+    /// Column family names by the ids the WAL records carry (from the MANIFEST; empty
+    /// when it could not be read, and ids are shown as numbers).
+    pub cf_names: BTreeMap<u32, String>,
+}
+
+/// The live WAL files of `db` (not the archive), oldest first.
+pub fn live_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
+    let files = wal_files(db).map_err(|e| InspectError::Io {
+        what: format!("listing the WAL files of {}", db.display()),
+        detail: e.to_string(),
+    })?;
+    Ok(files.into_iter().filter(|f| !f.archived).collect())
+}
+
+/// The newest `limit` batches across `files` (newest file first), newest first, read
+/// from the files' tails; with the torn tails met on the way.
+pub fn newest_batches(
+    files: &[WalFileInfo],
+    limit: usize,
+) -> Result<(Vec<WalBatch>, Vec<(String, u64, String)>), InspectError> {
+    let mut batches = Vec::new();
+    let mut torn = Vec::new();
+    for file in files.iter().rev() {
+        if batches.len() >= limit {
+            break;
+        }
+        let (found, tail) = read_newest_with_number(&file.path, limit - batches.len(), file.number)
+            .map_err(|e| InspectError::Io {
+                what: format!("reading {}", file.path.display()),
+                detail: e.to_string(),
+            })?;
+        if let WalTail::Torn { offset, reason } = tail {
+            torn.push((file.path.display().to_string(), offset, reason));
+        }
+        batches.extend(found);
+    }
+    Ok((batches, torn))
+}
+
+/// Column family names by id, from the database's MANIFEST (empty if it cannot be read:
+/// ids are then shown as numbers, never guessed).
+pub fn cf_names(db: &Path) -> BTreeMap<u32, String> {
+    read_manifest(db)
+        .map(|m| {
+            m.column_families
+                .into_iter()
+                .map(|cf| (cf.id, cf.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A column family id as its name, or `#id` when the MANIFEST did not name it.
+pub fn cf_label(id: u32, names: &BTreeMap<u32, String>) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+}
+
+/// The WAL files and their newest `limit` batches.
+pub fn read_wal(db: &Path, limit: usize) -> Result<WalReport, InspectError> {
+    let files = live_wal_files(db)?;
+    let (batches, torn) = newest_batches(&files, limit)?;
+    Ok(WalReport {
+        files,
+        batches,
+        torn,
+        cf_names: cf_names(db),
+    })
+}
+
+/// RocksDB's name for an op, as `ldb` prints it.
+pub fn wal_op_name(kind: WalOpKind) -> &'static str {
+    match kind {
+        WalOpKind::Put => "PUT",
+        WalOpKind::Delete => "DELETE",
+        WalOpKind::SingleDelete => "SINGLE_DELETE",
+        WalOpKind::Merge => "MERGE",
+        WalOpKind::RangeDelete => "DELETE_RANGE",
+        WalOpKind::PutBlobIndex => "PUT_BLOB_INDEX",
+        WalOpKind::PutEntity => "PUT_ENTITY",
+        WalOpKind::TimedPut => "TIMED_PUT",
+        WalOpKind::LogData => "LOG_DATA",
+        WalOpKind::BeginPrepare => "BEGIN_PREPARE",
+        WalOpKind::BeginPersistedPrepare => "BEGIN_PERSISTED_PREPARE",
+        WalOpKind::BeginUnprepare => "BEGIN_UNPREPARE",
+        WalOpKind::EndPrepare => "END_PREPARE",
+        WalOpKind::Commit => "COMMIT",
+        WalOpKind::CommitWithTimestamp => "COMMIT_WITH_TIMESTAMP",
+        WalOpKind::Rollback => "ROLLBACK",
+        WalOpKind::Noop => "NOOP",
+    }
+}
+
+/// Whether an operation takes a sequence number: data does, transaction markers and log
+/// data do not.
+pub fn takes_sequence(kind: WalOpKind) -> bool {
+    matches!(
+        kind,
+        WalOpKind::Put
+            | WalOpKind::Delete
+            | WalOpKind::SingleDelete
+            | WalOpKind::Merge
+            | WalOpKind::RangeDelete
+            | WalOpKind::PutBlobIndex
+            | WalOpKind::PutEntity
+            | WalOpKind::TimedPut
+    )
+}

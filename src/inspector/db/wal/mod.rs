@@ -1,0 +1,591 @@
+//! Read-only RocksDB write-ahead-log reader: public API, error type and `ldb dump_wal` rendering.
+//!
+//! * [`WalReader`] streams batches forward through a file.
+//! * [`read_newest`] returns the newest N batches by reading blocks backwards from the
+//!   end of the file, in time proportional to N rather than to the file size.
+//! * [`ldb_line`] renders a batch exactly like `ldb dump_wal` (RocksDB 7.8) does.
+//!
+//! Corruption policy: like RocksDB's default `kPointInTimeRecovery`, reading stops at
+//! the first damaged physical record; the batches before it are returned and the
+//! position is reported as [`WalTail::Torn`].
+
+mod batch;
+mod physical;
+mod tail;
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use physical::{BLOCK_SIZE, FragKind, ItemKind, ParsedBlock, Problem, parse_block};
+
+pub use tail::{read_newest, read_newest_with_number};
+
+/// Errors naming the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum WalError {
+    /// Opening, seeking in or reading a file (or listing a directory) failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The WAL uses a feature this reader does not implement (a compressed WAL).
+    #[error("{}: unsupported WAL: {reason}", path.display())]
+    Unsupported {
+        /// The WAL file.
+        path: PathBuf,
+        /// What is unsupported, in words.
+        reason: String,
+    },
+    /// A record passed its checksum but does not decode as a WriteBatch.
+    #[error("{}: bad write batch in record at offset {offset}: {reason}", path.display())]
+    Batch {
+        /// The WAL file.
+        path: PathBuf,
+        /// Physical offset of the record's first fragment header.
+        offset: u64,
+        /// What is wrong, with the offset inside the batch.
+        reason: String,
+    },
+}
+
+/// Maps an I/O error on `path` to [`WalError::Io`].
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WalError + '_ {
+    move |source| WalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The kind of one operation inside a write batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WalOpKind {
+    /// `Put` of `key` to `value`.
+    Put,
+    /// `Delete` of `key`.
+    Delete,
+    /// `SingleDelete` of `key`.
+    SingleDelete,
+    /// `Merge` of the operand `value` into `key`.
+    Merge,
+    /// `key` is the begin key, `value` the (exclusive) end key.
+    RangeDelete,
+    /// BlobDB: `value` is the encoded blob index.
+    PutBlobIndex,
+    /// Wide-column entity: `value` is the serialized column list.
+    PutEntity,
+    /// TimedPut (RocksDB ≥ 9): `value` is the value packed with its 8-byte write time.
+    TimedPut,
+    /// `value` is the blob; not part of the key space.
+    LogData,
+    /// Start of a prepared section (WriteCommitted transactions).
+    BeginPrepare,
+    /// WritePrepared transactions.
+    BeginPersistedPrepare,
+    /// WriteUnprepared transactions.
+    BeginUnprepare,
+    /// `key` is the transaction id.
+    EndPrepare,
+    /// `key` is the transaction id.
+    Commit,
+    /// `key` is the transaction id, `value` the commit timestamp.
+    CommitWithTimestamp,
+    /// `key` is the transaction id.
+    Rollback,
+    /// A no-op marker (written by transactions); changes no key.
+    Noop,
+}
+
+/// One operation of a write batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WalOp {
+    /// Column family id (0 = default).
+    pub cf: u32,
+    /// What the operation does.
+    pub kind: WalOpKind,
+    /// Key, or the transaction id for the transaction markers (see [`WalOpKind`]).
+    pub key: Vec<u8>,
+    /// Value, or the end key for [`WalOpKind::RangeDelete`].
+    pub value: Vec<u8>,
+}
+
+/// One logical WAL record: a write batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WalBatch {
+    /// Number of the WAL file the batch was read from (`NNNNNN.log`).
+    pub wal_number: u64,
+    /// Physical offset of the header of the record's first fragment.
+    pub offset: u64,
+    /// The offset `ldb dump_wal` prints. Equal to `offset` except for a record that
+    /// starts a block after trailer padding: ldb then prints the trailer's offset.
+    pub ldb_offset: u64,
+    /// Sequence number of the batch (that of its first operation).
+    pub sequence: u64,
+    /// Operation count from the batch header.
+    pub count: u32,
+    /// Size of the batch in bytes (header included).
+    pub byte_size: usize,
+    /// The decoded operations, in batch order.
+    pub ops: Vec<WalOp>,
+}
+
+/// How a WAL file ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum WalTail {
+    /// The file ends after a complete record (or in zero padding, or at stale records of a
+    /// recycled log).
+    Clean,
+    /// Reading stopped at `offset` (start of the first record not returned).
+    Torn {
+        /// File offset of the first record not returned.
+        offset: u64,
+        /// Why reading stopped there (checksum mismatch, truncation, ...).
+        reason: String,
+    },
+}
+
+/// A WAL file found in a DB directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WalFileInfo {
+    /// Path of the WAL file.
+    pub path: PathBuf,
+    /// WAL number from the `NNNNNN.log` name.
+    pub number: u64,
+    /// File size in bytes, when listed.
+    pub size: u64,
+    /// Found under `archive/` (kept for WAL_ttl_seconds / WAL_size_limit_MB).
+    pub archived: bool,
+    /// Sequence number of the first batch; `None` for a WAL without batches.
+    pub first_sequence: Option<u64>,
+    /// Sequence number of the newest batch (its first sequence number).
+    pub last_sequence: Option<u64>,
+    /// Sequence number the newest batch's last operation consumed, assuming one
+    /// sequence number per counted operation (the default write policy).
+    pub last_op_sequence: Option<u64>,
+    /// How the file ends, as seen by [`read_newest`]; `None` if it could not be read.
+    pub tail: Option<WalTail>,
+    /// Set when the file could not be read; the other fields are then partial.
+    pub error: Option<String>,
+}
+
+/// WAL number from a `NNNNNN.log` file name; 0 otherwise (as ldb does).
+pub fn wal_number_from_path(path: &Path) -> u64 {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(parse_log_name)
+        .unwrap_or(0)
+}
+
+fn parse_log_name(name: &str) -> Option<u64> {
+    let stem = name.strip_suffix(".log")?;
+    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    stem.parse().ok()
+}
+
+/// Lists the `NNNNNN.log` files of a DB directory and of its `archive/` subdirectory,
+/// ordered by number.
+pub fn wal_files(dir: &Path) -> Result<Vec<WalFileInfo>, WalError> {
+    let mut out = Vec::new();
+    collect_wals(dir, false, &mut out)?;
+    let archive = dir.join("archive");
+    if archive.is_dir() {
+        collect_wals(&archive, true, &mut out)?;
+    }
+    out.sort_by_key(|w| (w.number, w.archived));
+    Ok(out)
+}
+
+fn collect_wals(dir: &Path, archived: bool, out: &mut Vec<WalFileInfo>) -> Result<(), WalError> {
+    for entry in std::fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        let Some(number) = entry.file_name().to_str().and_then(parse_log_name) else {
+            continue;
+        };
+        let path = entry.path();
+        let meta = entry.metadata().map_err(io_err(&path))?;
+        if !meta.is_file() {
+            continue;
+        }
+        let mut info = WalFileInfo {
+            path: path.clone(),
+            number,
+            size: meta.len(),
+            archived,
+            first_sequence: None,
+            last_sequence: None,
+            last_op_sequence: None,
+            tail: None,
+            error: None,
+        };
+        match WalReader::open(&path).and_then(|mut r| r.next().transpose()) {
+            Ok(first) => info.first_sequence = first.map(|b| b.sequence),
+            Err(e) => info.error = Some(e.to_string()),
+        }
+        if info.error.is_none() {
+            match read_newest(&path, 1) {
+                Ok((newest, tail)) => {
+                    if let Some(b) = newest.first() {
+                        info.last_sequence = Some(b.sequence);
+                        info.last_op_sequence = Some(b.sequence + u64::from(b.count.max(1)) - 1);
+                    }
+                    info.tail = Some(tail);
+                }
+                Err(e) => info.error = Some(e.to_string()),
+            }
+        }
+        out.push(info);
+    }
+    Ok(())
+}
+
+/// Reads up to one block at `offset`, never past `limit` (the file size at open).
+pub(crate) fn read_block(
+    file: &mut File,
+    path: &Path,
+    offset: u64,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), WalError> {
+    let want = (limit.saturating_sub(offset)).min(BLOCK_SIZE as u64) as usize;
+    buf.clear();
+    buf.resize(want, 0);
+    file.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
+    let mut got = 0;
+    while got < want {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_err(path)(e)),
+        }
+    }
+    buf.truncate(got);
+    Ok(())
+}
+
+/// Checks a kSetCompressionType payload (a fixed32 compression type).
+pub(crate) fn check_compression(path: &Path, payload: &[u8]) -> Result<(), WalError> {
+    let mut b = [0u8; 4];
+    let k = payload.len().min(4);
+    b[..k].copy_from_slice(&payload[..k]);
+    let ctype = u32::from_le_bytes(b);
+    if ctype == 0 {
+        Ok(())
+    } else {
+        Err(WalError::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "WAL is compressed (compression type {ctype}, see wal_compression); \
+                 compressed WALs are not supported"
+            ),
+        })
+    }
+}
+
+/// Decodes a reassembled record's payload into a [`WalBatch`].
+pub(crate) fn make_batch(
+    path: &Path,
+    wal_number: u64,
+    offset: u64,
+    ldb_offset: u64,
+    data: &[u8],
+) -> Result<WalBatch, WalError> {
+    let d = batch::decode_batch(data).map_err(|reason| WalError::Batch {
+        path: path.to_path_buf(),
+        offset,
+        reason,
+    })?;
+    Ok(WalBatch {
+        wal_number,
+        offset,
+        ldb_offset,
+        sequence: d.sequence,
+        count: d.count,
+        byte_size: data.len(),
+        ops: d.ops,
+    })
+}
+
+pub(crate) const REASON_EOF_IN_FRAGMENT: &str = "file ends inside a fragmented record";
+pub(crate) const REASON_NO_END: &str = "fragmented record interrupted by a new record";
+pub(crate) const REASON_NO_START: &str = "missing start of fragmented record";
+
+/// The tail reported for a block problem at `offset`, with `pending` the start of an
+/// unfinished fragmented record, if any.
+pub(crate) fn problem_tail(offset: u64, problem: &Problem, pending: Option<u64>) -> WalTail {
+    match (problem, pending) {
+        (Problem::OldRecord, None) => WalTail::Clean,
+        (p, pending) => WalTail::Torn {
+            offset: pending.unwrap_or(offset),
+            reason: p.reason(),
+        },
+    }
+}
+
+struct Pending {
+    offset: u64,
+    ldb_offset: u64,
+    data: Vec<u8>,
+}
+
+/// Forward streaming reader over one WAL file.
+pub struct WalReader {
+    path: PathBuf,
+    file: File,
+    wal_number: u64,
+    size: u64,
+    block: Vec<u8>,
+    parsed: ParsedBlock,
+    idx: usize,
+    next_block: u64,
+    prev_trailer: usize,
+    pending: Option<Pending>,
+    tail: Option<WalTail>,
+    done: bool,
+}
+
+impl WalReader {
+    /// Opens a WAL file; the WAL number is taken from its `NNNNNN.log` name (0 if none).
+    pub fn open(path: &Path) -> Result<Self, WalError> {
+        Self::open_with_number(path, wal_number_from_path(path))
+    }
+
+    /// Opens a WAL file with an explicit WAL number (needed for recycled logs).
+    pub fn open_with_number(path: &Path, wal_number: u64) -> Result<Self, WalError> {
+        let file = File::open(path).map_err(io_err(path))?;
+        let size = file.metadata().map_err(io_err(path))?.len();
+        Ok(WalReader {
+            path: path.to_path_buf(),
+            file,
+            wal_number,
+            size,
+            block: Vec::with_capacity(BLOCK_SIZE),
+            parsed: ParsedBlock::default(),
+            idx: 0,
+            next_block: 0,
+            prev_trailer: 0,
+            pending: None,
+            tail: None,
+            done: false,
+        })
+    }
+
+    /// How the file ended; `None` until the iterator is exhausted (or after an I/O error).
+    pub fn tail(&self) -> Option<&WalTail> {
+        self.tail.as_ref()
+    }
+
+    fn finish(&mut self, tail: WalTail) {
+        self.tail = Some(tail);
+        self.done = true;
+    }
+
+    fn torn(&mut self, offset: u64, reason: &str) {
+        self.finish(WalTail::Torn {
+            offset,
+            reason: reason.to_string(),
+        });
+    }
+
+    fn next_inner(&mut self) -> Option<Result<WalBatch, WalError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if self.idx >= self.parsed.items.len() {
+                if let Some((off, p)) = self.parsed.problem.take() {
+                    let pending = self.pending.as_ref().map(|p| p.offset);
+                    self.finish(problem_tail(off, &p, pending));
+                    return None;
+                }
+                if self.next_block >= self.size {
+                    match self.pending.take() {
+                        Some(p) => self.torn(p.offset, REASON_EOF_IN_FRAGMENT),
+                        None => self.finish(WalTail::Clean),
+                    }
+                    return None;
+                }
+                let off = self.next_block;
+                if let Err(e) =
+                    read_block(&mut self.file, &self.path, off, self.size, &mut self.block)
+                {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                self.prev_trailer = self.parsed.trailer;
+                let at_eof = off + BLOCK_SIZE as u64 >= self.size;
+                self.parsed = parse_block(&self.block, off, self.wal_number, at_eof);
+                self.idx = 0;
+                self.next_block = off + BLOCK_SIZE as u64;
+                continue;
+            }
+            let item = self.parsed.items[self.idx].clone();
+            self.idx += 1;
+            let payload = &self.block[item.start..item.end];
+            let ldb_offset = if item.first_in_block {
+                item.offset - self.prev_trailer as u64
+            } else {
+                item.offset
+            };
+            let kind = match item.kind {
+                ItemKind::Ignorable => continue,
+                ItemKind::SetCompression => {
+                    if let Err(e) = check_compression(&self.path, payload) {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                    continue;
+                }
+                ItemKind::Fragment(k) => k,
+            };
+            match kind {
+                FragKind::Full | FragKind::First => {
+                    if let Some(p) = self.pending.take() {
+                        self.torn(p.offset, REASON_NO_END);
+                        return None;
+                    }
+                    if kind == FragKind::Full {
+                        return Some(make_batch(
+                            &self.path,
+                            self.wal_number,
+                            item.offset,
+                            ldb_offset,
+                            payload,
+                        ));
+                    }
+                    self.pending = Some(Pending {
+                        offset: item.offset,
+                        ldb_offset,
+                        data: payload.to_vec(),
+                    });
+                }
+                FragKind::Middle | FragKind::Last => {
+                    let Some(p) = self.pending.as_mut() else {
+                        self.torn(item.offset, REASON_NO_START);
+                        return None;
+                    };
+                    p.data.extend_from_slice(payload);
+                    if kind == FragKind::Last {
+                        let p = self.pending.take().expect("pending record");
+                        return Some(make_batch(
+                            &self.path,
+                            self.wal_number,
+                            p.offset,
+                            p.ldb_offset,
+                            &p.data,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for WalReader {
+    type Item = Result<WalBatch, WalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_inner()
+    }
+}
+
+/// `ldb dump_wal --header` line.
+pub fn ldb_header(print_value: bool) -> String {
+    let mut s = String::from("Sequence,Count,ByteSize,Physical Offset,Key(s)");
+    if print_value {
+        s.push_str(" : value ");
+    }
+    s
+}
+
+fn push_hex(s: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    s.reserve(2 + bytes.len() * 2);
+    s.push_str("0x");
+    for &b in bytes {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 0xf)] as char);
+    }
+}
+
+/// The line `ldb dump_wal [--print_value]` prints for this batch (without the newline).
+///
+/// Ops that ldb 7.8 cannot print (blob index, entity, timed put — ldb aborts the dump
+/// on them) are rendered in the same style as PUT, under their own names.
+pub fn ldb_line(batch: &WalBatch, print_value: bool) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{},{},{},{},",
+        batch.sequence, batch.count, batch.byte_size, batch.ldb_offset
+    );
+    for op in &batch.ops {
+        let name = match op.kind {
+            WalOpKind::Put => "PUT",
+            WalOpKind::Merge => "MERGE",
+            WalOpKind::PutBlobIndex => "PUT_BLOB_INDEX",
+            WalOpKind::PutEntity => "PUT_ENTITY",
+            WalOpKind::TimedPut => "TIMED_PUT",
+            WalOpKind::Delete => "DELETE",
+            WalOpKind::SingleDelete => "SINGLE_DELETE",
+            WalOpKind::RangeDelete => "DELETE_RANGE",
+            WalOpKind::LogData => continue,
+            WalOpKind::Noop => {
+                s.push_str("NOOP ");
+                continue;
+            }
+            WalOpKind::BeginPrepare | WalOpKind::BeginPersistedPrepare => {
+                s.push_str("BEGIN_PREPARE(false) ");
+                continue;
+            }
+            WalOpKind::BeginUnprepare => {
+                s.push_str("BEGIN_PREPARE(true) ");
+                continue;
+            }
+            WalOpKind::EndPrepare | WalOpKind::Commit | WalOpKind::Rollback => {
+                s.push_str(match op.kind {
+                    WalOpKind::EndPrepare => "END_PREPARE(",
+                    WalOpKind::Commit => "COMMIT(",
+                    _ => "ROLLBACK(",
+                });
+                push_hex(&mut s, &op.key);
+                s.push_str(") ");
+                continue;
+            }
+            WalOpKind::CommitWithTimestamp => {
+                s.push_str("COMMIT_WITH_TIMESTAMP(");
+                push_hex(&mut s, &op.key);
+                s.push_str(", ");
+                push_hex(&mut s, &op.value);
+                s.push_str(") ");
+                continue;
+            }
+        };
+        let _ = write!(s, "{name}({}) : ", op.cf);
+        push_hex(&mut s, &op.key);
+        s.push(' ');
+        match op.kind {
+            WalOpKind::Delete | WalOpKind::SingleDelete => {}
+            WalOpKind::RangeDelete => {
+                push_hex(&mut s, &op.value);
+                s.push(' ');
+            }
+            _ if print_value => {
+                s.push_str(": ");
+                push_hex(&mut s, &op.value);
+                s.push(' ');
+            }
+            _ => {}
+        }
+    }
+    s
+}

@@ -1,0 +1,153 @@
+//! The Log screen's state: the newest notable entries of RocksDB's info LOG, newest
+//! first, narrowed by kind, and the timeline of the whole LOG.
+
+use super::session::Session;
+use super::table::TableCursor;
+use crate::inspector::db::infolog::{Kind, LogEntry};
+use crate::inspector::db::recent::LogReport;
+use crate::inspector::input::action::Action;
+use crate::inspector::worker::{Body, Command, Job, Purpose};
+
+/// Which entries are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogOnly {
+    /// Every notable entry.
+    #[default]
+    All,
+    /// Write stalls.
+    Stalls,
+    /// Flushes, compactions and table files.
+    FlushesAndCompactions,
+    /// Background errors, errors and warnings.
+    Problems,
+}
+
+impl LogOnly {
+    const ALL: [LogOnly; 4] = [
+        LogOnly::All,
+        LogOnly::Stalls,
+        LogOnly::FlushesAndCompactions,
+        LogOnly::Problems,
+    ];
+
+    /// Its name in the title.
+    pub fn title(self) -> &'static str {
+        match self {
+            LogOnly::All => "all notable",
+            LogOnly::Stalls => "write stalls",
+            LogOnly::FlushesAndCompactions => "flushes & compactions",
+            LogOnly::Problems => "errors & warnings",
+        }
+    }
+
+    fn admits(self, kind: Kind) -> bool {
+        match self {
+            LogOnly::All => true,
+            LogOnly::Stalls => matches!(kind, Kind::Stall | Kind::CompactionPressure),
+            LogOnly::FlushesAndCompactions => matches!(
+                kind,
+                Kind::FlushStarted
+                    | Kind::FlushFinished
+                    | Kind::CompactionStarted
+                    | Kind::CompactionFinished
+                    | Kind::TableFileCreation
+                    | Kind::TableFileDeletion
+            ),
+            LogOnly::Problems => {
+                matches!(kind, Kind::BackgroundError | Kind::Error | Kind::Warn)
+            }
+        }
+    }
+}
+
+/// Which pane is on show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogPane {
+    /// The entries.
+    #[default]
+    Entries,
+    /// The timeline.
+    Timeline,
+}
+
+/// The Log screen.
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    /// The LOG as last read.
+    pub report: Option<Box<LogReport>>,
+    /// Rows: indices into `report.entries`, newest first, of the kinds admitted.
+    pub rows: Vec<usize>,
+    /// The selected row.
+    pub cursor: TableCursor,
+    /// Which kinds are listed.
+    pub only: LogOnly,
+    /// The pane on show.
+    pub pane: LogPane,
+}
+
+impl LogView {
+    /// Reads the LOG (again).
+    pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        let context = session.context().with_purpose(purpose);
+        vec![session.request(context, Job::Log).into()]
+    }
+
+    /// The selected entry.
+    pub fn selected(&self) -> Option<&LogEntry> {
+        let report = self.report.as_ref()?;
+        report.entries.get(*self.rows.get(self.cursor.selected)?)
+    }
+
+    fn rebuild(&mut self, visible: usize) {
+        self.rows = match &self.report {
+            Some(report) => (0..report.entries.len())
+                .rev()
+                .filter(|&i| self.only.admits(report.entries[i].event.kind()))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.cursor.clamp(self.rows.len(), visible);
+    }
+
+    /// The screen's own keys.
+    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+        let rows = session.table_rows();
+        if self.pane == LogPane::Entries && self.cursor.navigate(action, self.rows.len(), rows) {
+            return Vec::new();
+        }
+        match action {
+            Action::NextPage => {
+                self.pane = match self.pane {
+                    LogPane::Entries => LogPane::Timeline,
+                    LogPane::Timeline => LogPane::Entries,
+                }
+            }
+            Action::StatusFilter => {
+                let at = LogOnly::ALL
+                    .iter()
+                    .position(|o| *o == self.only)
+                    .unwrap_or(0);
+                self.only = LogOnly::ALL[(at + 1) % LogOnly::ALL.len()];
+                self.cursor = TableCursor::default();
+                self.rebuild(rows);
+            }
+            Action::Refresh => return self.reread(session, Purpose::Show),
+            Action::Back => session.message = None,
+            Action::StartFilter => session.say("t narrows the LOG by kind"),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Folds in the worker's answer.
+    pub fn on_event(&mut self, body: Body, session: &mut Session) {
+        match body {
+            Body::Log(report) => {
+                self.report = Some(report);
+                self.rebuild(session.table_rows());
+            }
+            Body::Failed(error) => session.fail(&error),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Screen 7: what RocksDB itself wrote in its info LOG: the newest notable entries
+//! (flushes, compactions, table files, write stalls, errors), newest first, and the
+//! timeline of the whole LOG (stall periods, flush and compaction volume, write
+//! amplification).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, TableState};
+
+use super::format::{bytes, count};
+use super::theme::Theme;
+use crate::inspector::db::infolog::{Kind, TimelineSummary};
+use crate::inspector::db::recent::LogReport;
+use crate::inspector::state::App;
+use crate::inspector::state::log::LogPane;
+
+/// Draws the pane on show.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(report) = &app.log.report else {
+        return super::waiting(frame, area, "LOG", "reading RocksDB's LOG files…", theme);
+    };
+    let [summary, body] =
+        Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(summary_lines(report, theme)), summary);
+    match app.log.pane {
+        LogPane::Entries => entries(frame, body, app, report, theme),
+        LogPane::Timeline => timeline(frame, body, &report.timeline, theme),
+    }
+}
+
+fn summary_lines(report: &LogReport, theme: Theme) -> Vec<Line<'static>> {
+    let s = &report.timeline;
+    let t = &s.totals;
+    let span = match (s.first, s.last) {
+        (Some(a), Some(b)) => format!(
+            "{} .. {}",
+            a.format("%Y/%m/%d %H:%M:%S"),
+            b.format("%Y/%m/%d %H:%M:%S")
+        ),
+        _ => "no timestamps".to_string(),
+    };
+    let stalls = t.stall_messages + t.stop_messages;
+    vec![
+        Line::from(vec![
+            Span::raw(format!(
+                "{} LOG file{} · {span} · ",
+                report.files,
+                if report.files == 1 { "" } else { "s" }
+            )),
+            Span::styled(
+                format!(
+                    "{stalls} stall messages in {} periods",
+                    s.stall_periods.len()
+                ),
+                if stalls > 0 {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            ),
+            Span::raw(" · "),
+            Span::styled(
+                format!("{} errors", s.error_count),
+                if s.error_count > 0 {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            ),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                "flushed {} in {} · compacted {} → {} in {}{} · write amplification {}",
+                bytes(t.flush_bytes),
+                count(t.flush_count),
+                bytes(t.compaction_read_bytes),
+                bytes(t.compaction_write_bytes),
+                count(t.compaction_count),
+                t.compaction_mb_per_sec
+                    .map(|r| format!(" at {r:.1} MB/s"))
+                    .unwrap_or_default(),
+                t.write_amplification
+                    .map(|w| format!("{w:.2}"))
+                    .unwrap_or_else(|| "-".into())
+            ),
+            theme.dim(),
+        )),
+    ]
+}
+
+fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: Theme) {
+    let view = &app.log;
+    let title = format!(
+        " {} · {} of {} notable entries (t narrows) ",
+        view.only.title(),
+        count(view.rows.len() as u64),
+        count(report.matched)
+    );
+    let header = Row::new(
+        ["time", "cf", "what", "text"].map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let rows = view.rows.iter().skip(top).take(visible).map(|&i| {
+        let e = &report.entries[i];
+        let kind = e.event.kind();
+        let style = match kind {
+            Kind::Stall | Kind::BackgroundError | Kind::Error => theme.error(),
+            Kind::Warn | Kind::CompactionPressure => theme.key(),
+            _ => theme.text(),
+        };
+        let text: String = e
+            .text
+            .trim()
+            .trim_start_matches("EVENT_LOG_v1 ")
+            .chars()
+            .take(400)
+            .collect();
+        Row::new([
+            Cell::from(
+                e.time
+                    .map(|t| t.format("%m-%d %H:%M:%S%.3f").to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::from(e.cf.clone().unwrap_or_default()),
+            Cell::from(Span::styled(kind.name(), style)),
+            Cell::from(text),
+        ])
+    });
+    let widths = [
+        Constraint::Length(18),
+        Constraint::Length(10),
+        Constraint::Length(19),
+        Constraint::Fill(1),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(" Tab timeline · r re-reads ", theme.dim()))
+        .border_style(theme.border_focus());
+    if view.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "no entries of this kind in the LOG",
+                theme.dim(),
+            ))
+            .block(block),
+            area,
+        );
+        return;
+    }
+    let table = super::selectable_table(rows, widths, header, block, theme);
+    let mut state =
+        TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn timeline(frame: &mut Frame, area: Rect, s: &TimelineSummary, theme: Theme) {
+    let [charts, periods] =
+        Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(area);
+    let [flushed, compacted, stalled] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Length(3),
+    ])
+    .areas(charts);
+    let bucket = match s.bucket_secs {
+        n if n % 3600 == 0 => format!("{} h", n / 3600),
+        n if n % 60 == 0 => format!("{} min", n / 60),
+        n => format!("{n} s"),
+    };
+    let series = |pick: fn(&crate::inspector::db::infolog::Stats) -> u64| -> Vec<u64> {
+        s.buckets.iter().map(|b| pick(&b.stats)).collect()
+    };
+    let charts: [(&str, Vec<u64>, Rect); 3] = [
+        ("flushed bytes", series(|t| t.flush_bytes), flushed),
+        (
+            "compaction bytes written",
+            series(|t| t.compaction_write_bytes),
+            compacted,
+        ),
+        (
+            "stall messages",
+            series(|t| t.stall_messages + t.stop_messages),
+            stalled,
+        ),
+    ];
+    for (name, data, at) in charts {
+        let peak = data.iter().copied().max().unwrap_or(0);
+        let shown = if name.ends_with("bytes") || name.ends_with("written") {
+            bytes(peak)
+        } else {
+            count(peak)
+        };
+        let block = Block::bordered()
+            .title(Span::styled(
+                format!(" {name} per {bucket} · peak {shown} "),
+                theme.title(),
+            ))
+            .border_style(theme.border());
+        frame.render_widget(
+            Sparkline::default()
+                .data(&data)
+                .style(theme.json_key())
+                .block(block),
+            at,
+        );
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    let mut sorted: Vec<_> = s.stall_periods.iter().collect();
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.end - p.start));
+    for p in sorted.iter().take(usize::from(periods.height)) {
+        let cause = crate::inspector::db::recent::stall_cause_text(p.cause);
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{} .. {} ",
+                p.start.format("%m-%d %H:%M:%S%.3f"),
+                p.end.format("%H:%M:%S%.3f")
+            )),
+            Span::styled(if p.stopped { "STOPPED" } else { "slowed " }, theme.error()),
+            Span::raw(format!(" [{}] {cause} ({} messages)", p.cf, p.count)),
+        ]));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("no write stalls in the LOG", theme.dim()));
+    }
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(" stall periods, longest first · {} ", s.stall_periods.len()),
+            theme.title(),
+        ))
+        .border_style(theme.border_focus());
+    frame.render_widget(Paragraph::new(lines).block(block), periods);
+}

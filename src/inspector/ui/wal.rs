@@ -1,0 +1,175 @@
+//! Screen 8: what the service just wrote: the WAL's newest write batches, one row per
+//! operation (sequence, column family, PUT / DELETE / MERGE / ..., key, value size),
+//! newest first, with the selected value below.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+
+use super::format::{bytes, count};
+use super::theme::Theme;
+use crate::inspector::db::recent::{WalReport, cf_label, takes_sequence, wal_op_name};
+use crate::inspector::db::wal::{WalBatch, WalOp, WalOpKind};
+use crate::inspector::decode::{ValueKind, classify, escape_key, hexdump, pretty_json};
+use crate::inspector::state::App;
+
+/// Draws the batches and, when asked, the selected value.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let view = &app.wal;
+    let Some(report) = &view.report else {
+        return super::waiting(frame, area, "WAL", "reading the WAL files' tails…", theme);
+    };
+    let detail_height = if view.detail { area.height / 2 } else { 0 };
+    let [summary, table_area, detail_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(detail_height),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary_line(report, theme)), summary);
+
+    let header = Row::new(
+        ["seq", "cf", "op", "key", "value"].map(|h| Cell::from(Span::styled(h, theme.title()))),
+    );
+    let visible = usize::from(table_area.height.saturating_sub(3)).max(1);
+    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let rows = view.rows.iter().skip(top).take(visible).map(|&(b, o)| {
+        let batch = &report.batches[b];
+        let op = &batch.ops[o];
+        let style = match op.kind {
+            WalOpKind::Delete | WalOpKind::SingleDelete | WalOpKind::RangeDelete => theme.error(),
+            _ => theme.text(),
+        };
+        Row::new([
+            Cell::from(Span::styled(
+                op_sequence(batch, o).to_string(),
+                if o == 0 { theme.text() } else { theme.dim() },
+            )),
+            Cell::from(cf_label(op.cf, &report.cf_names)),
+            Cell::from(Span::styled(wal_op_name(op.kind), style)),
+            Cell::from(key_text(op)),
+            Cell::from(value_text(op)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Length(8),
+        Constraint::Length(13),
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+    ];
+    let title = format!(
+        " newest {} batches, {} operations, newest first ",
+        count(report.batches.len() as u64),
+        count(view.rows.len() as u64)
+    );
+    let bottom = match app.session.access {
+        crate::inspector::db::source::Access::LiveSecondary => " followed live · Enter value ",
+        _ => " r re-reads · Enter value ",
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(bottom, theme.dim()))
+        .border_style(theme.border_focus());
+    if view.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "no write batches in the WAL files: everything written has been flushed to SST files",
+                theme.dim(),
+            ))
+            .block(block),
+            table_area,
+        );
+    } else {
+        let table = super::selectable_table(rows, widths, header, block, theme);
+        let mut state =
+            TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
+        frame.render_stateful_widget(table, table_area, &mut state);
+    }
+    if view.detail
+        && let Some((batch, op)) = view.selected()
+    {
+        let text = match classify(&op.value) {
+            ValueKind::Binary => None,
+            ValueKind::Json => pretty_json(&op.value),
+            ValueKind::Text => Some(String::from_utf8_lossy(&op.value).into_owned()),
+        };
+        let lines: Vec<Line> = match text {
+            Some(text) => text.lines().map(|l| Line::raw(l.to_string())).collect(),
+            None => hexdump(&op.value).into_iter().map(Line::raw).collect(),
+        };
+        let block = Block::bordered()
+            .title(Span::styled(
+                format!(
+                    " seq {} · {} · {} ",
+                    batch.sequence,
+                    escape_key(&op.key),
+                    bytes(op.value.len() as u64)
+                ),
+                theme.title(),
+            ))
+            .border_style(theme.border());
+        frame.render_widget(Paragraph::new(lines).block(block), detail_area);
+    }
+}
+
+fn summary_line(report: &WalReport, theme: Theme) -> Line<'static> {
+    let total: u64 = report.files.iter().map(|f| f.size).sum();
+    let first = report.files.iter().filter_map(|f| f.first_sequence).min();
+    let last = report
+        .files
+        .iter()
+        .filter_map(|f| f.last_op_sequence.or(f.last_sequence))
+        .max();
+    let mut spans = vec![Span::raw(format!(
+        "{} WAL file{} · {}{}",
+        report.files.len(),
+        if report.files.len() == 1 { "" } else { "s" },
+        bytes(total),
+        match (first, last) {
+            (Some(a), Some(b)) => format!(" · sequences {a}..={b}"),
+            _ => String::new(),
+        }
+    ))];
+    if let Some((file, offset, _)) = report.torn.first() {
+        let name = std::path::Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(" · {name} torn at byte {offset}"),
+            theme.error(),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The sequence number of a batch's `index`-th operation: data operations take one
+/// each, transaction markers and log data none.
+fn op_sequence(batch: &WalBatch, index: usize) -> u64 {
+    batch.sequence
+        + batch.ops[..index]
+            .iter()
+            .filter(|op| takes_sequence(op.kind))
+            .count() as u64
+}
+
+fn key_text(op: &WalOp) -> String {
+    match op.kind {
+        WalOpKind::RangeDelete => {
+            format!("[{} .. {})", escape_key(&op.key), escape_key(&op.value))
+        }
+        _ => escape_key(&op.key),
+    }
+}
+
+fn value_text(op: &WalOp) -> String {
+    match op.kind {
+        WalOpKind::Put | WalOpKind::Merge | WalOpKind::PutEntity | WalOpKind::PutBlobIndex => {
+            let head = &op.value[..op.value.len().min(40)];
+            format!("{} {}", bytes(op.value.len() as u64), escape_key(head))
+        }
+        _ => String::new(),
+    }
+}
