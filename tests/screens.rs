@@ -572,3 +572,108 @@ fn disk_drills_into_prefixes_and_offers_the_skipped_range() {
         other => panic!("a confirmation for the range, not {other:?}"),
     }
 }
+
+/// The fixture with, in its WAL, 200 deletions, a JSON put and a binary put, and as its
+/// only info LOG the opening 330 lines of a LOG that RocksDB 7.8's db_bench wrote while
+/// stalling writes.
+fn fixture_with_log() -> Fixture {
+    let (dir, path) = temp_db();
+    write_fixture(&path);
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
+            .unwrap();
+        for i in 0..200 {
+            db.delete(format!("key:{i:04}")).unwrap();
+        }
+        db.put("node:n1", r#"{"id":"n1","status":"Active","cpu":[1,2]}"#)
+            .unwrap();
+        db.put("raw:1", [0u8, 1, 2, 0xff]).unwrap();
+    }
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with("LOG") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/assets/LOG-rocksdb-7.8-stalls"
+        ),
+        path.join("LOG"),
+    )
+    .unwrap();
+    let source = Source::open(&path, false).unwrap();
+    Fixture { _dir: dir, source }
+}
+
+#[test]
+fn log_and_wal_screens() {
+    let f = fixture_with_log();
+    let screens: [(&str, &[Action]); 6] = [
+        ("log_entries", &[Action::Screen(7)]),
+        (
+            "log_stalls_only",
+            &[Action::Screen(7), Action::StatusFilter],
+        ),
+        ("log_timeline", &[Action::Screen(7), Action::NextPage]),
+        ("wal_newest", &[Action::Screen(8)]),
+        (
+            "wal_value",
+            &[Action::Screen(8), Action::Down, Action::Open],
+        ),
+        ("wal_binary_value", &[Action::Screen(8), Action::Open]),
+    ];
+    for (name, actions) in screens {
+        for (width, height) in SIZES {
+            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+            act(&mut app, &f, actions);
+            let terminal = render(&app, width, height);
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+            });
+        }
+    }
+}
+
+/// The stall lines are red and the deletes too; without colour (NO_COLOR) the screens
+/// still say "Stalling"/"Stopping" and DELETE in words, so nothing depends on colour.
+#[test]
+fn log_and_wal_meaning_survives_without_colour() {
+    let f = fixture_with_log();
+    for (screen, words) in [
+        (7, ["stall", "Stopping writes"]),
+        (8, ["DELETE", "key:0199"]),
+    ] {
+        let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+        act(&mut app, &f, &[Action::Screen(screen)]);
+        app.session.color = true;
+        let coloured = render(&app, 120, 40);
+        let red = coloured
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|c| c.fg == Color::Red)
+            .count();
+        assert!(red > 0, "screen {screen}: the alarming rows are red");
+        app.session.color = false;
+        let plain = render(&app, 120, 40);
+        let text = format!("{}", plain.backend());
+        for word in words {
+            assert!(
+                text.contains(word),
+                "screen {screen} without colour says {word:?}:\n{text}"
+            );
+        }
+        assert!(
+            plain
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "NO_COLOR: no colour at all"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, TableState};
 use super::format::{bytes, count};
 use super::theme::Theme;
 use crate::inspector::db::infolog::{Kind, TimelineSummary};
-use crate::inspector::db::recent::LogReport;
+use crate::inspector::db::recent::{LogReport, entry_summary};
 use crate::inspector::state::App;
 use crate::inspector::state::log::LogPane;
 
@@ -110,13 +110,7 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
             Kind::Warn | Kind::CompactionPressure => theme.key(),
             _ => theme.text(),
         };
-        let text: String = e
-            .text
-            .trim()
-            .trim_start_matches("EVENT_LOG_v1 ")
-            .chars()
-            .take(400)
-            .collect();
+        let text: String = entry_summary(e).chars().take(400).collect();
         Row::new([
             Cell::from(
                 e.time
