@@ -222,3 +222,267 @@ fn tombstones_in_the_memtable_are_found_and_compacted_away() {
     assert_eq!(after["scan"]["live_keys"], 100);
     assert_eq!(ldb(&db, &["scan"]).lines().count(), 100, "7.8 reads it");
 }
+
+/// Makes every later `ldb` run keep the WAL it recovers instead of flushing it, so a
+/// database written by several `ldb` commands keeps all their WALs (RocksDB 7.8's option).
+fn keep_wals_across_opens(db: &Path) {
+    for entry in std::fs::read_dir(db).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
+        {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.replacen(
+                "[DBOptions]\n",
+                "[DBOptions]\n  avoid_flush_during_recovery=true\n",
+                1,
+            );
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+}
+
+/// A 7.8 database whose WALs hold puts, a delete, a range deletion, a batch, a binary
+/// key and writes to a second column family.
+fn wal_fixture(db: &Path) {
+    ldb(db, &["--create_if_missing", "put", "k0", "v0"]);
+    keep_wals_across_opens(db);
+    ldb(db, &["put", "k1", "v1"]);
+    ldb(db, &["delete", "k0"]);
+    ldb(db, &["deleterange", "a", "k1"]);
+    ldb(db, &["create_column_family", "cf1"]);
+    ldb(db, &["put", "--column_family=cf1", "ck", "cv"]);
+    ldb(db, &["batchput", "b1", "x", "b2", "y", "b3", ""]);
+    ldb(db, &["put", "--hex", "0x00FF0A7F80", "0x0001FEFF"]);
+    ldb(db, &["put", "k1", "v1-again"]);
+}
+
+/// The WAL files of `db`, oldest first.
+fn wal_paths(db: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `wal --ldb --print-value` prints, batch for batch, what `ldb dump_wal --print_value`
+/// prints for each WAL file; the newest-first view names the column family.
+#[test]
+fn wal_batches_equal_ldb_dump_wal() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    wal_fixture(&db);
+    let wals = wal_paths(&db);
+    assert!(wals.len() >= 5, "the fixture keeps its WALs: {wals:?}");
+    let mut expected = Vec::new();
+    for wal in &wals {
+        let out = Command::new("ldb")
+            .arg("dump_wal")
+            .arg(format!("--walfile={}", wal.display()))
+            .arg("--print_value")
+            .output()
+            .unwrap();
+        expected.extend(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|l| !l.starts_with("Sequence,"))
+                .map(str::to_string),
+        );
+    }
+    let path = db.to_str().unwrap();
+    let out = run(&["wal", path, "--ldb", "--print-value"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("Sequence,"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ours, expected);
+    assert!(ours.iter().any(|l| l.contains("DELETE_RANGE")));
+
+    let newest =
+        String::from_utf8_lossy(&run(&["wal", path, "--limit", "100"]).stdout).into_owned();
+    let first_op = newest.lines().nth(1).unwrap();
+    assert!(
+        first_op.contains("PUT")
+            && first_op.contains("[default] k1")
+            && first_op.contains("v1-again"),
+        "{newest}"
+    );
+    assert!(newest.contains("PUT           [cf1] ck"), "{newest}");
+    let json: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&run(&["wal", path, "--json"]).stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let ops: usize = json
+        .iter()
+        .map(|b| b["ops"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        ops,
+        expected
+            .iter()
+            .map(|l| l.matches(" : ").count().max(1))
+            .sum::<usize>()
+            .min(ops)
+    );
+    assert!(
+        json.windows(2)
+            .all(|w| w[0]["sequence"].as_u64() > w[1]["sequence"].as_u64()),
+        "newest first"
+    );
+}
+
+/// A WAL cut in the middle of its last record: the batches before it are shown, the cut
+/// is named, the exit status is 0.
+#[test]
+fn a_torn_wal_tail_is_reported_not_fatal() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    wal_fixture(&db);
+    let newest = wal_paths(&db).pop().unwrap();
+    let len = std::fs::metadata(&newest).unwrap().len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&newest)
+        .unwrap();
+    file.set_len(len - 3).unwrap();
+    let path = db.to_str().unwrap();
+    let out = run(&["wal", path]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("torn record"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("v1-again") && stdout.contains("[default] b1"),
+        "{stdout}"
+    );
+    let files = String::from_utf8_lossy(&run(&["wal", path, "--files"]).stdout).into_owned();
+    assert!(files.contains("torn at byte"), "{files}");
+}
+
+/// A key written, then deleted, still in the WAL: both versions listed newest first, a
+/// read returns nothing now; a key never written exits 1.
+#[test]
+fn history_lists_a_keys_versions_and_where_it_stands() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    wal_fixture(&db);
+    let path = db.to_str().unwrap();
+    let out = run(&["history", path, "k0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("now: absent"), "{text}");
+    let delete = text.find("DELETE        [default] k0").expect("the delete");
+    let put = text
+        .find("PUT           [default] k0 = 2 B")
+        .expect("the put");
+    assert!(delete < put, "newest first:\n{text}");
+    let cf = run(&["history", path, "ck", "--cf", "cf1", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&cf.stdout).unwrap();
+    assert_eq!(doc["wal_versions"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["live"]["value_len"], 2);
+    assert_eq!(
+        run(&["history", path, "never-written"]).status.code(),
+        Some(1)
+    );
+}
+
+/// The oldest WAL is named with the column family whose unflushed writes keep it:
+/// `default` was flushed by a compaction, `hot` was not.
+#[test]
+fn usage_names_the_column_family_keeping_the_oldest_wal() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    ldb(&db, &["--create_if_missing", "put", "k0", "v0"]);
+    keep_wals_across_opens(&db);
+    ldb(&db, &["create_column_family", "hot"]);
+    ldb(&db, &["put", "--column_family=hot", "h1", "v"]);
+    ldb(&db, &["put", "d1", "v"]);
+    ldb(&db, &["compact"]);
+    let usage = json(&["usage", db.to_str().unwrap(), "--json"]);
+    let oldest = &usage["oldest_wal"];
+    assert_eq!(oldest["kept_by"], serde_json::json!(["hot"]), "{usage}");
+    let oldest_file = wal_paths(&db).into_iter().next().unwrap();
+    assert!(oldest_file.ends_with(format!("{:06}.log", oldest["number"].as_u64().unwrap())));
+}
+
+/// Write stalls in a LOG written by RocksDB 7.8's db_bench with low triggers: `log`
+/// lists as many as grep finds, and the timeline counts them the same.
+#[test]
+fn log_lists_every_stall_grep_finds() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    let status = Command::new("db_bench")
+        .arg(format!("--db={}", db.display()))
+        .args([
+            "--benchmarks=fillrandom",
+            "--num=20000",
+            "--value_size=200",
+            "--write_buffer_size=65536",
+            "--level0_file_num_compaction_trigger=2",
+            "--level0_slowdown_writes_trigger=3",
+            "--level0_stop_writes_trigger=6",
+            "--max_background_jobs=1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let log = std::fs::read_to_string(db.join("LOG")).unwrap();
+    let grep = |needle: &str| log.lines().filter(|l| l.contains(needle)).count() as u64;
+    let (stalling, stopping) = (
+        grep("Stalling writes because"),
+        grep("Stopping writes because"),
+    );
+    assert!(stalling + stopping > 0, "the run stalled");
+    let path = db.to_str().unwrap();
+    let out = run(&["log", path, "--kind", "stall", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
+        stalling + stopping
+    );
+    let timeline = json(&["log", path, "--timeline", "--json"]);
+    assert_eq!(timeline["totals"]["stall_messages"], stalling);
+    assert_eq!(timeline["totals"]["stop_messages"], stopping);
+    assert_eq!(
+        timeline["totals"]["events"]["flush_finished"]
+            .as_u64()
+            .unwrap_or(0),
+        grep("\"event\": \"flush_finished\""),
+    );
+    // --since after the end: nothing, said so.
+    let none = run(&["log", path, "--since", "2999-01-01"]);
+    assert!(String::from_utf8_lossy(&none.stdout).contains("no LOG entries match"));
+    let bad = run(&["log", path, "--since", "yesterday-ish"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -20,6 +20,8 @@ mod events;
 #[cfg(feature = "inspector")]
 mod host;
 #[cfg(feature = "inspector")]
+mod infolog;
+#[cfg(feature = "inspector")]
 mod live;
 #[cfg(feature = "inspector")]
 mod live_state;
@@ -31,5 +33,7 @@ mod pty;
 mod screens;
 #[cfg(feature = "inspector")]
 mod transfer;
+#[cfg(feature = "inspector")]
+mod wal;
 #[cfg(feature = "inspector")]
 mod worker;

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{Outcome, ignore_broken_pipe, open_cf};
 use crate::inspector::db::recent::{
-    cf_label, cf_names, live_wal_files, newest_batches, takes_sequence, wal_op_name,
+    TornTail, cf_label, cf_names, live_wal_files, newest_batches, takes_sequence, wal_op_name,
 };
 use crate::inspector::db::wal::{
     WalBatch, WalFileInfo, WalOp, WalOpKind, WalReader, WalTail, ldb_header, ldb_line,
@@ -46,7 +46,12 @@ fn live_wals(db: &Path) -> Result<Vec<WalFileInfo>> {
 /// [`newest_batches`], saying on stderr which files end torn.
 fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>> {
     let (batches, torn) = newest_batches(files, limit)?;
-    for (path, offset, reason) in torn {
+    for TornTail {
+        file: path,
+        offset,
+        reason,
+    } in torn
+    {
         eprintln!(
             "spear-inspect: {path} ends in a torn record at byte {offset} ({reason}): a writer may be appending, or it crashed mid-write"
         );
@@ -86,11 +91,11 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
             let files = live_wals(&db)?;
             let mut out = BufWriter::new(io::stdout().lock());
             let mut write = || -> Result<()> {
-                out.write_all(ldb_header(print_value).as_bytes())?;
+                writeln!(out, "{}", ldb_header(print_value))?;
                 for f in &files {
                     let mut reader = WalReader::open_with_number(&f.path, f.number)?;
                     for batch in reader.by_ref() {
-                        out.write_all(ldb_line(&batch?, print_value).as_bytes())?;
+                        writeln!(out, "{}", ldb_line(&batch?, print_value))?;
                     }
                     if let Some(WalTail::Torn { offset, reason }) = reader.tail() {
                         eprintln!(

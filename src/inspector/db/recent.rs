@@ -150,11 +150,22 @@ pub struct WalReport {
     pub files: Vec<WalFileInfo>,
     /// The newest batches, newest first.
     pub batches: Vec<WalBatch>,
-    /// Files whose last record is torn: name, byte, why.
-    pub torn: Vec<(String, u64, String)>,
+    /// Files whose last record is torn.
+    pub torn: Vec<TornTail>,
     /// Column family names by the ids the WAL records carry (from the MANIFEST; empty
     /// when it could not be read, and ids are shown as numbers).
     pub cf_names: BTreeMap<u32, String>,
+}
+
+/// A WAL file whose last record is cut short (a writer appending, or a crash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornTail {
+    /// The file.
+    pub file: String,
+    /// Where the first record not read starts.
+    pub offset: u64,
+    /// What is wrong there.
+    pub reason: String,
 }
 
 /// The live WAL files of `db` (not the archive), oldest first.
@@ -171,7 +182,7 @@ pub fn live_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
 pub fn newest_batches(
     files: &[WalFileInfo],
     limit: usize,
-) -> Result<(Vec<WalBatch>, Vec<(String, u64, String)>), InspectError> {
+) -> Result<(Vec<WalBatch>, Vec<TornTail>), InspectError> {
     let mut batches = Vec::new();
     let mut torn = Vec::new();
     for file in files.iter().rev() {
@@ -184,7 +195,11 @@ pub fn newest_batches(
                 detail: e.to_string(),
             })?;
         if let WalTail::Torn { offset, reason } = tail {
-            torn.push((file.path.display().to_string(), offset, reason));
+            torn.push(TornTail {
+                file: file.path.display().to_string(),
+                offset,
+                reason,
+            });
         }
         batches.extend(found);
     }

@@ -14,15 +14,38 @@ use crate::inspector::state::{
 
 /// `1 Keys  2 Nodes ...` with the current screen marked, and the write banner.
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let mut spans = vec![Span::styled(" spear-inspect ", theme.title())];
+    // Eight screens want 86 columns: narrower terminals drop the program's name, then
+    // the padding, then every title but the current screen's. Numbers always show.
+    let label = |i: usize, screen: &Screen, compact: u8| match compact {
+        0 => format!(" {} {} ", i + 1, screen.title()),
+        1 => format!(" {} {}", i + 1, screen.title()),
+        _ if *screen == app.screen => format!(" {} {}", i + 1, screen.title()),
+        _ => format!(" {}", i + 1),
+    };
+    let width = |name: bool, compact: u8| {
+        let tabs: usize = Screen::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| label(i, s, compact).chars().count())
+            .sum();
+        tabs + if name { 15 } else { 0 }
+    };
+    let fits = |w: usize| w <= usize::from(area.width);
+    let (name, compact) = [(true, 0), (false, 0), (false, 1), (false, 2)]
+        .into_iter()
+        .find(|&(name, compact)| fits(width(name, compact)))
+        .unwrap_or((false, 2));
+    let mut spans = Vec::new();
+    if name {
+        spans.push(Span::styled(" spear-inspect ", theme.title()));
+    }
     for (i, screen) in Screen::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, screen.title());
         let style = if *screen == app.screen {
             theme.selected()
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(label, style));
+        spans.push(Span::styled(label(i, screen, compact), style));
     }
     let tabs = Line::from(spans);
     let used = tabs.width() as u16;

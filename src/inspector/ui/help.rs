@@ -7,24 +7,31 @@ use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
 use super::centered;
 use super::theme::Theme;
+use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{self, KeyContext};
-use crate::inspector::state::App;
+use crate::inspector::state::{App, Screen};
 
 /// Draws the current screen's bindings, then the global ones, in two columns.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let bindings: Vec<_> = keymap::tables(KeyContext::Normal, app.screen)
+    // The number keys share one line: the tabs at the top name the screens.
+    let screens = Screen::ALL.len();
+    let screen_keys = format!("1-{screens}");
+    let mut entries: Vec<(&str, &str)> = keymap::tables(KeyContext::Normal, app.screen)
         .into_iter()
         .flatten()
+        .filter(|b| !matches!(b.action, Action::Screen(_)))
+        .map(|b| (b.label, b.help))
         .collect();
-    let half = bindings.len().div_ceil(2);
+    entries.push((&screen_keys, "screens (tabs above)"));
+    let half = entries.len().div_ceil(2);
     let rows = (0..half).map(|i| {
         let mut cells = Vec::new();
-        for binding in [bindings.get(i), bindings.get(i + half)]
+        for (label, help) in [entries.get(i), entries.get(i + half)]
             .into_iter()
             .flatten()
         {
-            cells.push(Cell::from(Span::styled(binding.label, theme.key())));
-            cells.push(Cell::from(binding.help));
+            cells.push(Cell::from(Span::styled(*label, theme.key())));
+            cells.push(Cell::from(*help));
         }
         Row::new(cells)
     });

@@ -132,7 +132,8 @@ fn summary_line(report: &WalReport, theme: Theme) -> Line<'static> {
             _ => String::new(),
         }
     ))];
-    if let Some((file, offset, _)) = report.torn.first() {
+    if let Some(torn) = report.torn.first() {
+        let (file, offset) = (&torn.file, torn.offset);
         let name = std::path::Path::new(file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
