@@ -337,8 +337,60 @@ fn events_screen(c: &mut Criterion) {
     }
 }
 
+/// From pressing `n` to the first drawn 120x40 frame of that screen, every request it
+/// makes run to its answer: the Log screen (7) on `SPEAR_BENCH_LOG_DB` (a database whose
+/// LOG is large, e.g. 100 MB from `scripts/bench-diagnosis.sh`) and the WAL screen (8) on
+/// `SPEAR_BENCH_WAL_DB` (a database with a large WAL).
+fn log_and_wal_screens(c: &mut Criterion) {
+    for (var, screen, name) in [
+        ("SPEAR_BENCH_LOG_DB", 7u8, "log_screen_first_frame"),
+        ("SPEAR_BENCH_WAL_DB", 8u8, "wal_screen_first_frame"),
+    ] {
+        let Some(db) = std::env::var_os(var) else {
+            eprintln!("{name}: set {var} to a database directory to measure it");
+            continue;
+        };
+        let source =
+            spear_next::inspector::db::source::Source::open(std::path::Path::new(&db), false)
+                .unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let mut group = c.benchmark_group("diagnosis");
+        group.sample_size(10);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut app = app_at_120x40();
+                let mut queue: std::collections::VecDeque<Command> = app
+                    .update(spear_next::inspector::input::action::Action::Screen(screen))
+                    .into();
+                while let Some(command) = queue.pop_front() {
+                    let Command::Run(request) = command else {
+                        continue;
+                    };
+                    let events = std::sync::Mutex::new(Vec::new());
+                    let token = tokio_util::sync::CancellationToken::new();
+                    // The first frame needs the LOG's newest part, not the whole
+                    // timeline, which the worker goes on with: stop there.
+                    spear_next::inspector::worker::run_request(&source, request, &token, &|e| {
+                        if matches!(e.body, Body::LogPartial(_)) {
+                            token.cancel();
+                        }
+                        events.lock().unwrap().push(e)
+                    });
+                    for event in events.into_inner().unwrap() {
+                        queue.extend(app.on_event(event));
+                    }
+                }
+                assert!(app.log.report.is_some() || app.wal.report.is_some());
+                terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+            })
+        });
+        group.finish();
+    }
+}
+
 criterion_group!(
     benches,
+    log_and_wal_screens,
     events_screen,
     frame_200x60,
     stats_poll,

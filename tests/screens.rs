@@ -677,3 +677,79 @@ fn log_and_wal_meaning_survives_without_colour() {
         );
     }
 }
+
+/// `h` on the WAL screen's delete of `key:0199` (still in the WAL): the history names the
+/// delete and its sequence, says a read returns nothing, and names the SST whose range
+/// holds the old version.
+#[test]
+fn key_history_overlay() {
+    let f = fixture_with_log();
+    for (width, height) in SIZES {
+        let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+        act(
+            &mut app,
+            &f,
+            &[
+                Action::Screen(8),
+                Action::Down,
+                Action::Down,
+                Action::History,
+            ],
+        );
+        let terminal = render(&app, width, height);
+        let text = format!("{}", terminal.backend());
+        assert!(
+            text.contains("now: absent") && text.contains("DELETE"),
+            "{text}"
+        );
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("key_history_{width}x{height}"), terminal.backend());
+        });
+        act(&mut app, &f, &[Action::Back]);
+        assert_eq!(app.overlay, spear_next::inspector::state::Overlay::Closed);
+    }
+}
+
+/// The Diff screen: against a copy of the fixture with a key changed, one removed and one
+/// added (in `default` and in `events`), and without anything to compare with.
+#[test]
+fn diff_screen() {
+    let f = fixture();
+    let (_other_dir, other) = temp_db();
+    write_fixture(&other);
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &other, ["default", "events"])
+            .unwrap();
+        db.put("key:0003", r#"{"id":3,"name":"renamed"}"#).unwrap();
+        db.delete("key:0004").unwrap();
+        db.put("key:0300", "new").unwrap();
+        let events = db.cf_handle("events").unwrap();
+        db.delete_cf(&events, "event:007").unwrap();
+    }
+    let screens: [(&str, &[Action], bool); 3] = [
+        ("diff_none", &[Action::Screen(9)], false),
+        ("diff_found", &[Action::Screen(9)], true),
+        ("diff_values", &[Action::Screen(9), Action::Open], true),
+    ];
+    for (name, actions, compare) in screens {
+        for (width, height) in SIZES {
+            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+            if compare {
+                app.compare.other = Some(other.clone());
+            }
+            act(&mut app, &f, actions);
+            let mut terminal = render(&app, width, height);
+            if compare {
+                let report = app.compare.report.as_ref().unwrap();
+                assert_eq!(report.total(), 4, "{:?}", report.per_cf);
+                // The other database's path is a temporary directory: show it fixed.
+                let mut app = app.clone();
+                app.compare.report.as_mut().unwrap().other = "/srv/spear/checkpoint".into();
+                terminal = render(&app, width, height);
+            }
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+            });
+        }
+    }
+}

@@ -38,6 +38,8 @@ pub struct TuiOptions {
     pub refresh: Duration,
     /// Heartbeats and reports older than this are flagged.
     pub stale_after: Duration,
+    /// Another database to compare with on the Diff screen (and to start there).
+    pub compare: Option<std::path::PathBuf>,
 }
 
 /// Whether colour is allowed: `NO_COLOR` (any value) and `TERM=dumb` turn it off.
@@ -121,6 +123,10 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
     }
     app.session.stale_after =
         chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
+    if let Some(other) = options.compare {
+        app.compare.other = Some(other);
+        app.screen = state::Screen::Diff;
+    }
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
     // hook that restores it before the panic message prints. No mouse capture.

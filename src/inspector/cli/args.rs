@@ -52,6 +52,9 @@ pub struct TuiArgs {
     /// Seconds between refreshes (catching up with a running primary), 0.1 to 86400.
     #[arg(long, value_name = "SECS", default_value = "2", value_parser = ranges::refresh_interval)]
     pub refresh: std::time::Duration,
+    /// Compare with this database on the Diff screen (9), and start there.
+    #[arg(long, value_name = "DB")]
+    pub compare: Option<PathBuf>,
     /// Flag heartbeats and resource reports older than this many seconds (1 to 10 years).
     #[arg(long, value_name = "SECS", default_value_t = 90, value_parser = ranges::stale_after())]
     pub stale_after: u64,
@@ -317,8 +320,11 @@ pub enum Command {
         #[arg(long, value_name = "P")]
         prefix: Option<String>,
         /// One JSON object per line.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tui")]
         json: bool,
+        /// Browse the differences in the terminal UI (the Diff screen, on A).
+        #[arg(long, conflicts_with_all = ["json", "cf", "prefix"])]
+        tui: bool,
     },
     /// What fills the database directory: every file by kind (live SST per column family
     /// and level, obsolete SST, blob, WAL, LOG, OPTIONS, MANIFEST), adding up to its size.

@@ -307,11 +307,24 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             ..
         } => read::events(&db, cf, stream, task_events, namespaces, limit).await?,
         Command::Diff {
+            a, b, tui: true, ..
+        } => {
+            let args = TuiArgs {
+                compare: Some(b),
+                ..cli.tui
+            };
+            return Ok(match tui::run_tui(&a, &args).await? {
+                Ended::Signal(n) => Outcome::Signalled(n),
+                Ended::Quit => Outcome::Success,
+            });
+        }
+        Command::Diff {
             a,
             b,
             cf,
             prefix,
             json,
+            ..
         } => {
             let bounds = bounds(prefix.as_deref(), None, None, hex)?;
             return copy::diff(&a, &b, cf, bounds, json, hex).await;

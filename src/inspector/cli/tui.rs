@@ -15,6 +15,10 @@ use crate::inspector::{Ended, TuiOptions};
 /// ends it, which is an error: the caller exits non-zero).
 pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
     let cf = args.cf.as_deref().unwrap_or("default");
+    if let Some(other) = &args.compare {
+        crate::storage::rocksdb::check_existing_db(other)
+            .wrap_err_with(|| format!("--compare {}", other.display()))?;
+    }
     let source = open_cf(db, cf, args.write).await?;
     tracing::info!(path = %db.display(), access = ?source.access(), "opened");
     let options = TuiOptions {
@@ -22,6 +26,7 @@ pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
         cf: args.cf.clone(),
         refresh: args.refresh,
         stale_after: Duration::from_secs(args.stale_after),
+        compare: args.compare.clone(),
     };
     crate::inspector::run(source, options)
         .await

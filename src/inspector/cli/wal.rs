@@ -7,16 +7,17 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr};
 use humansize::{BINARY, format_size};
 use serde_json::json;
 
 use super::{Outcome, ignore_broken_pipe, open_cf};
+use crate::inspector::db::history::{history_text, key_history};
 use crate::inspector::db::recent::{
-    TornTail, cf_label, cf_names, live_wal_files, newest_batches, takes_sequence, wal_op_name,
+    TornTail, cf_label, cf_names, live_wal_files, newest_batches, op_text, wal_op_name,
 };
 use crate::inspector::db::wal::{
-    WalBatch, WalFileInfo, WalOp, WalOpKind, WalReader, WalTail, ldb_header, ldb_line,
+    WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line,
 };
 use crate::inspector::decode::{escape_key, hex};
 
@@ -164,39 +165,6 @@ fn print_batch(
     Ok(())
 }
 
-/// `PUT cf 0 key:1 = 12 B "value…"`.
-pub fn op_text(op: &WalOp, names: &BTreeMap<u32, String>) -> String {
-    let cf = cf_label(op.cf, names);
-    let kind = wal_op_name(op.kind);
-    match op.kind {
-        WalOpKind::Put | WalOpKind::Merge | WalOpKind::PutEntity | WalOpKind::PutBlobIndex => {
-            format!(
-                "{kind:<13} [{cf}] {} = {} {}",
-                escape_key(&op.key),
-                format_size(op.value.len() as u64, BINARY),
-                preview(&op.value)
-            )
-        }
-        WalOpKind::RangeDelete => format!(
-            "{kind:<13} [{cf}] [{} .. {})",
-            escape_key(&op.key),
-            escape_key(&op.value)
-        ),
-        WalOpKind::Delete | WalOpKind::SingleDelete => {
-            format!("{kind:<13} [{cf}] {}", escape_key(&op.key))
-        }
-        _ => format!("{kind:<13} {}", escape_key(&op.key)),
-    }
-}
-
-/// A value's first bytes, escaped, in quotes.
-fn preview(value: &[u8]) -> String {
-    const SHOWN: usize = 60;
-    let head = &value[..value.len().min(SHOWN)];
-    let more = if value.len() > SHOWN { "…" } else { "" };
-    format!("\"{}{more}\"", escape_key(head))
-}
-
 fn batch_json(batch: &WalBatch, names: &BTreeMap<u32, String>) -> serde_json::Value {
     json!({
         "wal": batch.wal_number,
@@ -308,135 +276,38 @@ pub fn batches_after(db: &Path, after: u64) -> Result<Vec<WalBatch>> {
 }
 
 /// `history`: every version of `key` in the WAL files (newest first) and what a read
-/// returns now.
+/// returns now; exit 1 when it is nowhere.
 pub(super) async fn history(db: &Path, cf: String, key: Vec<u8>, json: bool) -> Result<Outcome> {
-    let files = live_wals(db)?;
+    crate::storage::rocksdb::check_existing_db(db)?;
     let source = open_cf(db, &cf, false).await?;
-    let names = cf_names(db);
-    let Some(cf_id) = names.iter().find(|(_, n)| **n == cf).map(|(id, _)| *id) else {
-        bail!(
-            "the MANIFEST of {} does not name column family {cf:?}: cannot tell its WAL records apart",
-            db.display()
-        );
-    };
-    let wanted = key.clone();
-    let (versions, torn) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let mut versions: Vec<(u64, u64, WalOp)> = Vec::new();
-        let mut torn = Vec::new();
-        for f in &files {
-            let mut reader = WalReader::open_with_number(&f.path, f.number)?;
-            for batch in reader.by_ref() {
-                let batch = batch?;
-                let mut sequence = batch.sequence;
-                for op in batch.ops {
-                    let this = sequence;
-                    sequence += u64::from(takes_sequence(op.kind));
-                    let touches = match op.kind {
-                        WalOpKind::RangeDelete => {
-                            op.key.as_slice() <= wanted.as_slice()
-                                && wanted.as_slice() < op.value.as_slice()
-                        }
-                        _ => op.key == wanted,
-                    };
-                    if touches && op.cf == cf_id {
-                        versions.push((this, f.number, op));
-                    }
-                }
-            }
-            if let Some(tail @ WalTail::Torn { .. }) = reader.tail() {
-                torn.push((f.path.clone(), tail.clone()));
-            }
-        }
-        versions.reverse();
-        Ok((versions, torn))
-    })
-    .await
-    .wrap_err("the WAL task failed")??;
-    let now = {
-        let source = source.clone();
-        let (cf, key) = (cf.clone(), key.clone());
-        tokio::task::spawn_blocking(move || source.get(&cf, &key, 64))
-            .await
-            .wrap_err("the read task failed")??
-    };
-    let files_holding = {
-        let source = source.clone();
-        let (cf, key) = (cf.clone(), key.clone());
-        tokio::task::spawn_blocking(move || -> Result<Vec<(String, i32)>> {
-            Ok(source
-                .live_files_of(&cf)?
-                .into_iter()
-                .filter(|f| {
-                    f.start_key.as_deref().is_some_and(|s| s <= key.as_slice())
-                        && f.end_key.as_deref().is_some_and(|e| key.as_slice() <= e)
-                })
-                .map(|f| (f.name.trim_start_matches('/').to_string(), f.level))
-                .collect())
-        })
+    let h = tokio::task::spawn_blocking(move || key_history(&source, &cf, &key))
         .await
-        .wrap_err("the read task failed")??
-    };
-    for (path, tail) in &torn {
-        if let WalTail::Torn { offset, reason } = tail {
-            eprintln!(
-                "spear-inspect: {} ends in a torn record at byte {offset} ({reason})",
-                path.display()
-            );
-        }
+        .wrap_err("the history task failed")??;
+    for (path, offset) in &h.torn {
+        eprintln!("spear-inspect: {path} ends in a torn record at byte {offset}");
     }
     let mut out = io::stdout().lock();
     if json {
         let doc = json!({
-            "key": escape_key(&key),
-            "cf": cf,
-            "wal_versions": versions.iter().map(|(seq, wal, op)| {
-                let mut v = op_json(op, &names);
-                v["sequence"] = json!(seq);
-                v["wal"] = json!(wal);
-                v
+            "key": escape_key(&h.key),
+            "cf": h.cf,
+            "wal_versions": h.versions.iter().map(|v| {
+                let mut j = op_json(&v.op, &h.cf_names);
+                j["sequence"] = json!(v.sequence);
+                j["wal"] = json!(v.wal);
+                j
             }).collect::<Vec<_>>(),
-            "live": now.as_ref().map(|(_, len)| json!({"value_len": len})),
-            "sst_files_covering": files_holding.iter().map(|(n, l)| json!({"file": n, "level": l})).collect::<Vec<_>>(),
+            "live": h.now.as_ref().map(|(_, len)| json!({"value_len": len})),
+            "sst_files_covering": h.sst_files.iter().map(|(n, l)| json!({"file": n, "level": l})).collect::<Vec<_>>(),
         });
         serde_json::to_writer(&mut out, &doc)?;
         ignore_broken_pipe(writeln!(out))?;
     } else {
-        let mut text = format!("{} in column family {cf}\n", escape_key(&key));
-        text.push_str(&match &now {
-            Some((head, len)) => format!(
-                "now: live, {} {}\n",
-                format_size(*len as u64, BINARY),
-                preview(head)
-            ),
-            None => "now: absent (a read returns nothing)\n".to_string(),
-        });
-        if versions.is_empty() {
-            text.push_str("in the WAL files: nothing (any write to it was flushed to SST files already, or never happened)\n");
-        } else {
-            text.push_str("in the WAL files, newest first (written but maybe not yet flushed):\n");
-            for (seq, wal, op) in &versions {
-                text.push_str(&format!(
-                    "  seq {seq:<10} WAL {wal:06}.log  {}\n",
-                    op_text(op, &names)
-                ));
-            }
-        }
-        if files_holding.is_empty() {
-            text.push_str("no SST file's key range covers it\n");
-        } else {
-            text.push_str("SST files whose key range covers it (it may be in any of them): ");
-            let names: Vec<String> = files_holding
-                .iter()
-                .map(|(n, l)| format!("{n} (L{l})"))
-                .collect();
-            text.push_str(&names.join(", "));
-            text.push('\n');
-        }
-        ignore_broken_pipe(out.write_all(text.as_bytes()))?;
+        ignore_broken_pipe(out.write_all(history_text(&h).as_bytes()))?;
     }
-    if now.is_some() || !versions.is_empty() {
-        Ok(Outcome::Success)
+    Ok(if h.found() {
+        Outcome::Success
     } else {
-        Ok(Outcome::NotFound)
-    }
+        Outcome::NotFound
+    })
 }

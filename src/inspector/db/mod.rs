@@ -2,11 +2,13 @@
 //! statistics, decoding the registries, applying edits, copying it out and in, and the
 //! demo database. Everything here blocks; the worker calls it from blocking threads.
 
+pub mod compare;
 pub mod demo;
 mod demo_events;
 pub mod diff;
 pub mod edit;
 pub mod events;
+pub mod history;
 pub mod infolog;
 pub mod jsonl;
 pub mod keyspace;

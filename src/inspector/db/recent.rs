@@ -9,7 +9,12 @@ use super::infolog::{
     TimelineSummary, log_files,
 };
 use super::manifest::read_manifest;
-use super::wal::{WalBatch, WalFileInfo, WalOpKind, WalTail, read_newest_with_number, wal_files};
+use humansize::{BINARY, format_size};
+
+use super::wal::{
+    WalBatch, WalFileInfo, WalOp, WalOpKind, WalTail, read_newest_with_number, wal_files,
+};
+use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
 
 /// LOG entries kept for the screen, newest.
@@ -24,8 +29,10 @@ pub struct LogReport {
     pub entries: Vec<LogEntry>,
     /// Notable entries in all.
     pub matched: u64,
-    /// The whole LOG's timeline.
+    /// The whole LOG's timeline (of the part read, when `partial`).
     pub timeline: TimelineSummary,
+    /// Only the newest part of the newest LOG file was read (the whole follows).
+    pub partial: bool,
 }
 
 /// What RocksDB did and what went wrong, not its routine lines and option dumps.
@@ -120,12 +127,59 @@ pub fn read_log(db: &Path) -> Result<LogReport, InspectError> {
         what: format!("listing the LOG files of {}", db.display()),
         detail: e.to_string(),
     })?;
+    Ok(collect_log(files, LogFilter::default(), false))
+}
+
+/// Only the newest `bytes` (or so) of the newest LOG file: what a first screen needs,
+/// whatever the LOG's size. `None` when the LOG is small enough to read whole at once.
+pub fn read_log_tail(db: &Path, bytes: u64) -> Result<Option<LogReport>, InspectError> {
+    let files = log_files(db).map_err(|e| InspectError::Io {
+        what: format!("listing the LOG files of {}", db.display()),
+        detail: e.to_string(),
+    })?;
+    let Some(newest) = files.last() else {
+        return Ok(None);
+    };
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    if total <= 2 * bytes {
+        return Ok(None);
+    }
+    let len = std::fs::metadata(newest).map(|m| m.len()).unwrap_or(0);
+    let Some(since) = first_time_after(newest, len.saturating_sub(bytes)) else {
+        return Ok(None);
+    };
+    let filter = LogFilter {
+        since: Some(since),
+        ..LogFilter::default()
+    };
+    Ok(Some(collect_log(vec![newest.clone()], filter, true)))
+}
+
+/// The time of the first timestamped line at or after byte `offset` of `file`.
+fn first_time_after(file: &Path, offset: u64) -> Option<chrono::NaiveDateTime> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(file).ok()?;
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let n = f.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.lines().skip(usize::from(offset > 0)).find_map(|line| {
+        let stamp = line.get(..26)?;
+        chrono::NaiveDateTime::parse_from_str(stamp, "%Y/%m/%d-%H:%M:%S%.6f").ok()
+    })
+}
+
+fn collect_log(files: Vec<std::path::PathBuf>, filter: LogFilter, partial: bool) -> LogReport {
     let count = files.len();
     let notable = notable_kinds();
     let mut timeline = Timeline::new(TimelineOptions::default());
     let mut newest: VecDeque<LogEntry> = VecDeque::with_capacity(LOG_ENTRIES_KEPT);
     let mut matched = 0u64;
-    for entry in LogStream::new(files, LogFilter::default()).flatten() {
+    for entry in LogStream::new(files, filter).flatten() {
         timeline.add(&entry);
         if notable.contains(entry.event.kind()) {
             matched += 1;
@@ -135,12 +189,13 @@ pub fn read_log(db: &Path) -> Result<LogReport, InspectError> {
             newest.push_back(entry);
         }
     }
-    Ok(LogReport {
+    LogReport {
         files: count,
         entries: newest.into(),
         matched,
         timeline: timeline.finish(),
-    })
+        partial,
+    }
 }
 
 /// The WAL files, read for the screen.
@@ -273,4 +328,37 @@ pub fn takes_sequence(kind: WalOpKind) -> bool {
             | WalOpKind::PutEntity
             | WalOpKind::TimedPut
     )
+}
+
+/// `PUT cf 0 key:1 = 12 B "value…"`.
+pub fn op_text(op: &WalOp, names: &BTreeMap<u32, String>) -> String {
+    let cf = cf_label(op.cf, names);
+    let kind = wal_op_name(op.kind);
+    match op.kind {
+        WalOpKind::Put | WalOpKind::Merge | WalOpKind::PutEntity | WalOpKind::PutBlobIndex => {
+            format!(
+                "{kind:<13} [{cf}] {} = {} {}",
+                escape_key(&op.key),
+                format_size(op.value.len() as u64, BINARY),
+                preview(&op.value)
+            )
+        }
+        WalOpKind::RangeDelete => format!(
+            "{kind:<13} [{cf}] [{} .. {})",
+            escape_key(&op.key),
+            escape_key(&op.value)
+        ),
+        WalOpKind::Delete | WalOpKind::SingleDelete => {
+            format!("{kind:<13} [{cf}] {}", escape_key(&op.key))
+        }
+        _ => format!("{kind:<13} {}", escape_key(&op.key)),
+    }
+}
+
+/// A value's first bytes, escaped, in quotes.
+pub fn preview(value: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let head = &value[..value.len().min(SHOWN)];
+    let more = if value.len() > SHOWN { "…" } else { "" };
+    format!("\"{}{more}\"", escape_key(head))
 }

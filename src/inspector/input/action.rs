@@ -5,10 +5,12 @@
 pub enum Action {
     /// Leave the program.
     Quit,
-    /// Switch screen (1-4).
+    /// Switch screen (1-8).
     Screen(u8),
     /// Show or hide help.
     ToggleHelp,
+    /// The selected key's history (its versions in the WAL, and now).
+    History,
     /// Close the overlay, clear the filter, or dismiss the message.
     Back,
     /// Selection up one.

@@ -69,6 +69,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[(Char('6'), false)], Action::Screen(6), "6", "disk", None),
     b(&[(Char('7'), false)], Action::Screen(7), "7", "RocksDB's LOG", None),
     b(&[(Char('8'), false)], Action::Screen(8), "8", "WAL: latest writes", None),
+    b(&[(Char('9'), false)], Action::Screen(9), "9", "diff with --compare DB", None),
     b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
     b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
     b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
@@ -89,6 +90,7 @@ pub const KEYS: &[Binding] = &[
     b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
     b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
     b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
+    b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", None),
     b(&[(Char('J'), false)], Action::ValueDown, "J", "scroll value down", None),
     b(&[(Char('K'), false)], Action::ValueUp, "K", "scroll value up", None),
     b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
@@ -159,6 +161,13 @@ pub const LOG: &[Binding] = &[
 #[rustfmt::skip]
 pub const WAL: &[Binding] = &[
     b(&[(Enter, false)], Action::Open, "Enter", "show the value", Some("value")),
+    b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", Some("history")),
+];
+
+/// The Diff screen's own keys.
+#[rustfmt::skip]
+pub const DIFF: &[Binding] = &[
+    b(&[(Enter, false)], Action::Open, "Enter", "show both values", Some("values")),
 ];
 
 /// Keys while typing a filter or key.
@@ -218,6 +227,7 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
                 Screen::Disk => DISK,
                 Screen::Log => LOG,
                 Screen::Wal => WAL,
+                Screen::Diff => DIFF,
             };
             vec![own, GLOBAL]
         }

@@ -163,6 +163,12 @@ impl DiskView {
         if navigated {
             return Vec::new();
         }
+        if action == Action::Back
+            && let Some((kind, _)) = self.scanning.take()
+        {
+            session.say("stopped: nothing was changed");
+            return vec![Command::Cancel(kind)];
+        }
         match (action, self.page) {
             (Action::NextPage, _) => {
                 let at = DiskPage::ALL

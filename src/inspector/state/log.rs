@@ -142,7 +142,7 @@ impl LogView {
     /// Folds in the worker's answer.
     pub fn on_event(&mut self, body: Body, session: &mut Session) {
         match body {
-            Body::Log(report) => {
+            Body::Log(report) | Body::LogPartial(report) => {
                 self.report = Some(report);
                 self.rebuild(session.table_rows());
             }

@@ -7,6 +7,7 @@
 //! what is on screen when it arrives). Drawing reads `&App` only, so every screen can be
 //! drawn in a test from an `App` driven without a worker.
 
+pub mod compare;
 pub mod disk;
 pub mod editor;
 mod edits;
@@ -58,11 +59,13 @@ pub enum Screen {
     Log,
     /// What the service just wrote: the WAL's newest batches.
     Wal,
+    /// The open database compared with another.
+    Diff,
 }
 
 impl Screen {
     /// Every screen in key order.
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Keys,
         Screen::Nodes,
         Screen::Resources,
@@ -71,6 +74,7 @@ impl Screen {
         Screen::Disk,
         Screen::Log,
         Screen::Wal,
+        Screen::Diff,
     ];
 
     /// Its tab title.
@@ -84,6 +88,7 @@ impl Screen {
             Screen::Disk => "Disk",
             Screen::Log => "Log",
             Screen::Wal => "WAL",
+            Screen::Diff => "Diff",
         }
     }
 }
@@ -126,6 +131,8 @@ pub struct App {
     pub log: log::LogView,
     /// The WAL screen.
     pub wal: wal::WalView,
+    /// The Diff screen.
+    pub compare: compare::CompareView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
@@ -153,14 +160,19 @@ impl App {
             disk: disk::DiskView::default(),
             log: log::LogView::default(),
             wal: wal::WalView::default(),
+            compare: compare::CompareView::default(),
             writes: Writes::default(),
             should_quit: false,
         }
     }
 
-    /// The first commands: a page of keys and the estimate.
+    /// The first commands: a page of keys and the estimate, and what the screen on show
+    /// needs.
     pub fn initial_commands(&mut self) -> Vec<Command> {
-        self.keys.initial(&mut self.session)
+        let mut commands = self.keys.initial(&mut self.session);
+        // Started on another screen (`--compare`): its data too.
+        commands.extend(self.screen_data(Purpose::Show, false));
+        commands
     }
 
     /// Which keymap applies now.
@@ -173,7 +185,7 @@ impl App {
             Overlay::Editor {
                 dialog: Some(_), ..
             } => KeyContext::Confirm,
-            Overlay::Closed | Overlay::Help => KeyContext::Normal,
+            Overlay::Closed | Overlay::Help | Overlay::History(_) => KeyContext::Normal,
         }
     }
 
@@ -196,6 +208,12 @@ impl App {
                 }
                 Vec::new()
             }
+            Overlay::History(_) => {
+                if matches!(action, Action::Back | Action::History | Action::ToggleHelp) {
+                    self.overlay = Overlay::Closed;
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -212,6 +230,9 @@ impl App {
                 return self.screen_data(Purpose::Show, false);
             }
             Action::Compact | Action::Flush => return self.ask_maintenance(action),
+            Action::History if matches!(self.screen, Screen::Keys | Screen::Wal) => {
+                return self.ask_history();
+            }
             Action::NewKey
             | Action::EditValue
             | Action::DeleteKey
@@ -243,6 +264,7 @@ impl App {
             Screen::Disk => return self.update_disk(action),
             Screen::Log => return self.log.update(action, &mut self.session),
             Screen::Wal => return self.wal.update(action, &mut self.session),
+            Screen::Diff => return self.compare.update(action, &mut self.session),
         };
         match reaction {
             Reaction::None => Vec::new(),
@@ -273,6 +295,30 @@ impl App {
                 .keys
                 .update(action, &mut self.session, &mut self.overlay),
         }
+    }
+
+    /// The selected key's history: on Keys the key on show, on WAL the operation's key in
+    /// its column family.
+    fn ask_history(&mut self) -> Vec<Command> {
+        let target = match self.screen {
+            Screen::Wal => self.wal.selected().and_then(|(_, op)| {
+                let names = &self.wal.report.as_ref()?.cf_names;
+                Some((names.get(&op.cf)?.clone(), op.key.clone()))
+            }),
+            _ => self
+                .keys
+                .selected_entry()
+                .map(|e| (self.session.cf.clone(), e.key.clone())),
+        };
+        let Some((cf, key)) = target else {
+            self.session
+                .say("select a key (of a column family the MANIFEST names) to see its history");
+            return Vec::new();
+        };
+        self.session
+            .say("reading the key's history from the WAL files…");
+        let context = crate::inspector::worker::Context::cf(cf);
+        vec![self.session.request(context, Job::History { key }).into()]
     }
 
     /// The Disk screen, plus the column family keys.
@@ -337,6 +383,9 @@ impl App {
             }
             Screen::Wal if force || self.wal.report.is_none() => {
                 self.wal.reread(&mut self.session, purpose)
+            }
+            Screen::Diff if force || self.compare.report.is_none() => {
+                self.compare.reread(&mut self.session, purpose)
             }
             _ => Vec::new(),
         }
@@ -422,6 +471,15 @@ impl App {
                 _ => {}
             },
             Kind::Log => self.log.on_event(body, &mut self.session),
+            Kind::Diff => self.compare.on_event(body, &mut self.session),
+            Kind::History => match body {
+                Body::History(history) => {
+                    self.session.message = None;
+                    self.overlay = Overlay::History(history);
+                }
+                Body::Failed(error) => self.session.fail(&error),
+                _ => {}
+            },
             Kind::Wal => self.wal.on_event(body, &mut self.session),
             Kind::Usage | Kind::Keyspace | Kind::Tombstones => {
                 self.disk

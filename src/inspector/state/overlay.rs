@@ -6,6 +6,7 @@ use super::App;
 use super::Screen;
 use super::editor::Editor;
 use super::edits::Ask;
+use crate::inspector::db::history::KeyHistory;
 use crate::inspector::db::source::Bounds;
 use crate::inspector::decode;
 use crate::inspector::input::action::Action;
@@ -47,6 +48,8 @@ pub enum Overlay {
     },
     /// The help overlay.
     Help,
+    /// A key's history (read-only; any key closes it).
+    History(Box<KeyHistory>),
     /// The column family list.
     Picker {
         /// Highlighted row.

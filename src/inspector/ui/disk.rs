@@ -179,7 +179,7 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         format!(" in {}", b.within)
     };
     let how = match view.scanning {
-        Some((Kind::Keyspace, n)) => format!("counting… {} keys read", count(n)),
+        Some((Kind::Keyspace, n)) => format!("counting… {} keys read (Esc stops)", count(n)),
         _ if b.exact => "exact".to_string(),
         _ => "estimated from SST sizes · c counts".to_string(),
     };
@@ -313,7 +313,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
 
     let (title, bottom) = match (&t.scan, view.scanning) {
         (_, Some((Kind::Tombstones, n))) => (
-            format!(" walking the keys… {} read ", count(n)),
+            format!(" walking the keys… {} read (Esc stops) ", count(n)),
             String::new(),
         ),
         (Some(scan), _) => (

@@ -92,10 +92,15 @@ fn summary_lines(report: &LogReport, theme: Theme) -> Vec<Line<'static>> {
 fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: Theme) {
     let view = &app.log;
     let title = format!(
-        " {} · {} of {} notable entries (t narrows) ",
+        " {} · {} of {} notable entries{} (t narrows) ",
         view.only.title(),
         count(view.rows.len() as u64),
-        count(report.matched)
+        count(report.matched),
+        if report.partial {
+            " in the newest 4 MiB, reading the rest…"
+        } else {
+            ""
+        }
     );
     let header = Row::new(
         ["time", "cf", "what", "text"].map(|h| Cell::from(Span::styled(h, theme.title()))),

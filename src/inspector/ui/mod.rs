@@ -2,6 +2,7 @@
 //! from `&App` alone.
 
 mod chrome;
+mod compare;
 mod confirm;
 mod disk;
 mod editor;
@@ -43,11 +44,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Disk => disk::draw(frame, body, app, theme),
         Screen::Log => log::draw(frame, body, app, theme),
         Screen::Wal => wal::draw(frame, body, app, theme),
+        Screen::Diff => compare::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);
     match &app.overlay {
         Overlay::Help => help::draw(frame, body, app, theme),
+        Overlay::History(history) => {
+            let lines: Vec<ratatui::text::Line> =
+                crate::inspector::db::history::history_text(history)
+                    .lines()
+                    .map(|l| ratatui::text::Line::raw(l.to_string()))
+                    .collect();
+            let height = lines.len() as u16 + 2;
+            popup(
+                frame,
+                body,
+                (body.width.saturating_sub(4), height),
+                ratatui::text::Span::styled(" history · Esc closes ", theme.title()),
+                lines,
+                theme,
+            );
+        }
         Overlay::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
         Overlay::Confirm {
             ask,

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use crate::inspector::db::compare::DiffReport;
 use crate::inspector::db::edit::{Edit, EditOutcome};
 use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
+use crate::inspector::db::history::KeyHistory;
 use crate::inspector::db::keyspace::{Breakdown, Grouping};
 use crate::inspector::db::options_file::OptionsReport;
 use crate::inspector::db::recent::{LogReport, WalReport};
@@ -42,6 +44,10 @@ pub enum Kind {
     Log,
     /// The WAL files.
     Wal,
+    /// One key's history.
+    History,
+    /// A comparison with another database.
+    Diff,
     /// Disk usage by file kind.
     Usage,
     /// The key space by prefix.
@@ -191,6 +197,16 @@ pub enum Job {
     Options,
     /// The info LOG: the newest notable entries and the timeline.
     Log,
+    /// The open database compared with another.
+    Diff {
+        /// The other database.
+        other: std::path::PathBuf,
+    },
+    /// One key's history in the context's column family.
+    History {
+        /// The key.
+        key: Vec<u8>,
+    },
     /// The WAL files and their newest batches.
     Wal {
         /// Batches at most.
@@ -234,6 +250,8 @@ impl Job {
             Job::Events { .. } => Kind::Events,
             Job::Options => Kind::Options,
             Job::Log => Kind::Log,
+            Job::History { .. } => Kind::History,
+            Job::Diff { .. } => Kind::Diff,
             Job::Wal { .. } => Kind::Wal,
             Job::Usage => Kind::Usage,
             Job::Keyspace { .. } => Kind::Keyspace,
@@ -357,8 +375,14 @@ pub enum Body {
     },
     /// The options in effect.
     Options(Box<OptionsReport>),
+    /// The newest part of the info LOG, while the whole is read.
+    LogPartial(Box<LogReport>),
     /// The info LOG.
     Log(Box<LogReport>),
+    /// One key's history.
+    History(Box<KeyHistory>),
+    /// A comparison with another database.
+    Diff(Box<DiffReport>),
     /// The WAL files.
     Wal(Box<WalReport>),
     /// Disk usage.
@@ -380,7 +404,10 @@ impl Body {
     pub fn is_final(&self) -> bool {
         !matches!(
             self,
-            Body::Matches(_) | Body::Progress { .. } | Body::StreamsCounted(_)
+            Body::Matches(_)
+                | Body::Progress { .. }
+                | Body::StreamsCounted(_)
+                | Body::LogPartial(_)
         )
     }
 }

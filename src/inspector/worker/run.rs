@@ -161,7 +161,34 @@ impl Run<'_> {
                 let report = crate::inspector::db::options_file::report(source.path())?;
                 self.emit(Body::Options(Box::new(report)));
             }
+            Job::Diff { other } => {
+                let cancelled = || self.token.is_cancelled();
+                let mut progress = |found| {
+                    self.emit(Body::Progress {
+                        scanned: found,
+                        matched: found,
+                    })
+                };
+                if let Some(report) = crate::inspector::db::compare::compare(
+                    source,
+                    &other,
+                    &cancelled,
+                    &mut progress,
+                )? {
+                    self.emit(Body::Diff(Box::new(report)));
+                }
+            }
+            Job::History { key } => {
+                let history = crate::inspector::db::history::key_history(source, cf, &key)?;
+                self.emit(Body::History(Box::new(history)));
+            }
             Job::Log => {
+                // A first screen from the newest 4 MiB, then the whole LOG's timeline.
+                if let Some(tail) =
+                    crate::inspector::db::recent::read_log_tail(source.path(), 4 * 1024 * 1024)?
+                {
+                    self.emit(Body::LogPartial(Box::new(tail)));
+                }
                 let report = crate::inspector::db::recent::read_log(source.path())?;
                 self.emit(Body::Log(Box::new(report)));
             }

@@ -1,0 +1,89 @@
+//! The Diff screen's state: the open database compared with another (given with
+//! `--compare DB` or `diff A B --tui`), the differences in key order, the selected one's
+//! values.
+
+use std::path::PathBuf;
+
+use super::session::Session;
+use super::table::TableCursor;
+use crate::inspector::db::compare::{DiffReport, DiffRow};
+use crate::inspector::input::action::Action;
+use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
+
+/// The Diff screen.
+#[derive(Debug, Clone, Default)]
+pub struct CompareView {
+    /// The database compared with, if any.
+    pub other: Option<PathBuf>,
+    /// The comparison, once made.
+    pub report: Option<Box<DiffReport>>,
+    /// Differences found so far while it runs.
+    pub running: Option<u64>,
+    /// The selected difference.
+    pub cursor: TableCursor,
+    /// The selected difference's values are shown.
+    pub detail: bool,
+}
+
+impl CompareView {
+    /// Compares (again), if there is something to compare with.
+    pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        let Some(other) = self.other.clone() else {
+            return Vec::new();
+        };
+        if purpose == Purpose::Periodic && session.tickets.is_pending(Kind::Diff) {
+            return Vec::new();
+        }
+        self.running = Some(0);
+        let context = session.context().with_purpose(purpose);
+        vec![session.request(context, Job::Diff { other }).into()]
+    }
+
+    /// The selected difference.
+    pub fn selected(&self) -> Option<&DiffRow> {
+        self.report.as_ref()?.rows.get(self.cursor.selected)
+    }
+
+    /// The screen's own keys.
+    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+        let len = self.report.as_ref().map_or(0, |r| r.rows.len());
+        if self.cursor.navigate(action, len, session.table_rows()) {
+            return Vec::new();
+        }
+        match action {
+            Action::Open => self.detail = !self.detail,
+            Action::Back if self.running.take().is_some() => {
+                session.say("comparison stopped");
+                return vec![Command::Cancel(Kind::Diff)];
+            }
+            Action::Back if self.detail => self.detail = false,
+            Action::Back => session.message = None,
+            Action::Refresh => return self.reread(session, Purpose::Show),
+            Action::StartFilter => {
+                session.say("filters work on the Keys (1) and Nodes (2) screens")
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Folds in the worker's answer.
+    pub fn on_event(&mut self, body: Body, session: &mut Session) {
+        match body {
+            Body::Progress { scanned, .. } if self.running.is_some() => {
+                self.running = Some(scanned)
+            }
+            Body::Diff(report) => {
+                self.running = None;
+                let len = report.rows.len();
+                self.report = Some(report);
+                self.cursor.clamp(len, session.table_rows());
+            }
+            Body::Failed(error) => {
+                self.running = None;
+                session.fail(&error);
+            }
+            _ => {}
+        }
+    }
+}
