@@ -261,3 +261,52 @@ fn write_on_a_locked_database_fails_clearly() {
         "the terminal was never touched"
     );
 }
+
+/// The diagnosis screens on the real binary: Disk (with an exact count), Log, WAL with a
+/// key's history, and `diff A B --tui` starting on the Diff screen.
+#[test]
+fn diagnosis_screens_on_the_demo_database() {
+    let (_dir, path) = crate::common::temp_db();
+    let demo = crate::cli::run(&["demo", path.to_str().unwrap(), "--no-tui"]);
+    assert!(demo.status.success());
+    let mut s = Session::start(&[path.to_str().unwrap()], &[]);
+    s.wait_for("read-only snapshot");
+    s.send("6");
+    s.wait_for("(equals du -sb)");
+    s.wait_for("oldest WAL");
+    s.send("\t");
+    s.wait_for("resource:");
+    s.send("\t");
+    s.wait_for("memtables:");
+    s.send("c");
+    s.wait_for("a full read skips");
+    s.send("7");
+    s.wait_for("notable entries");
+    s.wait_for("db_open");
+    s.send("8");
+    s.wait_for("newest first");
+    s.wait_for("events   PUT"); // the events column family, named from the MANIFEST
+    s.send("h");
+    s.wait_for("history · Esc closes");
+    s.send("\x1b");
+    s.wait_gone("history · Esc closes");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+
+    let (_copy_dir, copy) = crate::common::temp_db();
+    let checkpoint =
+        crate::cli::run(&["checkpoint", path.to_str().unwrap(), copy.to_str().unwrap()]);
+    assert!(checkpoint.status.success());
+    let mut s = Session::start(
+        &[
+            "diff",
+            path.to_str().unwrap(),
+            copy.to_str().unwrap(),
+            "--tui",
+        ],
+        &[],
+    );
+    s.wait_for("0 differences");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
