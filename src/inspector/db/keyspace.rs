@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::pacer::Pacer;
 use super::source::{Bounds, Source};
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
@@ -299,8 +300,7 @@ pub fn exact(
     let mut ungrouped = PrefixRow::new(b"");
     let mut other: Option<PrefixRow> = None;
     let mut largest: BinaryHeap<Reverse<(u64, Vec<u8>)>> = BinaryHeap::new();
-    let mut stopped = false;
-    let mut seen = 0u64;
+    let mut pacer = Pacer::new(progress, cancelled);
     let read = source.for_each(cf, &grouping.bounds(), None, |key, value| {
         let row = match grouping.group(key) {
             None => &mut ungrouped,
@@ -324,17 +324,9 @@ pub fn exact(
                 largest.push(Reverse((len, key.to_vec())));
             }
         }
-        seen += 1;
-        if seen.is_multiple_of(65_536) {
-            progress(seen);
-            if cancelled() {
-                stopped = true;
-                return false;
-            }
-        }
-        true
+        pacer.step()
     });
-    if stopped {
+    if pacer.stopped() {
         return Ok(None);
     }
     let keys_read = read?;

@@ -15,6 +15,7 @@ pub mod keyspace;
 pub mod manifest;
 pub mod options_file;
 pub mod owner;
+pub mod pacer;
 pub mod privacy;
 pub mod protobuf;
 pub mod recent;

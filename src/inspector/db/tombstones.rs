@@ -9,6 +9,7 @@ use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
 use serde::Serialize;
 
 use super::keyspace::Grouping;
+use super::pacer::Pacer;
 use super::source::{Bounds, Source};
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
@@ -199,8 +200,7 @@ pub fn skip_scan(
     let mut per_prefix: HashMap<Vec<u8>, PrefixSkips> = HashMap::new();
     let mut previous: Option<Vec<u8>> = None;
     let (mut deletes_before, mut hidden_before) = (0u64, 0u64);
-    let mut stopped = false;
-    let mut seen = 0u64;
+    let mut pacer = Pacer::new(progress, cancelled);
     let mut record = |after: Option<&[u8]>, before: Option<&[u8]>, deletes: u64, hidden: u64| {
         scan.deletes_skipped += deletes;
         scan.hidden_skipped += hidden;
@@ -251,18 +251,10 @@ pub fn skip_scan(
             *live.entry(group.to_vec()).or_default() += 1;
         }
         previous = Some(key.to_vec());
-        seen += 1;
-        if seen.is_multiple_of(65_536) {
-            progress(seen);
-            if cancelled() {
-                stopped = true;
-                return false;
-            }
-        }
-        true
+        pacer.step()
     });
     let walked = walked?;
-    if stopped {
+    if pacer.stopped() {
         return Ok(None);
     }
     let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);

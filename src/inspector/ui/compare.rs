@@ -5,13 +5,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
 use crate::inspector::db::compare::{DiffReport, ROWS_KEPT};
 use crate::inspector::db::diff::Change;
-use crate::inspector::decode::{ValueKind, classify, escape_key, hexdump};
+use crate::inspector::decode::escape_key;
 use crate::inspector::state::App;
 
 /// Draws the comparison, or how to start one.
@@ -101,21 +101,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.dim(),
         ))
         .border_style(theme.border_focus());
-    if report.rows.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "the two databases hold the same keys and values",
-                theme.dim(),
-            ))
-            .block(block),
-            table_area,
-        );
-    } else {
-        let table = super::selectable_table(rows, widths, header, block, theme);
-        let mut state =
-            TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
-        frame.render_stateful_widget(table, table_area, &mut state);
-    }
+    let rows: Vec<Row> = rows.collect();
+    super::window_table(
+        frame,
+        table_area,
+        rows,
+        &widths,
+        header,
+        block,
+        (view.cursor.selected, top),
+        "the two databases hold the same keys and values",
+        theme,
+    );
     if view.detail
         && let Some(row) = view.selected()
     {
@@ -125,13 +122,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let lines: Vec<Line> = match value {
                 None => vec![Line::styled("(absent)", theme.dim())],
                 Some((head, len)) => {
-                    let mut lines: Vec<Line> = match classify(head) {
-                        ValueKind::Binary => hexdump(head).into_iter().map(Line::raw).collect(),
-                        _ => String::from_utf8_lossy(head)
-                            .lines()
-                            .map(|l| Line::raw(l.to_string()))
-                            .collect(),
-                    };
+                    let mut lines = super::value_lines(head);
                     if *len > head.len() {
                         lines.push(Line::styled(
                             format!("… {} in all", bytes(*len as u64)),

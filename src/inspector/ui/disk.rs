@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Tabs};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Tabs};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
@@ -233,10 +233,17 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
     let visible = usize::from(table_area.height.saturating_sub(3));
     let top = view.prefix_cursor.top.min(rows.len().saturating_sub(1));
     let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
-    let table = super::selectable_table(shown, widths, header, block, theme);
-    let mut state =
-        TableState::default().with_selected(Some(view.prefix_cursor.selected.saturating_sub(top)));
-    frame.render_stateful_widget(table, table_area, &mut state);
+    super::window_table(
+        frame,
+        table_area,
+        shown,
+        &widths,
+        header,
+        block,
+        (view.prefix_cursor.selected, top),
+        "",
+        theme,
+    );
     if largest_height > 0 {
         let lines: Vec<Line> = b
             .largest
@@ -360,8 +367,15 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    let table = super::selectable_table(shown, widths, header, block, theme);
-    let mut state =
-        TableState::default().with_selected(Some(view.range_cursor.selected.saturating_sub(top)));
-    frame.render_stateful_widget(table, ranges_area, &mut state);
+    super::window_table(
+        frame,
+        ranges_area,
+        shown,
+        &widths,
+        header,
+        block,
+        (view.range_cursor.selected, top),
+        "",
+        theme,
+    );
 }

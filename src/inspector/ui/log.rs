@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
@@ -137,21 +137,17 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(" Tab timeline · r re-reads ", theme.dim()))
         .border_style(theme.border_focus());
-    if view.rows.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "no entries of this kind in the LOG",
-                theme.dim(),
-            ))
-            .block(block),
-            area,
-        );
-        return;
-    }
-    let table = super::selectable_table(rows, widths, header, block, theme);
-    let mut state =
-        TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
-    frame.render_stateful_widget(table, area, &mut state);
+    super::window_table(
+        frame,
+        area,
+        rows.collect(),
+        &widths,
+        header,
+        block,
+        (view.cursor.selected, top),
+        "no entries of this kind in the LOG",
+        theme,
+    );
 }
 
 fn timeline(frame: &mut Frame, area: Rect, s: &TimelineSummary, theme: Theme) {

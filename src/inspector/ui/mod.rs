@@ -146,6 +146,59 @@ where
         .block(block)
 }
 
+/// Draws `rows` (the window from `top`) as a [`selectable_table`] with row `selected`
+/// marked, or `empty` inside `block` when there are no rows at all.
+#[allow(clippy::too_many_arguments)] // a table's parts, each needed
+pub(crate) fn window_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    rows: Vec<ratatui::widgets::Row<'a>>,
+    widths: &[Constraint],
+    header: ratatui::widgets::Row<'a>,
+    block: ratatui::widgets::Block<'a>,
+    (selected, top): (usize, usize),
+    empty: &str,
+    theme: theme::Theme,
+) {
+    if rows.is_empty() && top == 0 {
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(ratatui::text::Span::styled(
+                empty.to_string(),
+                theme.dim(),
+            ))
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block),
+            area,
+        );
+        return;
+    }
+    let table = selectable_table(rows, widths.to_vec(), header, block, theme);
+    let mut state =
+        ratatui::widgets::TableState::default().with_selected(Some(selected.saturating_sub(top)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A value as lines to read: JSON pretty-printed, text as it is, anything else as a
+/// hexdump.
+pub(crate) fn value_lines(value: &[u8]) -> Vec<ratatui::text::Line<'static>> {
+    use crate::inspector::decode::{ValueKind, classify, hexdump, pretty_json};
+    let text = match classify(value) {
+        ValueKind::Binary => None,
+        ValueKind::Json => pretty_json(value),
+        ValueKind::Text => Some(String::from_utf8_lossy(value).into_owned()),
+    };
+    match text {
+        Some(text) => text
+            .lines()
+            .map(|l| ratatui::text::Line::raw(l.to_string()))
+            .collect(),
+        None => hexdump(value)
+            .into_iter()
+            .map(ratatui::text::Line::raw)
+            .collect(),
+    }
+}
+
 /// A dialog: `lines` in a bordered box of at most `width` x `height` over the middle of
 /// `area`, clearing what is beneath.
 pub(crate) fn popup(

@@ -5,13 +5,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
 use crate::inspector::db::recent::{WalReport, cf_label, takes_sequence, wal_op_name};
 use crate::inspector::db::wal::{WalBatch, WalOp, WalOpKind};
-use crate::inspector::decode::{ValueKind, classify, escape_key, hexdump, pretty_json};
+use crate::inspector::decode::escape_key;
 use crate::inspector::state::App;
 
 /// Draws the batches and, when asked, the selected value.
@@ -72,33 +72,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    if view.rows.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "no write batches in the WAL files: everything written has been flushed to SST files",
-                theme.dim(),
-            ))
-            .block(block),
-            table_area,
-        );
-    } else {
-        let table = super::selectable_table(rows, widths, header, block, theme);
-        let mut state =
-            TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
-        frame.render_stateful_widget(table, table_area, &mut state);
-    }
+    super::window_table(
+        frame,
+        table_area,
+        rows.collect(),
+        &widths,
+        header,
+        block,
+        (view.cursor.selected, top),
+        "no write batches in the WAL files: everything written has been flushed to SST files",
+        theme,
+    );
     if view.detail
         && let Some((batch, op)) = view.selected()
     {
-        let text = match classify(&op.value) {
-            ValueKind::Binary => None,
-            ValueKind::Json => pretty_json(&op.value),
-            ValueKind::Text => Some(String::from_utf8_lossy(&op.value).into_owned()),
-        };
-        let lines: Vec<Line> = match text {
-            Some(text) => text.lines().map(|l| Line::raw(l.to_string())).collect(),
-            None => hexdump(&op.value).into_iter().map(Line::raw).collect(),
-        };
+        let lines = super::value_lines(&op.value);
         let block = Block::bordered()
             .title(Span::styled(
                 format!(
