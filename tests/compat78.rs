@@ -2,7 +2,7 @@
 //! write them, we read them and must answer as `ldb` does, byte for byte; we write to
 //! them and 7.8's `ldb` must still read every byte, with its default options loading.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cli::{REFUSED, run};
@@ -539,4 +539,81 @@ fn options_name_what_the_service_changed() {
         compared.iter().any(|r| r["key"] == "compression"),
         "{compared:?}"
     );
+}
+
+/// A directory for fixtures named `name` under this build's temporary directory, emptied
+/// the first time this run of the test binary asks for it (later calls share it).
+pub(crate) fn fixture_root(name: &str) -> PathBuf {
+    static EMPTIED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut emptied = EMPTIED.lock().unwrap();
+    if !emptied.iter().any(|n| n == name) {
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("create the fixture directory");
+        emptied.push(name.to_string());
+    }
+    root
+}
+
+/// `root/name`, absent (removed if a previous fixture left it), its parent present.
+pub(crate) fn fresh_dir(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    dir
+}
+
+/// Runs a tool of RocksDB 7.8's (or any command) that must succeed; its stdout.
+pub(crate) fn run_tool(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?} (install rocksdb-tools): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Adds `avoid_flush_during_recovery=true` to the database's OPTIONS files: every later
+/// `ldb` run replays the WALs into memtables without flushing them, so each run leaves
+/// its WAL behind and a column family's writes stay unflushed until it is flushed.
+pub(crate) fn keep_wals_across_opens(db: &Path) {
+    for entry in std::fs::read_dir(db).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
+        {
+            let text = std::fs::read_to_string(&path).unwrap().replacen(
+                "[DBOptions]\n",
+                "[DBOptions]\n  avoid_flush_during_recovery=true\n",
+                1,
+            );
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+}
+
+/// Feeds `lines` (`key ==> value`) to 7.8's `ldb load` with `args` (e.g. `--hex`,
+/// `--compact`), creating the database if missing.
+pub(crate) fn ldb_load(db: &Path, args: &[&str], lines: &str) {
+    use std::io::Write;
+    let mut child = Command::new("ldb")
+        .arg(format!("--db={}", db.display()))
+        .arg("--create_if_missing")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run ldb load");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "ldb load {args:?}");
 }

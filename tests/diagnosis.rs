@@ -3,30 +3,16 @@
 //! no SST shows, the ranges reads skip, and the compaction that removes them).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::cli::run;
 use crate::common::temp_db;
-use crate::compat78::{ldb, tools_present};
+use crate::compat78::{keep_wals_across_opens, ldb, ldb_load, tools_present};
 
 /// Loads `lines` (`key ==> value`) with 7.8's `ldb load`, compacted into SST files.
-fn ldb_load(db: &Path, lines: &str) {
-    let mut child = Command::new("ldb")
-        .arg(format!("--db={}", db.display()))
-        .args(["--create_if_missing", "load", "--compact"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("run ldb load");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "ldb load");
+fn load_compacted(db: &Path, lines: &str) {
+    ldb_load(db, &["load", "--compact"], lines);
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
@@ -82,8 +68,8 @@ fn exact_prefix_counts_equal_a_grouping_of_ldb_scan() {
         return;
     }
     let (_dir, db) = temp_db();
-    ldb_load(&db, &spear_like_lines(1000));
-    ldb_load(&db, "blob:big ==> ".to_string().as_str());
+    load_compacted(&db, &spear_like_lines(1000));
+    load_compacted(&db, "blob:big ==> ".to_string().as_str());
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     let mut ungrouped = 0;
     for line in ldb(&db, &["scan"]).lines() {
@@ -120,7 +106,7 @@ fn estimated_prefixes_match_the_exact_ones() {
         return;
     }
     let (_dir, db) = temp_db();
-    ldb_load(&db, &spear_like_lines(150_000));
+    load_compacted(&db, &spear_like_lines(150_000));
     let path = db.to_str().unwrap();
     let estimate = json(&["keyspace", path, "--json"]);
     let exact = json(&["keyspace", path, "--exact", "--json"]);
@@ -221,26 +207,6 @@ fn tombstones_in_the_memtable_are_found_and_compacted_away() {
     assert_eq!(after["scan"]["deletes_skipped"], 0, "{after}");
     assert_eq!(after["scan"]["live_keys"], 100);
     assert_eq!(ldb(&db, &["scan"]).lines().count(), 100, "7.8 reads it");
-}
-
-/// Makes every later `ldb` run keep the WAL it recovers instead of flushing it, so a
-/// database written by several `ldb` commands keeps all their WALs (RocksDB 7.8's option).
-fn keep_wals_across_opens(db: &Path) {
-    for entry in std::fs::read_dir(db).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
-        {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let text = text.replacen(
-                "[DBOptions]\n",
-                "[DBOptions]\n  avoid_flush_during_recovery=true\n",
-                1,
-            );
-            std::fs::write(&path, text).unwrap();
-        }
-    }
 }
 
 /// A 7.8 database whose WALs hold puts, a delete, a range deletion, a batch, a binary

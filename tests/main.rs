@@ -26,6 +26,8 @@ mod live;
 #[cfg(feature = "inspector")]
 mod live_state;
 #[cfg(feature = "inspector")]
+mod manifest;
+#[cfg(feature = "inspector")]
 mod owner;
 #[cfg(feature = "inspector")]
 mod pty;

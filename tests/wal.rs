@@ -3,50 +3,19 @@
 //! `ldb dump_wal`, byte for byte.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use spear_next::inspector::db::wal::{
     WalBatch, WalError, WalOpKind, WalReader, WalTail, ldb_header, ldb_line, read_newest, wal_files,
 };
 
-use crate::compat78::tools_present;
+use crate::compat78::{
+    fixture_root, fresh_dir, keep_wals_across_opens, ldb_load, run_tool, tools_present,
+};
 
 // ---------------------------------------------------------------- fixtures
-
-/// Where the fixtures of this run live: emptied once per run of the test binary, then
-/// each fixture is written once (behind its `OnceLock`) and shared by the tests.
-fn fixture_root() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wal-fixtures");
-        let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(&root).expect("create the WAL fixture directory");
-        root
-    })
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?} (install rocksdb-tools): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let d = fixture_root().join(name);
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(d.parent().unwrap()).unwrap();
-    d
-}
 
 fn only_log(dir: &Path) -> PathBuf {
     let mut logs: Vec<PathBuf> = fs::read_dir(dir)
@@ -78,11 +47,13 @@ const BENCH_COMMON: &[&str] = &[
 /// Runs db_bench into a fresh DB; with a write buffer larger than everything written,
 /// nothing is flushed and the single WAL survives the process (no flush at close).
 fn db_bench(name: &str, args: &[&str]) -> PathBuf {
-    let dir = fresh_dir(name);
-    run(Command::new("db_bench")
-        .arg(format!("--db={}", dir.display()))
-        .args(args)
-        .args(BENCH_COMMON));
+    let dir = fresh_dir(&fixture_root("wal-fixtures"), name);
+    run_tool(
+        Command::new("db_bench")
+            .arg(format!("--db={}", dir.display()))
+            .args(args)
+            .args(BENCH_COMMON),
+    );
     only_log(&dir)
 }
 
@@ -186,26 +157,11 @@ fixture!(
 fn ldb_dir() -> &'static Path {
     static P: OnceLock<PathBuf> = OnceLock::new();
     P.get_or_init(|| {
-        let dir = fresh_dir("ldbdb");
+        let dir = fresh_dir(&fixture_root("wal-fixtures"), "ldbdb");
         let db = format!("--db={}", dir.display());
-        let ldb = |args: &[&str]| run(Command::new("ldb").arg(&db).args(args));
+        let ldb = |args: &[&str]| run_tool(Command::new("ldb").arg(&db).args(args));
         ldb(&["--create_if_missing", "put", "k0", "v0"]);
-        for e in fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("OPTIONS-")
-            {
-                let s = fs::read_to_string(&p).unwrap().replacen(
-                    "[DBOptions]\n",
-                    "[DBOptions]\n  avoid_flush_during_recovery=true\n",
-                    1,
-                );
-                fs::write(&p, s).unwrap();
-            }
-        }
+        keep_wals_across_opens(&dir);
         ldb(&["put", "k1", "v1"]);
         ldb(&["delete", "k0"]);
         ldb(&["deleterange", "a", "k1"]);
@@ -224,7 +180,7 @@ fn ldb_dir() -> &'static Path {
 fn load_wal() -> &'static Path {
     static P: OnceLock<PathBuf> = OnceLock::new();
     P.get_or_init(|| {
-        let dir = fresh_dir("load");
+        let dir = fresh_dir(&fixture_root("wal-fixtures"), "load");
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             rng ^= rng << 13;
@@ -245,20 +201,7 @@ fn load_wal() -> &'static Path {
             let value: Vec<u8> = (0..vlen).map(|_| next() as u8).collect();
             input.push_str(&format!("0x{} ==> 0x{}\n", hex(&key), hex(&value)));
         }
-        let mut child = Command::new("ldb")
-            .arg(format!("--db={}", dir.display()))
-            .args(["--create_if_missing", "--hex", "load"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("run ldb load");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        ldb_load(&dir, &["--hex", "load"], &input);
         only_log(&dir)
     })
 }
@@ -548,7 +491,7 @@ fn wal_files_lists_numbers_and_sequences() {
 // ---------------------------------------------------------------- 3. torn tails
 
 fn scratch_copy(src: &Path, name: &str) -> PathBuf {
-    let dir = fixture_root().join("torn").join(name);
+    let dir = fixture_root("wal-fixtures").join("torn").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let dst = dir.join(src.file_name().unwrap());
@@ -677,7 +620,7 @@ fn empty_and_zero_filled_files() {
     if !tools_present() {
         return;
     }
-    let dir = fixture_root().join("zero");
+    let dir = fixture_root("wal-fixtures").join("zero");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("000001.log");
@@ -726,15 +669,17 @@ fn big_wal(dir: &Path) -> PathBuf {
     if let Ok(p) = std::env::var("SPEAR_WAL_BIG_FILE") {
         return PathBuf::from(p);
     }
-    run(Command::new("db_bench")
-        .arg(format!("--db={}", dir.display()))
-        .args([
-            "--benchmarks=fillrandom",
-            "--num=2000000",
-            "--value_size=100",
-            "--key_size=16",
-        ])
-        .args(BENCH_COMMON));
+    run_tool(
+        Command::new("db_bench")
+            .arg(format!("--db={}", dir.display()))
+            .args([
+                "--benchmarks=fillrandom",
+                "--num=2000000",
+                "--value_size=100",
+                "--key_size=16",
+            ])
+            .args(BENCH_COMMON),
+    );
     only_log(dir)
 }
 
@@ -805,14 +750,16 @@ fn recycled_dir() -> &'static Path {
             })
             .map(|l| l + "\n")
             .collect();
-        let ini_path = fixture_root().join("recycle.ini");
+        let ini_path = fixture_root("wal-fixtures").join("recycle.ini");
         fs::write(&ini_path, ini).unwrap();
-        let dir = fresh_dir("recycled");
-        run(Command::new("db_bench")
-            .arg(format!("--db={}", dir.display()))
-            .arg(format!("--options_file={}", ini_path.display()))
-            .args(["--benchmarks=fillrandom", "--num=20000", "--value_size=100"])
-            .args(["--statistics=0", "--histogram=0", "--threads=1", "--seed=1"]));
+        let dir = fresh_dir(&fixture_root("wal-fixtures"), "recycled");
+        run_tool(
+            Command::new("db_bench")
+                .arg(format!("--db={}", dir.display()))
+                .arg(format!("--options_file={}", ini_path.display()))
+                .args(["--benchmarks=fillrandom", "--num=20000", "--value_size=100"])
+                .args(["--statistics=0", "--histogram=0", "--threads=1", "--seed=1"]),
+        );
         dir
     })
 }
@@ -851,7 +798,7 @@ fn recycled_wal_with_leftover_data() {
 
     // What a crash leaves behind: the new incarnation's records over the old file's
     // content. The reader must stop where the new data ends.
-    let dir = fixture_root().join("recycled-crash");
+    let dir = fixture_root("wal-fixtures").join("recycled-crash");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let crashed = dir.join(newest.path.file_name().unwrap());

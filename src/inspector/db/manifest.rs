@@ -1,8 +1,9 @@
 //! Read-only RocksDB MANIFEST reader: decodes every VersionEdit of the current MANIFEST and replays them into a per-column-family summary.
 //!
 //! The MANIFEST uses the same log format as the WAL (32 KiB blocks of CRC32C-protected
-//! FULL/FIRST/MIDDLE/LAST fragments); every logical record is one serialized
-//! `VersionEdit` (RocksDB `db/version_edit.cc`).
+//! FULL/FIRST/MIDDLE/LAST fragments), read by the WAL module's log-record reader under
+//! its MANIFEST rules; every logical record is one serialized `VersionEdit` (RocksDB
+//! `db/version_edit.cc`).
 //!
 //! * [`read_manifest`] follows `CURRENT` to the live MANIFEST of a database directory.
 //! * [`read_manifest_file`] reads a given MANIFEST file.
@@ -16,10 +17,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use super::wal::{LogRecords, LogRules, Logical, WalTail};
 
 // ------------------------------------------------------------------ public API
 
@@ -95,6 +97,15 @@ pub enum Tail {
         /// Why reading stopped.
         reason: String,
     },
+}
+
+impl From<WalTail> for Tail {
+    fn from(tail: WalTail) -> Self {
+        match tail {
+            WalTail::Clean => Tail::Clean,
+            WalTail::Torn { offset, reason } => Tail::Torn { offset, reason },
+        }
+    }
 }
 
 /// State of one live column family after replaying the MANIFEST.
@@ -234,225 +245,6 @@ fn manifest_number(name: &str) -> u64 {
     name.strip_prefix("MANIFEST-")
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
-}
-
-// ------------------------------------------------------------------ log format
-
-const BLOCK_SIZE: usize = 32 * 1024;
-const HEADER_SIZE: usize = 7;
-const RECYCLABLE_HEADER_SIZE: usize = 11;
-const MASK_DELTA: u32 = 0xa282_ead8;
-
-fn unmask_crc(masked: u32) -> u32 {
-    masked.wrapping_sub(MASK_DELTA).rotate_left(15)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Frag {
-    Full,
-    First,
-    Middle,
-    Last,
-    /// Metadata records (compression type, timestamp sizes, …) and unknown types
-    /// with the safe-ignore bit (0x80).
-    Skip,
-}
-
-/// A logical-record reader over the bytes present at open time.
-struct LogReader<'a> {
-    file: File,
-    path: &'a Path,
-    size: u64,
-    log_number: u32,
-    block: Vec<u8>,
-    block_offset: u64,
-    pos: usize,
-    /// Offset of the next block to load.
-    next_block: u64,
-}
-
-/// A physical record (kind, header offset, payload), or the end of the log.
-type Physical = Result<(Frag, u64, Vec<u8>), Tail>;
-
-/// What [`LogReader::next_record`] found.
-enum Next {
-    Record { offset: u64, data: Vec<u8> },
-    End(Tail),
-}
-
-impl<'a> LogReader<'a> {
-    fn new(mut file: File, path: &'a Path, log_number: u64) -> Result<Self, ManifestError> {
-        let size = file.metadata().map_err(io_err(path))?.len();
-        file.seek(SeekFrom::Start(0)).map_err(io_err(path))?;
-        Ok(LogReader {
-            file,
-            path,
-            size,
-            log_number: log_number as u32,
-            block: Vec::with_capacity(BLOCK_SIZE),
-            block_offset: 0,
-            pos: 0,
-            next_block: 0,
-        })
-    }
-
-    /// Loads the next block; false at the end of the bytes present at open.
-    fn load_block(&mut self) -> Result<bool, ManifestError> {
-        if self.next_block >= self.size {
-            return Ok(false);
-        }
-        let want = (self.size - self.next_block).min(BLOCK_SIZE as u64) as usize;
-        self.block.clear();
-        self.block.resize(want, 0);
-        let mut got = 0;
-        while got < want {
-            match self.file.read(&mut self.block[got..]) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_err(self.path)(e)),
-            }
-        }
-        // The file may have shrunk meanwhile; what is missing is a torn tail.
-        self.block.truncate(got);
-        if got < want {
-            self.size = self.next_block + got as u64;
-        }
-        self.block_offset = self.next_block;
-        self.next_block += BLOCK_SIZE as u64;
-        self.pos = 0;
-        Ok(true)
-    }
-
-    /// Next physical record: (kind, header offset, payload), or the tail.
-    fn next_physical(&mut self) -> Result<Physical, ManifestError> {
-        loop {
-            let eof = self.block_offset + self.block.len() as u64 >= self.size;
-            let rest = self.block.len() - self.pos;
-            let abs = self.block_offset + self.pos as u64;
-            let torn = |reason: &str| {
-                Ok(Err(Tail::Torn {
-                    offset: abs,
-                    reason: reason.to_string(),
-                }))
-            };
-            if rest < HEADER_SIZE {
-                if rest > 0 && eof && self.block[self.pos..].iter().any(|&b| b != 0) {
-                    return torn("truncated record header at end of file");
-                }
-                if !self.load_block()? {
-                    return Ok(Err(Tail::Clean));
-                }
-                continue;
-            }
-            let h = &self.block[self.pos..];
-            let length = usize::from(u16::from_le_bytes([h[4], h[5]]));
-            let rtype = h[6];
-            let recyclable = matches!(rtype, 5..=8 | 11 | 131);
-            let header = if recyclable {
-                RECYCLABLE_HEADER_SIZE
-            } else {
-                HEADER_SIZE
-            };
-            if rtype == 0 && length == 0 {
-                // Zero-filled (preallocated) space: nothing more in this block.
-                if self.block[self.pos..].iter().any(|&b| b != 0) {
-                    return torn("non-zero bytes in zero-filled space");
-                }
-                self.pos = self.block.len();
-                continue;
-            }
-            if header + length > rest {
-                return torn(if eof {
-                    "truncated record at end of file"
-                } else {
-                    "bad record length"
-                });
-            }
-            // The CRC covers the type, the log number (recyclable headers) and the
-            // payload; check it first so that a damaged type byte is a torn record.
-            let stored = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
-            if unmask_crc(stored) != crc32c::crc32c(&h[6..header + length]) {
-                return torn("checksum mismatch");
-            }
-            if recyclable {
-                let n = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
-                if n != self.log_number {
-                    return Ok(Err(Tail::Clean)); // leftover from a recycled file
-                }
-            }
-            let kind = match rtype {
-                1 | 5 => Frag::Full,
-                2 | 6 => Frag::First,
-                3 | 7 => Frag::Middle,
-                4 | 8 => Frag::Last,
-                9..=11 => Frag::Skip,
-                t if t & 0x80 != 0 => Frag::Skip,
-                t => return torn(&format!("unknown record type {t}")),
-            };
-            let payload = h[header..header + length].to_vec();
-            self.pos += header + length;
-            return Ok(Ok((kind, abs, payload)));
-        }
-    }
-
-    /// Next logical record (fragments reassembled).
-    fn next_record(&mut self) -> Result<Next, ManifestError> {
-        let mut pending: Option<(u64, Vec<u8>)> = None;
-        loop {
-            let (kind, offset, payload) = match self.next_physical()? {
-                Ok(x) => x,
-                Err(tail) => {
-                    let tail = match (pending, tail) {
-                        (Some((start, _)), Tail::Clean) => Tail::Torn {
-                            offset: start,
-                            reason: "file ends inside a fragmented record".into(),
-                        },
-                        (Some((start, _)), Tail::Torn { reason, .. }) => Tail::Torn {
-                            offset: start,
-                            reason,
-                        },
-                        (None, t) => t,
-                    };
-                    return Ok(Next::End(tail));
-                }
-            };
-            let torn = |offset: u64, reason: &str| {
-                Ok(Next::End(Tail::Torn {
-                    offset,
-                    reason: reason.to_string(),
-                }))
-            };
-            match kind {
-                Frag::Skip => {}
-                Frag::Full | Frag::First => {
-                    if let Some((start, _)) = pending {
-                        return torn(start, "fragmented record interrupted by a new record");
-                    }
-                    if kind == Frag::Full {
-                        return Ok(Next::Record {
-                            offset,
-                            data: payload,
-                        });
-                    }
-                    pending = Some((offset, payload));
-                }
-                Frag::Middle | Frag::Last => {
-                    let Some((start, mut data)) = pending.take() else {
-                        return torn(offset, "missing start of fragmented record");
-                    };
-                    data.extend_from_slice(&payload);
-                    if kind == Frag::Last {
-                        return Ok(Next::Record {
-                            offset: start,
-                            data,
-                        });
-                    }
-                    pending = Some((start, data));
-                }
-            }
-        }
-    }
 }
 
 // ------------------------------------------------------------------ VersionEdit
@@ -852,16 +644,20 @@ fn read_open_manifest(
     path: &Path,
     name: String,
 ) -> Result<ManifestSummary, ManifestError> {
-    let mut reader = LogReader::new(file, path, manifest_number(&name))?;
+    let mut reader =
+        LogRecords::new(file, manifest_number(&name), LogRules::Manifest).map_err(io_err(path))?;
     let mut replay = Replay::new();
     // Edits of an atomic group are applied together once the last one is read.
     let mut group: Vec<(u64, Edit)> = Vec::new();
     let tail = loop {
-        let (offset, data) = match reader.next_record()? {
-            Next::Record { offset, data } => (offset, data),
-            Next::End(tail) => break tail,
+        let (offset, data) = match reader.next() {
+            Some(Ok(Logical::Record { offset, data, .. })) => (offset, data),
+            // kSetCompressionType is metadata the MANIFEST reader does not act on.
+            Some(Ok(Logical::SetCompression(_))) => continue,
+            Some(Err(e)) => return Err(io_err(path)(e)),
+            None => break Tail::from(reader.tail().expect("tail after the last record").clone()),
         };
-        let edit = decode_edit(&data).map_err(|e| match e {
+        let edit = decode_edit(data).map_err(|e| match e {
             DecodeErr::Bad(_, reason) => ManifestError::Decode {
                 path: path.to_path_buf(),
                 offset,
@@ -933,6 +729,7 @@ fn read_open_manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inspector::db::wal::{HEADER_SIZE, write_log};
 
     fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
@@ -953,49 +750,10 @@ mod tests {
         k
     }
 
-    /// Encodes records in the log format the way RocksDB's log::Writer does.
-    fn log_file(records: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for r in records {
-            let mut left: &[u8] = r;
-            let mut begin = true;
-            loop {
-                let room = BLOCK_SIZE - out.len() % BLOCK_SIZE;
-                if room < HEADER_SIZE {
-                    out.resize(out.len() + room, 0);
-                    continue;
-                }
-                let n = left.len().min(room - HEADER_SIZE);
-                let end = n == left.len();
-                let t: u8 = match (begin, end) {
-                    (true, true) => 1,
-                    (true, false) => 2,
-                    (false, false) => 3,
-                    (false, true) => 4,
-                };
-                let mut crc_in = vec![t];
-                crc_in.extend_from_slice(&left[..n]);
-                let crc = crc32c::crc32c(&crc_in)
-                    .rotate_right(15)
-                    .wrapping_add(MASK_DELTA);
-                out.extend_from_slice(&crc.to_le_bytes());
-                out.extend_from_slice(&(n as u16).to_le_bytes());
-                out.push(t);
-                out.extend_from_slice(&left[..n]);
-                left = &left[n..];
-                begin = false;
-                if end {
-                    break;
-                }
-            }
-        }
-        out
-    }
-
     fn write_db(records: &[Vec<u8>]) -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("CURRENT"), "MANIFEST-000007\n").unwrap();
-        std::fs::write(d.path().join("MANIFEST-000007"), log_file(records)).unwrap();
+        std::fs::write(d.path().join("MANIFEST-000007"), write_log(records)).unwrap();
         d
     }
 
@@ -1209,7 +967,7 @@ mod tests {
             put_slice(&mut e, &vec![1u8; (i as usize) * 997 % 5000]);
             recs.push(e);
         }
-        let full = log_file(&recs);
+        let full = write_log(&recs);
         let d = write_db(&recs);
         let m = d.path().join("MANIFEST-000007");
         let mut last_edits = 0;

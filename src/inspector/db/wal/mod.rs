@@ -10,6 +10,7 @@
 //! position is reported as [`WalTail::Torn`].
 
 mod batch;
+mod logical;
 mod physical;
 mod tail;
 
@@ -20,7 +21,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use physical::{BLOCK_SIZE, FragKind, ItemKind, ParsedBlock, Problem, parse_block};
+use physical::{BLOCK_SIZE, Problem};
+
+pub(crate) use logical::{LogRecords, Logical};
+pub(crate) use physical::LogRules;
+#[cfg(test)]
+pub(crate) use physical::{HEADER_SIZE, write_log};
 
 pub use tail::{read_newest, read_newest_with_number};
 
@@ -255,17 +261,28 @@ pub(crate) fn read_block(
     limit: u64,
     buf: &mut Vec<u8>,
 ) -> Result<(), WalError> {
+    fill_block(file, offset, limit, buf).map_err(io_err(path))
+}
+
+/// [`read_block`] without a path: `buf` gets the bytes read, fewer than asked for if
+/// the file is shorter than `limit`.
+pub(crate) fn fill_block(
+    file: &mut File,
+    offset: u64,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
     let want = (limit.saturating_sub(offset)).min(BLOCK_SIZE as u64) as usize;
     buf.clear();
     buf.resize(want, 0);
-    file.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
+    file.seek(SeekFrom::Start(offset))?;
     let mut got = 0;
     while got < want {
         match file.read(&mut buf[got..]) {
             Ok(0) => break,
             Ok(k) => got += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_err(path)(e)),
+            Err(e) => return Err(e),
         }
     }
     buf.truncate(got);
@@ -321,35 +338,31 @@ pub(crate) const REASON_NO_START: &str = "missing start of fragmented record";
 
 /// The tail reported for a block problem at `offset`, with `pending` the start of an
 /// unfinished fragmented record, if any.
-pub(crate) fn problem_tail(offset: u64, problem: &Problem, pending: Option<u64>) -> WalTail {
+pub(crate) fn problem_tail(
+    offset: u64,
+    problem: &Problem,
+    pending: Option<u64>,
+    rules: LogRules,
+) -> WalTail {
     match (problem, pending) {
         (Problem::OldRecord, None) => WalTail::Clean,
+        // The end of a recycled log is a clean end, cutting the pending record short.
+        (Problem::OldRecord, Some(pending)) if rules == LogRules::Manifest => WalTail::Torn {
+            offset: pending,
+            reason: REASON_EOF_IN_FRAGMENT.to_string(),
+        },
         (p, pending) => WalTail::Torn {
             offset: pending.unwrap_or(offset),
-            reason: p.reason(),
+            reason: p.reason(rules),
         },
     }
-}
-
-struct Pending {
-    offset: u64,
-    ldb_offset: u64,
-    data: Vec<u8>,
 }
 
 /// Forward streaming reader over one WAL file.
 pub struct WalReader {
     path: PathBuf,
-    file: File,
     wal_number: u64,
-    size: u64,
-    block: Vec<u8>,
-    parsed: ParsedBlock,
-    idx: usize,
-    next_block: u64,
-    prev_trailer: usize,
-    pending: Option<Pending>,
-    tail: Option<WalTail>,
+    records: LogRecords,
     done: bool,
 }
 
@@ -362,38 +375,18 @@ impl WalReader {
     /// Opens a WAL file with an explicit WAL number (needed for recycled logs).
     pub fn open_with_number(path: &Path, wal_number: u64) -> Result<Self, WalError> {
         let file = File::open(path).map_err(io_err(path))?;
-        let size = file.metadata().map_err(io_err(path))?.len();
+        let records = LogRecords::new(file, wal_number, LogRules::Wal).map_err(io_err(path))?;
         Ok(WalReader {
             path: path.to_path_buf(),
-            file,
             wal_number,
-            size,
-            block: Vec::with_capacity(BLOCK_SIZE),
-            parsed: ParsedBlock::default(),
-            idx: 0,
-            next_block: 0,
-            prev_trailer: 0,
-            pending: None,
-            tail: None,
+            records,
             done: false,
         })
     }
 
     /// How the file ended; `None` until the iterator is exhausted (or after an I/O error).
     pub fn tail(&self) -> Option<&WalTail> {
-        self.tail.as_ref()
-    }
-
-    fn finish(&mut self, tail: WalTail) {
-        self.tail = Some(tail);
-        self.done = true;
-    }
-
-    fn torn(&mut self, offset: u64, reason: &str) {
-        self.finish(WalTail::Torn {
-            offset,
-            reason: reason.to_string(),
-        });
+        self.records.tail()
     }
 
     fn next_inner(&mut self) -> Option<Result<WalBatch, WalError>> {
@@ -401,89 +394,29 @@ impl WalReader {
             if self.done {
                 return None;
             }
-            if self.idx >= self.parsed.items.len() {
-                if let Some((off, p)) = self.parsed.problem.take() {
-                    let pending = self.pending.as_ref().map(|p| p.offset);
-                    self.finish(problem_tail(off, &p, pending));
-                    return None;
-                }
-                if self.next_block >= self.size {
-                    match self.pending.take() {
-                        Some(p) => self.torn(p.offset, REASON_EOF_IN_FRAGMENT),
-                        None => self.finish(WalTail::Clean),
-                    }
-                    return None;
-                }
-                let off = self.next_block;
-                if let Err(e) =
-                    read_block(&mut self.file, &self.path, off, self.size, &mut self.block)
-                {
+            match self.records.next()? {
+                Err(e) => {
                     self.done = true;
-                    return Some(Err(e));
+                    return Some(Err(io_err(&self.path)(e)));
                 }
-                self.prev_trailer = self.parsed.trailer;
-                let at_eof = off + BLOCK_SIZE as u64 >= self.size;
-                self.parsed = parse_block(&self.block, off, self.wal_number, at_eof);
-                self.idx = 0;
-                self.next_block = off + BLOCK_SIZE as u64;
-                continue;
-            }
-            let item = self.parsed.items[self.idx].clone();
-            self.idx += 1;
-            let payload = &self.block[item.start..item.end];
-            let ldb_offset = if item.first_in_block {
-                item.offset - self.prev_trailer as u64
-            } else {
-                item.offset
-            };
-            let kind = match item.kind {
-                ItemKind::Ignorable => continue,
-                ItemKind::SetCompression => {
+                Ok(Logical::SetCompression(payload)) => {
                     if let Err(e) = check_compression(&self.path, payload) {
                         self.done = true;
                         return Some(Err(e));
                     }
-                    continue;
                 }
-                ItemKind::Fragment(k) => k,
-            };
-            match kind {
-                FragKind::Full | FragKind::First => {
-                    if let Some(p) = self.pending.take() {
-                        self.torn(p.offset, REASON_NO_END);
-                        return None;
-                    }
-                    if kind == FragKind::Full {
-                        return Some(make_batch(
-                            &self.path,
-                            self.wal_number,
-                            item.offset,
-                            ldb_offset,
-                            payload,
-                        ));
-                    }
-                    self.pending = Some(Pending {
-                        offset: item.offset,
+                Ok(Logical::Record {
+                    offset,
+                    ldb_offset,
+                    data,
+                }) => {
+                    return Some(make_batch(
+                        &self.path,
+                        self.wal_number,
+                        offset,
                         ldb_offset,
-                        data: payload.to_vec(),
-                    });
-                }
-                FragKind::Middle | FragKind::Last => {
-                    let Some(p) = self.pending.as_mut() else {
-                        self.torn(item.offset, REASON_NO_START);
-                        return None;
-                    };
-                    p.data.extend_from_slice(payload);
-                    if kind == FragKind::Last {
-                        let p = self.pending.take().expect("pending record");
-                        return Some(make_batch(
-                            &self.path,
-                            self.wal_number,
-                            p.offset,
-                            p.ldb_offset,
-                            &p.data,
-                        ));
-                    }
+                        data,
+                    ));
                 }
             }
         }

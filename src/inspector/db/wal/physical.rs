@@ -31,6 +31,58 @@ pub(crate) fn mask_crc(crc: u32) -> u32 {
     crc.rotate_right(15).wrapping_add(MASK_DELTA)
 }
 
+/// Minimal log writer following RocksDB's log::Writer (legacy headers), for tests.
+#[cfg(test)]
+pub(crate) fn write_log(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        let mut left: &[u8] = r;
+        let mut begin = true;
+        loop {
+            let leftover = BLOCK_SIZE - out.len() % BLOCK_SIZE;
+            if leftover < HEADER_SIZE {
+                out.resize(out.len() + leftover, 0);
+            }
+            let avail = BLOCK_SIZE - out.len() % BLOCK_SIZE - HEADER_SIZE;
+            let n = left.len().min(avail);
+            let end = n == left.len();
+            let t: u8 = match (begin, end) {
+                (true, true) => 1,
+                (true, false) => 2,
+                (false, false) => 3,
+                (false, true) => 4,
+            };
+            let mut crc_in = vec![t];
+            crc_in.extend_from_slice(&left[..n]);
+            out.extend_from_slice(&mask_crc(crc32c::crc32c(&crc_in)).to_le_bytes());
+            out.extend_from_slice(&(n as u16).to_le_bytes());
+            out.push(t);
+            out.extend_from_slice(&left[..n]);
+            left = &left[n..];
+            begin = false;
+            if left.is_empty() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Where the rules for damaged records differ between the two log-format readers of
+/// this crate, [`super::WalReader`] and the MANIFEST reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LogRules {
+    /// RocksDB's `log::Reader` order: a recyclable record's log number is checked before
+    /// its length and checksum (a mismatch is the normal end of a recycled log), and
+    /// zero-filled space ends the block whatever follows the zero header.
+    Wal,
+    /// The checksum is checked before a recyclable record's log number, so a damaged
+    /// type or log-number byte is a torn record rather than a clean end; zero-filled
+    /// space must be zero to the end of the block; a torn recyclable header at the end
+    /// of the file is a truncated record.
+    Manifest,
+}
+
 /// Position of a fragment within a logical record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FragKind {
@@ -76,17 +128,23 @@ pub(crate) enum Problem {
     /// A recyclable record from an older incarnation of the file: normal end of log.
     OldRecord,
     UnknownType(u8),
+    /// A zero header ([`LogRules::Manifest`] only) followed by non-zero bytes in its block.
+    NonZeroFill,
 }
 
 impl Problem {
-    pub(crate) fn reason(&self) -> String {
+    pub(crate) fn reason(&self, rules: LogRules) -> String {
         match self {
             Problem::TruncatedHeader => "truncated record header at end of file".into(),
+            Problem::TruncatedRecord if rules == LogRules::Manifest => {
+                "truncated record at end of file".into()
+            }
             Problem::TruncatedRecord => "truncated record body at end of file".into(),
             Problem::BadLength => "bad record length".into(),
             Problem::BadChecksum => "checksum mismatch".into(),
             Problem::OldRecord => "record from an older (recycled) log".into(),
             Problem::UnknownType(t) => format!("unknown record type {t}"),
+            Problem::NonZeroFill => "non-zero bytes in zero-filled space".into(),
         }
     }
 }
@@ -103,12 +161,14 @@ pub(crate) struct ParsedBlock {
 }
 
 /// Parses one block. `block_offset` is its absolute offset; `at_eof` says the block is
-/// the file's last (a block shorter than [`BLOCK_SIZE`] always is).
+/// the file's last (a block shorter than [`BLOCK_SIZE`] always is); `wal_number` is the
+/// log number recyclable records must carry.
 pub(crate) fn parse_block(
     block: &[u8],
     block_offset: u64,
     wal_number: u64,
     at_eof: bool,
+    rules: LogRules,
 ) -> ParsedBlock {
     let eof = at_eof || block.len() < BLOCK_SIZE;
     let mut out = ParsedBlock::default();
@@ -140,20 +200,19 @@ pub(crate) fn parse_block(
         if rest < header_size {
             // A full block can't end with a partial recyclable header (the writer pads);
             // at EOF this is a torn header.
-            let p = if eof {
-                Problem::TruncatedHeader
-            } else {
-                Problem::BadLength
+            let p = match (eof, rules) {
+                (false, _) => Problem::BadLength,
+                (true, LogRules::Wal) => Problem::TruncatedHeader,
+                (true, LogRules::Manifest) => Problem::TruncatedRecord,
             };
             out.problem = Some((abs, p));
             break;
         }
-        if recyclable {
-            let log_number = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
-            if log_number != wal_number as u32 {
-                out.problem = Some((abs, Problem::OldRecord));
-                break;
-            }
+        let old_record =
+            recyclable && u32::from_le_bytes([h[7], h[8], h[9], h[10]]) != wal_number as u32;
+        if old_record && rules == LogRules::Wal {
+            out.problem = Some((abs, Problem::OldRecord));
+            break;
         }
         if header_size + length > rest {
             let p = if eof {
@@ -166,6 +225,9 @@ pub(crate) fn parse_block(
         }
         if rtype == ZERO_TYPE && length == 0 {
             // Preallocated / zero-filled space: the rest of the block is skipped.
+            if rules == LogRules::Manifest && h.iter().any(|&b| b != 0) {
+                out.problem = Some((abs, Problem::NonZeroFill));
+            }
             break;
         }
         let stored = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
@@ -173,6 +235,11 @@ pub(crate) fn parse_block(
         let actual = crc32c::crc32c(&h[6..header_size + length]);
         if unmask_crc(stored) != actual {
             out.problem = Some((abs, Problem::BadChecksum));
+            break;
+        }
+        if old_record {
+            // LogRules::Manifest: the log number is trusted only once checksummed.
+            out.problem = Some((abs, Problem::OldRecord));
             break;
         }
         let kind = match rtype {
@@ -227,11 +294,11 @@ mod tests {
     fn parses_records_and_flags_bad_crc() {
         let mut b = record(1, b"hello");
         b.extend(record(2, b"ab"));
-        let p = parse_block(&b, 0, 0, true);
+        let p = parse_block(&b, 0, 0, true, LogRules::Wal);
         assert_eq!(p.items.len(), 2);
         assert!(p.problem.is_none());
         b[8] ^= 1;
-        let p = parse_block(&b, 0, 0, true);
+        let p = parse_block(&b, 0, 0, true, LogRules::Wal);
         assert!(p.items.is_empty());
         assert_eq!(p.problem, Some((0, Problem::BadChecksum)));
     }
@@ -248,21 +315,44 @@ mod tests {
         b.push(5);
         b.extend_from_slice(&7u32.to_le_bytes());
         b.extend_from_slice(payload);
-        let p = parse_block(&b, 0, 7, true);
+        let p = parse_block(&b, 0, 7, true, LogRules::Wal);
         assert_eq!(p.items.len(), 1);
         assert_eq!(&b[p.items[0].start..p.items[0].end], payload);
-        let p = parse_block(&b, 0, 8, true);
+        let p = parse_block(&b, 0, 8, true, LogRules::Wal);
         assert_eq!(p.problem, Some((0, Problem::OldRecord)));
+        // A stale record with a damaged payload: the end of a recycled log for the WAL
+        // rules, a torn record for the MANIFEST rules (checksum before log number).
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        let p = parse_block(&b, 0, 8, true, LogRules::Wal);
+        assert_eq!(p.problem, Some((0, Problem::OldRecord)));
+        let p = parse_block(&b, 0, 8, true, LogRules::Manifest);
+        assert_eq!(p.problem, Some((0, Problem::BadChecksum)));
+        b[last] ^= 1;
+        let p = parse_block(&b, 0, 8, true, LogRules::Manifest);
+        assert_eq!(p.problem, Some((0, Problem::OldRecord)));
+    }
+
+    #[test]
+    fn zero_fill_with_stray_bytes() {
+        let mut b = record(1, b"x");
+        b.extend([0u8; 20]);
+        b[record(1, b"x").len() + 15] = 3;
+        let p = parse_block(&b, 0, 0, true, LogRules::Wal);
+        assert_eq!((p.items.len(), p.problem), (1, None));
+        let p = parse_block(&b, 0, 0, true, LogRules::Manifest);
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.problem, Some((8, Problem::NonZeroFill)));
     }
 
     #[test]
     fn ignorable_and_unknown_types() {
         let mut b = record(130, b"meta");
         b.extend(record(1, b"x"));
-        let p = parse_block(&b, 0, 0, true);
+        let p = parse_block(&b, 0, 0, true, LogRules::Wal);
         assert_eq!(p.items[0].kind, ItemKind::Ignorable);
         assert_eq!(p.items[1].kind, ItemKind::Fragment(FragKind::Full));
-        let p = parse_block(&record(42, b"?"), 0, 0, true);
+        let p = parse_block(&record(42, b"?"), 0, 0, true, LogRules::Wal);
         assert_eq!(p.problem, Some((0, Problem::UnknownType(42))));
     }
 }

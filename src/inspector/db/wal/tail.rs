@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use super::physical::{BLOCK_SIZE, FragKind, ItemKind, ParsedBlock, parse_block};
+use super::physical::{BLOCK_SIZE, FragKind, ItemKind, LogRules, ParsedBlock, parse_block};
 use super::{
     REASON_EOF_IN_FRAGMENT, REASON_NO_END, REASON_NO_START, WalBatch, WalError, WalTail,
     check_compression, io_err, make_batch, problem_tail, read_block, wal_number_from_path,
@@ -53,7 +53,13 @@ pub fn read_newest_with_number(
     let mut load = |b: u64, buf: &mut Vec<u8>| -> Result<ParsedBlock, WalError> {
         let off = b * BLOCK_SIZE as u64;
         read_block(&mut file, path, off, size, buf)?;
-        Ok(parse_block(buf, off, wal_number, b + 1 == block_count))
+        Ok(parse_block(
+            buf,
+            off,
+            wal_number,
+            b + 1 == block_count,
+            LogRules::Wal,
+        ))
     };
 
     // A compressed WAL announces itself with a SetCompressionType record first.
@@ -99,8 +105,8 @@ pub fn read_newest_with_number(
             // The forward reader stops here: nothing after it is returned.
             out.clear();
             carry.clear();
-            tail = problem_tail(*off, problem, None);
-            end_reason = problem.reason();
+            tail = problem_tail(*off, problem, None, LogRules::Wal);
+            end_reason = problem.reason(LogRules::Wal);
         }
 
         let mut seq: Vec<Frag> = cur
@@ -236,44 +242,8 @@ pub fn read_newest_with_number(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspector::db::wal::physical::{HEADER_SIZE, mask_crc};
+    use crate::inspector::db::wal::physical::write_log;
     use crate::inspector::db::wal::{WalReader, ldb_line};
-
-    /// Minimal log writer following RocksDB's log::Writer (legacy headers).
-    fn write_log(records: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for r in records {
-            let mut left: &[u8] = r;
-            let mut begin = true;
-            loop {
-                let leftover = BLOCK_SIZE - out.len() % BLOCK_SIZE;
-                if leftover < HEADER_SIZE {
-                    out.resize(out.len() + leftover, 0);
-                }
-                let avail = BLOCK_SIZE - out.len() % BLOCK_SIZE - HEADER_SIZE;
-                let n = left.len().min(avail);
-                let end = n == left.len();
-                let t: u8 = match (begin, end) {
-                    (true, true) => 1,
-                    (true, false) => 2,
-                    (false, false) => 3,
-                    (false, true) => 4,
-                };
-                let mut crc_in = vec![t];
-                crc_in.extend_from_slice(&left[..n]);
-                out.extend_from_slice(&mask_crc(crc32c::crc32c(&crc_in)).to_le_bytes());
-                out.extend_from_slice(&(n as u16).to_le_bytes());
-                out.push(t);
-                out.extend_from_slice(&left[..n]);
-                left = &left[n..];
-                begin = false;
-                if left.is_empty() {
-                    break;
-                }
-            }
-        }
-        out
-    }
 
     struct Rng(u64);
     impl Rng {
