@@ -59,10 +59,22 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 
 /// Snapshots the screen reached by `actions` at both sizes.
 fn snapshot(name: &str, access: Access, actions: &[Action]) {
-    let f = fixture();
+    snapshot_on(&fixture(), name, access, actions, &|_| {});
+}
+
+/// Snapshots the screen reached by `actions` on `f` at both sizes, after `adjust` (which
+/// fixes what varies from run to run).
+fn snapshot_on(
+    f: &Fixture,
+    name: &str,
+    access: Access,
+    actions: &[Action],
+    adjust: &dyn Fn(&mut App),
+) {
     for (width, height) in SIZES {
-        let mut app = app_for(&f, access, height);
-        act(&mut app, &f, actions);
+        let mut app = app_for(f, access, height);
+        act(&mut app, f, actions);
+        adjust(&mut app);
         let terminal = render(&app, width, height);
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
@@ -521,15 +533,9 @@ fn disk_pages() {
         ),
     ];
     for (name, actions) in pages {
-        for (width, height) in SIZES {
-            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
-            act(&mut app, &f, actions);
+        snapshot_on(&f, name, Access::ReadOnlySnapshot, actions, &|app| {
             app.disk.usage = Some(Box::new(fixed_usage()));
-            let terminal = render(&app, width, height);
-            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
-            });
-        }
+        });
     }
 }
 
@@ -625,14 +631,7 @@ fn log_and_wal_screens() {
         ("wal_binary_value", &[Action::Screen(8), Action::Open]),
     ];
     for (name, actions) in screens {
-        for (width, height) in SIZES {
-            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
-            act(&mut app, &f, actions);
-            let terminal = render(&app, width, height);
-            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
-            });
-        }
+        snapshot_on(&f, name, Access::ReadOnlySnapshot, actions, &|_| {});
     }
 }
 
