@@ -452,3 +452,47 @@ fn log_lists_every_stall_grep_finds() {
     let bad = run(&["log", path, "--since", "yesterday-ish"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A service that keeps its WALs in a `wal_dir` and its info LOG in a `db_log_dir`:
+/// `wal` and `log` read them there (RocksDB 7.8's db_bench for the WAL, this build's
+/// RocksDB for the LOG), never answering "nothing" from the database directory.
+#[test]
+fn wal_dir_and_db_log_dir_are_followed() {
+    if !tools_present() {
+        return;
+    }
+    let (dir, db) = temp_db();
+    let wal_dir = dir.path().join("wal-elsewhere");
+    let status = Command::new("db_bench")
+        .arg(format!("--db={}", db.display()))
+        .arg(format!("--wal_dir={}", wal_dir.display()))
+        .args([
+            "--benchmarks=fillseq",
+            "--num=300",
+            "--write_buffer_size=67108864",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let path = db.to_str().unwrap();
+    let files = String::from_utf8_lossy(&run(&["wal", path, "--files"]).stdout).into_owned();
+    assert!(files.contains(".log") && files.contains("sequences 1..=300"), "{files}");
+
+    let (log_dir_holder, db2) = temp_db();
+    let log_dir = log_dir_holder.path().join("logs");
+    std::fs::create_dir_all(&log_dir).unwrap();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.set_db_log_dir(&log_dir);
+        let rocks = rocksdb::DB::open(&opts, &db2).unwrap();
+        rocks.put("a", "1").unwrap();
+        rocks.flush().unwrap();
+    }
+    assert!(!db2.join("LOG").exists(), "the LOG went to the db_log_dir");
+    let out = run(&["log", db2.to_str().unwrap(), "--kind", "flush_finished"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("flush_finished"));
+}

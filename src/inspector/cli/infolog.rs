@@ -12,9 +12,9 @@ use humansize::{BINARY, format_size};
 use super::ignore_broken_pipe;
 use crate::inspector::db::infolog::{
     Kind, KindSet, LogEntry, LogFilter, LogStream, Timeline, TimelineOptions, TimelineSummary,
-    log_files, parse_since,
+    parse_since,
 };
-use crate::inspector::db::recent::{notable_kinds, stall_cause_text};
+use crate::inspector::db::recent::{info_log_files, locations, notable_kinds, stall_cause_text};
 
 /// What `log` was asked.
 #[derive(Debug, Clone, Default)]
@@ -67,12 +67,13 @@ pub fn filter(query: &LogQuery) -> Result<LogFilter> {
 /// `log`.
 pub(super) async fn log(db: &Path, query: LogQuery) -> Result<()> {
     crate::storage::rocksdb::check_existing_db(db)?;
-    let files =
-        log_files(db).wrap_err_with(|| format!("listing the LOG files of {}", db.display()))?;
+    let files = info_log_files(db)?;
     if files.is_empty() {
+        let at = locations(db);
         bail!(
-            "{} has no LOG file: its service may write the info log elsewhere (db_log_dir in its OPTIONS file)",
-            db.display()
+            "no info LOG ({}) in {}: the service may write it elsewhere (RocksDB's db_log_dir, or an info_log of its own)",
+            at.log_stem,
+            at.log_dir.display()
         );
     }
     let filter = filter(&query)?;

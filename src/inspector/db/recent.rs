@@ -2,11 +2,11 @@
 //! the timeline of the whole LOG, and the newest write batches of the WAL files.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::infolog::{
     Kind, KindSet, LogEntry, LogEvent, LogFilter, LogStream, StallCause, Timeline, TimelineOptions,
-    TimelineSummary, log_files,
+    TimelineSummary, log_files_named,
 };
 use super::manifest::read_manifest;
 use humansize::{BINARY, format_size};
@@ -120,23 +120,84 @@ pub fn stall_cause_text(cause: StallCause) -> &'static str {
     }
 }
 
+/// Where the database keeps its info LOG and WAL files: its directory, unless its OPTIONS
+/// file names a `db_log_dir` or `wal_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locations {
+    /// The directory holding the info LOG files.
+    pub log_dir: PathBuf,
+    /// Their name (`LOG`, or `<flattened path>_LOG` in a `db_log_dir`).
+    pub log_stem: String,
+    /// The directory holding the WAL files.
+    pub wal_dir: PathBuf,
+}
+
+/// Reads `db_log_dir` and `wal_dir` from the newest OPTIONS file.
+pub fn locations(db: &Path) -> Locations {
+    let settings = super::options_file::options_files(db)
+        .last()
+        .and_then(|f| super::options_file::read_settings(f).ok())
+        .unwrap_or_default();
+    let setting = |key: &str| {
+        settings
+            .get(&("DBOptions".to_string(), key.to_string()))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let absolute = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
+    let (log_dir, log_stem) = match setting("db_log_dir") {
+        Some(dir) => (
+            PathBuf::from(dir),
+            info_log_stem(&absolute.to_string_lossy()),
+        ),
+        None => (db.to_path_buf(), "LOG".to_string()),
+    };
+    Locations {
+        log_dir,
+        log_stem,
+        wal_dir: setting("wal_dir").map_or_else(|| db.to_path_buf(), PathBuf::from),
+    }
+}
+
+/// RocksDB's name for a database's info LOG in a shared `db_log_dir`: its absolute path
+/// with every character other than letters, digits, `-`, `.` and `_` turned into `_`
+/// (a leading one dropped), cut to fit 255 bytes with `_LOG`, then `_LOG`.
+pub fn info_log_stem(absolute_db_path: &str) -> String {
+    let mut stem = String::new();
+    for (i, c) in absolute_db_path.chars().enumerate() {
+        if stem.len() >= 255 - "_LOG".len() {
+            break;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+            stem.push(c);
+        } else if i > 0 {
+            stem.push('_');
+        }
+    }
+    stem.push_str("_LOG");
+    stem
+}
+
+/// The info LOG files of `db`, oldest first, wherever its OPTIONS put them.
+pub fn info_log_files(db: &Path) -> Result<Vec<PathBuf>, InspectError> {
+    let at = locations(db);
+    log_files_named(&at.log_dir, &at.log_stem).map_err(|e| InspectError::Io {
+        what: format!("listing the LOG files in {}", at.log_dir.display()),
+        detail: e.to_string(),
+    })
+}
+
 /// Streams every LOG file of `db` once: the timeline of all of it and the newest notable
 /// entries. Memory is bounded by the entries kept, not the LOG's size.
 pub fn read_log(db: &Path) -> Result<LogReport, InspectError> {
-    let files = log_files(db).map_err(|e| InspectError::Io {
-        what: format!("listing the LOG files of {}", db.display()),
-        detail: e.to_string(),
-    })?;
+    let files = info_log_files(db)?;
     Ok(collect_log(files, LogFilter::default(), false))
 }
 
 /// Only the newest `bytes` (or so) of the newest LOG file: what a first screen needs,
 /// whatever the LOG's size. `None` when the LOG is small enough to read whole at once.
 pub fn read_log_tail(db: &Path, bytes: u64) -> Result<Option<LogReport>, InspectError> {
-    let files = log_files(db).map_err(|e| InspectError::Io {
-        what: format!("listing the LOG files of {}", db.display()),
-        detail: e.to_string(),
-    })?;
+    let files = info_log_files(db)?;
     let Some(newest) = files.last() else {
         return Ok(None);
     };
@@ -225,8 +286,9 @@ pub struct TornTail {
 
 /// The live WAL files of `db` (not the archive), oldest first.
 pub fn live_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
-    let files = wal_files(db).map_err(|e| InspectError::Io {
-        what: format!("listing the WAL files of {}", db.display()),
+    let dir = locations(db).wal_dir;
+    let files = wal_files(&dir).map_err(|e| InspectError::Io {
+        what: format!("listing the WAL files in {}", dir.display()),
         detail: e.to_string(),
     })?;
     Ok(files.into_iter().filter(|f| !f.archived).collect())

@@ -21,7 +21,7 @@ pub use event::{
     BgErrorSource, EventKind, JsonEvent, Kind, KindSet, LogEvent, Stall, StallCause, StallCondition,
 };
 pub use line::{Level, LogLine};
-pub use reader::{LogEntry, LogFilter, LogStream, log_files};
+pub use reader::{LogEntry, LogFilter, LogStream, log_files, log_files_named};
 pub use timeline::{
     Bucket, ErrorRecord, OpenRecord, StallPeriod, Stats, Timeline, TimelineOptions, TimelineSummary,
 };

@@ -37,15 +37,22 @@ const SINCE_MARGIN: TimeDelta = TimeDelta::seconds(60);
 /// (RocksDB names them by the rotation time in microseconds), then `LOG`.
 /// Only the DB directory is searched (a LOG kept elsewhere with `db_log_dir` is not).
 pub fn log_files(db_dir: &Path) -> io::Result<Vec<PathBuf>> {
+    log_files_named(db_dir, "LOG")
+}
+
+/// The info LOG files called `stem` (`LOG`, or `<flattened db path>_LOG` in a
+/// `db_log_dir`) and `stem.old.<micros>` in `dir`, oldest first.
+pub fn log_files_named(dir: &Path, stem: &str) -> io::Result<Vec<PathBuf>> {
     let mut old: Vec<(u64, PathBuf)> = Vec::new();
     let mut current = None;
-    for entry in std::fs::read_dir(db_dir)? {
+    let old_prefix = format!("{stem}.old.");
+    for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name == "LOG" {
+        if name == stem {
             current = Some(entry.path());
-        } else if let Some(n) = name.strip_prefix("LOG.old.")
+        } else if let Some(n) = name.strip_prefix(&old_prefix)
             && let Ok(n) = n.parse::<u64>()
         {
             old.push((n, entry.path()));
