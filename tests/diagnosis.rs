@@ -478,7 +478,10 @@ fn wal_dir_and_db_log_dir_are_followed() {
     assert!(status.success());
     let path = db.to_str().unwrap();
     let files = String::from_utf8_lossy(&run(&["wal", path, "--files"]).stdout).into_owned();
-    assert!(files.contains(".log") && files.contains("sequences 1..=300"), "{files}");
+    assert!(
+        files.contains(".log") && files.contains("sequences 1..=300"),
+        "{files}"
+    );
 
     let (log_dir_holder, db2) = temp_db();
     let log_dir = log_dir_holder.path().join("logs");
@@ -493,6 +496,50 @@ fn wal_dir_and_db_log_dir_are_followed() {
     }
     assert!(!db2.join("LOG").exists(), "the LOG went to the db_log_dir");
     let out = run(&["log", db2.to_str().unwrap(), "--kind", "flush_finished"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("flush_finished"));
+}
+
+/// `du -sb` of a directory, in bytes.
+fn du(dir: &Path) -> u64 {
+    let out = Command::new("du").arg("-sb").arg(dir).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// RocksDB 7.8 keeping old WALs in `archive/` (`--wal_ttl_seconds`), and a stray
+/// subdirectory: both counted, and the total is `du -sb`'s to the byte.
+#[test]
+fn usage_counts_the_wal_archive_and_subdirectories() {
+    if !tools_present() {
+        return;
+    }
+    let (_dir, db) = temp_db();
+    let status = Command::new("db_bench")
+        .arg(format!("--db={}", db.display()))
+        .args([
+            "--benchmarks=fillrandom",
+            "--num=60000",
+            "--wal_ttl_seconds=3600",
+            "--write_buffer_size=1048576",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all(db.join("stray/deeper")).unwrap();
+    std::fs::write(db.join("stray/deeper/blob"), vec![7u8; 12_345]).unwrap();
+    let usage = json(&["usage", db.to_str().unwrap(), "--json"]);
+    assert!(usage["wal_archive"]["files"].as_u64().unwrap() > 0, "{usage}");
+    assert_eq!(usage["subdirectories"]["bytes"], 12_345);
+    assert_eq!(usage["total"].as_u64().unwrap(), du(&db), "{usage}");
 }

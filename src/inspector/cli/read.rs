@@ -173,6 +173,12 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
     text.push_str(&line("obsolete SST (not in use)", &usage.obsolete_sst));
     text.push_str(&line("blob files", &usage.blob));
     text.push_str(&line("WAL", &usage.wal));
+    if usage.wal_archive.files > 0 {
+        text.push_str(&line("archived WAL (archive/)", &usage.wal_archive));
+    }
+    if usage.subdirectories.files > 0 {
+        text.push_str(&line("other subdirectories", &usage.subdirectories));
+    }
     text.push_str(&line("LOG", &usage.info_log));
     text.push_str(&line("LOG.old.*", &usage.old_info_logs));
     text.push_str(&line("OPTIONS-*", &usage.options));
@@ -180,7 +186,7 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
     text.push_str(&line("CURRENT, IDENTITY, LOCK, other", &usage.other));
     text.push_str(&format!(
         "{:<28} {:>18}\n",
-        "the directory itself",
+        "the directories themselves",
         format_size(usage.directory, BINARY)
     ));
     if let Some(oldest) = &usage.oldest_wal {

@@ -50,7 +50,11 @@ pub struct Usage {
     pub manifest: Tally,
     /// `CURRENT`, `IDENTITY`, `LOCK` and anything else.
     pub other: Tally,
-    /// The directory's own entry (what `du` counts for the directory itself).
+    /// Archived WALs (`archive/`, kept by `WAL_ttl_seconds` / `WAL_size_limit_MB`).
+    pub wal_archive: Tally,
+    /// Files in any other subdirectory.
+    pub subdirectories: Tally,
+    /// The directories' own entries (what `du` counts for each directory itself).
     pub directory: u64,
     /// Everything: the sum of the above.
     pub total: u64,
@@ -98,14 +102,27 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
     let mut wal_numbers: Vec<u64> = Vec::new();
     for entry in std::fs::read_dir(source.path()).map_err(io)? {
         let entry = entry.map_err(io)?;
+        // Not following links, as `du` does not: a link counts its own size.
         let meta = entry.metadata().map_err(io)?;
-        if !meta.is_file() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if meta.is_dir() {
+            let (files, bytes, dirs) = tree_size(&entry.path()).map_err(io)?;
+            usage.directory += meta.len() + dirs;
+            usage.total += meta.len() + dirs + bytes;
+            let tally = if name == "archive" {
+                &mut usage.wal_archive
+            } else {
+                &mut usage.subdirectories
+            };
+            tally.files += files;
+            tally.bytes += bytes;
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
         let bytes = meta.len();
         usage.total += bytes;
-        let tally = if name.ends_with(".sst") || name.ends_with(".ldb") {
+        let tally = if !meta.is_file() {
+            &mut usage.other
+        } else if name.ends_with(".sst") || name.ends_with(".ldb") {
             match live.get(&name) {
                 Some((cf, level)) => usage
                     .live_sst
@@ -131,7 +148,10 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
             &mut usage.other
         };
         tally.add(bytes);
-        if let Some(number) = name.strip_suffix(".log").and_then(|n| n.parse().ok()) {
+        if meta.is_file()
+            && bytes > 0
+            && let Some(number) = name.strip_suffix(".log").and_then(|n| n.parse().ok())
+        {
             wal_numbers.push(number);
         }
     }
@@ -140,4 +160,24 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
             .map(|(number, kept_by)| OldestWal { number, kept_by });
     }
     Ok(usage)
+}
+
+/// Files, their bytes, and the bytes of the directories' own entries below `dir` (links
+/// not followed, as `du` does not).
+fn tree_size(dir: &std::path::Path) -> std::io::Result<(u64, u64, u64)> {
+    let (mut files, mut bytes, mut dirs) = (0, 0, 0);
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            let (f, b, d) = tree_size(&entry.path())?;
+            files += f;
+            bytes += b;
+            dirs += d + meta.len();
+        } else {
+            files += 1;
+            bytes += meta.len();
+        }
+    }
+    Ok((files, bytes, dirs))
 }

@@ -77,10 +77,12 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             rows.push(tally_row(format!("SST {cf} L{level}"), tally, total, theme));
         }
     }
-    let kinds: [(&str, &Tally); 8] = [
+    let kinds: [(&str, &Tally); 10] = [
         ("obsolete SST (unused)", &usage.obsolete_sst),
         ("blob files", &usage.blob),
         ("WAL (*.log)", &usage.wal),
+        ("archived WAL (archive/)", &usage.wal_archive),
+        ("other subdirectories", &usage.subdirectories),
         ("LOG", &usage.info_log),
         ("LOG.old.*", &usage.old_info_logs),
         ("OPTIONS-*", &usage.options),
