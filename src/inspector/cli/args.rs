@@ -421,6 +421,9 @@ pub enum Command {
         /// With --ldb: values too (`ldb dump_wal --print_value`).
         #[arg(long, requires = "ldb")]
         print_value: bool,
+        /// With --ldb: the column header line first (`ldb dump_wal --header`).
+        #[arg(long, requires = "ldb")]
+        header: bool,
         /// Print new batches as they are written, until interrupted.
         #[arg(long)]
         follow: bool,

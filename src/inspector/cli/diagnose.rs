@@ -109,16 +109,24 @@ pub fn keyspace_text(b: &Breakdown) -> String {
         text.push_str(&row(&format!("({} more prefixes)", other.prefix), other));
     }
     if b.ungrouped.keys > 0 {
-        let label = if b.exact {
-            "(keys with no further prefix)".to_string()
+        // An estimate counts these as it steps over them: read, not estimated, and their
+        // bytes are key and value bytes, not on-disk ones.
+        let (label, bytes) = if b.exact {
+            (
+                "(keys with no further prefix)".to_string(),
+                format_size(b.ungrouped.bytes(), BINARY),
+            )
         } else {
-            "(no further prefix, seen)".to_string()
+            (
+                "(no further prefix, read)".to_string(),
+                format!("{} read", format_size(b.ungrouped.bytes(), BINARY)),
+            )
         };
         text.push_str(&format!(
             "{:<32} {:>12} {:>12} {:>12}\n",
             label,
             b.ungrouped.keys,
-            format_size(b.ungrouped.bytes(), BINARY),
+            bytes,
             b.ungrouped
                 .largest_value
                 .map(|n| format_size(n, BINARY))
@@ -132,6 +140,9 @@ pub fn keyspace_text(b: &Breakdown) -> String {
             u.keys,
             format_size(u.disk_bytes, BINARY)
         ));
+    }
+    for warning in &b.warnings {
+        text.push_str(&format!("note: {warning}\n"));
     }
     if !b.largest.is_empty() {
         text.push_str("largest values:\n");

@@ -64,6 +64,21 @@ pub fn filter(query: &LogQuery) -> Result<LogFilter> {
     })
 }
 
+/// The column families the newest OPTIONS file lists (empty when there is none).
+fn column_families_of(db: &Path) -> Vec<String> {
+    use crate::inspector::db::options_file::{options_files, read_settings};
+    let Some(settings) = options_files(db).last().and_then(|f| read_settings(f).ok()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = settings
+        .keys()
+        .filter_map(|(section, _)| section.strip_prefix("CFOptions "))
+        .map(|name| name.trim_matches('"').to_string())
+        .collect();
+    names.dedup();
+    names
+}
+
 /// `log`.
 pub(super) async fn log(db: &Path, query: LogQuery) -> Result<()> {
     crate::storage::rocksdb::check_existing_db(db)?;
@@ -75,6 +90,16 @@ pub(super) async fn log(db: &Path, query: LogQuery) -> Result<()> {
             at.log_stem,
             at.log_dir.display()
         );
+    }
+    let known = column_families_of(db);
+    for cf in &query.cfs {
+        if !known.is_empty() && !known.contains(cf) {
+            bail!(
+                "no column family {cf:?} in {} (its OPTIONS file lists {})",
+                db.display(),
+                known.join(", ")
+            );
+        }
     }
     let filter = filter(&query)?;
     let db = db.to_path_buf();
@@ -207,7 +232,7 @@ pub fn timeline_text(s: &TimelineSummary, db: &Path) -> String {
         for p in periods.iter().take(20) {
             text.push_str(&format!(
                 "  {} .. {}  [{}] {} {} ({} messages)\n",
-                p.start.format("%H:%M:%S%.3f"),
+                p.start.format("%Y/%m/%d-%H:%M:%S%.3f"),
                 p.end.format("%H:%M:%S%.3f"),
                 p.cf,
                 if p.stopped { "STOPPED" } else { "slowed" },

@@ -114,6 +114,18 @@ async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
 
 /// [`open`] for code already on a blocking thread.
 fn open_blocking(path: &Path, write: bool) -> Result<Source, InspectError> {
+    // RocksDB replays every unflushed write before the first read: say why a large WAL
+    // makes the open slow rather than leave a blank terminal.
+    let wal_bytes: u64 = crate::inspector::db::recent::live_wal_files(path)
+        .map(|files| files.iter().map(|f| f.size).sum())
+        .unwrap_or(0);
+    if wal_bytes > 64 << 20 {
+        eprintln!(
+            "spear-inspect: opening {}: RocksDB replays its {} of unflushed WAL first…",
+            path.display(),
+            humansize::format_size(wal_bytes, humansize::BINARY)
+        );
+    }
     let request = OpenRequest {
         write,
         allow_format_upgrade: ALLOW_FORMAT_UPGRADE.get().copied().unwrap_or(false),
@@ -356,19 +368,28 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             files,
             ldb,
             print_value,
+            header,
             follow,
             limit,
             json,
         } => {
             let view = match (files, ldb, follow) {
                 (true, _, _) => wal::WalView::Files,
-                (_, true, _) => wal::WalView::Ldb { print_value },
+                (_, true, _) => wal::WalView::Ldb {
+                    print_value,
+                    header,
+                },
                 (_, _, true) => wal::WalView::Follow,
                 _ => wal::WalView::Newest,
             };
             wal::wal(&db, view, limit as usize, json).await?
         }
         Command::History { db, key, cf, json } => {
+            if !hex && key.contains("\\x") {
+                eprintln!(
+                    "spear-inspect: KEY is taken as the text {key:?}; for a key shown escaped (\\x00...), give its bytes in hex with --key-hex"
+                );
+            }
             return wal::history(&db, cf, key_arg(&key, hex, "KEY")?, json).await;
         }
         Command::Keyspace {

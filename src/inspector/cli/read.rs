@@ -259,10 +259,21 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
         }
         None => {
             let rows = changed_from_defaults(&settings, &default_settings()?);
+            let linked = crate::storage::rocksdb::stored::LINKED_VERSION;
+            let writer = settings
+                .iter()
+                .find(|((section, key), _)| section == "Version" && key == "rocksdb_version")
+                .map(|(_, v)| v.clone());
+            let note = match writer {
+                Some(w) if w != linked => format!(
+                    " (the defaults are RocksDB {linked}'s; this file was written by {w}, so settings whose default changed between them show too)"
+                ),
+                _ => String::new(),
+            };
             (
                 rows,
                 format!(
-                    "{}: settings that differ from RocksDB's defaults",
+                    "{}: settings that differ from RocksDB's defaults{note}",
                     newest.display()
                 ),
             )

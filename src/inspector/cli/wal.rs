@@ -17,7 +17,7 @@ use crate::inspector::db::recent::{
     TornTail, cf_label, cf_names, live_wal_files, newest_batches, op_text, wal_op_name,
 };
 use crate::inspector::db::wal::{
-    WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line,
+    WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line, read_newest_with_number,
 };
 use crate::inspector::decode::{escape_key, hex};
 
@@ -32,6 +32,8 @@ pub enum WalView {
     Ldb {
         /// Values too (`--print_value`).
         print_value: bool,
+        /// The column header line first (`--header`).
+        header: bool,
     },
     /// New batches as they are written.
     Follow,
@@ -88,11 +90,16 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
             };
             return ignore_broken_pipe(write(&mut out));
         }
-        WalView::Ldb { print_value } => {
+        WalView::Ldb {
+            print_value,
+            header,
+        } => {
             let files = live_wals(&db)?;
             let mut out = BufWriter::new(io::stdout().lock());
             let mut write = || -> Result<()> {
-                writeln!(out, "{}", ldb_header(print_value))?;
+                if header {
+                    writeln!(out, "{}", ldb_header(print_value))?;
+                }
                 for f in &files {
                     let mut reader = WalReader::open_with_number(&f.path, f.number)?;
                     for batch in reader.by_ref() {
@@ -228,29 +235,43 @@ pub fn file_text(f: &WalFileInfo) -> String {
 }
 
 /// `wal --follow`: prints batches newer than the newest at start, as they are written,
-/// until interrupted. Reads only the tails of the WAL files.
+/// until interrupted. Reads only the tails of the WAL files, and holds each file open
+/// while it is listed, so a WAL that RocksDB deletes after a flush is still read to its
+/// end. A gap in the sequence numbers (a WAL gone before it could be opened) is said.
 async fn follow(db: &Path, json: bool) -> Result<()> {
     let files = live_wals(db)?;
-    let mut last_seen = files
+    let start = files
         .iter()
-        .filter_map(|f| f.last_sequence)
-        .max()
-        .unwrap_or(0);
+        .filter_map(|f| f.last_op_sequence.or(f.last_sequence))
+        .max();
     let names = cf_names(db);
     eprintln!(
-        "spear-inspect: following {} from sequence {last_seen} (Ctrl-C stops)",
-        db.display()
+        "spear-inspect: following the writes to {}{} (Ctrl-C stops)",
+        db.display(),
+        start
+            .map(|s| format!(" after sequence {s}"))
+            .unwrap_or_default()
     );
+    let mut next = start.map_or(0, |s| s + 1);
+    let mut held = Held::default();
     loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let db = db.to_path_buf();
-        let after = last_seen;
-        let fresh = tokio::task::spawn_blocking(move || batches_after(&db, after))
-            .await
-            .wrap_err("the WAL task failed")??;
+        let after = next.saturating_sub(1);
+        let (fresh, still_held) =
+            tokio::task::spawn_blocking(move || batches_after(&db, after, held))
+                .await
+                .wrap_err("the WAL task failed")??;
+        held = still_held;
         let mut out = io::stdout().lock();
         for batch in &fresh {
-            last_seen = last_seen.max(batch.sequence);
+            if next > 0 && batch.sequence > next {
+                eprintln!(
+                    "spear-inspect: sequences {next}..{} were not seen: their WAL was flushed and deleted before it could be read (they are in SST files now)",
+                    batch.sequence - 1
+                );
+            }
+            next = next.max(batch.sequence + u64::from(batch.count.max(1)));
             if let Err(e) = print_batch(&mut out, batch, &names, json).and_then(|_| out.flush()) {
                 return ignore_broken_pipe(Err(e));
             }
@@ -258,21 +279,44 @@ async fn follow(db: &Path, json: bool) -> Result<()> {
     }
 }
 
-/// Batches with a sequence above `after`, oldest first, read from the WAL files' tails
-/// (doubling how far back it reads until it reaches `after`).
-pub fn batches_after(db: &Path, after: u64) -> Result<Vec<WalBatch>> {
+/// WAL files held open by number, so one deleted after a flush can still be read through
+/// `/proc/self/fd`.
+#[derive(Default)]
+pub struct Held(std::collections::BTreeMap<u64, std::fs::File>);
+
+/// Batches with a sequence above `after`, oldest first, read from the tails of the WAL
+/// files listed now and of those `held` open from before (doubling how far back it reads
+/// until it reaches `after`). Returns the files to hold for next time.
+pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>, Held)> {
+    use std::os::fd::AsRawFd;
     let files = live_wals(db)?;
-    let mut want = 64;
-    loop {
-        let (mut batches, _) = newest_batches(&files, want)?;
-        let reached = batches.len() < want || batches.last().is_some_and(|b| b.sequence <= after);
-        if reached {
-            batches.retain(|b| b.sequence > after);
-            batches.reverse();
-            return Ok(batches);
+    let mut held = held.0;
+    for f in &files {
+        if let std::collections::btree_map::Entry::Vacant(slot) = held.entry(f.number)
+            && let Ok(file) = std::fs::File::open(&f.path)
+        {
+            slot.insert(file);
         }
-        want = want.saturating_mul(4);
     }
+    let mut batches = Vec::new();
+    for (number, file) in &held {
+        let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        let mut want = 64;
+        loop {
+            let (found, _) = read_newest_with_number(&path, want, *number)
+                .wrap_err_with(|| format!("reading WAL {number:06}.log"))?;
+            let reached = found.len() < want || found.last().is_some_and(|b| b.sequence <= after);
+            if reached {
+                batches.extend(found.into_iter().filter(|b| b.sequence > after));
+                break;
+            }
+            want = want.saturating_mul(4);
+        }
+    }
+    // A file no longer listed has now been read to its end: let it go.
+    held.retain(|number, _| files.iter().any(|f| f.number == *number));
+    batches.sort_by_key(|b| b.sequence);
+    Ok((batches, Held(held)))
 }
 
 /// `history`: every version of `key` in the WAL files (newest first) and what a read

@@ -171,6 +171,8 @@ pub struct Breakdown {
     pub largest: Vec<LargeValue>,
     /// Keys scanned (exact) or stepped over while looking for prefixes (estimate).
     pub keys_read: u64,
+    /// Why an estimate may mislead (many L0 files, values in blob files).
+    pub warnings: Vec<String>,
 }
 
 /// Distinct prefixes kept at most; the rest are counted together.
@@ -183,10 +185,15 @@ pub const EXACT_BELOW: u64 = 200_000;
 
 /// The breakdown estimated from RocksDB's approximate sizes: prefixes found by seeking
 /// past each one (one seek per prefix, not per key), their on-disk bytes from the SST
-/// indexes, keys in proportion. Small column families are counted exactly instead.
+/// indexes, keys in proportion. Small column families, and those with a fifth or more
+/// of their entries still in the memtables (which approximate sizes do not see), are
+/// counted exactly instead.
 pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakdown, InspectError> {
     let estimated_keys = source.estimate_keys(cf)?;
-    if estimated_keys < EXACT_BELOW {
+    let in_memory = memtable_entries(source, cf)?;
+    // Approximate sizes see SST files only: when much of the data is still in the
+    // memtables an estimate would show it as nothing, so count instead.
+    if estimated_keys < EXACT_BELOW || in_memory.saturating_mul(5) > estimated_keys {
         // Never cancelled, so always an answer.
         if let Some(counted) = exact(source, cf, grouping, 10, &|| false, &mut |_| {})? {
             return Ok(counted);
@@ -243,6 +250,20 @@ pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakd
     let sizes = source.approximate_sizes(cf, &ranges)?;
     let files = source.live_files_of(cf)?;
     let disk_total: u64 = files.iter().map(|f| f.size as u64).sum();
+    let level0 = files.iter().filter(|f| f.level == 0).count();
+    let blob_bytes = source.int_property(cf, "rocksdb.total-blob-file-size")?;
+    let mut warnings = Vec::new();
+    if level0 > 20 {
+        warnings.push(format!(
+            "{level0} overlapping L0 files make these estimates rough (they may be off several times over): c / --exact counts"
+        ));
+    }
+    if blob_bytes > 0 {
+        warnings.push(format!(
+            "{} of values live in blob files, which these on-disk sizes leave out",
+            humansize::format_size(blob_bytes, humansize::BINARY)
+        ));
+    }
     let keys_per_byte = if disk_total == 0 {
         0.0
     } else {
@@ -277,9 +298,10 @@ pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakd
         ungrouped,
         unexplored,
         other_prefixes: None,
-        memtable_entries: memtable_entries(source, cf)?,
+        memtable_entries: in_memory,
         largest: Vec::new(),
         keys_read,
+        warnings,
     })
 }
 
@@ -351,6 +373,7 @@ pub fn exact(
         memtable_entries: memtable_entries(source, cf)?,
         largest,
         keys_read,
+        warnings: Vec::new(),
     }))
 }
 

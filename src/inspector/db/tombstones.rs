@@ -204,15 +204,21 @@ pub fn skip_scan(
     let mut record = |after: Option<&[u8]>, before: Option<&[u8]>, deletes: u64, hidden: u64| {
         scan.deletes_skipped += deletes;
         scan.hidden_skipped += hidden;
-        if deletes == 0 && hidden == 0 {
+        // One hidden entry is an overwritten version: not worth a row of its own.
+        if deletes == 0 && hidden < 2 {
             return;
         }
+        // The tombstones' own keys are not seen, only the live keys around them: a
+        // stretch belongs to a prefix when both its ends do, else it is named as what it
+        // is.
         let group_of = |k: Option<&[u8]>| k.and_then(|k| grouping.group(k)).map(<[u8]>::to_vec);
-        let prefix = match (group_of(after), group_of(before)) {
-            (Some(a), Some(b)) if a == b => a,
-            (None, Some(b)) if after.is_none() => b,
-            (Some(a), None) if before.is_none() => a,
-            _ => b"(between prefixes)".to_vec(),
+        let prefix = match (after, before) {
+            (None, _) => b"(before the first live key)".to_vec(),
+            (_, None) => b"(after the last live key)".to_vec(),
+            _ => match (group_of(after), group_of(before)) {
+                (Some(a), Some(b)) if a == b => a,
+                _ => b"(between prefixes)".to_vec(),
+            },
         };
         per_prefix
             .entry(prefix.clone())

@@ -11,6 +11,11 @@ use crate::inspector::input::action::Action;
 use crate::inspector::state::table::TableCursor;
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
 
+/// Whether a fresh count disagrees with the one a kept walk was made with.
+fn context_changed(fresh: &Tombstones, kept: Option<&Tombstones>) -> bool {
+    kept.is_some_and(|k| k.memtable != fresh.memtable || k.levels != fresh.levels)
+}
+
 /// The pages of the Disk screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiskPage {
@@ -243,6 +248,7 @@ impl DiskView {
                 // A walk's answer replaces the counts; a plain read keeps a walk's ranges
                 // only if they are of the same column family.
                 let keep_scan = report.scan.is_none()
+                    && !context_changed(&report, self.tombstones.as_deref())
                     && self.tombstones.as_ref().is_some_and(|t| t.cf == report.cf);
                 let previous = self.tombstones.take();
                 let mut report = report;

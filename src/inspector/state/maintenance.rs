@@ -95,6 +95,10 @@ impl App {
         self.session.say(text);
         let mut commands = vec![self.stats_request(Purpose::Show)];
         commands.extend(self.keys.refresh(&mut self.session, Purpose::Show));
+        if self.screen == Screen::Disk {
+            // The counts and any walk are of the database before: read them again.
+            commands.extend(self.disk.reread(&mut self.session, Purpose::Show));
+        }
         commands
     }
 }

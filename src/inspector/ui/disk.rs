@@ -192,9 +192,16 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         .map(|r| prefix_row(r.prefix.clone(), r, b.exact))
         .collect();
     if b.ungrouped.keys > 0 {
-        rows.push(prefix_row("(no further prefix)".into(), &b.ungrouped, true));
+        let label = if b.exact {
+            "(no further prefix)"
+        } else {
+            "(no further prefix, read)"
+        };
+        rows.push(prefix_row(label.into(), &b.ungrouped, true));
     }
-    let bottom = if let Some(u) = &b.unexplored {
+    let bottom = if let Some(warning) = b.warnings.first() {
+        format!(" {warning} ")
+    } else if let Some(u) = &b.unexplored {
         format!(
             " not reached: from {} on, ~{} keys, {} (c counts all) ",
             u.from,
