@@ -8,7 +8,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use spear_next::inspector::db::wal::{
-    WalBatch, WalError, WalOpKind, WalReader, WalTail, ldb_header, ldb_line, read_newest, wal_files,
+    Corruption, WalBatch, WalError, WalOpKind, WalReader, WalTail, ldb_header, ldb_line,
+    read_newest, wal_files, wal_files_checked,
 };
 
 use crate::compat78::{
@@ -482,9 +483,9 @@ fn wal_files_lists_numbers_and_sequences() {
     assert_eq!(batchput.last_sequence, Some(7));
     assert_eq!(batchput.last_op_sequence, Some(9));
     assert!(
-        files
-            .iter()
-            .all(|f| f.tail == Some(WalTail::Clean) && f.error.is_none())
+        files.iter().all(|f| f.tail == Some(WalTail::Clean)
+            && f.error.is_none()
+            && f.corruptions.is_empty())
     );
 }
 
@@ -584,33 +585,236 @@ fn truncated_and_corrupted_tails() {
             .contains("checksum mismatch")
     );
 
-    // Same for a record whose FIRST fragment is blocks away from the damaged LAST.
+    // A damaged LAST fragment of a record whose FIRST is blocks away: mid-file damage,
+    // which ldb (and we) skip: see `damaged_last_fragment_mid_file_is_skipped_like_ldb`.
+}
+
+// ---------------------------------------------------------------- 3b. mid-file damage
+
+/// Forward reading with the corruptions it skipped, like ldb dump_wal.
+fn forward_with_corruptions(path: &Path) -> (Vec<WalBatch>, WalTail, Vec<Corruption>) {
+    let mut r = WalReader::open(path).unwrap();
+    let batches: Vec<WalBatch> = r.by_ref().map(|b| b.unwrap()).collect();
+    let corruptions = r.corruptions().to_vec();
+    (batches, r.tail().cloned().unwrap(), corruptions)
+}
+
+/// `path` is a copy of a WAL whose batches were `orig`, damaged so that the logical record
+/// starting at `orig[lost]` is lost: checks that we print what ldb prints (every batch
+/// but the ones ldb skips), report one corruption starting at that record, and that the
+/// tail reader and `wal_files` agree.
+fn check_mid_file_damage(path: &Path, orig: &[WalBatch], lost: usize, reason: &str) {
+    let (batches, tail, corruptions) = forward_with_corruptions(path);
+    for pv in [true, false] {
+        let ldb = ldb_dump(path, pv, false);
+        assert!(ldb.ok, "ldb failed on {}: {}", path.display(), ldb.stderr);
+        assert!(
+            ldb.stderr.contains(reason),
+            "{}: ldb said {}",
+            path.display(),
+            ldb.stderr
+        );
+        assert_same_text(
+            &our_dump(&batches, pv, false),
+            &ldb.stdout,
+            &format!("{} print_value={pv}", path.display()),
+        );
+    }
+    assert_eq!(tail, WalTail::Clean, "{}", path.display());
+    assert_eq!(corruptions.len(), 1, "{corruptions:?}");
+    let c = &corruptions[0];
+    assert_eq!(c.offset, orig[lost].offset, "{c:?}");
+    assert!(c.reason.contains(reason), "{c:?}");
+    // Reading resumes with a batch that starts in a later block than the damage.
+    let resume = c.offset + c.skipped_bytes;
+    let next = batches
+        .iter()
+        .position(|b| b.offset == resume)
+        .expect("a batch where reading resumes");
+    assert_eq!(next, lost, "batches before the damage are all read");
+    assert!(resume / 32768 > c.offset / 32768, "{c:?}");
+    // Exactly the batches of `orig` that start inside the skipped stretch are missing.
+    let kept: Vec<&WalBatch> = orig
+        .iter()
+        .filter(|b| b.offset < c.offset || b.offset >= resume)
+        .collect();
+    assert!(
+        batches.iter().eq(kept.iter().copied()),
+        "{}",
+        path.display()
+    );
+    assert!(
+        batches.len() > lost + 1,
+        "batches after the damage are read"
+    );
+    // Backwards, the damage is skipped the same way.
+    assert_tail_matches_forward(path);
+    // `wal --files` sees it.
+    let info = wal_files_checked(path.parent().unwrap()).unwrap();
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0].corruptions, corruptions);
+    // The quick listing does not read the middle.
+    assert!(
+        wal_files(path.parent().unwrap()).unwrap()[0]
+            .corruptions
+            .is_empty()
+    );
+    assert_eq!(info[0].tail, Some(WalTail::Clean));
+}
+
+/// 21 bytes overwritten at byte 400000 of a db_bench WAL (the tester's case).
+#[test]
+fn overwritten_bytes_mid_file_are_skipped_like_ldb() {
+    if !tools_present() {
+        return;
+    }
+    // 21 bytes overwritten at byte 400000 of a db_bench WAL (the tester's case: ldb
+    // reports the corruption and prints every readable batch after it).
+    let src = mid_wal();
+    let (orig, _) = forward(src);
+    let p = scratch_copy(src, "overwritten_mid_file");
+    let mut bytes = fs::read(&p).unwrap();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for b in &mut bytes[400_000..400_021] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    fs::write(&p, &bytes).unwrap();
+    let lost = orig.iter().rposition(|b| b.offset <= 400_000).unwrap();
+    check_mid_file_damage(&p, &orig, lost, "checksum mismatch");
+}
+
+/// One flipped byte inside a MIDDLE fragment of a record spanning four blocks: that
+/// block's rest and the record's orphaned LAST fragment are skipped.
+#[test]
+fn flipped_byte_in_a_block_spanning_record_is_skipped_like_ldb() {
+    if !tools_present() {
+        return;
+    }
+    let src = load_wal();
+    let (orig, _) = forward(src);
+    let big = orig
+        .iter()
+        .rposition(|b| b.byte_size > 100_000)
+        .expect("a 100 KB record");
+    let p = scratch_copy(src, "flip_in_middle_fragment");
+    let mut bytes = fs::read(&p).unwrap();
+    bytes[orig[big].offset as usize + 50_000] ^= 0x10;
+    fs::write(&p, &bytes).unwrap();
+    check_mid_file_damage(&p, &orig, big, "checksum mismatch");
+    let (_, _, c) = forward_with_corruptions(&p);
+    assert_eq!(c[0].skipped_bytes, orig[big + 1].offset - orig[big].offset);
+}
+
+/// The same record's LAST fragment damaged, blocks away from its FIRST.
+#[test]
+fn damaged_last_fragment_mid_file_is_skipped_like_ldb() {
+    if !tools_present() {
+        return;
+    }
+    let src = load_wal();
+    let (orig, _) = forward(src);
+    let big = orig
+        .iter()
+        .rposition(|b| b.byte_size > 100_000)
+        .expect("a 100 KB record");
     let p = scratch_copy(src, "bad_crc_in_spanning_record");
     let mut bytes = fs::read(&p).unwrap();
-    let end = all[big + 1].offset as usize;
-    bytes[end - 2] ^= 0x01;
+    bytes[orig[big + 1].offset as usize - 2] ^= 0x01;
     fs::write(&p, &bytes).unwrap();
-    let (batches, tail) = forward(&p);
-    assert!(batches == all[..big]);
-    assert!(
-        matches!(tail, WalTail::Torn { offset, ref reason } if offset == all[big].offset && reason.contains("checksum")),
-        "{tail:?}"
-    );
-    // Reading the whole file backwards meets the damage: same result as forward.
-    let (newest, t) = read_newest(&p, all.len()).unwrap();
-    assert!(newest == all[..big].iter().rev().cloned().collect::<Vec<_>>());
-    assert_eq!(t, tail);
-    // The damage is mid-file here, older than the newest batches: the tail reader does
-    // not read that far and returns the newest batches, which ldb (skipping the bad
-    // block) prints too.
+    check_mid_file_damage(&p, &orig, big, "checksum mismatch");
+    // The newest batches, read backwards, are ldb's last lines.
     let (newest, t) = read_newest(&p, 3).unwrap();
-    assert!(newest == all.iter().rev().take(3).cloned().collect::<Vec<_>>());
+    assert!(newest == orig.iter().rev().take(3).cloned().collect::<Vec<_>>());
     assert_eq!(t, WalTail::Clean);
-    let ldb = ldb_dump(&p, true, false);
-    assert!(ldb.stderr.contains("checksum mismatch"), "{}", ldb.stderr);
-    let ldb_last: Vec<&str> = ldb.stdout.lines().rev().take(3).collect();
-    let ours: Vec<String> = newest.iter().map(|b| ldb_line(b, true)).collect();
-    assert_eq!(ours, ldb_last);
+}
+
+/// A damaged length field in the middle of a block: "bad record length".
+#[test]
+fn bad_length_mid_file_is_skipped_like_ldb() {
+    if !tools_present() {
+        return;
+    }
+    let src = mid_wal();
+    let (orig, _) = forward(src);
+    let i = orig
+        .iter()
+        .position(|b| b.offset > 1_000_000 && b.offset % 32768 < 16_000)
+        .unwrap();
+    let p = scratch_copy(src, "bad_length_mid_file");
+    let mut bytes = fs::read(&p).unwrap();
+    bytes[orig[i].offset as usize + 5] = 0xff; // length >= 65280: past the block's end
+    fs::write(&p, &bytes).unwrap();
+    check_mid_file_damage(&p, &orig, i, "bad record length");
+}
+
+/// Forward reading and `read_newest` agree with ldb on a damaged copy; returns the
+/// batches and the one corruption reported.
+fn check_against_ldb(path: &Path, ldb_reason: &str) -> (Vec<WalBatch>, Corruption) {
+    let (batches, tail, corruptions) = forward_with_corruptions(path);
+    let ldb = ldb_dump(path, true, false);
+    assert!(ldb.stderr.contains(ldb_reason), "ldb said {}", ldb.stderr);
+    assert_same_text(
+        &our_dump(&batches, true, false),
+        &ldb.stdout,
+        &path.display().to_string(),
+    );
+    assert_eq!(tail, WalTail::Clean);
+    assert_eq!(corruptions.len(), 1, "{corruptions:?}");
+    assert_tail_matches_forward(path);
+    (batches, corruptions[0].clone())
+}
+
+/// A zeroed header inside a record spanning blocks (ldb: the zero record skips the rest
+/// of the block and drops the unfinished record), and a record of a type RocksDB 7.8
+/// does not know, with a valid checksum (ldb: reported, and the next record of the same
+/// block is read).
+#[test]
+fn zeroed_fragment_and_unknown_type_are_skipped_like_ldb() {
+    if !tools_present() {
+        return;
+    }
+    let src = load_wal();
+    let (orig, _) = forward(src);
+    let big = orig
+        .iter()
+        .rposition(|b| b.byte_size > 100_000)
+        .expect("a 100 KB record");
+    let p = scratch_copy(src, "zeroed_middle_fragment");
+    let mut bytes = fs::read(&p).unwrap();
+    let middle = (orig[big].offset / 32768 + 1) as usize * 32768;
+    bytes[middle..middle + 7].fill(0);
+    fs::write(&p, &bytes).unwrap();
+    let (batches, c) = check_against_ldb(&p, "error in middle of record");
+    assert_eq!(c.offset, orig[big].offset, "{c:?}");
+    assert_eq!(c.offset + c.skipped_bytes, orig[big + 1].offset, "{c:?}");
+    assert_eq!(batches.len(), orig.len() - 1);
+
+    let src = mid_wal();
+    let (orig, _) = forward(src);
+    let i = orig
+        .iter()
+        .position(|b| b.offset > 1_000_000 && b.offset % 32768 < 16_000)
+        .unwrap();
+    let p = scratch_copy(src, "unknown_record_type");
+    let mut bytes = fs::read(&p).unwrap();
+    let at = orig[i].offset as usize;
+    assert_eq!(bytes[at + 6], 1, "a FULL record");
+    bytes[at + 6] = 42;
+    let len = orig[i].byte_size;
+    let crc = crc32c::crc32c(&bytes[at + 6..at + 7 + len]);
+    let masked = crc.rotate_right(15).wrapping_add(0xa282_ead8);
+    bytes[at..at + 4].copy_from_slice(&masked.to_le_bytes());
+    fs::write(&p, &bytes).unwrap();
+    let (batches, c) = check_against_ldb(&p, "unknown record type 42");
+    assert_eq!(c.offset, orig[i].offset, "{c:?}");
+    assert_eq!(c.offset + c.skipped_bytes, orig[i + 1].offset, "{c:?}");
+    assert!(c.reason.contains("unknown record type 42"), "{c:?}");
+    let mut expected = orig.clone();
+    expected.remove(i);
+    assert!(batches == expected);
 }
 
 // ---------------------------------------------------------------- 4. empty / zero files

@@ -14,7 +14,8 @@ use serde_json::json;
 use super::{Outcome, ignore_broken_pipe, open_cf};
 use crate::inspector::db::history::{history_text, key_history};
 use crate::inspector::db::recent::{
-    TornTail, cf_label, cf_names, live_wal_files, newest_batches, op_text, wal_op_name,
+    TornTail, cf_label, cf_names, checked_wal_files, live_wal_files, newest_batches, op_text,
+    wal_op_name,
 };
 use crate::inspector::db::wal::{
     WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line, read_newest_with_number,
@@ -68,7 +69,8 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
     match view {
         WalView::Follow => return follow(&db, json).await,
         WalView::Files => {
-            let files = live_wals(&db)?;
+            crate::storage::rocksdb::check_existing_db(&db)?;
+            let files = checked_wal_files(&db)?;
             let mut out = BufWriter::new(io::stdout().lock());
             let write = |out: &mut BufWriter<_>| -> io::Result<()> {
                 if files.is_empty() {
@@ -104,6 +106,15 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
                     let mut reader = WalReader::open_with_number(&f.path, f.number)?;
                     for batch in reader.by_ref() {
                         writeln!(out, "{}", ldb_line(&batch?, print_value))?;
+                    }
+                    for c in reader.corruptions() {
+                        eprintln!(
+                            "spear-inspect: {} is corrupt at byte {} ({}): {} skipped, reading on after it as ldb does",
+                            f.path.display(),
+                            c.offset,
+                            c.reason,
+                            format_size(c.skipped_bytes, BINARY)
+                        );
                     }
                     if let Some(WalTail::Torn { offset, reason }) = reader.tail() {
                         eprintln!(
@@ -203,6 +214,7 @@ fn file_json(f: &WalFileInfo) -> serde_json::Value {
         "first_sequence": f.first_sequence,
         "last_sequence": f.last_sequence,
         "torn_at": match &f.tail { Some(WalTail::Torn { offset, .. }) => Some(*offset), _ => None },
+        "corruptions": f.corruptions,
         "error": f.error,
     })
 }
@@ -228,8 +240,20 @@ pub fn file_text(f: &WalFileInfo) -> String {
         }
         _ => String::new(),
     };
+    let damage: String = f
+        .corruptions
+        .iter()
+        .map(|c| {
+            format!(
+                "  CORRUPT at byte {} ({}), {} skipped",
+                c.offset,
+                c.reason,
+                format_size(c.skipped_bytes, BINARY)
+            )
+        })
+        .collect();
     format!(
-        "{name:<14} {:>12}  {range}{tail}",
+        "{name:<14} {:>12}  {range}{tail}{damage}",
         format_size(f.size, BINARY)
     )
 }

@@ -38,6 +38,9 @@ pub struct KeyHistory {
     pub sst_files: Vec<(String, u32)>,
     /// WAL files that end in a torn record (a writer appending, or a crash): name, byte.
     pub torn: Vec<(String, u64)>,
+    /// Damage in the middle of a WAL file, read past as `ldb` does: name, byte. A
+    /// version written there may be missing from `versions`.
+    pub damaged: Vec<(String, u64)>,
     /// Column family names by WAL id (from the MANIFEST).
     pub cf_names: BTreeMap<u32, String>,
 }
@@ -72,6 +75,7 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
     };
     let mut versions = Vec::new();
     let mut torn = Vec::new();
+    let mut damaged = Vec::new();
     for file in live_wal_files(source.path())? {
         let what = format!("reading {}", file.path.display());
         let mut reader =
@@ -98,6 +102,9 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
         if let Some(WalTail::Torn { offset, .. }) = reader.tail() {
             torn.push((file.path.display().to_string(), *offset));
         }
+        for c in reader.corruptions() {
+            damaged.push((file.path.display().to_string(), c.offset));
+        }
     }
     versions.reverse();
     let sst_files = source
@@ -121,6 +128,7 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
         now: source.get(cf, key, 64)?,
         sst_files,
         torn,
+        damaged,
         cf_names: names,
     })
 }
@@ -136,6 +144,11 @@ pub fn history_text(h: &KeyHistory) -> String {
         ),
         None => "now: absent (a read returns nothing)\n".to_string(),
     });
+    for (file, offset) in &h.damaged {
+        text.push_str(&format!(
+            "warning: {file} is corrupt at byte {offset}: a version written there cannot be read\n"
+        ));
+    }
     if h.versions.is_empty() {
         text.push_str("in the WAL files: nothing (any write to it was flushed to SST files already, or never happened)\n");
     } else {

@@ -13,6 +13,7 @@ use humansize::{BINARY, format_size};
 
 use super::wal::{
     WalBatch, WalFileInfo, WalOp, WalOpKind, WalTail, read_newest_with_number, wal_files,
+    wal_files_checked,
 };
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
@@ -286,8 +287,18 @@ pub struct TornTail {
 
 /// The live WAL files of `db` (not the archive), oldest first.
 pub fn live_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
+    listed_wal_files(db, false)
+}
+
+/// [`live_wal_files`], each read whole for damage in its middle.
+pub fn checked_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
+    listed_wal_files(db, true)
+}
+
+fn listed_wal_files(db: &Path, check: bool) -> Result<Vec<WalFileInfo>, InspectError> {
     let dir = locations(db).wal_dir;
-    let files = wal_files(&dir).map_err(|e| InspectError::Io {
+    let list = if check { wal_files_checked } else { wal_files };
+    let files = list(&dir).map_err(|e| InspectError::Io {
         what: format!("listing the WAL files in {}", dir.display()),
         detail: e.to_string(),
     })?;

@@ -6,7 +6,8 @@ use std::fs::File;
 
 use super::physical::{BLOCK_SIZE, FragKind, ItemKind, LogRules, ParsedBlock, parse_block};
 use super::{
-    REASON_EOF_IN_FRAGMENT, REASON_NO_END, REASON_NO_START, WalTail, fill_block, problem_tail,
+    Corruption, REASON_EOF_IN_FRAGMENT, REASON_NO_END, REASON_NO_START, REASON_ZERO_IN_RECORD,
+    WalTail, fill_block, problem_tail, resumes_after, starts_recycled,
 };
 
 /// What [`LogRecords::next`] yields.
@@ -29,8 +30,13 @@ pub(crate) enum Logical<'a> {
 /// Forward reader of the logical records of one log-format file, over the bytes present
 /// at open time (fewer if the file shrinks while it is read).
 ///
-/// Like RocksDB's default `kPointInTimeRecovery`, reading stops at the first damaged
-/// physical record; [`LogRecords::tail`] then says where and why.
+/// [`LogRules::Manifest`]: reading stops at the first damaged physical record;
+/// [`LogRecords::tail`] then says where and why.
+///
+/// [`LogRules::Wal`]: like `ldb dump_wal` (RocksDB's `log::Reader`, default
+/// `kTolerateCorruptedTailRecords`), a damaged record drops the rest of its block and the
+/// record it cut short, and reading goes on; the skipped stretches are
+/// [`LogRecords::corruptions`]. Damage with no record returned after it is the torn tail.
 pub(crate) struct LogRecords {
     file: File,
     size: u64,
@@ -47,6 +53,11 @@ pub(crate) struct LogRecords {
     data: Vec<u8>,
     tail: Option<WalTail>,
     done: bool,
+    /// [`LogRules::Wal`]: the first record is recyclable, so damage ends the log.
+    recycled: bool,
+    /// Start and reason of the damaged stretch since the last record returned.
+    region: Option<(u64, String)>,
+    corruptions: Vec<Corruption>,
 }
 
 impl LogRecords {
@@ -67,7 +78,33 @@ impl LogRecords {
             data: Vec::new(),
             tail: None,
             done: false,
+            recycled: false,
+            region: None,
+            corruptions: Vec::new(),
         })
+    }
+
+    /// The damaged stretches skipped so far ([`LogRules::Wal`] only), oldest first.
+    pub(crate) fn corruptions(&self) -> &[Corruption] {
+        &self.corruptions
+    }
+
+    /// Damage lost the bytes from `offset` on; opens a skipped stretch unless one is open.
+    fn damage(&mut self, offset: u64, reason: impl Into<String>) {
+        if self.region.is_none() {
+            self.region = Some((offset, reason.into()));
+        }
+    }
+
+    /// A record starting at `offset` is returned: closes the open stretch, if any.
+    fn resume(&mut self, offset: u64) {
+        if let Some((start, reason)) = self.region.take() {
+            self.corruptions.push(Corruption {
+                offset: start,
+                reason,
+                skipped_bytes: offset - start,
+            });
+        }
     }
 
     /// How the file ended; `None` until [`LogRecords::next`] has returned `None` (and
@@ -76,8 +113,12 @@ impl LogRecords {
         self.tail.as_ref()
     }
 
+    /// The end of the log; an open damaged stretch makes the end torn at its start.
     fn finish(&mut self, tail: WalTail) {
-        self.tail = Some(tail);
+        self.tail = Some(match self.region.take() {
+            Some((offset, reason)) => WalTail::Torn { offset, reason },
+            None => tail,
+        });
         self.done = true;
     }
 
@@ -96,10 +137,22 @@ impl LogRecords {
                 return None;
             }
             if self.idx >= self.parsed.items.len() {
+                if self.rules == LogRules::Wal
+                    && self.parsed.zero_fill.take().is_some()
+                    && let Some((offset, _)) = self.pending.take()
+                {
+                    self.damage(offset, REASON_ZERO_IN_RECORD);
+                }
                 if let Some((off, p)) = self.parsed.problem.take() {
                     let pending = self.pending.map(|(offset, _)| offset);
-                    self.finish(problem_tail(off, &p, pending, self.rules));
-                    return None;
+                    if resumes_after(&p, self.rules, self.recycled) {
+                        // Skip the rest of the block (and the record it cut short).
+                        self.pending = None;
+                        self.damage(pending.unwrap_or(off), p.reason(self.rules));
+                    } else {
+                        self.finish(problem_tail(off, &p, pending, self.rules));
+                        return None;
+                    }
                 }
                 if self.next_block >= self.size {
                     match self.pending.take() {
@@ -117,6 +170,9 @@ impl LogRecords {
                 if self.block.len() < want {
                     // The file shrank meanwhile; what is missing is a torn tail.
                     self.size = off + self.block.len() as u64;
+                }
+                if off == 0 {
+                    self.recycled = starts_recycled(&self.block);
                 }
                 self.prev_trailer = self.parsed.trailer;
                 let at_eof = off + BLOCK_SIZE as u64 >= self.size;
@@ -138,15 +194,28 @@ impl LogRecords {
                 ItemKind::SetCompression => {
                     return Some(Ok(Logical::SetCompression(&self.block[start..end])));
                 }
+                ItemKind::Unknown(t) => {
+                    // LogRules::Wal only: reported, and the record it interrupts is lost.
+                    let lost = self.pending.take().map_or(item.offset, |(o, _)| o);
+                    self.damage(lost, format!("unknown record type {t}"));
+                    continue;
+                }
                 ItemKind::Fragment(k) => k,
             };
             match kind {
                 FragKind::Full | FragKind::First => {
                     if let Some((offset, _)) = self.pending.take() {
-                        self.torn(offset, REASON_NO_END);
-                        return None;
+                        if self.rules == LogRules::Manifest {
+                            self.torn(offset, REASON_NO_END);
+                            return None;
+                        }
+                        // ldb drops the unfinished record (reporting it if not empty).
+                        if !self.data.is_empty() {
+                            self.damage(offset, REASON_NO_END);
+                        }
                     }
                     if kind == FragKind::Full {
+                        self.resume(item.offset);
                         return Some(Ok(Logical::Record {
                             offset: item.offset,
                             ldb_offset,
@@ -159,12 +228,17 @@ impl LogRecords {
                 }
                 FragKind::Middle | FragKind::Last => {
                     let Some((offset, ldb_offset)) = self.pending else {
-                        self.torn(item.offset, REASON_NO_START);
-                        return None;
+                        if self.rules == LogRules::Manifest {
+                            self.torn(item.offset, REASON_NO_START);
+                            return None;
+                        }
+                        self.damage(item.offset, REASON_NO_START);
+                        continue;
                     };
                     self.data.extend_from_slice(&self.block[start..end]);
                     if kind == FragKind::Last {
                         self.pending = None;
+                        self.resume(offset);
                         return Some(Ok(Logical::Record {
                             offset,
                             ldb_offset,

@@ -5,9 +5,14 @@
 //!   end of the file, in time proportional to N rather than to the file size.
 //! * [`ldb_line`] renders a batch exactly like `ldb dump_wal` (RocksDB 7.8) does.
 //!
-//! Corruption policy: like RocksDB's default `kPointInTimeRecovery`, reading stops at
-//! the first damaged physical record; the batches before it are returned and the
-//! position is reported as [`WalTail::Torn`].
+//! Corruption policy: like `ldb dump_wal` (RocksDB's `log::Reader` in its default
+//! `kTolerateCorruptedTailRecords` mode), a damaged record in the middle of the file is
+//! skipped: the rest of its block is dropped, as are the fragments of the records it cut
+//! short, and reading resumes with the next record that starts in a later block. Each
+//! skipped stretch is reported as a [`Corruption`] ([`WalReader::corruptions`],
+//! [`WalFileInfo::corruptions`]). Damage with nothing readable after it is the end of
+//! the log: [`WalTail::Torn`]. A recycled log (first record of a recyclable type) stops
+//! at its first damaged record, as RocksDB does.
 
 mod batch;
 mod logical;
@@ -148,13 +153,29 @@ pub enum WalTail {
     /// The file ends after a complete record (or in zero padding, or at stale records of a
     /// recycled log).
     Clean,
-    /// Reading stopped at `offset` (start of the first record not returned).
+    /// The end of the file is torn: nothing readable follows `offset` (start of the first
+    /// record not returned after the last batch). Damage followed by readable batches is
+    /// a [`Corruption`] instead.
     Torn {
         /// File offset of the first record not returned.
         offset: u64,
         /// Why reading stopped there (checksum mismatch, truncation, ...).
         reason: String,
     },
+}
+
+/// A damaged stretch in the middle of a WAL, skipped by the reader (as `ldb dump_wal`
+/// skips it) before it resumed with the next readable record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Corruption {
+    /// File offset of the first byte not returned: the header of the damaged record, or
+    /// the header of the first fragment of the record the damage cut short.
+    pub offset: u64,
+    /// What was wrong (checksum mismatch, bad record length, ...), for the first damage
+    /// of the stretch.
+    pub reason: String,
+    /// Bytes from `offset` to the header of the next record returned.
+    pub skipped_bytes: u64,
 }
 
 /// A WAL file found in a DB directory.
@@ -177,6 +198,9 @@ pub struct WalFileInfo {
     pub last_op_sequence: Option<u64>,
     /// How the file ends, as seen by [`read_newest`]; `None` if it could not be read.
     pub tail: Option<WalTail>,
+    /// Damaged stretches in the middle of the file that the reader skipped, oldest first
+    /// (found by reading the whole file's records, without decoding the batches).
+    pub corruptions: Vec<Corruption>,
     /// Set when the file could not be read; the other fields are then partial.
     pub error: Option<String>,
 }
@@ -198,19 +222,35 @@ fn parse_log_name(name: &str) -> Option<u64> {
 }
 
 /// Lists the `NNNNNN.log` files of a DB directory and of its `archive/` subdirectory,
-/// ordered by number.
+/// ordered by number, with their sequence ranges from their heads and tails (a cost
+/// that does not grow with their size; `corruptions` is left empty).
 pub fn wal_files(dir: &Path) -> Result<Vec<WalFileInfo>, WalError> {
+    list_wals(dir, false)
+}
+
+/// [`wal_files`], each file also read whole for damage in its middle
+/// ([`WalFileInfo::corruptions`]): a cost in proportion to the WALs' size.
+pub fn wal_files_checked(dir: &Path) -> Result<Vec<WalFileInfo>, WalError> {
+    list_wals(dir, true)
+}
+
+fn list_wals(dir: &Path, check: bool) -> Result<Vec<WalFileInfo>, WalError> {
     let mut out = Vec::new();
-    collect_wals(dir, false, &mut out)?;
+    collect_wals(dir, false, check, &mut out)?;
     let archive = dir.join("archive");
     if archive.is_dir() {
-        collect_wals(&archive, true, &mut out)?;
+        collect_wals(&archive, true, check, &mut out)?;
     }
     out.sort_by_key(|w| (w.number, w.archived));
     Ok(out)
 }
 
-fn collect_wals(dir: &Path, archived: bool, out: &mut Vec<WalFileInfo>) -> Result<(), WalError> {
+fn collect_wals(
+    dir: &Path,
+    archived: bool,
+    check: bool,
+    out: &mut Vec<WalFileInfo>,
+) -> Result<(), WalError> {
     for entry in std::fs::read_dir(dir).map_err(io_err(dir))? {
         let entry = entry.map_err(io_err(dir))?;
         let Some(number) = entry.file_name().to_str().and_then(parse_log_name) else {
@@ -230,11 +270,18 @@ fn collect_wals(dir: &Path, archived: bool, out: &mut Vec<WalFileInfo>) -> Resul
             last_sequence: None,
             last_op_sequence: None,
             tail: None,
+            corruptions: Vec::new(),
             error: None,
         };
         match WalReader::open(&path).and_then(|mut r| r.next().transpose()) {
             Ok(first) => info.first_sequence = first.map(|b| b.sequence),
             Err(e) => info.error = Some(e.to_string()),
+        }
+        if check && info.error.is_none() {
+            match scan_corruptions(&path, number) {
+                Ok(c) => info.corruptions = c,
+                Err(e) => info.error = Some(e.to_string()),
+            }
         }
         if info.error.is_none() {
             match read_newest(&path, 1) {
@@ -251,6 +298,17 @@ fn collect_wals(dir: &Path, archived: bool, out: &mut Vec<WalFileInfo>) -> Resul
         out.push(info);
     }
     Ok(())
+}
+
+/// The [`Corruption`]s of a whole WAL file, read record by record (batches are not
+/// decoded).
+fn scan_corruptions(path: &Path, wal_number: u64) -> Result<Vec<Corruption>, WalError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let mut records = LogRecords::new(file, wal_number, LogRules::Wal).map_err(io_err(path))?;
+    while let Some(r) = records.next() {
+        r.map_err(io_err(path))?;
+    }
+    Ok(records.corruptions().to_vec())
 }
 
 /// Reads up to one block at `offset`, never past `limit` (the file size at open).
@@ -335,6 +393,23 @@ pub(crate) fn make_batch(
 pub(crate) const REASON_EOF_IN_FRAGMENT: &str = "file ends inside a fragmented record";
 pub(crate) const REASON_NO_END: &str = "fragmented record interrupted by a new record";
 pub(crate) const REASON_NO_START: &str = "missing start of fragmented record";
+/// Reason for an unfinished fragmented record dropped at zero-filled space ([`LogRules::Wal`]).
+pub(crate) const REASON_ZERO_IN_RECORD: &str = "fragmented record interrupted by zero-filled space";
+
+/// Whether the forward reader skips a block `problem` and reads on (`ldb dump_wal`'s
+/// behaviour) rather than stopping there. `recycled`: the log's first record is of a
+/// recyclable type, and RocksDB then stops at a damaged record.
+pub(crate) fn resumes_after(problem: &Problem, rules: LogRules, recycled: bool) -> bool {
+    rules == LogRules::Wal
+        && !recycled
+        && matches!(problem, Problem::BadChecksum | Problem::BadLength)
+}
+
+/// Whether a block starts with a record header of a recyclable full/first/middle/last
+/// type: RocksDB's `log::Reader` treats a log whose first record is one as recycled.
+pub(crate) fn starts_recycled(block: &[u8]) -> bool {
+    block.len() >= physical::HEADER_SIZE && (5..=8).contains(&block[6])
+}
 
 /// The tail reported for a block problem at `offset`, with `pending` the start of an
 /// unfinished fragmented record, if any.
@@ -387,6 +462,12 @@ impl WalReader {
     /// How the file ended; `None` until the iterator is exhausted (or after an I/O error).
     pub fn tail(&self) -> Option<&WalTail> {
         self.records.tail()
+    }
+
+    /// The damaged stretches skipped so far, oldest first (complete once the iterator is
+    /// exhausted). Damage at the end of the file is the [`WalTail::Torn`] tail instead.
+    pub fn corruptions(&self) -> &[Corruption] {
+        self.records.corruptions()
     }
 
     fn next_inner(&mut self) -> Option<Result<WalBatch, WalError>> {

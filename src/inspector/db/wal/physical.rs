@@ -100,6 +100,9 @@ pub(crate) enum ItemKind {
     SetCompression,
     /// A record that carries metadata only (timestamp sizes, predecessor info, …).
     Ignorable,
+    /// A checksummed record of a type RocksDB 7.8 does not know ([`LogRules::Wal`] only:
+    /// `log::Reader` reports it and reads on with the next record of the block).
+    Unknown(u8),
 }
 
 /// One physical record inside a parsed block.
@@ -158,6 +161,9 @@ pub(crate) struct ParsedBlock {
     /// Bytes (1..=6) of trailer padding at the end of a full block, else 0.
     /// ldb reports the offset of a record that follows a trailer as the trailer's offset.
     pub trailer: usize,
+    /// Offset of the zero header (preallocated space) that ended the block, if one did.
+    /// RocksDB skips the rest of the block and drops an unfinished fragmented record.
+    pub zero_fill: Option<u64>,
 }
 
 /// Parses one block. `block_offset` is its absolute offset; `at_eof` says the block is
@@ -227,6 +233,8 @@ pub(crate) fn parse_block(
             // Preallocated / zero-filled space: the rest of the block is skipped.
             if rules == LogRules::Manifest && h.iter().any(|&b| b != 0) {
                 out.problem = Some((abs, Problem::NonZeroFill));
+            } else {
+                out.zero_fill = Some(abs);
             }
             break;
         }
@@ -250,6 +258,7 @@ pub(crate) fn parse_block(
             SET_COMPRESSION_TYPE => ItemKind::SetCompression,
             UDT_SIZE_TYPE | RECYCLABLE_UDT_SIZE_TYPE => ItemKind::Ignorable,
             t if t & SAFE_IGNORE_MASK != 0 => ItemKind::Ignorable,
+            t if rules == LogRules::Wal => ItemKind::Unknown(t),
             t => {
                 out.problem = Some((abs, Problem::UnknownType(t)));
                 break;
@@ -352,7 +361,16 @@ mod tests {
         let p = parse_block(&b, 0, 0, true, LogRules::Wal);
         assert_eq!(p.items[0].kind, ItemKind::Ignorable);
         assert_eq!(p.items[1].kind, ItemKind::Fragment(FragKind::Full));
-        let p = parse_block(&record(42, b"?"), 0, 0, true, LogRules::Wal);
+        // The WAL rules read on past an unknown type (as log::Reader does); the MANIFEST
+        // rules stop there.
+        let mut b = record(42, b"?");
+        b.extend(record(1, b"y"));
+        let p = parse_block(&b, 0, 0, true, LogRules::Wal);
+        assert_eq!(p.problem, None);
+        assert_eq!(p.items[0].kind, ItemKind::Unknown(42));
+        assert_eq!(p.items[1].kind, ItemKind::Fragment(FragKind::Full));
+        let p = parse_block(&b, 0, 0, true, LogRules::Manifest);
         assert_eq!(p.problem, Some((0, Problem::UnknownType(42))));
+        assert!(p.items.is_empty());
     }
 }
