@@ -347,6 +347,33 @@ pub fn cf_names(db: &Path) -> BTreeMap<u32, String> {
         .unwrap_or_default()
 }
 
+/// [`cf_names`] for the ids `batches` use, read from the MANIFEST again only when
+/// `CURRENT` names another MANIFEST or an id is new: the WAL screen asks every refresh,
+/// and a MANIFEST can be megabytes.
+fn cf_names_for(db: &Path, batches: &[WalBatch]) -> BTreeMap<u32, String> {
+    type Cache = std::collections::HashMap<PathBuf, (String, BTreeMap<u32, String>)>;
+    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
+    let current = std::fs::read_to_string(db.join("CURRENT")).unwrap_or_default();
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cache = cache.get_or_insert_with(Default::default);
+    let known = cache.get(db).is_some_and(|(manifest, names)| {
+        *manifest == current
+            && batches
+                .iter()
+                .flat_map(|b| &b.ops)
+                .all(|op| names.contains_key(&op.cf))
+    });
+    if !known {
+        cache.insert(db.to_path_buf(), (current, cf_names(db)));
+    }
+    cache
+        .get(db)
+        .map(|(_, names)| names.clone())
+        .unwrap_or_default()
+}
+
 /// A column family id as its name, or `#id` when the MANIFEST did not name it.
 pub fn cf_label(id: u32, names: &BTreeMap<u32, String>) -> String {
     names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
@@ -356,11 +383,12 @@ pub fn cf_label(id: u32, names: &BTreeMap<u32, String>) -> String {
 pub fn read_wal(db: &Path, limit: usize) -> Result<WalReport, InspectError> {
     let files = live_wal_files(db)?;
     let (batches, torn) = newest_batches(&files, limit)?;
+    let cf_names = cf_names_for(db, &batches);
     Ok(WalReport {
         files,
         batches,
         torn,
-        cf_names: cf_names(db),
+        cf_names,
     })
 }
 
