@@ -14,8 +14,9 @@ use crate::inspector::state::{
 
 /// `1 Keys  2 Nodes ...` with the current screen marked, and the write banner.
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    // Eight screens want 86 columns: narrower terminals drop the program's name, then
-    // the padding, then every title but the current screen's. Numbers always show.
+    // Nine screens want 94 columns: narrower terminals drop the program's name, then
+    // the padding, then every title but the current screen's. Numbers always show, and
+    // in write mode room for " WRITE MODE " is kept first: that banner is not optional.
     let label = |i: usize, screen: &Screen, compact: u8| match compact {
         0 => format!(" {} {} ", i + 1, screen.title()),
         1 => format!(" {} {}", i + 1, screen.title()),
@@ -30,7 +31,12 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .sum();
         tabs + if name { 15 } else { 0 }
     };
-    let fits = |w: usize| w <= usize::from(area.width);
+    let banner_room = if app.session.access.writable() {
+        " WRITE MODE ".len() + 1
+    } else {
+        0
+    };
+    let fits = |w: usize| w + banner_room <= usize::from(area.width);
     let (name, compact) = [(true, 0), (false, 0), (false, 1), (false, 2)]
         .into_iter()
         .find(|&(name, compact)| fits(width(name, compact)))
