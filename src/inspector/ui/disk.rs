@@ -384,7 +384,11 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
         header,
         block,
         (view.range_cursor.selected, top),
-        "",
+        if t.scan.is_some() {
+            "no stretch between live keys holds a tombstone or a hidden entry: reads skip nothing"
+        } else {
+            ""
+        },
         theme,
     );
 }
