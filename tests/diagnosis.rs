@@ -694,3 +694,46 @@ fn a_wal_damaged_in_the_middle_is_read_past_and_named() {
         "{text}"
     );
 }
+
+/// `tombstones --scan --prefix P`: a stretch open on one side stops at P's range (the
+/// printed compaction never covers the whole column family), and a deletion between two
+/// live keys of P with no further delimiter counts for P itself.
+#[test]
+fn tombstone_stretches_stay_inside_the_prefix() {
+    let (_dir, db) = temp_db();
+    {
+        let rocks = rocksdb::DB::open_default(&db).unwrap();
+        for i in 1..=9 {
+            rocks.put(format!("c:{i}"), "v").unwrap();
+            rocks.put(format!("d:{i}"), "v").unwrap();
+        }
+        rocks.flush().unwrap();
+        rocks.delete("c:4").unwrap();
+        for i in 1..=8 {
+            rocks.delete(format!("d:{i}")).unwrap();
+        }
+    }
+    let path = db.to_str().unwrap();
+    let d = json(&["tombstones", path, "--scan", "--prefix", "d:", "--json"]);
+    assert_eq!(d["scan"]["deletes_skipped"], 8, "{d}");
+    assert_eq!(
+        d["scan"]["prefixes"][0]["prefix"],
+        "(before the first live key)"
+    );
+    let text =
+        String::from_utf8_lossy(&run(&["tombstones", path, "--scan", "--prefix", "d:"]).stdout)
+            .into_owned();
+    assert!(
+        text.contains(&format!(
+            "compact {path} --cf default --from 'd:' --to 'd:9' --write"
+        )),
+        "{text}"
+    );
+    let c = json(&["tombstones", path, "--scan", "--prefix", "c:", "--json"]);
+    let row = &c["scan"]["prefixes"][0];
+    assert_eq!(
+        (row["prefix"].as_str(), row["deletes_skipped"].as_u64()),
+        (Some("c:"), Some(1)),
+        "{c}"
+    );
+}

@@ -752,3 +752,74 @@ fn diff_screen() {
         }
     }
 }
+
+/// The row drawn selected is the row the keys act on, however many rows the screen's
+/// layout leaves: 40 prefixes on the Disk screen at 80x24, moved to the 30th.
+#[test]
+fn the_highlighted_row_is_the_selected_row() {
+    let (dir, path) = temp_db();
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        for p in 0..40 {
+            db.put(format!("p{p:02}:key"), vec![b'v'; 100 - p]).unwrap();
+        }
+    }
+    let f = Fixture {
+        _dir: dir,
+        source: Source::open(&path, false).unwrap(),
+    };
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(6), Action::NextPage]);
+    act(&mut app, &f, &[Action::Down; 29]);
+    let selected = app.disk.breakdown.as_ref().unwrap().rows[app.disk.prefix_cursor.selected]
+        .prefix
+        .clone();
+    let text = format!("{}", render(&app, 80, 24).backend());
+    let marked = text
+        .lines()
+        .find(|l| l.contains('›'))
+        .expect("a row is marked selected");
+    assert!(
+        marked.contains(&selected),
+        "marked {marked:?}, selected {selected}"
+    );
+}
+
+/// Switching the column family elsewhere, then coming back to Disk, reads it again
+/// (it used to wait forever on "estimating the key space…").
+#[test]
+fn disk_reads_again_after_a_column_family_switch() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(
+        &mut app,
+        &f,
+        &[
+            Action::Screen(6),
+            Action::Screen(1),
+            Action::NextColumnFamily,
+            Action::Screen(6),
+        ],
+    );
+    assert_eq!(app.session.cf, "events");
+    let b = app.disk.breakdown.as_ref().expect("read again");
+    assert_eq!(b.cf, "events");
+    assert!(app.disk.tombstones.is_some());
+}
+
+/// Esc while a comparison runs says it stopped, not "comparing…" for ever.
+#[test]
+fn a_stopped_comparison_says_so() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.compare.other = Some("/srv/spear/checkpoint".into());
+    app.screen = spear_next::inspector::state::Screen::Diff;
+    let _ = app.compare.reread(
+        &mut app.session,
+        spear_next::inspector::worker::Purpose::Show,
+    );
+    let commands = app.update(Action::Back);
+    assert!(matches!(commands.as_slice(), [Command::Cancel(Kind::Diff)]));
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("was stopped"), "{text}");
+}

@@ -163,7 +163,8 @@ pub(super) async fn diff(
                     failed = Some(e);
                 }
             };
-            let counts = diff_cf(&left, &right, cf, &bounds, &mut write)?;
+            let counts = diff_cf(&left, &right, cf, &bounds, &|| false, &mut write)?
+                .ok_or_else(|| color_eyre::eyre::eyre!("the comparison stopped before its end"))?;
             eprintln!(
                 "[{cf}] {} added, {} removed, {} changed, {} the same",
                 counts.added, counts.removed, counts.changed, counts.same

@@ -32,7 +32,8 @@ pub(super) async fn keyspace(
             keyspace::exact(&source, &cf, &grouping, top, &|| false, &mut |_| {})
                 .and_then(|b| b.ok_or_else(stopped))
         } else {
-            keyspace::estimate(&source, &cf, &grouping)
+            keyspace::estimate(&source, &cf, &grouping, &|| false, &mut |_| {})
+                .and_then(|b| b.ok_or_else(stopped))
         }
     })
     .await
@@ -239,7 +240,7 @@ pub fn tombstones_text(t: &Tombstones, db: &str) -> String {
         .take(10)
         .collect();
     if !with_deletions.is_empty() {
-        text.push_str("SST files with the most deletions:\n");
+        text.push_str("SST files with the most deletions (range deletions included):\n");
         for f in with_deletions {
             text.push_str(&format!(
                 "  {} L{} {} of {} entries deleted ({:.1} %)  [{} .. {}]\n",

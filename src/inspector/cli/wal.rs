@@ -278,6 +278,7 @@ async fn follow(db: &Path, json: bool) -> Result<()> {
     );
     let mut next = start.map_or(0, |s| s + 1);
     let mut held = Held::default();
+    let mut unnumbered = std::collections::HashSet::new();
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let db = db.to_path_buf();
@@ -289,13 +290,21 @@ async fn follow(db: &Path, json: bool) -> Result<()> {
         held = still_held;
         let mut out = io::stdout().lock();
         for batch in &fresh {
+            // A batch of log data only takes no sequence number: the next one shares its
+            // number, so it is told apart by where it sits, and shown once.
+            if batch.count == 0 && !unnumbered.insert((batch.wal_number, batch.offset)) {
+                continue;
+            }
             if next > 0 && batch.sequence > next {
                 eprintln!(
                     "spear-inspect: sequences {next}..{} were not seen: their WAL was flushed and deleted before it could be read (they are in SST files now)",
                     batch.sequence - 1
                 );
             }
-            next = next.max(batch.sequence + u64::from(batch.count.max(1)));
+            if batch.count > 0 {
+                unnumbered.clear();
+            }
+            next = next.max(batch.sequence + u64::from(batch.count));
             if let Err(e) = print_batch(&mut out, batch, &names, json).and_then(|_| out.flush()) {
                 return ignore_broken_pipe(Err(e));
             }

@@ -50,9 +50,8 @@ impl DiffReport {
 }
 
 /// Compares `a` with the database at `other` (opened read-only, or as a secondary if
-/// its service holds it). `progress` hears how many differences were found so far, and
-/// `cancelled` is asked then (`Ok(None)` when it says stop): a million keys compare in
-/// about half a second, so a comparison with few differences simply runs to its end.
+/// its service holds it). `progress` hears how many differences were found so far;
+/// `cancelled` is asked every 65,536 keys (`Ok(None)` when it says stop).
 pub fn compare(
     a: &Source,
     other: &Path,
@@ -72,14 +71,12 @@ pub fn compare(
         rows: Vec::new(),
     };
     let head = |v: &[u8]| (v[..v.len().min(VALUE_HEAD)].to_vec(), v.len());
-    let mut seen = 0u64;
+    let mut found = 0u64;
     for cf in families {
-        let mut stop = false;
-        let counts = diff_cf(a, &b, &cf, &Bounds::default(), &mut |d| {
-            seen += 1;
-            if seen.is_multiple_of(65_536) {
-                progress(seen);
-                stop = stop || cancelled();
+        let counts = diff_cf(a, &b, &cf, &Bounds::default(), cancelled, &mut |d| {
+            found += 1;
+            if found.is_multiple_of(4_096) {
+                progress(found);
             }
             if report.rows.len() < ROWS_KEPT {
                 report.rows.push(DiffRow {
@@ -91,9 +88,9 @@ pub fn compare(
                 });
             }
         })?;
-        if stop || cancelled() {
+        let Some(counts) = counts else {
             return Ok(None);
-        }
+        };
         report.per_cf.push((cf, counts));
     }
     Ok(Some(report))

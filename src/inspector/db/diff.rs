@@ -53,19 +53,26 @@ impl DiffCounts {
 
 /// Compares column family `cf` of `a` and `b` inside `bounds`, calling `on_difference`
 /// for each difference in key order. A column family missing on one side counts as empty
-/// there. Blocking.
+/// there. `cancelled` is asked every 65,536 steps; `Ok(None)` when it said stop.
+/// Blocking.
 pub fn diff_cf(
     a: &Source,
     b: &Source,
     cf: &str,
     bounds: &Bounds,
+    cancelled: &dyn Fn() -> bool,
     on_difference: &mut dyn FnMut(Difference<'_>),
-) -> Result<DiffCounts, InspectError> {
+) -> Result<Option<DiffCounts>, InspectError> {
     let has = |s: &Source| s.column_families().iter().any(|c| c == cf);
     let mut left = has(a).then(|| a.walk(cf, bounds)).transpose()?;
     let mut right = has(b).then(|| b.walk(cf, bounds)).transpose()?;
     let mut counts = DiffCounts::default();
+    let mut steps = 0u64;
     loop {
+        steps += 1;
+        if steps.is_multiple_of(65_536) && cancelled() {
+            return Ok(None);
+        }
         let l = left.as_ref().and_then(|it| it.key().zip(it.value()));
         let r = right.as_ref().and_then(|it| it.key().zip(it.value()));
         let (step_left, step_right) = match (l, r) {
@@ -139,5 +146,5 @@ pub fn diff_cf(
         it.status()
             .map_err(crate::storage::rocksdb::backend_error)?;
     }
-    Ok(counts)
+    Ok(Some(counts))
 }

@@ -144,6 +144,11 @@ pub fn history_text(h: &KeyHistory) -> String {
         ),
         None => "now: absent (a read returns nothing)\n".to_string(),
     });
+    for (file, offset) in &h.torn {
+        text.push_str(&format!(
+            "note: {file} ends in a torn record at byte {offset}: a write being appended (or cut by a crash) is not in it\n"
+        ));
+    }
     for (file, offset) in &h.damaged {
         text.push_str(&format!(
             "warning: {file} is corrupt at byte {offset}: a version written there cannot be read\n"

@@ -188,16 +188,20 @@ pub const EXACT_BELOW: u64 = 200_000;
 /// indexes, keys in proportion. Small column families, and those with a fifth or more
 /// of their entries still in the memtables (which approximate sizes do not see), are
 /// counted exactly instead.
-pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakdown, InspectError> {
+/// The fallback count reports to `progress` and stops when `cancelled` (`Ok(None)`).
+pub fn estimate(
+    source: &Source,
+    cf: &str,
+    grouping: &Grouping,
+    cancelled: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<Breakdown>, InspectError> {
     let estimated_keys = source.estimate_keys(cf)?;
     let in_memory = memtable_entries(source, cf)?;
     // Approximate sizes see SST files only: when much of the data is still in the
     // memtables an estimate would show it as nothing, so count instead.
     if estimated_keys < EXACT_BELOW || in_memory.saturating_mul(5) > estimated_keys {
-        // Never cancelled, so always an answer.
-        if let Some(counted) = exact(source, cf, grouping, 10, &|| false, &mut |_| {})? {
-            return Ok(counted);
-        }
+        return exact(source, cf, grouping, 10, cancelled, progress);
     }
     let mut it = source.walk(cf, &grouping.bounds())?;
     let started = Instant::now();
@@ -289,7 +293,7 @@ pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakd
             keys: keys_for(disk_bytes),
         }
     });
-    Ok(Breakdown {
+    Ok(Some(Breakdown {
         cf: cf.to_string(),
         within: escape_key(&grouping.within),
         grouping: grouping.describe(),
@@ -302,7 +306,7 @@ pub fn estimate(source: &Source, cf: &str, grouping: &Grouping) -> Result<Breakd
         largest: Vec::new(),
         keys_read,
         warnings,
-    })
+    }))
 }
 
 /// The breakdown counted by scanning every key below the prefix: keys, key and value

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
 use serde::Serialize;
 
-use super::keyspace::Grouping;
+use super::keyspace::{Grouping, MAX_PREFIXES};
 use super::pacer::Pacer;
 use super::source::{Bounds, Source};
 use crate::inspector::decode::escape_key;
@@ -23,7 +23,7 @@ pub struct FileTombstones {
     pub level: u32,
     /// Entries, tombstones included.
     pub entries: u64,
-    /// Point deletions.
+    /// Deletions, range deletions included (RocksDB's `num_deletions`).
     pub deletions: u64,
     /// Smallest key, escaped.
     pub smallest: String,
@@ -211,8 +211,11 @@ pub fn skip_scan(
         // The tombstones' own keys are not seen, only the live keys around them: a
         // stretch belongs to a prefix when both its ends do, else it is named as what it
         // is.
-        let group_of = |k: Option<&[u8]>| k.and_then(|k| grouping.group(k)).map(<[u8]>::to_vec);
+        // Below `--prefix`, a key with no further delimiter belongs to the prefix itself.
+        let group_of =
+            |k: Option<&[u8]>| k.map(|k| grouping.group(k).unwrap_or(&grouping.within).to_vec());
         let prefix = match (after, before) {
+            (None, None) => b"(everywhere: no live key at all)".to_vec(),
             (None, _) => b"(before the first live key)".to_vec(),
             (_, None) => b"(after the last live key)".to_vec(),
             _ => match (group_of(after), group_of(before)) {
@@ -220,10 +223,16 @@ pub fn skip_scan(
                 _ => b"(between prefixes)".to_vec(),
             },
         };
+        // At most MAX_PREFIXES rows: a prefix per key would grow with the database.
+        let prefix = if per_prefix.len() >= MAX_PREFIXES && !per_prefix.contains_key(&prefix) {
+            b"(other prefixes)".to_vec()
+        } else {
+            prefix
+        };
         per_prefix
             .entry(prefix.clone())
             .or_insert_with(|| PrefixSkips {
-                prefix: escape_key(&prefix),
+                prefix: prefix_label(&prefix),
                 ..PrefixSkips::default()
             })
             .deletes_skipped += deletes;
@@ -241,7 +250,8 @@ pub fn skip_scan(
         }
     };
     let mut live: HashMap<Vec<u8>, u64> = HashMap::new();
-    let walked = source.for_each(cf, &Bounds::prefix(&grouping.within), None, |key, _| {
+    let within = Bounds::prefix(&grouping.within);
+    let walked = source.for_each(cf, &within, None, |key, _| {
         let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
         let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
         // Every step from one live key to the next counts one internal key itself.
@@ -249,12 +259,15 @@ pub fn skip_scan(
         record(
             previous.as_deref(),
             Some(key),
-            deletes - deletes_before,
-            (hidden - hidden_before).saturating_sub(stepped),
+            deletes.saturating_sub(deletes_before),
+            hidden.saturating_sub(hidden_before).saturating_sub(stepped),
         );
         (deletes_before, hidden_before) = (deletes, hidden);
-        if let Some(group) = grouping.group(key) {
-            *live.entry(group.to_vec()).or_default() += 1;
+        let group = grouping.group(key).unwrap_or(&grouping.within);
+        if let Some(n) = live.get_mut(group) {
+            *n += 1;
+        } else if live.len() < MAX_PREFIXES {
+            live.insert(group.to_vec(), 1);
         }
         previous = Some(key.to_vec());
         pacer.step()
@@ -269,8 +282,8 @@ pub fn skip_scan(
     record(
         previous.as_deref(),
         None,
-        deletes - deletes_before,
-        (hidden - hidden_before).saturating_sub(stepped),
+        deletes.saturating_sub(deletes_before),
+        hidden.saturating_sub(hidden_before).saturating_sub(stepped),
     );
     scan.live_keys = walked;
     let mut ranges: Vec<SkippedRange> = heap
@@ -278,8 +291,9 @@ pub fn skip_scan(
         .map(|Reverse((deletes, hidden, after, before))| SkippedRange {
             after: after.as_deref().map(escape_key),
             before: before.as_deref().map(escape_key),
-            from_raw: after,
-            to_raw: before,
+            // An open end stops at the prefix walked, never the whole column family.
+            from_raw: after.or_else(|| within.lower.clone()),
+            to_raw: before.or_else(|| within.upper.clone()),
             deletes_skipped: deletes,
             hidden_skipped: hidden,
         })
@@ -289,10 +303,13 @@ pub fn skip_scan(
     });
     scan.ranges = ranges;
     for (group, n) in live {
+        if per_prefix.len() >= MAX_PREFIXES && !per_prefix.contains_key(&group) {
+            continue;
+        }
         per_prefix
             .entry(group.clone())
             .or_insert_with(|| PrefixSkips {
-                prefix: escape_key(&group),
+                prefix: prefix_label(&group),
                 ..PrefixSkips::default()
             })
             .live_keys = n;
@@ -309,6 +326,15 @@ pub fn skip_scan(
 
 /// Tombstones skipped, hidden entries skipped, the live keys before and after.
 type Stretch = (u64, u64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// A prefix for display; the empty one (keys with no prefix at all) named as such.
+fn prefix_label(prefix: &[u8]) -> String {
+    if prefix.is_empty() {
+        "(no prefix)".to_string()
+    } else {
+        escape_key(prefix)
+    }
+}
 
 /// Perf counting on this thread for as long as it lives (blocking-pool threads are reused:
 /// counting must not outlive the walk).

@@ -23,6 +23,8 @@ pub struct CompareView {
     pub cursor: TableCursor,
     /// The selected difference's values are shown.
     pub detail: bool,
+    /// The last comparison was stopped (Esc) before its end.
+    pub stopped: bool,
 }
 
 impl CompareView {
@@ -35,6 +37,7 @@ impl CompareView {
             return Vec::new();
         }
         self.running = Some(0);
+        self.stopped = false;
         let context = session.context().with_purpose(purpose);
         vec![session.request(context, Job::Diff { other }).into()]
     }
@@ -53,6 +56,7 @@ impl CompareView {
         match action {
             Action::Open => self.detail = !self.detail,
             Action::Back if self.running.take().is_some() => {
+                self.stopped = true;
                 session.say("comparison stopped");
                 return vec![Command::Cancel(Kind::Diff)];
             }

@@ -78,9 +78,9 @@ impl Default for DiskView {
 }
 
 impl DiskView {
-    /// Whether nothing has been read yet.
+    /// Whether something is missing (never read, or dropped with a column family switch).
     pub fn is_empty(&self) -> bool {
-        self.usage.is_none()
+        self.usage.is_none() || self.breakdown.is_none() || self.tombstones.is_none()
     }
 
     /// Reads everything again: files, the estimate below the current prefix, tombstone
@@ -104,9 +104,9 @@ impl DiskView {
     }
 
     fn keyspace_request(&mut self, session: &mut Session, exact: bool) -> Command {
-        if exact {
-            self.scanning = Some((Kind::Keyspace, 0));
-        }
+        // An estimate may count too (memtable-heavy column families): it can be stopped
+        // the same way.
+        self.scanning = Some((Kind::Keyspace, 0));
         let job = Job::Keyspace {
             grouping: self.grouping.clone(),
             exact,

@@ -36,6 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let Some(report) = &view.report else {
         let text = match view.running {
+            None if view.stopped => format!(
+                "the comparison with {} was stopped: r compares again",
+                other.display()
+            ),
             Some(n) => format!(
                 "comparing with {}… {} differences so far (Esc stops)",
                 other.display(),
@@ -56,8 +60,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let header = Row::new(
         ["", "cf", "key", "here", "there"].map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
-    let visible = usize::from(table_area.height.saturating_sub(3)).max(1);
-    let top = view.cursor.top.min(report.rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        table_area.height,
+        report.rows.len(),
+        view.cursor.selected,
+        view.cursor.top,
+    );
     let size = |v: &Option<(Vec<u8>, usize)>| {
         v.as_ref()
             .map(|(_, n)| bytes(*n as u64))

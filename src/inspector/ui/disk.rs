@@ -239,8 +239,12 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    let visible = usize::from(table_area.height.saturating_sub(3));
-    let top = view.prefix_cursor.top.min(rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        table_area.height,
+        rows.len(),
+        view.prefix_cursor.selected,
+        view.prefix_cursor.top,
+    );
     let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
     super::window_table(
         frame,
@@ -363,8 +367,12 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
             ])
         })
         .collect();
-    let visible = usize::from(ranges_area.height.saturating_sub(3));
-    let top = view.range_cursor.top.min(ranges.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        ranges_area.height,
+        ranges.len(),
+        view.range_cursor.selected,
+        view.range_cursor.top,
+    );
     let shown: Vec<Row> = ranges.into_iter().skip(top).take(visible.max(1)).collect();
     let widths = [
         Constraint::Length(10),

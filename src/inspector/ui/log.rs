@@ -105,8 +105,12 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
     let header = Row::new(
         ["time", "cf", "what", "text"].map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
-    let visible = usize::from(area.height.saturating_sub(3)).max(1);
-    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        area.height,
+        view.rows.len(),
+        view.cursor.selected,
+        view.cursor.top,
+    );
     let rows = view.rows.iter().skip(top).take(visible).map(|&i| {
         let e = &report.entries[i];
         let kind = e.event.kind();
@@ -180,7 +184,12 @@ fn timeline(frame: &mut Frame, area: Rect, s: &TimelineSummary, theme: Theme) {
             stalled,
         ),
     ];
-    for (name, data, at) in charts {
+    for (name, mut data, at) in charts {
+        // A sparkline draws from the left: keep the newest periods that fit.
+        let fit = usize::from(at.width.saturating_sub(2));
+        if data.len() > fit {
+            data.drain(..data.len() - fit);
+        }
         let peak = data.iter().copied().max().unwrap_or(0);
         let shown = if name.ends_with("bytes") || name.ends_with("written") {
             bytes(peak)

@@ -56,7 +56,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
                     .lines()
                     .map(|l| ratatui::text::Line::raw(l.to_string()))
                     .collect();
-            let height = lines.len() as u16 + 2;
+            let height = u16::try_from(lines.len())
+                .unwrap_or(u16::MAX)
+                .saturating_add(2);
             popup(
                 frame,
                 body,
@@ -146,6 +148,21 @@ where
         .block(block)
 }
 
+/// The rows a bordered table with a header shows in `height` lines (`visible`), and the
+/// first of them (`top`), moved as little as needed from the state's `top` so that row
+/// `selected` is on screen: the row drawn selected is always the row the keys act on,
+/// whatever the terminal's height.
+pub(crate) fn window(height: u16, len: usize, selected: usize, top: usize) -> (usize, usize) {
+    let visible = usize::from(height.saturating_sub(3)).max(1);
+    let mut top = top.min(len.saturating_sub(1));
+    if selected < top {
+        top = selected;
+    } else if selected >= top + visible {
+        top = selected + 1 - visible;
+    }
+    (top, visible)
+}
+
 /// Draws `rows` (the window from `top`) as a [`selectable_table`] with row `selected`
 /// marked, or `empty` inside `block` when there are no rows at all.
 #[allow(clippy::too_many_arguments)] // a table's parts, each needed
@@ -182,6 +199,20 @@ pub(crate) fn window_table<'a>(
 /// hexdump.
 pub(crate) fn value_lines(value: &[u8]) -> Vec<ratatui::text::Line<'static>> {
     use crate::inspector::decode::{ValueKind, classify, hexdump, pretty_json};
+    // Drawn every frame: a pane shows the first 64 KiB, not a 32 MiB value's 2M lines.
+    const SHOWN: usize = 64 * 1024;
+    if value.len() > SHOWN {
+        let mut lines = hexdump(&value[..SHOWN])
+            .into_iter()
+            .map(ratatui::text::Line::raw)
+            .collect::<Vec<_>>();
+        lines.push(ratatui::text::Line::raw(format!(
+            "… the first {} of {} bytes",
+            SHOWN,
+            value.len()
+        )));
+        return lines;
+    }
     let text = match classify(value) {
         ValueKind::Binary => None,
         ValueKind::Json => pretty_json(value),

@@ -47,8 +47,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         Cell::from(Span::styled(text, theme.title()))
     }));
-    let visible = usize::from(table_area.height.saturating_sub(3));
-    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        table_area.height,
+        view.rows.len(),
+        view.cursor.selected,
+        view.cursor.top,
+    );
     let rows = view
         .rows
         .iter()

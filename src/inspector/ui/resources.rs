@@ -55,8 +55,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Cell::from(Span::styled(text, theme.title()))
             }),
     );
-    let visible = usize::from(area.height.saturating_sub(3));
-    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        area.height,
+        view.rows.len(),
+        view.cursor.selected,
+        view.cursor.top,
+    );
     let high = |p: f64| {
         if p > 90.0 {
             theme.error()

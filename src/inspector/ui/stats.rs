@@ -235,11 +235,12 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
         ]
         .map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
-    let visible = usize::from(area.height.saturating_sub(3));
-    let top = view
-        .sst_cursor
-        .top
-        .min(view.sst_order.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        area.height,
+        view.sst_order.len(),
+        view.sst_cursor.selected,
+        view.sst_cursor.top,
+    );
     let rows = view.sst_order.iter().skip(top).take(visible).map(|&i| {
         let f = &stats.sst_files[i];
         let deleted = f.deletion_percent();

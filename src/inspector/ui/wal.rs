@@ -32,8 +32,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let header = Row::new(
         ["seq", "cf", "op", "key", "value"].map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
-    let visible = usize::from(table_area.height.saturating_sub(3)).max(1);
-    let top = view.cursor.top.min(view.rows.len().saturating_sub(1));
+    let (top, visible) = super::window(
+        table_area.height,
+        view.rows.len(),
+        view.cursor.selected,
+        view.cursor.top,
+    );
     let rows = view.rows.iter().skip(top).take(visible).map(|&(b, o)| {
         let batch = &report.batches[b];
         let op = &batch.ops[o];

@@ -201,22 +201,21 @@ impl Run<'_> {
                 self.emit(Body::Usage(Box::new(usage)));
             }
             Job::Keyspace { grouping, exact } => {
-                let breakdown = if exact {
-                    let cancelled = || self.token.is_cancelled();
-                    let mut progress = |scanned| {
-                        self.emit(Body::Progress {
-                            scanned,
-                            matched: 0,
-                        })
-                    };
-                    match keyspace::exact(source, cf, &grouping, 20, &cancelled, &mut progress)? {
-                        Some(b) => b,
-                        None => return Ok(()),
-                    }
-                } else {
-                    keyspace::estimate(source, cf, &grouping)?
+                let cancelled = || self.token.is_cancelled();
+                let mut progress = |scanned| {
+                    self.emit(Body::Progress {
+                        scanned,
+                        matched: 0,
+                    })
                 };
-                self.emit(Body::Keyspace(Box::new(breakdown)));
+                let breakdown = if exact {
+                    keyspace::exact(source, cf, &grouping, 20, &cancelled, &mut progress)?
+                } else {
+                    keyspace::estimate(source, cf, &grouping, &cancelled, &mut progress)?
+                };
+                if let Some(breakdown) = breakdown {
+                    self.emit(Body::Keyspace(Box::new(breakdown)));
+                }
             }
             Job::Tombstones { grouping, scan } => {
                 let mut report = tombstones::tombstones(source, cf)?;

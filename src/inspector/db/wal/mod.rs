@@ -288,7 +288,8 @@ fn collect_wals(
                 Ok((newest, tail)) => {
                     if let Some(b) = newest.first() {
                         info.last_sequence = Some(b.sequence);
-                        info.last_op_sequence = Some(b.sequence + u64::from(b.count.max(1)) - 1);
+                        info.last_op_sequence =
+                            Some(b.sequence.saturating_add(u64::from(b.count.max(1)) - 1));
                     }
                     info.tail = Some(tail);
                 }
