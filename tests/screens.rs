@@ -823,3 +823,29 @@ fn a_stopped_comparison_says_so() {
     let text = format!("{}", render(&app, 80, 24).backend());
     assert!(text.contains("was stopped"), "{text}");
 }
+
+/// On a live database the Log screen re-reads the LOG every 10 s (not every tick: a LOG
+/// can be 100 MB); a read-only snapshot does not.
+#[test]
+fn the_log_screen_follows_a_live_database_every_ten_seconds() {
+    let f = fixture_with_log();
+    let asks_for_log = |commands: &[Command]| {
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Run(r) if r.ticket.kind == Kind::Log))
+    };
+    let mut app = app_for(&f, Access::LiveSecondary, 24);
+    act(&mut app, &f, &[Action::Screen(7)]);
+    let start = app.session.now;
+    assert!(!asks_for_log(
+        &app.tick(start + chrono::Duration::seconds(5))
+    ));
+    assert!(asks_for_log(
+        &app.tick(start + chrono::Duration::seconds(11))
+    ));
+    let mut snapshot = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut snapshot, &f, &[Action::Screen(7)]);
+    assert!(!asks_for_log(
+        &snapshot.tick(snapshot.session.now + chrono::Duration::seconds(60))
+    ));
+}

@@ -173,6 +173,10 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
     text.push_str(&line("obsolete SST (not in use)", &usage.obsolete_sst));
     text.push_str(&line("blob files", &usage.blob));
     text.push_str(&line("WAL", &usage.wal));
+    if let Some((dir, tally)) = &usage.wal_elsewhere {
+        text.push_str(&line(&format!("WAL in wal_dir {dir}"), tally));
+        text.push_str("  (outside the directory: not in its total)\n");
+    }
     if usage.wal_archive.files > 0 {
         text.push_str(&line("archived WAL (archive/)", &usage.wal_archive));
     }
@@ -239,6 +243,8 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
         }
         Some(other) => {
             let other_db = Path::new(other);
+            crate::storage::rocksdb::check_existing_db(other_db)
+                .wrap_err_with(|| format!("--compare {other}"))?;
             let Some(theirs) = options_files(other_db).pop() else {
                 bail!("{other} has no OPTIONS file to compare with");
             };
@@ -283,6 +289,17 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
     let mut write = || -> io::Result<()> {
         if !json {
             writeln!(out, "{header}")?;
+            if rows.is_empty() {
+                writeln!(
+                    out,
+                    "{}",
+                    if compare.is_some() {
+                        "no differences"
+                    } else {
+                        "every setting is RocksDB's default"
+                    }
+                )?;
+            }
         }
         for row in &rows {
             if json {

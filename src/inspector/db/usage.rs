@@ -61,6 +61,9 @@ pub struct Usage {
     /// The oldest WAL file and the column families whose unflushed writes keep it (from
     /// the MANIFEST; `None` without WAL files or a readable MANIFEST).
     pub oldest_wal: Option<OldestWal>,
+    /// WAL files kept in another directory (`wal_dir` in the OPTIONS file): that
+    /// directory and their tally, outside `total`.
+    pub wal_elsewhere: Option<(String, Tally)>,
 }
 
 /// Why the oldest WAL file is still there.
@@ -154,6 +157,20 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
         {
             wal_numbers.push(number);
         }
+    }
+    let wal_dir = super::recent::locations(source.path()).wal_dir;
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b || std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+    };
+    if !same(&wal_dir, source.path()) {
+        let mut tally = Tally::default();
+        for file in super::recent::live_wal_files(source.path())? {
+            tally.add(file.size);
+            if file.size > 0 {
+                wal_numbers.push(file.number);
+            }
+        }
+        usage.wal_elsewhere = Some((wal_dir.display().to_string(), tally));
     }
     if let Ok(manifest) = read_manifest(source.path()) {
         usage.oldest_wal = oldest_wal_holder(&manifest, &wal_numbers)

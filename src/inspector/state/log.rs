@@ -83,13 +83,33 @@ pub struct LogView {
     pub only: LogOnly,
     /// The pane on show.
     pub pane: LogPane,
+    /// When the LOG was last asked for (live databases re-read it every 10 s).
+    pub asked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl LogView {
     /// Reads the LOG (again).
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        self.asked_at = Some(session.now);
         let context = session.context().with_purpose(purpose);
         vec![session.request(context, Job::Log).into()]
+    }
+
+    /// On a live database, a re-read when the last is 10 s old and answered: a LOG can be
+    /// 100 MB, and the service goes on writing it.
+    pub fn follow(&mut self, session: &mut Session) -> Vec<Command> {
+        let due = self
+            .asked_at
+            .is_none_or(|at| session.now - at >= chrono::Duration::seconds(10));
+        if due
+            && !session
+                .tickets
+                .is_pending(crate::inspector::worker::Kind::Log)
+        {
+            self.reread(session, Purpose::Periodic)
+        } else {
+            Vec::new()
+        }
     }
 
     /// The selected entry.

@@ -422,6 +422,7 @@ impl App {
                 Screen::Wal => {
                     commands.extend(self.wal.reread(&mut self.session, Purpose::Periodic))
                 }
+                Screen::Log => commands.extend(self.log.follow(&mut self.session)),
                 _ => {}
             }
         }

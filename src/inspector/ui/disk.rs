@@ -104,17 +104,25 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
         Constraint::Length(11),
         Constraint::Length(18),
     ];
-    let note = match &usage.oldest_wal {
-        Some(oldest) if !oldest.kept_by.is_empty() => format!(
-            " oldest WAL {:06}.log kept by unflushed writes of {} ",
-            oldest.number,
-            oldest.kept_by.join(", ")
-        ),
-        _ if usage.obsolete_sst.files > 0 => {
-            " obsolete SSTs go once no reader holds them, or at the next read-write open "
-                .to_string()
+    let note = if let Some((dir, tally)) = &usage.wal_elsewhere {
+        format!(
+            " WALs live in wal_dir {dir}: {} files, {} (not in this total) ",
+            tally.files,
+            bytes(tally.bytes)
+        )
+    } else {
+        match &usage.oldest_wal {
+            Some(oldest) if !oldest.kept_by.is_empty() => format!(
+                " oldest WAL {:06}.log kept by unflushed writes of {} ",
+                oldest.number,
+                oldest.kept_by.join(", ")
+            ),
+            _ if usage.obsolete_sst.files > 0 => {
+                " obsolete SSTs go once no reader holds them, or at the next read-write open "
+                    .to_string()
+            }
+            _ => " r re-reads ".to_string(),
         }
-        _ => " r re-reads ".to_string(),
     };
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))

@@ -139,7 +139,15 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
     ];
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
-        .title_bottom(Span::styled(" Tab timeline · r re-reads ", theme.dim()))
+        .title_bottom(Span::styled(
+            match app.session.access {
+                crate::inspector::db::source::Access::LiveSecondary => {
+                    " Tab timeline · re-read every 10 s "
+                }
+                _ => " Tab timeline · r re-reads ",
+            },
+            theme.dim(),
+        ))
         .border_style(theme.border_focus());
     super::window_table(
         frame,

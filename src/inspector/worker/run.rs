@@ -183,9 +183,11 @@ impl Run<'_> {
                 self.emit(Body::History(Box::new(history)));
             }
             Job::Log => {
-                // A first screen from the newest 4 MiB, then the whole LOG's timeline.
-                if let Some(tail) =
-                    crate::inspector::db::recent::read_log_tail(source.path(), 4 * 1024 * 1024)?
+                // A first screen from the newest 4 MiB, then the whole LOG's timeline (a
+                // periodic re-read replaces what is on screen only once, when whole).
+                if self.context.purpose != Purpose::Periodic
+                    && let Some(tail) =
+                        crate::inspector::db::recent::read_log_tail(source.path(), 4 * 1024 * 1024)?
                 {
                     self.emit(Body::LogPartial(Box::new(tail)));
                 }
