@@ -617,3 +617,15 @@ pub(crate) fn ldb_load(db: &Path, args: &[&str], lines: &str) {
         .unwrap();
     assert!(child.wait().unwrap().success(), "ldb load {args:?}");
 }
+
+/// Runs 7.8's `db_bench` on `db` with `args`; it must succeed.
+pub(crate) fn db_bench(db: &Path, args: &[&str]) {
+    let status = Command::new("db_bench")
+        .arg(format!("--db={}", db.display()))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run db_bench");
+    assert!(status.success(), "db_bench {args:?}");
+}

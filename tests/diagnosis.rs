@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::cli::run;
 use crate::common::temp_db;
-use crate::compat78::{keep_wals_across_opens, ldb, ldb_load, tools_present};
+use crate::compat78::{db_bench, keep_wals_across_opens, ldb, ldb_load, tools_present};
 
 /// Loads `lines` (`key ==> value`) with 7.8's `ldb load`, compacted into SST files.
 fn load_compacted(db: &Path, lines: &str) {
@@ -137,16 +137,7 @@ fn tombstones_in_the_memtable_are_found_and_compacted_away() {
     }
     let (_dir, db) = temp_db();
     let path = db.to_str().unwrap();
-    let bench = |args: &[&str]| {
-        let status = Command::new("db_bench")
-            .arg(format!("--db={path}"))
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "db_bench {args:?}");
-    };
+    let bench = |args: &[&str]| db_bench(&db, args);
     bench(&[
         "--benchmarks=fillseq",
         "--num=1000",
@@ -405,9 +396,9 @@ fn log_lists_every_stall_grep_finds() {
         return;
     }
     let (_dir, db) = temp_db();
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", db.display()))
-        .args([
+    db_bench(
+        &db,
+        &[
             "--benchmarks=fillrandom",
             "--num=20000",
             "--value_size=200",
@@ -416,12 +407,8 @@ fn log_lists_every_stall_grep_finds() {
             "--level0_slowdown_writes_trigger=3",
             "--level0_stop_writes_trigger=6",
             "--max_background_jobs=1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     let log = std::fs::read_to_string(db.join("LOG")).unwrap();
     let grep = |needle: &str| log.lines().filter(|l| l.contains(needle)).count() as u64;
     let (stalling, stopping) = (
@@ -466,19 +453,15 @@ fn wal_dir_and_db_log_dir_are_followed() {
     }
     let (dir, db) = temp_db();
     let wal_dir = dir.path().join("wal-elsewhere");
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", db.display()))
-        .arg(format!("--wal_dir={}", wal_dir.display()))
-        .args([
+    db_bench(
+        &db,
+        &[
+            &format!("--wal_dir={}", wal_dir.display()),
             "--benchmarks=fillseq",
             "--num=300",
             "--write_buffer_size=67108864",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     let path = db.to_str().unwrap();
     let files = String::from_utf8_lossy(&run(&["wal", path, "--files"]).stdout).into_owned();
     assert!(
@@ -526,19 +509,15 @@ fn usage_counts_the_wal_archive_and_subdirectories() {
         return;
     }
     let (_dir, db) = temp_db();
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", db.display()))
-        .args([
+    db_bench(
+        &db,
+        &[
             "--benchmarks=fillrandom",
             "--num=60000",
             "--wal_ttl_seconds=3600",
             "--write_buffer_size=1048576",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     std::fs::create_dir_all(db.join("stray/deeper")).unwrap();
     std::fs::write(db.join("stray/deeper/blob"), vec![7u8; 12_345]).unwrap();
     let usage = json(&["usage", db.to_str().unwrap(), "--json"]);
@@ -559,18 +538,14 @@ fn keyspace_never_shows_unflushed_data_as_nothing() {
         return;
     }
     let (_dir, db) = temp_db();
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", db.display()))
-        .args([
+    db_bench(
+        &db,
+        &[
             "--benchmarks=fillseq",
             "--num=250000",
             "--write_buffer_size=536870912",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     let path = db.to_str().unwrap();
     let breakdown = json(&["keyspace", path, "--prefix-len", "6", "--json"]);
     assert_eq!(breakdown["exact"], true, "{breakdown}");
@@ -583,20 +558,16 @@ fn keyspace_never_shows_unflushed_data_as_nothing() {
     assert_eq!(keys, 250_000);
 
     let (_dir2, layered) = temp_db();
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", layered.display()))
-        .args([
+    db_bench(
+        &layered,
+        &[
             "--benchmarks=fillrandom",
             "--num=260000",
             "--write_buffer_size=65536",
             "--target_file_size_base=65536",
             "--disable_auto_compactions=1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     let estimate = json(&[
         "keyspace",
         layered.to_str().unwrap(),
@@ -641,19 +612,15 @@ fn a_wal_damaged_in_the_middle_is_read_past_and_named() {
         return;
     }
     let (_dir, db) = temp_db();
-    let status = Command::new("db_bench")
-        .arg(format!("--db={}", db.display()))
-        .args([
+    db_bench(
+        &db,
+        &[
             "--benchmarks=fillseq",
             "--num=20000",
             "--write_buffer_size=536870912",
             "--compression_type=none",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        ],
+    );
     let wal = wal_paths(&db).pop().unwrap();
     {
         use std::io::{Seek, SeekFrom, Write};
