@@ -467,13 +467,7 @@ fn usage_adds_up_to_du() {
         String::from_utf8_lossy(&out.stderr)
     );
     let usage: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let du = Command::new("du").arg("-sb").arg(&db).output().unwrap();
-    let du: u64 = String::from_utf8_lossy(&du.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let du = du(&db);
     let total = usage["total"].as_u64().unwrap();
     let off = total.abs_diff(du) as f64 / du as f64;
     assert!(off <= 0.01, "usage {total} vs du -sb {du}");
@@ -628,4 +622,15 @@ pub(crate) fn db_bench(db: &Path, args: &[&str]) {
         .status()
         .expect("run db_bench");
     assert!(status.success(), "db_bench {args:?}");
+}
+
+/// `du -sb` of a directory, in bytes.
+pub(crate) fn du(dir: &Path) -> u64 {
+    let out = Command::new("du").arg("-sb").arg(dir).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }

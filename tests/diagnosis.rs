@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::cli::run;
 use crate::common::temp_db;
-use crate::compat78::{db_bench, keep_wals_across_opens, ldb, ldb_load, tools_present};
+use crate::compat78::{db_bench, du, keep_wals_across_opens, ldb, ldb_load, tools_present};
 
 /// Loads `lines` (`key ==> value`) with 7.8's `ldb load`, compacted into SST files.
 fn load_compacted(db: &Path, lines: &str) {
@@ -497,17 +497,6 @@ fn wal_dir_and_db_log_dir_are_followed() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("flush_finished"));
-}
-
-/// `du -sb` of a directory, in bytes.
-fn du(dir: &Path) -> u64 {
-    let out = Command::new("du").arg("-sb").arg(dir).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 /// RocksDB 7.8 keeping old WALs in `archive/` (`--wal_ttl_seconds`), and a stray

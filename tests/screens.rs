@@ -450,18 +450,25 @@ fn maintenance_is_refused_read_only() {
     }
 }
 
+/// Deletes the fixture's first 200 keys, then writes `puts`, leaving it all in the WAL
+/// (closed without a flush).
+fn write_unflushed(path: &std::path::Path, puts: &[(&[u8], &[u8])]) {
+    let db =
+        rocksdb::DB::open_cf(&rocksdb::Options::default(), path, ["default", "events"]).unwrap();
+    for i in 0..200 {
+        db.delete(format!("key:{i:04}")).unwrap();
+    }
+    for (key, value) in puts {
+        db.put(key, value).unwrap();
+    }
+}
+
 /// The fixture with its first 200 keys deleted and the deletions left in the WAL (the
 /// read-only open replays them into a memtable): what the Disk screen must explain.
 fn fixture_with_deletions() -> Fixture {
     let (dir, path) = temp_db();
     write_fixture(&path);
-    {
-        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
-            .unwrap();
-        for i in 0..200 {
-            db.delete(format!("key:{i:04}")).unwrap();
-        }
-    }
+    write_unflushed(&path, &[]);
     let source = Source::open(&path, false).unwrap();
     Fixture { _dir: dir, source }
 }
@@ -585,16 +592,13 @@ fn disk_drills_into_prefixes_and_offers_the_skipped_range() {
 fn fixture_with_log() -> Fixture {
     let (dir, path) = temp_db();
     write_fixture(&path);
-    {
-        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
-            .unwrap();
-        for i in 0..200 {
-            db.delete(format!("key:{i:04}")).unwrap();
-        }
-        db.put("node:n1", r#"{"id":"n1","status":"Active","cpu":[1,2]}"#)
-            .unwrap();
-        db.put("raw:1", [0u8, 1, 2, 0xff]).unwrap();
-    }
+    write_unflushed(
+        &path,
+        &[
+            (b"node:n1", br#"{"id":"n1","status":"Active","cpu":[1,2]}"#),
+            (b"raw:1", &[0u8, 1, 2, 0xff]),
+        ],
+    );
     for entry in std::fs::read_dir(&path).unwrap() {
         let entry = entry.unwrap();
         if entry.file_name().to_string_lossy().starts_with("LOG") {

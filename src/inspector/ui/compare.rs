@@ -49,17 +49,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         return super::waiting(frame, area, "diff", &text, theme);
     };
-    let detail_height = if view.detail { area.height / 2 } else { 0 };
-    let [summary, table_area, detail_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(detail_height),
-    ])
-    .areas(area);
+    let [summary, table_area, detail_area] = super::with_summary_and_detail(area, view.detail);
     frame.render_widget(Paragraph::new(summary_line(report, theme)), summary);
-    let header = Row::new(
-        ["", "cf", "key", "here", "there"].map(|h| Cell::from(Span::styled(h, theme.title()))),
-    );
+    let header = super::header_row(["", "cf", "key", "here", "there"], theme);
     let (top, visible) = super::window(
         table_area.height,
         report.rows.len(),

@@ -94,9 +94,7 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             rows.push(tally_row(label.to_string(), tally, total, theme));
         }
     }
-    let header = Row::new(
-        ["kind", "files", "bytes", "share"].map(|h| Cell::from(Span::styled(h, theme.title()))),
-    );
+    let header = super::header_row(["kind", "files", "bytes", "share"], theme);
     let title = format!(" {} in all (equals du -sb) ", bytes(total));
     let widths = [
         Constraint::Fill(1),
@@ -226,15 +224,15 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
     } else {
         " Enter looks inside · Esc goes up ".to_string()
     };
-    let header = Row::new(
+    let header = super::header_row(
         [
             "prefix",
             "keys",
             if b.exact { "bytes" } else { "on disk" },
             "largest",
             "value sizes",
-        ]
-        .map(|h| Cell::from(Span::styled(h, theme.title()))),
+        ],
+        theme,
     );
     let widths = [
         Constraint::Fill(2),
@@ -305,9 +303,9 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
     ]);
     frame.render_widget(Paragraph::new(memtable), summary);
 
-    let header = Row::new(
-        ["level", "files", "entries", "deletions", "range dels"]
-            .map(|h| Cell::from(Span::styled(h, theme.title()))),
+    let header = super::header_row(
+        ["level", "files", "entries", "deletions", "range dels"],
+        theme,
     );
     let rows = t.levels.iter().map(|l| {
         Row::new([
@@ -358,10 +356,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
             " c walks every key to measure it ".to_string(),
         ),
     };
-    let header = Row::new(
-        ["tombstones", "hidden", "after key", "before key"]
-            .map(|h| Cell::from(Span::styled(h, theme.title()))),
-    );
+    let header = super::header_row(["tombstones", "hidden", "after key", "before key"], theme);
     let ranges: Vec<Row> = t
         .scan
         .iter()

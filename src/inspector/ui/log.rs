@@ -102,9 +102,7 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
             ""
         }
     );
-    let header = Row::new(
-        ["time", "cf", "what", "text"].map(|h| Cell::from(Span::styled(h, theme.title()))),
-    );
+    let header = super::header_row(["time", "cf", "what", "text"], theme);
     let (top, visible) = super::window(
         area.height,
         view.rows.len(),

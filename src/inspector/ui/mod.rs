@@ -148,6 +148,27 @@ where
         .block(block)
 }
 
+/// A table's header row: its column titles in the title style.
+pub(crate) fn header_row<'a, const N: usize>(
+    titles: [&'a str; N],
+    theme: theme::Theme,
+) -> ratatui::widgets::Row<'a> {
+    ratatui::widgets::Row::new(
+        titles.map(|t| ratatui::widgets::Cell::from(ratatui::text::Span::styled(t, theme.title()))),
+    )
+}
+
+/// A summary line above a table, and below it, when `detail`, a pane of half the height.
+pub(crate) fn with_summary_and_detail(area: Rect, detail: bool) -> [Rect; 3] {
+    let detail_height = if detail { area.height / 2 } else { 0 };
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(detail_height),
+    ])
+    .areas(area)
+}
+
 /// The rows a bordered table with a header shows in `height` lines (`visible`), and the
 /// first of them (`top`), moved as little as needed from the state's `top` so that row
 /// `selected` is on screen: the row drawn selected is always the row the keys act on,

@@ -3,7 +3,7 @@
 //! newest first, with the selected value below.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
@@ -20,18 +20,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(report) = &view.report else {
         return super::waiting(frame, area, "WAL", "reading the WAL files' tails…", theme);
     };
-    let detail_height = if view.detail { area.height / 2 } else { 0 };
-    let [summary, table_area, detail_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(detail_height),
-    ])
-    .areas(area);
+    let [summary, table_area, detail_area] = super::with_summary_and_detail(area, view.detail);
     frame.render_widget(Paragraph::new(summary_line(report, theme)), summary);
 
-    let header = Row::new(
-        ["seq", "cf", "op", "key", "value"].map(|h| Cell::from(Span::styled(h, theme.title()))),
-    );
+    let header = super::header_row(["seq", "cf", "op", "key", "value"], theme);
     let (top, visible) = super::window(
         table_area.height,
         view.rows.len(),
