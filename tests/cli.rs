@@ -75,9 +75,10 @@ fn corrupt_current_and_manifest_are_named() {
     write_fixture(&path);
     let p = path.to_str().unwrap();
     std::fs::write(path.join("CURRENT"), b"MANIFEST-999999\n").unwrap();
+    // Taken before the failed open, so a file that open wrote or changed is caught.
+    let before = snapshot_dir(&path);
     let output = run(&["count", p]);
     assert_one_line_error(&output, STORAGE, &[p, "corrupt", "MANIFEST-999999"]);
-    let before = snapshot_dir(&path);
 
     let (_dir2, path2) = temp_db();
     write_fixture(&path2);
@@ -92,12 +93,14 @@ fn corrupt_current_and_manifest_are_named() {
         })
         .unwrap();
     std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
+    let before2 = snapshot_dir(&path2);
     assert_one_line_error(
         &run(&["get", path2.to_str().unwrap(), "key:0001"]),
         STORAGE,
         &[path2.to_str().unwrap(), "corrupt"],
     );
     assert_eq!(snapshot_dir(&path), before, "a failed open changes nothing");
+    assert_eq!(snapshot_dir(&path2), before2, "a failed open changes nothing");
 }
 
 #[test]

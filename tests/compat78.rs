@@ -8,20 +8,20 @@ use std::process::Command;
 use crate::cli::{REFUSED, run};
 use crate::common::{snapshot_dir, temp_db};
 
-/// Whether Debian's rocksdb-tools are installed (`scripts/setup.sh` installs them).
-pub(crate) fn tools_present() -> bool {
-    let present = ["ldb", "db_bench"].iter().all(|tool| {
-        Command::new(tool)
+/// Fails the test, naming the tool, when Debian's rocksdb-tools (RocksDB 7.8's `ldb` and
+/// `db_bench`) are missing: `scripts/setup.sh` installs them, so a missing tool is a broken
+/// setup, never a reason to pass quietly.
+pub(crate) fn require_tools() {
+    for tool in ["ldb", "db_bench"] {
+        let runs = Command::new(tool)
             .arg("--version")
             .output()
-            .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
-    });
-    if !present {
-        eprintln!(
-            "\n*** SKIPPED: RocksDB 7.8's ldb/db_bench are not installed; run ./scripts/setup.sh (package rocksdb-tools) ***\n"
+            .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty());
+        assert!(
+            runs,
+            "RocksDB 7.8's `{tool}` is not installed: run ./scripts/setup.sh (Debian package rocksdb-tools)"
         );
     }
-    present
 }
 
 /// Runs 7.8's `ldb` on `db`; its stdout.
@@ -105,9 +105,7 @@ fn write_78_fixture(db: &Path) {
 
 #[test]
 fn reads_of_a_78_database_equal_ldb_byte_for_byte() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     write_78_fixture(&db);
     for (cf, _) in FAMILIES {
@@ -123,9 +121,7 @@ fn reads_of_a_78_database_equal_ldb_byte_for_byte() {
 
 #[test]
 fn merge_operands_resolve_through_the_databases_operator() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     let status = Command::new("db_bench")
         .args([
@@ -191,9 +187,7 @@ fn merge_operands_resolve_through_the_databases_operator() {
 
 #[test]
 fn blob_files_are_counted_and_their_values_read() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     let output = Command::new("db_bench")
         .args([
@@ -231,9 +225,7 @@ fn blob_files_are_counted_and_their_values_read() {
 /// loading, and the copies we make of it too.
 #[test]
 fn our_writes_leave_a_78_database_readable_by_78() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (dir, db) = temp_db();
     write_78_fixture(&db);
     let p = db.to_str().unwrap();
@@ -336,9 +328,7 @@ fn our_writes_leave_a_78_database_readable_by_78() {
 /// says which two versions are involved, unless the user asks for it explicitly.
 #[test]
 fn writes_are_refused_where_the_format_cannot_be_kept() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     for (version, needle) in [("99.1.0", "newer"), ("6.29.5", "from 7.0.0 on")] {
         let (_dir, db) = temp_db();
         write_78_fixture(&db);
@@ -399,9 +389,7 @@ fn a_foreign_comparator_is_named_not_misread() {
 /// and for binary keys, and exits 1 (0 for identical databases).
 #[test]
 fn diff_equals_a_diff_of_two_ldb_dumps() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (dir, a) = temp_db();
     write_78_fixture(&a);
     let b = dir.path().join("b");
@@ -455,9 +443,7 @@ fn diff_equals_a_diff_of_two_ldb_dumps() {
 /// (within 1 %), and its live SST files are the ones `ldb` lists.
 #[test]
 fn usage_adds_up_to_du() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     write_78_fixture(&db);
     let out = run(&["usage", db.to_str().unwrap(), "--json"]);
@@ -490,9 +476,7 @@ fn usage_adds_up_to_du() {
 /// what differs between two databases' options.
 #[test]
 fn options_name_what_the_service_changed() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (dir, db) = temp_db();
     write_78_fixture(&db);
     let rows = |args: &[&str]| -> Vec<serde_json::Value> {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::cli::run;
 use crate::common::temp_db;
-use crate::compat78::{db_bench, du, keep_wals_across_opens, ldb, ldb_load, tools_present};
+use crate::compat78::{db_bench, du, keep_wals_across_opens, ldb, ldb_load, require_tools};
 
 /// Loads `lines` (`key ==> value`) with 7.8's `ldb load`, compacted into SST files.
 fn load_compacted(db: &Path, lines: &str) {
@@ -64,9 +64,7 @@ fn spear_like_lines(scale: usize) -> String {
 /// level down; the histogram and the largest value come from the same scan.
 #[test]
 fn exact_prefix_counts_equal_a_grouping_of_ldb_scan() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     load_compacted(&db, &spear_like_lines(1000));
     load_compacted(&db, "blob:big ==> ".to_string().as_str());
@@ -102,9 +100,7 @@ fn exact_prefix_counts_equal_a_grouping_of_ldb_scan() {
 /// exact count, with key counts near it, at one seek per prefix.
 #[test]
 fn estimated_prefixes_match_the_exact_ones() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     load_compacted(&db, &spear_like_lines(150_000));
     let path = db.to_str().unwrap();
@@ -132,9 +128,7 @@ fn estimated_prefixes_match_the_exact_ones() {
 /// suggested compaction removes them, and 7.8's `ldb` still reads the database.
 #[test]
 fn tombstones_in_the_memtable_are_found_and_compacted_away() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     let path = db.to_str().unwrap();
     let bench = |args: &[&str]| db_bench(&db, args);
@@ -249,9 +243,7 @@ fn wal_paths(db: &Path) -> Vec<std::path::PathBuf> {
 /// prints for each WAL file; the newest-first view names the column family.
 #[test]
 fn wal_batches_equal_ldb_dump_wal() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     wal_fixture(&db);
     let wals = wal_paths(&db);
@@ -317,9 +309,7 @@ fn wal_batches_equal_ldb_dump_wal() {
 /// is named, the exit status is 0.
 #[test]
 fn a_torn_wal_tail_is_reported_not_fatal() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     wal_fixture(&db);
     let newest = wal_paths(&db).pop().unwrap();
@@ -347,9 +337,7 @@ fn a_torn_wal_tail_is_reported_not_fatal() {
 /// read returns nothing now; a key never written exits 1.
 #[test]
 fn history_lists_a_keys_versions_and_where_it_stands() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     wal_fixture(&db);
     let path = db.to_str().unwrap();
@@ -380,9 +368,7 @@ fn history_lists_a_keys_versions_and_where_it_stands() {
 /// `default` was flushed by a compaction, `hot` was not.
 #[test]
 fn usage_names_the_column_family_keeping_the_oldest_wal() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     ldb(&db, &["--create_if_missing", "put", "k0", "v0"]);
     keep_wals_across_opens(&db);
@@ -401,9 +387,7 @@ fn usage_names_the_column_family_keeping_the_oldest_wal() {
 /// lists as many as grep finds, and the timeline counts them the same.
 #[test]
 fn log_lists_every_stall_grep_finds() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     db_bench(
         &db,
@@ -457,9 +441,7 @@ fn log_lists_every_stall_grep_finds() {
 /// RocksDB for the LOG), never answering "nothing" from the database directory.
 #[test]
 fn wal_dir_and_db_log_dir_are_followed() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (dir, db) = temp_db();
     let wal_dir = dir.path().join("wal-elsewhere");
     db_bench(
@@ -503,9 +485,7 @@ fn wal_dir_and_db_log_dir_are_followed() {
 /// subdirectory: both counted, and the total is `du -sb`'s to the byte.
 #[test]
 fn usage_counts_the_wal_archive_and_subdirectories() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     db_bench(
         &db,
@@ -532,9 +512,7 @@ fn usage_counts_the_wal_archive_and_subdirectories() {
 /// showing every prefix as empty; and many small L0 files come with a warning.
 #[test]
 fn keyspace_never_shows_unflushed_data_as_nothing() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     db_bench(
         &db,
@@ -586,9 +564,7 @@ fn keyspace_never_shows_unflushed_data_as_nothing() {
 /// `log --cf` names a column family the database has, or it is an error (exit 2).
 #[test]
 fn log_refuses_an_unknown_column_family() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     ldb(&db, &["--create_if_missing", "put", "a", "1"]);
     let out = run(&["log", db.to_str().unwrap(), "--cf", "nope"]);
@@ -606,9 +582,7 @@ fn log_refuses_an_unknown_column_family() {
 /// key written after the damage still has its history.
 #[test]
 fn a_wal_damaged_in_the_middle_is_read_past_and_named() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = temp_db();
     db_bench(
         &db,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDateTime;
 use spear_next::inspector::db::infolog::*;
 
-use crate::compat78::tools_present;
+use crate::compat78::require_tools;
 
 /// Options shared by every db_bench run of the fixture.
 const COMMON: &[&str] = &[
@@ -84,9 +84,7 @@ fn all_entries(dir: &Path, filter: LogFilter) -> (Vec<PathBuf>, Vec<LogEntry>) {
 
 #[test]
 fn files_in_time_order() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let files = log_files(fixture()).unwrap();
     assert_eq!(files.len(), 4, "{files:?}");
     assert_eq!(files.last().unwrap().file_name().unwrap(), "LOG");
@@ -103,9 +101,7 @@ fn files_in_time_order() {
 
 #[test]
 fn stall_counts_equal_grep() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (files, entries) = all_entries(fixture(), LogFilter::default());
     let mut total = 0;
     for (i, f) in files.iter().enumerate() {
@@ -144,9 +140,7 @@ fn stall_counts_equal_grep() {
 
 #[test]
 fn json_event_counts_equal_grep() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (files, entries) = all_entries(fixture(), LogFilter::default());
     for kind in [
         "flush_started",
@@ -216,9 +210,7 @@ fn json_event_counts_equal_grep() {
 
 #[test]
 fn options_dump_matches_db_bench_flags() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_, entries) = all_entries(fixture(), LogFilter::default());
     // The first open's options.
     let mut opts: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -260,9 +252,7 @@ fn options_dump_matches_db_bench_flags() {
 
 #[test]
 fn since_filter() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (files, all) = all_entries(fixture(), LogFilter::default());
     let times: Vec<NaiveDateTime> = all.iter().filter_map(|e| e.time).collect();
     let cut = times[times.len() / 2];
@@ -314,9 +304,7 @@ fn since_filter() {
 
 #[test]
 fn timeline_flush_bytes_and_stalls() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (files, entries) = all_entries(fixture(), LogFilter::default());
     // Independent: per file (one DB open each), jobs with flush_started, their table files.
     let mut flush_bytes = 0u64;
@@ -439,9 +427,9 @@ fn robustness() {
     assert!(e[0].truncated && e[0].text.len() <= 1 << 20);
     assert_eq!(e[0].event, LogEvent::Warn);
     assert_eq!(e[1].text, "after");
-    // Binary garbage and mutated real LOG content (without RocksDB 7.8's tools, garbage
-    // only): no panic.
-    let real = tools_present().then(|| fs::read(fixture().join("LOG")).unwrap());
+    // Binary garbage and mutated real LOG content: no panic.
+    require_tools();
+    let real = Some(fs::read(fixture().join("LOG")).unwrap());
     let mut seed = 0x2545F4914F6CDD1Du64;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -540,9 +528,7 @@ fn build_big(path: &Path, target: usize) -> usize {
 #[test]
 #[ignore = "a 100 MB fixture; the speed of these reads is a benchmark, not a test"]
 fn a_100mb_log_reads_like_grep() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("LOG");
     build_big(&log, 100 << 20);
@@ -676,9 +662,7 @@ fn background_errors_and_warnings() {
 
 #[test]
 fn stats_dumps_equal_grep() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (files, entries) = all_entries(fixture(), LogFilter::default());
     for (i, f) in files.iter().enumerate() {
         let ours = entries
@@ -704,9 +688,7 @@ fn stats_dumps_equal_grep() {
 #[test]
 #[ignore = "a 300k-key db_bench run of about a minute; the shared fixture covers the same checks"]
 fn stall_fixture_single_cf_300k() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let out = Command::new("db_bench")
@@ -743,9 +725,7 @@ fn stall_fixture_single_cf_300k() {
 
 #[test]
 fn since_seek_on_a_large_file_equals_a_full_scan() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("LOG");
     build_big(&log, 30 << 20);

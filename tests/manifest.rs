@@ -12,7 +12,7 @@ use spear_next::inspector::db::manifest::{
 };
 
 use crate::compat78::{
-    fixture_root, fresh_dir, keep_wals_across_opens, ldb, run_tool, tools_present,
+    fixture_root, fresh_dir, keep_wals_across_opens, ldb, run_tool, require_tools,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -227,9 +227,7 @@ fn check_against_ldb(dir: &Path) -> ManifestSummary {
 
 #[test]
 fn cf_ids_and_names_after_create_and_drop() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let s = read_manifest(cf_db()).unwrap();
     let ours: Vec<(u32, &str)> = s
         .column_families
@@ -247,9 +245,7 @@ fn cf_ids_and_names_after_create_and_drop() {
 
 #[test]
 fn ldb_fixture_matches_manifest_dump() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let s = check_against_ldb(cf_db());
     // Every live cf got at least one flushed file.
     assert!(s.column_families.iter().all(|c| c.live_files > 0), "{s:?}");
@@ -257,9 +253,7 @@ fn ldb_fixture_matches_manifest_dump() {
 
 #[test]
 fn db_bench_fixture_matches_manifest_dump() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let dir = bench_db();
     let s = check_against_ldb(dir);
     assert_eq!(s.column_families.len(), 3);
@@ -281,17 +275,13 @@ fn db_bench_fixture_matches_manifest_dump() {
 
 #[test]
 fn hot_fixture_matches_manifest_dump() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     check_against_ldb(hot_db());
 }
 
 #[test]
 fn oldest_wal_is_held_by_the_unflushed_cf() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let dir = hot_db();
     let s = read_manifest(dir).unwrap();
     let wals = wal_numbers(dir);
@@ -347,9 +337,7 @@ fn record_bounds(bytes: &[u8]) -> Vec<(usize, usize, bool)> {
 
 #[test]
 fn torn_tail_keeps_the_edits_before_it() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     check_torn_tails(bench_db(), false);
     check_torn_tails(cf_db(), true);
 }
@@ -419,9 +407,7 @@ fn check_torn_tails(db: &Path, must_span_blocks: bool) {
 
 #[test]
 fn garbage_gives_error_or_torn_never_panics() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = current_manifest(bench_db());
     let bytes = fs::read(&src).unwrap();
     let full = read_manifest(bench_db()).unwrap();

@@ -149,6 +149,17 @@ fn seed_advanced_configuration() {
     opts.create_if_missing(true);
     let db = DB::open(&opts, &path).unwrap();
     db.put(b"raw", b"ok").unwrap();
+    assert_eq!(db.get(b"raw").unwrap().as_deref(), Some(&b"ok"[..]));
+    drop(db);
+    // The database the raw crate wrote is one our store opens and reads.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use spear_next::storage::kv::{KvStoreConfig, create_kv_store_from_config};
+        let store = create_kv_store_from_config(&KvStoreConfig::rocksdb(&path))
+            .await
+            .unwrap();
+        assert_eq!(store.get("raw").await.unwrap(), Some(b"ok".to_vec()));
+    });
 }
 
 // Seed, "Best Practices / 3. Monitoring".

@@ -13,7 +13,7 @@ use spear_next::inspector::db::wal::{
 };
 
 use crate::compat78::{
-    fixture_root, fresh_dir, keep_wals_across_opens, ldb_load, run_tool, tools_present,
+    fixture_root, fresh_dir, keep_wals_across_opens, ldb_load, run_tool, require_tools,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -314,9 +314,7 @@ fn assert_tail_matches_forward(path: &Path) {
 
 #[test]
 fn ldb_commands_wals_match_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let files = wal_files(ldb_dir()).unwrap();
     assert_eq!(files.len(), 8);
     let mut all = Vec::new();
@@ -336,9 +334,7 @@ fn ldb_commands_wals_match_ldb() {
 
 #[test]
 fn binary_keys_and_block_spanning_values_match_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let batches = assert_matches_ldb(load_wal());
     assert_eq!(batches.len(), 3000);
     assert!(batches.iter().any(|b| b.byte_size > 100_000));
@@ -346,50 +342,38 @@ fn binary_keys_and_block_spanning_values_match_ldb() {
 
 #[test]
 fn single_delete_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     assert!(kinds(&assert_matches_ldb(single_delete_wal())).contains(&WalOpKind::SingleDelete));
 }
 
 #[test]
 fn range_delete_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     assert!(kinds(&assert_matches_ldb(range_delete_wal())).contains(&WalOpKind::RangeDelete));
 }
 
 #[test]
 fn column_family_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let b = assert_matches_ldb(cf_wal());
     assert!(b.iter().flat_map(|b| &b.ops).any(|o| o.cf == 2));
 }
 
 #[test]
 fn delete_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     assert!(kinds(&assert_matches_ldb(delete_wal())).contains(&WalOpKind::Delete));
 }
 
 #[test]
 fn merge_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     assert!(kinds(&assert_matches_ldb(merge_wal())).contains(&WalOpKind::Merge));
 }
 
 #[test]
 fn transaction_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let k = kinds(&assert_matches_ldb(txn_wal()));
     for want in [
         WalOpKind::BeginPrepare,
@@ -402,18 +386,14 @@ fn transaction_wal_matches_ldb() {
 
 #[test]
 fn multi_op_batches_match_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let b = assert_matches_ldb(multi_op_batch_wal());
     assert!(b.iter().all(|b| b.count == 7 && b.ops.len() == 7));
 }
 
 #[test]
 fn multi_megabyte_wal_matches_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let b = assert_matches_ldb(mid_wal());
     assert_eq!(b.len(), 30000);
     // Records that open a block after trailer padding: ldb prints the trailer offset.
@@ -422,9 +402,7 @@ fn multi_megabyte_wal_matches_ldb() {
 
 #[test]
 fn compressed_wal_is_reported_unsupported() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let path = compressed_wal();
     let first = WalReader::open(path).unwrap().next();
     assert!(
@@ -441,9 +419,7 @@ fn compressed_wal_is_reported_unsupported() {
 
 #[test]
 fn blob_index_wal_decodes_where_ldb_gives_up() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let path = blob_wal();
     let (batches, tail) = forward(path);
     assert_eq!(tail, WalTail::Clean);
@@ -457,9 +433,7 @@ fn blob_index_wal_decodes_where_ldb_gives_up() {
 
 #[test]
 fn tail_reader_matches_forward_reader() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     assert_tail_matches_forward(load_wal());
     assert_tail_matches_forward(mid_wal());
     assert_tail_matches_forward(txn_wal());
@@ -470,9 +444,7 @@ fn tail_reader_matches_forward_reader() {
 
 #[test]
 fn wal_files_lists_numbers_and_sequences() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let files = wal_files(ldb_dir()).unwrap();
     let numbers: Vec<u64> = files.iter().map(|f| f.number).collect();
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
@@ -530,9 +502,7 @@ fn check_torn(path: &Path, intact: &[WalBatch], torn_at: u64) {
 
 #[test]
 fn truncated_and_corrupted_tails() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = load_wal();
     let (all, _) = forward(src);
     let len = fs::metadata(src).unwrap().len();
@@ -665,9 +635,7 @@ fn check_mid_file_damage(path: &Path, orig: &[WalBatch], lost: usize, reason: &s
 /// 21 bytes overwritten at byte 400000 of a db_bench WAL (the tester's case).
 #[test]
 fn overwritten_bytes_mid_file_are_skipped_like_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     // 21 bytes overwritten at byte 400000 of a db_bench WAL (the tester's case: ldb
     // reports the corruption and prints every readable batch after it).
     let src = mid_wal();
@@ -690,9 +658,7 @@ fn overwritten_bytes_mid_file_are_skipped_like_ldb() {
 /// block's rest and the record's orphaned LAST fragment are skipped.
 #[test]
 fn flipped_byte_in_a_block_spanning_record_is_skipped_like_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = load_wal();
     let (orig, _) = forward(src);
     let big = orig
@@ -711,9 +677,7 @@ fn flipped_byte_in_a_block_spanning_record_is_skipped_like_ldb() {
 /// The same record's LAST fragment damaged, blocks away from its FIRST.
 #[test]
 fn damaged_last_fragment_mid_file_is_skipped_like_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = load_wal();
     let (orig, _) = forward(src);
     let big = orig
@@ -734,9 +698,7 @@ fn damaged_last_fragment_mid_file_is_skipped_like_ldb() {
 /// A damaged length field in the middle of a block: "bad record length".
 #[test]
 fn bad_length_mid_file_is_skipped_like_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = mid_wal();
     let (orig, _) = forward(src);
     let i = orig
@@ -773,9 +735,7 @@ fn check_against_ldb(path: &Path, ldb_reason: &str) -> (Vec<WalBatch>, Corruptio
 /// block is read).
 #[test]
 fn zeroed_fragment_and_unknown_type_are_skipped_like_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let src = load_wal();
     let (orig, _) = forward(src);
     let big = orig
@@ -821,9 +781,7 @@ fn zeroed_fragment_and_unknown_type_are_skipped_like_ldb() {
 
 #[test]
 fn empty_and_zero_filled_files() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let dir = fixture_root("wal-fixtures").join("zero");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
@@ -894,9 +852,7 @@ fn big_wal(dir: &Path) -> PathBuf {
 #[test]
 #[ignore = "a 276 MB fixture; the speed of this read is a benchmark, not a test"]
 fn newest_1000_of_a_200mb_wal_match_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let (_dir, db) = crate::common::temp_db();
     let path = big_wal(&db);
     let size = fs::metadata(&path).unwrap().len();
@@ -970,9 +926,7 @@ fn recycled_dir() -> &'static Path {
 
 #[test]
 fn recycled_wals_match_ldb() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let files = wal_files(recycled_dir()).unwrap();
     assert!(files.len() >= 2, "{files:?}");
     for f in &files {
@@ -990,9 +944,7 @@ fn recycled_wals_match_ldb() {
 
 #[test]
 fn recycled_wal_with_leftover_data() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let files = wal_files(recycled_dir()).unwrap();
     let (older, newest) = (&files[files.len() - 2], &files[files.len() - 1]);
     let old_bytes = fs::read(&older.path).unwrap();
