@@ -5,7 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use spear_next::inspector::db::source::{Access, Source};
 use spear_next::inspector::input::action::Action;
-use spear_next::inspector::state::{App, Overlay};
+use spear_next::inspector::state::{App, Ask, Overlay};
 use spear_next::inspector::ui;
 
 use crate::common::{drive, temp_db, write_fixture};
@@ -210,6 +210,54 @@ fn editing_a_json_value_validates_writes_and_undoes() {
     // Undo asks, then restores the old bytes.
     s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
     assert_eq!(s.value(b"key:0000").unwrap(), original);
+}
+
+/// `n` with the name of a key that exists writes nothing until the user has seen the
+/// value it would replace and said yes; Cancel keeps the old value.
+#[test]
+fn a_new_key_that_exists_asks_before_replacing_its_value() {
+    let mut s = session(true, false);
+    let old = s.value(b"key:0001").unwrap();
+    let save = |s: &mut Session, text: &str| {
+        s.act(&[Action::NewKey]);
+        s.typed("key:0001");
+        s.act(&[Action::Submit]);
+        s.typed(text);
+        s.act(&[
+            Action::Back,
+            Action::FocusToggle,
+            Action::FocusToggle,
+            Action::Submit,
+        ]);
+    };
+    save(&mut s, "replacement");
+    assert_eq!(s.value(b"key:0001").unwrap(), old, "nothing written yet");
+    let Overlay::Confirm {
+        ask: Ask::Edit { question, .. },
+        ..
+    } = &s.app.overlay
+    else {
+        panic!("a question, not {:?}", s.app.overlay);
+    };
+    assert!(
+        question.contains("already exists")
+            && question.contains("18 B")
+            && question.contains("plain text value 1")
+            && question.contains("11 B"),
+        "{question}"
+    );
+    // Cancel (focused first) keeps the stored value.
+    s.act(&[Action::Submit]);
+    assert_eq!(s.value(b"key:0001").unwrap(), old);
+    save(&mut s, "replacement");
+    s.act(&[Action::FocusToggle, Action::Submit]);
+    assert_eq!(s.value(b"key:0001").unwrap(), b"replacement");
+    s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
+    assert_eq!(
+        s.value(b"key:0001").unwrap(),
+        old,
+        "undo restores the old value"
+    );
 }
 
 #[test]

@@ -10,6 +10,8 @@ mod seed_examples;
 #[cfg(feature = "inspector")]
 mod cli;
 #[cfg(feature = "inspector")]
+mod compaction;
+#[cfg(feature = "inspector")]
 mod compat78;
 #[cfg(feature = "inspector")]
 mod diagnosis;

@@ -12,7 +12,7 @@ use spear_next::inspector::db::manifest::{
 };
 
 use crate::compat78::{
-    fixture_root, fresh_dir, keep_wals_across_opens, ldb, run_tool, require_tools,
+    fixture_root, fresh_dir, keep_wals_across_opens, ldb, require_tools, run_tool,
 };
 
 // ---------------------------------------------------------------- fixtures

@@ -177,6 +177,29 @@ async fn rocksdb_params_are_checked_and_applied() {
             .collect();
         store.batch_put(&pairs).await.unwrap();
         drop(store);
+        // The settings reached RocksDB: the OPTIONS file it wrote records them.
+        let options = std::fs::read_to_string(crate::common::latest_options_file(&p)).unwrap();
+        let codec_name = match codec {
+            "none" => "kNoCompression",
+            "snappy" => "kSnappyCompression",
+            "lz4" => "kLZ4Compression",
+            "zstd" => "kZSTD",
+            "zlib" => "kZlibCompression",
+            _ => "kBZip2Compression",
+        };
+        for setting in [
+            format!("compression={codec_name}"),
+            "write_buffer_size=65536".to_string(),
+            "max_write_buffer_number=2".to_string(),
+            "max_open_files=64".to_string(),
+            // RocksDB 10 records the filter without its bits per key.
+            "filter_policy=bloomfilter".to_string(),
+        ] {
+            assert!(
+                options.lines().any(|l| l.trim().starts_with(&setting)),
+                "{codec}: {setting} not in the OPTIONS file:\n{options}"
+            );
+        }
         let store = create_kv_store_from_config(&KvStoreConfig::rocksdb(&p))
             .await
             .unwrap();

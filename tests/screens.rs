@@ -853,3 +853,77 @@ fn the_log_screen_follows_a_live_database_every_ten_seconds() {
         &snapshot.tick(snapshot.session.now + chrono::Duration::seconds(60))
     ));
 }
+
+/// A history whose lines wrap (a long key, several SST files, a torn WAL) keeps every line
+/// on screen at 80x24: the popup's height is that of its wrapped text, so the line naming
+/// the SST files that cover the key (the last one) is never pushed out.
+#[test]
+fn key_history_popup_keeps_its_last_line_when_lines_wrap() {
+    use spear_next::inspector::db::history::KeyHistory;
+    use spear_next::inspector::state::Overlay;
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.overlay = Overlay::History(Box::new(KeyHistory {
+        cf: "default".into(),
+        key: b"events:all:2026-11-26T07:19:13.483263Z:node-0042:heartbeat".to_vec(),
+        versions: Vec::new(),
+        now: Some((b"{\"status\":\"Active\",\"zone\":\"z1\"}".to_vec(), 31)),
+        sst_files: (1..=6).map(|n| (format!("{n:06}.sst"), 0)).collect(),
+        torn: vec![("000013.log".into(), 5_903)],
+        damaged: Vec::new(),
+        cf_names: Default::default(),
+    }));
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("000006.sst (L0)"), "{text}");
+    assert!(text.contains("SST files whose key range"), "{text}");
+}
+
+/// Help on every screen, at both sizes, says every binding's text whole: at 120 columns
+/// each on one line, at 80 columns wrapped between words but never cut.
+#[test]
+fn help_on_every_screen_shows_every_text_whole() {
+    use spear_next::inspector::input::keymap::{self, KeyContext};
+    use spear_next::inspector::state::Screen;
+    let f = fixture();
+    for (width, height) in SIZES {
+        for (n, screen) in Screen::ALL.iter().enumerate() {
+            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+            act(
+                &mut app,
+                &f,
+                &[Action::Screen(n as u8 + 1), Action::ToggleHelp],
+            );
+            let text = format!("{}", render(&app, width, height).backend());
+            // Inside the popup, every cell between its borders, one line after another.
+            let words: Vec<&str> = text
+                .lines()
+                .filter_map(|l| {
+                    let start = l.find("│")? + "│".len();
+                    let end = l.rfind("│")?;
+                    (start < end).then(|| &l[start..end])
+                })
+                .flat_map(str::split_whitespace)
+                .collect();
+            for binding in keymap::tables(KeyContext::Normal, *screen)
+                .into_iter()
+                .flatten()
+                .filter(|b| !matches!(b.action, Action::Screen(_)))
+            {
+                if width >= 120 {
+                    assert!(
+                        text.contains(binding.help),
+                        "{screen:?} {width}: {:?}\n{text}",
+                        binding.help
+                    );
+                }
+                for word in binding.help.split_whitespace() {
+                    assert!(
+                        words.contains(&word),
+                        "{screen:?} {width}x{height}: {word:?} of {:?}\n{text}",
+                        binding.help
+                    );
+                }
+            }
+        }
+    }
+}

@@ -31,13 +31,11 @@ pub(super) async fn maintain(db: &Path, context: Context, job: Maintenance) -> R
     let bounds = context.bounds.clone();
     match ask(source, context, Job::Maintain(job)).await? {
         Body::Maintained(report) => {
-            use humansize::{BINARY, format_size};
             eprintln!(
-                "{} done in {:.2} s: SST {} → {}",
+                "{} done in {:.2} s: {}",
                 report.describe(&bounds),
                 report.elapsed.as_secs_f64(),
-                format_size(report.sst_before, BINARY),
-                format_size(report.sst_after, BINARY)
+                report.outcome()
             );
             Ok(())
         }

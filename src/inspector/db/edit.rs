@@ -24,6 +24,15 @@ pub enum Edit {
         /// Value.
         value: Vec<u8>,
     },
+    /// Store `value` under a key the user named as new: written only if the key is
+    /// absent. If it exists nothing is written and the outcome carries what it holds, so
+    /// the user is asked before a value is replaced.
+    Create {
+        /// Key.
+        key: Vec<u8>,
+        /// Value.
+        value: Vec<u8>,
+    },
     /// Remove `key`.
     Delete {
         /// Key.
@@ -60,6 +69,19 @@ pub struct EditOutcome {
     pub summary: String,
     /// The batch that undoes it.
     pub undo: Vec<WriteOp>,
+    /// A `Create` that found its key taken (nothing was written).
+    pub exists: Option<Taken>,
+}
+
+/// A key named as new that already holds a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    /// The key.
+    pub key: Vec<u8>,
+    /// The value that was to be written.
+    pub value: Vec<u8>,
+    /// The value stored under the key.
+    pub stored: Vec<u8>,
 }
 
 fn restore_op(key: Vec<u8>, old: Option<Vec<u8>>) -> WriteOp {
@@ -98,6 +120,28 @@ fn with_status(record: &[u8], status: NodeStatus) -> Result<Vec<u8>, InspectErro
 /// Applies `edit` to `cf` as one write batch. Blocking; needs `--write`.
 pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, InspectError> {
     let (ops, undo, summary): (Vec<WriteOp>, Vec<WriteOp>, String) = match edit {
+        Edit::Create { key, value } => {
+            if let Some(stored) = old_value(source, cf, &key)? {
+                return Ok(EditOutcome {
+                    summary: format!(
+                        "{} already exists: nothing written",
+                        crate::inspector::decode::escape_key(&key)
+                    ),
+                    undo: Vec::new(),
+                    exists: Some(Taken { key, value, stored }),
+                });
+            }
+            let summary = format!(
+                "created {} ({} bytes)",
+                crate::inspector::decode::escape_key(&key),
+                value.len()
+            );
+            (
+                vec![WriteOp::Put(key.clone(), value)],
+                vec![WriteOp::Delete(key)],
+                summary,
+            )
+        }
         Edit::Put { key, value } => {
             let old = old_value(source, cf, &key)?;
             let summary = format!(
@@ -181,5 +225,9 @@ pub fn apply(source: &Source, cf: &str, edit: Edit) -> Result<EditOutcome, Inspe
         }
     };
     source.apply(cf, &ops)?;
-    Ok(EditOutcome { summary, undo })
+    Ok(EditOutcome {
+        summary,
+        undo,
+        exists: None,
+    })
 }

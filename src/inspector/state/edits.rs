@@ -14,7 +14,7 @@ use super::nodes::NodeRow;
 use super::overlay::{FilterKind, InputPurpose, Overlay};
 use super::session::MessageKind;
 use crate::common::NodeStatus;
-use crate::inspector::db::edit::{Edit, MAX_UNDO_KEYS};
+use crate::inspector::db::edit::{Edit, EditOutcome, MAX_UNDO_KEYS, Taken};
 use crate::inspector::db::source::{Bounds, WriteOp};
 use crate::inspector::decode::escape_key;
 use crate::inspector::input::action::Action;
@@ -324,9 +324,16 @@ impl App {
                 Action::Submit if focus == 2 => match editor.to_bytes() {
                     Ok(value) => {
                         let key = editor.key.clone();
+                        // A key typed as new is written only if it is still absent:
+                        // replacing a stored value is asked for separately.
+                        let edit = if editor.new_key {
+                            Edit::Create { key, value }
+                        } else {
+                            Edit::Put { key, value }
+                        };
                         self.overlay = Overlay::Closed;
                         let cf = self.session.cf.clone();
-                        return vec![self.edit_request(cf, Edit::Put { key, value })];
+                        return vec![self.edit_request(cf, edit)];
                     }
                     Err(reason) => {
                         editor.error = Some(reason);
@@ -394,6 +401,15 @@ impl App {
             self.writes.edit = None;
         }
         match body {
+            Body::Edited(EditOutcome {
+                exists: Some(taken),
+                ..
+            }) => {
+                let question = replace_question(&taken);
+                let Taken { key, value, .. } = taken;
+                self.ask(Edit::Put { key, value }, question, "Replace");
+                return Vec::new();
+            }
             Body::Edited(outcome) => {
                 self.session.say(outcome.summary.clone());
                 self.writes.undo = Some(Undo {
@@ -416,4 +432,25 @@ impl App {
         }
         commands
     }
+}
+
+/// Asks before a key named as new replaces the value it already holds, showing that value.
+fn replace_question(taken: &Taken) -> String {
+    use humansize::{BINARY, format_size};
+    const SHOWN: usize = 120;
+    let shown = String::from_utf8_lossy(&taken.stored[..taken.stored.len().min(SHOWN)])
+        .chars()
+        .map(|c| if c.is_control() { '·' } else { c })
+        .collect::<String>();
+    let more = if taken.stored.len() > SHOWN {
+        "…"
+    } else {
+        ""
+    };
+    format!(
+        "{} already exists and holds {}: {shown}{more}. Replace that value with the {} just written?",
+        escape_key(&taken.key),
+        format_size(taken.stored.len() as u64, BINARY),
+        format_size(taken.value.len() as u64, BINARY),
+    )
 }

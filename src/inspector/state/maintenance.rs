@@ -2,7 +2,6 @@
 //! always folded in (with the bounds their request carried).
 
 use chrono::{DateTime, Utc};
-use humansize::{BINARY, format_size};
 
 use super::App;
 use super::Screen;
@@ -86,11 +85,10 @@ impl App {
             _ => return Vec::new(),
         };
         let text = format!(
-            "{} done in {:.1} s: SST {} → {}",
+            "{} done in {:.1} s: {}",
             report.describe(&context.bounds),
             report.elapsed.as_secs_f64(),
-            format_size(report.sst_before, BINARY),
-            format_size(report.sst_after, BINARY)
+            report.outcome()
         );
         self.session.say(text);
         let mut commands = vec![self.stats_request(Purpose::Show)];

@@ -166,6 +166,10 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } = &app.overlay
     {
         let prompt = match (purpose, kind) {
+            // The Nodes screen's filter matches any column of a node, not keys.
+            (InputPurpose::Filter, _) if app.screen == Screen::Nodes => {
+                "filter, nodes whose uuid, address or labels contain"
+            }
             (InputPurpose::Filter, FilterKind::Prefix) => "filter, keys starting with",
             (InputPurpose::Filter, FilterKind::Contains) => "filter, keys containing",
             (InputPurpose::Goto, _) => "go to key",

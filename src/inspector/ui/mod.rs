@@ -261,17 +261,19 @@ pub(crate) fn popup(
     lines: Vec<ratatui::text::Line<'_>>,
     theme: theme::Theme,
 ) {
-    let at = centered(area, width, height);
     let block = ratatui::widgets::Block::bordered()
         .title(title)
         .border_style(theme.border_focus());
+    let paragraph = ratatui::widgets::Paragraph::new(lines)
+        .wrap(ratatui::widgets::Wrap { trim: true })
+        .block(block);
+    // Lines wider than the popup wrap: grow it to the wrapped height (a height counted
+    // from the unwrapped lines would push the last lines out of sight), within `area`.
+    let width = width.min(area.width);
+    let wrapped = u16::try_from(paragraph.line_count(width)).unwrap_or(u16::MAX);
+    let at = centered(area, width, height.max(wrapped));
     frame.render_widget(ratatui::widgets::Clear, at);
-    frame.render_widget(
-        ratatui::widgets::Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(block),
-        at,
-    );
+    frame.render_widget(paragraph, at);
 }
 
 /// What a screen shows until its first answer from the worker arrives.

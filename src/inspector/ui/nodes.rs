@@ -27,17 +27,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let view = &app.nodes;
     let layout = Columns::for_width(table_area.width);
     let status = view.status.map_or("all".to_string(), |s| s.to_string());
-    let filter = if view.text.is_empty() {
-        String::new()
-    } else {
-        format!(" · \"{}\"", view.text)
-    };
     let arrow = if view.descending { "↓" } else { "↑" };
-    let title = format!(
-        " nodes · {} of {} · sort {} {arrow} · status {status}{filter} ",
-        view.rows.len(),
-        snapshot.nodes.records.len() + snapshot.nodes.undecodable.len(),
-        view.sort.title()
+    let title = table_title(
+        &TitleParts {
+            shown: view.rows.len(),
+            total: snapshot.nodes.records.len() + snapshot.nodes.undecodable.len(),
+            sort: view.sort.title(),
+            arrow,
+            status: &status,
+            filter: &view.text,
+        },
+        usize::from(table_area.width.saturating_sub(2)),
     );
     let header = Row::new(layout.columns().iter().map(|&c| {
         let text = if c == view.sort {
@@ -87,6 +87,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if let Some(NodeRow::Broken(i)) = view.selected() {
         let broken = &snapshot.nodes.undecodable[i];
         block = block.title_bottom(super::broken_note(&broken.key, &broken.error, theme));
+    } else if view.rows.iter().any(|row| match *row {
+        NodeRow::Node(i) => {
+            snapshot.nodes.records[i].heartbeat_age(app.session.now) > app.session.stale_after
+        }
+        NodeRow::Broken(_) => false,
+    }) {
+        // The `!` beside a heartbeat needs its meaning on screen, not only in the README.
+        block = block.title_bottom(Span::styled(
+            format!(" ! no heartbeat for over {} ", age(app.session.stale_after)),
+            theme.dim(),
+        ));
     }
     let table = super::selectable_table(rows, widths, header, block, theme);
     let mut state =
@@ -222,8 +233,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ));
             let mut labels: Vec<_> = node.metadata.iter().collect();
             labels.sort();
-            for (k, v) in labels {
-                lines.push(field("", format!("{k} = {v}"), theme));
+            for (i, (k, v)) in labels.into_iter().enumerate() {
+                let name = if i == 0 { "labels" } else { "" };
+                lines.push(field(name, format!("{k} = {v}"), theme));
             }
             let mut health: Vec<_> = node.health_info.iter().collect();
             health.sort();
@@ -350,4 +362,83 @@ fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line
             ),
         ]),
     ]
+}
+
+/// What the table's title says.
+struct TitleParts<'a> {
+    shown: usize,
+    total: usize,
+    sort: &'a str,
+    arrow: &'a str,
+    status: &'a str,
+    filter: &'a str,
+}
+
+/// The table's title in at most `width` columns: in words when they fit, else compact
+/// (`20/202 · heartbeat↓ · inactive`); a filter text too long for what is left is
+/// shortened inside its quotes with `…`, so the title never ends mid-quote.
+fn table_title(p: &TitleParts<'_>, width: usize) -> String {
+    let quoted = |text: &str| format!(" · \"{text}\"");
+    let filter = if p.filter.is_empty() {
+        String::new()
+    } else {
+        quoted(p.filter)
+    };
+    let full = format!(
+        " nodes · {} of {} · sort {} {} · status {}{filter} ",
+        p.shown, p.total, p.sort, p.arrow, p.status
+    );
+    if full.chars().count() <= width {
+        return full;
+    }
+    let head = format!(
+        " {}/{} · {}{} · {}",
+        p.shown, p.total, p.sort, p.arrow, p.status
+    );
+    let used = head.chars().count() + 1;
+    if p.filter.is_empty() || used + filter.chars().count() <= width {
+        return format!("{head}{filter} ");
+    }
+    // ` · "` and `…" ` take six columns around the shortened text.
+    let room = width.saturating_sub(used + 6);
+    if room == 0 {
+        return format!("{head} ");
+    }
+    let kept: String = p.filter.chars().take(room).collect();
+    format!("{head}{} ", quoted(&format!("{kept}…")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(filter: &str) -> TitleParts<'_> {
+        TitleParts {
+            shown: 20,
+            total: 202,
+            sort: "heartbeat",
+            arrow: "↓",
+            status: "inactive",
+            filter,
+        }
+    }
+
+    #[test]
+    fn title_fits_and_never_ends_mid_quote() {
+        assert_eq!(
+            table_title(&parts(""), 80),
+            " nodes · 20 of 202 · sort heartbeat ↓ · status inactive "
+        );
+        assert_eq!(
+            table_title(&parts(""), 34),
+            " 20/202 · heartbeat↓ · inactive "
+        );
+        let t = table_title(&parts("eu-west-1b-rack-7"), 40);
+        assert!(t.chars().count() <= 40, "{t}");
+        assert!(t.ends_with("…\" "), "{t}");
+        for width in 0..90 {
+            let t = table_title(&parts("eu-west-1b"), width);
+            assert_eq!(t.matches('"').count() % 2, 0, "{width}: {t}");
+        }
+    }
 }

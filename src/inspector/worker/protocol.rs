@@ -11,7 +11,7 @@ use crate::inspector::db::keyspace::{Breakdown, Grouping};
 use crate::inspector::db::options_file::OptionsReport;
 use crate::inspector::db::recent::{LogReport, WalReport};
 use crate::inspector::db::records::RegistrySnapshot;
-use crate::inspector::db::source::{Anchor, Bounds, Entry, Page};
+use crate::inspector::db::source::{Anchor, Bounds, Entry, Page, SstSummary};
 use crate::inspector::db::stats::DbStats;
 use crate::inspector::db::tombstones::Tombstones;
 use crate::inspector::db::usage::Usage;
@@ -294,16 +294,30 @@ pub struct MaintenanceReport {
     pub job: Maintenance,
     /// How long it took.
     pub elapsed: Duration,
-    /// SST bytes of the column family before.
-    pub sst_before: u64,
+    /// The column family's SST files before.
+    pub before: SstSummary,
     /// And after.
-    pub sst_after: u64,
+    pub after: SstSummary,
 }
 
 impl MaintenanceReport {
     /// How the UI names what ran.
     pub fn describe(&self, bounds: &Bounds) -> &'static str {
         describe(self.job, bounds)
+    }
+
+    /// What changed on disk, e.g. `SST 2.03 KiB → 0 B, 2 → 0 files, 1 → 0 tombstones`.
+    pub fn outcome(&self) -> String {
+        use humansize::{BINARY, format_size};
+        format!(
+            "SST {} → {}, {} → {} files, {} → {} tombstones",
+            format_size(self.before.bytes, BINARY),
+            format_size(self.after.bytes, BINARY),
+            self.before.files,
+            self.after.files,
+            self.before.deletions,
+            self.after.deletions
+        )
     }
 }
 

@@ -237,19 +237,19 @@ impl Run<'_> {
                 self.emit(Body::Tombstones(Box::new(report)));
             }
             Job::Maintain(job) => {
-                let sst_before = source.sst_bytes(cf)?;
+                let before = source.sst_summary(cf)?;
                 let started = Instant::now();
                 match job {
                     Maintenance::Compact => source.compact(cf, bounds),
                     Maintenance::Flush => source.flush(cf),
                 }?;
                 let elapsed = started.elapsed();
-                let sst_after = source.sst_bytes(cf)?;
+                let after = source.sst_summary(cf)?;
                 self.always(Body::Maintained(MaintenanceReport {
                     job,
                     elapsed,
-                    sst_before,
-                    sst_after,
+                    before,
+                    after,
                 }));
             }
             Job::Edit(edit) => {

@@ -17,7 +17,7 @@ mod write;
 
 pub use lock::lock_is_held;
 pub use open::OpenRequest;
-pub use write::WriteOp;
+pub use write::{SstSummary, WriteOp};
 
 use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::stored::StoredOptions;

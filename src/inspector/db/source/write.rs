@@ -5,6 +5,17 @@ use super::{Bounds, Pair, Source};
 use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::{RocksDbParams, backend_error};
 
+/// The live SST files of a column family, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SstSummary {
+    /// How many files.
+    pub files: u64,
+    /// Their bytes (`rocksdb.total-sst-files-size`).
+    pub bytes: u64,
+    /// Deletions (tombstones) they hold.
+    pub deletions: u64,
+}
+
 /// One change in a write batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
@@ -35,14 +46,38 @@ impl Source {
             .unwrap_or(0))
     }
 
-    /// Compacts the keys of `cf` inside `bounds` down to the last level. Blocking, and
-    /// RocksDB offers no way to cancel it once started. Needs `--write`.
+    /// Compacts the keys of `cf` inside `bounds` down to the last level, rewriting the
+    /// last level too. Blocking, and RocksDB offers no way to cancel it once started.
+    /// Needs `--write`.
+    ///
+    /// A person who asks for a compaction wants the space of deleted data back. RocksDB's
+    /// default only moves files that need no merging down a level unchanged, so a lone
+    /// file holding a tombstone (or a tombstone and the value it hides, in two files that
+    /// end up side by side in the last level) stays on disk; forcing the last level to be
+    /// rewritten drops them, as `ldb compact` does.
     pub fn compact(&self, cf: &str, bounds: &Bounds) -> Result<(), InspectError> {
         self.require_write("compact")?;
         let handle = self.cf(cf)?;
-        self.db
-            .compact_range_cf(&handle, bounds.lower.as_deref(), bounds.upper.as_deref());
+        let mut options = rocksdb::CompactOptions::default();
+        options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+        self.db.compact_range_cf_opt(
+            &handle,
+            bounds.lower.as_deref(),
+            bounds.upper.as_deref(),
+            &options,
+        );
         Ok(())
+    }
+
+    /// What the live SST files of `cf` hold: their number, bytes and deletions
+    /// (tombstones), for reporting what a compaction or flush changed.
+    pub fn sst_summary(&self, cf: &str) -> Result<SstSummary, InspectError> {
+        let files = self.live_files_of(cf)?;
+        Ok(SstSummary {
+            files: files.len() as u64,
+            bytes: self.sst_bytes(cf)?,
+            deletions: files.iter().map(|f| f.num_deletions).sum(),
+        })
     }
 
     /// Flushes the memtables of `cf` to SST files. Blocking. Needs `--write`.
