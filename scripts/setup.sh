@@ -2,7 +2,8 @@
 # Installs what building and testing spear-next needs on Debian/Ubuntu, if it is missing:
 # libclang (bindgen loads it at build time to generate RocksDB's bindings), a C++
 # compiler, and rocksdb-tools (Debian's RocksDB 7.8 `ldb` and `db_bench`), which the tests
-# use to write databases with another RocksDB version and to read back what we write.
+# use to write databases with another RocksDB version and to read back what we write,
+# and tmux, in which a test closes a TUI's terminal as a dropped ssh session does.
 # With --bench it also installs hyperfine, which the benchmark scripts time with. With --release it
 # also installs what scripts/release.sh needs (zig and cargo-zigbuild, from PyPI).
 #
@@ -93,6 +94,8 @@ fi
 command -v c++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v ldb >/dev/null 2>&1 && command -v db_bench >/dev/null 2>&1 || need+=(rocksdb-tools)
+# The tests end a TUI session the way a dropped ssh connection does: tmux kill-session.
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [[ "$mode" == "--bench" ]]; then
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 fi

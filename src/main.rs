@@ -73,7 +73,37 @@ fn init_logging(path: Option<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// The number of the first SIGINT, SIGTERM or SIGHUP that arrives while the TUI is not
+/// running (the TUI handles its own, restoring the terminal first). Without it, such a
+/// signal would end a subcommand before its scratch directory could be removed.
+async fn signal_outside_the_tui() -> i32 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    loop {
+        let number = tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        };
+        if !spear_next::inspector::tui_running() {
+            return number;
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    // A panic anywhere still removes the scratch directories before the process ends.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        spear_next::inspector::scratch::remove_all();
+        previous(info);
+    }));
     // Large databases need a descriptor per SST file; take what the hard limit allows
     // before anything is opened (a database that still does not fit opens with a bounded
     // table cache, or gets an error that names the `ulimit -n` to use).
@@ -95,8 +125,24 @@ fn main() -> ExitCode {
         }
     };
     // Dropping the runtime when `block_on` returns waits for blocking work in flight, so
-    // a write batch the worker has started is finished before the process exits.
-    match runtime.block_on(cli::run(cli)) {
+    // a write batch the worker has started is finished before the process exits (jobs
+    // that may be stopped are cancelled when the worker's task drops).
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = cli::run(cli) => outcome,
+            signal = signal_outside_the_tui() => Ok(Outcome::Signalled(signal)),
+        }
+    });
+    if matches!(outcome, Ok(Outcome::Signalled(_))) {
+        // Interrupted: what was running is abandoned (a write batch is atomic in
+        // RocksDB's log), with a moment for work near its end.
+        runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    } else {
+        drop(runtime);
+    }
+    // Whatever the way out (done, an error, a signal), no scratch directory stays behind.
+    spear_next::inspector::scratch::remove_all();
+    match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::NotFound) => {
             eprintln!("spear-inspect: key not found");

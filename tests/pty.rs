@@ -310,3 +310,102 @@ fn diagnosis_screens_on_the_demo_database() {
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// The case: a TUI whose terminal goes away (`tmux kill-session`, what a dropped
+/// ssh session does) on a read-only view and on a live database (a secondary instance),
+/// run with its own TMPDIR. While it runs, its scratch directory is private (0700); once
+/// the terminal is gone, the process ends and leaves nothing in TMPDIR.
+#[test]
+fn a_closed_terminal_leaves_no_scratch_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let tmux_runs = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        tmux_runs,
+        "tmux is not installed: run ./scripts/setup.sh (Debian package tmux)"
+    );
+    let (dir, path) = crate::common::temp_db();
+    crate::common::write_fixture(&path);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // A tmux server of this test's own, whatever else runs on the machine.
+    let socket = format!("spear-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("run tmux")
+    };
+    for live in [false, true] {
+        // The same process holding the database read-write holds its LOCK.
+        let _writer = live.then(|| {
+            rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
+                .unwrap()
+        });
+        let command = format!(
+            "TMPDIR={} SPEAR_LOG=off {} {}",
+            tmp.display(),
+            env!("CARGO_BIN_EXE_spear-inspect"),
+            path.display()
+        );
+        let started = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &command,
+        ]);
+        assert!(started.status.success(), "{started:?}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let expected = if live {
+            "live (secondary)"
+        } else {
+            "read-only snapshot"
+        };
+        loop {
+            let pane = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout)
+                .into_owned();
+            if pane.contains("key:0000") && pane.contains(expected) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the TUI never showed its first page:\n{pane}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let made: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        assert_eq!(made.len(), 1, "one scratch directory while running");
+        let mode = made[0].metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o700,
+            "the scratch directory is private from the start"
+        );
+
+        assert!(tmux(&["kill-session", "-t", "t"]).status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_dir(&tmp).unwrap().next().is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "live={live}: the scratch directory stayed after the terminal went: {:?}",
+                std::fs::read_dir(&tmp)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect::<Vec<_>>()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let _ = tmux(&["kill-server"]);
+}

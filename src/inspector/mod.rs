@@ -12,6 +12,7 @@ pub mod db;
 pub mod decode;
 pub mod error;
 pub mod input;
+pub mod scratch;
 pub mod state;
 pub mod ui;
 pub mod worker;
@@ -67,6 +68,8 @@ static PANICKED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 fn end_on_panic() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // First: the restore in `previous` can abort the process on a dead terminal.
+        scratch::remove_all();
         previous(info);
         PANICKED.notify_one();
     }));
@@ -132,6 +135,7 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
     // hook that restores it before the panic message prints. No mouse capture.
     let mut signals = Signals::install()?;
     let mut terminal = ratatui::try_init()?;
+    TUI_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
     end_on_panic();
     let result = event_loop(
         &mut terminal,
@@ -142,8 +146,46 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         options.refresh,
     )
     .await;
+    if matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EIO)) {
+        // The terminal went away under a draw or a read: as after a hang-up.
+        terminal_gone();
+    }
+    TUI_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
     ratatui::try_restore()?;
     result
+}
+
+/// Whether the terminal still takes output: a SIGHUP can come from `kill` with the
+/// terminal there (restore it), or from the terminal going away (nothing to restore).
+fn terminal_answers() -> bool {
+    use std::io::Write;
+    // Hides the cursor, which the TUI has hidden already: a write that changes nothing.
+    let mut out = std::io::stdout();
+    out.write_all(b"\x1b[?25l")
+        .and_then(|()| out.flush())
+        .is_ok()
+}
+
+/// After a hang-up (a dropped ssh session, a closed terminal window) the terminal is
+/// gone: every write to it fails, and the standard library's printing panics on such a
+/// failure, which inside the restore's panic hook aborts the process before anything is
+/// cleaned up. Scratch directories go first; then output goes to /dev/null, so the
+/// restore and any last message fail quietly and the process ends normally.
+fn terminal_gone() {
+    scratch::remove_all();
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
+    }
+}
+
+/// Whether the TUI owns the terminal (and handles signals itself).
+static TUI_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the TUI is running: a signal then ends it through its own loop, which
+/// restores the terminal before the process goes.
+pub fn tui_running() -> bool {
+    TUI_RUNNING.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 async fn event_loop(
@@ -193,6 +235,9 @@ async fn event_loop(
             _ = ticks.tick() => app.tick(chrono::Utc::now()),
             signal = signals.next() => {
                 tracing::warn!(signal, "ending on a signal");
+                if signal == libc::SIGHUP && !terminal_answers() {
+                    terminal_gone();
+                }
                 return Ok(Ended::Signal(signal));
             }
             () = PANICKED.notified() => {

@@ -60,6 +60,22 @@ impl WorkerHandle {
     }
 }
 
+/// The jobs running, by kind. Dropping it stops every job that may be stopped: when the
+/// UI goes (its channel closes) and when the runtime shuts down, which drops this task
+/// without letting it finish, so that a count or walk does not keep the process alive.
+#[derive(Default)]
+struct Running(HashMap<Kind, CancellationToken>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for (kind, token) in &self.0 {
+            if !kind.runs_to_completion() {
+                token.cancel();
+            }
+        }
+    }
+}
+
 /// Starts the worker on the current tokio runtime.
 pub fn spawn(source: Arc<Source>) -> (WorkerHandle, mpsc::UnboundedReceiver<Event>) {
     let (tx, mut commands) = mpsc::unbounded_channel::<Command>();
@@ -68,7 +84,8 @@ pub fn spawn(source: Arc<Source>) -> (WorkerHandle, mpsc::UnboundedReceiver<Even
     // first request's thread panics.
     let inject_panic = std::env::var_os("SPEAR_INSPECT_FAULT").is_some_and(|v| v == "worker-panic");
     tokio::spawn(async move {
-        let mut running: HashMap<Kind, CancellationToken> = HashMap::new();
+        let mut running = Running::default();
+        let running = &mut running.0;
         while let Some(command) = commands.recv().await {
             let request = match command {
                 Command::Cancel(kind) => {
@@ -97,11 +114,6 @@ pub fn spawn(source: Arc<Source>) -> (WorkerHandle, mpsc::UnboundedReceiver<Even
                 };
                 run_request(&source, request, &token, &emit);
             });
-        }
-        for (kind, token) in &running {
-            if !kind.runs_to_completion() {
-                token.cancel();
-            }
         }
     });
     (WorkerHandle { tx }, events)

@@ -56,13 +56,10 @@ impl Source {
         // One private directory per run (0700, a fresh name, removed on exit) for the
         // info log of a read-only view and the scratch files of a secondary.
         let scratch = || {
-            tempfile::Builder::new()
-                .prefix("spear-inspect-")
-                .tempdir()
-                .map_err(|e| InspectError::Io {
-                    what: "creating a private scratch directory".into(),
-                    detail: e.to_string(),
-                })
+            crate::inspector::scratch::create().map_err(|e| InspectError::Io {
+                what: "creating a private scratch directory".into(),
+                detail: e.to_string(),
+            })
         };
         let (opened, access, scratch) = if request.write {
             (
