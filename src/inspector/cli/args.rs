@@ -264,6 +264,10 @@ pub enum Command {
         /// Pairs per atomic batch (1 to 1,000,000).
         #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
         batch_size: usize,
+        /// A new database in this build's newest formats, which RocksDB 7.x cannot read
+        /// (by default a new database is one RocksDB 7.x reads).
+        #[arg(long)]
+        newest_format: bool,
         /// Allow changing the database.
         #[arg(long)]
         write: bool,

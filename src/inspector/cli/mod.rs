@@ -299,10 +299,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Import {
             db,
             batch_size,
+            newest_format,
             write,
         } => {
             require_write(write, "import")?;
-            write::import(db, batch_size).await?
+            write::import(db, batch_size, newest_format).await?
         }
         Command::Migrate {
             from,
