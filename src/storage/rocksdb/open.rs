@@ -253,15 +253,15 @@ pub fn open_db_with(
             && !params.newest_format
             && (!exists || ours_before.is_some())
         {
-            super::compat::write_readable_options(path, ours_before.as_ref(), params).map_err(|e| {
-                KvError::Backend {
+            super::compat::write_readable_options(path, ours_before.as_ref(), params).map_err(
+                |e| KvError::Backend {
                     backend: "rocksdb",
                     message: format!(
                         "writing the OPTIONS file of the new database {}: {e}",
                         path.display()
                     ),
-                }
-            })?;
+                },
+            )?;
         }
         return Ok(Opened {
             db,

@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 
+mod gaps;
 mod record;
+
+pub use gaps::{Gap, MAX_GAPS, StreamGaps, WalCoverage, expected_range, find_gaps, stream_gaps};
 
 pub use record::{
     EventBody, EventRecord, StoredEnvelope, decode_event, op_name, read_events, resource_type_name,

@@ -11,9 +11,7 @@ use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::stored::{
     LINKED_VERSION, load_stored_options, read_stored_options, restore_options_text, write_verdict,
 };
-use crate::storage::rocksdb::{
-    OpenMode, RocksDbParams, check_existing_db, compat, open_db_with,
-};
+use crate::storage::rocksdb::{OpenMode, RocksDbParams, check_existing_db, compat, open_db_with};
 
 /// How to open a database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
