@@ -318,6 +318,16 @@ fn gaps_are_ranges_with_what_the_wal_knows() {
     );
     assert_eq!(gaps.wal.files, 1);
     assert!(gaps.wal.error.is_none() && gaps.wal.damaged.is_empty());
+    // The same for scripts.
+    let cli = json_lines(&run(&[
+        "events",
+        path.to_str().unwrap(),
+        "--stream",
+        "all",
+        "--gaps",
+    ]));
+    assert_eq!(cli[0]["missing"], 96);
+    assert_eq!(cli[0]["gaps"][1]["touched"], serde_json::json!([4, 8]));
     // Once flushed out of the WAL, nothing is known of 4-8 either.
     drop(source);
     let db = rocksdb::DB::open_default(&path).unwrap();

@@ -316,9 +316,10 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             stream,
             task_events,
             namespaces,
+            gaps,
             limit,
             ..
-        } => read::events(&db, cf, stream, task_events, namespaces, limit).await?,
+        } => read::events(&db, cf, stream, task_events, namespaces, gaps, limit).await?,
         Command::Diff {
             a, b, tui: true, ..
         } => {

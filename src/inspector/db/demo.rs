@@ -196,9 +196,10 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
             .map_err(backend_error)?;
         // The demo is written like any new database: in formats RocksDB 7.x reads.
         let params = crate::storage::rocksdb::RocksDbParams::default();
+        // The file written at creation (with the store's parameters) is the base.
+        let previous = crate::storage::rocksdb::stored::read_stored_options(&path);
         db.create_cf(EVENTS_CF, &params.options())
             .map_err(backend_error)?;
-        let previous = crate::storage::rocksdb::stored::read_stored_options(&path);
         crate::storage::rocksdb::compat::write_readable_options(&path, previous.as_ref(), &params)
             .map_err(|e| KvError::Backend {
                 backend: "rocksdb",

@@ -39,6 +39,11 @@ impl StreamKind {
         }
     }
 
+    /// The key of the stream's counter.
+    pub fn counter_key(self, stream: &str) -> String {
+        format!("{}{stream}", self.prefixes().1)
+    }
+
     /// The key prefix of the stream's events.
     pub fn event_prefix(self, stream: &str) -> Vec<u8> {
         format!("{}{stream}:", self.prefixes().0).into_bytes()
