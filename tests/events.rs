@@ -71,7 +71,7 @@ fn envelope(stream: &str, seq: u64, type_url: &str, payload: &[u8]) -> String {
 }
 
 /// A stream `all` with sequence numbers 1, 2, 10, 100, 101 (byte order would put 10 and
-/// 100 before 2), its counter at 101; a stream `node.n1` whose counter ran ahead; one
+/// 100 before 2), its counter at 101, and 4 to 8 written and deleted; a stream `node.n1` whose counter ran ahead; one
 /// execution event; and per-node task events.
 fn write_streams(path: &Path) {
     use prost::Message;
@@ -88,6 +88,12 @@ fn write_streams(path: &Path) {
         .encode_to_vec();
         let value = envelope("all", seq, "type.googleapis.com/sms.TaskEvent", &payload);
         db.put(format!("events:all:{seq}"), value).unwrap();
+    }
+    // 4 to 8 written and deleted again (the WAL holds both); 3, 9 and 11 to 99 never.
+    for seq in 4..=8u64 {
+        let value = envelope("all", seq, "", &[]);
+        db.put(format!("events:all:{seq}"), value).unwrap();
+        db.delete(format!("events:all:{seq}")).unwrap();
     }
     db.put("events_counter:all", "101").unwrap();
     let execution = Execution {
@@ -276,6 +282,70 @@ fn events_screen_snapshots() {
             });
         }
     }
+}
+
+/// The missing numbers of a stream come as ranges, newest first, each with what the live
+/// WAL knows: 4-8 of the gap 3-9 written and deleted, 11-99 nothing.
+#[test]
+fn gaps_are_ranges_with_what_the_wal_knows() {
+    use spear_next::inspector::db::events::{StreamKind, stream_gaps, stream_index};
+    let (_dir, path) = temp_db();
+    write_streams(&path);
+    let source = Source::open(&path, false).unwrap();
+    let index = stream_index(&source, "default", StreamKind::Events, "all").unwrap();
+    let gaps = stream_gaps(
+        &source,
+        "default",
+        StreamKind::Events,
+        "all",
+        &index,
+        Some(101),
+        &|| false,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(gaps.expected, Some((1, 101)));
+    assert_eq!(gaps.missing, 96);
+    let found: Vec<_> = gaps
+        .gaps
+        .iter()
+        .map(|g| (g.first, g.last, g.touched, g.puts, g.deletes))
+        .collect();
+    assert_eq!(
+        found,
+        [(11, 99, None, 0, 0), (3, 9, Some((4, 8)), 5, 5)],
+        "{gaps:?}"
+    );
+    assert_eq!(gaps.wal.files, 1);
+    assert!(gaps.wal.error.is_none() && gaps.wal.damaged.is_empty());
+    // The same for scripts.
+    let cli = json_lines(&run(&[
+        "events",
+        path.to_str().unwrap(),
+        "--stream",
+        "all",
+        "--gaps",
+    ]));
+    assert_eq!(cli[0]["missing"], 96);
+    assert_eq!(cli[0]["gaps"][1]["touched"], serde_json::json!([4, 8]));
+    // Once flushed out of the WAL, nothing is known of 4-8 either.
+    drop(source);
+    let db = rocksdb::DB::open_default(&path).unwrap();
+    db.flush().unwrap();
+    drop(db);
+    let source = Source::open(&path, false).unwrap();
+    let gaps = stream_gaps(
+        &source,
+        "default",
+        StreamKind::Events,
+        "all",
+        &index,
+        Some(101),
+        &|| false,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(gaps.gaps.iter().all(|g| g.touched.is_none()), "{gaps:?}");
 }
 
 /// On a live database the screen follows new events: every tick re-reads the streams and

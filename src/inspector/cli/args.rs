@@ -264,6 +264,10 @@ pub enum Command {
         /// Pairs per atomic batch (1 to 1,000,000).
         #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
         batch_size: usize,
+        /// A new database in this build's newest formats, which RocksDB 7.x cannot read
+        /// (by default a new database is one RocksDB 7.x reads).
+        #[arg(long)]
+        newest_format: bool,
         /// Allow changing the database.
         #[arg(long)]
         write: bool,
@@ -298,6 +302,10 @@ pub enum Command {
         /// Also count the other records upstream keeps (instance:, execution:, idx:...).
         #[arg(long, conflicts_with = "stream")]
         namespaces: bool,
+        /// With --stream: its missing numbers as ranges and what the live WAL files know
+        /// of each (one JSON object) instead of its events.
+        #[arg(long, requires = "stream")]
+        gaps: bool,
         /// At most N events (1 to 10,000).
         #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         limit: u64,

@@ -299,10 +299,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Import {
             db,
             batch_size,
+            newest_format,
             write,
         } => {
             require_write(write, "import")?;
-            write::import(db, batch_size).await?
+            write::import(db, batch_size, newest_format).await?
         }
         Command::Migrate {
             from,
@@ -315,9 +316,10 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             stream,
             task_events,
             namespaces,
+            gaps,
             limit,
             ..
-        } => read::events(&db, cf, stream, task_events, namespaces, limit).await?,
+        } => read::events(&db, cf, stream, task_events, namespaces, gaps, limit).await?,
         Command::Diff {
             a, b, tui: true, ..
         } => {

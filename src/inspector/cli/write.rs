@@ -71,7 +71,9 @@ pub(super) async fn delete_range(db: &Path, cf: String, bounds: Bounds) -> Resul
 }
 
 /// `import`: JSON Lines from stdin into a new or existing database.
-pub(super) async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
+/// A new database is created in formats RocksDB 7.x reads (an export is restored for a
+/// service that may run one), or in this build's newest with `newest_format`.
+pub(super) async fn import(db: PathBuf, batch_size: usize, newest_format: bool) -> Result<()> {
     let done = tokio::task::spawn_blocking(move || -> Result<transfer::ImportProgress> {
         if !db.join("CURRENT").is_file() {
             // A new database: create it (with its default column family) first, private
@@ -80,8 +82,17 @@ pub(super) async fn import(db: PathBuf, batch_size: usize) -> Result<()> {
             crate::storage::rocksdb::open_db(
                 &db,
                 &crate::storage::rocksdb::OpenMode::ReadWrite,
-                &Default::default(),
+                &crate::storage::rocksdb::RocksDbParams {
+                    newest_format,
+                    ..Default::default()
+                },
             )?;
+        } else if newest_format {
+            // An existing database keeps the formats its own RocksDB reads.
+            bail!(
+                "--newest-format applies only to a database import creates; {} exists and keeps its formats",
+                db.display()
+            );
         }
         let mut source = super::open_blocking(&db, true)?;
         let started = std::time::Instant::now();

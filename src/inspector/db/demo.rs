@@ -184,6 +184,7 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
     // Binary keys and values, as another service might write them: these go around the
     // String-keyed API, straight to RocksDB.
     let db = Arc::clone(store.db());
+    let path = dir.to_path_buf();
     let event_keys = tokio::task::spawn_blocking(move || -> Result<usize, KvError> {
         for i in 0u32..40 {
             let mut key = b"\x00idx\xff".to_vec();
@@ -193,8 +194,17 @@ pub async fn create(dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoE
         }
         db.put(b"metrics:\xfe\xfflast", b"\x01\x02\x03 binary \xff\x00")
             .map_err(backend_error)?;
-        db.create_cf(EVENTS_CF, &rocksdb::Options::default())
+        // The demo is written like any new database: in formats RocksDB 7.x reads.
+        let params = crate::storage::rocksdb::RocksDbParams::default();
+        // The file written at creation (with the store's parameters) is the base.
+        let previous = crate::storage::rocksdb::stored::read_stored_options(&path);
+        db.create_cf(EVENTS_CF, &params.options())
             .map_err(backend_error)?;
+        crate::storage::rocksdb::compat::write_readable_options(&path, previous.as_ref(), &params)
+            .map_err(|e| KvError::Backend {
+                backend: "rocksdb",
+                message: format!("writing the demo's OPTIONS file: {e}"),
+            })?;
         let cf = db.cf_handle(EVENTS_CF).ok_or_else(|| KvError::Backend {
             backend: "rocksdb",
             message: "the events column family vanished after creation".into(),

@@ -3,12 +3,13 @@
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions};
+use rocksdb::{ColumnFamilyDescriptor, WriteBatch, WriteOptions};
 
 use crate::inspector::db::jsonl;
 use crate::inspector::db::privacy::{Privacy, with_umask};
 use crate::inspector::db::source::{Bounds, Source};
 use crate::inspector::error::InspectError;
+use crate::storage::rocksdb::compat::write_readable_options;
 use crate::storage::rocksdb::stored::{load_stored_options, restore_options_text};
 use crate::storage::rocksdb::{Db, RocksDbParams, backend_error};
 
@@ -277,7 +278,7 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectE
         .iter()
         .map(|cf| match stored.iter().position(|d| d.name() == cf) {
             Some(at) => stored.swap_remove(at),
-            None => ColumnFamilyDescriptor::new(cf, Options::default()),
+            None => ColumnFamilyDescriptor::new(cf, RocksDbParams::default().options()),
         })
         .collect();
     let copy = Db::open_cf_descriptors(&opts, dir, cfs).map_err(backend_error)?;
@@ -318,6 +319,15 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectE
         restore_options_text(dir, &original).map_err(|e| InspectError::Io {
             what: format!("writing the OPTIONS file of the copy at {}", dir.display()),
             detail: e.to_string(),
+        })?;
+    } else {
+        // A source without an OPTIONS file: the copy is a new database like any other,
+        // with an OPTIONS file RocksDB 7.x loads.
+        write_readable_options(dir, None, &RocksDbParams::default()).map_err(|e| {
+            InspectError::Io {
+                what: format!("writing the OPTIONS file of the copy at {}", dir.display()),
+                detail: e.to_string(),
+            }
         })?;
     }
     Ok(counts)

@@ -4,7 +4,7 @@
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::events::{EventRecord, StreamSummary};
+use crate::inspector::db::events::{EventRecord, StreamGaps, StreamSummary};
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
 
@@ -40,6 +40,8 @@ pub struct EventsView {
     pub pane: Pane,
     /// The detail pane is open.
     pub detail: bool,
+    /// The selected stream's missing numbers and what the WAL knows of them, once read.
+    pub gaps: Option<StreamGaps>,
 }
 
 impl EventsView {
@@ -70,6 +72,27 @@ impl EventsView {
         Some(session.request(context, job).into())
     }
 
+    /// Asks for the selected stream's gaps (a read of every live WAL file: on selection
+    /// and refresh only).
+    fn gaps_request(&self, session: &mut Session) -> Option<Command> {
+        let stream = self.selected_stream()?;
+        let job = Job::Gaps {
+            kind: stream.kind,
+            stream: stream.stream.clone(),
+            counter: stream.counter,
+        };
+        let context = Context::cf(stream.cf.clone()).with_purpose(Purpose::Show);
+        Some(session.request(context, job).into())
+    }
+
+    /// The gaps of the selected stream, when those read are its.
+    pub fn selected_gaps(&self) -> Option<&StreamGaps> {
+        let stream = self.selected_stream()?;
+        self.gaps
+            .as_ref()
+            .filter(|g| g.cf == stream.cf && g.stream == stream.stream && g.kind == stream.kind)
+    }
+
     /// Reads the streams (and the page on show) again; a periodic read skips what is
     /// still running, and re-reads the page only when it shows the newest events.
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
@@ -81,6 +104,9 @@ impl EventsView {
         }
         if self.offset == 0 && !(periodic && session.tickets.is_pending(Kind::Events)) {
             commands.extend(self.events_request(session, 0, purpose));
+        }
+        if !periodic {
+            commands.extend(self.gaps_request(session));
         }
         commands
     }
@@ -117,6 +143,7 @@ impl EventsView {
                     return self
                         .events_request(session, 0, Purpose::Show)
                         .into_iter()
+                        .chain(self.gaps_request(session))
                         .collect();
                 }
             }
@@ -179,6 +206,7 @@ impl EventsView {
                     return self
                         .events_request(session, 0, Purpose::Show)
                         .into_iter()
+                        .chain(self.gaps_request(session))
                         .collect();
                 }
             }
@@ -206,6 +234,7 @@ impl EventsView {
                 self.page = records;
                 self.event_cursor.select(at, rows);
             }
+            Body::Gaps(gaps) => self.gaps = Some(*gaps),
             Body::Failed(error) => session.fail(&error),
             _ => {}
         }

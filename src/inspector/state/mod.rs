@@ -486,7 +486,7 @@ impl App {
                 self.disk
                     .on_event(ticket, &context, body, &mut self.session);
             }
-            Kind::Streams | Kind::Events => {
+            Kind::Streams | Kind::Events | Kind::Gaps => {
                 return self
                     .events
                     .on_event(ticket, context, body, &mut self.session);

@@ -44,8 +44,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(focus(Pane::Streams));
-    if let Some(why) = view.selected_stream().and_then(|s| s.mismatch()) {
-        block = block.title_bottom(Span::styled(format!(" ≠ {why} "), theme.error()));
+    // The mark's legend; the selected stream's reason is on the right, with its gaps.
+    if mismatched > 0 {
+        block = block.title_bottom(Span::styled(" ≠ = counter ≠ stored events ", theme.dim()));
     }
     if streams.is_empty() {
         let text = "no event streams (events:*, task_events:*) in any column family";
@@ -92,52 +93,94 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_stateful_widget(table, left, &mut state);
     }
 
-    let (list_area, detail_area) = if view.detail {
+    // The selected stream's gaps under its events, when it has any (the detail, when
+    // open, takes that room instead).
+    let gaps_lines = (!view.detail)
+        .then(|| gaps_text(view, right.width.saturating_sub(2), theme))
+        .flatten();
+    let (list_area, detail_area, gaps_area) = if view.detail {
         let [list, detail] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(right);
-        (list, Some(detail))
+        (list, Some(detail), None)
+    } else if let Some((_, lines)) = &gaps_lines {
+        let height = (lines.len() as u16 + 2).min(right.height / 2);
+        let [list, gaps] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(height)]).areas(right);
+        (list, None, Some(gaps))
     } else {
-        (right, None)
+        (right, None, None)
     };
     let (name, total) = match &view.shown {
         Some((cf, name, total)) => (format!("{name} (cf {cf})"), *total),
         None => ("(no stream)".into(), 0),
     };
+    let span = format!(
+        "{}-{} of {total}",
+        (view.offset + 1).min(total),
+        view.offset + view.page.len()
+    );
+    // The whole title where it fits; else without "newest first"; else the name clipped
+    // with a mark, never a word cut short silently.
+    let room = usize::from(list_area.width.saturating_sub(2));
+    let full = format!(" {name} · {span}, newest first ");
+    let title = if full.chars().count() <= room {
+        full
+    } else {
+        let tail = format!(" · {span} ");
+        let name_room = room.saturating_sub(tail.chars().count() + 1);
+        format!(" {}{tail}", clip(&name, name_room))
+    };
     let block = Block::bordered()
-        .title(Span::styled(
-            format!(
-                " {name} · {}-{} of {total}, newest first ",
-                (view.offset + 1).min(total),
-                view.offset + view.page.len()
-            ),
-            theme.title(),
-        ))
+        .title(Span::styled(title, theme.title()))
         .border_style(focus(Pane::Events));
     let wide = list_area.width >= 80;
     let header_titles: &[&str] = if wide {
         &["seq", "time (UTC)", "op", "resource", "payload"]
     } else {
-        &["seq", "time", "op", "resource"]
+        &["seq", "time (UTC)", "op", "resource"]
     };
     let header = Row::new(
         header_titles
             .iter()
             .map(|h| Cell::from(Span::styled(*h, theme.title()))),
     );
-    let rows = view.page.iter().map(|e| event_row(e, wide, theme));
+    // Columns as wide as this page needs, so the resource keeps the rest.
+    let seq_width = view
+        .page
+        .iter()
+        .map(|e| e.seq.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(3) as u16;
+    let op_width = view
+        .page
+        .iter()
+        .map(|e| event_fields(e).1.len())
+        .max()
+        .unwrap_or(0)
+        .max(2) as u16;
+    let payload_width = if wide { 14 + 1 } else { 0 };
+    // Borders, the selection mark, the fixed columns and their spacing.
+    let resource_width = list_area
+        .width
+        .saturating_sub(2 + 1 + seq_width + 1 + 19 + 1 + op_width + 1 + payload_width);
+    let rows = view
+        .page
+        .iter()
+        .map(|e| event_row(e, wide, usize::from(resource_width), theme));
     let widths: Vec<Constraint> = if wide {
         vec![
-            Constraint::Length(6),
+            Constraint::Length(seq_width),
             Constraint::Length(19),
-            Constraint::Length(7),
+            Constraint::Length(op_width),
             Constraint::Fill(1),
             Constraint::Length(14),
         ]
     } else {
         vec![
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(6),
+            Constraint::Length(seq_width),
+            Constraint::Length(19),
+            Constraint::Length(op_width),
             Constraint::Fill(1),
         ]
     };
@@ -149,19 +192,151 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if let (Some(area), Some(event)) = (detail_area, view.selected_event()) {
         draw_detail(frame, area, event, theme);
     }
+    if let (Some(area), Some((title, lines))) = (gaps_area, gaps_lines) {
+        let block = Block::bordered()
+            .title(Span::styled(title, theme.title()))
+            .border_style(theme.border());
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
 }
 
-fn event_row<'a>(event: &'a EventRecord, wide: bool, theme: Theme) -> Row<'a> {
-    let (time, op, resource, payload) = match &event.body {
+/// `text` in at most `width` columns: cut with a `…` when longer.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `text` broken at spaces into lines of at most `width` columns (a word longer than a
+/// line is clipped with a mark).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if !line.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.into_iter().map(|l| clip(&l, width)).collect()
+}
+
+/// The gaps pane of the selected stream, when it disagrees with its counter: its title
+/// and lines fitted to `width` (the reason, what the WAL covers, then the missing ranges,
+/// newest first, as many as the pane shows; the rest counted).
+fn gaps_text(
+    view: &crate::inspector::state::events::EventsView,
+    width: u16,
+    theme: Theme,
+) -> Option<(String, Vec<Line<'static>>)> {
+    let stream = view.selected_stream()?;
+    let why = stream.mismatch()?;
+    let width = usize::from(width);
+    let mut lines: Vec<Line<'static>> = wrap_words(&format!("≠ {why}"), width)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme.error())))
+        .collect();
+    let Some(gaps) = view.selected_gaps() else {
+        lines.push(Line::from(Span::styled(
+            "reading the WAL for the missing numbers…",
+            theme.dim(),
+        )));
+        return Some((" missing numbers ".into(), lines));
+    };
+    let title = match gaps.expected {
+        Some((low, high)) => format!(" {} of {low}-{high} missing ", gaps.missing),
+        None => " missing numbers ".into(),
+    };
+    let mut note = |text: String, style| {
+        for l in wrap_words(&text, width) {
+            lines.push(Line::from(Span::styled(l, style)));
+        }
+    };
+    let wal = &gaps.wal;
+    match (&wal.error, wal.first_sequence) {
+        (Some(error), _) => note(format!("WAL not read: {error}"), theme.error()),
+        _ if gaps.gaps.is_empty() => {}
+        (None, first) => note(
+            format!(
+                "WAL: nothing = never written, or written and deleted before the live WAL ({} file{}{}): cannot tell which",
+                wal.files,
+                if wal.files == 1 { "" } else { "s" },
+                first.map_or(String::new(), |f| format!(", from seq {f}"))
+            ),
+            theme.dim(),
+        ),
+    }
+    if wal.range_deletes > 0 {
+        note(
+            format!(
+                "{} range deletion{} in the WAL cover this stream's keys (not counted by number)",
+                wal.range_deletes,
+                if wal.range_deletes == 1 { "" } else { "s" }
+            ),
+            theme.error(),
+        );
+    }
+    if !wal.damaged.is_empty() {
+        note(
+            format!(
+                "damaged WAL {} read past: counts may be short",
+                wal.damaged.join(", ")
+            ),
+            theme.error(),
+        );
+    }
+    let range_width = gaps.gaps.iter().map(|g| g.range().len()).max().unwrap_or(0);
+    let count_width = gaps
+        .gaps
+        .iter()
+        .map(|g| g.len().to_string().len())
+        .max()
+        .unwrap_or(0);
+    for gap in &gaps.gaps {
+        let style = if gap.touched.is_some() {
+            theme.error()
+        } else {
+            theme.text()
+        };
+        lines.push(Line::from(Span::styled(
+            clip(
+                &format!(
+                    "{:>range_width$} {:>count_width$} · {}",
+                    gap.range(),
+                    gap.len(),
+                    gap.wal_words()
+                ),
+                width,
+            ),
+            style,
+        )));
+    }
+    if gaps.more_gaps > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("+{} older ranges not listed", gaps.more_gaps),
+            theme.dim(),
+        )));
+    }
+    Some((title, lines))
+}
+
+/// An event's time (UTC, with its date), op, resource and payload type.
+fn event_fields(event: &EventRecord) -> (String, String, String, String) {
+    let date = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    match &event.body {
         EventBody::Envelope { envelope, payload } => {
             let at = chrono::DateTime::from_timestamp_millis(envelope.ts_ms);
-            let time = at.map_or("?".into(), |t| {
-                if wide {
-                    t.format("%Y-%m-%d %H:%M:%S").to_string()
-                } else {
-                    t.format("%H:%M:%S").to_string()
-                }
-            });
+            let time = at.map_or("?".into(), date);
             let kind = match payload {
                 Decoded::Message { type_name, .. } => {
                     type_name.trim_start_matches("sms.").to_string()
@@ -185,7 +360,7 @@ fn event_row<'a>(event: &'a EventRecord, wide: bool, theme: Theme) -> Row<'a> {
             task_event["ts"]
                 .as_i64()
                 .and_then(|ts| chrono::DateTime::from_timestamp(ts, 0))
-                .map_or("?".into(), |t| t.format("%H:%M:%S").to_string()),
+                .map_or("?".into(), date),
             ["unknown", "create", "update", "cancel"]
                 .get(task_event["kind"].as_u64().unwrap_or(0) as usize)
                 .copied()
@@ -200,7 +375,17 @@ fn event_row<'a>(event: &'a EventRecord, wide: bool, theme: Theme) -> Row<'a> {
             "does not decode".into(),
             String::new(),
         ),
-    };
+    }
+}
+
+fn event_row<'a>(
+    event: &'a EventRecord,
+    wide: bool,
+    resource_width: usize,
+    theme: Theme,
+) -> Row<'a> {
+    let (time, op, resource, payload) = event_fields(event);
+    let resource = clip(&resource, resource_width);
     let style = if matches!(event.body, EventBody::Undecodable { .. }) {
         theme.error()
     } else {

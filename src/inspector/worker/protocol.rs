@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::inspector::db::compare::DiffReport;
 use crate::inspector::db::edit::{Edit, EditOutcome};
-use crate::inspector::db::events::{EventRecord, StreamKind, StreamSummary};
+use crate::inspector::db::events::{EventRecord, StreamGaps, StreamKind, StreamSummary};
 use crate::inspector::db::history::KeyHistory;
 use crate::inspector::db::keyspace::{Breakdown, Grouping};
 use crate::inspector::db::options_file::OptionsReport;
@@ -38,6 +38,8 @@ pub enum Kind {
     Streams,
     /// Pages of one event stream.
     Events,
+    /// One stream's missing numbers and what the WAL knows of them.
+    Gaps,
     /// The options in effect.
     Options,
     /// The info LOG.
@@ -193,6 +195,17 @@ pub enum Job {
         /// Events at most.
         limit: usize,
     },
+    /// The missing numbers of one stream (in the context's column family) and what the
+    /// live WAL files know of them: reads every live WAL file, so it is asked for when a
+    /// stream is selected or on a refresh, never periodically.
+    Gaps {
+        /// Which bus.
+        kind: StreamKind,
+        /// The stream.
+        stream: String,
+        /// Its counter, when it has one.
+        counter: Option<u64>,
+    },
     /// The options in effect (the newest OPTIONS file against defaults and the previous).
     Options,
     /// The info LOG: the newest notable entries and the timeline.
@@ -248,6 +261,7 @@ impl Job {
             Job::Registry => Kind::Registry,
             Job::Streams => Kind::Streams,
             Job::Events { .. } => Kind::Events,
+            Job::Gaps { .. } => Kind::Gaps,
             Job::Options => Kind::Options,
             Job::Log => Kind::Log,
             Job::History { .. } => Kind::History,
@@ -387,6 +401,8 @@ pub enum Body {
         /// The page, newest first.
         records: Vec<EventRecord>,
     },
+    /// A stream's gaps.
+    Gaps(Box<StreamGaps>),
     /// The options in effect.
     Options(Box<OptionsReport>),
     /// The newest part of the info LOG, while the whole is read.

@@ -87,6 +87,7 @@ impl Run<'_> {
         let follows_primary = match job {
             Job::Refresh | Job::Stats | Job::Registry | Job::Streams => true,
             Job::Events { offset, .. } => offset == 0,
+            Job::Gaps { .. } => true,
             Job::Page { .. } => self.context.purpose == Purpose::Periodic,
             _ => false,
         };
@@ -156,6 +157,19 @@ impl Run<'_> {
                     offset,
                     records,
                 });
+            }
+            Job::Gaps {
+                kind,
+                stream,
+                counter,
+            } => {
+                let cancelled = || self.token.is_cancelled();
+                let index = events::stream_index(source, cf, kind, &stream)?;
+                if let Some(gaps) =
+                    events::stream_gaps(source, cf, kind, &stream, &index, counter, &cancelled)?
+                {
+                    self.emit(Body::Gaps(Box::new(gaps)));
+                }
             }
             Job::Options => {
                 let report = crate::inspector::db::options_file::report(source.path())?;

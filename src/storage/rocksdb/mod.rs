@@ -7,6 +7,7 @@
 //! so it is safe on a runtime thread and saves a thread hop for hot keys.
 
 mod codecs;
+pub mod compat;
 mod open;
 mod params;
 pub mod stored;

@@ -218,6 +218,10 @@ pub fn open_db_with(
             }
         }
     }
+    let ours_before = (*mode == OpenMode::ReadWrite && exists)
+        .then(|| read_stored_options(path))
+        .flatten()
+        .filter(|s| super::compat::is_ours(&s.text));
     // A view that is not the writer's own can miss writes if the writer deletes a WAL
     // while the view opens (it read a MANIFEST from before the flush that made the WAL
     // obsolete, then finds the WAL gone). WALs are deleted oldest first, so if every WAL
@@ -241,6 +245,23 @@ pub fn open_db_with(
             // Flushes come in bursts: step back a little longer each time.
             std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempts)));
             continue;
+        }
+        // A database created here, or created here before: an OPTIONS file RocksDB 7.x
+        // loads in place of the one RocksDB just wrote (see `compat`). A database's own
+        // file from elsewhere is left as RocksDB leaves it.
+        if *mode == OpenMode::ReadWrite
+            && !params.newest_format
+            && (!exists || ours_before.is_some())
+        {
+            super::compat::write_readable_options(path, ours_before.as_ref(), params).map_err(
+                |e| KvError::Backend {
+                    backend: "rocksdb",
+                    message: format!(
+                        "writing the OPTIONS file of the new database {}: {e}",
+                        path.display()
+                    ),
+                },
+            )?;
         }
         return Ok(Opened {
             db,

@@ -28,6 +28,10 @@ pub const PARAMS: &[(&str, &str)] = &[
         "read_only",
         "true or false: open without the lock; writes fail",
     ),
+    (
+        "newest_format",
+        "true or false: write this build's newest table format, which RocksDB 7.x cannot read (default false)",
+    ),
 ];
 
 /// Typed RocksDB tuning, parsed from `KvStoreConfig` parameters.
@@ -53,6 +57,9 @@ pub struct RocksDbParams {
     pub enable_statistics: bool,
     /// `read_only`: open without taking the lock; every write is refused.
     pub read_only: bool,
+    /// `newest_format`: new tables (and a new database's OPTIONS file) in this build's
+    /// newest formats instead of ones RocksDB 7.x reads (see `compat`).
+    pub newest_format: bool,
     /// Open an existing database with the options of its own OPTIONS file (merge
     /// operators, comparators, table format) instead of these parameters: what an
     /// inspector of someone else's database needs. Not settable from the configuration.
@@ -77,6 +84,7 @@ impl Default for RocksDbParams {
             create_if_missing: true,
             enable_statistics: false,
             read_only: false,
+            newest_format: false,
             use_stored_options: false,
             scratch_dir: None,
         }
@@ -158,6 +166,7 @@ impl RocksDbParams {
                 "create_if_missing" => out.create_if_missing = parse_bool(name, value)?,
                 "enable_statistics" => out.enable_statistics = parse_bool(name, value)?,
                 "read_only" => out.read_only = parse_bool(name, value)?,
+                "newest_format" => out.newest_format = parse_bool(name, value)?,
                 _ => {
                     return Err(KvError::UnknownParam {
                         backend: "rocksdb",
@@ -194,18 +203,21 @@ impl RocksDbParams {
         if self.enable_statistics {
             opts.enable_statistics();
         }
-        if self.block_cache_size.is_some() || self.bloom_bits.is_some() {
-            let mut table = BlockBasedOptions::default();
-            match self.block_cache_size {
-                Some(0) => table.disable_cache(),
-                Some(size) => table.set_block_cache(&Cache::new_lru_cache(size)),
-                None => {}
-            }
-            if let Some(bits) = self.bloom_bits.filter(|b| *b > 0.0) {
-                table.set_bloom_filter(bits, false);
-            }
-            opts.set_block_based_table_factory(&table);
+        // Always a table factory: its format is the newest RocksDB 7.x reads unless asked
+        // otherwise, so what this build writes stays readable by a 7.x service.
+        let mut table = BlockBasedOptions::default();
+        if !self.newest_format {
+            table.set_format_version(super::compat::READABLE_FORMAT_VERSION);
         }
+        match self.block_cache_size {
+            Some(0) => table.disable_cache(),
+            Some(size) => table.set_block_cache(&Cache::new_lru_cache(size)),
+            None => {}
+        }
+        if let Some(bits) = self.bloom_bits.filter(|b| *b > 0.0) {
+            table.set_bloom_filter(bits, false);
+        }
+        opts.set_block_based_table_factory(&table);
         opts
     }
 

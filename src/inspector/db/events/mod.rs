@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 
+mod gaps;
 mod record;
+
+pub use gaps::{Gap, MAX_GAPS, StreamGaps, WalCoverage, expected_range, find_gaps, stream_gaps};
 
 pub use record::{
     EventBody, EventRecord, StoredEnvelope, decode_event, op_name, read_events, resource_type_name,
@@ -34,6 +37,11 @@ impl StreamKind {
             StreamKind::Events => ("events:", "events_counter:"),
             StreamKind::TaskEvents => ("task_events:", "task_events_counter:"),
         }
+    }
+
+    /// The key of the stream's counter.
+    pub fn counter_key(self, stream: &str) -> String {
+        format!("{}{stream}", self.prefixes().1)
     }
 
     /// The key prefix of the stream's events.

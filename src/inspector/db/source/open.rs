@@ -11,7 +11,7 @@ use crate::inspector::error::InspectError;
 use crate::storage::rocksdb::stored::{
     LINKED_VERSION, load_stored_options, read_stored_options, restore_options_text, write_verdict,
 };
-use crate::storage::rocksdb::{OpenMode, RocksDbParams, check_existing_db, open_db_with};
+use crate::storage::rocksdb::{OpenMode, RocksDbParams, check_existing_db, compat, open_db_with};
 
 /// How to open a database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,7 +113,14 @@ impl Source {
     /// text back where RocksDB wrote this build's: see `restore_options_text`.
     pub(crate) fn keep_options_readable(&self) -> Result<(), InspectError> {
         if let (Access::ReadWrite, Some(stored)) = (self.access, &self.stored) {
-            restore_options_text(&self.path, stored).map_err(|e| InspectError::Io {
+            // A database this build created for RocksDB 7.x readers keeps a file they load;
+            // a service's own file gets its text back.
+            let kept = if compat::is_ours(&stored.text) {
+                compat::write_readable_options(&self.path, Some(stored), &RocksDbParams::default())
+            } else {
+                restore_options_text(&self.path, stored)
+            };
+            kept.map_err(|e| InspectError::Io {
                 what: format!(
                     "keeping the OPTIONS file of {} readable",
                     self.path.display()

@@ -162,7 +162,8 @@ impl Source {
         }
         self.db.create_cf(cf, &opts).map_err(backend_error)?;
         self.column_families.push(cf.to_string());
-        Ok(())
+        // RocksDB wrote a new OPTIONS file naming the family: keep it loadable.
+        self.keep_options_readable()
     }
 
     /// Deletes every key of `cf` inside `bounds` with one range tombstone (atomic; no undo).
