@@ -100,7 +100,11 @@ fn corrupt_current_and_manifest_are_named() {
         &[path2.to_str().unwrap(), "corrupt"],
     );
     assert_eq!(snapshot_dir(&path), before, "a failed open changes nothing");
-    assert_eq!(snapshot_dir(&path2), before2, "a failed open changes nothing");
+    assert_eq!(
+        snapshot_dir(&path2),
+        before2,
+        "a failed open changes nothing"
+    );
 }
 
 #[test]

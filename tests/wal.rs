@@ -13,7 +13,7 @@ use spear_next::inspector::db::wal::{
 };
 
 use crate::compat78::{
-    fixture_root, fresh_dir, keep_wals_across_opens, ldb_load, run_tool, require_tools,
+    fixture_root, fresh_dir, keep_wals_across_opens, ldb_load, require_tools, run_tool,
 };
 
 // ---------------------------------------------------------------- fixtures
