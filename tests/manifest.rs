@@ -542,3 +542,77 @@ fn blob_garbage_matches_manifest_dump() {
     );
     assert_eq!(s.blob_files, theirs);
 }
+
+/// `usage --json` lists every blob file with ldb's garbage figures, `usage` and
+/// `stats` say how much is garbage and which setting reclaims it, `stats --json` has the
+/// garbage per column family, and `options` no longer hides that blob GC is off.
+#[test]
+fn usage_stats_and_options_show_blob_garbage() {
+    require_tools();
+    let dir = blob_db();
+    let path = dir.to_str().unwrap();
+    let theirs = ldb_blob_files(dir);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = crate::cli::run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let text = |args: &[&str]| {
+        let out = crate::cli::run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let usage = json(&["usage", path, "--json"]);
+    let files: Vec<(u64, u64, u64)> = usage["blob_garbage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["number"].as_u64().unwrap(),
+                f["total_blob_bytes"].as_u64().unwrap(),
+                f["garbage_blob_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, u64, u64)> = theirs
+        .iter()
+        .map(|b| (b.number, b.total_blob_bytes, b.garbage_blob_bytes))
+        .collect();
+    assert_eq!(files, expected);
+    let garbage: u64 = theirs.iter().map(|b| b.garbage_blob_bytes).sum();
+    assert_eq!(usage["blob_garbage"]["garbage_blob_bytes"], garbage);
+    assert_eq!(usage["du_bytes"], usage["total"], "{usage}");
+
+    let stats = json(&["stats", path, "--json"]);
+    let default = &stats["column_families"][0];
+    assert_eq!(default["blob_garbage_bytes"], garbage, "{default}");
+    assert_eq!(default["blob_garbage_collection"], false, "{default}");
+    assert!(
+        stats["blob_advice"]
+            .as_str()
+            .is_some_and(|a| a.contains("enable_blob_garbage_collection=true")),
+        "{}",
+        stats["blob_advice"]
+    );
+
+    let usage_text = text(&["usage", path]);
+    assert!(usage_text.contains("blob garbage"), "{usage_text}");
+    assert!(
+        usage_text.contains("enable_blob_garbage_collection=true"),
+        "{usage_text}"
+    );
+    let options = text(&["options", path]);
+    assert!(
+        options.contains("enable_blob_garbage_collection = false"),
+        "{options}"
+    );
+}

@@ -199,7 +199,11 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
             ));
         }
         if let Some(advice) = g.advice() {
-            text.push_str(&format!("  {advice}\n"));
+            // blob_garbage_collection_age_cutoff says how old a blob file must be for
+            // compactions to rewrite its live blobs.
+            text.push_str(&format!(
+                "  {advice} (blob_garbage_collection_age_cutoff picks which files, oldest first)\n"
+            ));
         }
     } else if let Some(why) = &usage.blob_garbage_unknown {
         text.push_str(&format!("  blob garbage unknown: {why}\n"));

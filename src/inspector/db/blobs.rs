@@ -64,7 +64,7 @@ impl BlobGarbage {
             .collect();
         if !off.is_empty() {
             return Some(format!(
-                "blob GC is off in {}: enable_blob_garbage_collection=true (with blob_garbage_collection_age_cutoff) reclaims it",
+                "blob GC off in {}: enable_blob_garbage_collection=true reclaims it",
                 off.join(", ")
             ));
         }

@@ -74,7 +74,8 @@ impl Grouping {
         }
     }
 
-    /// How it groups, for headers: `':'` or `4 bytes`.
+    /// How it groups, for headers: `up to ":"` or `first 4 bytes`; `(auto)` when chosen
+    /// from the keys.
     pub fn describe(&self) -> String {
         let how = match self.prefix_len {
             Some(n) if self.within.is_empty() => format!("first {n} bytes"),
@@ -82,7 +83,7 @@ impl Grouping {
             None => format!("up to {:?}", String::from_utf8_lossy(&self.delimiter)),
         };
         if self.chosen {
-            format!("{how} (chosen from the keys)")
+            format!("{how} (auto)")
         } else {
             how
         }

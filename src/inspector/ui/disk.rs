@@ -152,13 +152,18 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             _ => " r re-reads ".to_string(),
         }
     };
-    let blob_height = match (&usage.blob_garbage, &usage.blob_garbage_unknown) {
-        (Some(g), _) => (g.files.len() as u16 + 3).min(area.height / 2),
-        (None, Some(_)) => 1,
-        (None, None) => 0,
+    // Every kind keeps its row; the blob files take what is left, at least a row of
+    // them and the line that says how many more there are.
+    let kinds_height = rows.len() as u16 + 3;
+    let (kinds, blobs) = match (&usage.blob_garbage, &usage.blob_garbage_unknown) {
+        (Some(_), _) => (
+            Constraint::Length(kinds_height.min(area.height.saturating_sub(5))),
+            Constraint::Fill(1),
+        ),
+        (None, Some(_)) => (Constraint::Fill(1), Constraint::Length(1)),
+        (None, None) => (Constraint::Fill(1), Constraint::Length(0)),
     };
-    let [kinds_area, blob_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(blob_height)]).areas(area);
+    let [kinds_area, blob_area] = Layout::vertical([kinds, blobs]).areas(area);
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(note, theme.dim()))
@@ -210,10 +215,13 @@ fn blob_files(frame: &mut Frame, area: Rect, g: &BlobGarbage, theme: Theme) {
         })
         .collect();
     if shown < files.len() {
-        rows.push(Row::new([Cell::from(Span::styled(
-            format!("… {} more (usage lists them all)", files.len() - shown),
-            theme.dim(),
-        ))]));
+        rows.push(Row::new([
+            Cell::from(Span::styled(
+                format!("… {} more", files.len() - shown),
+                theme.dim(),
+            )),
+            Cell::from(Span::styled("(usage lists them all)", theme.dim())),
+        ]));
     }
     let title = format!(
         " blob files: {} of {} is garbage ({:.1}%) ",
@@ -225,7 +233,7 @@ fn blob_files(frame: &mut Frame, area: Rect, g: &BlobGarbage, theme: Theme) {
         .advice()
         .map(|a| format!(" {a} "))
         .unwrap_or_else(|| " no garbage: nothing to reclaim ".to_string());
-    let header = super::header_row(["blob file", "cf", "blobs", "garbage", "share"], theme);
+    let header = super::header_row(["blob file", "cf", "blob bytes", "garbage", "share"], theme);
     let widths = [
         Constraint::Length(11),
         Constraint::Fill(1),
@@ -280,7 +288,8 @@ fn prefix_row<'a>(label: String, r: &PrefixRow, exact: bool) -> Row<'a> {
         } else {
             format!("~{}", count(r.keys))
         }),
-        Cell::from(bytes(r.bytes())),
+        Cell::from(r.logical_bytes.map_or_else(|| "-".to_string(), bytes)),
+        Cell::from(r.disk_bytes.map_or_else(|| "-".to_string(), bytes)),
         Cell::from(r.largest_value.map(bytes).unwrap_or_default()),
         Cell::from(sparkline(&r.histogram)),
     ])
@@ -338,20 +347,24 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         " Enter looks inside · Esc goes up ".to_string()
     };
     let header = super::header_row(
+        // Key and value bytes as stored by the application, and the prefix's share of
+        // the SST files (compressed, with older versions not yet compacted away).
         [
             "prefix",
             "keys",
-            if b.exact { "bytes" } else { "on disk" },
+            "key+value",
+            "on disk",
             "largest",
             "value sizes",
         ],
         theme,
     );
     let widths = [
-        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Length(8),
         Constraint::Length(10),
         Constraint::Length(10),
-        Constraint::Length(10),
+        Constraint::Length(9),
         Constraint::Fill(1),
     ];
     let block = Block::bordered()
