@@ -676,3 +676,38 @@ fn tombstone_stretches_stay_inside_the_prefix() {
         "{c}"
     );
 }
+
+/// db_bench's binary keys (an 8-byte big-endian counter, then padding) are grouped by
+/// the first byte that differs, not split at stray `:` bytes with nearly every key left
+/// under "(no further prefix)"; both byte columns are filled and named apart.
+#[test]
+fn binary_keys_are_grouped_by_leading_bytes() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    db_bench(&db, &["--benchmarks=fillseq", "--num=50000"]);
+    let path = db.to_str().unwrap();
+    let breakdown = json(&["keyspace", path, "--exact", "--json"]);
+    // 50,000 < 2^16: the first six bytes are zero, the seventh takes 196 values.
+    assert_eq!(breakdown["grouping"], "first 7 bytes (auto)", "{breakdown}");
+    assert_eq!(
+        breakdown["ungrouped"]["keys"], 0,
+        "{}",
+        breakdown["ungrouped"]
+    );
+    let rows = breakdown["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 196);
+    let keys: u64 = rows.iter().map(|r| r["keys"].as_u64().unwrap()).sum();
+    assert_eq!(keys, 50_000);
+    assert!(
+        rows.iter()
+            .all(|r| r["logical_bytes"].as_u64().is_some() && r["disk_bytes"].as_u64().is_some()),
+        "{rows:?}"
+    );
+    let out = run(&["keyspace", path, "--exact"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("KEY+VALUE") && header.contains("ON DISK"),
+        "{header}"
+    );
+}

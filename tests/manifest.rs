@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use spear_next::inspector::db::manifest::{
-    ManifestSummary, Tail, oldest_wal_holder, read_manifest,
+    BlobFile, ManifestSummary, Tail, oldest_wal_holder, read_manifest,
 };
 
 use crate::compat78::{
@@ -85,6 +85,88 @@ fn hot_db() -> &'static Path {
         ldb(&d, &["compact"]);
         d
     })
+}
+
+/// A BlobDB database (every value in blob files, small blob files) whose second run
+/// overwrites a third of the keys, so older blob files hold garbage; garbage collection
+/// off, as it is by default.
+pub(crate) fn blob_db() -> &'static Path {
+    static P: OnceLock<PathBuf> = OnceLock::new();
+    P.get_or_init(|| {
+        let d = fresh_dir(&fixture_root("manifest-fixtures"), "blob");
+        let common = [
+            "--enable_blob_files=1",
+            "--min_blob_size=0",
+            "--enable_blob_garbage_collection=0",
+            "--value_size=400",
+            "--write_buffer_size=1048576",
+            "--blob_file_size=1048576",
+            "--compression_type=none",
+            "--statistics=0",
+            "--histogram=0",
+            "--threads=1",
+        ];
+        let run = |args: &[&str]| {
+            run_tool(
+                Command::new("db_bench")
+                    .arg(format!("--db={}", d.display()))
+                    .args(common)
+                    .args(args),
+            );
+        };
+        run(&["--benchmarks=fillrandom", "--num=20000", "--seed=1"]);
+        run(&[
+            "--benchmarks=overwrite",
+            "--use_existing_db=1",
+            "--num=8000",
+            "--seed=2",
+        ]);
+        d
+    })
+}
+
+/// The blob files `ldb manifest_dump` lists for the current version, per column family:
+///
+/// ```text
+/// --- blob files --- version# 1 ---
+/// blob_file_number: 10 total_blob_count: 2144 total_blob_bytes: 960512 checksum_method:  checksum_value:  linked_ssts: { 40 } garbage_blob_count: 1236 garbage_blob_bytes: 553728
+/// ```
+pub(crate) fn ldb_blob_files(dir: &Path) -> Vec<BlobFile> {
+    let out = run_tool(
+        Command::new("ldb")
+            .arg("manifest_dump")
+            .arg(format!("--path={}", current_manifest(dir).display())),
+    );
+    let mut cf = String::new();
+    let mut files: Vec<BlobFile> = Vec::new();
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("--------------- Column family \"") {
+            cf = rest.split_once('"').unwrap().0.to_string();
+        } else if line.starts_with("blob_file_number: ") {
+            let linked = line
+                .split_once("linked_ssts: {")
+                .unwrap()
+                .1
+                .split_once('}')
+                .unwrap()
+                .0
+                .split_whitespace()
+                .count() as u64;
+            let file = BlobFile {
+                cf: cf.clone(),
+                number: field(line, "blob_file_number:"),
+                total_blob_count: field(line, "total_blob_count:"),
+                total_blob_bytes: field(line, "total_blob_bytes:"),
+                garbage_blob_count: field(line, "garbage_blob_count:"),
+                garbage_blob_bytes: field(line, "garbage_blob_bytes:"),
+                linked_ssts: linked,
+            };
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    files
 }
 
 fn current_manifest(dir: &Path) -> PathBuf {
@@ -444,4 +526,93 @@ fn garbage_gives_error_or_torn_never_panics() {
             }
         }
     }
+}
+
+/// Every blob file of the current version with its total and garbage figures, exactly
+/// as ldb's manifest_dump prints them.
+#[test]
+fn blob_garbage_matches_manifest_dump() {
+    require_tools();
+    let dir = blob_db();
+    let s = check_against_ldb(dir);
+    let theirs = ldb_blob_files(dir);
+    assert!(
+        theirs.iter().filter(|b| b.garbage_blob_bytes > 0).count() >= 3,
+        "the fixture should have garbage in several blob files: {theirs:?}"
+    );
+    assert_eq!(s.blob_files, theirs);
+}
+
+/// `usage --json` lists every blob file with ldb's garbage figures, `usage` and
+/// `stats` say how much is garbage and which setting reclaims it, `stats --json` has the
+/// garbage per column family, and `options` no longer hides that blob GC is off.
+#[test]
+fn usage_stats_and_options_show_blob_garbage() {
+    require_tools();
+    let dir = blob_db();
+    let path = dir.to_str().unwrap();
+    let theirs = ldb_blob_files(dir);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = crate::cli::run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let text = |args: &[&str]| {
+        let out = crate::cli::run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let usage = json(&["usage", path, "--json"]);
+    let files: Vec<(u64, u64, u64)> = usage["blob_garbage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["number"].as_u64().unwrap(),
+                f["total_blob_bytes"].as_u64().unwrap(),
+                f["garbage_blob_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, u64, u64)> = theirs
+        .iter()
+        .map(|b| (b.number, b.total_blob_bytes, b.garbage_blob_bytes))
+        .collect();
+    assert_eq!(files, expected);
+    let garbage: u64 = theirs.iter().map(|b| b.garbage_blob_bytes).sum();
+    assert_eq!(usage["blob_garbage"]["garbage_blob_bytes"], garbage);
+    assert_eq!(usage["du_bytes"], usage["total"], "{usage}");
+
+    let stats = json(&["stats", path, "--json"]);
+    let default = &stats["column_families"][0];
+    assert_eq!(default["blob_garbage_bytes"], garbage, "{default}");
+    assert_eq!(default["blob_garbage_collection"], false, "{default}");
+    assert!(
+        stats["blob_advice"]
+            .as_str()
+            .is_some_and(|a| a.contains("enable_blob_garbage_collection=true")),
+        "{}",
+        stats["blob_advice"]
+    );
+
+    let usage_text = text(&["usage", path]);
+    assert!(usage_text.contains("blob garbage"), "{usage_text}");
+    assert!(
+        usage_text.contains("enable_blob_garbage_collection=true"),
+        "{usage_text}"
+    );
+    let options = text(&["options", path]);
+    assert!(
+        options.contains("enable_blob_garbage_collection = false"),
+        "{options}"
+    );
 }

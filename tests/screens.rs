@@ -516,15 +516,64 @@ fn fixed_usage() -> spear_next::inspector::db::usage::Usage {
         + (256 << 20)
         + (700 << 20)
         + 9_000;
+    usage.du_bytes = Some(usage.total);
     usage
+}
+
+/// The fixed listing with 19 blob files, most of them holding garbage, blob GC off, and
+/// a `du -sb` count 4 KiB above the listed sum (a hard-linked file counted once, say).
+fn fixed_blob_usage() -> spear_next::inspector::db::usage::Usage {
+    use spear_next::inspector::db::blobs::{BlobCollection, BlobGarbage};
+    use spear_next::inspector::db::manifest::BlobFile;
+    let mut usage = fixed_usage();
+    let files: Vec<BlobFile> = (0..19u64)
+        .map(|i| BlobFile {
+            cf: "default".into(),
+            number: 10 + 3 * i,
+            total_blob_count: 2_000,
+            total_blob_bytes: 50 << 20,
+            garbage_blob_count: 100 * (18 - i),
+            garbage_blob_bytes: (18 - i) * (1 << 20),
+            linked_ssts: u64::from(i >= 15),
+        })
+        .collect();
+    let total_blob_bytes = files.iter().map(|f| f.total_blob_bytes).sum();
+    let garbage_blob_bytes = files.iter().map(|f| f.garbage_blob_bytes).sum();
+    usage.blob = spear_next::inspector::db::usage::Tally {
+        files: 19,
+        bytes: 19 * ((50 << 20) + 200),
+    };
+    usage.total += usage.blob.bytes;
+    usage.du_bytes = Some(usage.total + 4096);
+    usage.blob_garbage = Some(BlobGarbage {
+        files,
+        total_blob_bytes,
+        garbage_blob_bytes,
+        collection: vec![BlobCollection {
+            cf: "default".into(),
+            enabled: Some(false),
+            age_cutoff: 0.25,
+            garbage_blob_bytes,
+        }],
+    });
+    usage
+}
+
+/// The estimate as the Disk screen gets it on a large column family: the fixture is far
+/// below the size where the screen estimates, so the estimate is made here directly.
+fn forced_estimate(source: &Source) -> spear_next::inspector::db::keyspace::Breakdown {
+    use spear_next::inspector::db::keyspace::{Grouping, estimate_from_sizes};
+    let grouping = Grouping::default().resolve(source, "default").unwrap();
+    estimate_from_sizes(source, "default", &grouping).unwrap()
 }
 
 #[test]
 fn disk_pages() {
     let f = fixture_with_deletions();
-    let pages: [(&str, &[Action]); 4] = [
+    // Tab to the prefixes here counts (the deletions sit in a memtable): the same
+    // screen as disk_prefixes_counted, so it has no snapshot of its own.
+    let pages: [(&str, &[Action]); 3] = [
         ("disk_files", &[Action::Screen(6)]),
-        ("disk_prefixes", &[Action::Screen(6), Action::NextPage]),
         (
             "disk_prefixes_counted",
             &[Action::Screen(6), Action::NextPage, Action::Count],
@@ -544,6 +593,85 @@ fn disk_pages() {
             app.disk.usage = Some(Box::new(fixed_usage()));
         });
     }
+    // The estimated view, on the flushed fixture (the one above keeps its deletions in
+    // a memtable, which makes even an estimate count).
+    let flushed = fixture();
+    snapshot_on(
+        &flushed,
+        "disk_prefixes",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(6), Action::NextPage],
+        &|app| {
+            app.disk.breakdown = Some(Box::new(forced_estimate(&flushed.source)));
+        },
+    );
+    snapshot_on(
+        &f,
+        "disk_files_blob",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(6)],
+        &|app| {
+            app.disk.usage = Some(Box::new(fixed_blob_usage()));
+        },
+    );
+}
+
+/// The estimate is what the estimated view draws: `~` counts and on-disk bytes, no
+/// key+value bytes; the counted view has both byte columns.
+#[test]
+fn disk_estimate_differs_from_the_count() {
+    let f = fixture();
+    let estimate = forced_estimate(&f.source);
+    assert!(!estimate.exact);
+    assert!(estimate.rows.iter().all(|r| r.logical_bytes.is_none()));
+    assert!(estimate.rows.iter().any(|r| r.disk_bytes.unwrap_or(0) > 0));
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(
+        &mut app,
+        &f,
+        &[Action::Screen(6), Action::NextPage, Action::Count],
+    );
+    let counted = app.disk.breakdown.as_ref().unwrap();
+    assert!(counted.exact);
+    assert!(
+        counted
+            .rows
+            .iter()
+            .all(|r| r.logical_bytes.is_some() && r.disk_bytes.is_some())
+    );
+    app.disk.breakdown = Some(Box::new(estimate));
+    let estimated_screen = format!("{:?}", render(&app, 80, 24).backend());
+    assert!(
+        estimated_screen.contains("estimated from SST sizes"),
+        "{estimated_screen}"
+    );
+    assert!(estimated_screen.contains('~'), "{estimated_screen}");
+}
+
+/// The files page offers only the keys that work there: no Enter, no c, no filter.
+#[test]
+fn disk_files_footer_offers_only_working_keys() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(6)]);
+    let footer = |app: &App| {
+        let terminal = render(app, 80, 24);
+        let buffer = terminal.backend().buffer();
+        (0..80)
+            .map(|x| buffer[(x, 23)].symbol())
+            .collect::<String>()
+    };
+    let files = footer(&app);
+    assert!(files.contains("Tab page"), "{files}");
+    for absent in ["Enter", "c count", "filter"] {
+        assert!(!files.contains(absent), "{absent} in {files}");
+    }
+    act(&mut app, &f, &[Action::NextPage]);
+    let prefixes = footer(&app);
+    assert!(
+        prefixes.contains("Enter inside") && prefixes.contains("c count"),
+        "{prefixes}"
+    );
 }
 
 /// Drilling into a prefix and back out; the tombstone walk names the range the deletions

@@ -66,9 +66,10 @@ pub struct GroupingArgs {
     /// Only keys below this prefix, grouped one level further.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-    /// What ends a prefix.
-    #[arg(long, value_name = "D", default_value = ":", value_parser = ranges::delimiter)]
-    pub delimiter: String,
+    /// What ends a prefix. Without it or --prefix-len, each level groups by ':' when
+    /// most keys have it, else by the shortest leading byte length that splits them.
+    #[arg(long, value_name = "D", value_parser = ranges::delimiter)]
+    pub delimiter: Option<String>,
     /// Group by the next N bytes instead (binary keys), 1 to 1024.
     #[arg(long, value_name = "N", conflicts_with = "delimiter", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub prefix_len: Option<u64>,

@@ -70,23 +70,24 @@ pub fn keyspace_text(b: &Breakdown) -> String {
             )
         }
     );
+    // KEY+VALUE: the bytes of keys and values read; ON DISK: the prefix's share of the
+    // SST files (RocksDB's approximate sizes: compressed, older versions included).
     text.push_str(&format!(
-        "{:<32} {:>12} {:>12} {:>12}\n",
-        "PREFIX",
-        "KEYS",
-        if b.exact { "BYTES" } else { "ON DISK" },
-        "LARGEST"
+        "{:<32} {:>12} {:>12} {:>12} {:>12}\n",
+        "PREFIX", "KEYS", "KEY+VALUE", "ON DISK", "LARGEST"
     ));
+    let size = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| format_size(n, BINARY));
     let row = |label: &str, r: &PrefixRow| {
         format!(
-            "{:<32} {:>12} {:>12} {:>12}\n",
+            "{:<32} {:>12} {:>12} {:>12} {:>12}\n",
             label,
             if b.exact {
                 r.keys.to_string()
             } else {
                 format!("~{}", r.keys)
             },
-            format_size(r.bytes(), BINARY),
+            size(r.logical_bytes),
+            size(r.disk_bytes),
             r.largest_value
                 .map(|n| format_size(n, BINARY))
                 .unwrap_or_else(|| "-".into())
@@ -110,24 +111,19 @@ pub fn keyspace_text(b: &Breakdown) -> String {
         text.push_str(&row(&format!("({} more prefixes)", other.prefix), other));
     }
     if b.ungrouped.keys > 0 {
-        // An estimate counts these as it steps over them: read, not estimated, and their
-        // bytes are key and value bytes, not on-disk ones.
-        let (label, bytes) = if b.exact {
-            (
-                "(keys with no further prefix)".to_string(),
-                format_size(b.ungrouped.bytes(), BINARY),
-            )
+        // An estimate counts these as it steps over them: read, not estimated. They form
+        // no key range, so they have no on-disk share of their own.
+        let label = if b.exact {
+            "(keys with no further prefix)"
         } else {
-            (
-                "(no further prefix, read)".to_string(),
-                format!("{} read", format_size(b.ungrouped.bytes(), BINARY)),
-            )
+            "(no further prefix, read)"
         };
         text.push_str(&format!(
-            "{:<32} {:>12} {:>12} {:>12}\n",
+            "{:<32} {:>12} {:>12} {:>12} {:>12}\n",
             label,
             b.ungrouped.keys,
-            bytes,
+            size(b.ungrouped.logical_bytes),
+            size(b.ungrouped.disk_bytes),
             b.ungrouped
                 .largest_value
                 .map(|n| format_size(n, BINARY))

@@ -94,8 +94,10 @@ fn grouping_arg(args: &GroupingArgs, hex: bool) -> Result<Grouping> {
             Some(p) => key_arg(p, hex, "--prefix")?,
             None => Vec::new(),
         },
-        delimiter: args.delimiter.as_bytes().to_vec(),
+        delimiter: args.delimiter.as_deref().unwrap_or(":").as_bytes().to_vec(),
         prefix_len: args.prefix_len.map(|n| n as usize),
+        auto: args.delimiter.is_none() && args.prefix_len.is_none(),
+        chosen: false,
     })
 }
 

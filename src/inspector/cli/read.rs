@@ -178,9 +178,18 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
         )
     };
     let mut text = format!(
-        "{}: {} in all\n",
+        "{}: {} in all{}\n",
         usage.path,
-        format_size(usage.total, BINARY)
+        format_size(usage.total, BINARY),
+        match usage.du_bytes {
+            Some(du) if du == usage.total => " (equals du -sb)".to_string(),
+            Some(du) => format!(
+                " (du -sb counts {du} bytes: {} {})",
+                du.abs_diff(usage.total),
+                if du > usage.total { "more" } else { "fewer" }
+            ),
+            None => String::new(),
+        }
     );
     for (cf, levels) in &usage.live_sst {
         for (level, tally) in levels {
@@ -189,6 +198,33 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
     }
     text.push_str(&line("obsolete SST (not in use)", &usage.obsolete_sst));
     text.push_str(&line("blob files", &usage.blob));
+    if let Some(g) = &usage.blob_garbage {
+        text.push_str(&format!(
+            "  blob garbage {} of {} blob bytes ({:.1}%), from the MANIFEST:\n",
+            format_size(g.garbage_blob_bytes, BINARY),
+            format_size(g.total_blob_bytes, BINARY),
+            g.percent()
+        ));
+        for f in &g.files {
+            text.push_str(&format!(
+                "    {:06}.blob [{}] {:>12} blobs, {:>12} garbage ({:.1}%)\n",
+                f.number,
+                f.cf,
+                format_size(f.total_blob_bytes, BINARY),
+                format_size(f.garbage_blob_bytes, BINARY),
+                crate::inspector::db::blobs::percent(f.garbage_blob_bytes, f.total_blob_bytes)
+            ));
+        }
+        if let Some(advice) = g.advice() {
+            // blob_garbage_collection_age_cutoff says how old a blob file must be for
+            // compactions to rewrite its live blobs.
+            text.push_str(&format!(
+                "  {advice} (blob_garbage_collection_age_cutoff picks which files, oldest first)\n"
+            ));
+        }
+    } else if let Some(why) = &usage.blob_garbage_unknown {
+        text.push_str(&format!("  blob garbage unknown: {why}\n"));
+    }
     text.push_str(&line("WAL", &usage.wal));
     if let Some((dir, tally)) = &usage.wal_elsewhere {
         text.push_str(&line(&format!("WAL in wal_dir {dir}"), tally));
@@ -232,7 +268,7 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
 pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
     use crate::inspector::db::options_file::{
-        Setting, changed_from_defaults, compare as compare_settings, default_settings,
+        Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, default_settings,
         options_files, read_settings,
     };
     crate::storage::rocksdb::check_existing_db(db)?;
@@ -281,7 +317,15 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
             (rows, newest.display().to_string())
         }
         None => {
-            let rows = changed_from_defaults(&settings, &default_settings()?);
+            let mut rows = changed_from_defaults(&settings, &default_settings()?);
+            for off in blob_gc_off(&settings) {
+                if !rows
+                    .iter()
+                    .any(|r| r.section == off.section && r.key == off.key)
+                {
+                    rows.push(off);
+                }
+            }
             let linked = crate::storage::rocksdb::stored::LINKED_VERSION;
             let writer = settings
                 .iter()
@@ -318,6 +362,11 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                 )?;
             }
         }
+        let gc_off = if compare.is_none() && !all {
+            blob_gc_off(&settings)
+        } else {
+            Vec::new()
+        };
         for row in &rows {
             if json {
                 serde_json::to_writer(&mut out, row)?;
@@ -347,6 +396,14 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                     )?,
                 }
             }
+        }
+        if !json && !gc_off.is_empty() {
+            let sections: Vec<&str> = gc_off.iter().map(|s| s.section.as_str()).collect();
+            writeln!(
+                out,
+                "blob files are on and blob garbage collection is off in {}: garbage in blob files is never reclaimed (enable_blob_garbage_collection=true, with blob_garbage_collection_age_cutoff, reclaims it)",
+                sections.join(", ")
+            )?;
         }
         out.flush()
     };
@@ -526,6 +583,20 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
                 format_size(level.bytes, BINARY)
             ));
         }
+        if cf.blob_files > 0 && stats.blob_garbage_unknown.is_none() {
+            text.push_str(&format!(
+                "  blob garbage: {} of {} blob bytes ({:.1}%)\n",
+                format_size(cf.blob_garbage_bytes, BINARY),
+                format_size(cf.blob_record_bytes, BINARY),
+                crate::inspector::db::blobs::percent(cf.blob_garbage_bytes, cf.blob_record_bytes)
+            ));
+        }
+    }
+    if let Some(why) = &stats.blob_garbage_unknown {
+        text.push_str(&format!("\nblob garbage unknown: {why}\n"));
+    }
+    if let Some(advice) = &stats.blob_advice {
+        text.push_str(&format!("\n{advice}\n"));
     }
     ignore_broken_pipe(out.write_all(text.as_bytes()))
 }

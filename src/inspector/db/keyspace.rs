@@ -1,6 +1,8 @@
 //! The key space by prefix: keys and bytes per prefix (`node:`, `events:`, ...), drilled
 //! down level by level; estimated at once from RocksDB's approximate sizes, or exact by a
-//! scan that also finds the largest values and each prefix's value-size histogram.
+//! scan that also finds the largest values and each prefix's value-size histogram. Unless
+//! told, each level chooses its grouping from the keys: by delimiter when most keys have
+//! one, else by the shortest leading byte length that splits them.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -24,6 +26,10 @@ pub struct Grouping {
     pub delimiter: Vec<u8>,
     /// Fixed-length prefixes instead of a delimiter (for binary keys).
     pub prefix_len: Option<usize>,
+    /// Choose between the delimiter and a prefix length from the keys ([`Grouping::resolve`]).
+    pub auto: bool,
+    /// Chosen from the keys (said in headers).
+    pub chosen: bool,
 }
 
 impl Default for Grouping {
@@ -32,9 +38,20 @@ impl Default for Grouping {
             within: Vec::new(),
             delimiter: b":".to_vec(),
             prefix_len: None,
+            auto: true,
+            chosen: false,
         }
     }
 }
+
+/// Keys sampled from the start of the range to tell whether most carry the delimiter.
+const SAMPLE_KEYS: usize = 1_000;
+/// Distinct prefixes counted at most while trying a prefix length.
+const GROUP_PROBE: u64 = 64;
+/// Longest leading byte length tried.
+const MAX_AUTO_LEN: usize = 16;
+/// Keys too short for the length tried, stepped over at most before giving up on it.
+const SHORT_KEY_STEPS: u64 = 10_000;
 
 impl Grouping {
     /// The group of `key` (which starts with `within`), or `None` for a key with no
@@ -57,12 +74,118 @@ impl Grouping {
         }
     }
 
-    /// How it groups, for headers: `':'` or `4 bytes`.
+    /// How it groups, for headers: `up to ":"` or `first 4 bytes`; `(auto)` when chosen
+    /// from the keys.
     pub fn describe(&self) -> String {
-        match self.prefix_len {
-            Some(n) => format!("first {n} bytes"),
+        let how = match self.prefix_len {
+            Some(n) if self.within.is_empty() => format!("first {n} bytes"),
+            Some(n) => format!("next {n} bytes"),
             None => format!("up to {:?}", String::from_utf8_lossy(&self.delimiter)),
+        };
+        if self.chosen {
+            format!("{how} (auto)")
+        } else {
+            how
         }
+    }
+
+    /// The grouping to use: this one when it was given, else one chosen from the keys
+    /// below `within`: the delimiter when more than half of the first keys and of the
+    /// SST files' boundary keys have it after `within`; otherwise the shortest leading
+    /// byte length (up to 16) that splits the keys into two or more groups, so binary
+    /// keys are not split at a stray delimiter byte. Blocking; a few seeks per length.
+    pub fn resolve(&self, source: &Source, cf: &str) -> Result<Grouping, InspectError> {
+        if !self.auto {
+            return Ok(self.clone());
+        }
+        let fixed = Grouping {
+            auto: false,
+            chosen: true,
+            ..self.clone()
+        };
+        let bounds = self.bounds();
+        let mut sample: Vec<Vec<u8>> = Vec::new();
+        let mut it = source.walk(cf, &bounds)?;
+        while sample.len() < SAMPLE_KEYS
+            && let Some(key) = it.key()
+        {
+            sample.push(key.to_vec());
+            it.next();
+        }
+        it.status()
+            .map_err(crate::storage::rocksdb::backend_error)?;
+        drop(it);
+        // The first keys all sit at the start of the range: the files' boundary keys
+        // spread the sample over the whole of it.
+        for file in source.live_files_of(cf)? {
+            for key in [file.start_key, file.end_key].into_iter().flatten() {
+                if key.starts_with(&self.within) {
+                    sample.push(key);
+                }
+            }
+        }
+        let delimited = sample
+            .iter()
+            .filter(|k| {
+                let by_delimiter = Grouping {
+                    prefix_len: None,
+                    ..fixed.clone()
+                };
+                by_delimiter.group(k).is_some()
+            })
+            .count();
+        if sample.is_empty() || delimited * 2 > sample.len() {
+            return Ok(Grouping {
+                prefix_len: None,
+                ..fixed
+            });
+        }
+        for len in 1..=MAX_AUTO_LEN {
+            if self.count_groups(source, cf, len)? >= 2 {
+                return Ok(Grouping {
+                    prefix_len: Some(len),
+                    ..fixed
+                });
+            }
+        }
+        // Keys alike in their first 16 bytes after `within`: the delimiter groups them
+        // no worse than a longer length would.
+        Ok(Grouping {
+            prefix_len: None,
+            ..fixed
+        })
+    }
+
+    /// Distinct prefixes of `len` more bytes below `within`, counted up to
+    /// [`GROUP_PROBE`] by seeking past each.
+    fn count_groups(&self, source: &Source, cf: &str, len: usize) -> Result<u64, InspectError> {
+        let grouping = Grouping {
+            prefix_len: Some(len),
+            ..self.clone()
+        };
+        let mut it = source.walk(cf, &self.bounds())?;
+        let (mut groups, mut short) = (0u64, 0u64);
+        while groups < GROUP_PROBE
+            && short < SHORT_KEY_STEPS
+            && let Some(key) = it.key()
+        {
+            match grouping.group(key).map(<[u8]>::to_vec) {
+                Some(group) => {
+                    groups += 1;
+                    match prefix_successor(&group) {
+                        Some(next) => it.seek(&next),
+                        None => break,
+                    }
+                }
+                None => {
+                    short += 1;
+                    it.next();
+                }
+            }
+        }
+        it.status()
+            .map_err(crate::storage::rocksdb::backend_error)?;
+        Ok(groups)
     }
 
     fn bounds(&self) -> Bounds {
@@ -89,9 +212,10 @@ pub struct PrefixRow {
     pub raw: Vec<u8>,
     /// Keys: exact, or estimated from the on-disk bytes.
     pub keys: u64,
-    /// Key and value bytes (exact scans only).
+    /// Key and value bytes (keys counted by a scan only).
     pub logical_bytes: Option<u64>,
-    /// RocksDB's approximate on-disk (compressed) bytes (estimates only).
+    /// RocksDB's approximate on-disk (compressed) bytes of the prefix's key range in
+    /// the SST files (a range per prefix: none for the keys without one).
     pub disk_bytes: Option<u64>,
     /// The largest value's size (exact scans only).
     pub largest_value: Option<u64>,
@@ -196,6 +320,7 @@ pub fn estimate(
     cancelled: &dyn Fn() -> bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Breakdown>, InspectError> {
+    let grouping = &grouping.resolve(source, cf)?;
     let estimated_keys = source.estimate_keys(cf)?;
     let in_memory = memtable_entries(source, cf)?;
     // Approximate sizes see SST files only: when much of the data is still in the
@@ -203,6 +328,19 @@ pub fn estimate(
     if estimated_keys < EXACT_BELOW || in_memory.saturating_mul(5) > estimated_keys {
         return exact(source, cf, grouping, 10, cancelled, progress);
     }
+    estimate_from_sizes(source, cf, grouping).map(Some)
+}
+
+/// The estimate itself, without the fallback to counting that [`estimate`] takes for
+/// small or memtable-heavy column families (tests force it with this). `grouping` is
+/// used as given ([`Grouping::resolve`] first to choose one).
+pub fn estimate_from_sizes(
+    source: &Source,
+    cf: &str,
+    grouping: &Grouping,
+) -> Result<Breakdown, InspectError> {
+    let estimated_keys = source.estimate_keys(cf)?;
+    let in_memory = memtable_entries(source, cf)?;
     let mut it = source.walk(cf, &grouping.bounds())?;
     let started = Instant::now();
     let mut groups: Vec<Vec<u8>> = Vec::new();
@@ -293,7 +431,7 @@ pub fn estimate(
             keys: keys_for(disk_bytes),
         }
     });
-    Ok(Some(Breakdown {
+    Ok(Breakdown {
         cf: cf.to_string(),
         within: escape_key(&grouping.within),
         grouping: grouping.describe(),
@@ -306,7 +444,7 @@ pub fn estimate(
         largest: Vec::new(),
         keys_read,
         warnings,
-    }))
+    })
 }
 
 /// The breakdown counted by scanning every key below the prefix: keys, key and value
@@ -321,6 +459,7 @@ pub fn exact(
     cancelled: &dyn Fn() -> bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Breakdown>, InspectError> {
+    let grouping = &grouping.resolve(source, cf)?;
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut rows: Vec<PrefixRow> = Vec::new();
     let mut ungrouped = PrefixRow::new(b"");
@@ -356,6 +495,24 @@ pub fn exact(
         return Ok(None);
     }
     let keys_read = read?;
+    // Each prefix's share of the SST files beside its key and value bytes: the two
+    // differ by compression, block overhead and versions not yet compacted away.
+    let ranges: Vec<(Vec<u8>, Vec<u8>)> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        let end = range_end(source, cf, grouping)?;
+        rows.iter()
+            .map(|r| {
+                (
+                    r.raw.clone(),
+                    prefix_successor(&r.raw).unwrap_or_else(|| end.clone()),
+                )
+            })
+            .collect()
+    };
+    for (row, bytes) in rows.iter_mut().zip(source.approximate_sizes(cf, &ranges)?) {
+        row.disk_bytes = Some(bytes);
+    }
     sort_rows(&mut rows);
     let mut largest: Vec<LargeValue> = largest
         .into_iter()

@@ -8,6 +8,8 @@
 //! * [`read_manifest`] follows `CURRENT` to the live MANIFEST of a database directory.
 //! * [`read_manifest_file`] reads a given MANIFEST file.
 //! * [`oldest_wal_holder`] tells which column families keep the oldest WAL alive.
+//! * [`ManifestSummary::blob_files`] lists the current version's blob files with the
+//!   garbage the MANIFEST recorded in them.
 //!
 //! The file is opened read-only and only the bytes present at open time are read. A live
 //! writer may be appending, so a damaged or incomplete record at the end is not an
@@ -15,7 +17,7 @@
 //! as [`Tail::Torn`]. A record that passes its checksum but does not decode as a
 //! VersionEdit is an error ([`ManifestError::Decode`] / [`ManifestError::UnknownTag`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -145,6 +147,30 @@ pub struct ManifestSummary {
     pub edits: u64,
     /// How the file ended.
     pub tail: Tail,
+    /// Blob files of the current version, by column family id then number.
+    pub blob_files: Vec<BlobFile>,
+}
+
+/// One blob file of the current version, with the figures `ldb manifest_dump` prints
+/// for it: what was written to it and how much of that later compactions found
+/// overwritten or deleted (garbage, reclaimed only by blob garbage collection or
+/// when every blob in the file is garbage).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BlobFile {
+    /// The column family it belongs to.
+    pub cf: String,
+    /// Its number (`NNNNNN.blob`).
+    pub number: u64,
+    /// Blobs written to it.
+    pub total_blob_count: u64,
+    /// Their bytes (records with their headers; the file adds a header and footer).
+    pub total_blob_bytes: u64,
+    /// Blobs no live SST refers to any more.
+    pub garbage_blob_count: u64,
+    /// Their bytes.
+    pub garbage_blob_bytes: u64,
+    /// Live SST files whose oldest blob reference is this file.
+    pub linked_ssts: u64,
 }
 
 /// Reads the MANIFEST named by `db_dir/CURRENT` and replays it.
@@ -283,6 +309,7 @@ const K_WAL_DELETION: u32 = K_TAG_SAFE_IGNORE_MASK + 5;
 // NewFile4 custom field tags.
 const NF_TERMINATE: u32 = 1;
 const NF_MIN_LOG_NUMBER_TO_KEEP_HACK: u32 = 3;
+const NF_OLDEST_BLOB_FILE_NUMBER: u32 = 4;
 const NF_NON_SAFE_IGNORE_MASK: u32 = 1 << 6;
 const NF_PATH_ID: u32 = NF_NON_SAFE_IGNORE_MASK + 1;
 
@@ -307,7 +334,12 @@ struct Edit {
     cf_drop: bool,
     /// (level, file number)
     deleted_files: Vec<(u32, u64)>,
-    new_files: Vec<(u32, u64)>,
+    /// (level, file number, oldest blob file number or 0)
+    new_files: Vec<(u32, u64, u64)>,
+    /// (blob file number, blob count, blob bytes)
+    blob_additions: Vec<(u64, u64, u64)>,
+    /// (blob file number, garbage count, garbage bytes): added to what the file had.
+    blob_garbage: Vec<(u64, u64, u64)>,
     /// kInAtomicGroup: entries remaining in the group after this one.
     atomic_remaining: Option<u32>,
 }
@@ -438,22 +470,24 @@ fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
                     inp.varint64("new-file smallest seqno")?;
                     inp.varint64("new-file largest seqno")?;
                 }
-                e.new_files.push((level, number & 0x3FFF_FFFF_FFFF_FFFF));
+                e.new_files.push((level, number & 0x3FFF_FFFF_FFFF_FFFF, 0));
             }
             K_NEW_FILE4 => decode_new_file4(&mut inp, &mut e)?,
             K_BLOB_FILE_ADDITION | K_BLOB_FILE_ADDITION_DEPRECATED => {
-                inp.varint64("blob file number")?;
-                inp.varint64("total blob count")?;
-                inp.varint64("total blob bytes")?;
+                let number = inp.varint64("blob file number")?;
+                let count = inp.varint64("total blob count")?;
+                let bytes = inp.varint64("total blob bytes")?;
                 inp.slice("blob checksum method")?;
                 inp.slice("blob checksum value")?;
                 skip_blob_custom_fields(&mut inp)?;
+                e.blob_additions.push((number, count, bytes));
             }
             K_BLOB_FILE_GARBAGE | K_BLOB_FILE_GARBAGE_DEPRECATED => {
-                inp.varint64("blob file number")?;
-                inp.varint64("garbage blob count")?;
-                inp.varint64("garbage blob bytes")?;
+                let number = inp.varint64("blob file number")?;
+                let count = inp.varint64("garbage blob count")?;
+                let bytes = inp.varint64("garbage blob bytes")?;
                 skip_blob_custom_fields(&mut inp)?;
+                e.blob_garbage.push((number, count, bytes));
             }
             K_WAL_ADDITION => {
                 inp.varint64("WAL addition log number")?;
@@ -501,6 +535,7 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
     inp.internal_key("new-file4 largest key")?;
     inp.varint64("new-file4 smallest seqno")?;
     inp.varint64("new-file4 largest seqno")?;
+    let mut oldest_blob = 0;
     loop {
         let pos = inp.pos;
         let tag = inp.varint32("new-file4 custom field tag")?;
@@ -519,6 +554,12 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
                 let v = u64::from_le_bytes(b);
                 e.min_log_number_to_keep = Some(e.min_log_number_to_keep.map_or(v, |m| m.max(v)));
             }
+            NF_OLDEST_BLOB_FILE_NUMBER => {
+                let mut f = Input::new(field);
+                oldest_blob = f
+                    .varint64("oldest blob file number")
+                    .map_err(|_| DecodeErr::Bad(pos, "new-file4 oldest blob file number".into()))?;
+            }
             NF_PATH_ID if field.len() != 1 || field[0] > 3 => {
                 return Err(DecodeErr::Bad(pos, "new-file4 path id".into()));
             }
@@ -532,7 +573,7 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
             _ => {} // known fields we don't need, or safely ignorable ones
         }
     }
-    e.new_files.push((level, number));
+    e.new_files.push((level, number, oldest_blob));
     Ok(())
 }
 
@@ -558,8 +599,55 @@ fn skip_blob_custom_fields(inp: &mut Input<'_>) -> Result<(), DecodeErr> {
 struct Cf {
     name: String,
     log_number: u64,
-    files: BTreeSet<u64>,
+    /// Live SST files and the oldest blob file each refers to (0: none).
+    files: BTreeMap<u64, u64>,
+    /// Blob files added and not yet dropped: (count, bytes, garbage count, garbage bytes).
+    blobs: BTreeMap<u64, [u64; 4]>,
     comparator: Option<String>,
+}
+
+impl Cf {
+    fn new(name: String) -> Self {
+        Cf {
+            name,
+            log_number: 0,
+            files: BTreeMap::new(),
+            blobs: BTreeMap::new(),
+            comparator: None,
+        }
+    }
+
+    /// The blob files RocksDB 7.8 keeps in the version it builds from these edits
+    /// (`VersionBuilder::SaveBlobFilesTo`): none older than the oldest file an SST links
+    /// to, and none that no SST links to whose every blob is garbage.
+    fn live_blob_files(&self) -> Vec<BlobFile> {
+        let mut linked: BTreeMap<u64, u64> = BTreeMap::new();
+        for &oldest in self.files.values().filter(|&&b| b != 0) {
+            *linked.entry(oldest).or_default() += 1;
+        }
+        // Linked SSTs count only for blob files that exist; 0 (none) keeps them all.
+        let oldest_linked = self
+            .blobs
+            .keys()
+            .find(|n| linked.contains_key(n))
+            .copied()
+            .unwrap_or(0);
+        self.blobs
+            .range(oldest_linked..)
+            .filter_map(|(&number, &[count, bytes, garbage_count, garbage_bytes])| {
+                let linked_ssts = linked.get(&number).copied().unwrap_or(0);
+                (linked_ssts > 0 || garbage_count < count).then(|| BlobFile {
+                    cf: self.name.clone(),
+                    number,
+                    total_blob_count: count,
+                    total_blob_bytes: bytes,
+                    garbage_blob_count: garbage_count,
+                    garbage_blob_bytes: garbage_bytes,
+                    linked_ssts,
+                })
+            })
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -576,15 +664,7 @@ impl Replay {
         let mut r = Replay::default();
         // The default column family exists implicitly; its first edit has no
         // kColumnFamilyAdd.
-        r.cfs.insert(
-            0,
-            Cf {
-                name: "default".into(),
-                log_number: 0,
-                files: BTreeSet::new(),
-                comparator: None,
-            },
-        );
+        r.cfs.insert(0, Cf::new("default".into()));
         r
     }
 
@@ -594,15 +674,7 @@ impl Replay {
             if self.cfs.contains_key(&id) {
                 return Err(format!("column family {id} ({name:?}) added twice"));
             }
-            self.cfs.insert(
-                id,
-                Cf {
-                    name,
-                    log_number: 0,
-                    files: BTreeSet::new(),
-                    comparator: None,
-                },
-            );
+            self.cfs.insert(id, Cf::new(name));
         } else if e.cf_drop {
             if self.cfs.remove(&id).is_none() {
                 return Err(format!("dropping unknown column family {id}"));
@@ -614,8 +686,20 @@ impl Replay {
             for (_, n) in &e.deleted_files {
                 cf.files.remove(n);
             }
-            for (_, n) in &e.new_files {
-                cf.files.insert(*n);
+            for &(_, n, oldest_blob) in &e.new_files {
+                cf.files.insert(n, oldest_blob);
+            }
+            for &(n, count, bytes) in &e.blob_additions {
+                if cf.blobs.insert(n, [count, bytes, 0, 0]).is_some() {
+                    return Err(format!("blob file {n} added twice"));
+                }
+            }
+            for &(n, count, bytes) in &e.blob_garbage {
+                let Some(blob) = cf.blobs.get_mut(&n) else {
+                    return Err(format!("garbage recorded for unknown blob file {n}"));
+                };
+                blob[2] += count;
+                blob[3] += bytes;
             }
             if let Some(n) = e.log_number {
                 // RocksDB ignores a log number smaller than the current one.
@@ -705,8 +789,10 @@ fn read_open_manifest(
         },
         None => tail,
     };
+    let blob_files = replay.cfs.values().flat_map(Cf::live_blob_files).collect();
     Ok(ManifestSummary {
         manifest: name,
+        blob_files,
         column_families: replay
             .cfs
             .into_iter()
@@ -916,6 +1002,80 @@ mod tests {
             Some((9, vec!["default".to_string(), "hot".to_string()]))
         );
         assert_eq!(oldest_wal_holder(&s, &[]), None);
+        // Blob file 20: 5 blobs, one of them garbage, linked to no SST.
+        assert_eq!(
+            s.blob_files,
+            vec![BlobFile {
+                cf: "default".into(),
+                number: 20,
+                total_blob_count: 5,
+                total_blob_bytes: 500,
+                garbage_blob_count: 1,
+                garbage_blob_bytes: 100,
+                linked_ssts: 0,
+            }]
+        );
+    }
+
+    fn blob_addition(out: &mut Vec<u8>, number: u64, count: u64) {
+        put_varint(out, u64::from(K_BLOB_FILE_ADDITION));
+        for v in [number, count, count * 100] {
+            put_varint(out, v);
+        }
+        put_slice(out, b"");
+        put_slice(out, b"");
+        put_varint(out, 0);
+    }
+
+    fn blob_garbage(out: &mut Vec<u8>, number: u64, count: u64) {
+        put_varint(out, u64::from(K_BLOB_FILE_GARBAGE));
+        for v in [number, count, count * 100] {
+            put_varint(out, v);
+        }
+        put_varint(out, 0);
+    }
+
+    /// RocksDB 7.8 drops blob files older than the oldest one an SST links to, and
+    /// unlinked ones whose every blob is garbage; garbage adds up across edits.
+    #[test]
+    fn blob_files_follow_rocksdbs_drop_rules() {
+        let mut e0 = Vec::new();
+        for n in [5, 6, 7, 8] {
+            blob_addition(&mut e0, n, 4);
+        }
+        let mut oldest = Vec::new();
+        put_varint(&mut oldest, 6);
+        new_file4(&mut e0, 0, 10, &[(NF_OLDEST_BLOB_FILE_NUMBER, oldest)]);
+        let mut e1 = Vec::new();
+        blob_garbage(&mut e1, 5, 1);
+        blob_garbage(&mut e1, 6, 1);
+        blob_garbage(&mut e1, 7, 4);
+        blob_garbage(&mut e1, 8, 1);
+        blob_garbage(&mut e1, 8, 2);
+        let d = write_db(&[e0, e1]);
+        let s = read_manifest(d.path()).unwrap();
+        let got: Vec<(u64, u64, u64, u64)> = s
+            .blob_files
+            .iter()
+            .map(|b| {
+                (
+                    b.number,
+                    b.garbage_blob_count,
+                    b.garbage_blob_bytes,
+                    b.linked_ssts,
+                )
+            })
+            .collect();
+        // 5 is older than 6 (the oldest linked), 7 is all garbage and unlinked.
+        assert_eq!(got, [(6, 1, 100, 1), (8, 3, 300, 0)]);
+
+        let mut bad = Vec::new();
+        blob_garbage(&mut bad, 99, 1);
+        let d = write_db(&[bad]);
+        assert!(matches!(
+            read_manifest(d.path()),
+            Err(ManifestError::Replay { .. })
+        ));
     }
 
     #[test]

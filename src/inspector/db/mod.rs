@@ -2,6 +2,7 @@
 //! statistics, decoding the registries, applying edits, copying it out and in, and the
 //! demo database. Everything here blocks; the worker calls it from blocking threads.
 
+pub mod blobs;
 pub mod compare;
 pub mod demo;
 mod demo_events;

@@ -108,6 +108,35 @@ pub fn changed_from_defaults(settings: &Settings, defaults: &Settings) -> Vec<Se
         .collect()
 }
 
+/// `enable_blob_garbage_collection` of every column family that writes blob files
+/// without collecting their garbage. Off is RocksDB's default, so a list of changed
+/// settings hides it; it is shown because garbage in blob files then stays for good.
+pub fn blob_gc_off(settings: &Settings) -> Vec<Setting> {
+    let value = |section: &str, key: &str| {
+        settings
+            .get(&(section.to_string(), key.to_string()))
+            .map(String::as_str)
+    };
+    settings
+        .keys()
+        .filter(|(section, key)| {
+            key == "enable_blob_files"
+                && value(section, key) == Some("true")
+                && value(section, "enable_blob_garbage_collection") != Some("true")
+        })
+        .map(|(section, _)| Setting {
+            section: section.clone(),
+            key: "enable_blob_garbage_collection".into(),
+            value: Some(
+                value(section, "enable_blob_garbage_collection")
+                    .unwrap_or("false")
+                    .to_string(),
+            ),
+            other: Some("false".into()),
+        })
+        .collect()
+}
+
 /// What differs between two OPTIONS files: each setting present in only one or with two
 /// values.
 pub fn compare(a: &Settings, b: &Settings) -> Vec<Setting> {

@@ -75,6 +75,12 @@ pub struct CfStats {
     pub blob_files: u64,
     /// `rocksdb.total-blob-file-size`.
     pub blob_bytes: u64,
+    /// Blob record bytes written to its blob files (the MANIFEST's total_blob_bytes).
+    pub blob_record_bytes: u64,
+    /// Of those, bytes no live key refers to (the MANIFEST's garbage_blob_bytes).
+    pub blob_garbage_bytes: u64,
+    /// `enable_blob_garbage_collection` (None: no blob files, or no readable OPTIONS).
+    pub blob_garbage_collection: Option<bool>,
 }
 
 /// Figures for the whole database.
@@ -108,6 +114,10 @@ pub struct DbStats {
     pub sst_files: Vec<SstFile>,
     /// The text of `rocksdb.stats` (default column family and DB-wide counters).
     pub rocksdb_stats: String,
+    /// What reclaims the blob garbage, when there is some.
+    pub blob_advice: Option<String>,
+    /// Why the blob garbage is unknown although there are blob files.
+    pub blob_garbage_unknown: Option<String>,
 }
 
 /// Reads every figure. Blocking; cheap (properties and the file list, no data read).
@@ -120,6 +130,11 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             .unwrap_or(0))
     };
     let live_files = db.live_files().map_err(backend_error)?;
+    let (garbage, garbage_unknown) = match crate::inspector::db::blobs::blob_garbage(source.path())
+    {
+        Ok(g) => (g, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let mut column_families = Vec::new();
     for name in source.column_families() {
         let Some(cf) = db.cf_handle(name) else {
@@ -144,7 +159,16 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             levels[level as usize].files += 1;
             levels[level as usize].bytes += file.size as u64;
         }
+        let (_, blob_record_bytes, blob_garbage_bytes) =
+            garbage.as_ref().map_or((0, 0, 0), |g| g.of_cf(name));
+        let blob_garbage_collection = garbage
+            .as_ref()
+            .and_then(|g| g.collection.iter().find(|c| &c.cf == name))
+            .and_then(|c| c.enabled);
         column_families.push(CfStats {
+            blob_record_bytes,
+            blob_garbage_bytes,
+            blob_garbage_collection,
             name: name.clone(),
             estimate_num_keys: cf_int("rocksdb.estimate-num-keys")?,
             live_sst_bytes: cf_int("rocksdb.live-sst-files-size")?,
@@ -158,7 +182,11 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             blob_bytes: cf_int("rocksdb.total-blob-file-size")?,
         });
     }
+    let blob_files: u64 = column_families.iter().map(|c| c.blob_files).sum();
     Ok(DbStats {
+        blob_advice: garbage.as_ref().and_then(|g| g.advice()),
+        // A MANIFEST that cannot be read matters here only with blob files to explain.
+        blob_garbage_unknown: garbage_unknown.filter(|_| blob_files > 0),
         path: source.path().display().to_string(),
         access: source.access(),
         written_by: source.written_by().map(str::to_string),

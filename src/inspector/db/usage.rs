@@ -1,11 +1,14 @@
 //! What fills a database directory: every file in it accounted for by kind (live SST per
 //! column family and level, obsolete SST, blob, WAL, info LOG and its old copies,
-//! OPTIONS, MANIFEST, the small bookkeeping files), adding up to the directory's size.
+//! OPTIONS, MANIFEST, the small bookkeeping files), adding up to the directory's size,
+//! checked against a second walk that counts the way `du -sb` does; and the garbage in
+//! the blob files.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::blobs::{BlobGarbage, blob_garbage};
 use super::manifest::{oldest_wal_holder, read_manifest};
 use super::source::Source;
 use crate::inspector::error::InspectError;
@@ -27,7 +30,7 @@ impl Tally {
 }
 
 /// Every byte of a database directory, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
     /// The directory.
     pub path: String,
@@ -58,6 +61,14 @@ pub struct Usage {
     pub directory: u64,
     /// Everything: the sum of the above.
     pub total: u64,
+    /// The directory's bytes counted again the way `du -sb` counts them (apparent sizes,
+    /// directories included, a hard-linked file once), to check `total` against; `None`
+    /// when not checked.
+    pub du_bytes: Option<u64>,
+    /// The blob files' garbage, from the MANIFEST (`None` without blob files).
+    pub blob_garbage: Option<BlobGarbage>,
+    /// Why the blob garbage is unknown although there are blob files.
+    pub blob_garbage_unknown: Option<String>,
     /// The oldest WAL file and the column families whose unflushed writes keep it (from
     /// the MANIFEST; `None` without WAL files or a readable MANIFEST).
     pub oldest_wal: Option<OldestWal>,
@@ -176,7 +187,46 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
         usage.oldest_wal = oldest_wal_holder(&manifest, &wal_numbers)
             .map(|(number, kept_by)| OldestWal { number, kept_by });
     }
+    match blob_garbage(source.path()) {
+        Ok(garbage) => usage.blob_garbage = garbage,
+        Err(e) if usage.blob.files > 0 => usage.blob_garbage_unknown = Some(e.to_string()),
+        Err(_) => {}
+    }
+    usage.du_bytes = Some(du_bytes(source.path()).map_err(io)?);
     Ok(usage)
+}
+
+/// The bytes `du -sb` reports for `dir`: apparent sizes of every entry below it and of
+/// the directories themselves, symbolic links not followed, each hard-linked file once.
+pub fn du_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    total += std::fs::symlink_metadata(dir)?.len();
+    while let Some(d) = pending.pop() {
+        // A file RocksDB deletes during the walk is gone for du too.
+        let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+        let entries = match std::fs::read_dir(&d) {
+            Err(e) if gone(&e) && d != dir => continue,
+            other => other?,
+        };
+        for entry in entries {
+            let entry = entry?;
+            let meta = match std::fs::symlink_metadata(entry.path()) {
+                Err(e) if gone(&e) => continue,
+                other => other?,
+            };
+            if meta.nlink() > 1 && !meta.is_dir() && !seen.insert((meta.dev(), meta.ino())) {
+                continue;
+            }
+            total += meta.len();
+            if meta.is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// Files, their bytes, and the bytes of the directories' own entries below `dir` (links
@@ -197,4 +247,33 @@ fn tree_size(dir: &std::path::Path) -> std::io::Result<(u64, u64, u64)> {
         }
     }
     Ok((files, bytes, dirs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::du_bytes;
+
+    /// Files, a subdirectory, a hard link and a symbolic link: the same total as
+    /// `du -sb`.
+    #[test]
+    fn du_bytes_counts_as_du_does() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a"), vec![1u8; 12_345]).unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        std::fs::write(d.path().join("sub/b"), vec![2u8; 777]).unwrap();
+        std::fs::hard_link(d.path().join("a"), d.path().join("sub/a-link")).unwrap();
+        std::os::unix::fs::symlink("a", d.path().join("c")).unwrap();
+        let out = std::process::Command::new("du")
+            .arg("-sb")
+            .arg(d.path())
+            .output()
+            .expect("run du");
+        let du: u64 = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(du_bytes(d.path()).unwrap(), du);
+    }
 }

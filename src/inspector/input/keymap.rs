@@ -214,6 +214,19 @@ pub const PICKER: &[Binding] = &[
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
+/// Whether `action` does anything on the page on show: the footer and help leave out
+/// the keys that do not (a key pressed anyway still says where it works).
+pub fn available(app: &crate::inspector::state::App, action: Action) -> bool {
+    use crate::inspector::state::disk::DiskPage;
+    match (app.screen, action) {
+        (Screen::Disk, Action::StartFilter) => false,
+        (Screen::Disk, Action::Open) => app.disk.page == DiskPage::Prefixes,
+        (Screen::Disk, Action::Count) => app.disk.page != DiskPage::Files,
+        (Screen::Disk, Action::Compact) => app.disk.page == DiskPage::Tombstones,
+        _ => true,
+    }
+}
+
 /// The tables that apply, most specific first: a screen's own keys, then the global ones.
 pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
     match context {

@@ -52,6 +52,9 @@ pub struct DiskView {
     pub breakdown: Option<Box<Breakdown>>,
     /// How keys are grouped, and the prefix drilled into.
     pub grouping: Grouping,
+    /// The prefixes drilled through to get there, outermost first (Esc goes back to the
+    /// last: with fixed-length prefixes no delimiter marks where the parent ends).
+    pub parents: Vec<Vec<u8>>,
     /// Keys read so far by an exact count or a tombstone walk that is running.
     pub scanning: Option<(Kind, u64)>,
     /// Tombstones, once read.
@@ -69,6 +72,7 @@ impl Default for DiskView {
             usage: None,
             breakdown: None,
             grouping: Grouping::default(),
+            parents: Vec::new(),
             scanning: None,
             tombstones: None,
             prefix_cursor: TableCursor::default(),
@@ -143,16 +147,13 @@ impl DiskView {
 
     /// Goes one level up from the prefix drilled into; whether there was one.
     fn up(&mut self) -> bool {
-        let within = &self.grouping.within;
-        if within.is_empty() {
-            return false;
+        match self.parents.pop() {
+            Some(parent) => {
+                self.grouping.within = parent;
+                true
+            }
+            None => false,
         }
-        let delimiter = &self.grouping.delimiter;
-        let parent_end = within.len().saturating_sub(delimiter.len());
-        let parent = memchr::memmem::rfind(&within[..parent_end], delimiter)
-            .map_or(0, |at| at + delimiter.len());
-        self.grouping.within.truncate(parent);
-        true
     }
 
     /// The screen's own keys.
@@ -190,6 +191,7 @@ impl DiskView {
                     .map(|r| r.raw.clone());
                 match selected {
                     Some(prefix) => {
+                        self.parents.push(self.grouping.within.clone());
                         self.grouping = self.grouping.drill(&prefix);
                         self.prefix_cursor = TableCursor::default();
                         return vec![self.keyspace_request(session, false)];
@@ -286,6 +288,7 @@ impl DiskView {
         self.tombstones = None;
         self.scanning = None;
         self.grouping = Grouping::default();
+        self.parents.clear();
         self.prefix_cursor = TableCursor::default();
         self.range_cursor = TableCursor::default();
     }

@@ -292,6 +292,8 @@ mod tests {
             column_families: Vec::new(),
             sst_files: Vec::new(),
             rocksdb_stats: String::new(),
+            blob_advice: None,
+            blob_garbage_unknown: None,
         };
         for _ in 0..HISTORY + 50 {
             view.record(Box::new(stats.clone()), 10);

@@ -190,6 +190,9 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .flatten()
     {
         let Some(word) = binding.footer else { continue };
+        if !keymap::available(app, binding.action) {
+            continue;
+        }
         if matches!(
             binding.action,
             crate::inspector::input::action::Action::ToggleFilterKind

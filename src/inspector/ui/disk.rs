@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Tabs};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
+use crate::inspector::db::blobs::{BlobGarbage, percent};
 use crate::inspector::db::keyspace::{Breakdown, PrefixRow};
 use crate::inspector::db::tombstones::Tombstones;
 use crate::inspector::db::usage::{Tally, Usage};
@@ -69,6 +70,21 @@ fn tally_row<'a>(label: String, tally: &Tally, total: u64, theme: Theme) -> Row<
     ])
 }
 
+/// The files table's title: the total, and whether `du -sb` counts the same.
+fn total_title(usage: &Usage) -> String {
+    let check = match usage.du_bytes {
+        Some(du) if du == usage.total => "equals du -sb".to_string(),
+        Some(du) => format!(
+            "du -sb counts {}: {} B {}",
+            bytes(du),
+            count(du.abs_diff(usage.total)),
+            if du > usage.total { "more" } else { "less" }
+        ),
+        None => "not checked against du".to_string(),
+    };
+    format!(" {} in all ({check}) ", bytes(usage.total))
+}
+
 fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
     let total = usage.total;
     let mut rows = Vec::new();
@@ -93,9 +109,23 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
         if tally.files > 0 {
             rows.push(tally_row(label.to_string(), tally, total, theme));
         }
+        if label == "blob files"
+            && let Some(g) = &usage.blob_garbage
+        {
+            let garbage = Tally {
+                files: g.files.iter().filter(|f| f.garbage_blob_bytes > 0).count() as u64,
+                bytes: g.garbage_blob_bytes,
+            };
+            rows.push(tally_row(
+                "  of which blob garbage".to_string(),
+                &garbage,
+                total,
+                theme,
+            ));
+        }
     }
     let header = super::header_row(["kind", "files", "bytes", "share"], theme);
-    let title = format!(" {} in all (equals du -sb) ", bytes(total));
+    let title = total_title(usage);
     let widths = [
         Constraint::Fill(1),
         Constraint::Length(7),
@@ -122,6 +152,18 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             _ => " r re-reads ".to_string(),
         }
     };
+    // Every kind keeps its row; the blob files take what is left, at least a row of
+    // them and the line that says how many more there are.
+    let kinds_height = rows.len() as u16 + 3;
+    let (kinds, blobs) = match (&usage.blob_garbage, &usage.blob_garbage_unknown) {
+        (Some(_), _) => (
+            Constraint::Length(kinds_height.min(area.height.saturating_sub(5))),
+            Constraint::Fill(1),
+        ),
+        (None, Some(_)) => (Constraint::Fill(1), Constraint::Length(1)),
+        (None, None) => (Constraint::Fill(1), Constraint::Length(0)),
+    };
+    let [kinds_area, blob_area] = Layout::vertical([kinds, blobs]).areas(area);
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(note, theme.dim()))
@@ -130,7 +172,86 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
         .header(header)
         .column_spacing(1)
         .block(block);
-    frame.render_widget(table, area);
+    frame.render_widget(table, kinds_area);
+    match (&usage.blob_garbage, &usage.blob_garbage_unknown) {
+        (Some(g), _) => blob_files(frame, blob_area, g, theme),
+        (None, Some(why)) => frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("blob garbage unknown: {why}"),
+                theme.error(),
+            )),
+            blob_area,
+        ),
+        (None, None) => {}
+    }
+}
+
+/// The blob files, most garbage first, with what would reclaim it.
+fn blob_files(frame: &mut Frame, area: Rect, g: &BlobGarbage, theme: Theme) {
+    let mut files: Vec<_> = g.files.iter().collect();
+    files.sort_by(|a, b| {
+        b.garbage_blob_bytes
+            .cmp(&a.garbage_blob_bytes)
+            .then(a.number.cmp(&b.number))
+    });
+    // Two border lines and the header; the last line says how many more there are.
+    let room = usize::from(area.height.saturating_sub(3));
+    let shown = if files.len() > room {
+        room.saturating_sub(1)
+    } else {
+        files.len()
+    };
+    let mut rows: Vec<Row> = files[..shown]
+        .iter()
+        .map(|f| {
+            let share = percent(f.garbage_blob_bytes, f.total_blob_bytes);
+            Row::new([
+                Cell::from(format!("{:06}.blob", f.number)),
+                Cell::from(f.cf.clone()),
+                Cell::from(bytes(f.total_blob_bytes)),
+                Cell::from(bytes(f.garbage_blob_bytes)),
+                Cell::from(format!("{share:5.1}% {}", super::format::gauge(share, 10))),
+            ])
+        })
+        .collect();
+    if shown < files.len() {
+        rows.push(Row::new([
+            Cell::from(Span::styled(
+                format!("… {} more", files.len() - shown),
+                theme.dim(),
+            )),
+            Cell::from(Span::styled("(usage lists them all)", theme.dim())),
+        ]));
+    }
+    let title = format!(
+        " blob files: {} of {} is garbage ({:.1}%) ",
+        bytes(g.garbage_blob_bytes),
+        bytes(g.total_blob_bytes),
+        g.percent()
+    );
+    let bottom = g
+        .advice()
+        .map(|a| format!(" {a} "))
+        .unwrap_or_else(|| " no garbage: nothing to reclaim ".to_string());
+    let header = super::header_row(["blob file", "cf", "blob bytes", "garbage", "share"], theme);
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Fill(1),
+        Constraint::Length(11),
+        Constraint::Length(11),
+        Constraint::Length(18),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(bottom, theme.dim()))
+        .border_style(theme.border());
+    frame.render_widget(
+        ratatui::widgets::Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .block(block),
+        area,
+    );
 }
 
 /// `▁▃█`: the value-size histogram as one character per size class in use.
@@ -167,7 +288,8 @@ fn prefix_row<'a>(label: String, r: &PrefixRow, exact: bool) -> Row<'a> {
         } else {
             format!("~{}", count(r.keys))
         }),
-        Cell::from(bytes(r.bytes())),
+        Cell::from(r.logical_bytes.map_or_else(|| "-".to_string(), bytes)),
+        Cell::from(r.disk_bytes.map_or_else(|| "-".to_string(), bytes)),
         Cell::from(r.largest_value.map(bytes).unwrap_or_default()),
         Cell::from(sparkline(&r.histogram)),
     ])
@@ -225,20 +347,24 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         " Enter looks inside · Esc goes up ".to_string()
     };
     let header = super::header_row(
+        // Key and value bytes as stored by the application, and the prefix's share of
+        // the SST files (compressed, with older versions not yet compacted away).
         [
             "prefix",
             "keys",
-            if b.exact { "bytes" } else { "on disk" },
+            "key+value",
+            "on disk",
             "largest",
             "value sizes",
         ],
         theme,
     );
     let widths = [
-        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Length(8),
         Constraint::Length(10),
         Constraint::Length(10),
-        Constraint::Length(10),
+        Constraint::Length(9),
         Constraint::Fill(1),
     ];
     let block = Block::bordered()

@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut entries: Vec<(&str, &str)> = keymap::tables(KeyContext::Normal, app.screen)
         .into_iter()
         .flatten()
-        .filter(|b| !matches!(b.action, Action::Screen(_)))
+        .filter(|b| !matches!(b.action, Action::Screen(_)) && keymap::available(app, b.action))
         .map(|b| (b.label, b.help))
         .collect();
     entries.push((&screen_keys, "screens (tabs above)"));

@@ -122,10 +122,23 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             .iter()
             .filter(|l| l.files > 0)
             .map(|l| format!("L{} {}/{}", l.level, l.files, bytes(l.bytes)))
-            .chain(
-                (cf.blob_files > 0)
-                    .then(|| format!("blob {}/{}", cf.blob_files, bytes(cf.blob_bytes))),
-            )
+            .chain((cf.blob_files > 0).then(|| {
+                // The garbage share and, when garbage is kept for good, why.
+                let garbage = crate::inspector::db::blobs::percent(
+                    cf.blob_garbage_bytes,
+                    cf.blob_record_bytes,
+                );
+                let gc = match cf.blob_garbage_collection {
+                    Some(false) if cf.blob_garbage_bytes > 0 => " (GC off)",
+                    _ => "",
+                };
+                let garbage = if stats.blob_garbage_unknown.is_some() {
+                    "garbage unknown".to_string()
+                } else {
+                    format!("{garbage:.0}% garbage{gc}")
+                };
+                format!("blob {}/{} {garbage}", cf.blob_files, bytes(cf.blob_bytes))
+            }))
             .collect::<Vec<_>>()
             .join("  ");
         Row::new([
