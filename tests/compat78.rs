@@ -618,3 +618,71 @@ pub(crate) fn du(dir: &Path) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// `options` on a database written by RocksDB 7.8 compares it with 7.8's defaults, not
+/// this build's: the differences are exactly what was set (here by `ldb`'s flags, plus the
+/// two settings Debian's `ldb` itself makes), stall and space settings first.
+#[test]
+fn options_compare_a_78_database_with_78s_defaults() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    ldb(
+        &db,
+        &[
+            "--create_if_missing",
+            "--write_buffer_size=65536",
+            "--file_size=2097152",
+            "--compression_type=zstd",
+            "--auto_compaction=false",
+            "put",
+            "a",
+            "b",
+        ],
+    );
+    let p = db.to_str().unwrap();
+    let out = run(&["options", p, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<(String, String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                r["section"].as_str().unwrap().to_string(),
+                r["key"].as_str().unwrap().to_string(),
+                r["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let cf = "CFOptions \"default\"".to_string();
+    let row = |section: &str, key: &str, value: &str| {
+        (section.to_string(), key.to_string(), value.to_string())
+    };
+    assert_eq!(
+        rows,
+        vec![
+            // Stall and space settings first, in the order an engineer reads them.
+            row(&cf, "write_buffer_size", "65536"),
+            row(&cf, "disable_auto_compactions", "true"),
+            row(&cf, "target_file_size_base", "2097152"),
+            row(&cf, "compression", "kZSTD"),
+            // What RocksDB derives from those when left at 0: write_buffer_size / 8 and
+            // 25 × target_file_size_base.
+            row(&cf, "arena_block_size", "8192"),
+            row(&cf, "max_compaction_bytes", "52428800"),
+            // Debian's ldb sets these itself (a string-append operator; a debug build's
+            // log level).
+            row(&cf, "merge_operator", "{id=StringAppendOperator;delimiter=\\:;}"),
+            row("DBOptions", "info_log_level", "DEBUG_LEVEL"),
+        ],
+    );
+    let text = run(&["options", p]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("settings that differ from RocksDB 7.8 defaults"),
+        "{text}"
+    );
+    assert!(text.contains("write_buffer_size = 65536   (default 67108864)"), "{text}");
+}

@@ -196,7 +196,10 @@ pub enum Job {
     /// The options in effect (the newest OPTIONS file against defaults and the previous).
     Options,
     /// The info LOG: the newest notable entries and the timeline.
-    Log,
+    Log {
+        /// Entries of each kind kept at most (the newest).
+        keep: usize,
+    },
     /// The open database compared with another.
     Diff {
         /// The other database.
@@ -249,7 +252,7 @@ impl Job {
             Job::Streams => Kind::Streams,
             Job::Events { .. } => Kind::Events,
             Job::Options => Kind::Options,
-            Job::Log => Kind::Log,
+            Job::Log { .. } => Kind::Log,
             Job::History { .. } => Kind::History,
             Job::Diff { .. } => Kind::Diff,
             Job::Wal { .. } => Kind::Wal,
