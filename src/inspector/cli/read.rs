@@ -214,11 +214,11 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
 pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
-    use crate::inspector::db::options_file::{
-        Setting, changed_from_defaults, compare as compare_settings, options_files,
-        read_settings, written_by,
-    };
     use crate::inspector::db::options_defaults::defaults_for;
+    use crate::inspector::db::options_file::{
+        Setting, changed_from_defaults, compare as compare_settings, options_files, read_settings,
+        written_by,
+    };
     // Whose defaults a setting is unknown to (set when comparing with defaults).
     let mut unknown_to = String::new();
     crate::storage::rocksdb::check_existing_db(db)?;

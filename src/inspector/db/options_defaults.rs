@@ -83,12 +83,32 @@ pub const CHANGES: &[DefaultChange] = &[
     // "... `check_flush_compaction_key_order`", "... `level_compaction_dynamic_file_size`",
     // "... `ignore_max_compaction_bytes_for_input`".
     change((9, 0), "DBOptions", "access_hint_on_compaction_start", None),
-    change((9, 0), "CFOptions", "check_flush_compaction_key_order", None),
-    change((9, 0), "CFOptions", "level_compaction_dynamic_file_size", None),
-    change((9, 0), "CFOptions", "ignore_max_compaction_bytes_for_input", None),
+    change(
+        (9, 0),
+        "CFOptions",
+        "check_flush_compaction_key_order",
+        None,
+    ),
+    change(
+        (9, 0),
+        "CFOptions",
+        "level_compaction_dynamic_file_size",
+        None,
+    ),
+    change(
+        (9, 0),
+        "CFOptions",
+        "ignore_max_compaction_bytes_for_input",
+        None,
+    ),
     // 9.0.0: format_version 6 by default (commit bfd00bba9c, "Use format_version=6 by
     // default (#12352)", first tagged v9.0.0; HISTORY.md does not list it).
-    change((9, 0), "TableOptions/BlockBasedTable", "format_version", Some("6")),
+    change(
+        (9, 0),
+        "TableOptions/BlockBasedTable",
+        "format_version",
+        Some("6"),
+    ),
     // 9.2.0: "`BlockBasedTableOptions::optimize_filters_for_memory` is now set to true by
     // default."
     change(
@@ -103,7 +123,12 @@ pub const CHANGES: &[DefaultChange] = &[
     change((9, 11), "DBOptions", "random_access_max_buffer_size", None),
     // 10.2.0: "AdvancedColumnFamilyOptions.max_write_buffer_number_to_maintain is deleted",
     // "The fail_if_options_file_error option in DBOptions has been removed."
-    change((10, 2), "CFOptions", "max_write_buffer_number_to_maintain", None),
+    change(
+        (10, 2),
+        "CFOptions",
+        "max_write_buffer_number_to_maintain",
+        None,
+    ),
     change((10, 2), "DBOptions", "fail_if_options_file_error", None),
     // 10.11.0: "The new default for `BlockBasedTableOptions::format_version` is 7".
     change(
@@ -199,7 +224,10 @@ pub fn defaults_for(writer: Option<&str>) -> Result<KnownDefaults, InspectError>
             }
             // A writer newer than this build: its changes after this build apply over it.
             if linked.is_some_and(|l| v > l) {
-                for c in CHANGES.iter().filter(|c| linked.is_some_and(|l| c.since > l)) {
+                for c in CHANGES
+                    .iter()
+                    .filter(|c| linked.is_some_and(|l| c.since > l))
+                {
                     if c.since <= v {
                         let key = (c.kind.to_string(), c.key.to_string());
                         match c.value {
@@ -300,9 +328,6 @@ mod tests {
             Some("true")
         );
         assert_eq!(at((9, 0), cf, "check_flush_compaction_key_order"), None);
-        assert_eq!(
-            at((7, 8), cf, "merge_operator").as_deref(),
-            Some("nullptr")
-        );
+        assert_eq!(at((7, 8), cf, "merge_operator").as_deref(), Some("nullptr"));
     }
 }

@@ -92,8 +92,7 @@ pub fn changed_from_defaults(
         .iter()
         .filter(|((section, _), _)| section != "Version")
         .filter_map(|((section, key), value)| {
-            let default =
-                defaults.get(&(section_kind(section).to_string(), key.clone()));
+            let default = defaults.get(&(section_kind(section).to_string(), key.clone()));
             let same = default.is_some_and(|d| same_value(d, value));
             (!same).then(|| Setting {
                 section: section.clone(),
@@ -116,9 +115,7 @@ fn same_value(a: &str, b: &str) -> bool {
         return true;
     }
     match (struct_fields(a), struct_fields(b)) {
-        (Some(fa), Some(fb)) => {
-            fa.iter().all(|(k, v)| fb.get(k).is_none_or(|w| w == v))
-        }
+        (Some(fa), Some(fb)) => fa.iter().all(|(k, v)| fb.get(k).is_none_or(|w| w == v)),
         _ => false,
     }
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::infolog::{
-    Kind, KindSet, Level, LogEntry, LogEvent, LogFilter, LogStream, StallCause, Timeline, TimelineOptions,
-    TimelineSummary, log_files_named,
+    Kind, KindSet, Level, LogEntry, LogEvent, LogFilter, LogStream, StallCause, Timeline,
+    TimelineOptions, TimelineSummary, log_files_named,
 };
 use super::manifest::read_manifest;
 use humansize::{BINARY, format_size};

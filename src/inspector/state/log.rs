@@ -48,7 +48,11 @@ impl LogView {
             self.keep = LOG_ENTRIES_KEPT;
         }
         let context = session.context().with_purpose(purpose);
-        vec![session.request(context, Job::Log { keep: self.keep }).into()]
+        vec![
+            session
+                .request(context, Job::Log { keep: self.keep })
+                .into(),
+        ]
     }
 
     /// On a live database, a re-read when the last is 10 s old and answered: a LOG can be

@@ -21,11 +21,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return super::waiting(frame, area, "LOG", "reading RocksDB's LOG files…", theme);
     };
     let lines = summary_lines(report, area.width, theme);
-    let [summary, body] = Layout::vertical([
-        Constraint::Length(lines.len() as u16),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
+    let [summary, body] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(lines), summary);
     match app.log.pane {
         LogPane::Entries => entries(frame, body, app, report, theme),

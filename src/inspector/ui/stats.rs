@@ -45,7 +45,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 /// `◆` marks figures about this process rather than the files on disk or the service
 /// (every access but `--write`, where this process is the writer).
 fn process_mark(access: Access) -> &'static str {
-    if access == Access::ReadWrite { "" } else { "◆" }
+    if access == Access::ReadWrite {
+        ""
+    } else {
+        "◆"
+    }
 }
 
 fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
@@ -75,7 +79,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
         let more = stats.stall_on_next_open.len() - 1;
         (
             format!(
-                "next open: {first}{}",
+                "on next open: {first}{}",
                 if more > 0 {
                     format!(" (+{more} cf)")
                 } else {
@@ -85,11 +89,18 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             true,
         )
     } else {
-        ("next open: no write stall".to_string(), false)
+        ("on next open: no write stall".to_string(), false)
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(stall, if alarming { theme.error() } else { theme.text() }),
+            Span::styled(
+                stall,
+                if alarming {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            ),
             Span::raw("  "),
             Span::styled(
                 format!("background errors {}", stats.background_errors),
@@ -226,7 +237,8 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             show,
         },
         cell,
-    ) in series.into_iter().zip(cells.iter()) {
+    ) in series.into_iter().zip(cells.iter())
+    {
         let data = app.stats.series(pick);
         // The newest samples that fit.
         let width = usize::from(cell.width.saturating_sub(2));
@@ -278,14 +290,7 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
     );
     let header = Row::new(
         [
-            "cf",
-            "level",
-            "file",
-            "size",
-            "entries",
-            "deleted",
-            "smallest",
-            "largest",
+            "cf", "level", "file", "size", "entries", "deleted", "smallest", "largest",
         ]
         .map(|h| Cell::from(Span::styled(h, theme.title()))),
     );

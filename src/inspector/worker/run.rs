@@ -186,8 +186,11 @@ impl Run<'_> {
                 // A first screen from the newest 4 MiB, then the whole LOG's timeline (a
                 // periodic re-read replaces what is on screen only once, when whole).
                 if self.context.purpose != Purpose::Periodic
-                    && let Some(tail) =
-                        crate::inspector::db::recent::read_log_tail(source.path(), 4 * 1024 * 1024, keep)?
+                    && let Some(tail) = crate::inspector::db::recent::read_log_tail(
+                        source.path(),
+                        4 * 1024 * 1024,
+                        keep,
+                    )?
                 {
                     self.emit(Body::LogPartial(Box::new(tail)));
                 }
