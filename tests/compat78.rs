@@ -684,3 +684,183 @@ fn a_database_import_creates_is_read_by_78() {
     let options = std::fs::read_to_string(crate::common::latest_options_file(&newest)).unwrap();
     assert!(options.contains("format_version=6"), "{options}");
 }
+
+/// `options` on a database written by RocksDB 7.8 compares it with 7.8's defaults, not
+/// this build's: the differences are exactly what was set (here by `ldb`'s flags, plus the
+/// two settings Debian's `ldb` itself makes), stall and space settings first.
+#[test]
+fn options_compare_a_78_database_with_78s_defaults() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    ldb(
+        &db,
+        &[
+            "--create_if_missing",
+            "--write_buffer_size=65536",
+            "--file_size=2097152",
+            "--compression_type=zstd",
+            "--auto_compaction=false",
+            "put",
+            "a",
+            "b",
+        ],
+    );
+    let p = db.to_str().unwrap();
+    let out = run(&["options", p, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<(String, String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                r["section"].as_str().unwrap().to_string(),
+                r["key"].as_str().unwrap().to_string(),
+                r["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let cf = "CFOptions \"default\"".to_string();
+    let row = |section: &str, key: &str, value: &str| {
+        (section.to_string(), key.to_string(), value.to_string())
+    };
+    assert_eq!(
+        rows,
+        vec![
+            // Stall and space settings first, in the order an engineer reads them.
+            row(&cf, "write_buffer_size", "65536"),
+            row(&cf, "disable_auto_compactions", "true"),
+            row(&cf, "target_file_size_base", "2097152"),
+            row(&cf, "compression", "kZSTD"),
+            // What RocksDB derives from those when left at 0: write_buffer_size / 8 and
+            // 25 × target_file_size_base.
+            row(&cf, "arena_block_size", "8192"),
+            row(&cf, "max_compaction_bytes", "52428800"),
+            // Debian's ldb sets these itself (a string-append operator; a debug build's
+            // log level).
+            row(
+                &cf,
+                "merge_operator",
+                "{id=StringAppendOperator;delimiter=\\:;}"
+            ),
+            row("DBOptions", "info_log_level", "DEBUG_LEVEL"),
+        ],
+    );
+    let text = run(&["options", p]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("settings that differ from RocksDB 7.8 defaults"),
+        "{text}"
+    );
+    assert!(
+        text.contains("write_buffer_size = 65536   (default 67108864)"),
+        "{text}"
+    );
+}
+
+/// A database RocksDB 7.8 wrote with L0 at its slowdown trigger (3 L0 files; triggers
+/// 3/5), opened read-only: this process's own write controller is never shown as the
+/// service's ("writes delayed"), and what the service meets on its next open is said,
+/// labelled so, by `stats` and on the Stats screen.
+#[test]
+fn stats_on_a_read_only_78_database_at_its_slowdown_trigger() {
+    use spear_next::inspector::db::source::{Access, Source};
+    use spear_next::inspector::input::action::Action;
+    use spear_next::inspector::state::App;
+    require_tools();
+    let (_dir, db) = temp_db();
+    // Each ldb run flushes the previous run's WAL into an L0 file as it opens.
+    ldb(
+        &db,
+        &[
+            "--create_if_missing",
+            "--auto_compaction=false",
+            "put",
+            "k0",
+            "v",
+        ],
+    );
+    for i in 1..=3 {
+        ldb(&db, &["put", &format!("k{i}"), "v"]);
+    }
+    for entry in std::fs::read_dir(&db).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
+        {
+            let text = std::fs::read_to_string(&path)
+                .unwrap()
+                .replace(
+                    "disable_auto_compactions=true",
+                    "disable_auto_compactions=false",
+                )
+                .replace(
+                    "level0_file_num_compaction_trigger=4",
+                    "level0_file_num_compaction_trigger=2",
+                )
+                .replace(
+                    "level0_slowdown_writes_trigger=20",
+                    "level0_slowdown_writes_trigger=3",
+                )
+                .replace(
+                    "level0_stop_writes_trigger=36",
+                    "level0_stop_writes_trigger=5",
+                );
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+    let p = db.to_str().unwrap();
+    let json = run(&["stats", p, "--json"]);
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["access"], "read_only_snapshot", "{json}");
+    assert_eq!(
+        json["stall_on_next_open"],
+        serde_json::json!(["[default] writes slow: 3 L0 files, slowdown trigger 3"]),
+        "{json}"
+    );
+    let text = run(&["stats", p]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("this read-only process, not the service: write stopped false"),
+        "{text}"
+    );
+    assert!(
+        text.contains("on the service's next open: [default] writes slow: 3 L0 files"),
+        "{text}"
+    );
+
+    let source = Source::open(&db, false).unwrap();
+    let mut app = App::new(
+        p,
+        Access::ReadOnlySnapshot,
+        source.column_families().to_vec(),
+        "default".into(),
+    );
+    app.session.color = false;
+    let initial = app.initial_commands();
+    crate::common::drive(&mut app, &source, initial);
+    let requests = app.update(Action::Screen(4));
+    crate::common::drive(&mut app, &source, requests);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|frame| spear_next::inspector::ui::draw(frame, &app))
+        .unwrap();
+    let screen = format!("{}", terminal.backend());
+    assert!(!screen.contains("writes delayed"), "{screen}");
+    assert!(
+        screen.contains("next open: [default] writes slow: 3 L0 files, slowdown trigger 3"),
+        "{screen}"
+    );
+}

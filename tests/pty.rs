@@ -281,7 +281,7 @@ fn diagnosis_screens_on_the_demo_database() {
     s.send("c");
     s.wait_for("a full read skips");
     s.send("7");
-    s.wait_for("notable entries");
+    s.wait_for("all notable · ");
     s.wait_for("db_open");
     s.send("8");
     s.wait_for("newest first");

@@ -748,11 +748,20 @@ fn fixture_with_log() -> Fixture {
 #[test]
 fn log_and_wal_screens() {
     let f = fixture_with_log();
-    let screens: [(&str, &[Action]); 6] = [
+    let screens: [(&str, &[Action]); 7] = [
         ("log_entries", &[Action::Screen(7)]),
         (
             "log_stalls_only",
             &[Action::Screen(7), Action::StatusFilter],
+        ),
+        (
+            "log_problems_only",
+            &[
+                Action::Screen(7),
+                Action::StatusFilter,
+                Action::StatusFilter,
+                Action::StatusFilter,
+            ],
         ),
         ("log_timeline", &[Action::Screen(7), Action::NextPage]),
         ("wal_newest", &[Action::Screen(8)]),
@@ -765,6 +774,47 @@ fn log_and_wal_screens() {
     for (name, actions) in screens {
         snapshot_on(&f, name, Access::ReadOnlySnapshot, actions, &|_| {});
     }
+}
+
+/// The kind filter counts the whole LOG, not the entries kept: with 2 kept of each kind,
+/// the stalls say "newest 2 of 6"; `m` keeps more and then all 6 are listed; and every
+/// `[WARN]` line (stall messages are) counts as a warning.
+#[test]
+fn log_kind_counts_are_of_the_whole_log() {
+    let f = fixture_with_log();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    app.log.keep = 2;
+    let screen = |app: &App| format!("{}", render(app, 120, 40).backend());
+    act(&mut app, &f, &[Action::Screen(7), Action::StatusFilter]);
+    assert!(
+        screen(&app).contains(" write stalls · newest 2 of 6 (m keeps more) · t narrows "),
+        "{}",
+        screen(&app)
+    );
+    act(&mut app, &f, &[Action::LoadMore]);
+    assert!(
+        screen(&app).contains(" write stalls · 6 entries · t narrows "),
+        "{}",
+        screen(&app)
+    );
+    let log = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/assets/LOG-rocksdb-7.8-stalls"
+    ))
+    .unwrap();
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains(" [WARN] ") || l.contains(" [ERROR] "))
+        .count();
+    assert!(warnings > 0);
+    act(&mut app, &f, &[Action::StatusFilter, Action::StatusFilter]);
+    assert!(
+        screen(&app).contains(&format!(
+            " errors & warnings · {warnings} entries · t narrows "
+        )),
+        "{}",
+        screen(&app)
+    );
 }
 
 /// The stall lines are red and the deletes too; without colour (NO_COLOR) the screens

@@ -267,10 +267,13 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
 pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
+    use crate::inspector::db::options_defaults::defaults_for;
     use crate::inspector::db::options_file::{
-        Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, default_settings,
-        options_files, read_settings,
+        Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, options_files,
+        read_settings, written_by,
     };
+    // Whose defaults a setting is unknown to (set when comparing with defaults).
+    let mut unknown_to = String::new();
     crate::storage::rocksdb::check_existing_db(db)?;
     let files = options_files(db);
     let Some(newest) = files.last() else {
@@ -317,7 +320,9 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
             (rows, newest.display().to_string())
         }
         None => {
-            let mut rows = changed_from_defaults(&settings, &default_settings()?);
+            let defaults = defaults_for(written_by(&settings))?;
+            let mut rows = changed_from_defaults(&settings, &defaults.settings);
+            // Blob garbage collection left off matters even where it is the default.
             for off in blob_gc_off(&settings) {
                 if !rows
                     .iter()
@@ -326,22 +331,13 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                     rows.push(off);
                 }
             }
-            let linked = crate::storage::rocksdb::stored::LINKED_VERSION;
-            let writer = settings
-                .iter()
-                .find(|((section, key), _)| section == "Version" && key == "rocksdb_version")
-                .map(|(_, v)| v.clone());
-            let note = match writer {
-                Some(w) if w != linked => format!(
-                    " (the defaults are RocksDB {linked}'s; this file was written by {w}, so settings whose default changed between them show too)"
-                ),
-                _ => String::new(),
-            };
+            unknown_to = defaults.label.clone();
             (
                 rows,
                 format!(
-                    "{}: settings that differ from RocksDB's defaults{note}",
-                    newest.display()
+                    "{}: settings that differ from {} defaults (compared with the defaults of the release that wrote it; stall and space settings first)",
+                    newest.display(),
+                    defaults.label
                 ),
             )
         }
@@ -357,7 +353,7 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                     if compare.is_some() {
                         "no differences"
                     } else {
-                        "every setting is RocksDB's default"
+                        "every setting is its release's default"
                     }
                 )?;
             }
@@ -382,10 +378,8 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                     )?,
                     (None, None) => writeln!(
                         out,
-                        "[{}] {} = {value}   (unknown to RocksDB {})",
-                        row.section,
-                        row.key,
-                        crate::storage::rocksdb::stored::LINKED_VERSION
+                        "[{}] {} = {value}   (unknown to {unknown_to} defaults)",
+                        row.section, row.key
                     )?,
                     (Some(_), other) => writeln!(
                         out,
@@ -550,7 +544,7 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
     }
     use humansize::{BINARY, format_size};
     let mut text = format!(
-        "{} ({}; written by RocksDB {}; options from {})\nrunning compactions {}  flushes {}  write stopped {}  background errors {}\nblock cache {} of {}\n",
+        "{} ({}; written by RocksDB {}; options from {})\nrunning compactions {}  flushes {}  {} write stopped {}, delayed rate {}/s  background errors {}\nblock cache {} of {}\n{}",
         stats.path,
         serde_json::to_value(stats.access)?
             .as_str()
@@ -559,10 +553,27 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
         stats.options,
         stats.running_compactions,
         stats.running_flushes,
+        // The write controller is this process's: the service's only under --write.
+        if stats.access == crate::inspector::db::source::Access::ReadWrite {
+            "this process (the writer):"
+        } else {
+            "this read-only process, not the service:"
+        },
         stats.write_stopped,
+        format_size(stats.delayed_write_rate, BINARY),
         stats.background_errors,
         format_size(stats.block_cache_usage, BINARY),
         format_size(stats.block_cache_capacity, BINARY),
+        if stats.stall_on_next_open.is_empty() {
+            "on the service's next open: no write stall from L0 files or pending compaction bytes\n"
+                .to_string()
+        } else {
+            stats
+                .stall_on_next_open
+                .iter()
+                .map(|s| format!("on the service's next open: {s}\n"))
+                .collect()
+        },
     );
     for cf in &stats.column_families {
         text.push_str(&format!(

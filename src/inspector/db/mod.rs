@@ -14,6 +14,7 @@ pub mod infolog;
 pub mod jsonl;
 pub mod keyspace;
 pub mod manifest;
+pub mod options_defaults;
 pub mod options_file;
 pub mod owner;
 pub mod pacer;

@@ -18,19 +18,7 @@ pub fn read_settings(file: &Path) -> Result<Settings, InspectError> {
         what: format!("reading {}", file.display()),
         detail: e.to_string(),
     })?;
-    let mut settings = Settings::new();
-    let mut section = String::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = header.to_string();
-        } else if let Some((key, value)) = line.split_once('=') {
-            settings.insert((section.clone(), key.to_string()), value.to_string());
-        }
-    }
-    Ok(settings)
+    Ok(super::options_defaults::parse_settings(&text))
 }
 
 /// The OPTIONS files of `db`, oldest first (RocksDB keeps the last two).
@@ -69,8 +57,15 @@ pub fn default_settings() -> Result<Settings, InspectError> {
 }
 
 /// The kind of a section, without its column family: `CFOptions "events"` → `CFOptions`.
-fn section_kind(section: &str) -> &str {
+pub(crate) fn section_kind(section: &str) -> &str {
     section.split(' ').next().unwrap_or(section)
+}
+
+/// The RocksDB release that wrote an OPTIONS file (its `[Version] rocksdb_version`).
+pub fn written_by(settings: &Settings) -> Option<&str> {
+    settings
+        .get(&("Version".to_string(), "rocksdb_version".to_string()))
+        .map(|v| v.trim())
 }
 
 /// One setting and how it stands.
@@ -86,26 +81,69 @@ pub struct Setting {
     pub other: Option<String>,
 }
 
-/// The settings of `settings` whose value is not RocksDB's default (`defaults`); settings
-/// this build's RocksDB does not know are kept too (`other` empty).
-pub fn changed_from_defaults(settings: &Settings, defaults: &Settings) -> Vec<Setting> {
-    let by_kind: BTreeMap<(&str, &str), &String> = defaults
-        .iter()
-        .map(|((section, key), value)| ((section_kind(section), key.as_str()), value))
-        .collect();
-    settings
+/// The settings of `settings` whose value is not the default (`defaults`, by section
+/// kind, see [`super::options_defaults::defaults_for`]); settings the defaults do not know
+/// are kept too (`other` empty). Those that bear on write stalls and space come first.
+pub fn changed_from_defaults(
+    settings: &Settings,
+    defaults: &super::options_defaults::KindDefaults,
+) -> Vec<Setting> {
+    let mut changed: Vec<Setting> = settings
         .iter()
         .filter(|((section, _), _)| section != "Version")
         .filter_map(|((section, key), value)| {
-            let default = by_kind.get(&(section_kind(section), key.as_str()));
-            (default != Some(&value)).then(|| Setting {
+            let default = defaults.get(&(section_kind(section).to_string(), key.clone()));
+            let same = default.is_some_and(|d| same_value(d, value));
+            (!same).then(|| Setting {
                 section: section.clone(),
                 key: key.clone(),
                 value: Some(value.clone()),
-                other: default.map(|d| (*d).clone()),
+                other: default.cloned(),
             })
         })
-        .collect()
+        .collect();
+    // Stable: within a rank, the file's (alphabetical) order.
+    changed.sort_by_key(|s| super::options_defaults::stall_rank(&s.key));
+    changed
+}
+
+/// Two values of one option are the same setting. A struct value (`{a=1;b=2;}`) is
+/// compared on the fields both name: releases add fields to these structs, and a field
+/// the writer's release did not have is not something its service set.
+fn same_value(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (struct_fields(a), struct_fields(b)) {
+        (Some(fa), Some(fb)) => fa.iter().all(|(k, v)| fb.get(k).is_none_or(|w| w == v)),
+        _ => false,
+    }
+}
+
+/// The fields of a struct value `{a=1;b={c=2;};}`, nested braces kept whole; `None` when
+/// the value is not a struct.
+fn struct_fields(value: &str) -> Option<BTreeMap<&str, &str>> {
+    let inner = value.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let mut fields = BTreeMap::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ';' if depth == 0 => {
+                let field = &inner[start..i];
+                if let Some((k, v)) = field.split_once('=') {
+                    fields.insert(k.trim(), v.trim());
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if let Some((k, v)) = inner[start..].split_once('=') {
+        fields.insert(k.trim(), v.trim());
+    }
+    Some(fields)
 }
 
 /// `enable_blob_garbage_collection` of every column family that writes blob files
@@ -160,7 +198,11 @@ pub struct OptionsReport {
     pub file: String,
     /// The previous one's, if RocksDB kept it.
     pub previous: Option<String>,
-    /// Settings that differ from RocksDB's defaults (`other` is the default).
+    /// Whose defaults `changed` is against: "RocksDB 7.8" (the writer's release, or the
+    /// nearest recorded).
+    pub defaults: String,
+    /// Settings that differ from those defaults (`other` is the default), those bearing on
+    /// stalls and space first.
     pub changed: Vec<Setting>,
     /// Settings that differ from the previous file (`value` before, `other` now).
     pub since_previous: Vec<Setting>,
@@ -182,11 +224,13 @@ pub fn report(db: &Path) -> Result<OptionsReport, InspectError> {
         Some(p) => compare(&read_settings(p)?, &settings),
         None => Vec::new(),
     };
+    let defaults = super::options_defaults::defaults_for(written_by(&settings))?;
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(OptionsReport {
         file: name(newest).unwrap_or_default(),
         previous: previous.and_then(|p| name(p)),
-        changed: changed_from_defaults(&settings, &default_settings()?),
+        defaults: defaults.label,
+        changed: changed_from_defaults(&settings, &defaults.settings),
         since_previous,
     })
 }

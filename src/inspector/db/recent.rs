@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::infolog::{
-    Kind, KindSet, LogEntry, LogEvent, LogFilter, LogStream, StallCause, Timeline, TimelineOptions,
-    TimelineSummary, log_files_named,
+    Kind, KindSet, Level, LogEntry, LogEvent, LogFilter, LogStream, StallCause, Timeline,
+    TimelineOptions, TimelineSummary, log_files_named,
 };
 use super::manifest::read_manifest;
 use humansize::{BINARY, format_size};
@@ -21,15 +21,83 @@ use crate::inspector::error::InspectError;
 /// LOG entries kept for the screen, newest.
 pub const LOG_ENTRIES_KEPT: usize = 5_000;
 
+/// Which notable entries the Log screen lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogOnly {
+    /// Every notable entry.
+    #[default]
+    All,
+    /// Write stalls.
+    Stalls,
+    /// Flushes, compactions and table files.
+    FlushesAndCompactions,
+    /// Background errors, and every entry RocksDB tagged `[WARN]`, `[ERROR]` or `[FATAL]`
+    /// (stall messages are `[WARN]` lines too).
+    Problems,
+}
+
+impl LogOnly {
+    /// Every class, in the order `t` steps through them.
+    pub const ALL: [LogOnly; 4] = [
+        LogOnly::All,
+        LogOnly::Stalls,
+        LogOnly::FlushesAndCompactions,
+        LogOnly::Problems,
+    ];
+
+    /// Its name in the title.
+    pub fn title(self) -> &'static str {
+        match self {
+            LogOnly::All => "all notable",
+            LogOnly::Stalls => "write stalls",
+            LogOnly::FlushesAndCompactions => "flushes & compactions",
+            LogOnly::Problems => "errors & warnings",
+        }
+    }
+
+    /// Its place in [`LogOnly::ALL`] and [`LogReport::counts`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether a notable entry is of this class.
+    pub fn admits(self, entry: &LogEntry) -> bool {
+        let kind = entry.event.kind();
+        match self {
+            LogOnly::All => true,
+            LogOnly::Stalls => matches!(kind, Kind::Stall | Kind::CompactionPressure),
+            LogOnly::FlushesAndCompactions => matches!(
+                kind,
+                Kind::FlushStarted
+                    | Kind::FlushFinished
+                    | Kind::CompactionStarted
+                    | Kind::CompactionFinished
+                    | Kind::TableFileCreation
+                    | Kind::TableFileDeletion
+            ),
+            LogOnly::Problems => {
+                matches!(kind, Kind::BackgroundError | Kind::Error | Kind::Warn)
+                    || matches!(entry.level, Level::Warn | Level::Error | Level::Fatal)
+            }
+        }
+    }
+}
+
 /// The LOG, read for the screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogReport {
     /// How many LOG files were read.
     pub files: usize,
-    /// The newest notable entries, oldest first (at most [`LOG_ENTRIES_KEPT`]).
+    /// The newest `kept` notable entries of each [`LogOnly`] class, oldest first (an
+    /// entry of two classes once): each class's list is complete up to its newest `kept`.
     pub entries: Vec<LogEntry>,
     /// Notable entries in all.
     pub matched: u64,
+    /// Notable entries of each [`LogOnly`] class in all that was read, by
+    /// [`LogOnly::index`]: the whole LOG's counts, however many entries are kept.
+    pub counts: [u64; 4],
+    /// How many entries of each class are kept at most.
+    pub kept: usize,
     /// The whole LOG's timeline (of the part read, when `partial`).
     pub timeline: TimelineSummary,
     /// Only the newest part of the newest LOG file was read (the whole follows).
@@ -191,13 +259,22 @@ pub fn info_log_files(db: &Path) -> Result<Vec<PathBuf>, InspectError> {
 /// Streams every LOG file of `db` once: the timeline of all of it and the newest notable
 /// entries. Memory is bounded by the entries kept, not the LOG's size.
 pub fn read_log(db: &Path) -> Result<LogReport, InspectError> {
+    read_log_keeping(db, LOG_ENTRIES_KEPT)
+}
+
+/// [`read_log`], keeping the newest `kept` entries of each class.
+pub fn read_log_keeping(db: &Path, kept: usize) -> Result<LogReport, InspectError> {
     let files = info_log_files(db)?;
-    Ok(collect_log(files, LogFilter::default(), false))
+    Ok(collect_log(files, LogFilter::default(), false, kept))
 }
 
 /// Only the newest `bytes` (or so) of the newest LOG file: what a first screen needs,
 /// whatever the LOG's size. `None` when the LOG is small enough to read whole at once.
-pub fn read_log_tail(db: &Path, bytes: u64) -> Result<Option<LogReport>, InspectError> {
+pub fn read_log_tail(
+    db: &Path,
+    bytes: u64,
+    kept: usize,
+) -> Result<Option<LogReport>, InspectError> {
     let files = info_log_files(db)?;
     let Some(newest) = files.last() else {
         return Ok(None);
@@ -218,7 +295,7 @@ pub fn read_log_tail(db: &Path, bytes: u64) -> Result<Option<LogReport>, Inspect
         since: Some(since),
         ..LogFilter::default()
     };
-    Ok(Some(collect_log(vec![newest.clone()], filter, true)))
+    Ok(Some(collect_log(vec![newest.clone()], filter, true, kept)))
 }
 
 /// The time of the first timestamped line at or after byte `offset` of `file`.
@@ -235,26 +312,59 @@ fn first_time_after(file: &Path, offset: u64) -> Option<chrono::NaiveDateTime> {
     })
 }
 
-fn collect_log(files: Vec<std::path::PathBuf>, filter: LogFilter, partial: bool) -> LogReport {
+fn collect_log(
+    files: Vec<std::path::PathBuf>,
+    filter: LogFilter,
+    partial: bool,
+    kept: usize,
+) -> LogReport {
     let count = files.len();
     let notable = notable_kinds();
     let mut timeline = Timeline::new(TimelineOptions::default());
-    let mut newest: VecDeque<LogEntry> = VecDeque::with_capacity(LOG_ENTRIES_KEPT);
-    let mut matched = 0u64;
+    // Per class, the numbers (in reading order) of its newest `kept` entries; the entries
+    // themselves once, dropped when no class keeps them any more.
+    let mut newest: [VecDeque<u64>; 4] = Default::default();
+    let mut held: BTreeMap<u64, (LogEntry, u8)> = BTreeMap::new();
+    let mut counts = [0u64; 4];
+    let mut number = 0u64;
     for entry in LogStream::new(files, filter).flatten() {
         timeline.add(&entry);
-        if notable.contains(entry.event.kind()) {
-            matched += 1;
-            if newest.len() == LOG_ENTRIES_KEPT {
-                newest.pop_front();
+        if !notable.contains(entry.event.kind()) {
+            continue;
+        }
+        number += 1;
+        let mut holders = 0u8;
+        for class in LogOnly::ALL {
+            if !class.admits(&entry) {
+                continue;
             }
-            newest.push_back(entry);
+            let i = class.index();
+            counts[i] += 1;
+            if kept == 0 {
+                continue;
+            }
+            if newest[i].len() == kept
+                && let Some(old) = newest[i].pop_front()
+                && let Some((_, n)) = held.get_mut(&old)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    held.remove(&old);
+                }
+            }
+            newest[i].push_back(number);
+            holders += 1;
+        }
+        if holders > 0 {
+            held.insert(number, (entry, holders));
         }
     }
     LogReport {
         files: count,
-        entries: newest.into(),
-        matched,
+        entries: held.into_values().map(|(entry, _)| entry).collect(),
+        matched: counts[LogOnly::All.index()],
+        counts,
+        kept,
         timeline: timeline.finish(),
         partial,
     }

@@ -98,10 +98,17 @@ pub struct DbStats {
     pub running_compactions: u64,
     /// `rocksdb.num-running-flushes` (this process).
     pub running_flushes: u64,
-    /// `rocksdb.is-write-stopped`.
+    /// `rocksdb.is-write-stopped`: this process's own write controller (the service's only
+    /// when this process is the writer, `--write`).
     pub write_stopped: bool,
-    /// `rocksdb.actual-delayed-write-rate`, bytes per second (0: not delayed).
+    /// `rocksdb.actual-delayed-write-rate`, bytes per second (0: not delayed): this
+    /// process's own write controller, like `write_stopped`. A read-only instance computes
+    /// one from the files too, though it never writes.
     pub delayed_write_rate: u64,
+    /// What the service would meet on its next open, from the files and its OPTIONS file:
+    /// one sentence per column family whose L0 files or pending compaction bytes are at a
+    /// slowdown or stop trigger (empty: none).
+    pub stall_on_next_open: Vec<String>,
     /// `rocksdb.background-errors`.
     pub background_errors: u64,
     /// `rocksdb.block-cache-usage` (this process).
@@ -183,7 +190,9 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
         });
     }
     let blob_files: u64 = column_families.iter().map(|c| c.blob_files).sum();
+    let stall_on_next_open = stall_outlook(source.path(), &column_families);
     Ok(DbStats {
+        stall_on_next_open,
         blob_advice: garbage.as_ref().and_then(|g| g.advice()),
         // A MANIFEST that cannot be read matters here only with blob files to explain.
         blob_garbage_unknown: garbage_unknown.filter(|_| blob_files > 0),
@@ -223,4 +232,59 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             .map_err(backend_error)?
             .unwrap_or_default(),
     })
+}
+
+/// The write stalls RocksDB would impose on the database's next read-write open, by its
+/// own rules (`RecalculateWriteStallConditions`): L0 files at `level0_stop_writes_trigger`
+/// or `level0_slowdown_writes_trigger` (unless auto compactions are off), pending
+/// compaction bytes at the hard or soft limit (0: no limit). The triggers are the newest
+/// OPTIONS file's; a column family it does not name is judged by RocksDB's defaults.
+pub fn stall_outlook(db: &std::path::Path, cfs: &[CfStats]) -> Vec<String> {
+    use super::options_file::{options_files, read_settings};
+    let settings = options_files(db)
+        .last()
+        .and_then(|f| read_settings(f).ok())
+        .unwrap_or_default();
+    let mut said = Vec::new();
+    for cf in cfs {
+        let section = format!("CFOptions \"{}\"", cf.name);
+        let get = |key: &str, default: u64| -> u64 {
+            settings
+                .get(&(section.clone(), key.to_string()))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(default)
+        };
+        let auto = settings
+            .get(&(section.clone(), "disable_auto_compactions".to_string()))
+            .is_none_or(|v| v.trim() != "true");
+        let l0 = cf.levels.first().map_or(0, |l| l.files);
+        let (stop, slow) = (
+            get("level0_stop_writes_trigger", 36),
+            get("level0_slowdown_writes_trigger", 20),
+        );
+        let (hard, soft) = (
+            get("hard_pending_compaction_bytes_limit", 256 << 30),
+            get("soft_pending_compaction_bytes_limit", 64 << 30),
+        );
+        let pending = cf.pending_compaction_bytes;
+        let name = &cf.name;
+        if auto && l0 >= stop {
+            said.push(format!(
+                "[{name}] writes stop: {l0} L0 files, stop trigger {stop}"
+            ));
+        } else if hard > 0 && pending >= hard {
+            said.push(format!(
+                "[{name}] writes stop: {pending} B to compact, hard limit {hard}"
+            ));
+        } else if auto && l0 >= slow {
+            said.push(format!(
+                "[{name}] writes slow: {l0} L0 files, slowdown trigger {slow}"
+            ));
+        } else if soft > 0 && pending >= soft {
+            said.push(format!(
+                "[{name}] writes slow: {pending} B to compact, soft limit {soft}"
+            ));
+        }
+    }
+    said
 }

@@ -3,6 +3,8 @@
 /// A user intent, produced by the keymap and consumed by `App::update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Keep more of the newest entries (the Log screen).
+    LoadMore,
     /// Leave the program.
     Quit,
     /// Switch screen (1-8).

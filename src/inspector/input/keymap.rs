@@ -155,6 +155,7 @@ pub const DISK: &[Binding] = &[
 pub const LOG: &[Binding] = &[
     b(&[(Tab, false)], Action::NextPage, "Tab", "entries / timeline", Some("pane")),
     b(&[(Char('t'), false)], Action::StatusFilter, "t", "narrow by kind", Some("kind")),
+    b(&[(Char('m'), false)], Action::LoadMore, "m", "keep more entries (4x)", None),
 ];
 
 /// The WAL screen's own keys.

@@ -3,62 +3,12 @@
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::infolog::{Kind, LogEntry};
-use crate::inspector::db::recent::LogReport;
+use crate::inspector::db::infolog::LogEntry;
+use crate::inspector::db::recent::{LOG_ENTRIES_KEPT, LogReport};
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Job, Purpose};
 
-/// Which entries are listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogOnly {
-    /// Every notable entry.
-    #[default]
-    All,
-    /// Write stalls.
-    Stalls,
-    /// Flushes, compactions and table files.
-    FlushesAndCompactions,
-    /// Background errors, errors and warnings.
-    Problems,
-}
-
-impl LogOnly {
-    const ALL: [LogOnly; 4] = [
-        LogOnly::All,
-        LogOnly::Stalls,
-        LogOnly::FlushesAndCompactions,
-        LogOnly::Problems,
-    ];
-
-    /// Its name in the title.
-    pub fn title(self) -> &'static str {
-        match self {
-            LogOnly::All => "all notable",
-            LogOnly::Stalls => "write stalls",
-            LogOnly::FlushesAndCompactions => "flushes & compactions",
-            LogOnly::Problems => "errors & warnings",
-        }
-    }
-
-    fn admits(self, kind: Kind) -> bool {
-        match self {
-            LogOnly::All => true,
-            LogOnly::Stalls => matches!(kind, Kind::Stall | Kind::CompactionPressure),
-            LogOnly::FlushesAndCompactions => matches!(
-                kind,
-                Kind::FlushStarted
-                    | Kind::FlushFinished
-                    | Kind::CompactionStarted
-                    | Kind::CompactionFinished
-                    | Kind::TableFileCreation
-                    | Kind::TableFileDeletion
-            ),
-            LogOnly::Problems => {
-                matches!(kind, Kind::BackgroundError | Kind::Error | Kind::Warn)
-            }
-        }
-    }
-}
+pub use crate::inspector::db::recent::LogOnly;
 
 /// Which pane is on show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,14 +35,24 @@ pub struct LogView {
     pub pane: LogPane,
     /// When the LOG was last asked for (live databases re-read it every 10 s).
     pub asked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How many entries of each kind to keep: [`LOG_ENTRIES_KEPT`] at first, more on `m`
+    /// (0 until first asked: then the default).
+    pub keep: usize,
 }
 
 impl LogView {
     /// Reads the LOG (again).
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
         self.asked_at = Some(session.now);
+        if self.keep == 0 {
+            self.keep = LOG_ENTRIES_KEPT;
+        }
         let context = session.context().with_purpose(purpose);
-        vec![session.request(context, Job::Log).into()]
+        vec![
+            session
+                .request(context, Job::Log { keep: self.keep })
+                .into(),
+        ]
     }
 
     /// On a live database, a re-read when the last is 10 s old and answered: a LOG can be
@@ -120,9 +80,11 @@ impl LogView {
 
     fn rebuild(&mut self, visible: usize) {
         self.rows = match &self.report {
+            // The entries kept hold the newest `kept` of each kind: of this kind, those.
             Some(report) => (0..report.entries.len())
                 .rev()
-                .filter(|&i| self.only.admits(report.entries[i].event.kind()))
+                .filter(|&i| self.only.admits(&report.entries[i]))
+                .take(report.kept)
                 .collect(),
             None => Vec::new(),
         };
@@ -152,6 +114,22 @@ impl LogView {
                 self.rebuild(rows);
             }
             Action::Refresh => return self.reread(session, Purpose::Show),
+            Action::LoadMore => {
+                let counted = self
+                    .report
+                    .as_ref()
+                    .map_or(0, |r| r.counts[self.only.index()]);
+                if counted as usize <= self.rows.len() {
+                    session.say("every entry of this kind is listed");
+                } else {
+                    self.keep = self.keep.max(LOG_ENTRIES_KEPT).saturating_mul(4);
+                    session.say(format!(
+                        "re-reading the LOG, keeping the newest {} of each kind…",
+                        self.keep
+                    ));
+                    return self.reread(session, Purpose::Show);
+                }
+            }
             Action::Back => session.message = None,
             Action::StartFilter => session.say("t narrows the LOG by kind"),
             _ => {}

@@ -286,6 +286,7 @@ mod tests {
             running_flushes: 0,
             write_stopped: false,
             delayed_write_rate: 0,
+            stall_on_next_open: Vec::new(),
             background_errors: 0,
             block_cache_usage: 0,
             block_cache_capacity: 0,

@@ -20,16 +20,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(report) = &app.log.report else {
         return super::waiting(frame, area, "LOG", "reading RocksDB's LOG files…", theme);
     };
+    let lines = summary_lines(report, area.width, theme);
     let [summary, body] =
-        Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(summary_lines(report, theme)), summary);
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), summary);
     match app.log.pane {
         LogPane::Entries => entries(frame, body, app, report, theme),
         LogPane::Timeline => timeline(frame, body, &report.timeline, theme),
     }
 }
 
-fn summary_lines(report: &LogReport, theme: Theme) -> Vec<Line<'static>> {
+/// The LOG in figures, alarming ones first, as lines no wider than `width`: each figure is
+/// whole on one line (never cut), and a line breaks between figures.
+fn summary_lines(report: &LogReport, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let s = &report.timeline;
     let t = &s.totals;
     let span = match (s.first, s.last) {
@@ -41,61 +44,96 @@ fn summary_lines(report: &LogReport, theme: Theme) -> Vec<Line<'static>> {
         _ => "no timestamps".to_string(),
     };
     let stalls = t.stall_messages + t.stop_messages;
-    vec![
-        Line::from(vec![
-            Span::raw(format!(
-                "{} LOG file{} · {span} · ",
-                report.files,
-                if report.files == 1 { "" } else { "s" }
-            )),
-            Span::styled(
-                format!(
-                    "{stalls} stall messages in {} periods",
-                    s.stall_periods.len()
-                ),
-                if stalls > 0 {
-                    theme.error()
-                } else {
-                    theme.text()
-                },
-            ),
-            Span::raw(" · "),
-            Span::styled(
-                format!("{} errors", s.error_count),
-                if s.error_count > 0 {
-                    theme.error()
-                } else {
-                    theme.text()
-                },
-            ),
-        ]),
-        Line::from(Span::styled(
+    let alarm = |bad: bool| if bad { theme.error() } else { theme.text() };
+    let figures: Vec<Span<'static>> = vec![
+        Span::styled(
             format!(
-                "flushed {} in {} · compacted {} → {} in {}{} · write amplification {}",
+                "{stalls} stall messages in {} periods",
+                s.stall_periods.len()
+            ),
+            alarm(stalls > 0),
+        ),
+        Span::styled(
+            format!("{} errors", s.error_count),
+            alarm(s.error_count > 0),
+        ),
+        Span::raw(format!(
+            "{} LOG file{}",
+            report.files,
+            if report.files == 1 { "" } else { "s" }
+        )),
+        Span::raw(span),
+        Span::styled(
+            format!(
+                "flushed {} in {}",
                 bytes(t.flush_bytes),
-                count(t.flush_count),
+                count(t.flush_count)
+            ),
+            theme.dim(),
+        ),
+        Span::styled(
+            format!(
+                "compacted {} → {} in {}{}",
                 bytes(t.compaction_read_bytes),
                 bytes(t.compaction_write_bytes),
                 count(t.compaction_count),
                 t.compaction_mb_per_sec
                     .map(|r| format!(" at {r:.1} MB/s"))
                     .unwrap_or_default(),
+            ),
+            theme.dim(),
+        ),
+        Span::styled(
+            format!(
+                "write amplification {}",
                 t.write_amplification
                     .map(|w| format!("{w:.2}"))
                     .unwrap_or_else(|| "-".into())
             ),
             theme.dim(),
-        )),
-    ]
+        ),
+    ];
+    let width = usize::from(width);
+    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0usize;
+    for figure in figures {
+        let len = figure.content.chars().count();
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && used + 3 + len > width {
+            lines.push(vec![figure]);
+            used = len;
+        } else {
+            if !line.is_empty() {
+                line.push(Span::raw(" · "));
+                used += 3;
+            }
+            line.push(figure);
+            used += len;
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
 }
 
 fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: Theme) {
     let view = &app.log;
+    // Of this kind in the whole LOG (or the part read so far), and how many are listed.
+    let counted = report.counts[view.only.index()];
+    let listed = if counted > view.rows.len() as u64 {
+        format!(
+            "newest {} of {} (m keeps more)",
+            count(view.rows.len() as u64),
+            count(counted)
+        )
+    } else {
+        format!(
+            "{} entr{}",
+            count(counted),
+            if counted == 1 { "y" } else { "ies" }
+        )
+    };
     let title = format!(
-        " {} · {} of {} notable entries{} (t narrows) ",
+        " {} · {listed}{} · t narrows ",
         view.only.title(),
-        count(view.rows.len() as u64),
-        count(report.matched),
         if report.partial {
             " in the newest 4 MiB, reading the rest…"
         } else {

@@ -42,39 +42,60 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
-/// `◆` marks figures about this process rather than the files on disk.
+/// `◆` marks figures about this process rather than the files on disk or the service
+/// (every access but `--write`, where this process is the writer).
 fn process_mark(access: Access) -> &'static str {
-    if access == Access::LiveSecondary {
-        "◆"
-    } else {
+    if access == Access::ReadWrite {
         ""
+    } else {
+        "◆"
     }
 }
 
 fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
     let mark = process_mark(stats.access);
     let [summary, table, charts] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Fill(1),
         Constraint::Length(6),
     ])
     .areas(area);
-    let stall = if stats.write_stopped {
-        "writes STOPPED".to_string()
-    } else if stats.delayed_write_rate > 0 {
-        format!("writes delayed to {}/s", bytes(stats.delayed_write_rate))
+    // This process's write controller is the service's only when this process is the
+    // writer; otherwise what the service meets is judged from the files, as of its next
+    // open, and this instance's own figure is labelled as such.
+    let writer = stats.access == Access::ReadWrite;
+    let (stall, alarming) = if writer {
+        if stats.write_stopped {
+            ("writes STOPPED".to_string(), true)
+        } else if stats.delayed_write_rate > 0 {
+            (
+                format!("writes delayed to {}/s", bytes(stats.delayed_write_rate)),
+                true,
+            )
+        } else {
+            ("no write stall".to_string(), false)
+        }
+    } else if let Some(first) = stats.stall_on_next_open.first() {
+        let more = stats.stall_on_next_open.len() - 1;
+        (
+            format!(
+                "on next open: {first}{}",
+                if more > 0 {
+                    format!(" (+{more} cf)")
+                } else {
+                    String::new()
+                }
+            ),
+            true,
+        )
     } else {
-        "no write stall".to_string()
+        ("on next open: no write stall".to_string(), false)
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::raw(format!(
-                "compactions running{mark} {}  flushes running{mark} {}  ",
-                stats.running_compactions, stats.running_flushes
-            )),
             Span::styled(
                 stall,
-                if stats.write_stopped || stats.delayed_write_rate > 0 {
+                if alarming {
                     theme.error()
                 } else {
                     theme.text()
@@ -91,17 +112,34 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             ),
         ]),
         Line::raw(format!(
-            "block cache{mark} {} of {}  written by RocksDB {}",
+            "written by RocksDB {}  compactions running{mark} {}  flushes running{mark} {}",
+            stats.written_by.as_deref().unwrap_or("(unknown)"),
+            stats.running_compactions,
+            stats.running_flushes
+        )),
+        Line::raw(format!(
+            "block cache{mark} {} of {}{}",
             bytes(stats.block_cache_usage),
             bytes(stats.block_cache_capacity),
-            stats.written_by.as_deref().unwrap_or("(unknown)")
+            match (writer, stats.write_stopped, stats.delayed_write_rate) {
+                (true, _, _) | (false, false, 0) => String::new(),
+                (false, true, _) => format!("  own write controller{mark} stopped"),
+                (false, false, rate) => {
+                    format!("  own write controller{mark} delayed to {}/s", bytes(rate))
+                }
+            }
         )),
     ];
-    if stats.access == Access::LiveSecondary {
-        lines.push(Line::from(Span::styled(
-            "◆ this process (secondary): its own memtables, cache and jobs; levels and files are the primary's",
+    match stats.access {
+        Access::LiveSecondary => lines.push(Line::styled(
+            "◆ this process (secondary): its own memtables, cache and jobs",
             theme.dim(),
-        )));
+        )),
+        Access::ReadOnlySnapshot => lines.push(Line::styled(
+            "◆ this process (read-only): its own cache, jobs and controller",
+            theme.dim(),
+        )),
+        Access::ReadWrite => {}
     }
     frame.render_widget(Paragraph::new(lines), summary);
 
@@ -180,34 +218,61 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
     let series = [
         Chart {
             name: "live SST",
+            short: "SST",
             pick: |s| s.live_sst_bytes,
             show: bytes,
         },
         Chart {
             name: "memtables",
+            short: "mem",
             pick: |s| s.memtable_bytes,
             show: bytes,
         },
         Chart {
             name: "pending compaction",
+            short: "pending",
             pick: |s| s.pending_compaction_bytes,
             show: bytes,
         },
         Chart {
             name: "~keys",
+            short: "keys",
             pick: |s| s.estimate_keys,
             show: count,
         },
     ];
     let cells = Layout::horizontal([Constraint::Fill(1); 4]).split(charts);
-    for (Chart { name, pick, show }, cell) in series.into_iter().zip(cells.iter()) {
+    for (
+        Chart {
+            name,
+            short,
+            pick,
+            show,
+        },
+        cell,
+    ) in series.into_iter().zip(cells.iter())
+    {
         let data = app.stats.series(pick);
         // The newest samples that fit.
         let width = usize::from(cell.width.saturating_sub(2));
         let data = &data[data.len().saturating_sub(width)..];
         let now = latest.as_ref().map_or(String::new(), |s| show(pick(s)));
+        // The whole name when it fits, else its short form, else the figure alone: a
+        // title is never cut mid-word.
+        let room = usize::from(cell.width.saturating_sub(2));
+        let title = [name, short, ""]
+            .into_iter()
+            .map(|n| {
+                if n.is_empty() {
+                    format!(" {now} ")
+                } else {
+                    format!(" {n} {now} ")
+                }
+            })
+            .find(|t| t.chars().count() <= room)
+            .unwrap_or_else(|| format!(" {now} "));
         let block = Block::bordered()
-            .title(Span::styled(format!(" {name} {now} "), theme.title()))
+            .title(Span::styled(title, theme.title()))
             .border_style(theme.border());
         frame.render_widget(
             Sparkline::default()
@@ -222,6 +287,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
 /// One history chart: its title, the figure it plots, and how to print the latest one.
 struct Chart {
     name: &'static str,
+    short: &'static str,
     pick: fn(&Sample) -> u64,
     show: fn(u64) -> String,
 }
@@ -237,14 +303,7 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
     );
     let header = Row::new(
         [
-            "cf",
-            "level",
-            "file",
-            "size",
-            "entries",
-            "deleted",
-            "smallest key",
-            "largest key",
+            "cf", "level", "file", "size", "entries", "deleted", "smallest", "largest",
         ]
         .map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
@@ -320,8 +379,9 @@ fn options(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let mut lines = vec![Line::styled(
         format!(
-            "{} settings differ from RocksDB's defaults",
-            report.changed.len()
+            "{} settings differ from {} defaults (stalls and space first)",
+            report.changed.len(),
+            report.defaults
         ),
         theme.title(),
     )];
@@ -333,7 +393,7 @@ fn options(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Span::styled(
                 match &s.other {
                     Some(default) => format!("  (default {default})"),
-                    None => "  (unknown to this RocksDB)".to_string(),
+                    None => format!("  (unknown to {} defaults)", report.defaults),
                 },
                 theme.dim(),
             ),

@@ -209,7 +209,10 @@ pub enum Job {
     /// The options in effect (the newest OPTIONS file against defaults and the previous).
     Options,
     /// The info LOG: the newest notable entries and the timeline.
-    Log,
+    Log {
+        /// Entries of each kind kept at most (the newest).
+        keep: usize,
+    },
     /// The open database compared with another.
     Diff {
         /// The other database.
@@ -263,7 +266,7 @@ impl Job {
             Job::Events { .. } => Kind::Events,
             Job::Gaps { .. } => Kind::Gaps,
             Job::Options => Kind::Options,
-            Job::Log => Kind::Log,
+            Job::Log { .. } => Kind::Log,
             Job::History { .. } => Kind::History,
             Job::Diff { .. } => Kind::Diff,
             Job::Wal { .. } => Kind::Wal,

@@ -196,16 +196,19 @@ impl Run<'_> {
                 let history = crate::inspector::db::history::key_history(source, cf, &key)?;
                 self.emit(Body::History(Box::new(history)));
             }
-            Job::Log => {
+            Job::Log { keep } => {
                 // A first screen from the newest 4 MiB, then the whole LOG's timeline (a
                 // periodic re-read replaces what is on screen only once, when whole).
                 if self.context.purpose != Purpose::Periodic
-                    && let Some(tail) =
-                        crate::inspector::db::recent::read_log_tail(source.path(), 4 * 1024 * 1024)?
+                    && let Some(tail) = crate::inspector::db::recent::read_log_tail(
+                        source.path(),
+                        4 * 1024 * 1024,
+                        keep,
+                    )?
                 {
                     self.emit(Body::LogPartial(Box::new(tail)));
                 }
-                let report = crate::inspector::db::recent::read_log(source.path())?;
+                let report = crate::inspector::db::recent::read_log_keeping(source.path(), keep)?;
                 self.emit(Body::Log(Box::new(report)));
             }
             Job::Wal { limit } => {
