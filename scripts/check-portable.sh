@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a spear-inspect binary runs on any x86_64 Linux of the last decade: it is
 # stripped, needs no shared library beyond glibc's own, no glibc symbol newer than 2.17,
-# and it runs `--version` and a `scan` of a fresh fixture database.
+# and it runs `--version`, a `scan` of a fresh fixture database and a migration into sled.
 set -euo pipefail
 bin="${1:?usage: check-portable.sh BINARY}"
 max_glibc="2.17"
@@ -41,4 +41,6 @@ trap 'rm -rf "$tmp"' EXIT
 pairs=$("$bin" scan "$tmp/db" --prefix node: | wc -l)
 ((pairs > 0)) || fail "scan of the demo database printed nothing"
 echo "scan: $pairs node pairs"
+# Every backend the README's `migrate` line names is in this build (sled among them).
+"$bin" migrate --from memory: --to "sled:$tmp/sled" 2>&1 | tail -1 || fail "migrate --to sled: failed"
 echo "check-portable: ok"
