@@ -393,7 +393,12 @@ fn stats_pages() {
     let terminal = render(&app, 120, 40);
     let text = format!("{}", terminal.backend());
     assert!(
-        text.contains("rocksdb.stats (j/k scroll)") && text.contains("DB Stats"),
+        text.contains("rocksdb.stats◆ (j/k scroll)") && text.contains("DB Stats"),
+        "{text}"
+    );
+    // Its uptime and flush counts are this process's, and the page says so.
+    assert!(
+        text.contains("◆ this inspector's own read-only instance, not the service's"),
         "{text}"
     );
     snapshot(

@@ -361,8 +361,17 @@ fn raw(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) 
         .take(usize::from(area.height))
         .map(Line::raw)
         .collect();
+    // RocksDB's own report is of the instance that asks: this process's, opened when the
+    // inspector started, never the service's (whose uptime, flushes and compactions it
+    // does not see). The title and bottom line say so, as `◆` does on the overview.
+    let whose = if app.session.access.writable() {
+        " ◆ this inspector's own read-write instance since it opened "
+    } else {
+        " ◆ this inspector's own read-only instance, not the service's "
+    };
     let block = Block::bordered()
-        .title(Span::styled(" rocksdb.stats (j/k scroll) ", theme.title()))
+        .title(Span::styled(" rocksdb.stats◆ (j/k scroll) ", theme.title()))
+        .title_bottom(Span::styled(whose, theme.dim()))
         .border_style(theme.border());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
