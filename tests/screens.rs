@@ -154,6 +154,155 @@ fn goto_key() {
     snapshot("goto", Access::ReadOnlySnapshot, &actions);
 }
 
+/// The status bar of `app` drawn at 120x40, as text.
+fn status_line(app: &App) -> String {
+    let terminal = render(app, 120, 40);
+    (0..120)
+        .map(|x| terminal.backend().buffer()[(x, 38)].symbol().to_string())
+        .collect()
+}
+
+/// Everything on the screen of `app` drawn at 120x40, as text.
+fn screen_text(app: &App) -> String {
+    let terminal = render(app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    (0..40)
+        .flat_map(|y| (0..120).map(move |x| (x, y)))
+        .map(|(x, y)| buffer[(x, y)].symbol().to_string())
+        .collect()
+}
+
+fn goto(text: &str) -> Vec<Action> {
+    let mut actions = vec![Action::StartGoto];
+    actions.extend(typed(text));
+    actions.push(Action::Submit);
+    actions
+}
+
+#[test]
+fn goto_takes_a_key_as_the_list_shows_it() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    let selected = |app: &App| app.keys.selected_entry().map(|e| e.key.clone());
+    // The list draws this key as `\xff\x00bin:3`; typed so, it is found.
+    act(&mut app, &f, &goto("\\xff\\x00bin:3"));
+    assert_eq!(selected(&app), Some(b"\xff\x00bin:3".to_vec()));
+    assert_eq!(
+        app.keys.value.as_ref().map(|v| v.key.clone()),
+        Some(b"\xff\x00bin:3".to_vec())
+    );
+    // With keys drawn as hex, the hex.
+    act(&mut app, &f, &[Action::ToggleHex]);
+    act(&mut app, &f, &goto("ff0062696e3a35"));
+    assert_eq!(selected(&app), Some(b"\xff\x00bin:5".to_vec()));
+    // A broken escape is an error, not a seek for the literal text.
+    act(&mut app, &f, &[Action::ToggleHex]);
+    act(&mut app, &f, &goto("key:\\q"));
+    assert_eq!(selected(&app), Some(b"\xff\x00bin:5".to_vec()));
+    let status = status_line(&app);
+    assert!(status.contains("is not an escape"), "{status}");
+}
+
+#[test]
+fn goto_past_the_last_key_says_so() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Down]);
+    assert!(app.keys.value.is_some());
+    act(&mut app, &f, &goto("\\xff\\x01"));
+    assert!(app.keys.window.entries.is_empty());
+    assert!(
+        app.keys.value.is_none(),
+        "the value pane does not keep the key before"
+    );
+    let screen = screen_text(&app);
+    assert!(screen.contains("no key at or after \\xff\\x01"), "{screen}");
+    assert!(
+        !screen.contains("no keys in this column family"),
+        "{screen}"
+    );
+    // The first key is one key press away.
+    act(&mut app, &f, &[Action::First]);
+    assert_eq!(
+        app.keys.selected_entry().map(|e| e.key.clone()),
+        Some(b"key:0000".to_vec())
+    );
+}
+
+#[test]
+fn goto_past_the_end_snapshot() {
+    let mut actions = vec![Action::Down];
+    actions.extend(goto("\\xff\\x01"));
+    snapshot("goto_past_end", Access::ReadOnlySnapshot, &actions);
+}
+
+#[test]
+fn a_count_under_a_substring_filter_counts_its_matches() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    let mut actions = vec![Action::StartFilter, Action::ToggleFilterKind];
+    actions.extend(typed("99"));
+    actions.extend([Action::Submit, Action::Count]);
+    act(&mut app, &f, &actions);
+    // key:0099, key:0199, key:0299 of 308.
+    assert_eq!(app.keys.count, CountState::Done(3));
+    let status = status_line(&app);
+    assert!(status.contains("│ 3 keys match │"), "{status}");
+}
+
+#[test]
+fn a_finished_walk_replaces_the_estimate() {
+    // 308 keys written; 200 of them deleted and 100 overwritten in the memtable: 108
+    // remain, and RocksDB's estimate counts each overwrite twice.
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let overwrites: Vec<(Vec<u8>, Vec<u8>)> = (200..300)
+        .map(|i| (format!("key:{i:04}").into_bytes(), b"again".to_vec()))
+        .collect();
+    let puts: Vec<(&[u8], &[u8])> = overwrites
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    write_unflushed(&path, &puts);
+    let f = Fixture {
+        _dir,
+        source: Source::open(&path, false).unwrap(),
+    };
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    let estimate = app.keys.estimate.expect("an estimate");
+    assert!(estimate > 108, "the estimate is high here: {estimate}");
+    let status = status_line(&app);
+    assert!(
+        status.contains(&format!("│ ~{estimate} keys (estimate; can be high) │")),
+        "{status}"
+    );
+    // A substring scan over the whole column family counts every key on its way (the
+    // 100 left of `key:NNNN` match; the 8 binary keys do not).
+    let mut actions = vec![Action::StartFilter, Action::ToggleFilterKind];
+    actions.extend(typed("key"));
+    actions.push(Action::Submit);
+    act(&mut app, &f, &actions);
+    let status = status_line(&app);
+    assert!(
+        status.contains("│ 108 keys │ matched 100 in 108 │"),
+        "{status}"
+    );
+    act(&mut app, &f, &[Action::Back]);
+    let status = status_line(&app);
+    assert!(status.contains("│ 108 keys │"), "{status}");
+    assert!(!status.contains('~'), "{status}");
+
+    // So does an exact count; another column family starts from its estimate again.
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    let mut actions = vec![Action::Count, Action::StartFilter];
+    actions.extend(typed("key:02"));
+    actions.extend([Action::Submit, Action::Back]);
+    act(&mut app, &f, &actions);
+    assert_eq!(app.keys.count, CountState::Idle);
+    let status = status_line(&app);
+    assert!(status.contains("│ 108 keys │"), "{status}");
+}
+
 #[test]
 fn help_overlay() {
     snapshot("help", Access::ReadOnlySnapshot, &[Action::ToggleHelp]);

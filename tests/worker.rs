@@ -175,7 +175,7 @@ async fn worker_answers_pages_values_counts() {
         }
         other => panic!("{other:?}"),
     }
-    handle.send(run(3, "default", Job::Count));
+    handle.send(run(3, "default", Job::Count { contains: None }));
     loop {
         let event = next(&mut events).await;
         assert_eq!(event.ticket.id, 3);
@@ -192,7 +192,7 @@ async fn worker_answers_pages_values_counts() {
             other => panic!("{other:?}"),
         }
     }
-    handle.send(run(4, "missing", Job::Count));
+    handle.send(run(4, "missing", Job::Count { contains: None }));
     let event = next(&mut events).await;
     assert_eq!(event.ticket.id, 4);
     match event.body {

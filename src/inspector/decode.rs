@@ -50,26 +50,106 @@ pub fn classify(bytes: &[u8]) -> ValueKind {
     }
 }
 
-/// A key for one line of a list: UTF-8 as is with control characters escaped, other bytes
-/// as `\xNN`.
+/// A key for one line of a list, unambiguous and reversible ([`parse_key`] reads it back):
+/// UTF-8 as is, except `\\` for a backslash and `\xNN` for each byte of what would not
+/// show as itself (invalid UTF-8, control and invisible characters, and spaces at either
+/// end). Without the backslash's own escape, a key holding the text `b\xff` would look
+/// like the bytes `62 ff`; without the edge spaces, `k` like `k `.
 pub fn escape_key(key: &[u8]) -> String {
     let mut out = String::with_capacity(key.len());
-    for chunk in key.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                let mut buf = [0; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "\\x{b:02x}");
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        for b in chunk.invalid() {
+    let escape_bytes = |out: &mut String, bytes: &[u8]| {
+        for b in bytes {
             let _ = write!(out, "\\x{b:02x}");
         }
+    };
+    // Spaces are escaped from the first and last non-space byte outwards only: inside a
+    // key they read as themselves.
+    let lead = key.iter().take_while(|&&b| b == b' ').count();
+    let trail = key[lead..].iter().rev().take_while(|&&b| b == b' ').count();
+    escape_bytes(&mut out, &key[..lead]);
+    for chunk in key[lead..key.len() - trail].utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else if shows_as_itself(c) {
+                out.push(c);
+            } else {
+                let mut buf = [0; 4];
+                escape_bytes(&mut out, c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+        escape_bytes(&mut out, chunk.invalid());
     }
+    escape_bytes(&mut out, &key[key.len() - trail..]);
     out
+}
+
+/// Whether a character is visible and distinct on a terminal: not a control character,
+/// not whitespace other than the plain space, not a zero-width or direction mark.
+fn shows_as_itself(c: char) -> bool {
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        ))
+}
+
+/// Why typed key text could not be read as a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyTextError {
+    /// A backslash followed by something other than `\\` or `\xNN`.
+    #[error(
+        "\"{found}\" at character {at} is not an escape: write \\\\ for a backslash, \\xNN for a byte"
+    )]
+    BadEscape {
+        /// The escape as typed.
+        found: String,
+        /// Its position, counted in characters from 1.
+        at: usize,
+    },
+}
+
+/// Reads a key typed as the list shows it ([`escape_key`]'s form): `\\` is a backslash,
+/// `\xNN` (either case) a byte, anything else stands for its UTF-8 bytes.
+pub fn parse_key(text: &str) -> Result<Vec<u8>, KeyTextError> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut chars = text.chars().enumerate();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let escape: String = std::iter::once(c)
+            .chain(chars.clone().take(3).map(|(_, c)| c))
+            .collect();
+        let bad = || KeyTextError::BadEscape {
+            found: escape.clone(),
+            at: i + 1,
+        };
+        match chars.next().map(|(_, c)| c) {
+            Some('\\') => out.push(b'\\'),
+            Some('x') => {
+                let digits: String = chars.by_ref().take(2).map(|(_, c)| c).collect();
+                // `from_str_radix` alone would take a sign ("+f").
+                if digits.len() != 2 || !digits.chars().all(|d| d.is_ascii_hexdigit()) {
+                    return Err(bad());
+                }
+                out.push(u8::from_str_radix(&digits, 16).map_err(|_| bad())?);
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 /// Lowercase hex.
@@ -91,19 +171,43 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
 
 /// A classic 16-bytes-per-line hexdump: offset, hex bytes, printable ASCII.
 pub fn hexdump(bytes: &[u8]) -> Vec<String> {
+    hexdump_rows(bytes, 16, 0)
+}
+
+/// Bytes per hexdump row that fit `width` columns: 16, else 8, else 4 (which may still
+/// be cut on a very narrow pane). Fewer bytes per row keep the ASCII column on screen,
+/// which reads the text inside binary values.
+pub fn hexdump_fit(width: usize) -> usize {
+    [16, 8]
+        .into_iter()
+        .find(|&n| hexdump_width(n) <= width)
+        .unwrap_or(4)
+}
+
+/// Columns one full hexdump row of `per_row` bytes takes.
+pub fn hexdump_width(per_row: usize) -> usize {
+    // Offset and two spaces, "xx " per byte, the gap between the halves of a 16-byte
+    // row, a space, then one ASCII column per byte.
+    10 + 3 * per_row + usize::from(per_row == 16) + 1 + per_row
+}
+
+/// A hexdump of `per_row` bytes a line whose offsets start at `base` (for drawing a part
+/// of a longer value).
+pub fn hexdump_rows(bytes: &[u8], per_row: usize, base: usize) -> Vec<String> {
+    let per_row = per_row.max(1);
     bytes
-        .chunks(16)
+        .chunks(per_row)
         .enumerate()
         .map(|(line, chunk)| {
-            let mut out = format!("{:08x}  ", line * 16);
-            for i in 0..16 {
+            let mut out = format!("{:08x}  ", base + line * per_row);
+            for i in 0..per_row {
                 match chunk.get(i) {
                     Some(b) => {
                         let _ = write!(out, "{b:02x} ");
                     }
                     None => out.push_str("   "),
                 }
-                if i == 7 {
+                if per_row == 16 && i == 7 {
                     out.push(' ');
                 }
             }
@@ -208,6 +312,52 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_keys_are_drawn_differently() {
+        // The text `b\xff` against the bytes 62 ff.
+        assert_eq!(escape_key(b"b\\xff"), "b\\\\xff");
+        assert_eq!(escape_key(b"b\xff"), "b\\xff");
+        // Spaces at either end show; inside a key they read as themselves.
+        assert_eq!(escape_key(b"k"), "k");
+        assert_eq!(escape_key(b"k "), "k\\x20");
+        assert_eq!(escape_key(b"  k"), "\\x20\\x20k");
+        assert_eq!(escape_key(b"a b"), "a b");
+        assert_eq!(escape_key(b" "), "\\x20");
+        // Invisible characters: a zero-width space, a no-break space.
+        assert_eq!(escape_key("a\u{200b}b".as_bytes()), "a\\xe2\\x80\\x8bb");
+        assert_eq!(escape_key("a\u{a0}b".as_bytes()), "a\\xc2\\xa0b");
+    }
+
+    #[test]
+    fn typed_keys_are_read_as_shown() {
+        assert_eq!(parse_key("key:1"), Ok(b"key:1".to_vec()));
+        assert_eq!(parse_key("\\xff\\x00bin:3"), Ok(b"\xff\x00bin:3".to_vec()));
+        assert_eq!(parse_key("\\xFF\\\\"), Ok(b"\xff\\".to_vec()));
+        assert_eq!(parse_key("é"), Ok("é".as_bytes().to_vec()));
+        for bad in ["\\", "a\\q", "\\x", "\\xf", "\\xfg", "\\x+f"] {
+            let error = parse_key(bad).expect_err(bad);
+            assert!(error.to_string().contains("is not an escape"), "{error}");
+        }
+        assert_eq!(
+            parse_key("ab\\q").unwrap_err().to_string(),
+            "\"\\q\" at character 3 is not an escape: write \\\\ for a backslash, \\xNN for a byte"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_round_trips(key in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let shown = escape_key(&key);
+            proptest::prop_assert_eq!(parse_key(&shown), Ok(key));
+        }
+
+        #[test]
+        fn escaping_round_trips_text(text in "\\PC{0,24}|[ \\\\a-z\u{200b}]{0,12}") {
+            let shown = escape_key(text.as_bytes());
+            proptest::prop_assert_eq!(parse_key(&shown), Ok(text.into_bytes()));
+        }
+    }
+
+    #[test]
     fn hex_round_trips() {
         assert_eq!(hex(b"\x00\xffA"), "00ff41");
         assert_eq!(parse_hex("00ff41"), Some(b"\x00\xffA".to_vec()));
@@ -241,6 +391,25 @@ mod tests {
         );
         assert!(lines[1].starts_with("00000010  58 59 "));
         assert!(lines[1].ends_with(" XY"));
+    }
+
+    #[test]
+    fn narrow_hexdumps_keep_their_ascii_column() {
+        assert_eq!(hexdump_width(16), hexdump(b"0123456789abcdef")[0].len());
+        assert_eq!(hexdump_fit(80), 16);
+        // The value pane at 80 columns is about 50 wide.
+        assert_eq!(hexdump_fit(50), 8);
+        assert_eq!(hexdump_fit(20), 4);
+        let lines = hexdump_rows(b"0123456789", 8, 32);
+        assert_eq!(
+            lines,
+            [
+                "00000020  30 31 32 33 34 35 36 37  01234567",
+                "00000028  38 39                    89",
+            ]
+        );
+        assert!(lines[0].len() <= 50);
+        assert_eq!(lines[0].len(), hexdump_width(8));
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
         report_unresolved(unresolved, Some(&operator));
         return ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"));
     }
-    let job = if estimate { Job::Refresh } else { Job::Count };
+    let job = if estimate {
+        Job::Refresh
+    } else {
+        Job::Count { contains: None }
+    };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
             ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))

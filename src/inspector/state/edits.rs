@@ -400,6 +400,7 @@ impl App {
         if self.writes.edit == Some(ticket) {
             self.writes.edit = None;
         }
+        let on_screen_cf = context.cf == self.session.cf;
         match body {
             Body::Edited(EditOutcome {
                 exists: Some(taken),
@@ -425,6 +426,11 @@ impl App {
             _ => return Vec::new(),
         }
         self.keys.value = None;
+        // A change moves the exact size by an amount unknown here (a put may add a key
+        // or overwrite one): back to the estimate until a walk counts again.
+        if on_screen_cf {
+            self.keys.total = None;
+        }
         let mut commands = self.keys.refresh(&mut self.session, Purpose::Show);
         if matches!(self.screen, Screen::Nodes | Screen::Resources) || self.registry.is_some() {
             let context = self.session.context();

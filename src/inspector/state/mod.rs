@@ -451,7 +451,11 @@ impl App {
                     self.confirm_range_delete(context, matched);
                     return Vec::new();
                 }
-                other => return self.keys.on_event(ticket, other, &mut self.session),
+                other => {
+                    return self
+                        .keys
+                        .on_event(ticket, &context, other, &mut self.session);
+                }
             },
             Kind::Stats => match body {
                 Body::Stats(stats) => self.stats.record(stats, self.session.table_rows()),
@@ -491,7 +495,11 @@ impl App {
                     .events
                     .on_event(ticket, context, body, &mut self.session);
             }
-            _ => return self.keys.on_event(ticket, body, &mut self.session),
+            _ => {
+                return self
+                    .keys
+                    .on_event(ticket, &context, body, &mut self.session);
+            }
         }
         Vec::new()
     }

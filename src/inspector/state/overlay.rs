@@ -8,7 +8,6 @@ use super::editor::Editor;
 use super::edits::Ask;
 use crate::inspector::db::history::KeyHistory;
 use crate::inspector::db::source::Bounds;
-use crate::inspector::decode;
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::Command;
 
@@ -123,19 +122,21 @@ impl App {
         text: String,
         kind: FilterKind,
     ) -> Vec<Command> {
-        let bytes = if self.keys.hex_keys {
-            match decode::parse_hex(&text) {
-                Some(b) => b,
-                None => {
-                    self.session.report(
-                        super::session::MessageKind::UserError,
-                        format!("{text:?} is not hex: keys are shown as hex (x toggles)"),
-                    );
-                    return Vec::new();
-                }
-            }
+        // The Nodes filter is text; every other input names a key, typed as the list
+        // shows keys.
+        let nodes_filter = purpose == InputPurpose::Filter && self.screen == Screen::Nodes;
+        let parsed = if nodes_filter && !self.keys.hex_keys {
+            Ok(text.into_bytes())
         } else {
-            text.into_bytes()
+            self.keys.parse_typed_key(&text)
+        };
+        let bytes = match parsed {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.session
+                    .report(super::session::MessageKind::UserError, error);
+                return Vec::new();
+            }
         };
         match purpose {
             InputPurpose::NewKey => {

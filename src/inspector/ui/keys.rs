@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::theme::Theme;
-use crate::inspector::decode::{JsonToken, ValueKind, tokenize_json_line};
-use crate::inspector::state::{App, Filter};
+use crate::inspector::decode::{self, JsonToken, ValueKind, tokenize_json_line};
+use crate::inspector::state::keys::HEXDUMP_PREVIEW;
+use crate::inspector::state::{App, Filter, ValueView};
 
 /// Width of the size column.
 const SIZE_WIDTH: u16 = 10;
@@ -58,12 +59,20 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(block, area);
     let window = &app.keys.window;
     if window.entries.is_empty() {
-        let text = if window.loading {
-            "loading…"
-        } else if app.keys.filter == Filter::None {
-            "(no keys in this column family)"
-        } else {
-            "(no keys match the filter; Esc clears it)"
+        let text = match &app.keys.sought {
+            _ if window.loading => "loading…".to_string(),
+            // A seek past the last key: the column family is not empty for that.
+            Some(sought) => format!(
+                "(no key at or after {}{}; g first, G last)",
+                app.keys.display_key(sought),
+                if app.keys.filter == Filter::None {
+                    ""
+                } else {
+                    " within the filter"
+                }
+            ),
+            None if app.keys.filter == Filter::None => "(no keys in this column family)".into(),
+            None => "(no keys match the filter; Esc clears it)".into(),
         };
         let text = Paragraph::new(Span::styled(text, theme.dim()))
             .wrap(ratatui::widgets::Wrap { trim: true });
@@ -118,11 +127,15 @@ fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         )),
         key_line,
     );
-    let visible = value
-        .lines
-        .iter()
-        .skip(value.scroll)
-        .take(usize::from(body.height));
+    let rows = usize::from(body.height);
+    if let Some(dump) = narrow_hexdump(value, usize::from(body.width), rows) {
+        frame.render_widget(
+            Paragraph::new(dump.into_iter().map(Line::from).collect::<Vec<_>>()),
+            body,
+        );
+        return;
+    }
+    let visible = value.lines.iter().skip(value.scroll).take(rows);
     let lines: Vec<Line> = if value.kind == Some(ValueKind::Json) {
         visible.map(|line| json_line(line, theme)).collect()
     } else {
@@ -136,6 +149,23 @@ fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         paragraph.wrap(ratatui::widgets::Wrap { trim: false })
     };
     frame.render_widget(paragraph, body);
+}
+
+/// A binary value's hexdump redrawn with fewer bytes a row when the pane is too narrow
+/// for 16 (which would cut off the ASCII column); `None` when 16 fit or the value is not a
+/// plain hexdump. Scrolling still moves by 16-byte lines: the rows start at the same byte.
+fn narrow_hexdump(value: &ValueView, width: usize, rows: usize) -> Option<Vec<String>> {
+    if value.kind != Some(ValueKind::Binary) || decode::unresolved_merge(&value.raw).is_some() {
+        return None;
+    }
+    let per_row = decode::hexdump_fit(width);
+    if per_row == 16 {
+        return None;
+    }
+    let shown = value.raw.len().min(HEXDUMP_PREVIEW);
+    let start = (value.scroll * 16).min(shown);
+    let end = (start + rows * per_row).min(shown);
+    Some(decode::hexdump_rows(&value.raw[start..end], per_row, start))
 }
 
 fn json_line(line: &str, theme: Theme) -> Line<'_> {

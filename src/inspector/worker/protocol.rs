@@ -173,8 +173,12 @@ pub enum Job {
         /// Matches sent at most.
         cap: usize,
     },
-    /// An exact count of the keys inside the bounds, with progress.
-    Count,
+    /// An exact count of the keys inside the bounds (only those containing `contains`,
+    /// when given), with progress. Its answer's `scanned` is every key walked.
+    Count {
+        /// The substring a key must contain to be counted.
+        contains: Option<Vec<u8>>,
+    },
     /// Catch up with the primary and re-read the key estimate.
     Refresh,
     /// Database statistics.
@@ -258,7 +262,7 @@ impl Job {
             Job::Page { .. } => Kind::Page,
             Job::Value { .. } => Kind::Value,
             Job::Filter { .. } => Kind::Filter,
-            Job::Count => Kind::Count,
+            Job::Count { .. } => Kind::Count,
             Job::Refresh => Kind::Refresh,
             Job::Stats => Kind::Stats,
             Job::Registry => Kind::Registry,

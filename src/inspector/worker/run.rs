@@ -108,7 +108,7 @@ impl Run<'_> {
                 self.emit(Body::Value { key, value });
             }
             Job::Filter { needle, cap } => self.filter(&needle, cap)?,
-            Job::Count => self.count()?,
+            Job::Count { contains } => self.count(contains.as_deref())?,
             Job::Refresh => {
                 let estimate = source.estimate_keys(cf)?;
                 self.emit(Body::Refreshed { estimate });
@@ -324,33 +324,31 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn count(&self) -> Result<(), InspectError> {
-        let mut counted = 0u64;
+    fn count(&self, contains: Option<&[u8]>) -> Result<(), InspectError> {
+        let finder = contains.map(memchr::memmem::Finder::new);
+        let (mut scanned, mut matched) = (0u64, 0u64);
         let mut last_report = Instant::now();
         let mut stopped = false;
         self.source
-            .for_each(&self.context.cf, &self.context.bounds, None, |_, _| {
-                counted += 1;
-                if counted.is_multiple_of(65536) {
+            .for_each(&self.context.cf, &self.context.bounds, None, |key, _| {
+                scanned += 1;
+                if finder.as_ref().is_none_or(|f| f.find(key).is_some()) {
+                    matched += 1;
+                }
+                if scanned.is_multiple_of(65536) {
                     if self.token.is_cancelled() {
                         stopped = true;
                         return false;
                     }
                     if last_report.elapsed() >= PROGRESS_EVERY {
                         last_report = Instant::now();
-                        self.emit(Body::Progress {
-                            scanned: counted,
-                            matched: counted,
-                        });
+                        self.emit(Body::Progress { scanned, matched });
                     }
                 }
                 true
             })?;
         if !stopped {
-            self.emit(Body::Done {
-                scanned: counted,
-                matched: counted,
-            });
+            self.emit(Body::Done { scanned, matched });
         }
         Ok(())
     }

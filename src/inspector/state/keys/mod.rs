@@ -62,10 +62,17 @@ pub struct KeysState {
     pub value: Option<ValueView>,
     /// Keys drawn as hex.
     pub hex_keys: bool,
-    /// RocksDB's key estimate for the column family.
+    /// RocksDB's key estimate for the column family (high while overwrites and
+    /// deletions wait in memtables and L0).
     pub estimate: Option<u64>,
-    /// The exact count.
+    /// The column family's exact number of keys, once a walk of all of it finished (an
+    /// unfiltered count, or a substring scan with no prefix); it outranks the estimate.
+    pub total: Option<u64>,
+    /// The exact count of the keys on screen (all, a prefix's or a substring's matches).
     pub count: CountState,
+    /// The key a go-to sought, while its page is what the list holds: an empty list
+    /// then means nothing at or after it, not an empty column family.
+    pub sought: Option<Vec<u8>>,
 }
 
 impl Default for KeysState {
@@ -77,7 +84,9 @@ impl Default for KeysState {
             value: None,
             hex_keys: false,
             estimate: None,
+            total: None,
             count: CountState::Idle,
+            sought: None,
         }
     }
 }
@@ -110,6 +119,17 @@ impl KeysState {
         }
     }
 
+    /// Reads a key typed as the list shows keys: hex while keys are drawn as hex, else
+    /// escaped text (see `decode::escape_key`).
+    pub fn parse_typed_key(&self, text: &str) -> Result<Vec<u8>, String> {
+        if self.hex_keys {
+            decode::parse_hex(text)
+                .ok_or_else(|| format!("{text:?} is not hex: keys are shown as hex (x toggles)"))
+        } else {
+            decode::parse_key(text).map_err(|e| e.to_string())
+        }
+    }
+
     /// The first requests: the estimate and the first page.
     pub fn initial(&mut self, session: &mut Session) -> Vec<Command> {
         vec![
@@ -126,6 +146,13 @@ impl KeysState {
         limit: usize,
     ) -> Command {
         self.window.loading = true;
+        // Only a go-to's own page keeps what it sought (see `sought`).
+        if matches!(placement, Placement::Replace | Placement::ReplaceAtEnd) {
+            self.sought = match &anchor {
+                Anchor::AtOrAfter(key) => Some(key.clone()),
+                _ => None,
+            };
+        }
         let context = self.context(session);
         session
             .request(
@@ -166,6 +193,7 @@ impl KeysState {
     /// Empties the screen for another column family (its estimate is not this one's).
     pub fn switch_cf(&mut self, session: &mut Session) -> Vec<Command> {
         self.estimate = None;
+        self.total = None;
         let mut commands = self.reload(session);
         commands.push(self.refresh_request(session, Purpose::Show));
         commands
@@ -176,6 +204,7 @@ impl KeysState {
     pub fn reload(&mut self, session: &mut Session) -> Vec<Command> {
         self.window = KeyWindow::default();
         self.value = None;
+        self.sought = None;
         self.count = CountState::Idle;
         self.scan = None;
         session.tickets.forget(Kind::Count);
@@ -224,8 +253,10 @@ impl KeysState {
         {
             return commands;
         }
-        let anchor = match self.window.entries.first() {
-            Some(first) if !self.window.at_start => Anchor::AtOrAfter(first.key.clone()),
+        let anchor = match (self.window.entries.first(), &self.sought) {
+            (Some(first), _) if !self.window.at_start => Anchor::AtOrAfter(first.key.clone()),
+            // A go-to that found nothing keeps looking where it looked.
+            (None, Some(sought)) => Anchor::AtOrAfter(sought.clone()),
             _ => Anchor::First,
         };
         let limit = self.window.entries.len().max(CHUNK);
@@ -245,19 +276,42 @@ impl KeysState {
         commands
     }
 
-    /// Starts an exact count of the keys on screen, for showing or before a delete.
+    /// Starts an exact count of the keys on screen, for showing or before a delete: under
+    /// a substring filter, of its matches.
     pub fn count(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
         self.count = CountState::Running(0);
+        let contains = match &self.filter {
+            Filter::Contains(needle) => Some(needle.clone()),
+            Filter::None | Filter::Prefix(_) => None,
+        };
         let context = self.context(session).with_purpose(purpose);
-        vec![session.request(context, Job::Count).into()]
+        vec![session.request(context, Job::Count { contains }).into()]
+    }
+
+    /// Keeps `scanned` as the column family's exact size when the walk that counted it
+    /// covered all of it (no bounds) in the column family on screen.
+    fn learn_total(&mut self, context: &Context, session: &Session, scanned: u64) {
+        if context.bounds == Bounds::default() && context.cf == session.cf {
+            self.total = Some(scanned);
+        }
     }
 
     /// Folds in an answer to one of this screen's current requests.
-    pub fn on_event(&mut self, ticket: Ticket, body: Body, session: &mut Session) -> Vec<Command> {
+    pub fn on_event(
+        &mut self,
+        ticket: Ticket,
+        context: &Context,
+        body: Body,
+        session: &mut Session,
+    ) -> Vec<Command> {
         match body {
             Body::Page { placement, page } => {
                 self.window.loading = false;
                 self.window.place(placement, page, session.list_rows);
+                if self.window.entries.is_empty() {
+                    // No key is selected: the pane must not keep the last one's value.
+                    self.value = None;
+                }
                 return self.value_request(session).into_iter().collect();
             }
             Body::Value { key, value } => {
@@ -286,8 +340,12 @@ impl KeysState {
                 }
             },
             Body::Done { scanned, matched } => match ticket.kind {
-                Kind::Count => self.count = CountState::Done(matched),
+                Kind::Count => {
+                    self.learn_total(context, session, scanned);
+                    self.count = CountState::Done(matched);
+                }
                 _ => {
+                    self.learn_total(context, session, scanned);
                     self.scan = Some(ScanProgress {
                         scanned,
                         matched,

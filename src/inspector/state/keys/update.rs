@@ -49,15 +49,11 @@ impl KeysState {
                 )];
             }
             Action::StartFilter => {
+                // Offered as the list shows keys, which is how the prompt reads it back.
                 let (text, kind) = match &self.filter {
                     Filter::None => (String::new(), FilterKind::Prefix),
-                    Filter::Prefix(p) => {
-                        (String::from_utf8_lossy(p).into_owned(), FilterKind::Prefix)
-                    }
-                    Filter::Contains(n) => (
-                        String::from_utf8_lossy(n).into_owned(),
-                        FilterKind::Contains,
-                    ),
+                    Filter::Prefix(p) => (self.display_key(p), FilterKind::Prefix),
+                    Filter::Contains(n) => (self.display_key(n), FilterKind::Contains),
                 };
                 *overlay = Overlay::Input {
                     purpose: InputPurpose::Filter,
@@ -107,16 +103,24 @@ impl KeysState {
 
     /// A key to go to was typed.
     pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
+        let mut commands = vec![Command::Cancel(Kind::Filter)];
         if matches!(self.filter, Filter::Contains(_)) {
             self.filter = Filter::None;
             self.scan = None;
+            // A count of the substring's matches would read as a count of every key.
+            self.count = super::CountState::Idle;
+            session.tickets.forget(Kind::Count);
+            commands.push(Command::Cancel(Kind::Count));
         }
         self.window.entries.clear();
         session.tickets.forget(Kind::Filter);
-        vec![
-            Command::Cancel(Kind::Filter),
-            self.page_request(session, Anchor::AtOrAfter(key), Placement::Replace, CHUNK),
-        ]
+        commands.push(self.page_request(
+            session,
+            Anchor::AtOrAfter(key),
+            Placement::Replace,
+            CHUNK,
+        ));
+        commands
     }
 
     fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
