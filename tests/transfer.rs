@@ -506,9 +506,9 @@ fn migrate_refuses_a_binary_key_before_writing() {
     let output = migrate_args(&path, &to, &["--batch-size", "10"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(crate::cli::USER), "{stderr}");
+    assert_eq!(count(&to, &[]), 0, "nothing half-written at --to: {stderr}");
     assert!(stderr.contains(r"\xff\x00bin"), "names the key: {stderr}");
     assert!(stderr.contains("spear-inspect export"), "{stderr}");
-    assert_eq!(count(&to, &[]), 0, "nothing half-written at --to");
 }
 
 /// A destination that already holds pairs would be merged into, and could not be
@@ -581,7 +581,10 @@ fn migrate_verifies_count_and_hash_on_both_sides() {
         fnv1a_pairs(pairs)
     );
     let last = stderr.trim_end().lines().last().unwrap_or_default();
-    assert!(last.starts_with(&expected), "closing line {last:?}\n{stderr}");
+    assert!(
+        last.starts_with(&expected),
+        "closing line {last:?}\n{stderr}"
+    );
     assert_eq!(count(&to, &[]), 1500);
 }
 
