@@ -277,3 +277,52 @@ fn upstream_environment_variables() {
         }
     }
 }
+
+/// A migration's closing check: the destination read back must match what was read
+/// from the source, in count and in hash, or the migration is an error.
+#[tokio::test]
+async fn verification_catches_a_destination_that_differs() {
+    use spear_next::storage::migrate::{Digest, MigrateError, require_empty, verify};
+    let source = source_with(300).await;
+    let dest = MemoryKvStore::new();
+    require_empty(&dest).await.unwrap();
+    let done = migrate(&source, &dest, 100, |_| {}).await.unwrap();
+    assert_eq!(done.digest.pairs, 301);
+    assert_eq!(verify(&done, &dest, 100).await.unwrap(), done.digest);
+    assert!(matches!(
+        require_empty(&dest).await,
+        Err(MigrateError::DestinationNotEmpty)
+    ));
+
+    // The same count with one value changed.
+    dest.put("key:00007", b"changed").await.unwrap();
+    let err = verify(&done, &dest, 100).await.unwrap_err();
+    assert!(matches!(err, MigrateError::Mismatch { .. }), "{err}");
+    dest.put("key:00007", b"v7").await.unwrap();
+    assert!(verify(&done, &dest, 7).await.is_ok(), "any batch size");
+
+    // A pair missing.
+    dest.delete("key:00001\0tail").await.unwrap();
+    let err = verify(&done, &dest, 100).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("source 301 pairs") && text.contains("destination 300 pairs"),
+        "{text}"
+    );
+
+    // A source whose count disagrees with what the copy read.
+    let moved = spear_next::storage::migrate::MigrationProgress {
+        total: Some(302),
+        ..done
+    };
+    assert!(matches!(
+        verify(&moved, &source, 100).await,
+        Err(MigrateError::SourceMoved { counted: 302, .. })
+    ));
+
+    // Lengths frame each part: moving a byte from key to value changes the hash.
+    let (mut a, mut b) = (Digest::default(), Digest::default());
+    a.add(b"ab", b"c");
+    b.add(b"a", b"bc");
+    assert_ne!(a, b);
+}

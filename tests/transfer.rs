@@ -422,11 +422,170 @@ fn migrate_between_backends() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        text(&output.stderr).contains("export DB | spear-inspect import"),
+        text(&output.stderr).contains("spear-inspect export"),
         "{}",
         text(&output.stderr)
     );
     assert!(!dest.exists());
+}
+
+/// The issue's database: `default` with 1 key, `audit` with 200, `blobs` empty.
+fn three_family_db(path: &Path) {
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let db = rocksdb::DB::open_cf(&opts, path, ["default", "audit", "blobs"]).unwrap();
+    db.put("config:cluster", "{\"name\":\"c1\"}").unwrap();
+    let audit = db.cf_handle("audit").unwrap();
+    for i in 0..200 {
+        db.put_cf(&audit, format!("audit:{i:04}"), format!("entry {i}"))
+            .unwrap();
+    }
+}
+
+fn migrate_args(from: &Path, to: &Path, extra: &[&str]) -> std::process::Output {
+    let (from, to) = (
+        format!("rocksdb:{}", from.display()),
+        format!("rocksdb:{}", to.display()),
+    );
+    let mut args = vec!["migrate", "--from", &from, "--to", &to];
+    args.extend(extra);
+    run(&args)
+}
+
+/// Issue 18: `migrate` copied `default` only, printed "migrated 1 pairs" and exited 0.
+/// It now refuses before creating or writing anything, naming the column family it
+/// cannot carry and the commands that can.
+#[test]
+fn migrate_refuses_column_families_it_cannot_carry() {
+    let (dir, path) = temp_db();
+    three_family_db(&path);
+    let before = snapshot_dir(&path);
+    let to = dir.path().join("to");
+    let output = migrate_args(&path, &to, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(crate::cli::USER), "{stderr}");
+    assert!(stderr.contains("audit"), "names the family: {stderr}");
+    assert!(
+        !stderr.contains("blobs"),
+        "an empty family holds nothing to lose: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("spear-inspect export {}", path.display()))
+            && stderr.contains(&format!("spear-inspect import {} --write", to.display())),
+        "names the commands that can: {stderr}"
+    );
+    assert!(!stderr.contains("migrated"), "{stderr}");
+    assert!(!to.exists(), "nothing created at --to");
+    assert!(snapshot_dir(&path) == before, "the source is unchanged");
+
+    // An existing destination is not even opened.
+    std::fs::create_dir_all(&to).unwrap();
+    drop(rocksdb::DB::open_default(&to).unwrap());
+    let dest_before = snapshot_dir(&to);
+    let output = migrate_args(&path, &to, &[]);
+    assert_eq!(output.status.code(), Some(crate::cli::USER));
+    assert!(snapshot_dir(&to) == dest_before, "--to untouched");
+}
+
+/// A binary key sorting after text keys used to fail the migration midway, leaving the
+/// batches before it in an existing destination; it is now found before anything is
+/// written.
+#[test]
+fn migrate_refuses_a_binary_key_before_writing() {
+    let (dir, path) = temp_db();
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        for i in 0..100 {
+            db.put(format!("node:{i:03}"), "v").unwrap();
+        }
+        db.put([0xff, 0x00, b'b', b'i', b'n'], "binary").unwrap();
+    }
+    let to = dir.path().join("existing");
+    drop(rocksdb::DB::open_default(&to).unwrap());
+    let output = migrate_args(&path, &to, &["--batch-size", "10"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(crate::cli::USER), "{stderr}");
+    assert_eq!(count(&to, &[]), 0, "nothing half-written at --to: {stderr}");
+    assert!(stderr.contains(r"\xff\x00bin"), "names the key: {stderr}");
+    assert!(stderr.contains("spear-inspect export"), "{stderr}");
+}
+
+/// A destination that already holds pairs would be merged into, and could not be
+/// verified against the source: refused before writing.
+#[test]
+fn migrate_refuses_a_destination_that_holds_pairs() {
+    let (dir, path) = temp_db();
+    rocksdb::DB::open_default(&path)
+        .unwrap()
+        .put("a", "1")
+        .unwrap();
+    let to = dir.path().join("full");
+    rocksdb::DB::open_default(&to)
+        .unwrap()
+        .put("z", "old")
+        .unwrap();
+    let output = migrate_args(&path, &to, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(crate::cli::USER), "{stderr}");
+    assert!(
+        stderr.contains(&to.display().to_string()) && stderr.contains("empty"),
+        "{stderr}"
+    );
+    assert_eq!(count(&to, &[]), 1, "--to unchanged");
+}
+
+/// FNV-1a 64 over each pair as (key length, key, value length, value), lengths as
+/// 8 little-endian bytes, pairs in key order: the hash `migrate` prints.
+fn fnv1a_pairs(pairs: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (k, v) in pairs {
+        feed(&(k.len() as u64).to_le_bytes());
+        feed(&k);
+        feed(&(v.len() as u64).to_le_bytes());
+        feed(&v);
+    }
+    hash
+}
+
+/// A migration ends by comparing both sides, and says what it compared.
+#[test]
+fn migrate_verifies_count_and_hash_on_both_sides() {
+    let (dir, path) = temp_db();
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..1500)
+        .map(|i| {
+            (
+                format!("node:{i:05}").into_bytes(),
+                vec![b'a' + (i % 26) as u8; i % 300],
+            )
+        })
+        .collect();
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        for (k, v) in &pairs {
+            db.put(k, v).unwrap();
+        }
+    }
+    let to = dir.path().join("to");
+    let output = migrate_args(&path, &to, &["--batch-size", "400"]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let expected = format!(
+        "verified: 1500 pairs, hash {:016x} on both sides",
+        fnv1a_pairs(pairs)
+    );
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&expected),
+        "closing line {last:?}\n{stderr}"
+    );
+    assert_eq!(count(&to, &[]), 1500);
 }
 
 #[cfg(feature = "sled")]
@@ -449,7 +608,9 @@ fn migrate_from_sled() {
         "--to",
         &format!("rocksdb:{}", to.display()),
     ]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("verified: 1200 pairs, hash "), "{stderr}");
     assert_eq!(count(&to, &["--prefix", "resource:"]), 1200);
 }
 

@@ -1,6 +1,7 @@
-//! Copying every pair from one `KvStore` to another, in bounded batches with progress.
+//! Copying every pair from one `KvStore` to another, in bounded batches with progress,
+//! then checking that both sides hold the same pairs.
 
-use super::kv::{KvError, KvStore, RangeOptions};
+use super::kv::{KvError, KvPair, KvStore, RangeOptions};
 
 /// How far a migration has got, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +12,200 @@ pub struct MigrationProgress {
     pub bytes: u64,
     /// The source's key count when the migration started, if it was counted.
     pub total: Option<usize>,
+    /// The digest of the pairs read from the source so far, in order.
+    pub digest: Digest,
+}
+
+/// A count and a hash of pairs in key order: what a migration compares between its
+/// source and its destination.
+///
+/// The hash is 64-bit FNV-1a (written out here: a dozen lines, fixed constants, the same
+/// on every platform and release, unlike std's `DefaultHasher`) over each pair as its key
+/// length, key, value length and value, the lengths as 8 little-endian bytes so that no
+/// two different sequences of pairs feed the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    /// Pairs fed.
+    pub pairs: u64,
+    /// FNV-1a 64 of everything fed.
+    pub hash: u64,
+}
+
+impl Default for Digest {
+    fn default() -> Self {
+        Self {
+            pairs: 0,
+            hash: FNV_OFFSET,
+        }
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl Digest {
+    /// Feeds the next pair (pairs must come in key order for two digests to compare).
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        for part in [key, value] {
+            self.feed(&(part.len() as u64).to_le_bytes());
+            self.feed(part);
+        }
+        self.pairs += 1;
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} pairs, hash {:016x}", self.pairs, self.hash)
+    }
+}
+
+/// Why a migration was refused or did not end with two equal sides.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The destination already holds pairs: copying into it would merge, and the result
+    /// could not be compared with the source.
+    #[error(
+        "the destination already holds pairs: migrate into an empty store (nothing was written)"
+    )]
+    DestinationNotEmpty,
+
+    /// After the copy, the destination does not hold what was read from the source.
+    #[error(
+        "the destination differs from the source after the copy: source {source_digest}, destination {destination}"
+    )]
+    Mismatch {
+        /// What was read from the source.
+        source_digest: Digest,
+        /// What the destination holds.
+        destination: Digest,
+    },
+
+    /// The source changed its key count during the copy, or a batch skipped pairs.
+    #[error(
+        "the source counted {counted} pairs before the copy but {read} were read: is something writing to it?"
+    )]
+    SourceMoved {
+        /// The count taken before the copy.
+        counted: usize,
+        /// Pairs read by the copy.
+        read: u64,
+    },
+
+    /// The source holds pairs the `KvStore` layer (the default column family, UTF-8
+    /// keys) cannot carry; nothing was written.
+    #[error(
+        "the source holds what migrate cannot carry (it copies the default column family's UTF-8 keys only): {}",
+        not_carried(column_families, binary_key.as_deref())
+    )]
+    NotCarried {
+        /// Column families other than `default` that hold pairs.
+        column_families: Vec<String>,
+        /// The first key of `default`, in key order, that is not UTF-8.
+        binary_key: Option<Vec<u8>>,
+    },
+
+    /// The store failed.
+    #[error(transparent)]
+    Kv(#[from] KvError),
+}
+
+fn not_carried(column_families: &[String], binary_key: Option<&[u8]>) -> String {
+    let mut parts = Vec::new();
+    match column_families {
+        [] => {}
+        [one] => parts.push(format!("column family {one} holds pairs")),
+        many => parts.push(format!("column families {} hold pairs", many.join(", "))),
+    }
+    if let Some(key) = binary_key {
+        parts.push(format!("key {} is not UTF-8", key.escape_ascii()));
+    }
+    parts.join("; ")
+}
+
+/// What a RocksDB source holds besides what a migration carries.
+#[cfg(feature = "rocksdb")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Beyond {
+    /// Column families other than `default` that hold at least one pair.
+    pub column_families: Vec<String>,
+    /// Column families other than `default` that hold nothing: no pair is lost by
+    /// leaving them out, but the destination does not have them.
+    pub empty_column_families: Vec<String>,
+    /// The first key of `default`, in key order, that is not UTF-8.
+    pub binary_key: Option<Vec<u8>>,
+}
+
+#[cfg(feature = "rocksdb")]
+impl Beyond {
+    /// The refusal, if anything would be lost.
+    pub fn refusal(&self) -> Option<MigrateError> {
+        (!self.column_families.is_empty() || self.binary_key.is_some()).then(|| {
+            MigrateError::NotCarried {
+                column_families: self.column_families.clone(),
+                binary_key: self.binary_key.clone(),
+            }
+        })
+    }
+}
+
+/// Looks through a RocksDB source, before anything is written, for what the `KvStore`
+/// layer would not carry: every column family but `default` is checked for a first
+/// pair, and every key of `default` is read (keys only matter, but RocksDB reads their
+/// blocks: one scan, without filling the block cache).
+///
+/// It reads the store's own open handle, so it sees the very view the copy reads: a
+/// read-only open is a snapshot, and nothing written after it can slip between the
+/// check and the copy.
+#[cfg(feature = "rocksdb")]
+pub async fn beyond_kv_layer(store: &super::rocksdb::RocksDbKvStore) -> Result<Beyond, KvError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let db = store.db();
+        let mut beyond = Beyond::default();
+        for name in store.column_families() {
+            if name == rocksdb::DEFAULT_COLUMN_FAMILY_NAME {
+                continue;
+            }
+            let Some(handle) = db.cf_handle(name) else {
+                // Listed but not opened cannot happen for a store opened with every
+                // family; if it ever does, assume the worst rather than drop it.
+                beyond.column_families.push(name.clone());
+                continue;
+            };
+            let mut read = rocksdb::ReadOptions::default();
+            read.fill_cache(false);
+            let mut it = db.raw_iterator_cf_opt(&handle, read);
+            it.seek_to_first();
+            it.status().map_err(super::rocksdb::backend_error)?;
+            if it.valid() {
+                beyond.column_families.push(name.clone());
+            } else {
+                beyond.empty_column_families.push(name.clone());
+            }
+        }
+        let mut read = rocksdb::ReadOptions::default();
+        read.fill_cache(false);
+        read.set_readahead_size(2 * 1024 * 1024);
+        let mut it = db.raw_iterator_opt(read);
+        it.seek_to_first();
+        while let Some(key) = it.key() {
+            if std::str::from_utf8(key).is_err() {
+                beyond.binary_key = Some(key.to_vec());
+                break;
+            }
+            it.next();
+        }
+        it.status().map_err(super::rocksdb::backend_error)?;
+        Ok(beyond)
+    })
+    .await?
 }
 
 /// Bytes of keys and values a batch aims to stay under, whatever `batch_size` says.
@@ -32,35 +227,125 @@ pub async fn migrate(
     batch_size: usize,
     mut progress: impl FnMut(MigrationProgress),
 ) -> Result<MigrationProgress, KvError> {
-    let batch_size = batch_size.max(1);
     let mut state = MigrationProgress {
         copied: 0,
         bytes: 0,
         total: Some(source.count().await?),
+        digest: Digest::default(),
     };
-    let mut next_start: Option<String> = None;
-    let mut limit = batch_size.min(FIRST_BATCH);
-    loop {
-        let mut options = RangeOptions::new().limit(limit);
-        options.start = next_start.take();
-        let batch = source.range(&options).await?;
-        let Some(last) = batch.last() else { break };
-        // The smallest key after `last` in byte order is `last` followed by a NUL byte.
-        next_start = Some(format!("{}\0", last.key));
+    let mut batches = Batches::new(batch_size);
+    while let Some(batch) = batches.next(source).await? {
         destination.batch_put(&batch).await?;
         state.copied += batch.len();
-        state.bytes += batch
+        for pair in &batch {
+            state.digest.add(pair.key.as_bytes(), &pair.value);
+        }
+        state.bytes = batches.bytes;
+        progress(state);
+    }
+    Ok(state)
+}
+
+/// The digest of every pair of `store`, read in batches as a migration reads them.
+pub async fn digest(store: &dyn KvStore, batch_size: usize) -> Result<Digest, KvError> {
+    let mut digest = Digest::default();
+    let mut batches = Batches::new(batch_size);
+    while let Some(batch) = batches.next(store).await? {
+        for pair in &batch {
+            digest.add(pair.key.as_bytes(), &pair.value);
+        }
+    }
+    Ok(digest)
+}
+
+/// Fails unless `destination` holds no pair: the check before a migration writes.
+pub async fn require_empty(destination: &dyn KvStore) -> Result<(), MigrateError> {
+    if destination
+        .range(&RangeOptions::new().limit(1))
+        .await?
+        .is_empty()
+    {
+        Ok(())
+    } else {
+        Err(MigrateError::DestinationNotEmpty)
+    }
+}
+
+/// Compares a finished migration with its destination, read back in full: the pairs the
+/// copy read from the source must be as many as the source counted beforehand (a
+/// separate walk, so a batch that skipped pairs shows), and the destination's digest
+/// must equal theirs. Returns the digest both sides share.
+pub async fn verify(
+    done: &MigrationProgress,
+    destination: &dyn KvStore,
+    batch_size: usize,
+) -> Result<Digest, MigrateError> {
+    if let Some(counted) = done.total
+        && counted as u64 != done.digest.pairs
+    {
+        return Err(MigrateError::SourceMoved {
+            counted,
+            read: done.digest.pairs,
+        });
+    }
+    let theirs = digest(destination, batch_size).await?;
+    if theirs != done.digest {
+        return Err(MigrateError::Mismatch {
+            source_digest: done.digest,
+            destination: theirs,
+        });
+    }
+    Ok(theirs)
+}
+
+/// Reads a store in key order one bounded batch at a time (see [`migrate`]).
+struct Batches {
+    batch_size: usize,
+    limit: usize,
+    next_start: Option<String>,
+    done: bool,
+    pairs: u64,
+    bytes: u64,
+}
+
+impl Batches {
+    fn new(batch_size: usize) -> Self {
+        let batch_size = batch_size.max(1);
+        Self {
+            batch_size,
+            limit: batch_size.min(FIRST_BATCH),
+            next_start: None,
+            done: false,
+            pairs: 0,
+            bytes: 0,
+        }
+    }
+
+    async fn next(&mut self, store: &dyn KvStore) -> Result<Option<Vec<KvPair>>, KvError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut options = RangeOptions::new().limit(self.limit);
+        options.start = self.next_start.take();
+        let batch = store.range(&options).await?;
+        let Some(last) = batch.last() else {
+            self.done = true;
+            return Ok(None);
+        };
+        // The smallest key after `last` in byte order is `last` followed by a NUL byte.
+        self.next_start = Some(format!("{}\0", last.key));
+        self.pairs += batch.len() as u64;
+        self.bytes += batch
             .iter()
             .map(|p| (p.key.len() + p.value.len()) as u64)
             .sum::<u64>();
-        progress(state);
-        if batch.len() < limit {
-            break;
+        if batch.len() < self.limit {
+            self.done = true;
         }
-        let average = (state.bytes / state.copied as u64).max(1);
-        limit = usize::try_from(BATCH_BYTES / average)
+        let average = (self.bytes / self.pairs).max(1);
+        self.limit = usize::try_from(BATCH_BYTES / average)
             .unwrap_or(usize::MAX)
-            .clamp(1, batch_size);
+            .clamp(1, self.batch_size);
+        Ok(Some(batch))
     }
-    Ok(state)
 }

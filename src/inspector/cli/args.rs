@@ -273,7 +273,10 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
-    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH.
+    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH. Only a
+    /// RocksDB source's default column family with UTF-8 keys can be carried: anything
+    /// more is refused before writing. --to must be empty; it is read back and compared
+    /// (count and hash) at the end.
     Migrate {
         /// Where from.
         #[arg(long, value_name = "SPEC")]

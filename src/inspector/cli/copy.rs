@@ -199,7 +199,15 @@ fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
     Ok(config)
 }
 
+/// `migrate`: every pair from one `KvStore` to another, then both sides compared.
+///
+/// The `KvStore` layer carries a RocksDB database's `default` column family with UTF-8
+/// keys and nothing else, so a RocksDB source is looked through first and refused, before
+/// `--to` is created or opened, if it holds more: the refusal names what and the commands
+/// that copy everything. A destination that already holds pairs is refused too (the
+/// copy would merge into it, and could not be compared with the source).
 pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<()> {
+    use crate::storage::migrate as kv_migrate;
     let mut source_config = parse_spec(from, "from")?;
     let destination_config = parse_spec(to, "to")?;
     if source_config.backend == KvBackend::RocksDb {
@@ -211,9 +219,29 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     {
         bail!("--from {}: no database there", path.display());
     }
-    let source = create_kv_store_from_config(&source_config)
-        .await
-        .wrap_err_with(|| format!("opening --from {from}"))?;
+    let mut empty_families = Vec::new();
+    let source: Box<dyn crate::storage::kv::KvStore> = if source_config.backend
+        == KvBackend::RocksDb
+    {
+        let store = crate::storage::rocksdb::RocksDbKvStore::open(&source_config)
+            .await
+            .wrap_err_with(|| format!("opening --from {from}"))?;
+        let beyond = kv_migrate::beyond_kv_layer(&store)
+            .await
+            .wrap_err_with(|| format!("reading --from {from}"))?;
+        if let Some(refusal) = beyond.refusal() {
+            let (src, dst) = (spec_path(from), spec_path(to));
+            bail!(
+                "--from {from}: {refusal}. Nothing was written. Copy every column family and key with `spear-inspect export {src} | spear-inspect import {dst} --write`"
+            );
+        }
+        empty_families = beyond.empty_column_families;
+        Box::new(store)
+    } else {
+        create_kv_store_from_config(&source_config)
+            .await
+            .wrap_err_with(|| format!("opening --from {from}"))?
+    };
     // A destination this command creates is removed again if the migration fails, and
     // is no more open than the source (its files made under the source's umask, then
     // given its modes and, when root migrates, its owner).
@@ -237,28 +265,47 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     let destination = create_kv_store_from_config(&destination_config)
         .await
         .wrap_err_with(|| format!("opening --to {to}"))?;
+    let remove_created = || {
+        if let Some(path) = &created {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    };
+    if let Err(e) = kv_migrate::require_empty(destination.as_ref()).await {
+        drop(destination);
+        remove_created();
+        return Err(e).wrap_err_with(|| format!("--to {to}"));
+    }
     let mut last = std::time::Instant::now();
-    let result =
-        crate::storage::migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, |p| {
-            if last.elapsed() >= Duration::from_millis(500) {
-                last = std::time::Instant::now();
-                eprintln!("migrated {} of {} pairs", p.copied, p.total.unwrap_or(0));
-            }
-        })
-        .await;
+    let mut written = 0;
+    let result = kv_migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, |p| {
+        written = p.copied;
+        if last.elapsed() >= Duration::from_millis(500) {
+            last = std::time::Instant::now();
+            eprintln!("migrated {} of {} pairs", p.copied, p.total.unwrap_or(0));
+        }
+    })
+    .await;
+    let verified = match &result {
+        Ok(done) => Some(kv_migrate::verify(done, destination.as_ref(), batch_size).await),
+        Err(_) => None,
+    };
     drop(destination);
     let done = match result {
         Ok(done) => done,
         Err(e) => {
-            if let Some(path) = created {
-                let _ = std::fs::remove_dir_all(path);
-            }
+            let kept = if created.is_some() {
+                remove_created();
+                "nothing kept at --to".to_string()
+            } else {
+                // Batches are atomic: what was written is whole batches, in key order.
+                format!("--to keeps the first {written} pairs written before the failure")
+            };
             let hint = if matches!(e, crate::storage::kv::KvError::NonUtf8Key { .. }) {
                 " (migrate goes through the KvStore layer, whose keys are UTF-8: copy a database with binary keys with `spear-inspect export DB | spear-inspect import NEW --write`)"
             } else {
                 ""
             };
-            bail!("migration failed, nothing kept at --to: {e}{hint}");
+            bail!("migration failed, {kept}: {e}{hint}");
         }
     };
     if let (Some(privacy), Some(path)) = (privacy, &created) {
@@ -270,8 +317,37 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
         "migrated {} pairs ({} bytes) from {from} to {to}",
         done.copied, done.bytes
     );
+    let both = match verified {
+        Some(Ok(both)) => both,
+        Some(Err(e)) => {
+            // The copy is kept as written: it is the evidence of what went wrong.
+            return Err(e).wrap_err_with(|| {
+                format!("verifying --to {to} against --from {from} (the copy is kept as written)")
+            });
+        }
+        None => unreachable!("a migration that succeeded is verified"),
+    };
+    if !empty_families.is_empty() {
+        eprintln!(
+            "note: the empty column families {} of --from are not created at --to",
+            empty_families.join(", ")
+        );
+    }
     if destination_config.backend == KvBackend::Memory {
         eprintln!("note: the memory: destination is gone when this command exits (a dry run)");
     }
+    let what = if source_config.backend == KvBackend::RocksDb {
+        "column family default"
+    } else {
+        "the store"
+    };
+    eprintln!(
+        "verified: {both} on both sides (count and FNV-1a 64 of every key and value of {what}, --to read back)"
+    );
     Ok(())
+}
+
+/// The path of a `backend:PATH` spec, for the commands a message suggests.
+fn spec_path(spec: &str) -> &str {
+    spec.split_once(':').map_or(spec, |(_, path)| path)
 }

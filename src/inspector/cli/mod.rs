@@ -28,9 +28,10 @@ use crate::inspector::Ended;
 use crate::inspector::db::keyspace::Grouping;
 use crate::inspector::db::source::{Bounds, OpenRequest, Source};
 use crate::inspector::decode;
-use crate::inspector::error::{InspectError, kv_class};
+use crate::inspector::error::{ErrorClass, InspectError, kv_class};
 use crate::inspector::worker::{self, Body, Context, Job, Request};
 use crate::storage::kv::KvError;
+use crate::storage::migrate::MigrateError;
 
 /// What `main` should exit with.
 pub enum Outcome {
@@ -53,6 +54,20 @@ pub fn exit_code(report: &Report) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<KvError>() {
             return kv_class(e).exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<MigrateError>() {
+            return match e {
+                MigrateError::Kv(e) => kv_class(e),
+                // The stores disagree after a copy that reported success: a storage
+                // failure, not something the user typed.
+                MigrateError::Mismatch { .. } | MigrateError::SourceMoved { .. } => {
+                    ErrorClass::Storage
+                }
+                MigrateError::DestinationNotEmpty | MigrateError::NotCarried { .. } => {
+                    ErrorClass::User
+                }
+            }
+            .exit_code();
         }
     }
     2

@@ -50,6 +50,9 @@ pub struct RocksDbKvStore {
     db: Arc<Db>,
     path: PathBuf,
     params: Arc<RocksDbParams>,
+    // Every column family is opened (RocksDB requires it for a read-write open); the
+    // names are kept so that a caller can tell what lies beyond `default`.
+    column_families: Arc<Vec<String>>,
 }
 
 impl std::fmt::Debug for RocksDbKvStore {
@@ -71,15 +74,21 @@ impl RocksDbKvStore {
         } else {
             OpenMode::ReadWrite
         };
-        let (db, path, params) = tokio::task::spawn_blocking(move || {
-            open_db(&path, &mode, &params).map(|db| (db, path, params))
+        let (db, column_families, path, params) = tokio::task::spawn_blocking(move || {
+            open_db_listing(&path, &mode, &params).map(|(db, cfs)| (db, cfs, path, params))
         })
         .await??;
         Ok(Self {
             db: Arc::new(db),
             path,
             params: Arc::new(params),
+            column_families: Arc::new(column_families),
         })
+    }
+
+    /// The names of the database's column families, as its MANIFEST listed them at open.
+    pub fn column_families(&self) -> &[String] {
+        &self.column_families
     }
 
     /// The database directory.
