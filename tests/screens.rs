@@ -1261,3 +1261,46 @@ fn help_on_every_screen_shows_every_text_whole() {
         }
     }
 }
+
+/// `Esc` stops an exact count on the Keys screen (as on Disk): the worker is told to stop,
+/// nothing waits for its answer any more, and the status says where it stopped.
+#[test]
+fn esc_stops_an_exact_count_on_the_keys_screen() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    // The count's request is sent but not answered: it is running.
+    let started = app.update(Action::Count);
+    assert!(!started.is_empty());
+    assert!(matches!(app.keys.count, CountState::Running(_)));
+    let stopped = app.update(Action::Back);
+    assert!(
+        stopped
+            .iter()
+            .any(|c| matches!(c, Command::Cancel(Kind::Count))),
+        "{stopped:?}"
+    );
+    assert_eq!(app.keys.count, CountState::Idle);
+    assert!(!app.session.tickets.is_pending(Kind::Count));
+    let text = format!("{}", render(&app, 120, 40).backend());
+    assert!(text.contains("count stopped (Esc)"), "{text}");
+}
+
+/// On a live database an exact count carries its time, and is marked stale once the
+/// database has moved on (RocksDB's estimate changed after the count).
+#[test]
+fn an_exact_count_on_a_live_database_carries_its_time_and_goes_stale() {
+    use chrono::TimeZone;
+    let f = fixture();
+    let mut app = app_for(&f, Access::LiveSecondary, 24);
+    app.session.now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 25, 5, 19, 2)
+        .unwrap();
+    act(&mut app, &f, &[Action::Count]);
+    let text = format!("{}", render(&app, 120, 40).backend());
+    assert!(text.contains("308 keys at 05:19:02"), "{text}");
+    assert!(!text.contains("stale"), "{text}");
+    // The primary wrote more: the next refresh's estimate differs.
+    app.keys.estimate = app.keys.estimate.map(|e| e + 1_000);
+    let text = format!("{}", render(&app, 120, 40).backend());
+    assert!(text.contains("308 keys at 05:19:02, stale"), "{text}");
+}

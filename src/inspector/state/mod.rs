@@ -26,7 +26,7 @@ pub mod wal;
 use chrono::{DateTime, Utc};
 
 pub use edits::{Ask, Undo, Writes};
-pub use keys::{CountState, Filter, KeysState, ScanProgress, ValueView, value_view};
+pub use keys::{CountState, Counted, Filter, KeysState, ScanProgress, ValueView, value_view};
 pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
 pub use session::{Message, MessageKind, Session};

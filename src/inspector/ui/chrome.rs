@@ -82,6 +82,25 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 fn keys_summary(app: &App) -> String {
+    let summary = keys_figure(app);
+    // On a live database an exact figure is of its moment: it carries its time, and is
+    // marked stale once the database has moved on (its estimate changed).
+    let exact = matches!(app.keys.count, CountState::Done(_))
+        || (app.keys.count == CountState::Idle && app.keys.total.is_some());
+    match (app.session.access, app.keys.counted) {
+        (crate::inspector::db::source::Access::LiveSecondary, Some(counted)) if exact => {
+            let stale = if app.keys.exact_is_stale() {
+                ", stale: c recounts"
+            } else {
+                ""
+            };
+            format!("{summary} at {}{stale}", counted.at.format("%H:%M:%S"))
+        }
+        _ => summary,
+    }
+}
+
+fn keys_figure(app: &App) -> String {
     let filtered = app.keys.filter != Filter::None;
     match (app.keys.count, app.keys.total, app.keys.estimate) {
         (CountState::Done(n), _, _) => format!(

@@ -73,6 +73,28 @@ pub struct KeysState {
     /// The key a go-to sought, while its page is what the list holds: an empty list
     /// then means nothing at or after it, not an empty column family.
     pub sought: Option<Vec<u8>>,
+    /// When the newest exact figure (count or total) was taken, and RocksDB's estimate
+    /// then: on a live database an exact figure is of its moment, and once the estimate
+    /// has moved the database has moved on from it.
+    pub counted: Option<Counted>,
+}
+
+/// The moment an exact figure was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// When (the session's clock).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// RocksDB's estimate at that moment.
+    pub estimate: Option<u64>,
+}
+
+impl KeysState {
+    /// Whether the database has changed since the exact figure was taken (its estimate
+    /// moved): the figure is then of the past, and says so.
+    pub fn exact_is_stale(&self) -> bool {
+        self.counted
+            .is_some_and(|c| c.estimate.is_some() && c.estimate != self.estimate)
+    }
 }
 
 impl Default for KeysState {
@@ -87,6 +109,7 @@ impl Default for KeysState {
             total: None,
             count: CountState::Idle,
             sought: None,
+            counted: None,
         }
     }
 }
@@ -194,6 +217,7 @@ impl KeysState {
     pub fn switch_cf(&mut self, session: &mut Session) -> Vec<Command> {
         self.estimate = None;
         self.total = None;
+        self.counted = None;
         let mut commands = self.reload(session);
         commands.push(self.refresh_request(session, Purpose::Show));
         commands
@@ -343,9 +367,19 @@ impl KeysState {
                 Kind::Count => {
                     self.learn_total(context, session, scanned);
                     self.count = CountState::Done(matched);
+                    self.counted = Some(Counted {
+                        at: session.now,
+                        estimate: self.estimate,
+                    });
                 }
                 _ => {
                     self.learn_total(context, session, scanned);
+                    if context.bounds == Bounds::default() {
+                        self.counted = Some(Counted {
+                            at: session.now,
+                            estimate: self.estimate,
+                        });
+                    }
                     self.scan = Some(ScanProgress {
                         scanned,
                         matched,

@@ -1,7 +1,7 @@
 //! The Keys screen's own keys: moving through the window (fetching pages ahead), the
 //! filter and go-to prompts, hex display, counting, scrolling the value, refreshing.
 
-use super::{CHUNK, Filter, KeysState};
+use super::{CHUNK, CountState, Filter, KeysState};
 use crate::inspector::db::source::Anchor;
 use crate::inspector::input::action::Action;
 use crate::inspector::state::overlay::{FilterKind, InputPurpose, Overlay};
@@ -18,6 +18,18 @@ impl KeysState {
     ) -> Vec<Command> {
         let rows = session.list_rows.max(1) as isize;
         match action {
+            // Esc stops an exact count first (as on Disk), and says where it stopped.
+            Action::Back if matches!(self.count, CountState::Running(_)) => {
+                let CountState::Running(so_far) = self.count else {
+                    return Vec::new();
+                };
+                session.tickets.forget(Kind::Count);
+                self.count = CountState::Idle;
+                session.say(format!(
+                    "count stopped (Esc) after {so_far} keys; c counts again"
+                ));
+                return vec![Command::Cancel(Kind::Count)];
+            }
             Action::Back => {
                 let dismissed_message = session.message.take().is_some();
                 if !dismissed_message && self.filter != Filter::None {
