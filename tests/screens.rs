@@ -1304,3 +1304,41 @@ fn an_exact_count_on_a_live_database_carries_its_time_and_goes_stale() {
     let text = format!("{}", render(&app, 120, 40).backend());
     assert!(text.contains("308 keys at 05:19:02, stale"), "{text}");
 }
+
+/// Sixty `PgDn` pressed faster than pages arrive (all sent before the worker answers
+/// any) end on the same row as sixty pressed one by one: a move past the keys held waits
+/// for the next page instead of being dropped at the window's edge.
+#[test]
+fn a_burst_of_page_downs_is_never_lost() {
+    let (dir, path) = temp_db();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        let db = rocksdb::DB::open(&opts, &path).unwrap();
+        for i in 0..12_636u32 {
+            db.put(format!("k{i:06}"), b"v").unwrap();
+        }
+    }
+    let f = Fixture {
+        _dir: dir,
+        source: Source::open(&path, false).unwrap(),
+    };
+    let selected_key = |app: &App| app.keys.window.selected_entry().unwrap().key.clone();
+    let mut paced = app_for(&f, Access::ReadOnlySnapshot, 30);
+    act(&mut paced, &f, &[Action::PageDown; 60]);
+    let mut burst = app_for(&f, Access::ReadOnlySnapshot, 30);
+    let mut commands = Vec::new();
+    for _ in 0..60 {
+        commands.extend(burst.update(Action::PageDown));
+    }
+    drive(&mut burst, &f.source, commands);
+    assert!(
+        selected_key(&paced) > b"k001000".to_vec(),
+        "{:?}",
+        String::from_utf8_lossy(&selected_key(&paced))
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&selected_key(&burst)),
+        String::from_utf8_lossy(&selected_key(&paced))
+    );
+}

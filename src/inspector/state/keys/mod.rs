@@ -336,6 +336,12 @@ impl KeysState {
                     // No key is selected: the pane must not keep the last one's value.
                     self.value = None;
                 }
+                if self.window.owed != 0
+                    && matches!(placement, Placement::Append | Placement::Prepend)
+                {
+                    // Movement the user asked for while this page was on its way.
+                    return self.move_by(session, 0);
+                }
                 return self.value_request(session).into_iter().collect();
             }
             Body::Value { key, value } => {

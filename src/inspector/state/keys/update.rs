@@ -135,12 +135,23 @@ impl KeysState {
         commands
     }
 
-    fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
+    pub(super) fn move_by(&mut self, session: &mut Session, delta: isize) -> Vec<Command> {
         let len = self.window.entries.len();
         if len == 0 {
             return Vec::new();
         }
-        let target = (self.window.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        let delta = delta + std::mem::take(&mut self.window.owed);
+        let wanted = self.window.selected as isize + delta;
+        let target = wanted.clamp(0, len as isize - 1) as usize;
+        // Past an edge with more keys beyond it: the rest of the move waits for the page.
+        let more_beyond = if wanted > target as isize {
+            !self.window.at_end
+        } else {
+            wanted < target as isize && !self.window.at_start
+        };
+        if more_beyond && !matches!(self.filter, Filter::Contains(_)) {
+            self.window.owed = wanted - target as isize;
+        }
         self.window.select(target, session.list_rows);
         let mut commands: Vec<Command> = self.value_request(session).into_iter().collect();
         // Fetch ahead while the user is still a screen away from the edge.

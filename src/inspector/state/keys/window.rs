@@ -24,6 +24,9 @@ pub struct KeyWindow {
     pub at_end: bool,
     /// A page is on its way.
     pub loading: bool,
+    /// Movement asked for past the keys held (a burst of `PgDn` faster than pages
+    /// arrive), carried out when the next page is placed: a key press is never lost.
+    pub owed: isize,
 }
 
 impl Default for KeyWindow {
@@ -35,6 +38,7 @@ impl Default for KeyWindow {
             at_start: true,
             at_end: true,
             loading: true,
+            owed: 0,
         }
     }
 }
@@ -60,6 +64,8 @@ impl KeyWindow {
     pub fn place(&mut self, placement: Placement, page: Page, rows: usize) {
         match placement {
             Placement::Replace | Placement::ReplaceAtEnd => {
+                // A new list (a refresh, a seek): a move owed to the old one is void.
+                self.owed = 0;
                 let selected_key = self.entries.get(self.selected).map(|e| e.key.clone());
                 self.entries = page.entries;
                 self.at_start = page.at_start;
