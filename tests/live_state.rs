@@ -235,8 +235,18 @@ fn a_cancelled_prefix_delete_never_drives_a_later_count() {
     filter_prefix(&mut app, &source, "key:00");
     let stale_delete_count = app.update(Action::DeleteRange);
     assert_eq!(stale_delete_count.len(), 1);
-    // Esc clears the filter: the count for the delete is cancelled with the view.
+    // Esc stops the count for the delete (and says so), the next dismisses that
+    // message, the third clears the filter.
     act(&mut app, &source, &[Action::Back]);
+    assert!(
+        app.session
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("count stopped")
+    );
+    act(&mut app, &source, &[Action::Back, Action::Back]);
     filter_prefix(&mut app, &source, "key:01");
     // The cancelled count finishing late changes nothing.
     drive(&mut app, &source, stale_delete_count);
