@@ -746,6 +746,7 @@ fn options_compare_a_78_database_with_78s_defaults() {
                 "merge_operator",
                 "{id=StringAppendOperator;delimiter=\\:;}"
             ),
+            row("DBOptions", "create_if_missing", "true"),
             row("DBOptions", "info_log_level", "DEBUG_LEVEL"),
         ],
     );

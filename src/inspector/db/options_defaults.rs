@@ -56,6 +56,9 @@ pub const CHANGES: &[DefaultChange] = &[
     // builds (options.h: `#ifdef NDEBUG INFO_LEVEL`) log at INFO_LEVEL.
     change((7, 8), "CFOptions", "merge_operator", Some("nullptr")),
     change((7, 8), "DBOptions", "info_log_level", Some("INFO_LEVEL")),
+    // The base was written by `ldb --create_if_missing`; RocksDB's default (options.h,
+    // `bool create_if_missing = false;`) is false. Found by a new user's trial.
+    change((7, 8), "DBOptions", "create_if_missing", Some("false")),
     // 8.4.0: "Change the default value for option `level_compaction_dynamic_level_bytes`
     // to true."
     change(
@@ -329,5 +332,9 @@ mod tests {
         );
         assert_eq!(at((9, 0), cf, "check_flush_compaction_key_order"), None);
         assert_eq!(at((7, 8), cf, "merge_operator").as_deref(), Some("nullptr"));
+        assert_eq!(
+            at((7, 8), "DBOptions", "create_if_missing").as_deref(),
+            Some("false")
+        );
     }
 }

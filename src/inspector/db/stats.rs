@@ -55,7 +55,7 @@ impl SstFile {
 pub struct CfStats {
     /// The column family.
     pub name: String,
-    /// `rocksdb.estimate-num-keys`.
+    /// `rocksdb.estimate-num-keys` (on a secondary, made from its files and memtables: see `Source::estimate_keys`).
     pub estimate_num_keys: u64,
     /// `rocksdb.live-sst-files-size`.
     pub live_sst_bytes: u64,
@@ -177,7 +177,7 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             blob_garbage_bytes,
             blob_garbage_collection,
             name: name.clone(),
-            estimate_num_keys: cf_int("rocksdb.estimate-num-keys")?,
+            estimate_num_keys: source.estimate_keys(name)?,
             live_sst_bytes: cf_int("rocksdb.live-sst-files-size")?,
             total_sst_bytes: cf_int("rocksdb.total-sst-files-size")?,
             memtable_bytes: cf_int("rocksdb.size-all-mem-tables")?,

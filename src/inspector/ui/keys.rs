@@ -82,10 +82,15 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let rows_visible = usize::from(inner.height);
     let top = window.top.min(window.entries.len().saturating_sub(1));
     let end = (top + rows_visible).min(window.entries.len());
+    // The key column: the pane less the selection marker, the gap and the size.
+    let key_width = usize::from(inner.width.saturating_sub(2 + SIZE_WIDTH));
     // Only the visible rows are built: the window may hold thousands of keys.
     let rows = window.entries[top..end].iter().map(|entry| {
         Row::new([
-            Cell::from(app.keys.display_key(&entry.key)),
+            Cell::from(cut_with_ellipsis(
+                app.keys.display_key(&entry.key),
+                key_width,
+            )),
             Cell::from(Line::from(format_size(entry.value_len as u64, BINARY)).right_aligned())
                 .style(theme.dim()),
         ])
@@ -184,4 +189,30 @@ fn json_line(line: &str, theme: Theme) -> Line<'_> {
             })
             .collect::<Vec<_>>(),
     )
+}
+
+/// `text` in at most `width` columns: a key that does not fit ends in `…`, so what is
+/// drawn is never a different, shorter key (`\x0000` cut from `\x00000000`).
+fn cut_with_ellipsis(text: String, width: usize) -> String {
+    if text.chars().count() <= width || width == 0 {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_with_ellipsis;
+
+    #[test]
+    fn a_cut_key_says_so() {
+        assert_eq!(cut_with_ellipsis("key:0001".into(), 8), "key:0001");
+        assert_eq!(
+            cut_with_ellipsis("\\x00\\x0000000000".into(), 10),
+            "\\x00\\x000…"
+        );
+        assert_eq!(cut_with_ellipsis("abc".into(), 0), "abc");
+    }
 }

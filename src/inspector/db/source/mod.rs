@@ -254,13 +254,32 @@ impl Source {
     }
 
     /// RocksDB's estimate of the keys in `cf` (instant; may be off after deletes).
+    ///
+    /// A secondary instance's `rocksdb.estimate-num-keys` counts again what each
+    /// catch-up replays (measured: 66,985 for 40,000 keys after 20 catch-ups, growing
+    /// with every refresh), so there the same estimate is made from what the instance
+    /// holds now: the live SST files' entries and the memtables', each less its deletions
+    /// twice (a deletion hides a key and is no key itself), as RocksDB's own does.
     pub fn estimate_keys(&self, cf: &str) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
-        Ok(self
-            .db
-            .property_int_value_cf(&handle, "rocksdb.estimate-num-keys")
-            .map_err(backend_error)?
-            .unwrap_or(0))
+        let property = |name: &str| -> Result<u64, InspectError> {
+            Ok(self
+                .db
+                .property_int_value_cf(&handle, name)
+                .map_err(backend_error)?
+                .unwrap_or(0))
+        };
+        if self.access != Access::LiveSecondary {
+            return property("rocksdb.estimate-num-keys");
+        }
+        let files = self.live_files_of(cf)?;
+        let entries: u64 = files.iter().map(|f| f.num_entries).sum::<u64>()
+            + property("rocksdb.num-entries-active-mem-table")?
+            + property("rocksdb.num-entries-imm-mem-tables")?;
+        let deletions: u64 = files.iter().map(|f| f.num_deletions).sum::<u64>()
+            + property("rocksdb.num-deletes-active-mem-table")?
+            + property("rocksdb.num-deletes-imm-mem-tables")?;
+        Ok(entries.saturating_sub(deletions.saturating_mul(2)))
     }
 
     /// Up to `limit` keys from `anchor` inside `bounds`.
