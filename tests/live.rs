@@ -34,11 +34,11 @@ fn live_writer_child() {
     }
 }
 
-#[test]
-fn reads_follow_a_live_writer() {
-    let (_dir, path) = temp_db();
+/// Starts `live_writer_child` on `path` in its own process and waits until it has
+/// written its first key; the handle yields its output once it stops.
+fn start_live_writer(path: &std::path::Path) -> std::thread::JoinHandle<std::process::Output> {
     let child = {
-        let path = path.clone();
+        let path = path.to_path_buf();
         std::thread::spawn(move || {
             rerun_self("live::live_writer_child", &[("SPEAR_LIVE_DB", &path)])
         })
@@ -49,6 +49,13 @@ fn reads_follow_a_live_writer() {
         assert!(Instant::now() < deadline, "the writer never started");
         std::thread::sleep(Duration::from_millis(20));
     }
+    child
+}
+
+#[test]
+fn reads_follow_a_live_writer() {
+    let (_dir, path) = temp_db();
+    let child = start_live_writer(&path);
     let p = path.to_str().unwrap();
     let count = |args: &[&str]| -> u64 {
         let output = run(args);
@@ -112,18 +119,7 @@ fn reads_follow_a_live_writer() {
 fn a_secondarys_estimate_tracks_the_database() {
     use spear_next::inspector::db::source::{Access, Bounds, Source};
     let (_dir, path) = temp_db();
-    let child = {
-        let path = path.clone();
-        std::thread::spawn(move || {
-            rerun_self("live::live_writer_child", &[("SPEAR_LIVE_DB", &path)])
-        })
-    };
-    let ready = path.with_extension("ready");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready.exists() {
-        assert!(Instant::now() < deadline, "the writer never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = start_live_writer(&path);
     let source = Source::open(&path, false).unwrap();
     assert_eq!(source.access(), Access::LiveSecondary);
     // Many refreshes while the writer writes and flushes.

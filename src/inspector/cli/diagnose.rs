@@ -63,7 +63,12 @@ pub fn keyspace_text(b: &Breakdown) -> String {
             format!(
                 "estimated from RocksDB's approximate SST sizes{}; --exact counts",
                 if b.memtable_entries > 0 {
-                    format!(" ({} memtable entries not included)", b.memtable_entries)
+                    // The estimate's total includes them; only their prefixes are unseen,
+                    // so they are spread over the prefixes by on-disk size.
+                    format!(
+                        " ({} memtable entries counted in the total, spread by on-disk size)",
+                        b.memtable_entries
+                    )
                 } else {
                     String::new()
                 }

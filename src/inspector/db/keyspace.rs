@@ -289,7 +289,8 @@ pub struct Breakdown {
     pub unexplored: Option<Unexplored>,
     /// Prefixes beyond the cap, together (exact scans with very many prefixes).
     pub other_prefixes: Option<PrefixRow>,
-    /// Entries in the memtables, which estimates do not see.
+    /// Entries in the memtables: in an estimate's total, but not seen by prefix (they
+    /// are spread over the prefixes in proportion to their on-disk sizes).
     pub memtable_entries: u64,
     /// The largest values (exact scans only), largest first.
     pub largest: Vec<LargeValue>,
