@@ -444,3 +444,25 @@ fn errors_are_classified_by_what_rocksdb_says_not_by_the_path() {
         text(&output.stderr)
     );
 }
+
+/// A key copied from `scan`'s escaped output is read as typed (a key may hold a
+/// backslash), but the command says so and gives the `--key-hex` that finds it: never a
+/// bare "not found" for a key that is there.
+#[test]
+fn an_escaped_key_argument_gets_the_key_hex_to_use() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let p = path.to_str().unwrap();
+    let escaped = r"\xff\x00bin:0";
+    let scan = text(&run(&["scan", p]).stdout);
+    assert!(
+        scan.contains(escaped),
+        "scan prints the key escaped: {scan}"
+    );
+    let output = run(&["get", p, escaped]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("--key-hex ff0062696e3a30"), "{stderr}");
+    let found = run(&["get", p, "--key-hex", "ff0062696e3a30"]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+}

@@ -80,6 +80,17 @@ fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
             eyre!("{what} {text:?} is not hex (--key-hex is set): use pairs of 0-9a-f digits")
         })
     } else {
+        // A key copied from `scan`'s output (`\x00\x00…`) is taken as typed, which finds
+        // nothing in a database of binary keys: say so, and give the --key-hex to use.
+        if (text.contains("\\x") || text.contains("\\\\"))
+            && let Ok(bytes) = decode::parse_key(text)
+            && bytes != text.as_bytes()
+        {
+            eprintln!(
+                "note: {what} {text:?} is read as typed; if it is the escaped form this tool prints, pass its bytes as --key-hex {}",
+                decode::hex(&bytes).replace(' ', "")
+            );
+        }
         Ok(text.as_bytes().to_vec())
     }
 }
