@@ -180,8 +180,28 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     }
     spans.push(sep);
-    spans.push(Span::styled(app.session.db_path.clone(), theme.text()));
+    // The path goes last and gets what room is left: its end (the database's own
+    // directory) matters most, so a long one loses its start to `…`, never its end.
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    spans.push(Span::styled(
+        path_tail(&app.session.db_path, room),
+        theme.text(),
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `path` in at most `room` columns, its start replaced by `…` when it does not fit.
+fn path_tail(path: &str, room: usize) -> String {
+    let len = path.chars().count();
+    if len <= room {
+        return path.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    let tail: String = path.chars().skip(len - (room - 1)).collect();
+    format!("…{tail}")
 }
 
 /// The input prompt while typing; otherwise the main bindings of the current context.
@@ -237,4 +257,16 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::styled(format!(" {word}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_tail;
+
+    #[test]
+    fn a_long_path_keeps_its_end() {
+        assert_eq!(path_tail("/srv/spear/rocksdb", 40), "/srv/spear/rocksdb");
+        assert_eq!(path_tail("/srv/spear/rocksdb", 9), "…/rocksdb");
+        assert_eq!(path_tail("/srv/spear/rocksdb", 0), "");
+    }
 }

@@ -302,6 +302,19 @@ fn gaps_text(
         .map(|g| g.len().to_string().len())
         .max()
         .unwrap_or(0);
+    // A heading names the two figures of each row: the numbers and how many they are.
+    let range_width = range_width.max("numbers".len());
+    let count_width = count_width.max("count".len());
+    lines.push(Line::from(Span::styled(
+        clip(
+            &format!(
+                "{:>range_width$} {:>count_width$} · what the WAL holds",
+                "numbers", "count"
+            ),
+            width,
+        ),
+        theme.dim(),
+    )));
     for gap in &gaps.gaps {
         let style = if gap.touched.is_some() {
             theme.error()

@@ -65,18 +65,20 @@ fn summary_lines(report: &LogReport, width: u16, theme: Theme) -> Vec<Line<'stat
         Span::raw(span),
         Span::styled(
             format!(
-                "flushed {} in {}",
+                "flushed {} in {} flush{}",
                 bytes(t.flush_bytes),
-                count(t.flush_count)
+                count(t.flush_count),
+                if t.flush_count == 1 { "" } else { "es" }
             ),
             theme.dim(),
         ),
         Span::styled(
             format!(
-                "compacted {} → {} in {}{}",
+                "compacted {} → {} in {} compaction{}{}",
                 bytes(t.compaction_read_bytes),
                 bytes(t.compaction_write_bytes),
                 count(t.compaction_count),
+                if t.compaction_count == 1 { "" } else { "s" },
                 t.compaction_mb_per_sec
                     .map(|r| format!(" at {r:.1} MB/s"))
                     .unwrap_or_default(),
