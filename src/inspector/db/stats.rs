@@ -177,7 +177,7 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
             blob_garbage_bytes,
             blob_garbage_collection,
             name: name.clone(),
-            estimate_num_keys: source.estimate_keys(name)?,
+            estimate_num_keys: source.estimate_keys_among(name, &live_files)?,
             live_sst_bytes: cf_int("rocksdb.live-sst-files-size")?,
             total_sst_bytes: cf_int("rocksdb.total-sst-files-size")?,
             memtable_bytes: cf_int("rocksdb.size-all-mem-tables")?,

@@ -254,31 +254,39 @@ impl Source {
     }
 
     /// RocksDB's estimate of the keys in `cf` (instant; may be off after deletes).
+    pub fn estimate_keys(&self, cf: &str) -> Result<u64, InspectError> {
+        if self.access != Access::LiveSecondary {
+            return self.int_property(cf, "rocksdb.estimate-num-keys");
+        }
+        self.estimate_keys_among(cf, &self.live_files_of(cf)?)
+    }
+
+    /// [`Self::estimate_keys`] for a caller that has read the live file list already
+    /// (`files` may hold other column families' files too).
     ///
     /// A secondary instance's `rocksdb.estimate-num-keys` counts again what each
     /// catch-up replays (measured: 66,985 for 40,000 keys after 20 catch-ups, growing
     /// with every refresh), so there the same estimate is made from what the instance
     /// holds now: the live SST files' entries and the memtables', each less its deletions
     /// twice (a deletion hides a key and is no key itself), as RocksDB's own does.
-    pub fn estimate_keys(&self, cf: &str) -> Result<u64, InspectError> {
-        let handle = self.cf(cf)?;
-        let property = |name: &str| -> Result<u64, InspectError> {
-            Ok(self
-                .db
-                .property_int_value_cf(&handle, name)
-                .map_err(backend_error)?
-                .unwrap_or(0))
-        };
+    pub fn estimate_keys_among(
+        &self,
+        cf: &str,
+        files: &[rocksdb::LiveFile],
+    ) -> Result<u64, InspectError> {
         if self.access != Access::LiveSecondary {
-            return property("rocksdb.estimate-num-keys");
+            return self.int_property(cf, "rocksdb.estimate-num-keys");
         }
-        let files = self.live_files_of(cf)?;
+        let files: Vec<_> = files
+            .iter()
+            .filter(|f| f.column_family_name == cf)
+            .collect();
         let entries: u64 = files.iter().map(|f| f.num_entries).sum::<u64>()
-            + property("rocksdb.num-entries-active-mem-table")?
-            + property("rocksdb.num-entries-imm-mem-tables")?;
+            + self.int_property(cf, "rocksdb.num-entries-active-mem-table")?
+            + self.int_property(cf, "rocksdb.num-entries-imm-mem-tables")?;
         let deletions: u64 = files.iter().map(|f| f.num_deletions).sum::<u64>()
-            + property("rocksdb.num-deletes-active-mem-table")?
-            + property("rocksdb.num-deletes-imm-mem-tables")?;
+            + self.int_property(cf, "rocksdb.num-deletes-active-mem-table")?
+            + self.int_property(cf, "rocksdb.num-deletes-imm-mem-tables")?;
         Ok(entries.saturating_sub(deletions.saturating_mul(2)))
     }
 
