@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::inspector::db::source::{Access, Entry, Page};
+use spear_next::inspector::source::{Access, Entry, Page};
 use spear_next::inspector::state::{App, value_view};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Body, Command, Event, Kind, Placement};
@@ -196,9 +196,11 @@ fn stats_poll(c: &mut Criterion) {
         return;
     };
     let source =
-        spear_next::inspector::db::source::Source::open(std::path::Path::new(&db), false).unwrap();
+        spear_next::inspector::source::Source::open(std::path::Path::new(&db), false).unwrap();
     c.bench_function("stats_poll", |b| {
-        b.iter(|| spear_next::inspector::db::stats::collect_stats(black_box(&source)).unwrap())
+        b.iter(|| {
+            spear_next::inspector::analysis::stats::collect_stats(black_box(&source)).unwrap()
+        })
     });
 }
 
@@ -233,7 +235,7 @@ fn nodes_screen_10k(c: &mut Criterion) {
         }
         store.batch_put(&pairs).await.unwrap();
     });
-    let source = spear_next::inspector::db::source::Source::open(&path, false).unwrap();
+    let source = spear_next::inspector::source::Source::open(&path, false).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     c.bench_function("nodes_screen_open_10k", |b| {
         b.iter(|| {
@@ -298,7 +300,7 @@ fn events_screen(c: &mut Criterion) {
             }
             db.put("events_counter:all", "10000").unwrap();
         }
-        let source = spear_next::inspector::db::source::Source::open(&path, false).unwrap();
+        let source = spear_next::inspector::source::Source::open(&path, false).unwrap();
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         let mut group = c.benchmark_group("events");
         group.sample_size(10);
@@ -351,8 +353,7 @@ fn log_and_wal_screens(c: &mut Criterion) {
             continue;
         };
         let source =
-            spear_next::inspector::db::source::Source::open(std::path::Path::new(&db), false)
-                .unwrap();
+            spear_next::inspector::source::Source::open(std::path::Path::new(&db), false).unwrap();
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         let mut group = c.benchmark_group("diagnosis");
         group.sample_size(10);

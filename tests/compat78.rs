@@ -281,7 +281,7 @@ fn our_writes_leave_a_78_database_readable_by_78() {
     // A TUI edit goes through the same source: delete a key from the App.
     {
         use spear_next::inspector::input::action::Action;
-        let source = spear_next::inspector::db::source::Source::open(&db, true).unwrap();
+        let source = spear_next::inspector::source::Source::open(&db, true).unwrap();
         let mut app = spear_next::inspector::state::App::new(
             "db",
             source.access(),
@@ -771,8 +771,8 @@ fn options_compare_a_78_database_with_78s_defaults() {
 /// labelled so, by `stats` and on the Stats screen.
 #[test]
 fn stats_on_a_read_only_78_database_at_its_slowdown_trigger() {
-    use spear_next::inspector::db::source::{Access, Source};
     use spear_next::inspector::input::action::Action;
+    use spear_next::inspector::source::{Access, Source};
     use spear_next::inspector::state::App;
     require_tools();
     let (_dir, db) = temp_db();

@@ -3,8 +3,8 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::inspector::db::source::{Access, Source};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::state::{App, Ask, Overlay};
 use spear_next::inspector::ui;
 
@@ -37,7 +37,7 @@ fn session(write: bool, demo: bool) -> Session {
             .unwrap();
         tokio::runtime::Runtime::new()
             .unwrap()
-            .block_on(spear_next::inspector::db::demo::create(&path, now))
+            .block_on(spear_next::inspector::demo::create(&path, now))
             .unwrap();
     } else {
         write_fixture(&path);
@@ -98,7 +98,7 @@ impl Session {
         self.source
             .for_each(
                 "default",
-                &spear_next::inspector::db::source::Bounds::prefix(prefix),
+                &spear_next::inspector::source::Bounds::prefix(prefix),
                 None,
                 |_, _| {
                     n += 1;
@@ -396,11 +396,11 @@ fn a_status_change_keeps_every_other_byte_of_the_record() {
         db.put(format!("node:{uuid}"), record.as_bytes()).unwrap();
     }
     let source = Source::open(&path, true).unwrap();
-    let edit = spear_next::inspector::db::edit::Edit::SetNodeStatus {
+    let edit = spear_next::inspector::write::edit::Edit::SetNodeStatus {
         uuid: uuid.parse().unwrap(),
         status: spear_next::common::NodeStatus::Inactive,
     };
-    spear_next::inspector::db::edit::apply(&source, "default", edit).unwrap();
+    spear_next::inspector::write::edit::apply(&source, "default", edit).unwrap();
     let stored = source
         .get("default", format!("node:{uuid}").as_bytes(), usize::MAX)
         .unwrap()
@@ -438,10 +438,10 @@ fn a_prefix_delete_over_the_undo_byte_cap_is_refused() {
         }
     }
     let source = Source::open(&path, true).unwrap();
-    let edit = spear_next::inspector::db::edit::Edit::DeleteRange {
-        bounds: spear_next::inspector::db::source::Bounds::prefix(b"blob:"),
+    let edit = spear_next::inspector::write::edit::Edit::DeleteRange {
+        bounds: spear_next::inspector::source::Bounds::prefix(b"blob:"),
     };
-    let err = spear_next::inspector::db::edit::apply(&source, "default", edit).unwrap_err();
+    let err = spear_next::inspector::write::edit::apply(&source, "default", edit).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("bytes to delete with undo") && text.contains("67108864"),
@@ -451,7 +451,7 @@ fn a_prefix_delete_over_the_undo_byte_cap_is_refused() {
     source
         .for_each(
             "default",
-            &spear_next::inspector::db::source::Bounds::prefix(b"blob:"),
+            &spear_next::inspector::source::Bounds::prefix(b"blob:"),
             None,
             |_, _| {
                 left += 1;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::inspector::db::source::{Access, Source};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::state::App;
 use spear_next::inspector::ui;
 
@@ -288,7 +288,7 @@ fn events_screen_snapshots() {
 /// WAL knows: 4-8 of the gap 3-9 written and deleted, 11-99 nothing.
 #[test]
 fn gaps_are_ranges_with_what_the_wal_knows() {
-    use spear_next::inspector::db::events::{StreamKind, stream_gaps, stream_index};
+    use spear_next::inspector::spear::events::{StreamKind, stream_gaps, stream_index};
     let (_dir, path) = temp_db();
     write_streams(&path);
     let source = Source::open(&path, false).unwrap();

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chrono::NaiveDateTime;
-use spear_next::inspector::db::infolog::*;
+use spear_next::inspector::formats::infolog::*;
 
 use crate::compat78::require_tools;
 

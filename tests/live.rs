@@ -117,7 +117,7 @@ fn reads_follow_a_live_writer() {
 /// must stay near the exact count however many catch-ups there were.
 #[test]
 fn a_secondarys_estimate_tracks_the_database() {
-    use spear_next::inspector::db::source::{Access, Bounds, Source};
+    use spear_next::inspector::source::{Access, Bounds, Source};
     let (_dir, path) = temp_db();
     let child = start_live_writer(&path);
     let source = Source::open(&path, false).unwrap();

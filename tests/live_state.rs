@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use spear_next::common::{NodeInfo, NodeStatus};
-use spear_next::inspector::db::source::{Access, Bounds, Source};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::source::{Access, Bounds, Source};
 use spear_next::inspector::state::{App, CountState, Overlay, Screen};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Command, Job, Kind};
@@ -311,8 +311,8 @@ fn one_edit_at_a_time_and_its_outcome_is_never_dropped() {
 /// The worker never cancels a change for a newer one: both edits are answered.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_answers_every_edit() {
-    use spear_next::inspector::db::edit::Edit;
     use spear_next::inspector::worker::{self, Body, Context, Request};
+    use spear_next::inspector::write::edit::Edit;
     let (_dir, path) = temp_db();
     write_fixture(&path);
     let source = std::sync::Arc::new(Source::open(&path, true).unwrap());
@@ -396,8 +396,9 @@ fn a_cancelled_registry_read_stops() {
         asked.set(asked.get() + 1);
         true
     };
-    let read = spear_next::inspector::db::records::read_registries(&source, "default", &cancelled)
-        .unwrap();
+    let read =
+        spear_next::inspector::spear::records::read_registries(&source, "default", &cancelled)
+            .unwrap();
     assert!(read.is_none(), "a cancelled read returns nothing");
     assert_eq!(
         asked.get(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use spear_next::inspector::db::manifest::{
+use spear_next::inspector::formats::manifest::{
     BlobFile, ManifestSummary, Tail, oldest_wal_holder, read_manifest,
 };
 

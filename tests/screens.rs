@@ -4,8 +4,8 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-use spear_next::inspector::db::source::{Access, Source};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::state::{App, CountState};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Body, Command, Context, Event, Kind, Ticket};
@@ -403,7 +403,7 @@ fn stale_events_are_dropped() {
         context: Context::cf("default"),
         body: Body::Page {
             placement: spear_next::inspector::worker::Placement::Replace,
-            page: spear_next::inspector::db::source::Page {
+            page: spear_next::inspector::source::Page {
                 entries: Vec::new(),
                 at_start: true,
                 at_end: true,
@@ -454,7 +454,7 @@ fn demo_fixture() -> (Fixture, chrono::DateTime<chrono::Utc>) {
         .unwrap();
     let (dir, path) = temp_db();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(spear_next::inspector::db::demo::create(&path, now))
+    rt.block_on(spear_next::inspector::demo::create(&path, now))
         .unwrap();
     let source = Source::open(&path, false).unwrap();
     (Fixture { _dir: dir, source }, now)
@@ -629,8 +629,8 @@ fn fixture_with_deletions() -> Fixture {
 
 /// A fixed directory listing: file sizes (the LOG's above all) vary from run to run, the
 /// layout must not.
-fn fixed_usage() -> spear_next::inspector::db::usage::Usage {
-    use spear_next::inspector::db::usage::{Tally, Usage};
+fn fixed_usage() -> spear_next::inspector::analysis::usage::Usage {
+    use spear_next::inspector::analysis::usage::{Tally, Usage};
     let tally = |files, bytes| Tally { files, bytes };
     let mut usage = Usage {
         path: "/srv/spear/rocksdb".into(),
@@ -676,9 +676,9 @@ fn fixed_usage() -> spear_next::inspector::db::usage::Usage {
 
 /// The fixed listing with 19 blob files, most of them holding garbage, blob GC off, and
 /// a `du -sb` count 4 KiB above the listed sum (a hard-linked file counted once, say).
-fn fixed_blob_usage() -> spear_next::inspector::db::usage::Usage {
-    use spear_next::inspector::db::blobs::{BlobCollection, BlobGarbage};
-    use spear_next::inspector::db::manifest::BlobFile;
+fn fixed_blob_usage() -> spear_next::inspector::analysis::usage::Usage {
+    use spear_next::inspector::analysis::blobs::{BlobCollection, BlobGarbage};
+    use spear_next::inspector::formats::manifest::BlobFile;
     let mut usage = fixed_usage();
     let files: Vec<BlobFile> = (0..19u64)
         .map(|i| BlobFile {
@@ -693,7 +693,7 @@ fn fixed_blob_usage() -> spear_next::inspector::db::usage::Usage {
         .collect();
     let total_blob_bytes = files.iter().map(|f| f.total_blob_bytes).sum();
     let garbage_blob_bytes = files.iter().map(|f| f.garbage_blob_bytes).sum();
-    usage.blob = spear_next::inspector::db::usage::Tally {
+    usage.blob = spear_next::inspector::analysis::usage::Tally {
         files: 19,
         bytes: 19 * ((50 << 20) + 200),
     };
@@ -715,8 +715,8 @@ fn fixed_blob_usage() -> spear_next::inspector::db::usage::Usage {
 
 /// The estimate as the Disk screen gets it on a large column family: the fixture is far
 /// below the size where the screen estimates, so the estimate is made here directly.
-fn forced_estimate(source: &Source) -> spear_next::inspector::db::keyspace::Breakdown {
-    use spear_next::inspector::db::keyspace::{Grouping, estimate_from_sizes};
+fn forced_estimate(source: &Source) -> spear_next::inspector::analysis::keyspace::Breakdown {
+    use spear_next::inspector::analysis::keyspace::{Grouping, estimate_from_sizes};
     let grouping = Grouping::default().resolve(source, "default").unwrap();
     estimate_from_sizes(source, "default", &grouping).unwrap()
 }
@@ -1191,7 +1191,7 @@ fn the_log_screen_follows_a_live_database_every_ten_seconds() {
 /// the SST files that cover the key (the last one) is never pushed out.
 #[test]
 fn key_history_popup_keeps_its_last_line_when_lines_wrap() {
-    use spear_next::inspector::db::history::KeyHistory;
+    use spear_next::inspector::analysis::history::KeyHistory;
     use spear_next::inspector::state::Overlay;
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);

@@ -625,9 +625,9 @@ fn import_batches_are_bounded_by_bytes() {
     let input: String = (0..100)
         .map(|i| format!("{{\"key\":\"big:{i:03}\",\"value\":\"{value}\"}}\n"))
         .collect();
-    let mut source = spear_next::inspector::db::source::Source::open(&path, true).unwrap();
+    let mut source = spear_next::inspector::source::Source::open(&path, true).unwrap();
     let mut batches = Vec::new();
-    let done = spear_next::inspector::db::transfer::import(
+    let done = spear_next::inspector::write::transfer::import(
         &mut source,
         std::io::Cursor::new(input),
         10_000,

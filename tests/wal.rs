@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use spear_next::inspector::db::wal::{
+use spear_next::inspector::formats::wal::{
     Corruption, WalBatch, WalError, WalOpKind, WalReader, WalTail, ldb_header, ldb_line,
     read_newest, wal_files, wal_files_checked,
 };

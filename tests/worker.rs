@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use spear_next::inspector::db::source::{Access, Anchor, Bounds, Source};
 use spear_next::inspector::error::{ErrorClass, InspectError};
+use spear_next::inspector::source::{Access, Anchor, Bounds, Source};
 use spear_next::inspector::worker::{
     self, Body, Command, Context, Event, Job, Kind, Placement, Request,
 };
@@ -215,7 +215,7 @@ async fn worker_answers_pages_values_counts() {
 async fn filter_matches(
     events: &mut UnboundedReceiver<Event>,
     id: u64,
-    matches: &mut Vec<spear_next::inspector::db::source::Entry>,
+    matches: &mut Vec<spear_next::inspector::source::Entry>,
 ) -> (u64, u64) {
     loop {
         let event = next(events).await;
@@ -317,7 +317,7 @@ async fn registries_decode_through_the_library_types_and_keep_broken_records() {
     let now = chrono::Utc
         .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
         .unwrap();
-    spear_next::inspector::db::demo::create(&path, now)
+    spear_next::inspector::demo::create(&path, now)
         .await
         .unwrap();
     let source = Arc::new(Source::open(&path, false).unwrap());
@@ -381,7 +381,7 @@ fn the_lock_probe_keeps_this_process_own_lock() {
     let (_dir, path) = temp_db();
     let held = rocksdb::DB::open_default(&path).unwrap();
     for _ in 0..3 {
-        assert!(spear_next::inspector::db::source::lock_is_held(&path));
+        assert!(spear_next::inspector::source::lock_is_held(&path));
     }
     let output = crate::cli::run(&["put", path.to_str().unwrap(), "k", "v", "--write"]);
     assert_eq!(
@@ -392,5 +392,5 @@ fn the_lock_probe_keeps_this_process_own_lock() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("locked by another process"));
     drop(held);
-    assert!(!spear_next::inspector::db::source::lock_is_held(&path));
+    assert!(!spear_next::inspector::source::lock_is_held(&path));
 }

@@ -1,21 +1,29 @@
-//! The inspector: the byte-level view of a RocksDB database (`db`), a storage worker that
-//! runs every read and write off the UI loop (`worker`), and the terminal UI on top:
-//! `input` (keys to actions), `state` (the App and one state per screen), `ui` (drawing
-//! `&App`), `cli` (the command line).
+//! The inspector, in layers that depend downwards only:
+//! `formats` (RocksDB's files read without opening the database) → `source` (the open
+//! database as bytes) → `analysis` (what the diagnosis computes), `spear` (Spear-Next's
+//! records decoded) and `write` (edits and copies) → `worker` (runs every read and write
+//! off the UI loop) → `input` (keys to actions), `state` (the App and its screens), `text`
+//! and `ui` (rendering) → `cli` (the command line). `demo` writes the demo database.
 //!
 //! Data flows one way: key press → keymap → `Action` → `App::update` → `Request` (with
 //! its ticket and context) → worker → `Event` (the same ticket and context) →
 //! `App::on_event`; the screen is drawn from `&App` after each step.
 
+pub mod analysis;
 pub mod cli;
-pub mod db;
 pub mod decode;
+pub mod demo;
 pub mod error;
+pub mod formats;
 pub mod input;
 pub mod scratch;
+pub mod source;
+pub mod spear;
 pub mod state;
+pub mod text;
 pub mod ui;
 pub mod worker;
+pub mod write;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +32,7 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use db::source::Source;
+use source::Source;
 use state::App;
 use worker::{Event, WorkerHandle};
 

@@ -94,7 +94,7 @@ pub fn snapshot_dir(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> 
 #[cfg(feature = "inspector")]
 pub fn drive(
     app: &mut spear_next::inspector::state::App,
-    source: &spear_next::inspector::db::source::Source,
+    source: &spear_next::inspector::source::Source,
     commands: Vec<spear_next::inspector::worker::Command>,
 ) {
     use spear_next::inspector::worker::Command;
@@ -142,7 +142,7 @@ pub fn sst_files(db: &Path) -> usize {
 #[cfg(feature = "inspector")]
 pub fn act(
     app: &mut spear_next::inspector::state::App,
-    source: &spear_next::inspector::db::source::Source,
+    source: &spear_next::inspector::source::Source,
     actions: &[spear_next::inspector::input::action::Action],
 ) {
     for action in actions {

@@ -8,9 +8,9 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::{ignore_broken_pipe, open};
-use crate::inspector::db::privacy::Privacy;
-use crate::inspector::db::source::Bounds;
-use crate::inspector::db::transfer;
+use crate::inspector::source::Bounds;
+use crate::inspector::write::privacy::Privacy;
+use crate::inspector::write::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 
 /// `checkpoint`: a consistent copy of a database that may be live.
@@ -93,7 +93,7 @@ pub(super) async fn diff(
     json: bool,
     hex: bool,
 ) -> Result<super::Outcome> {
-    use crate::inspector::db::diff::{Change, diff_cf};
+    use crate::inspector::analysis::diff::{Change, diff_cf};
     use std::io::Write;
     let (left, right) = (open(a, false).await?, open(b, false).await?);
     let families: Vec<String> = match cf {
@@ -118,7 +118,7 @@ pub(super) async fn diff(
         let mut failed: Option<io::Error> = None;
         let mut differ = false;
         for cf in &families {
-            let mut write = |d: crate::inspector::db::diff::Difference<'_>| {
+            let mut write = |d: crate::inspector::analysis::diff::Difference<'_>| {
                 if failed.is_some() {
                     return;
                 }

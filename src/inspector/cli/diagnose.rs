@@ -8,8 +8,8 @@ use color_eyre::eyre::{Result, WrapErr};
 use humansize::{BINARY, format_size};
 
 use super::{ignore_broken_pipe, open_cf};
-use crate::inspector::db::keyspace::{self, Breakdown, Grouping, PrefixRow};
-use crate::inspector::db::tombstones::{self, SkippedRange, Tombstones};
+use crate::inspector::analysis::keyspace::{self, Breakdown, Grouping, PrefixRow};
+use crate::inspector::analysis::tombstones::{self, SkippedRange, Tombstones};
 use crate::inspector::decode;
 
 /// A scan the CLI never cancels came back cancelled: say so rather than print a part.

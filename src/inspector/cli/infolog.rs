@@ -10,11 +10,12 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use humansize::{BINARY, format_size};
 
 use super::ignore_broken_pipe;
-use crate::inspector::db::infolog::{
+use crate::inspector::analysis::recent::{info_log_files, locations, notable_kinds};
+use crate::inspector::formats::infolog::{
     Kind, KindSet, LogEntry, LogFilter, LogStream, Timeline, TimelineOptions, TimelineSummary,
     parse_since,
 };
-use crate::inspector::db::recent::{info_log_files, locations, notable_kinds, stall_cause_text};
+use crate::inspector::text::log::stall_cause_text;
 
 /// What `log` was asked.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +67,7 @@ pub fn filter(query: &LogQuery) -> Result<LogFilter> {
 
 /// The column families the newest OPTIONS file lists (empty when there is none).
 fn column_families_of(db: &Path) -> Vec<String> {
-    use crate::inspector::db::options_file::{options_files, read_settings};
+    use crate::inspector::formats::options_file::{options_files, read_settings};
     let Some(settings) = options_files(db).last().and_then(|f| read_settings(f).ok()) else {
         return Vec::new();
     };

@@ -25,10 +25,10 @@ pub use args::{Cli, Command, GroupingArgs, TuiArgs};
 pub use shell::version_text;
 
 use crate::inspector::Ended;
-use crate::inspector::db::keyspace::Grouping;
-use crate::inspector::db::source::{Bounds, OpenRequest, Source};
+use crate::inspector::analysis::keyspace::Grouping;
 use crate::inspector::decode;
 use crate::inspector::error::{ErrorClass, InspectError, kv_class};
+use crate::inspector::source::{Bounds, OpenRequest, Source};
 use crate::inspector::worker::{self, Body, Context, Job, Request};
 use crate::storage::kv::KvError;
 use crate::storage::migrate::MigrateError;
@@ -144,7 +144,7 @@ async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
 fn open_blocking(path: &Path, write: bool) -> Result<Source, InspectError> {
     // RocksDB replays every unflushed write before the first read: say why a large WAL
     // makes the open slow rather than leave a blank terminal.
-    let wal_bytes: u64 = crate::inspector::db::recent::live_wal_files(path)
+    let wal_bytes: u64 = crate::inspector::analysis::recent::live_wal_files(path)
         .map(|files| files.iter().map(|f| f.size).sum())
         .unwrap_or(0);
     if wal_bytes > 64 << 20 {

@@ -8,12 +8,12 @@ use tokio::sync::mpsc;
 
 use super::{Outcome, ask, ignore_broken_pipe, open, open_cf};
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
-use crate::inspector::db::jsonl;
-use crate::inspector::db::records::RegistrySnapshot;
-use crate::inspector::db::source::Bounds;
-use crate::inspector::db::stats::DbStats;
+use crate::inspector::analysis::stats::DbStats;
 use crate::inspector::decode;
+use crate::inspector::source::Bounds;
+use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::worker::{self, Body, Context, Job};
+use crate::inspector::write::jsonl;
 
 /// Both registries of `cf`.
 pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
@@ -93,7 +93,7 @@ pub(super) async fn events(
     gaps: bool,
     limit: u64,
 ) -> Result<()> {
-    use crate::inspector::db::events::{self, StreamKind};
+    use crate::inspector::spear::events::{self, StreamKind};
     let source = open_cf(db, &cf, false).await?;
     let lines = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>> {
         let Some(stream) = stream else {
@@ -163,7 +163,7 @@ pub(super) async fn events(
 
 /// `usage`: every file of the directory by kind, as text or JSON.
 pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
-    use crate::inspector::db::usage::{Tally, usage};
+    use crate::inspector::analysis::usage::{Tally, usage};
     use humansize::{BINARY, format_size};
     let source = open(db, false).await?;
     let usage = tokio::task::spawn_blocking(move || usage(&source))
@@ -216,7 +216,10 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
                 f.cf,
                 format_size(f.total_blob_bytes, BINARY),
                 format_size(f.garbage_blob_bytes, BINARY),
-                crate::inspector::db::blobs::percent(f.garbage_blob_bytes, f.total_blob_bytes)
+                crate::inspector::analysis::blobs::percent(
+                    f.garbage_blob_bytes,
+                    f.total_blob_bytes
+                )
             ));
         }
         if let Some(advice) = g.advice() {
@@ -271,8 +274,8 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
 pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
-    use crate::inspector::db::options_defaults::defaults_for;
-    use crate::inspector::db::options_file::{
+    use crate::inspector::formats::options_defaults::defaults_for;
+    use crate::inspector::formats::options_file::{
         Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, options_files,
         read_settings, written_by,
     };
@@ -503,7 +506,7 @@ pub(super) async fn scan(
 }
 
 /// The merge operator of `cf` that this build cannot run, if any.
-fn merge_operator_note(source: &crate::inspector::db::source::Source, cf: &str) -> Option<String> {
+fn merge_operator_note(source: &crate::inspector::source::Source, cf: &str) -> Option<String> {
     source
         .unresolved_merge()
         .iter()
@@ -558,7 +561,7 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
         stats.running_compactions,
         stats.running_flushes,
         // The write controller is this process's: the service's only under --write.
-        if stats.access == crate::inspector::db::source::Access::ReadWrite {
+        if stats.access == crate::inspector::source::Access::ReadWrite {
             "this process (the writer):"
         } else {
             "this read-only process, not the service:"
@@ -603,7 +606,10 @@ pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
                 "  blob garbage: {} of {} blob bytes ({:.1}%)\n",
                 format_size(cf.blob_garbage_bytes, BINARY),
                 format_size(cf.blob_record_bytes, BINARY),
-                crate::inspector::db::blobs::percent(cf.blob_garbage_bytes, cf.blob_record_bytes)
+                crate::inspector::analysis::blobs::percent(
+                    cf.blob_garbage_bytes,
+                    cf.blob_record_bytes
+                )
             ));
         }
     }

@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use super::Outcome;
 use super::args::TuiArgs;
 use super::open_cf;
-use crate::inspector::db::demo;
+use crate::inspector::demo;
 use crate::inspector::{Ended, TuiOptions};
 
 /// Opens `db` as the arguments say and runs the TUI until the user quits (or a signal

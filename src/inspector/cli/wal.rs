@@ -12,15 +12,16 @@ use humansize::{BINARY, format_size};
 use serde_json::json;
 
 use super::{Outcome, ignore_broken_pipe, open_cf};
-use crate::inspector::db::history::{history_text, key_history};
-use crate::inspector::db::recent::{
-    TornTail, cf_label, cf_names, checked_wal_files, live_wal_files, newest_batches, op_text,
-    wal_op_name,
-};
-use crate::inspector::db::wal::{
-    WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line, read_newest_with_number,
+use crate::inspector::analysis::history::key_history;
+use crate::inspector::analysis::recent::{
+    TornTail, cf_names, checked_wal_files, live_wal_files, newest_batches,
 };
 use crate::inspector::decode::{escape_key, hex};
+use crate::inspector::formats::wal::{
+    WalBatch, WalFileInfo, WalOp, WalReader, WalTail, ldb_header, ldb_line, read_newest_with_number,
+};
+use crate::inspector::text::history::history_text;
+use crate::inspector::text::wal::{cf_label, op_text, wal_op_name};
 
 /// What `wal` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::{Outcome, ask, open_cf};
-use crate::inspector::db::source::{Bounds, Source, WriteOp};
-use crate::inspector::db::transfer;
 use crate::inspector::error::InspectError;
+use crate::inspector::source::{Bounds, Source, WriteOp};
 use crate::inspector::worker::{Body, Context, Job, Maintenance};
+use crate::inspector::write::transfer;
 
 /// Runs `work` on a blocking thread with the open database.
 async fn blocking<T: Send + 'static>(

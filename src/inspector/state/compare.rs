@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::compare::{DiffReport, DiffRow};
+use crate::inspector::analysis::diff::browse::{DiffReport, DiffRow};
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
 

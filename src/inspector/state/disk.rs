@@ -3,11 +3,11 @@
 //! tombstones (counted from properties, or measured by walking the keys).
 
 use super::session::Session;
-use crate::inspector::db::keyspace::{Breakdown, Grouping};
-use crate::inspector::db::source::Bounds;
-use crate::inspector::db::tombstones::Tombstones;
-use crate::inspector::db::usage::Usage;
+use crate::inspector::analysis::keyspace::{Breakdown, Grouping};
+use crate::inspector::analysis::tombstones::Tombstones;
+use crate::inspector::analysis::usage::Usage;
 use crate::inspector::input::action::Action;
+use crate::inspector::source::Bounds;
 use crate::inspector::state::table::TableCursor;
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
 

@@ -14,11 +14,11 @@ use super::nodes::NodeRow;
 use super::overlay::{FilterKind, InputPurpose, Overlay};
 use super::session::MessageKind;
 use crate::common::NodeStatus;
-use crate::inspector::db::edit::{Edit, EditOutcome, MAX_UNDO_KEYS, Taken};
-use crate::inspector::db::source::{Bounds, WriteOp};
 use crate::inspector::decode::escape_key;
 use crate::inspector::input::action::Action;
+use crate::inspector::source::{Bounds, WriteOp};
 use crate::inspector::worker::{Body, Command, Context, Job, Maintenance, Purpose, Ticket};
+use crate::inspector::write::edit::{Edit, EditOutcome, MAX_UNDO_KEYS, Taken};
 
 /// What a confirmation dialog asks about.
 #[derive(Debug, Clone, PartialEq, Eq)]

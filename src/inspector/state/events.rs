@@ -4,8 +4,8 @@
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::events::{EventRecord, StreamGaps, StreamSummary};
 use crate::inspector::input::action::Action;
+use crate::inspector::spear::events::{EventRecord, StreamGaps, StreamSummary};
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
 
 /// Events fetched per page.

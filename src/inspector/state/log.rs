@@ -3,12 +3,12 @@
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::infolog::LogEntry;
-use crate::inspector::db::recent::{LOG_ENTRIES_KEPT, LogReport};
+use crate::inspector::analysis::recent::{LOG_ENTRIES_KEPT, LogReport};
+use crate::inspector::formats::infolog::LogEntry;
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Job, Purpose};
 
-pub use crate::inspector::db::recent::LogOnly;
+pub use crate::inspector::analysis::recent::LogOnly;
 
 /// Which pane is on show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

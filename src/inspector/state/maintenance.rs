@@ -9,8 +9,8 @@ use super::edits::Ask;
 use super::keys::Filter;
 use super::overlay::Overlay;
 use super::session::MessageKind;
-use crate::inspector::db::source::Bounds;
 use crate::inspector::input::action::Action;
+use crate::inspector::source::Bounds;
 use crate::inspector::worker::{Body, Command, Context, Maintenance, Purpose, describe};
 
 /// A compaction or flush on the worker.

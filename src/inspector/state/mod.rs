@@ -31,10 +31,10 @@ pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
 pub use session::{Message, MessageKind, Session};
 
-use crate::inspector::db::records::RegistrySnapshot;
-use crate::inspector::db::source::Access;
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::KeyContext;
+use crate::inspector::source::Access;
+use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 use nodes::NodesView;
 use resources::ResourcesView;

@@ -5,8 +5,8 @@ use crate::common::{NodeInfo, NodeStatus};
 use super::Reaction;
 use super::overlay::{FilterKind, InputPurpose, Overlay};
 use super::session::Session;
-use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::input::action::Action;
+use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::state::table::TableCursor;
 
 /// Columns the node table can sort by.

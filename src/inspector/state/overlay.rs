@@ -6,9 +6,9 @@ use super::App;
 use super::Screen;
 use super::editor::Editor;
 use super::edits::Ask;
-use crate::inspector::db::history::KeyHistory;
-use crate::inspector::db::source::Bounds;
+use crate::inspector::analysis::history::KeyHistory;
 use crate::inspector::input::action::Action;
+use crate::inspector::source::Bounds;
 use crate::inspector::worker::Command;
 
 /// What is being typed.

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::Reaction;
 use super::session::Session;
-use crate::inspector::db::records::RegistrySnapshot;
 use crate::inspector::input::action::Action;
+use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::state::table::TableCursor;
 
 /// Columns the resource table can sort by.

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::inspector::db::source::Access;
 use crate::inspector::error::{ErrorClass, InspectError};
+use crate::inspector::source::Access;
 use crate::inspector::worker::{Context, Job, Kind, Request, Ticket};
 
 /// What a status-line message reports, so each is shown its own way.

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 
 use super::Reaction;
 use super::session::Session;
-use crate::inspector::db::options_file::OptionsReport;
-use crate::inspector::db::stats::{DbStats, SstFile};
+use crate::inspector::analysis::stats::{DbStats, SstFile};
+use crate::inspector::formats::options_file::OptionsReport;
 use crate::inspector::input::action::Action;
 use crate::inspector::state::table::TableCursor;
 
@@ -61,7 +61,7 @@ pub struct Sample {
 
 impl Sample {
     fn of(stats: &DbStats) -> Self {
-        let sum = |f: fn(&crate::inspector::db::stats::CfStats) -> u64| {
+        let sum = |f: fn(&crate::inspector::analysis::stats::CfStats) -> u64| {
             stats.column_families.iter().map(f).sum()
         };
         Self {
@@ -279,7 +279,7 @@ mod tests {
         let mut view = StatsView::default();
         let stats = DbStats {
             path: "x".into(),
-            access: crate::inspector::db::source::Access::ReadOnlySnapshot,
+            access: crate::inspector::source::Access::ReadOnlySnapshot,
             written_by: None,
             options: String::new(),
             running_compactions: 0,

@@ -3,8 +3,8 @@
 
 use super::session::Session;
 use super::table::TableCursor;
-use crate::inspector::db::recent::WalReport;
-use crate::inspector::db::wal::{WalBatch, WalOp};
+use crate::inspector::analysis::recent::WalReport;
+use crate::inspector::formats::wal::{WalBatch, WalOp};
 use crate::inspector::input::action::Action;
 use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
 

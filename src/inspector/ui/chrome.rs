@@ -88,7 +88,7 @@ fn keys_summary(app: &App) -> String {
     let exact = matches!(app.keys.count, CountState::Done(_))
         || (app.keys.count == CountState::Idle && app.keys.total.is_some());
     match (app.session.access, app.keys.counted) {
-        (crate::inspector::db::source::Access::LiveSecondary, Some(counted)) if exact => {
+        (crate::inspector::source::Access::LiveSecondary, Some(counted)) if exact => {
             let stale = if app.keys.exact_is_stale() {
                 ", stale: c recounts"
             } else {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::db::compare::{DiffReport, ROWS_KEPT};
-use crate::inspector::db::diff::Change;
+use crate::inspector::analysis::diff::Change;
+use crate::inspector::analysis::diff::browse::{DiffReport, ROWS_KEPT};
 use crate::inspector::decode::escape_key;
 use crate::inspector::state::App;
 

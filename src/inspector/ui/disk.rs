@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Tabs};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::db::blobs::{BlobGarbage, percent};
-use crate::inspector::db::keyspace::{Breakdown, PrefixRow};
-use crate::inspector::db::tombstones::Tombstones;
-use crate::inspector::db::usage::{Tally, Usage};
+use crate::inspector::analysis::blobs::{BlobGarbage, percent};
+use crate::inspector::analysis::keyspace::{Breakdown, PrefixRow};
+use crate::inspector::analysis::tombstones::Tombstones;
+use crate::inspector::analysis::usage::{Tally, Usage};
 use crate::inspector::state::App;
 use crate::inspector::state::disk::{DiskPage, DiskView};
 use crate::inspector::worker::Kind;

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
 use super::theme::Theme;
-use crate::inspector::db::events::{
+use crate::inspector::spear::events::{
     EventBody, EventRecord, StreamKind, op_name, resource_type_name,
 };
-use crate::inspector::db::protobuf::Decoded;
+use crate::inspector::spear::protobuf::Decoded;
 use crate::inspector::state::App;
 use crate::inspector::state::events::Pane;
 

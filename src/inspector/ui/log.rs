@@ -10,10 +10,11 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::db::infolog::{Kind, TimelineSummary};
-use crate::inspector::db::recent::{LogReport, entry_summary};
+use crate::inspector::analysis::recent::LogReport;
+use crate::inspector::formats::infolog::{Kind, TimelineSummary};
 use crate::inspector::state::App;
 use crate::inspector::state::log::LogPane;
+use crate::inspector::text::log::entry_summary;
 
 /// Draws the pane on show.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -179,7 +180,7 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(
             match app.session.access {
-                crate::inspector::db::source::Access::LiveSecondary => {
+                crate::inspector::source::Access::LiveSecondary => {
                     " Tab timeline · re-read every 10 s "
                 }
                 _ => " Tab timeline · r re-reads ",
@@ -214,7 +215,7 @@ fn timeline(frame: &mut Frame, area: Rect, s: &TimelineSummary, theme: Theme) {
         n if n % 60 == 0 => format!("{} min", n / 60),
         n => format!("{n} s"),
     };
-    let series = |pick: fn(&crate::inspector::db::infolog::Stats) -> u64| -> Vec<u64> {
+    let series = |pick: fn(&crate::inspector::formats::infolog::Stats) -> u64| -> Vec<u64> {
         s.buckets.iter().map(|b| pick(&b.stats)).collect()
     };
     let charts: [(&str, Vec<u64>, Rect); 3] = [
@@ -260,7 +261,7 @@ fn timeline(frame: &mut Frame, area: Rect, s: &TimelineSummary, theme: Theme) {
     let mut sorted: Vec<_> = s.stall_periods.iter().collect();
     sorted.sort_by_key(|p| std::cmp::Reverse(p.end - p.start));
     for p in sorted.iter().take(usize::from(periods.height)) {
-        let cause = crate::inspector::db::recent::stall_cause_text(p.cause);
+        let cause = crate::inspector::text::log::stall_cause_text(p.cause);
         lines.push(Line::from(vec![
             Span::raw(format!(
                 "{} .. {} ",

@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Help => help::draw(frame, body, app, theme),
         Overlay::History(history) => {
             let lines: Vec<ratatui::text::Line> =
-                crate::inspector::db::history::history_text(history)
+                crate::inspector::text::history::history_text(history)
                     .lines()
                     .map(|l| ratatui::text::Line::raw(l.to_string()))
                     .collect();

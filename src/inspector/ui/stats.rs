@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::db::source::Access;
-use crate::inspector::db::stats::DbStats;
+use crate::inspector::analysis::stats::DbStats;
+use crate::inspector::source::Access;
 use crate::inspector::state::App;
 use crate::inspector::state::stats::{Sample, StatsPage};
 
@@ -162,7 +162,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
             .map(|l| format!("L{} {}/{}", l.level, l.files, bytes(l.bytes)))
             .chain((cf.blob_files > 0).then(|| {
                 // The garbage share and, when garbage is kept for good, why.
-                let garbage = crate::inspector::db::blobs::percent(
+                let garbage = crate::inspector::analysis::blobs::percent(
                     cf.blob_garbage_bytes,
                     cf.blob_record_bytes,
                 );

@@ -9,10 +9,11 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::format::{bytes, count};
 use super::theme::Theme;
-use crate::inspector::db::recent::{WalReport, cf_label, takes_sequence, wal_op_name};
-use crate::inspector::db::wal::{WalBatch, WalOp, WalOpKind};
+use crate::inspector::analysis::recent::{WalReport, takes_sequence};
 use crate::inspector::decode::escape_key;
+use crate::inspector::formats::wal::{WalBatch, WalOp, WalOpKind};
 use crate::inspector::state::App;
+use crate::inspector::text::wal::{cf_label, wal_op_name};
 
 /// Draws the batches and, when asked, the selected value.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -61,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         count(view.rows.len() as u64)
     );
     let bottom = match app.session.access {
-        crate::inspector::db::source::Access::LiveSecondary => " followed live · Enter value ",
+        crate::inspector::source::Access::LiveSecondary => " followed live · Enter value ",
         _ => " r re-reads · Enter value ",
     };
     let block = Block::bordered()

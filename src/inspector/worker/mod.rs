@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::inspector::db::source::Source;
+use crate::inspector::source::Source;
 pub use protocol::{
     Body, Context, Event, Job, Kind, Maintenance, MaintenanceReport, Placement, Purpose, Request,
     Ticket, describe,

@@ -3,19 +3,19 @@
 
 use std::time::Duration;
 
-use crate::inspector::db::compare::DiffReport;
-use crate::inspector::db::edit::{Edit, EditOutcome};
-use crate::inspector::db::events::{EventRecord, StreamGaps, StreamKind, StreamSummary};
-use crate::inspector::db::history::KeyHistory;
-use crate::inspector::db::keyspace::{Breakdown, Grouping};
-use crate::inspector::db::options_file::OptionsReport;
-use crate::inspector::db::recent::{LogReport, WalReport};
-use crate::inspector::db::records::RegistrySnapshot;
-use crate::inspector::db::source::{Anchor, Bounds, Entry, Page, SstSummary};
-use crate::inspector::db::stats::DbStats;
-use crate::inspector::db::tombstones::Tombstones;
-use crate::inspector::db::usage::Usage;
+use crate::inspector::analysis::diff::browse::DiffReport;
+use crate::inspector::analysis::history::KeyHistory;
+use crate::inspector::analysis::keyspace::{Breakdown, Grouping};
+use crate::inspector::analysis::recent::{LogReport, WalReport};
+use crate::inspector::analysis::stats::DbStats;
+use crate::inspector::analysis::tombstones::Tombstones;
+use crate::inspector::analysis::usage::Usage;
 use crate::inspector::error::InspectError;
+use crate::inspector::formats::options_file::OptionsReport;
+use crate::inspector::source::{Anchor, Bounds, Entry, Page, SstSummary};
+use crate::inspector::spear::events::{EventRecord, StreamGaps, StreamKind, StreamSummary};
+use crate::inspector::spear::records::RegistrySnapshot;
+use crate::inspector::write::edit::{Edit, EditOutcome};
 
 /// The kinds of job; one of each runs at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,13 +9,13 @@ use tokio_util::sync::CancellationToken;
 use super::protocol::{
     Body, Context, Event, Job, Maintenance, MaintenanceReport, Purpose, Request, Ticket,
 };
-use crate::inspector::db::edit::apply as apply_edit;
-use crate::inspector::db::events;
-use crate::inspector::db::records::read_registries;
-use crate::inspector::db::source::{Bounds, Entry, Pair, Source};
-use crate::inspector::db::stats::collect_stats;
-use crate::inspector::db::{keyspace, tombstones};
+use crate::inspector::analysis::stats::collect_stats;
+use crate::inspector::analysis::{keyspace, tombstones};
 use crate::inspector::error::InspectError;
+use crate::inspector::source::{Bounds, Entry, Pair, Source};
+use crate::inspector::spear::events;
+use crate::inspector::spear::records::read_registries;
+use crate::inspector::write::edit::apply as apply_edit;
 
 /// How often long jobs report progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -172,7 +172,7 @@ impl Run<'_> {
                 }
             }
             Job::Options => {
-                let report = crate::inspector::db::options_file::report(source.path())?;
+                let report = crate::inspector::formats::options_file::report(source.path())?;
                 self.emit(Body::Options(Box::new(report)));
             }
             Job::Diff { other } => {
@@ -183,7 +183,7 @@ impl Run<'_> {
                         matched: found,
                     })
                 };
-                if let Some(report) = crate::inspector::db::compare::compare(
+                if let Some(report) = crate::inspector::analysis::diff::browse::compare(
                     source,
                     &other,
                     &cancelled,
@@ -193,14 +193,14 @@ impl Run<'_> {
                 }
             }
             Job::History { key } => {
-                let history = crate::inspector::db::history::key_history(source, cf, &key)?;
+                let history = crate::inspector::analysis::history::key_history(source, cf, &key)?;
                 self.emit(Body::History(Box::new(history)));
             }
             Job::Log { keep } => {
                 // A first screen from the newest 4 MiB, then the whole LOG's timeline (a
                 // periodic re-read replaces what is on screen only once, when whole).
                 if self.context.purpose != Purpose::Periodic
-                    && let Some(tail) = crate::inspector::db::recent::read_log_tail(
+                    && let Some(tail) = crate::inspector::analysis::recent::read_log_tail(
                         source.path(),
                         4 * 1024 * 1024,
                         keep,
@@ -208,15 +208,16 @@ impl Run<'_> {
                 {
                     self.emit(Body::LogPartial(Box::new(tail)));
                 }
-                let report = crate::inspector::db::recent::read_log_keeping(source.path(), keep)?;
+                let report =
+                    crate::inspector::analysis::recent::read_log_keeping(source.path(), keep)?;
                 self.emit(Body::Log(Box::new(report)));
             }
             Job::Wal { limit } => {
-                let report = crate::inspector::db::recent::read_wal(source.path(), limit)?;
+                let report = crate::inspector::analysis::recent::read_wal(source.path(), limit)?;
                 self.emit(Body::Wal(Box::new(report)));
             }
             Job::Usage => {
-                let usage = crate::inspector::db::usage::usage(source)?;
+                let usage = crate::inspector::analysis::usage::usage(source)?;
                 self.emit(Body::Usage(Box::new(usage)));
             }
             Job::Keyspace { grouping, exact } => {

@@ -9,8 +9,8 @@ pub use value::{HEXDUMP_PREVIEW, VALUE_PREVIEW, ValueView, value_view};
 pub use window::{CHUNK, KeyWindow, MAX_WINDOW};
 
 use super::session::Session;
-use crate::inspector::db::source::{Anchor, Bounds, Entry};
 use crate::inspector::decode;
+use crate::inspector::source::{Anchor, Bounds, Entry};
 use crate::inspector::worker::{Body, Command, Context, Job, Kind, Placement, Purpose, Ticket};
 
 /// Substring matches held at most (the scan still counts all of them).

@@ -2,8 +2,8 @@
 //! filter and go-to prompts, hex display, counting, scrolling the value, refreshing.
 
 use super::{CHUNK, CountState, Filter, KeysState};
-use crate::inspector::db::source::Anchor;
 use crate::inspector::input::action::Action;
+use crate::inspector::source::Anchor;
 use crate::inspector::state::overlay::{FilterKind, InputPurpose, Overlay};
 use crate::inspector::state::session::Session;
 use crate::inspector::worker::{Command, Kind, Placement, Purpose};

@@ -1,7 +1,7 @@
 //! The window of keys the Keys screen holds: at most `MAX_WINDOW` entries around the
 //! selection, pages placed at either end as they arrive, the selection kept in view.
 
-use crate::inspector::db::source::{Entry, Page};
+use crate::inspector::source::{Entry, Page};
 use crate::inspector::worker::Placement;
 
 /// Keys fetched per page.

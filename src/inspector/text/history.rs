@@ -1,0 +1,57 @@
+//! A key's history as text lines: `history KEY` prints them and the TUI shows them.
+
+use humansize::{BINARY, format_size};
+
+use super::wal::{op_text, preview};
+use crate::inspector::analysis::history::KeyHistory;
+use crate::inspector::decode::escape_key;
+
+/// A key's history as text lines (also the TUI's history view).
+pub fn history_text(h: &KeyHistory) -> String {
+    let mut text = format!("{} in column family {}\n", escape_key(&h.key), h.cf);
+    text.push_str(&match &h.now {
+        Some((head, len)) => format!(
+            "now: live, {} {}\n",
+            format_size(*len as u64, BINARY),
+            preview(head)
+        ),
+        None => "now: absent (a read returns nothing)\n".to_string(),
+    });
+    for (file, offset) in &h.torn {
+        text.push_str(&format!(
+            "note: {file} ends in a torn record at byte {offset}: a write being appended (or cut by a crash) is not in it\n"
+        ));
+    }
+    for (file, offset) in &h.damaged {
+        text.push_str(&format!(
+            "warning: {file} is corrupt at byte {offset}: a version written there cannot be read\n"
+        ));
+    }
+    if h.versions.is_empty() {
+        text.push_str("in the WAL files: nothing (any write to it was flushed to SST files already, or never happened)\n");
+    } else {
+        text.push_str("in the WAL files, newest first (written but maybe not yet flushed):\n");
+        for v in &h.versions {
+            text.push_str(&format!(
+                "  seq {:<10} WAL {:06}.log  {}\n",
+                v.sequence,
+                v.wal,
+                op_text(&v.op, &h.cf_names)
+            ));
+        }
+    }
+    if h.sst_files.is_empty() {
+        text.push_str("no SST file's key range covers it\n");
+    } else {
+        let files: Vec<String> = h
+            .sst_files
+            .iter()
+            .map(|(n, l)| format!("{n} (L{l})"))
+            .collect();
+        text.push_str(&format!(
+            "SST files whose key range covers it (it may be in any): {}\n",
+            files.join(", ")
+        ));
+    }
+    text
+}

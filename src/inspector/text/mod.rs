@@ -1,0 +1,6 @@
+//! Plain-text renderings shared by the screens and the command line, kept out of the
+//! data layers (`analysis`, `formats`) so those return data only.
+
+pub mod history;
+pub mod log;
+pub mod wal;
