@@ -1160,6 +1160,49 @@ fn a_stopped_comparison_says_so() {
     assert!(text.contains("was stopped"), "{text}");
 }
 
+/// Esc stops a walk on the Disk screen (an exact count of the prefixes, a tombstone walk):
+/// the worker is told to stop, and the session no longer waits for an answer a cancelled
+/// job never sends (the kind used to stay pending for ever).
+#[test]
+fn esc_on_the_disk_screen_leaves_nothing_pending() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(6), Action::NextPage]);
+    for kind in [Kind::Keyspace, Kind::Tombstones] {
+        // The walk's request is sent but not answered: it is running.
+        let started = app.update(Action::Count);
+        assert!(app.session.tickets.is_pending(kind), "{started:?}");
+        let stopped = app.update(Action::Back);
+        assert!(
+            stopped
+                .iter()
+                .any(|c| matches!(c, Command::Cancel(k) if *k == kind)),
+            "{stopped:?}"
+        );
+        assert!(
+            !app.session.tickets.is_pending(kind),
+            "{kind:?} still pending after Esc"
+        );
+        act(&mut app, &f, &[Action::NextPage]);
+    }
+}
+
+/// Esc stops a comparison on the Diff screen and nothing waits for its answer any more.
+#[test]
+fn esc_on_the_diff_screen_leaves_nothing_pending() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.compare.other = Some("/srv/spear/checkpoint".into());
+    let started = app.update(Action::Screen(9));
+    assert!(app.session.tickets.is_pending(Kind::Diff), "{started:?}");
+    let stopped = app.update(Action::Back);
+    assert!(matches!(stopped.as_slice(), [Command::Cancel(Kind::Diff)]));
+    assert!(
+        !app.session.tickets.is_pending(Kind::Diff),
+        "Diff still pending after Esc"
+    );
+}
+
 /// On a live database the Log screen re-reads the LOG every 10 s (not every tick: a LOG
 /// can be 100 MB); a read-only snapshot does not.
 #[test]
