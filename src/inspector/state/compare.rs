@@ -58,7 +58,7 @@ impl CompareView {
             Action::Back if self.running.take().is_some() => {
                 self.stopped = true;
                 session.say("comparison stopped");
-                return vec![Command::Cancel(Kind::Diff)];
+                return vec![session.cancel(Kind::Diff)];
             }
             Action::Back if self.detail => self.detail = false,
             Action::Back => session.message = None,

@@ -173,7 +173,7 @@ impl DiskView {
             && let Some((kind, _)) = self.scanning.take()
         {
             session.say("stopped: nothing was changed");
-            return vec![Command::Cancel(kind)];
+            return vec![session.cancel(kind)];
         }
         match (action, self.page) {
             (Action::NextPage, _) => {

@@ -348,9 +348,11 @@ impl App {
         };
         self.session.cf = cf;
         self.registry = None;
-        self.session.tickets.forget(Kind::Registry);
+        // The old column family's registries are of no use any more.
+        let mut commands = vec![self.session.cancel(Kind::Registry)];
         self.disk.switch_cf();
-        self.keys.switch_cf(&mut self.session)
+        commands.extend(self.keys.switch_cf(&mut self.session));
+        commands
     }
 
     fn rebuild_tables(&mut self) {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::inspector::error::{ErrorClass, InspectError};
 use crate::inspector::source::Access;
-use crate::inspector::worker::{Context, Job, Kind, Request, Ticket};
+use crate::inspector::worker::{Command, Context, Job, Kind, Request, Ticket};
 
 /// What a status-line message reports, so each is shown its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +69,9 @@ impl Tickets {
         }
     }
 
-    /// Every request of `kind` is now stale (it was cancelled).
-    pub fn forget(&mut self, kind: Kind) {
+    /// Every request of `kind` is now stale. Private: a request is forgotten only as it
+    /// is cancelled ([`Session::cancel`]), since a cancelled job answers nothing more.
+    fn forget(&mut self, kind: Kind) {
         self.latest.remove(&kind);
         self.pending.remove(&kind);
     }
@@ -135,6 +136,15 @@ impl Session {
     pub fn request(&mut self, context: Context, job: Job) -> Request {
         let id = self.tickets.issue(job.kind());
         Request::new(id, context, job)
+    }
+
+    /// Stops the running request of `kind`: its answers become stale and the kind is no
+    /// longer awaited, and the returned command tells the worker to stop it. One call for
+    /// both, because a cancelled job sends no further event: a cancel sent without
+    /// forgetting the ticket left the kind pending for ever.
+    pub fn cancel(&mut self, kind: Kind) -> Command {
+        self.tickets.forget(kind);
+        Command::Cancel(kind)
     }
 
     /// The context of the column family on show, unbounded.

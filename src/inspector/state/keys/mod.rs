@@ -231,8 +231,7 @@ impl KeysState {
         self.sought = None;
         self.count = CountState::Idle;
         self.scan = None;
-        session.tickets.forget(Kind::Count);
-        let mut commands = vec![Command::Cancel(Kind::Count)];
+        let mut commands = vec![session.cancel(Kind::Count)];
         match self.filter.clone() {
             Filter::Contains(needle) => {
                 self.scan = Some(ScanProgress {
@@ -255,8 +254,7 @@ impl KeysState {
                 );
             }
             Filter::None | Filter::Prefix(_) => {
-                session.tickets.forget(Kind::Filter);
-                commands.push(Command::Cancel(Kind::Filter));
+                commands.push(session.cancel(Kind::Filter));
                 commands.push(self.page_request(session, Anchor::First, Placement::Replace, CHUNK));
             }
         }

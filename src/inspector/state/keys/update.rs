@@ -23,12 +23,11 @@ impl KeysState {
                 let CountState::Running(so_far) = self.count else {
                     return Vec::new();
                 };
-                session.tickets.forget(Kind::Count);
                 self.count = CountState::Idle;
                 session.say(format!(
                     "count stopped (Esc) after {so_far} keys; c counts again"
                 ));
-                return vec![Command::Cancel(Kind::Count)];
+                return vec![session.cancel(Kind::Count)];
             }
             Action::Back => {
                 let dismissed_message = session.message.take().is_some();
@@ -115,17 +114,15 @@ impl KeysState {
 
     /// A key to go to was typed.
     pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
-        let mut commands = vec![Command::Cancel(Kind::Filter)];
+        let mut commands = vec![session.cancel(Kind::Filter)];
         if matches!(self.filter, Filter::Contains(_)) {
             self.filter = Filter::None;
             self.scan = None;
             // A count of the substring's matches would read as a count of every key.
             self.count = super::CountState::Idle;
-            session.tickets.forget(Kind::Count);
-            commands.push(Command::Cancel(Kind::Count));
+            commands.push(session.cancel(Kind::Count));
         }
         self.window.entries.clear();
-        session.tickets.forget(Kind::Filter);
         commands.push(self.page_request(
             session,
             Anchor::AtOrAfter(key),
