@@ -1070,16 +1070,16 @@ fn diff_screen() {
         for (width, height) in SIZES {
             let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
             if compare {
-                app.compare.other = Some(other.clone());
+                app.diff.other = Some(other.clone());
             }
             act(&mut app, &f, actions);
             let mut terminal = render(&app, width, height);
             if compare {
-                let report = app.compare.report.as_ref().unwrap();
+                let report = app.diff.report.as_ref().unwrap();
                 assert_eq!(report.total(), 4, "{:?}", report.per_cf);
                 // The other database's path is a temporary directory: show it fixed.
                 let mut app = app.clone();
-                app.compare.report.as_mut().unwrap().other = "/srv/spear/checkpoint".into();
+                app.diff.report.as_mut().unwrap().other = "/srv/spear/checkpoint".into();
                 terminal = render(&app, width, height);
             }
             insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
@@ -1148,9 +1148,9 @@ fn disk_reads_again_after_a_column_family_switch() {
 fn a_stopped_comparison_says_so() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.compare.other = Some("/srv/spear/checkpoint".into());
+    app.diff.other = Some("/srv/spear/checkpoint".into());
     app.screen = spear_next::inspector::state::Screen::Diff;
-    let _ = app.compare.reread(
+    let _ = app.diff.reread(
         &mut app.session,
         spear_next::inspector::worker::Purpose::Show,
     );
@@ -1192,7 +1192,7 @@ fn esc_on_the_disk_screen_leaves_nothing_pending() {
 fn esc_on_the_diff_screen_leaves_nothing_pending() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.compare.other = Some("/srv/spear/checkpoint".into());
+    app.diff.other = Some("/srv/spear/checkpoint".into());
     let started = app.update(Action::Screen(9));
     assert!(app.session.tickets.is_pending(Kind::Diff), "{started:?}");
     let stopped = app.update(Action::Back);

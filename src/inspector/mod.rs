@@ -135,7 +135,7 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
     app.session.stale_after =
         chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
     if let Some(other) = options.compare {
-        app.compare.other = Some(other);
+        app.diff.other = Some(other);
         app.screen = state::Screen::Diff;
     }
     let (worker, events) = worker::spawn(Arc::clone(&source));

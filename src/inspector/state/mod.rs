@@ -7,7 +7,7 @@
 //! what is on screen when it arrives). Drawing reads `&App` only, so every screen can be
 //! drawn in a test from an `App` driven without a worker.
 
-pub mod compare;
+pub mod diff;
 pub mod disk;
 pub mod editor;
 mod edits;
@@ -132,7 +132,7 @@ pub struct App {
     /// The WAL screen.
     pub wal: wal::WalView,
     /// The Diff screen.
-    pub compare: compare::CompareView,
+    pub diff: diff::DiffView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
@@ -160,7 +160,7 @@ impl App {
             disk: disk::DiskView::default(),
             log: log::LogView::default(),
             wal: wal::WalView::default(),
-            compare: compare::CompareView::default(),
+            diff: diff::DiffView::default(),
             writes: Writes::default(),
             should_quit: false,
         }
@@ -264,7 +264,7 @@ impl App {
             Screen::Disk => return self.update_disk(action),
             Screen::Log => return self.log.update(action, &mut self.session),
             Screen::Wal => return self.wal.update(action, &mut self.session),
-            Screen::Diff => return self.compare.update(action, &mut self.session),
+            Screen::Diff => return self.diff.update(action, &mut self.session),
         };
         match reaction {
             Reaction::None => Vec::new(),
@@ -386,8 +386,8 @@ impl App {
             Screen::Wal if force || self.wal.report.is_none() => {
                 self.wal.reread(&mut self.session, purpose)
             }
-            Screen::Diff if force || self.compare.report.is_none() => {
-                self.compare.reread(&mut self.session, purpose)
+            Screen::Diff if force || self.diff.report.is_none() => {
+                self.diff.reread(&mut self.session, purpose)
             }
             _ => Vec::new(),
         }
@@ -478,7 +478,7 @@ impl App {
                 _ => {}
             },
             Kind::Log => self.log.on_event(body, &mut self.session),
-            Kind::Diff => self.compare.on_event(body, &mut self.session),
+            Kind::Diff => self.diff.on_event(body, &mut self.session),
             Kind::History => match body {
                 Body::History(history) => {
                     self.session.message = None;

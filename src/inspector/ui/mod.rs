@@ -2,8 +2,8 @@
 //! from `&App` alone.
 
 mod chrome;
-mod compare;
 mod confirm;
+mod diff;
 mod disk;
 mod editor;
 mod events;
@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Disk => disk::draw(frame, body, app, theme),
         Screen::Log => log::draw(frame, body, app, theme),
         Screen::Wal => wal::draw(frame, body, app, theme),
-        Screen::Diff => compare::draw(frame, body, app, theme),
+        Screen::Diff => diff::draw(frame, body, app, theme),
     }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);

@@ -16,7 +16,7 @@ use crate::inspector::state::App;
 
 /// Draws the comparison, or how to start one.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let view = &app.compare;
+    let view = &app.diff;
     let Some(other) = &view.other else {
         let lines = vec![
             Line::raw("Compare this database with another, e.g. a checkpoint taken before an"),

@@ -12,7 +12,7 @@ use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
 
 /// The Diff screen.
 #[derive(Debug, Clone, Default)]
-pub struct CompareView {
+pub struct DiffView {
     /// The database compared with, if any.
     pub other: Option<PathBuf>,
     /// The comparison, once made.
@@ -27,7 +27,7 @@ pub struct CompareView {
     pub stopped: bool,
 }
 
-impl CompareView {
+impl DiffView {
     /// Compares (again), if there is something to compare with.
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
         let Some(other) = self.other.clone() else {
