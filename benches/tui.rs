@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use spear_next::inspector::screens::keys::value_view;
+use spear_next::inspector::screens::{
+    events::EventsView, keys::KeysState, log::LogView, nodes::NodesView, wal::WalView,
+};
 use spear_next::inspector::source::{Access, Entry, Page};
-use spear_next::inspector::state::{App, value_view};
+use spear_next::inspector::state::App;
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Body, Command, Event, Kind, Placement};
 
@@ -67,7 +71,8 @@ fn busy_app() -> App {
         "entries": (0..500).map(|i| serde_json::json!({"seq": i, "node": format!("n{i}"), "ok": i % 3 == 0})).collect::<Vec<_>>()
     })
     .to_string();
-    app.keys.value = Some(value_view(b"node:1".to_vec(), json.as_bytes(), json.len()));
+    app.screen_mut::<KeysState>().value =
+        Some(value_view(b"node:1".to_vec(), json.as_bytes(), json.len()));
     app
 }
 
@@ -252,7 +257,7 @@ fn nodes_screen_10k(c: &mut Criterion) {
             for event in events.into_inner().unwrap() {
                 app.on_event(event);
             }
-            assert_eq!(app.nodes.rows.len(), 10_000);
+            assert_eq!(app.screen::<NodesView>().rows.len(), 10_000);
             terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         })
     });
@@ -331,7 +336,7 @@ fn events_screen(c: &mut Criterion) {
                         queue.extend(app.on_event(event));
                     }
                 }
-                assert!(!app.events.page.is_empty());
+                assert!(!app.screen::<EventsView>().page.is_empty());
                 terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
             })
         });
@@ -399,7 +404,10 @@ fn log_and_wal_screens(c: &mut Criterion) {
                                 }
                             }
                         }
-                        assert!(app.log.report.is_some() || app.wal.report.is_some());
+                        assert!(
+                            app.screen::<LogView>().report.is_some()
+                                || app.screen::<WalView>().report.is_some()
+                        );
                         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
                         total += started.elapsed();
                     });

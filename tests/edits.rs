@@ -4,6 +4,7 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::screens::{keys::KeysState, nodes::NodesView};
 use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::state::{App, Ask, Overlay};
 use spear_next::inspector::ui;
@@ -145,7 +146,10 @@ fn read_only_refuses_every_write_action_and_says_how_to_enable_writes() {
 #[test]
 fn editing_a_json_value_validates_writes_and_undoes() {
     let mut s = session(true, false);
-    assert_eq!(s.app.keys.selected_entry().unwrap().key, b"key:0000");
+    assert_eq!(
+        s.app.screen::<KeysState>().selected_entry().unwrap().key,
+        b"key:0000"
+    );
     s.act(&[Action::EditValue]);
     assert!(matches!(s.app.overlay, Overlay::Editor { .. }));
     s.snapshot("editor_json");
@@ -347,8 +351,9 @@ fn node_actions_go_through_the_registry_records() {
     let mut s = session(true, true);
     s.act(&[Action::Screen(2)]);
     let uuid = {
-        let snapshot = s.app.registry.as_ref().unwrap();
-        let Some(spear_next::inspector::state::nodes::NodeRow::Node(i)) = s.app.nodes.selected()
+        let snapshot = s.app.screen::<NodesView>().registry.as_ref().unwrap();
+        let Some(spear_next::inspector::screens::nodes::NodeRow::Node(i)) =
+            s.app.screen::<NodesView>().selected()
         else {
             panic!()
         };
@@ -375,7 +380,7 @@ fn node_actions_go_through_the_registry_records() {
         None,
         "its resource record goes with it"
     );
-    assert!(!s.app.nodes.rows.is_empty());
+    assert!(!s.app.screen::<NodesView>().rows.is_empty());
     s.act(&[Action::Undo, Action::FocusToggle, Action::Submit]);
     assert!(s.value(node_key.as_bytes()).is_some());
     assert_eq!(s.value(resource_key.as_bytes()).is_some(), had_resource);

@@ -7,6 +7,7 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::screens::events::EventsView;
 use spear_next::inspector::source::{Access, Source};
 use spear_next::inspector::state::App;
 use spear_next::inspector::ui;
@@ -365,19 +366,22 @@ fn new_events_appear_on_the_next_tick() {
     drive(&mut app, &source, initial);
     let commands = app.update(Action::Screen(5));
     drive(&mut app, &source, commands);
-    assert_eq!(app.events.page.first().map(|e| e.seq), Some(101));
+    assert_eq!(
+        app.screen::<EventsView>().page.first().map(|e| e.seq),
+        Some(101)
+    );
     let value = envelope("all", 102, "", &[]);
     source.db().put("events:all:102", value).unwrap();
     source.db().put("events_counter:all", "102").unwrap();
     let commands = app.tick(chrono::Utc::now());
     drive(&mut app, &source, commands);
     assert_eq!(
-        app.events.page.first().map(|e| e.seq),
+        app.screen::<EventsView>().page.first().map(|e| e.seq),
         Some(102),
         "the new event on top"
     );
     let all = app
-        .events
+        .screen::<EventsView>()
         .streams
         .as_ref()
         .unwrap()

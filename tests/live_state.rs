@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use spear_next::common::{NodeInfo, NodeStatus};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::screens::keys::CountState;
+use spear_next::inspector::screens::{keys::KeysState, nodes::NodesView, stats::StatsView};
 use spear_next::inspector::source::{Access, Bounds, Source};
-use spear_next::inspector::state::{App, CountState, Overlay, Screen};
+use spear_next::inspector::state::{App, Overlay};
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Command, Job, Kind};
 
@@ -64,7 +66,8 @@ fn node_writer_child() {
 }
 
 fn status_on_screen(app: &App) -> NodeStatus {
-    app.registry
+    app.screen::<NodesView>()
+        .registry
         .as_ref()
         .expect("registries read")
         .nodes
@@ -117,7 +120,14 @@ fn nodes_and_stats_follow_a_running_primary() {
 
     let commands = app.update(Action::Screen(4));
     drive(&mut app, &source, commands);
-    let files = |app: &App| app.stats.latest.as_ref().unwrap().sst_files.len();
+    let files = |app: &App| {
+        app.screen::<StatsView>()
+            .latest
+            .as_ref()
+            .unwrap()
+            .sst_files
+            .len()
+    };
     let before = files(&app);
     std::fs::write(path.with_extension("flush"), b"").unwrap();
     wait_for(&path.with_extension("flushed"));
@@ -257,7 +267,7 @@ fn a_cancelled_prefix_delete_never_drives_a_later_count() {
         Overlay::Closed,
         "a plain count opens no dialog"
     );
-    assert_eq!(app.keys.count, CountState::Done(100));
+    assert_eq!(app.screen::<KeysState>().count, CountState::Done(100));
     // A delete asked now confirms exactly the keys on screen.
     act(&mut app, &source, &[Action::DeleteRange]);
     match &app.overlay {
@@ -365,7 +375,7 @@ fn periodic_reads_never_pile_up() {
     drive(&mut app, &source, initial);
     let opening = app.update(Action::Screen(2));
     assert_eq!(kinds(&opening), [Kind::Registry]);
-    assert_eq!(app.screen, Screen::Nodes);
+    assert!(app.showing::<NodesView>());
     // The registry read has not answered yet: ticks only add the first stats poll.
     let first = app.tick(chrono::Utc::now());
     assert_eq!(kinds(&first), [Kind::Stats]);

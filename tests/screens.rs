@@ -5,8 +5,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use spear_next::inspector::input::action::Action;
+use spear_next::inspector::screens::keys::CountState;
+use spear_next::inspector::screens::{
+    diff::DiffView, disk::DiskView, keys::KeysState, log::LogView,
+};
 use spear_next::inspector::source::{Access, Source};
-use spear_next::inspector::state::{App, CountState};
+use spear_next::inspector::state::App;
 use spear_next::inspector::ui;
 use spear_next::inspector::worker::{Body, Command, Context, Event, Kind, Ticket};
 
@@ -183,12 +187,19 @@ fn goto(text: &str) -> Vec<Action> {
 fn goto_takes_a_key_as_the_list_shows_it() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    let selected = |app: &App| app.keys.selected_entry().map(|e| e.key.clone());
+    let selected = |app: &App| {
+        app.screen::<KeysState>()
+            .selected_entry()
+            .map(|e| e.key.clone())
+    };
     // The list draws this key as `\xff\x00bin:3`; typed so, it is found.
     act(&mut app, &f, &goto("\\xff\\x00bin:3"));
     assert_eq!(selected(&app), Some(b"\xff\x00bin:3".to_vec()));
     assert_eq!(
-        app.keys.value.as_ref().map(|v| v.key.clone()),
+        app.screen::<KeysState>()
+            .value
+            .as_ref()
+            .map(|v| v.key.clone()),
         Some(b"\xff\x00bin:3".to_vec())
     );
     // With keys drawn as hex, the hex.
@@ -208,11 +219,11 @@ fn goto_past_the_last_key_says_so() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
     act(&mut app, &f, &[Action::Down]);
-    assert!(app.keys.value.is_some());
+    assert!(app.screen::<KeysState>().value.is_some());
     act(&mut app, &f, &goto("\\xff\\x01"));
-    assert!(app.keys.window.entries.is_empty());
+    assert!(app.screen::<KeysState>().window.entries.is_empty());
     assert!(
-        app.keys.value.is_none(),
+        app.screen::<KeysState>().value.is_none(),
         "the value pane does not keep the key before"
     );
     let screen = screen_text(&app);
@@ -224,7 +235,9 @@ fn goto_past_the_last_key_says_so() {
     // The first key is one key press away.
     act(&mut app, &f, &[Action::First]);
     assert_eq!(
-        app.keys.selected_entry().map(|e| e.key.clone()),
+        app.screen::<KeysState>()
+            .selected_entry()
+            .map(|e| e.key.clone()),
         Some(b"key:0000".to_vec())
     );
 }
@@ -245,7 +258,7 @@ fn a_count_under_a_substring_filter_counts_its_matches() {
     actions.extend([Action::Submit, Action::Count]);
     act(&mut app, &f, &actions);
     // key:0099, key:0199, key:0299 of 308.
-    assert_eq!(app.keys.count, CountState::Done(3));
+    assert_eq!(app.screen::<KeysState>().count, CountState::Done(3));
     let status = status_line(&app);
     assert!(status.contains("│ 3 keys match │"), "{status}");
 }
@@ -269,7 +282,7 @@ fn a_finished_walk_replaces_the_estimate() {
         source: Source::open(&path, false).unwrap(),
     };
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
-    let estimate = app.keys.estimate.expect("an estimate");
+    let estimate = app.screen::<KeysState>().estimate.expect("an estimate");
     assert!(estimate > 108, "the estimate is high here: {estimate}");
     let status = status_line(&app);
     assert!(
@@ -298,7 +311,7 @@ fn a_finished_walk_replaces_the_estimate() {
     actions.extend(typed("key:02"));
     actions.extend([Action::Submit, Action::Back]);
     act(&mut app, &f, &actions);
-    assert_eq!(app.keys.count, CountState::Idle);
+    assert_eq!(app.screen::<KeysState>().count, CountState::Idle);
     let status = status_line(&app);
     assert!(status.contains("│ 108 keys │"), "{status}");
 }
@@ -347,7 +360,7 @@ fn errors_reach_the_status_line() {
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
     app.session.cf = "gone".into(); // as if the column family was dropped under us
     act(&mut app, &f, &[Action::Count]);
-    assert_eq!(app.keys.count, CountState::Idle);
+    assert_eq!(app.screen::<KeysState>().count, CountState::Idle);
     let terminal = render(&app, 120, 40);
     // The message names the temporary path, so this one is checked as text.
     let status: String = (0..120)
@@ -360,10 +373,21 @@ fn errors_reach_the_status_line() {
 fn scrolling_pages_through_the_whole_column_family_and_back() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    let mut seen = vec![app.keys.selected_entry().unwrap().key.clone()];
+    let mut seen = vec![
+        app.screen::<KeysState>()
+            .selected_entry()
+            .unwrap()
+            .key
+            .clone(),
+    ];
     for _ in 0..400 {
         act(&mut app, &f, &[Action::Down]);
-        let key = app.keys.selected_entry().unwrap().key.clone();
+        let key = app
+            .screen::<KeysState>()
+            .selected_entry()
+            .unwrap()
+            .key
+            .clone();
         if key != *seen.last().unwrap() {
             seen.push(key);
         }
@@ -375,25 +399,34 @@ fn scrolling_pages_through_the_whole_column_family_and_back() {
     );
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
     act(&mut app, &f, &[Action::First]);
-    assert_eq!(app.keys.selected_entry().unwrap().key, b"key:0000");
+    assert_eq!(
+        app.screen::<KeysState>().selected_entry().unwrap().key,
+        b"key:0000"
+    );
     act(&mut app, &f, &[Action::Last]);
-    assert_eq!(app.keys.selected_entry().unwrap().key, b"\xff\x00bin:7");
+    assert_eq!(
+        app.screen::<KeysState>().selected_entry().unwrap().key,
+        b"\xff\x00bin:7"
+    );
     for _ in 0..307 {
         act(&mut app, &f, &[Action::Up]);
     }
     assert_eq!(
-        app.keys.selected_entry().unwrap().key,
+        app.screen::<KeysState>().selected_entry().unwrap().key,
         b"key:0000",
         "paged back to the first key"
     );
-    assert!(app.keys.window.entries.len() <= spear_next::inspector::state::keys::MAX_WINDOW);
+    assert!(
+        app.screen::<KeysState>().window.entries.len()
+            <= spear_next::inspector::screens::keys::MAX_WINDOW
+    );
 }
 
 #[test]
 fn stale_events_are_dropped() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    let before = app.keys.window.clone();
+    let before = app.screen::<KeysState>().window.clone();
     // An answer to a page request that was never the newest: ignored.
     let stale = Event {
         ticket: Ticket {
@@ -411,7 +444,7 @@ fn stale_events_are_dropped() {
         },
     };
     assert!(app.on_event(stale).is_empty());
-    assert_eq!(app.keys.window, before);
+    assert_eq!(app.screen::<KeysState>().window, before);
 }
 
 #[test]
@@ -744,7 +777,7 @@ fn disk_pages() {
     ];
     for (name, actions) in pages {
         snapshot_on(&f, name, Access::ReadOnlySnapshot, actions, &|app| {
-            app.disk.usage = Some(Box::new(fixed_usage()));
+            app.screen_mut::<DiskView>().usage = Some(Box::new(fixed_usage()));
         });
     }
     // The estimated view, on the flushed fixture (the one above keeps its deletions in
@@ -756,7 +789,8 @@ fn disk_pages() {
         Access::ReadOnlySnapshot,
         &[Action::Screen(6), Action::NextPage],
         &|app| {
-            app.disk.breakdown = Some(Box::new(forced_estimate(&flushed.source)));
+            app.screen_mut::<DiskView>().breakdown =
+                Some(Box::new(forced_estimate(&flushed.source)));
         },
     );
     snapshot_on(
@@ -765,7 +799,7 @@ fn disk_pages() {
         Access::ReadOnlySnapshot,
         &[Action::Screen(6)],
         &|app| {
-            app.disk.usage = Some(Box::new(fixed_blob_usage()));
+            app.screen_mut::<DiskView>().usage = Some(Box::new(fixed_blob_usage()));
         },
     );
 }
@@ -785,7 +819,7 @@ fn disk_estimate_differs_from_the_count() {
         &f,
         &[Action::Screen(6), Action::NextPage, Action::Count],
     );
-    let counted = app.disk.breakdown.as_ref().unwrap();
+    let counted = app.screen::<DiskView>().breakdown.as_ref().unwrap();
     assert!(counted.exact);
     assert!(
         counted
@@ -793,7 +827,7 @@ fn disk_estimate_differs_from_the_count() {
             .iter()
             .all(|r| r.logical_bytes.is_some() && r.disk_bytes.is_some())
     );
-    app.disk.breakdown = Some(Box::new(estimate));
+    app.screen_mut::<DiskView>().breakdown = Some(Box::new(estimate));
     let estimated_screen = format!("{:?}", render(&app, 80, 24).backend());
     assert!(
         estimated_screen.contains("estimated from SST sizes"),
@@ -839,17 +873,17 @@ fn disk_drills_into_prefixes_and_offers_the_skipped_range() {
         &f,
         &[Action::Screen(6), Action::NextPage, Action::Count],
     );
-    let b = app.disk.breakdown.as_ref().unwrap();
+    let b = app.screen::<DiskView>().breakdown.as_ref().unwrap();
     assert!(b.exact);
     assert_eq!(b.rows[0].prefix, "key:");
     assert_eq!(b.rows[0].keys, 100, "300 keys, 200 deleted");
     act(&mut app, &f, &[Action::Open]);
-    assert_eq!(app.disk.grouping.within, b"key:");
+    assert_eq!(app.screen::<DiskView>().grouping.within, b"key:");
     act(&mut app, &f, &[Action::Back]);
-    assert!(app.disk.grouping.within.is_empty());
+    assert!(app.screen::<DiskView>().grouping.within.is_empty());
 
     act(&mut app, &f, &[Action::NextPage, Action::Count]);
-    let t = app.disk.tombstones.as_ref().unwrap();
+    let t = app.screen::<DiskView>().tombstones.as_ref().unwrap();
     assert_eq!(t.memtable.deletions, 200);
     let scan = t.scan.as_ref().unwrap();
     assert_eq!(scan.deletes_skipped, 200);
@@ -937,7 +971,7 @@ fn log_and_wal_screens() {
 fn log_kind_counts_are_of_the_whole_log() {
     let f = fixture_with_log();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
-    app.log.keep = 2;
+    app.screen_mut::<LogView>().keep = 2;
     let screen = |app: &App| format!("{}", render(app, 120, 40).backend());
     act(&mut app, &f, &[Action::Screen(7), Action::StatusFilter]);
     assert!(
@@ -1070,16 +1104,17 @@ fn diff_screen() {
         for (width, height) in SIZES {
             let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
             if compare {
-                app.diff.other = Some(other.clone());
+                app.screen_mut::<DiffView>().other = Some(other.clone());
             }
             act(&mut app, &f, actions);
             let mut terminal = render(&app, width, height);
             if compare {
-                let report = app.diff.report.as_ref().unwrap();
+                let report = app.screen::<DiffView>().report.as_ref().unwrap();
                 assert_eq!(report.total(), 4, "{:?}", report.per_cf);
                 // The other database's path is a temporary directory: show it fixed.
                 let mut app = app.clone();
-                app.diff.report.as_mut().unwrap().other = "/srv/spear/checkpoint".into();
+                app.screen_mut::<DiffView>().report.as_mut().unwrap().other =
+                    "/srv/spear/checkpoint".into();
                 terminal = render(&app, width, height);
             }
             insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
@@ -1107,7 +1142,8 @@ fn the_highlighted_row_is_the_selected_row() {
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
     act(&mut app, &f, &[Action::Screen(6), Action::NextPage]);
     act(&mut app, &f, &[Action::Down; 29]);
-    let selected = app.disk.breakdown.as_ref().unwrap().rows[app.disk.prefix_cursor.selected]
+    let selected = app.screen::<DiskView>().breakdown.as_ref().unwrap().rows
+        [app.screen::<DiskView>().prefix_cursor.selected]
         .prefix
         .clone();
     let text = format!("{}", render(&app, 80, 24).backend());
@@ -1138,9 +1174,13 @@ fn disk_reads_again_after_a_column_family_switch() {
         ],
     );
     assert_eq!(app.session.cf, "events");
-    let b = app.disk.breakdown.as_ref().expect("read again");
+    let b = app
+        .screen::<DiskView>()
+        .breakdown
+        .as_ref()
+        .expect("read again");
     assert_eq!(b.cf, "events");
-    assert!(app.disk.tombstones.is_some());
+    assert!(app.screen::<DiskView>().tombstones.is_some());
 }
 
 /// Esc while a comparison runs says it stopped, not "comparing…" for ever.
@@ -1148,12 +1188,9 @@ fn disk_reads_again_after_a_column_family_switch() {
 fn a_stopped_comparison_says_so() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.diff.other = Some("/srv/spear/checkpoint".into());
-    app.screen = spear_next::inspector::state::Screen::Diff;
-    let _ = app.diff.reread(
-        &mut app.session,
-        spear_next::inspector::worker::Purpose::Show,
-    );
+    app.screen_mut::<DiffView>().other = Some("/srv/spear/checkpoint".into());
+    // The comparison is asked for, not answered: it runs.
+    let _ = app.update(Action::Screen(9));
     let commands = app.update(Action::Back);
     assert!(matches!(commands.as_slice(), [Command::Cancel(Kind::Diff)]));
     let text = format!("{}", render(&app, 80, 24).backend());
@@ -1192,7 +1229,7 @@ fn esc_on_the_disk_screen_leaves_nothing_pending() {
 fn esc_on_the_diff_screen_leaves_nothing_pending() {
     let f = fixture();
     let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
-    app.diff.other = Some("/srv/spear/checkpoint".into());
+    app.screen_mut::<DiffView>().other = Some("/srv/spear/checkpoint".into());
     let started = app.update(Action::Screen(9));
     assert!(app.session.tickets.is_pending(Kind::Diff), "{started:?}");
     let stopped = app.update(Action::Back);
@@ -1258,16 +1295,17 @@ fn key_history_popup_keeps_its_last_line_when_lines_wrap() {
 #[test]
 fn help_on_every_screen_shows_every_text_whole() {
     use spear_next::inspector::input::keymap::{self, KeyContext};
-    use spear_next::inspector::state::Screen;
     let f = fixture();
+    let screens = app_for(&f, Access::ReadOnlySnapshot, 24).screens().len();
     for (width, height) in SIZES {
-        for (n, screen) in Screen::ALL.iter().enumerate() {
+        for n in 0..screens {
             let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
             act(
                 &mut app,
                 &f,
                 &[Action::Screen(n as u8 + 1), Action::ToggleHelp],
             );
+            let screen = app.current().title();
             let text = format!("{}", render(&app, width, height).backend());
             // Inside the popup, every cell between its borders, one line after another.
             let words: Vec<&str> = text
@@ -1279,12 +1317,10 @@ fn help_on_every_screen_shows_every_text_whole() {
                 })
                 .flat_map(str::split_whitespace)
                 .collect();
-            for binding in keymap::tables(KeyContext::Normal, *screen)
+            for binding in keymap::tables(KeyContext::Normal, app.current().keys())
                 .into_iter()
                 .flatten()
-                .filter(|b| {
-                    !matches!(b.action, Action::Screen(_)) && keymap::available(&app, b.action)
-                })
+                .filter(|b| !matches!(b.action, Action::Screen(_)) && app.available(b.action))
             {
                 if width >= 120 {
                     assert!(
@@ -1314,7 +1350,10 @@ fn esc_stops_an_exact_count_on_the_keys_screen() {
     // The count's request is sent but not answered: it is running.
     let started = app.update(Action::Count);
     assert!(!started.is_empty());
-    assert!(matches!(app.keys.count, CountState::Running(_)));
+    assert!(matches!(
+        app.screen::<KeysState>().count,
+        CountState::Running(_)
+    ));
     let stopped = app.update(Action::Back);
     assert!(
         stopped
@@ -1322,7 +1361,7 @@ fn esc_stops_an_exact_count_on_the_keys_screen() {
             .any(|c| matches!(c, Command::Cancel(Kind::Count))),
         "{stopped:?}"
     );
-    assert_eq!(app.keys.count, CountState::Idle);
+    assert_eq!(app.screen::<KeysState>().count, CountState::Idle);
     assert!(!app.session.tickets.is_pending(Kind::Count));
     let text = format!("{}", render(&app, 120, 40).backend());
     assert!(text.contains("count stopped (Esc)"), "{text}");
@@ -1343,7 +1382,8 @@ fn an_exact_count_on_a_live_database_carries_its_time_and_goes_stale() {
     assert!(text.contains("308 keys at 05:19:02"), "{text}");
     assert!(!text.contains("stale"), "{text}");
     // The primary wrote more: the next refresh's estimate differs.
-    app.keys.estimate = app.keys.estimate.map(|e| e + 1_000);
+    let keys = app.screen_mut::<KeysState>();
+    keys.estimate = keys.estimate.map(|e| e + 1_000);
     let text = format!("{}", render(&app, 120, 40).backend());
     assert!(text.contains("308 keys at 05:19:02, stale"), "{text}");
 }
@@ -1366,7 +1406,14 @@ fn a_burst_of_page_downs_is_never_lost() {
         _dir: dir,
         source: Source::open(&path, false).unwrap(),
     };
-    let selected_key = |app: &App| app.keys.window.selected_entry().unwrap().key.clone();
+    let selected_key = |app: &App| {
+        app.screen::<KeysState>()
+            .window
+            .selected_entry()
+            .unwrap()
+            .key
+            .clone()
+    };
     let mut paced = app_for(&f, Access::ReadOnlySnapshot, 30);
     act(&mut paced, &f, &[Action::PageDown; 60]);
     let mut burst = app_for(&f, Access::ReadOnlySnapshot, 30);

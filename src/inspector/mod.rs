@@ -17,6 +17,7 @@ pub mod error;
 pub mod formats;
 pub mod input;
 pub mod scratch;
+pub mod screens;
 pub mod source;
 pub mod spear;
 pub mod state;
@@ -135,8 +136,8 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
     app.session.stale_after =
         chrono::Duration::from_std(options.stale_after).unwrap_or(chrono::Duration::MAX);
     if let Some(other) = options.compare {
-        app.diff.other = Some(other);
-        app.screen = state::Screen::Diff;
+        app.screen_mut::<screens::diff::DiffView>().other = Some(other);
+        app.show::<screens::diff::DiffView>();
     }
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
@@ -224,7 +225,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 Some(Ok(crossterm::event::Event::Key(key))) => {
                     tracing::debug!(?key, "key");
-                    input::keymap::dispatch(app.key_context(), app.screen, key)
+                    app.action_for(key)
                         .map(|a| app.update(a))
                         .unwrap_or_default()
                 }

@@ -1,10 +1,10 @@
-//! The key bindings: one table per mode, which both dispatches keys and writes the help
-//! screen and footer, so the two cannot drift apart.
+//! The key bindings: one table per mode (each screen's own table is in its folder under
+//! `screens`), which both dispatches keys and writes the help screen and footer, so the
+//! two cannot drift apart. The number keys choose a screen by its place in the tabs.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::inspector::input::action::Action;
-use crate::inspector::state::Screen;
 
 /// Which table applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,8 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
-const fn b(
+/// A binding, as the tables write it.
+pub const fn b(
     keys: &'static [(KeyCode, bool)],
     action: Action,
     label: &'static str,
@@ -56,20 +57,11 @@ use KeyCode::{
     Backspace, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
 };
 
-/// Keys that work on every screen.
+/// Keys that work on every screen (and `1`..`9`, the screens in tab order).
 #[rustfmt::skip]
 pub const GLOBAL: &[Binding] = &[
     b(&[(Char('q'), false), (Char('c'), true)], Action::Quit, "q", "quit", Some("quit")),
     b(&[(Char('?'), false)], Action::ToggleHelp, "?", "help", Some("help")),
-    b(&[(Char('1'), false)], Action::Screen(1), "1", "keys", None),
-    b(&[(Char('2'), false)], Action::Screen(2), "2", "nodes", None),
-    b(&[(Char('3'), false)], Action::Screen(3), "3", "resources", None),
-    b(&[(Char('4'), false)], Action::Screen(4), "4", "stats", None),
-    b(&[(Char('5'), false)], Action::Screen(5), "5", "events", None),
-    b(&[(Char('6'), false)], Action::Screen(6), "6", "disk", None),
-    b(&[(Char('7'), false)], Action::Screen(7), "7", "RocksDB's LOG", None),
-    b(&[(Char('8'), false)], Action::Screen(8), "8", "WAL: latest writes", None),
-    b(&[(Char('9'), false)], Action::Screen(9), "9", "diff with --compare DB", None),
     b(&[(Char('j'), false), (Down, false)], Action::Down, "j/↓", "down", None),
     b(&[(Char('k'), false), (Up, false)], Action::Up, "k/↑", "up", None),
     b(&[(PageDown, false), (Char('d'), true)], Action::PageDown, "PgDn", "page down", None),
@@ -79,96 +71,6 @@ pub const GLOBAL: &[Binding] = &[
     b(&[(Char('/'), false)], Action::StartFilter, "/", "filter", Some("filter")),
     b(&[(Char('r'), false)], Action::Refresh, "r", "refresh now", None),
     b(&[(Esc, false)], Action::Back, "Esc", "back / clear filter", None),
-];
-
-/// The Keys screen's own keys.
-#[rustfmt::skip]
-pub const KEYS: &[Binding] = &[
-    b(&[(Char(':'), false)], Action::StartGoto, ":", "go to key", Some("goto")),
-    b(&[(Char('c'), false)], Action::Count, "c", "exact count", Some("count")),
-    b(&[(Char('f'), false)], Action::PickColumnFamily, "f", "column families", Some("cf")),
-    b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
-    b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
-    b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
-    b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", None),
-    b(&[(Char('J'), false)], Action::ValueDown, "J", "scroll value down", None),
-    b(&[(Char('K'), false)], Action::ValueUp, "K", "scroll value up", None),
-    b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
-    b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
-    b(&[(Char('n'), false)], Action::NewKey, "n", "new key (--write)", None),
-    b(&[(Char('e'), false)], Action::EditValue, "e", "edit value (--write)", None),
-    b(&[(Char('d'), false)], Action::DeleteKey, "d", "delete key (--write)", None),
-    b(&[(Char('D'), false)], Action::DeleteRange, "D", "delete prefix (--write)", None),
-    b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
-];
-
-/// The Nodes screen's own keys.
-#[rustfmt::skip]
-pub const NODES: &[Binding] = &[
-    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
-    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
-    b(&[(Char('t'), false)], Action::StatusFilter, "t", "filter by status", Some("status")),
-    b(&[(Enter, false)], Action::Open, "Enter", "node detail", Some("detail")),
-    b(&[(Char('o'), false)], Action::MarkOffline, "o", "mark Inactive (--write)", None),
-    b(&[(Char('O'), false)], Action::MarkOnline, "O", "mark Active (--write)", None),
-    b(&[(Char('X'), false)], Action::RemoveNode, "X", "remove node (--write)", None),
-    b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
-];
-
-/// The Resources screen's own keys.
-#[rustfmt::skip]
-pub const RESOURCES: &[Binding] = &[
-    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
-    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
-];
-
-/// The Stats screen's own keys.
-#[rustfmt::skip]
-pub const STATS: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "next page", Some("page")),
-    b(&[(Char('s'), false)], Action::SortNext, "s", "sort SST files", Some("sort")),
-    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
-    b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
-    b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
-];
-
-/// The Events screen's own keys.
-#[rustfmt::skip]
-pub const EVENTS: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "streams / events", Some("pane")),
-    b(&[(Enter, false)], Action::Open, "Enter", "event detail", Some("detail")),
-];
-
-/// The Disk screen's own keys.
-#[rustfmt::skip]
-pub const DISK: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones", Some("page")),
-    b(&[(Enter, false)], Action::Open, "Enter", "look inside the prefix", Some("inside")),
-    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones", Some("count")),
-    b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
-    b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
-    b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
-];
-
-/// The Log screen's own keys.
-#[rustfmt::skip]
-pub const LOG: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "entries / timeline", Some("pane")),
-    b(&[(Char('t'), false)], Action::StatusFilter, "t", "narrow by kind", Some("kind")),
-    b(&[(Char('m'), false)], Action::LoadMore, "m", "keep more entries (4x)", None),
-];
-
-/// The WAL screen's own keys.
-#[rustfmt::skip]
-pub const WAL: &[Binding] = &[
-    b(&[(Enter, false)], Action::Open, "Enter", "show the value", Some("value")),
-    b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", Some("history")),
-];
-
-/// The Diff screen's own keys.
-#[rustfmt::skip]
-pub const DIFF: &[Binding] = &[
-    b(&[(Enter, false)], Action::Open, "Enter", "show both values", Some("values")),
 ];
 
 /// Keys while typing a filter or key.
@@ -215,36 +117,11 @@ pub const PICKER: &[Binding] = &[
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 
-/// Whether `action` does anything on the page on show: the footer and help leave out
-/// the keys that do not (a key pressed anyway still says where it works).
-pub fn available(app: &crate::inspector::state::App, action: Action) -> bool {
-    use crate::inspector::state::disk::DiskPage;
-    match (app.screen, action) {
-        (Screen::Disk, Action::StartFilter) => false,
-        (Screen::Disk, Action::Open) => app.disk.page == DiskPage::Prefixes,
-        (Screen::Disk, Action::Count) => app.disk.page != DiskPage::Files,
-        (Screen::Disk, Action::Compact) => app.disk.page == DiskPage::Tombstones,
-        _ => true,
-    }
-}
-
-/// The tables that apply, most specific first: a screen's own keys, then the global ones.
-pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
+/// The tables that apply, most specific first: the screen's own keys (`own`), then the
+/// global ones.
+pub fn tables(context: KeyContext, own: &'static [Binding]) -> Vec<&'static [Binding]> {
     match context {
-        KeyContext::Normal => {
-            let own = match screen {
-                Screen::Keys => KEYS,
-                Screen::Nodes => NODES,
-                Screen::Resources => RESOURCES,
-                Screen::Stats => STATS,
-                Screen::Events => EVENTS,
-                Screen::Disk => DISK,
-                Screen::Log => LOG,
-                Screen::Wal => WAL,
-                Screen::Diff => DIFF,
-            };
-            vec![own, GLOBAL]
-        }
+        KeyContext::Normal => vec![own, GLOBAL],
         KeyContext::Input => vec![INPUT],
         KeyContext::Picker => vec![PICKER],
         KeyContext::Confirm => vec![CONFIRM],
@@ -252,14 +129,14 @@ pub fn tables(context: KeyContext, screen: Screen) -> Vec<&'static [Binding]> {
     }
 }
 
-/// The action for a key press in `context` on `screen`, if any. Releases are ignored
-/// (Windows terminals and the kitty protocol report them).
-pub fn dispatch(context: KeyContext, screen: Screen, key: KeyEvent) -> Option<Action> {
+/// The action for a key press in `context` on a screen whose own keys are `own`, if any.
+/// Releases are ignored (Windows terminals and the kitty protocol report them).
+pub fn dispatch(context: KeyContext, own: &'static [Binding], key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let found = tables(context, screen)
+    let found = tables(context, own)
         .into_iter()
         .flatten()
         .find(|binding| {
@@ -271,6 +148,10 @@ pub fn dispatch(context: KeyContext, screen: Screen, key: KeyEvent) -> Option<Ac
         .map(|binding| binding.action);
     match (found, context, key.code) {
         (Some(action), _, _) => Some(action),
+        // The n-th screen in tab order: no table names the screens.
+        (None, KeyContext::Normal, Char(c @ '1'..='9')) if !ctrl => {
+            Some(Action::Screen(c as u8 - b'0'))
+        }
         (None, KeyContext::Input | KeyContext::Editor, Char(c)) if !ctrl => Some(Action::Input(c)),
         _ => None,
     }
@@ -287,43 +168,49 @@ mod tests {
     #[test]
     fn keys_dispatch_from_the_table() {
         assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Keys, press(Char('q'))),
+            dispatch(KeyContext::Normal, &[], press(Char('q'))),
             Some(Action::Quit)
         );
         assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Keys, press(Down)),
+            dispatch(KeyContext::Normal, &[], press(Down)),
             Some(Action::Down)
         );
         assert_eq!(
             dispatch(
                 KeyContext::Normal,
-                Screen::Keys,
+                &[],
                 KeyEvent::new(Char('c'), KeyModifiers::CONTROL)
             ),
             Some(Action::Quit)
         );
+        assert_eq!(dispatch(KeyContext::Normal, &[], press(Char('Z'))), None);
+    }
+
+    #[test]
+    fn number_keys_choose_a_screen_except_while_typing() {
         assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Keys, press(Char('c'))),
-            Some(Action::Count)
+            dispatch(KeyContext::Normal, &[], press(Char('9'))),
+            Some(Action::Screen(9))
         );
+        assert_eq!(dispatch(KeyContext::Normal, &[], press(Char('0'))), None);
         assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Keys, press(Char('Z'))),
-            None
+            dispatch(KeyContext::Input, &[], press(Char('3'))),
+            Some(Action::Input('3'))
         );
     }
 
     #[test]
     fn typing_goes_to_the_input_except_bound_keys() {
         assert_eq!(
-            dispatch(KeyContext::Input, Screen::Keys, press(Char('q'))),
+            dispatch(KeyContext::Input, &[], press(Char('q'))),
             Some(Action::Input('q'))
         );
         assert_eq!(
-            dispatch(KeyContext::Input, Screen::Keys, press(Enter)),
+            dispatch(KeyContext::Input, &[], press(Enter)),
             Some(Action::Submit)
         );
         assert_eq!(
-            dispatch(KeyContext::Input, Screen::Keys, press(Esc)),
+            dispatch(KeyContext::Input, &[], press(Esc)),
             Some(Action::Back)
         );
     }
@@ -332,62 +219,6 @@ mod tests {
     fn releases_are_ignored() {
         let mut key = press(Char('q'));
         key.kind = KeyEventKind::Release;
-        assert_eq!(dispatch(KeyContext::Normal, Screen::Keys, key), None);
-    }
-
-    #[test]
-    fn no_destructive_action_on_a_ctrl_key_and_no_key_bound_twice() {
-        let contexts = [
-            KeyContext::Normal,
-            KeyContext::Input,
-            KeyContext::Picker,
-            KeyContext::Confirm,
-            KeyContext::Editor,
-        ];
-        for context in contexts {
-            for screen in Screen::ALL {
-                let mut seen = std::collections::HashSet::new();
-                for binding in tables(context, screen).into_iter().flatten() {
-                    for key in binding.keys {
-                        assert!(
-                            seen.insert(*key),
-                            "{key:?} bound twice in {context:?} on {screen:?}"
-                        );
-                        let destructive = matches!(
-                            binding.action,
-                            Action::Compact
-                                | Action::Flush
-                                | Action::DeleteKey
-                                | Action::DeleteRange
-                                | Action::RemoveNode
-                                | Action::MarkOffline
-                        );
-                        assert!(
-                            !(destructive && key.1),
-                            "{:?} sits on a Ctrl key",
-                            binding.action
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn screens_have_their_own_keys() {
-        let s = press(Char('s'));
-        assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Nodes, s),
-            Some(Action::SortNext)
-        );
-        assert_eq!(dispatch(KeyContext::Normal, Screen::Keys, s), None);
-        assert_eq!(
-            dispatch(KeyContext::Normal, Screen::Stats, press(Tab)),
-            Some(Action::NextPage)
-        );
-        assert_eq!(
-            dispatch(KeyContext::Confirm, Screen::Stats, press(Enter)),
-            Some(Action::Submit)
-        );
+        assert_eq!(dispatch(KeyContext::Normal, &[], key), None);
     }
 }

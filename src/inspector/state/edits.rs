@@ -1,24 +1,22 @@
-//! The write-mode flows of `App`: asking before every change, the value editor and its
-//! save dialog, typing a prefix to delete it, undo, compaction and flush.
+//! The write-mode flows every screen shares: the refusals (read-only, an edit still
+//! running), asking before every change, the value editor and its save dialog, typing a
+//! prefix to delete it, undo, and folding in an edit's outcome. What a screen's own edits
+//! ask is in that screen (`screens::keys::edits`, `screens::nodes::edits`).
 //!
 //! One change runs at a time, and its outcome (success or failure) is always folded in,
 //! with the column family and bounds its request carried: never the ones on screen when
 //! the answer arrives.
 
 use super::App;
-use super::Screen;
-use super::editor::Editor;
-use super::keys::Filter;
 use super::maintenance::RunningMaintenance;
-use super::nodes::NodeRow;
-use super::overlay::{FilterKind, InputPurpose, Overlay};
+use super::overlay::Overlay;
 use super::session::MessageKind;
-use crate::common::NodeStatus;
 use crate::inspector::decode::escape_key;
 use crate::inspector::input::action::Action;
+use crate::inspector::screens::{Change, Cx};
 use crate::inspector::source::{Bounds, WriteOp};
-use crate::inspector::worker::{Body, Command, Context, Job, Maintenance, Purpose, Ticket};
-use crate::inspector::write::edit::{Edit, EditOutcome, MAX_UNDO_KEYS, Taken};
+use crate::inspector::worker::{Body, Command, Context, Job, Maintenance, Ticket};
+use crate::inspector::write::edit::{Edit, EditOutcome, Taken};
 
 /// What a confirmation dialog asks about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,33 +65,36 @@ pub struct Writes {
     pub undo: Option<Undo>,
 }
 
-impl App {
-    fn ask(&mut self, edit: Edit, question: String, verb: &'static str) {
-        self.ask_with(edit, question, verb, None);
-    }
+/// Asks before `edit`: the question, and the confirming button's word (focus starts on
+/// cancel).
+pub fn ask(cx: &mut Cx, edit: Edit, question: String, verb: &'static str) {
+    ask_with(cx, edit, question, verb, None);
+}
 
-    fn ask_with(
-        &mut self,
-        edit: Edit,
-        question: String,
-        verb: &'static str,
-        undoes: Option<String>,
-    ) {
-        // An older message would sit under the question and confuse it.
-        self.session.message = None;
-        self.overlay = Overlay::Confirm {
-            ask: Ask::Edit {
-                edit,
-                question,
-                verb,
-                undoes,
-            },
-            confirm_focused: false,
-        };
+fn ask_with(cx: &mut Cx, edit: Edit, question: String, verb: &'static str, undoes: Option<String>) {
+    // An older message would sit under the question and confuse it.
+    cx.session.message = None;
+    *cx.overlay = Overlay::Confirm {
+        ask: Ask::Edit {
+            edit,
+            question,
+            verb,
+            undoes,
+        },
+        confirm_focused: false,
+    };
+}
+
+impl App {
+    fn cx(&mut self) -> Cx<'_> {
+        Cx {
+            session: &mut self.session,
+            overlay: &mut self.overlay,
+        }
     }
 
     /// The first step of every write action: refuse when read-only or while another edit
-    /// runs, otherwise open the editor or the question.
+    /// runs; undo here; otherwise the screen on show opens its editor or question.
     pub(super) fn start_edit(&mut self, action: Action) -> Vec<Command> {
         let what = match action {
             Action::NewKey => "put a key",
@@ -114,139 +115,28 @@ impl App {
             );
             return Vec::new();
         }
-        match (action, self.screen) {
-            // The undo batch moves into the question (it can be 64 MiB: never copied)
-            // and back if the question is cancelled.
-            (Action::Undo, _) => match self.writes.undo.take() {
-                None => self.session.say("nothing to undo"),
-                Some(undo) if undo.cf == self.session.cf => {
-                    let question = format!("Undo the last edit ({})?", undo.summary);
-                    let edit = Edit::Restore { ops: undo.ops };
-                    self.ask_with(edit, question, "Undo", Some(undo.summary))
-                }
-                Some(undo) => {
-                    let text = format!(
-                        "the last edit was in column family {}: switch to it to undo",
-                        undo.cf
-                    );
-                    self.writes.undo = Some(undo);
-                    self.session.report(MessageKind::UserError, text)
-                }
-            },
-            (Action::NewKey, Screen::Keys) => {
-                self.overlay = Overlay::Input {
-                    purpose: InputPurpose::NewKey,
-                    text: String::new(),
-                    kind: FilterKind::Prefix,
-                }
+        if action != Action::Undo {
+            return self.on_current(|screen, cx| screen.update(action, cx));
+        }
+        // The undo batch moves into the question (it can be 64 MiB: never copied) and
+        // back if the question is cancelled.
+        match self.writes.undo.take() {
+            None => self.session.say("nothing to undo"),
+            Some(undo) if undo.cf == self.session.cf => {
+                let question = format!("Undo the last edit ({})?", undo.summary);
+                let edit = Edit::Restore { ops: undo.ops };
+                ask_with(&mut self.cx(), edit, question, "Undo", Some(undo.summary))
             }
-            (Action::EditValue, Screen::Keys) => match &self.keys.value {
-                Some(v) if v.kind.is_none() => self
-                    .session
-                    .report(MessageKind::UserError, "that key no longer exists"),
-                Some(v) if v.truncated => self.session.report(
-                    MessageKind::UserError,
-                    "value too large for the editor: write it with `spear-inspect put DB KEY VALUE --write`",
-                ),
-                Some(v) => {
-                    self.overlay = Overlay::Editor {
-                        editor: Box::new(Editor::for_value(v.key.clone(), &v.raw)),
-                        dialog: None,
-                    }
-                }
-                None => self.session.say("select a key first"),
-            },
-            (Action::DeleteKey, Screen::Keys) => {
-                if let Some(entry) = self.keys.selected_entry() {
-                    let question = format!(
-                        "Delete {} ({} bytes)? Undo with u.",
-                        escape_key(&entry.key),
-                        entry.value_len
-                    );
-                    let key = entry.key.clone();
-                    self.ask(Edit::Delete { key }, question, "Delete");
-                }
+            Some(undo) => {
+                let text = format!(
+                    "the last edit was in column family {}: switch to it to undo",
+                    undo.cf
+                );
+                self.writes.undo = Some(undo);
+                self.session.report(MessageKind::UserError, text)
             }
-            (Action::DeleteRange, Screen::Keys) => match &self.keys.filter {
-                // The count carries the bounds and column family; its answer opens the
-                // confirmation with exactly those, or is dropped if anything replaced it.
-                Filter::Prefix(_) => {
-                    return self.keys.count(&mut self.session, Purpose::ConfirmDelete);
-                }
-                _ => self.session.report(
-                    MessageKind::UserError,
-                    "filter by a prefix first (/): D deletes the keys with that prefix",
-                ),
-            },
-            (Action::MarkOffline | Action::MarkOnline | Action::RemoveNode, Screen::Nodes) => {
-                return self.ask_node_edit(action);
-            }
-            _ => {}
         }
         Vec::new()
-    }
-
-    fn ask_node_edit(&mut self, action: Action) -> Vec<Command> {
-        let node = match (self.nodes.selected(), &self.registry) {
-            (Some(NodeRow::Node(i)), Some(snapshot)) => snapshot.nodes.records[i].uuid,
-            _ => {
-                self.session
-                    .report(MessageKind::UserError, "select a node that decodes");
-                return Vec::new();
-            }
-        };
-        match action {
-            Action::MarkOffline => self.ask(
-                Edit::SetNodeStatus {
-                    uuid: node,
-                    status: NodeStatus::Inactive,
-                },
-                format!("Mark node {node} Inactive (it then takes no work)?"),
-                "Mark Inactive",
-            ),
-            Action::MarkOnline => self.ask(
-                Edit::SetNodeStatus {
-                    uuid: node,
-                    status: NodeStatus::Active,
-                },
-                format!("Mark node {node} Active (it takes work again)?"),
-                "Mark Active",
-            ),
-            _ => self.ask(
-                Edit::RemoveNode { uuid: node },
-                format!("Remove node {node} and its resource record? Undo with u."),
-                "Remove",
-            ),
-        }
-        Vec::new()
-    }
-
-    /// The count for a prefix delete arrived: ask for the prefix to be typed, for the
-    /// column family and bounds the count was made on.
-    pub(super) fn confirm_range_delete(&mut self, context: Context, count: u64) {
-        if count == 0 {
-            self.session.say("no keys with that prefix");
-            return;
-        }
-        if count > MAX_UNDO_KEYS as u64 {
-            let text = format!(
-                "{count} keys: too many to delete here with undo; use `spear-inspect delete-range --prefix ... --write`"
-            );
-            self.session.report(MessageKind::UserError, text);
-            return;
-        }
-        let Some(lower) = &context.bounds.lower else {
-            return;
-        };
-        let prefix = self.keys.display_key(lower);
-        self.session.message = None;
-        self.overlay = Overlay::TypeToConfirm {
-            cf: context.cf,
-            bounds: context.bounds,
-            prefix,
-            count,
-            typed: String::new(),
-        };
     }
 
     pub(super) fn update_confirm(&mut self, action: Action) -> Vec<Command> {
@@ -400,7 +290,7 @@ impl App {
         if self.writes.edit == Some(ticket) {
             self.writes.edit = None;
         }
-        let on_screen_cf = context.cf == self.session.cf;
+        let cf = context.cf.clone();
         match body {
             Body::Edited(EditOutcome {
                 exists: Some(taken),
@@ -408,7 +298,12 @@ impl App {
             }) => {
                 let question = replace_question(&taken);
                 let Taken { key, value, .. } = taken;
-                self.ask(Edit::Put { key, value }, question, "Replace");
+                ask(
+                    &mut self.cx(),
+                    Edit::Put { key, value },
+                    question,
+                    "Replace",
+                );
                 return Vec::new();
             }
             Body::Edited(outcome) => {
@@ -425,18 +320,7 @@ impl App {
             }
             _ => return Vec::new(),
         }
-        self.keys.value = None;
-        // A change moves the exact size by an amount unknown here (a put may add a key
-        // or overwrite one): back to the estimate until a walk counts again.
-        if on_screen_cf {
-            self.keys.total = None;
-        }
-        let mut commands = self.keys.refresh(&mut self.session, Purpose::Show);
-        if matches!(self.screen, Screen::Nodes | Screen::Resources) || self.registry.is_some() {
-            let context = self.session.context();
-            commands.push(self.session.request(context, Job::Registry).into());
-        }
-        commands
+        self.changed(&Change::Edited { cf })
     }
 }
 

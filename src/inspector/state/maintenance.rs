@@ -4,14 +4,13 @@
 use chrono::{DateTime, Utc};
 
 use super::App;
-use super::Screen;
 use super::edits::Ask;
-use super::keys::Filter;
 use super::overlay::Overlay;
 use super::session::MessageKind;
 use crate::inspector::input::action::Action;
+use crate::inspector::screens::Change;
 use crate::inspector::source::Bounds;
-use crate::inspector::worker::{Body, Command, Context, Maintenance, Purpose, describe};
+use crate::inspector::worker::{Body, Command, Context, Maintenance, describe};
 
 /// A compaction or flush on the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +31,9 @@ impl RunningMaintenance {
 }
 
 impl App {
-    /// Compaction or flush: refused read-only or while one runs, else asked first.
+    /// Compaction or flush: refused read-only or while one runs, else asked first. A
+    /// compaction covers the keys the screen on show has selected (a prefix filter, a
+    /// tombstone range), or all.
     pub(super) fn ask_maintenance(&mut self, action: Action) -> Vec<Command> {
         let what = if action == Action::Compact {
             "compact"
@@ -49,17 +50,9 @@ impl App {
             );
             return Vec::new();
         }
-        let range = self
-            .disk
-            .selected_range()
-            .filter(|_| self.screen == Screen::Disk);
-        let (job, bounds) = match (action, self.screen, &self.keys.filter) {
-            (Action::Flush, _, _) => (Maintenance::Flush, Bounds::default()),
-            (_, Screen::Disk, _) if range.is_some() => {
-                (Maintenance::Compact, range.unwrap_or_default())
-            }
-            (_, Screen::Keys, Filter::Prefix(p)) => (Maintenance::Compact, Bounds::prefix(p)),
-            _ => (Maintenance::Compact, Bounds::default()),
+        let (job, bounds) = match action {
+            Action::Flush => (Maintenance::Flush, Bounds::default()),
+            _ => (Maintenance::Compact, self.current().compaction_bounds()),
         };
         self.session.message = None;
         self.overlay = Overlay::Confirm {
@@ -91,12 +84,6 @@ impl App {
             report.outcome()
         );
         self.session.say(text);
-        let mut commands = vec![self.stats_request(Purpose::Show)];
-        commands.extend(self.keys.refresh(&mut self.session, Purpose::Show));
-        if self.screen == Screen::Disk {
-            // The counts and any walk are of the database before: read them again.
-            commands.extend(self.disk.reread(&mut self.session, Purpose::Show));
-        }
-        commands
+        self.changed(&Change::Maintained)
     }
 }

@@ -1,142 +1,50 @@
 //! The inspector's state and the only code that changes it.
 //!
-//! `App` routes: it holds the shared [`Session`], the screen on show, the one overlay,
-//! and one state type per screen (`keys`, `nodes`, `resources`, `stats`), each with its
-//! own update. `update` turns an `Action` into state changes and worker commands;
-//! `on_event` folds an answer in, judged by the ticket and context it carries (never by
-//! what is on screen when it arrives). Drawing reads `&App` only, so every screen can be
-//! drawn in a test from an `App` driven without a worker.
+//! `App` holds the shared [`Session`], the one [`Overlay`], the changes in flight
+//! ([`Writes`]) and the screens, each a [`Screen`] component (see `screens`). It
+//! dispatches generically: the keys every screen shares (help, the number keys, column
+//! families, compaction, history, the refusals of write mode) are handled here, anything
+//! else goes to the screen on show; an answer from the worker goes to the screens that
+//! take its kind, judged by the ticket and context it carries (never by what is on
+//! screen when it arrives). The overlays' flows (prompts, the column family list, the
+//! questions, the editor) are in `overlay` and `edits`. Drawing reads `&App` only, so
+//! every screen can be drawn in a test from an `App` driven without a worker.
 
-pub mod diff;
-pub mod disk;
 pub mod editor;
 mod edits;
-pub mod events;
-pub mod keys;
-pub mod log;
 mod maintenance;
-pub mod nodes;
 mod overlay;
-pub mod resources;
 pub mod session;
-pub mod stats;
 pub mod table;
-pub mod wal;
 
 use chrono::{DateTime, Utc};
 
-pub use edits::{Ask, Undo, Writes};
-pub use keys::{CountState, Counted, Filter, KeysState, ScanProgress, ValueView, value_view};
+pub use edits::{Ask, Undo, Writes, ask};
 pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
 pub use session::{Message, MessageKind, Session};
 
 use crate::inspector::input::action::Action;
-use crate::inspector::input::keymap::KeyContext;
+use crate::inspector::input::keymap::{self, Binding, KeyContext};
+use crate::inspector::screens::{self, Change, Cx, Screen};
 use crate::inspector::source::Access;
-use crate::inspector::spear::records::RegistrySnapshot;
-use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
-use nodes::NodesView;
-use resources::ResourcesView;
-use stats::StatsView;
-
-/// The screens on the number keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    /// Key browser.
-    Keys,
-    /// Node registry.
-    Nodes,
-    /// Resource registry.
-    Resources,
-    /// Database statistics.
-    Stats,
-    /// Upstream Spear-Next's event streams.
-    Events,
-    /// What fills the disk: files, the key space by prefix, tombstones.
-    Disk,
-    /// What RocksDB itself wrote in its info LOG.
-    Log,
-    /// What the service just wrote: the WAL's newest batches.
-    Wal,
-    /// The open database compared with another.
-    Diff,
-}
-
-impl Screen {
-    /// Every screen in key order.
-    pub const ALL: [Screen; 9] = [
-        Screen::Keys,
-        Screen::Nodes,
-        Screen::Resources,
-        Screen::Stats,
-        Screen::Events,
-        Screen::Disk,
-        Screen::Log,
-        Screen::Wal,
-        Screen::Diff,
-    ];
-
-    /// Its tab title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Keys => "Keys",
-            Screen::Nodes => "Nodes",
-            Screen::Resources => "Resources",
-            Screen::Stats => "Stats",
-            Screen::Events => "Events",
-            Screen::Disk => "Disk",
-            Screen::Log => "Log",
-            Screen::Wal => "WAL",
-            Screen::Diff => "Diff",
-        }
-    }
-}
-
-/// What a table screen's update asks of the App.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reaction {
-    /// Nothing more.
-    None,
-    /// Its rows must be rebuilt (sort or filter changed).
-    Rebuild,
-    /// Its data must be read again (`r`).
-    Reread,
-}
+use crate::inspector::worker::{Body, Command, Event, Job, Kind};
 
 /// The whole state of the inspector.
 #[derive(Debug, Clone)]
 pub struct App {
     /// What every screen shares.
     pub session: Session,
-    /// The screen on show.
-    pub screen: Screen,
-    /// The overlay or input in front of it.
+    /// The overlay or input in front of the screen.
     pub overlay: Overlay,
-    /// The Keys screen.
-    pub keys: KeysState,
-    /// The registries of the column family on show, once read.
-    pub registry: Option<RegistrySnapshot>,
-    /// The Nodes screen.
-    pub nodes: NodesView,
-    /// The Resources screen.
-    pub resources: ResourcesView,
-    /// The Stats screen.
-    pub stats: StatsView,
-    /// The Events screen.
-    pub events: events::EventsView,
-    /// The Disk screen.
-    pub disk: disk::DiskView,
-    /// The Log screen.
-    pub log: log::LogView,
-    /// The WAL screen.
-    pub wal: wal::WalView,
-    /// The Diff screen.
-    pub diff: diff::DiffView,
     /// Changes in flight and the last one's undo.
     pub writes: Writes,
     /// Whether to leave.
     pub should_quit: bool,
+    /// Every screen, in tab order.
+    screens: Vec<Box<dyn Screen>>,
+    /// Which of them is on show.
+    shown: usize,
 }
 
 impl App {
@@ -149,30 +57,66 @@ impl App {
     ) -> Self {
         Self {
             session: Session::new(db_path, access, column_families, cf),
-            screen: Screen::Keys,
             overlay: Overlay::Closed,
-            keys: KeysState::default(),
-            registry: None,
-            nodes: NodesView::default(),
-            resources: ResourcesView::default(),
-            stats: StatsView::default(),
-            events: events::EventsView::default(),
-            disk: disk::DiskView::default(),
-            log: log::LogView::default(),
-            wal: wal::WalView::default(),
-            diff: diff::DiffView::default(),
             writes: Writes::default(),
             should_quit: false,
+            screens: screens::registered(),
+            shown: 0,
         }
     }
 
-    /// The first commands: a page of keys and the estimate, and what the screen on show
-    /// needs.
+    /// Every screen, in tab order.
+    pub fn screens(&self) -> &[Box<dyn Screen>] {
+        &self.screens
+    }
+
+    /// The place of the screen on show in the tabs (from 0).
+    pub fn shown(&self) -> usize {
+        self.shown
+    }
+
+    /// The screen on show.
+    pub fn current(&self) -> &dyn Screen {
+        self.screens[self.shown].as_ref()
+    }
+
+    /// The screen of type `S`. Panics if no such screen is registered.
+    pub fn screen<S: Screen>(&self) -> &S {
+        self.screens
+            .iter()
+            .find_map(|s| s.as_any().downcast_ref())
+            .expect("every screen type is registered")
+    }
+
+    /// The screen of type `S`, to change it (tests, and the start-up options that
+    /// configure one screen). Panics if no such screen is registered.
+    pub fn screen_mut<S: Screen>(&mut self) -> &mut S {
+        self.screens
+            .iter_mut()
+            .find_map(|s| s.as_any_mut().downcast_mut())
+            .expect("every screen type is registered")
+    }
+
+    /// Puts the screen of type `S` on show; what it reads is asked for by
+    /// `initial_commands`, or by the next number key.
+    pub fn show<S: Screen>(&mut self) {
+        if let Some(at) = self.screens.iter().position(|s| s.as_any().is::<S>()) {
+            self.shown = at;
+        }
+    }
+
+    /// Whether the screen of type `S` is on show.
+    pub fn showing<S: Screen>(&self) -> bool {
+        self.current().as_any().is::<S>()
+    }
+
+    /// The first commands: every screen's first requests (a page of keys and the
+    /// estimate), and what the screen on show needs (started on another screen with
+    /// `--compare`: its data too).
     pub fn initial_commands(&mut self) -> Vec<Command> {
-        let mut commands = self.keys.initial(&mut self.session);
-        // Started on another screen (`--compare`): its data too.
-        commands.extend(self.screen_data(Purpose::Show, false));
-        commands
+        let mut commands = self.each(|screen, _, cx| screen.start(cx));
+        commands.extend(self.on_current(|screen, cx| screen.show(cx)));
+        supersede(commands)
     }
 
     /// Which keymap applies now.
@@ -189,13 +133,29 @@ impl App {
         }
     }
 
+    /// The key tables that apply now, most specific first.
+    pub fn bindings(&self) -> Vec<&'static [Binding]> {
+        keymap::tables(self.key_context(), self.current().keys())
+    }
+
+    /// Whether `action` does anything now on the screen on show (the footer and help
+    /// show only those).
+    pub fn available(&self, action: Action) -> bool {
+        self.current().available(action)
+    }
+
+    /// The action for a key press, if any.
+    pub fn action_for(&self, key: crossterm::event::KeyEvent) -> Option<Action> {
+        keymap::dispatch(self.key_context(), self.current().keys(), key)
+    }
+
     /// Applies a user action; returns the commands it needs.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         if action == Action::Quit {
             self.should_quit = true;
             return Vec::new();
         }
-        match self.overlay {
+        let commands = match self.overlay {
             Overlay::Closed => self.update_screen(action),
             Overlay::Input { .. } => self.update_input(action),
             Overlay::Picker { .. } => self.update_picker(action),
@@ -214,25 +174,40 @@ impl App {
                 }
                 Vec::new()
             }
-        }
+        };
+        supersede(commands)
     }
 
+    /// The keys every screen shares; anything else is the screen's own. A screen gets a
+    /// shared action only if its key table binds it (`]` on Keys and Disk, `h` on Keys
+    /// and WAL, `C` where compaction makes sense).
     fn update_screen(&mut self, action: Action) -> Vec<Command> {
+        let families = self.session.column_families.len().max(1);
+        let at = self
+            .session
+            .column_families
+            .iter()
+            .position(|c| *c == self.session.cf)
+            .unwrap_or(0);
         match action {
             Action::ToggleHelp => {
                 self.overlay = Overlay::Help;
-                return Vec::new();
+                Vec::new()
             }
             Action::Screen(n) => {
-                if let Some(screen) = Screen::ALL.get(usize::from(n).saturating_sub(1)) {
-                    self.screen = *screen;
+                if usize::from(n) >= 1 && usize::from(n) <= self.screens.len() {
+                    self.shown = usize::from(n) - 1;
                 }
-                return self.screen_data(Purpose::Show, false);
+                self.on_current(|screen, cx| screen.show(cx))
             }
-            Action::Compact | Action::Flush => return self.ask_maintenance(action),
-            Action::History if matches!(self.screen, Screen::Keys | Screen::Wal) => {
-                return self.ask_history();
+            Action::PickColumnFamily => {
+                self.overlay = Overlay::Picker { selected: at };
+                Vec::new()
             }
+            Action::NextColumnFamily => self.switch_cf((at + 1) % families),
+            Action::PrevColumnFamily => self.switch_cf((at + families - 1) % families),
+            Action::Compact | Action::Flush => self.ask_maintenance(action),
+            Action::History => self.ask_history(),
             Action::NewKey
             | Action::EditValue
             | Action::DeleteKey
@@ -240,77 +215,14 @@ impl App {
             | Action::Undo
             | Action::MarkOffline
             | Action::MarkOnline
-            | Action::RemoveNode => return self.start_edit(action),
-            _ => {}
-        }
-        let reaction = match self.screen {
-            Screen::Keys => return self.update_keys(action),
-            Screen::Nodes => self
-                .nodes
-                .update(action, &mut self.session, &mut self.overlay),
-            Screen::Resources => self.resources.update(action, &mut self.session),
-            Screen::Stats => {
-                let reaction = self.stats.update(action, &mut self.session);
-                if self.stats.page == stats::StatsPage::Options
-                    && self.stats.options.is_none()
-                    && !self.session.tickets.is_pending(Kind::Options)
-                {
-                    let context = self.session.context();
-                    return vec![self.session.request(context, Job::Options).into()];
-                }
-                reaction
-            }
-            Screen::Events => return self.events.update(action, &mut self.session),
-            Screen::Disk => return self.update_disk(action),
-            Screen::Log => return self.log.update(action, &mut self.session),
-            Screen::Wal => return self.wal.update(action, &mut self.session),
-            Screen::Diff => return self.diff.update(action, &mut self.session),
-        };
-        match reaction {
-            Reaction::None => Vec::new(),
-            Reaction::Rebuild => {
-                self.rebuild_tables();
-                Vec::new()
-            }
-            Reaction::Reread => self.screen_data(Purpose::Show, true),
+            | Action::RemoveNode => self.start_edit(action),
+            _ => self.on_current(|screen, cx| screen.update(action, cx)),
         }
     }
 
-    /// The Keys screen, plus the column family keys (the column family is the session's).
-    fn update_keys(&mut self, action: Action) -> Vec<Command> {
-        let families = &self.session.column_families;
-        let at = families
-            .iter()
-            .position(|c| *c == self.session.cf)
-            .unwrap_or(0);
-        let n = families.len().max(1);
-        match action {
-            Action::PickColumnFamily => {
-                self.overlay = Overlay::Picker { selected: at };
-                Vec::new()
-            }
-            Action::NextColumnFamily => self.switch_cf((at + 1) % n),
-            Action::PrevColumnFamily => self.switch_cf((at + n - 1) % n),
-            _ => self
-                .keys
-                .update(action, &mut self.session, &mut self.overlay),
-        }
-    }
-
-    /// The selected key's history: on Keys the key on show, on WAL the operation's key in
-    /// its column family.
+    /// The selected key's history, where the screen on show names one.
     fn ask_history(&mut self) -> Vec<Command> {
-        let target = match self.screen {
-            Screen::Wal => self.wal.selected().and_then(|(_, op)| {
-                let names = &self.wal.report.as_ref()?.cf_names;
-                Some((names.get(&op.cf)?.clone(), op.key.clone()))
-            }),
-            _ => self
-                .keys
-                .selected_entry()
-                .map(|e| (self.session.cf.clone(), e.key.clone())),
-        };
-        let Some((cf, key)) = target else {
+        let Some((cf, key)) = self.current().history_target(&self.session) else {
             self.session
                 .say("select a key (of a column family the MANIFEST names) to see its history");
             return Vec::new();
@@ -321,195 +233,143 @@ impl App {
         vec![self.session.request(context, Job::History { key }).into()]
     }
 
-    /// The Disk screen, plus the column family keys.
-    fn update_disk(&mut self, action: Action) -> Vec<Command> {
-        let n = self.session.column_families.len().max(1);
-        let at = self
-            .session
-            .column_families
-            .iter()
-            .position(|c| *c == self.session.cf)
-            .unwrap_or(0);
-        let index = match action {
-            Action::NextColumnFamily => (at + 1) % n,
-            Action::PrevColumnFamily => (at + n - 1) % n,
-            _ => return self.disk.update(action, &mut self.session),
-        };
-        let mut commands = self.switch_cf(index);
-        commands.extend(self.disk.reread(&mut self.session, Purpose::Show));
-        commands
-    }
-
-    /// Shows another column family: the Keys screen starts over, the registries of the
-    /// old one are dropped (they are read again when a registry screen needs them).
+    /// Shows another column family: every screen forgets the old one's data, and the one
+    /// on show reads the new one's.
     fn switch_cf(&mut self, index: usize) -> Vec<Command> {
         let Some(cf) = self.session.column_families.get(index).cloned() else {
             return Vec::new();
         };
         self.session.cf = cf;
-        self.registry = None;
-        // The old column family's registries are of no use any more.
-        let mut commands = vec![self.session.cancel(Kind::Registry)];
-        self.disk.switch_cf();
-        commands.extend(self.keys.switch_cf(&mut self.session));
-        commands
+        self.each(|screen, shown, cx| screen.switch_cf(shown, cx))
     }
 
-    fn rebuild_tables(&mut self) {
-        let rows = self.session.table_rows();
-        if let Some(snapshot) = &self.registry {
-            self.nodes.rebuild(snapshot, rows);
-            self.resources.rebuild(snapshot, rows);
-        }
+    /// A change to the database finished: every screen reads again what it may have moved.
+    fn changed(&mut self, change: &Change) -> Vec<Command> {
+        self.each(|screen, shown, cx| screen.changed(change, shown, cx))
     }
 
-    /// What the current screen needs from the worker: registries for Nodes and
-    /// Resources, figures for Stats. `force` re-reads what is already there.
-    fn screen_data(&mut self, purpose: Purpose, force: bool) -> Vec<Command> {
-        match self.screen {
-            Screen::Nodes | Screen::Resources if force || self.registry.is_none() => {
-                let context = self.session.context().with_purpose(purpose);
-                vec![self.session.request(context, Job::Registry).into()]
-            }
-            Screen::Stats if force || self.stats.latest.is_none() => {
-                vec![self.stats_request(purpose)]
-            }
-            Screen::Events if force || self.events.streams.is_none() => {
-                self.events.reread(&mut self.session, purpose)
-            }
-            Screen::Disk if force || self.disk.is_empty() => {
-                self.disk.reread(&mut self.session, purpose)
-            }
-            Screen::Log if force || self.log.report.is_none() => {
-                self.log.reread(&mut self.session, purpose)
-            }
-            Screen::Wal if force || self.wal.report.is_none() => {
-                self.wal.reread(&mut self.session, purpose)
-            }
-            Screen::Diff if force || self.diff.report.is_none() => {
-                self.diff.reread(&mut self.session, purpose)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn stats_request(&mut self, purpose: Purpose) -> Command {
-        let context = self.session.context().with_purpose(purpose);
-        self.session.request(context, Job::Stats).into()
-    }
-
-    /// The periodic tick: the clock moves, statistics are sampled for the history, and
-    /// on a live database the screen on show re-reads its data (every read catching up
-    /// with the primary). A kind still awaiting its last answer is not asked again, so
-    /// periodic work never piles up on a slow database.
+    /// The periodic tick: the clock moves, every screen samples what it keeps a history
+    /// of, and on a live database the screen on show re-reads its data (every read
+    /// catching up with the primary). A kind still awaiting its last answer is not asked
+    /// again, so periodic work never piles up on a slow database.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Command> {
         self.session.now = now;
-        let mut commands = Vec::new();
-        if !self.session.tickets.is_pending(Kind::Stats) {
-            commands.push(self.stats_request(Purpose::Periodic));
-        }
+        let mut commands = self.each(|screen, _, cx| screen.sample(cx));
         if self.session.access != Access::ReadOnlySnapshot {
-            match self.screen {
-                Screen::Keys => {
-                    commands.extend(self.keys.refresh(&mut self.session, Purpose::Periodic))
-                }
-                Screen::Nodes | Screen::Resources
-                    if !self.session.tickets.is_pending(Kind::Registry) =>
-                {
-                    commands.extend(self.screen_data(Purpose::Periodic, true))
-                }
-                Screen::Events => {
-                    commands.extend(self.events.reread(&mut self.session, Purpose::Periodic))
-                }
-                Screen::Wal => {
-                    commands.extend(self.wal.reread(&mut self.session, Purpose::Periodic))
-                }
-                Screen::Log => commands.extend(self.log.follow(&mut self.session)),
-                _ => {}
-            }
+            commands.extend(self.on_current(|screen, cx| screen.follow(cx)));
         }
-        commands
+        supersede(commands)
     }
 
     /// Folds a worker answer into the state; returns follow-up commands. Changes always
-    /// land; any other answer counts only if its ticket is still the newest of its kind.
+    /// land; any other answer counts only if its ticket is still the newest of its kind,
+    /// and goes to every screen that takes its kind.
     pub fn on_event(&mut self, event: Event) -> Vec<Command> {
-        let Event {
-            ticket,
-            context,
-            body,
-        } = event;
+        let ticket = event.ticket;
         let current = self.session.tickets.is_current(ticket);
-        if body.is_final() {
+        if event.body.is_final() {
             self.session.tickets.answered(ticket);
         }
-        match ticket.kind {
-            Kind::Edit => return self.finish_edit(ticket, context, body),
-            Kind::Maintain => return self.finish_maintenance(context, body),
-            _ if !current => return Vec::new(),
-            Kind::Count if context.purpose == Purpose::ConfirmDelete => match body {
-                Body::Done { matched, .. } => {
-                    self.keys.count = CountState::Done(matched);
-                    self.confirm_range_delete(context, matched);
-                    return Vec::new();
+        let commands = match ticket.kind {
+            Kind::Edit => self.finish_edit(ticket, event.context, event.body),
+            Kind::Maintain => self.finish_maintenance(event.context, event.body),
+            _ if !current => Vec::new(),
+            Kind::History => {
+                match event.body {
+                    Body::History(history) => {
+                        self.session.message = None;
+                        self.overlay = Overlay::History(history);
+                    }
+                    Body::Failed(error) => self.session.fail(&error),
+                    _ => {}
                 }
-                other => {
-                    return self
-                        .keys
-                        .on_event(ticket, &context, other, &mut self.session);
-                }
-            },
-            Kind::Stats => match body {
-                Body::Stats(stats) => self.stats.record(stats, self.session.table_rows()),
-                Body::Failed(error) => self.session.fail(&error),
-                _ => {}
-            },
-            Kind::Registry => match body {
-                Body::Registry(snapshot) if context.cf == self.session.cf => {
-                    self.registry = Some(*snapshot);
-                    self.rebuild_tables();
-                }
-                Body::Failed(error) => self.session.fail(&error),
-                _ => {}
-            },
-            Kind::Options => match body {
-                Body::Options(report) => self.stats.options = Some(report),
-                Body::Failed(error) => self.session.fail(&error),
-                _ => {}
-            },
-            Kind::Log => self.log.on_event(body, &mut self.session),
-            Kind::Diff => self.diff.on_event(body, &mut self.session),
-            Kind::History => match body {
-                Body::History(history) => {
-                    self.session.message = None;
-                    self.overlay = Overlay::History(history);
-                }
-                Body::Failed(error) => self.session.fail(&error),
-                _ => {}
-            },
-            Kind::Wal => self.wal.on_event(body, &mut self.session),
-            Kind::Usage | Kind::Keyspace | Kind::Tombstones => {
-                self.disk
-                    .on_event(ticket, &context, body, &mut self.session);
+                Vec::new()
             }
-            Kind::Streams | Kind::Events | Kind::Gaps => {
-                return self
-                    .events
-                    .on_event(ticket, context, body, &mut self.session);
-            }
-            _ => {
-                return self
-                    .keys
-                    .on_event(ticket, &context, body, &mut self.session);
-            }
+            kind => self.route(kind, event),
+        };
+        supersede(commands)
+    }
+
+    /// Gives `event` to every screen that takes answers of `kind`.
+    fn route(&mut self, kind: Kind, event: Event) -> Vec<Command> {
+        let takers: Vec<usize> = (0..self.screens.len())
+            .filter(|&i| self.screens[i].kinds().contains(&kind))
+            .collect();
+        let Some((&last, others)) = takers.split_last() else {
+            return Vec::new();
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            overlay: &mut self.overlay,
+        };
+        let mut commands = Vec::new();
+        for &i in others {
+            commands.extend(self.screens[i].on_event(event.clone(), &mut cx));
         }
-        Vec::new()
+        commands.extend(self.screens[last].on_event(event, &mut cx));
+        commands
     }
 
     /// Sets the visible list height (from the terminal size).
     pub fn set_list_rows(&mut self, rows: usize) {
         self.session.list_rows = rows.max(1);
-        let selected = self.keys.window.selected;
-        self.keys.window.select(selected, self.session.list_rows);
+        for screen in &mut self.screens {
+            screen.resize(self.session.list_rows);
+        }
     }
+
+    /// Runs `f` on every screen (with whether it is on show), collecting the commands.
+    fn each(
+        &mut self,
+        mut f: impl FnMut(&mut dyn Screen, bool, &mut Cx) -> Vec<Command>,
+    ) -> Vec<Command> {
+        let mut cx = Cx {
+            session: &mut self.session,
+            overlay: &mut self.overlay,
+        };
+        let mut commands = Vec::new();
+        for (i, screen) in self.screens.iter_mut().enumerate() {
+            commands.extend(f(screen.as_mut(), i == self.shown, &mut cx));
+        }
+        commands
+    }
+
+    /// Runs `f` on the screen on show.
+    fn on_current(
+        &mut self,
+        f: impl FnOnce(&mut dyn Screen, &mut Cx) -> Vec<Command>,
+    ) -> Vec<Command> {
+        let mut cx = Cx {
+            session: &mut self.session,
+            overlay: &mut self.overlay,
+        };
+        f(self.screens[self.shown].as_mut(), &mut cx)
+    }
+}
+
+/// Drops from a batch the requests a later request of the same kind supersedes at once,
+/// and repeated cancellations: several screens may read the same thing (the Nodes and
+/// Resources screens share the registries), and a request that would be cancelled before
+/// it starts is work for nothing. Changes are never dropped.
+fn supersede(commands: Vec<Command>) -> Vec<Command> {
+    let mut kept: Vec<Command> = Vec::with_capacity(commands.len());
+    for command in commands.into_iter().rev() {
+        let repeated = match &command {
+            Command::Run(request) => {
+                let kind = request.ticket.kind;
+                !kind.runs_to_completion()
+                    && kept
+                        .iter()
+                        .any(|c| matches!(c, Command::Run(r) if r.ticket.kind == kind))
+            }
+            Command::Cancel(kind) => kept
+                .iter()
+                .any(|c| matches!(c, Command::Cancel(k) if k == kind)),
+        };
+        if !repeated {
+            kept.push(command);
+        }
+    }
+    kept.reverse();
+    kept
 }

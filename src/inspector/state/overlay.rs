@@ -1,9 +1,9 @@
 //! The one overlay in front of the screen (typing, help, the column family picker, the
-//! dialogs and the editor), changed in place, and the updates of typing and picking.
-//! The dialogs' and editor's updates are in `edits`.
+//! dialogs and the editor), changed in place, and the updates of typing and picking: what
+//! is typed goes to the screen on show, which opened the prompt. The dialogs' and
+//! editor's updates are in `edits`.
 
 use super::App;
-use super::Screen;
 use super::editor::Editor;
 use super::edits::Ask;
 use crate::inspector::analysis::history::KeyHistory;
@@ -109,51 +109,11 @@ impl App {
             Action::Submit => {
                 let (purpose, text, kind) = (*purpose, std::mem::take(text), *kind);
                 self.overlay = Overlay::Closed;
-                return self.submit_input(purpose, text, kind);
+                return self.on_current(|screen, cx| screen.submit(purpose, text, kind, cx));
             }
             _ => {}
         }
         Vec::new()
-    }
-
-    fn submit_input(
-        &mut self,
-        purpose: InputPurpose,
-        text: String,
-        kind: FilterKind,
-    ) -> Vec<Command> {
-        // The Nodes filter is text; every other input names a key, typed as the list
-        // shows keys.
-        let nodes_filter = purpose == InputPurpose::Filter && self.screen == Screen::Nodes;
-        let parsed = if nodes_filter && !self.keys.hex_keys {
-            Ok(text.into_bytes())
-        } else {
-            self.keys.parse_typed_key(&text)
-        };
-        let bytes = match parsed {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                self.session
-                    .report(super::session::MessageKind::UserError, error);
-                return Vec::new();
-            }
-        };
-        match purpose {
-            InputPurpose::NewKey => {
-                self.overlay = Overlay::Editor {
-                    editor: Box::new(Editor::for_new_key(bytes)),
-                    dialog: None,
-                };
-                Vec::new()
-            }
-            InputPurpose::Filter if self.screen == Screen::Nodes => {
-                self.nodes.text = String::from_utf8_lossy(&bytes).into_owned();
-                self.rebuild_tables();
-                Vec::new()
-            }
-            InputPurpose::Filter => self.keys.submit_filter(&mut self.session, bytes, kind),
-            InputPurpose::Goto => self.keys.submit_goto(&mut self.session, bytes),
-        }
     }
 
     pub(super) fn update_picker(&mut self, action: Action) -> Vec<Command> {

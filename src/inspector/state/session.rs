@@ -1,11 +1,12 @@
-//! What every screen shares: the database as opened, the column family on show, the
-//! terminal's size and colours, the clock, the status line, and the tickets of requests
-//! in flight. Screens take `&mut Session` next to their own state.
+//! What every screen shares: the database as opened, the column family on show, how keys
+//! are shown and typed, the terminal's size and colours, the clock, the status line, and
+//! the tickets of requests in flight. Screens take `&mut Session` next to their own state.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::inspector::decode;
 use crate::inspector::error::{ErrorClass, InspectError};
 use crate::inspector::source::Access;
 use crate::inspector::worker::{Command, Context, Job, Kind, Request, Ticket};
@@ -107,6 +108,9 @@ pub struct Session {
     pub tickets: Tickets,
     /// The user this process became to write as the database's owner, if it did.
     pub writing_as: Option<String>,
+    /// Keys drawn, and typed into every prompt, as hex instead of escaped text (`x` on
+    /// the Keys screen).
+    pub hex_keys: bool,
 }
 
 impl Session {
@@ -129,6 +133,7 @@ impl Session {
             message: None,
             tickets: Tickets::default(),
             writing_as: None,
+            hex_keys: false,
         }
     }
 
@@ -155,6 +160,26 @@ impl Session {
     /// Rows a table with a header shows.
     pub fn table_rows(&self) -> usize {
         self.list_rows.saturating_sub(1).max(1)
+    }
+
+    /// A key as the lists show it.
+    pub fn display_key(&self, key: &[u8]) -> String {
+        if self.hex_keys {
+            decode::hex(key)
+        } else {
+            decode::escape_key(key)
+        }
+    }
+
+    /// Reads a key typed as the lists show keys: hex while keys are drawn as hex, else
+    /// escaped text (see `decode::escape_key`).
+    pub fn parse_typed_key(&self, text: &str) -> Result<Vec<u8>, String> {
+        if self.hex_keys {
+            decode::parse_hex(text)
+                .ok_or_else(|| format!("{text:?} is not hex: keys are shown as hex (x toggles)"))
+        } else {
+            decode::parse_key(text).map_err(|e| e.to_string())
+        }
     }
 
     /// Puts a result or hint on the status line.

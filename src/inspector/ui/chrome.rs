@@ -7,27 +7,27 @@ use ratatui::widgets::Paragraph;
 
 use super::format;
 use super::theme::Theme;
-use crate::inspector::input::keymap;
-use crate::inspector::state::{
-    App, CountState, Filter, FilterKind, InputPurpose, MessageKind, Overlay, Screen,
-};
+use crate::inspector::input::action::Action;
+use crate::inspector::state::{App, InputPurpose, MessageKind, Overlay};
 
 /// `1 Keys  2 Nodes ...` with the current screen marked, and the write banner.
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Nine screens want 94 columns: narrower terminals drop the program's name, then
     // the padding, then every title but the current screen's. Numbers always show, and
     // in write mode room for " WRITE MODE " is kept first: that banner is not optional.
-    let label = |i: usize, screen: &Screen, compact: u8| match compact {
-        0 => format!(" {} {} ", i + 1, screen.title()),
-        1 => format!(" {} {}", i + 1, screen.title()),
-        _ if *screen == app.screen => format!(" {} {}", i + 1, screen.title()),
+    let titles: Vec<&str> = app.screens().iter().map(|s| s.title()).collect();
+    let shown = app.shown();
+    let label = |i: usize, title: &str, compact: u8| match compact {
+        0 => format!(" {} {} ", i + 1, title),
+        1 => format!(" {} {}", i + 1, title),
+        _ if i == shown => format!(" {} {}", i + 1, title),
         _ => format!(" {}", i + 1),
     };
     let width = |name: bool, compact: u8| {
-        let tabs: usize = Screen::ALL
+        let tabs: usize = titles
             .iter()
             .enumerate()
-            .map(|(i, s)| label(i, s, compact).chars().count())
+            .map(|(i, t)| label(i, t, compact).chars().count())
             .sum();
         tabs + if name { 15 } else { 0 }
     };
@@ -45,13 +45,13 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if name {
         spans.push(Span::styled(" spear-inspect ", theme.title()));
     }
-    for (i, screen) in Screen::ALL.iter().enumerate() {
-        let style = if *screen == app.screen {
+    for (i, title) in titles.iter().enumerate() {
+        let style = if i == shown {
             theme.selected()
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(label(i, screen, compact), style));
+        spans.push(Span::styled(label(i, title, compact), style));
     }
     let tabs = Line::from(spans);
     let used = tabs.width() as u16;
@@ -81,46 +81,8 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
-fn keys_summary(app: &App) -> String {
-    let summary = keys_figure(app);
-    // On a live database an exact figure is of its moment: it carries its time, and is
-    // marked stale once the database has moved on (its estimate changed).
-    let exact = matches!(app.keys.count, CountState::Done(_))
-        || (app.keys.count == CountState::Idle && app.keys.total.is_some());
-    match (app.session.access, app.keys.counted) {
-        (crate::inspector::source::Access::LiveSecondary, Some(counted)) if exact => {
-            let stale = if app.keys.exact_is_stale() {
-                ", stale: c recounts"
-            } else {
-                ""
-            };
-            format!("{summary} at {}{stale}", counted.at.format("%H:%M:%S"))
-        }
-        _ => summary,
-    }
-}
-
-fn keys_figure(app: &App) -> String {
-    let filtered = app.keys.filter != Filter::None;
-    match (app.keys.count, app.keys.total, app.keys.estimate) {
-        (CountState::Done(n), _, _) => format!(
-            "{} keys{}",
-            format::count(n),
-            if filtered { " match" } else { "" }
-        ),
-        (CountState::Running(n), _, _) => format!("counting… {}", format::count(n)),
-        // A finished walk's figure is the truth; the estimate no longer matters.
-        (CountState::Idle, Some(total), _) => format!("{} keys", format::count(total)),
-        // RocksDB counts every entry in memtables and L0, so overwrites and deletions
-        // not yet compacted make it high (by 43 % on the 1M-key reference).
-        (CountState::Idle, None, Some(e)) => {
-            format!("~{} keys (estimate; can be high)", format::count(e))
-        }
-        (CountState::Idle, None, None) => "keys: …".into(),
-    }
-}
-
-/// Database, open mode, column family, key count, last message.
+/// Database, open mode, column family, the screens' figures (the key count), last
+/// message.
 pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let sep = Span::styled(" │ ", theme.dim());
     let mode_style = if app.session.access.writable() {
@@ -146,27 +108,11 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         spans.push(Span::styled(format!("{lead}{}", message.text), style));
     }
-    spans.extend([
-        sep.clone(),
-        Span::raw(format!("cf {}", app.session.cf)),
-        sep.clone(),
-        Span::raw(keys_summary(app)),
-    ]);
-    if let Some(scan) = app.keys.scan {
-        spans.push(sep.clone());
-        // A finished scan names its own total; a running one, the best figure known.
-        let of = match (app.keys.total, app.keys.estimate) {
-            _ if scan.done => String::new(),
-            (Some(total), _) => format!(" of {}", format::count(total)),
-            (None, Some(e)) => format!(" of ~{}", format::count(e)),
-            (None, None) => String::new(),
-        };
-        let state = if scan.done { "matched" } else { "scanning:" };
-        spans.push(Span::raw(format!(
-            "{state} {} in {}{of}",
-            format::count(scan.matched),
-            format::count(scan.scanned)
-        )));
+    spans.extend([sep.clone(), Span::raw(format!("cf {}", app.session.cf))]);
+    for screen in app.screens() {
+        for figure in screen.status(&app.session) {
+            spans.extend([sep.clone(), Span::raw(figure)]);
+        }
     }
     if let Some(running) = &app.writes.maintenance {
         spans.push(sep.clone());
@@ -213,17 +159,8 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         kind,
     } = &app.overlay
     {
-        let prompt = match (purpose, kind) {
-            // The Nodes screen's filter matches any column of a node, not keys.
-            (InputPurpose::Filter, _) if app.screen == Screen::Nodes => {
-                "filter, nodes whose uuid, address or labels contain"
-            }
-            (InputPurpose::Filter, FilterKind::Prefix) => "filter, keys starting with",
-            (InputPurpose::Filter, FilterKind::Contains) => "filter, keys containing",
-            (InputPurpose::Goto, _) => "go to key",
-            (InputPurpose::NewKey, _) => "new key",
-        };
-        let hex = if app.keys.hex_keys { " (hex)" } else { "" };
+        let prompt = app.current().prompt(*purpose, *kind);
+        let hex = if app.session.hex_keys { " (hex)" } else { "" };
         spans.push(Span::styled(format!(" {prompt}{hex}: "), theme.title()));
         spans.push(Span::raw(text.clone()));
         spans.push(Span::styled("█", theme.text()));
@@ -232,25 +169,20 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::raw(" "));
     }
     // Global keys (quit, help) lead; the screen's own follow.
-    for binding in keymap::tables(app.key_context(), app.screen)
-        .into_iter()
-        .rev()
-        .flatten()
-    {
+    for binding in app.bindings().into_iter().rev().flatten() {
         let Some(word) = binding.footer else { continue };
-        if !keymap::available(app, binding.action) {
+        if !app.available(binding.action) {
             continue;
         }
-        if matches!(
-            binding.action,
-            crate::inspector::input::action::Action::ToggleFilterKind
-        ) && !matches!(
-            app.overlay,
-            Overlay::Input {
-                purpose: InputPurpose::Filter,
-                ..
-            }
-        ) {
+        if matches!(binding.action, Action::ToggleFilterKind)
+            && !matches!(
+                app.overlay,
+                Overlay::Input {
+                    purpose: InputPurpose::Filter,
+                    ..
+                }
+            )
+        {
             continue;
         }
         spans.push(Span::styled(binding.label, theme.key()));

@@ -9,7 +9,7 @@ use super::centered;
 use super::theme::Theme;
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{self, KeyContext};
-use crate::inspector::state::{App, Screen};
+use crate::inspector::state::App;
 
 /// Columns for a key's label (`PgDn`, `j/↓`).
 const LABEL: usize = 5;
@@ -19,12 +19,12 @@ const GAP: usize = 2;
 /// Draws the current screen's bindings, then the global ones, in two columns.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // The number keys share one line: the tabs at the top name the screens.
-    let screens = Screen::ALL.len();
+    let screens = app.screens().len();
     let screen_keys = format!("1-{screens}");
-    let mut entries: Vec<(&str, &str)> = keymap::tables(KeyContext::Normal, app.screen)
+    let mut entries: Vec<(&str, &str)> = keymap::tables(KeyContext::Normal, app.current().keys())
         .into_iter()
         .flatten()
-        .filter(|b| !matches!(b.action, Action::Screen(_)) && keymap::available(app, b.action))
+        .filter(|b| !matches!(b.action, Action::Screen(_)) && app.available(b.action))
         .map(|b| (b.label, b.help))
         .collect();
     entries.push((&screen_keys, "screens (tabs above)"));
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" help · {} · Esc or ? closes ", app.screen.title()),
+            format!(" help · {} · Esc or ? closes ", app.current().title()),
             theme.title(),
         ))
         .title_bottom(Span::styled(format!(" {mode} "), theme.dim()))

@@ -1,27 +1,21 @@
-//! Drawing: `draw` lays out the tabs, the current screen, overlays and the status lines
-//! from `&App` alone.
+//! Drawing: `draw` lays out the tabs, the screen on show (which draws itself, see
+//! `screens`), the overlays and the status lines from `&App` alone. This module keeps
+//! only what the screens share: the chrome around them, the dialogs, table helpers, the
+//! help, number formats and the theme.
 
 mod chrome;
 mod confirm;
-mod diff;
-mod disk;
 mod editor;
-mod events;
-mod format;
+pub mod format;
 mod help;
-mod keys;
-mod log;
-mod nodes;
 mod picker;
-mod resources;
-mod stats;
 pub mod theme;
-mod wal;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::state::{App, Overlay, Screen};
+use super::screens::DrawCx;
+use super::state::{App, Overlay};
 use theme::Theme;
 
 /// Draws the whole inspector.
@@ -35,17 +29,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     ])
     .areas(frame.area());
     chrome::tabs(frame, tabs, app, theme);
-    match app.screen {
-        Screen::Keys => keys::draw(frame, body, app, theme),
-        Screen::Nodes => nodes::draw(frame, body, app, theme),
-        Screen::Resources => resources::draw(frame, body, app, theme),
-        Screen::Stats => stats::draw(frame, body, app, theme),
-        Screen::Events => events::draw(frame, body, app, theme),
-        Screen::Disk => disk::draw(frame, body, app, theme),
-        Screen::Log => log::draw(frame, body, app, theme),
-        Screen::Wal => wal::draw(frame, body, app, theme),
-        Screen::Diff => diff::draw(frame, body, app, theme),
-    }
+    let cx = DrawCx {
+        session: &app.session,
+        theme,
+    };
+    app.current().draw(frame, body, &cx);
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);
     match &app.overlay {

@@ -1,15 +1,24 @@
-//! The Disk screen's state: where the bytes are (files by kind), the key space by prefix
-//! (drilled into level by level, estimated at once or counted on request) and the
-//! tombstones (counted from properties, or measured by walking the keys).
+//! Screen 6, what fills the disk: where the bytes are (files by kind), the key space by
+//! prefix (drilled into level by level, estimated at once or counted on request) and the
+//! tombstones (counted from properties, or measured by walking the keys). Drawing is in
+//! `draw`.
 
-use super::session::Session;
+mod draw;
+
+use crossterm::event::KeyCode::{Char, Enter, Tab};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::keyspace::{Breakdown, Grouping};
 use crate::inspector::analysis::tombstones::Tombstones;
 use crate::inspector::analysis::usage::Usage;
 use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::source::Bounds;
+use crate::inspector::state::Session;
 use crate::inspector::state::table::TableCursor;
-use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
+use crate::inspector::worker::{Body, Command, Context, Event, Job, Kind, Purpose, Ticket};
 
 /// Whether a fresh count disagrees with the one a kept walk was made with.
 fn context_changed(fresh: &Tombstones, kept: Option<&Tombstones>) -> bool {
@@ -157,7 +166,7 @@ impl DiskView {
     }
 
     /// The screen's own keys.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+    fn update_view(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
         let rows = session.table_rows();
         let navigated = match self.page {
             DiskPage::Prefixes => self
@@ -219,22 +228,14 @@ impl DiskView {
             }
             (Action::Back, _) => session.message = None,
             (Action::Refresh, _) => return self.reread(session, Purpose::Show),
-            (Action::StartFilter, _) => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
+            (Action::StartFilter, _) => session.say(NO_FILTER_HERE),
             _ => {}
         }
         Vec::new()
     }
 
     /// Folds in an answer of one of the screen's kinds, for the column family on show.
-    pub fn on_event(
-        &mut self,
-        ticket: Ticket,
-        context: &Context,
-        body: Body,
-        session: &mut Session,
-    ) {
+    fn answer(&mut self, ticket: Ticket, context: &Context, body: Body, session: &mut Session) {
         if context.cf != session.cf {
             return;
         }
@@ -283,7 +284,7 @@ impl DiskView {
     }
 
     /// Forgets what belongs to the previous column family.
-    pub fn switch_cf(&mut self) {
+    fn forget_cf(&mut self) {
         self.breakdown = None;
         self.tombstones = None;
         self.scanning = None;
@@ -291,5 +292,82 @@ impl DiskView {
         self.parents.clear();
         self.prefix_cursor = TableCursor::default();
         self.range_cursor = TableCursor::default();
+    }
+}
+
+/// The Disk screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones", Some("page")),
+    b(&[(Enter, false)], Action::Open, "Enter", "look inside the prefix", Some("inside")),
+    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones", Some("count")),
+    b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
+    b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
+    b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
+];
+
+impl Screen for DiskView {
+    fn title(&self) -> &'static str {
+        "Disk"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    /// Each page's keys: no filter here, Enter only among prefixes, `c` where there is
+    /// something to count, `C` on a selected tombstone range.
+    fn available(&self, action: Action) -> bool {
+        match action {
+            Action::StartFilter => false,
+            Action::Open => self.page == DiskPage::Prefixes,
+            Action::Count => self.page != DiskPage::Files,
+            Action::Compact => self.page == DiskPage::Tombstones,
+            _ => true,
+        }
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Usage, Kind::Keyspace, Kind::Tombstones]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if !self.is_empty() {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        self.update_view(action, cx.session)
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        self.answer(event.ticket, &event.context, event.body, cx.session);
+        Vec::new()
+    }
+
+    fn switch_cf(&mut self, shown: bool, cx: &mut Cx) -> Vec<Command> {
+        self.forget_cf();
+        if !shown {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    /// The counts and any walk are of the database before a compaction or flush.
+    fn changed(&mut self, change: &Change, shown: bool, cx: &mut Cx) -> Vec<Command> {
+        if *change != Change::Maintained || !shown {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn compaction_bounds(&self) -> Bounds {
+        self.selected_range().unwrap_or_default()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

@@ -1,12 +1,20 @@
-//! The WAL screen's state: what the service just wrote, the newest write batches of the
-//! WAL files, one row per operation, newest first, followed on a live database.
+//! Screen 8, what the service just wrote: the newest write batches of the WAL files, one
+//! row per operation, newest first, followed on a live database. Drawing is in `draw`.
 
-use super::session::Session;
-use super::table::TableCursor;
+mod draw;
+
+use crossterm::event::KeyCode::{Char, Enter};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::recent::WalReport;
 use crate::inspector::formats::wal::{WalBatch, WalOp};
 use crate::inspector::input::action::Action;
-use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
+use crate::inspector::input::keymap::{Binding, b};
+use crate::inspector::state::Session;
+use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 
 /// Batches read for the screen.
 pub const WAL_BATCHES: usize = 1_000;
@@ -46,7 +54,7 @@ impl WalView {
     }
 
     /// The screen's own keys.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+    fn update_view(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
         if self
             .cursor
             .navigate(action, self.rows.len(), session.table_rows())
@@ -58,9 +66,7 @@ impl WalView {
             Action::Back if self.detail => self.detail = false,
             Action::Back => session.message = None,
             Action::Refresh => return self.reread(session, Purpose::Show),
-            Action::StartFilter => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
+            Action::StartFilter => session.say(NO_FILTER_HERE),
             _ => {}
         }
         Vec::new()
@@ -68,7 +74,7 @@ impl WalView {
 
     /// Folds in the worker's answer, keeping the selection on the same operation when it
     /// is still there (new batches arrive above it).
-    pub fn on_event(&mut self, body: Body, session: &mut Session) {
+    fn answer(&mut self, body: Body, session: &mut Session) {
         match body {
             Body::Wal(report) => {
                 let kept = self
@@ -95,5 +101,57 @@ impl WalView {
             Body::Failed(error) => session.fail(&error),
             _ => {}
         }
+    }
+}
+
+/// The WAL screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Enter, false)], Action::Open, "Enter", "show the value", Some("value")),
+    b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", Some("history")),
+];
+
+impl Screen for WalView {
+    fn title(&self) -> &'static str {
+        "WAL"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Wal]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if self.report.is_some() {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        self.update_view(action, cx.session)
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        self.answer(event.body, cx.session);
+        Vec::new()
+    }
+
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        self.reread(cx.session, Purpose::Periodic)
+    }
+
+    /// The selected operation's key, in its column family (as the MANIFEST names it).
+    fn history_target(&self, _session: &Session) -> Option<(String, Vec<u8>)> {
+        let (_, op) = self.selected()?;
+        let names = &self.report.as_ref()?.cf_names;
+        Some((names.get(&op.cf)?.clone(), op.key.clone()))
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

@@ -1,4 +1,4 @@
-//! Screen 7: what RocksDB itself wrote in its info LOG: the newest notable entries
+//! Drawing the Log screen: what RocksDB itself wrote in its info LOG: the newest notable entries
 //! (flushes, compactions, table files, write stalls, errors), newest first, and the
 //! timeline of the whole LOG (stall periods, flush and compaction volume, write
 //! amplification).
@@ -8,25 +8,28 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline};
 
-use super::format::{bytes, count};
-use super::theme::Theme;
+use super::{LogPane, LogView};
 use crate::inspector::analysis::recent::LogReport;
 use crate::inspector::formats::infolog::{Kind, TimelineSummary};
-use crate::inspector::state::App;
-use crate::inspector::state::log::LogPane;
+use crate::inspector::screens::DrawCx;
+use crate::inspector::state::Session;
 use crate::inspector::text::log::entry_summary;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the pane on show.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(report) = &app.log.report else {
-        return super::waiting(frame, area, "LOG", "reading RocksDB's LOG files…", theme);
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &LogView, cx: &DrawCx) {
+    let (session, theme) = (cx.session, cx.theme);
+    let Some(report) = &view.report else {
+        return ui::waiting(frame, area, "LOG", "reading RocksDB's LOG files…", theme);
     };
     let lines = summary_lines(report, area.width, theme);
     let [summary, body] =
         Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(lines), summary);
-    match app.log.pane {
-        LogPane::Entries => entries(frame, body, app, report, theme),
+    match view.pane {
+        LogPane::Entries => entries(frame, body, view, session, report, theme),
         LogPane::Timeline => timeline(frame, body, &report.timeline, theme),
     }
 }
@@ -117,8 +120,14 @@ fn summary_lines(report: &LogReport, width: u16, theme: Theme) -> Vec<Line<'stat
     lines.into_iter().map(Line::from).collect()
 }
 
-fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: Theme) {
-    let view = &app.log;
+fn entries(
+    frame: &mut Frame,
+    area: Rect,
+    view: &LogView,
+    session: &Session,
+    report: &LogReport,
+    theme: Theme,
+) {
     // Of this kind in the whole LOG (or the part read so far), and how many are listed.
     let counted = report.counts[view.only.index()];
     let listed = if counted > view.rows.len() as u64 {
@@ -143,8 +152,8 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
             ""
         }
     );
-    let header = super::header_row(["time", "cf", "what", "text"], theme);
-    let (top, visible) = super::window(
+    let header = ui::header_row(["time", "cf", "what", "text"], theme);
+    let (top, visible) = ui::window(
         area.height,
         view.rows.len(),
         view.cursor.selected,
@@ -179,7 +188,7 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(
-            match app.session.access {
+            match session.access {
                 crate::inspector::source::Access::LiveSecondary => {
                     " Tab timeline · re-read every 10 s "
                 }
@@ -188,7 +197,7 @@ fn entries(frame: &mut Frame, area: Rect, app: &App, report: &LogReport, theme: 
             theme.dim(),
         ))
         .border_style(theme.border_focus());
-    super::window_table(
+    ui::window_table(
         frame,
         area,
         rows.collect(),

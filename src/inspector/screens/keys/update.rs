@@ -1,21 +1,20 @@
 //! The Keys screen's own keys: moving through the window (fetching pages ahead), the
-//! filter and go-to prompts, hex display, counting, scrolling the value, refreshing.
+//! filter and go-to prompts and what is typed in them, hex display, counting, scrolling
+//! the value, refreshing.
 
 use super::{CHUNK, CountState, Filter, KeysState};
 use crate::inspector::input::action::Action;
+use crate::inspector::screens::Cx;
 use crate::inspector::source::Anchor;
-use crate::inspector::state::overlay::{FilterKind, InputPurpose, Overlay};
-use crate::inspector::state::session::Session;
+use crate::inspector::state::editor::Editor;
+use crate::inspector::state::{FilterKind, InputPurpose, MessageKind, Overlay, Session};
 use crate::inspector::worker::{Command, Kind, Placement, Purpose};
 
 impl KeysState {
-    /// The screen's own keys.
-    pub fn update(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-        overlay: &mut Overlay,
-    ) -> Vec<Command> {
+    /// The screen's own keys, but for its edits.
+    pub(super) fn update_view(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        let Cx { session, overlay } = cx;
+        let session = &mut **session;
         let rows = session.list_rows.max(1) as isize;
         match action {
             // Esc stops an exact count first (as on Disk), and says where it stopped.
@@ -63,23 +62,23 @@ impl KeysState {
                 // Offered as the list shows keys, which is how the prompt reads it back.
                 let (text, kind) = match &self.filter {
                     Filter::None => (String::new(), FilterKind::Prefix),
-                    Filter::Prefix(p) => (self.display_key(p), FilterKind::Prefix),
-                    Filter::Contains(n) => (self.display_key(n), FilterKind::Contains),
+                    Filter::Prefix(p) => (session.display_key(p), FilterKind::Prefix),
+                    Filter::Contains(n) => (session.display_key(n), FilterKind::Contains),
                 };
-                *overlay = Overlay::Input {
+                **overlay = Overlay::Input {
                     purpose: InputPurpose::Filter,
                     text,
                     kind,
                 };
             }
             Action::StartGoto => {
-                *overlay = Overlay::Input {
+                **overlay = Overlay::Input {
                     purpose: InputPurpose::Goto,
                     text: String::new(),
                     kind: FilterKind::Prefix,
                 }
             }
-            Action::ToggleHex => self.hex_keys = !self.hex_keys,
+            Action::ToggleHex => session.hex_keys = !session.hex_keys,
             Action::Count => return self.count(session, Purpose::Show),
             Action::ValueDown => {
                 if let Some(v) = &mut self.value {
@@ -95,6 +94,34 @@ impl KeysState {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Text typed in one of the screen's prompts, read as the list shows keys.
+    pub(super) fn submit_input(
+        &mut self,
+        purpose: InputPurpose,
+        text: String,
+        kind: FilterKind,
+        cx: &mut Cx,
+    ) -> Vec<Command> {
+        let bytes = match cx.session.parse_typed_key(&text) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                cx.session.report(MessageKind::UserError, error);
+                return Vec::new();
+            }
+        };
+        match purpose {
+            InputPurpose::NewKey => {
+                *cx.overlay = Overlay::Editor {
+                    editor: Box::new(Editor::for_new_key(bytes)),
+                    dialog: None,
+                };
+                Vec::new()
+            }
+            InputPurpose::Filter => self.submit_filter(cx.session, bytes, kind),
+            InputPurpose::Goto => self.submit_goto(cx.session, bytes),
+        }
     }
 
     /// A filter was typed.

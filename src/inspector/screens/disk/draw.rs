@@ -1,4 +1,4 @@
-//! Screen 6: what fills the disk (every file by kind), the key space by prefix (with the
+//! Drawing the Disk screen: what fills the disk (every file by kind), the key space by prefix (with the
 //! largest values and value sizes when counted), and the tombstones reads skip.
 
 use ratatui::Frame;
@@ -6,19 +6,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Tabs};
 
-use super::format::{bytes, count};
-use super::theme::Theme;
+use super::{DiskPage, DiskView};
 use crate::inspector::analysis::blobs::{BlobGarbage, percent};
 use crate::inspector::analysis::keyspace::{Breakdown, PrefixRow};
 use crate::inspector::analysis::tombstones::Tombstones;
 use crate::inspector::analysis::usage::{Tally, Usage};
-use crate::inspector::state::App;
-use crate::inspector::state::disk::{DiskPage, DiskView};
+use crate::inspector::screens::DrawCx;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
 use crate::inspector::worker::Kind;
 
 /// Draws the page on show.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let view = &app.disk;
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &DiskView, cx: &DrawCx) {
+    let theme = cx.theme;
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let titles = DiskPage::ALL.map(|p| format!(" {} ", p.title()));
     let selected = DiskPage::ALL
@@ -64,7 +65,7 @@ fn tally_row<'a>(label: String, tally: &Tally, total: u64, theme: Theme) -> Row<
         Cell::from(count(tally.files)),
         Cell::from(bytes(tally.bytes)),
         Cell::from(Span::styled(
-            format!("{share:5.1}% {}", super::format::gauge(share, 10)),
+            format!("{share:5.1}% {}", ui::format::gauge(share, 10)),
             theme.text(),
         )),
     ])
@@ -124,7 +125,7 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             ));
         }
     }
-    let header = super::header_row(["kind", "files", "bytes", "share"], theme);
+    let header = ui::header_row(["kind", "files", "bytes", "share"], theme);
     let title = total_title(usage);
     let widths = [
         Constraint::Fill(1),
@@ -210,7 +211,7 @@ fn blob_files(frame: &mut Frame, area: Rect, g: &BlobGarbage, theme: Theme) {
                 Cell::from(f.cf.clone()),
                 Cell::from(bytes(f.total_blob_bytes)),
                 Cell::from(bytes(f.garbage_blob_bytes)),
-                Cell::from(format!("{share:5.1}% {}", super::format::gauge(share, 10))),
+                Cell::from(format!("{share:5.1}% {}", ui::format::gauge(share, 10))),
             ])
         })
         .collect();
@@ -233,7 +234,7 @@ fn blob_files(frame: &mut Frame, area: Rect, g: &BlobGarbage, theme: Theme) {
         .advice()
         .map(|a| format!(" {a} "))
         .unwrap_or_else(|| " no garbage: nothing to reclaim ".to_string());
-    let header = super::header_row(["blob file", "cf", "blob bytes", "garbage", "share"], theme);
+    let header = ui::header_row(["blob file", "cf", "blob bytes", "garbage", "share"], theme);
     let widths = [
         Constraint::Length(11),
         Constraint::Fill(1),
@@ -346,7 +347,7 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
     } else {
         " Enter looks inside · Esc goes up ".to_string()
     };
-    let header = super::header_row(
+    let header = ui::header_row(
         // Key and value bytes as stored by the application, and the prefix's share of
         // the SST files (compressed, with older versions not yet compacted away).
         [
@@ -371,14 +372,14 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    let (top, visible) = super::window(
+    let (top, visible) = ui::window(
         table_area.height,
         rows.len(),
         view.prefix_cursor.selected,
         view.prefix_cursor.top,
     );
     let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
-    super::window_table(
+    ui::window_table(
         frame,
         table_area,
         shown,
@@ -429,7 +430,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
     ]);
     frame.render_widget(Paragraph::new(memtable), summary);
 
-    let header = super::header_row(
+    let header = ui::header_row(
         ["level", "files", "entries", "deletions", "range dels"],
         theme,
     );
@@ -482,7 +483,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
             " c walks every key to measure it ".to_string(),
         ),
     };
-    let header = super::header_row(["tombstones", "hidden", "after key", "before key"], theme);
+    let header = ui::header_row(["tombstones", "hidden", "after key", "before key"], theme);
     let ranges: Vec<Row> = t
         .scan
         .iter()
@@ -496,7 +497,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
             ])
         })
         .collect();
-    let (top, visible) = super::window(
+    let (top, visible) = ui::window(
         ranges_area.height,
         ranges.len(),
         view.range_cursor.selected,
@@ -513,7 +514,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    super::window_table(
+    ui::window_table(
         frame,
         ranges_area,
         shown,

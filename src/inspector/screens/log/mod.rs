@@ -1,12 +1,21 @@
-//! The Log screen's state: the newest notable entries of RocksDB's info LOG, newest
-//! first, narrowed by kind, and the timeline of the whole LOG.
+//! Screen 7, what RocksDB itself wrote in its info LOG: the newest notable entries,
+//! newest first, narrowed by kind, and the timeline of the whole LOG, followed on a live
+//! database. Drawing is in `draw`.
 
-use super::session::Session;
-use super::table::TableCursor;
+mod draw;
+
+use crossterm::event::KeyCode::{Char, Tab};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Cx, DrawCx, Screen};
 use crate::inspector::analysis::recent::{LOG_ENTRIES_KEPT, LogReport};
 use crate::inspector::formats::infolog::LogEntry;
 use crate::inspector::input::action::Action;
-use crate::inspector::worker::{Body, Command, Job, Purpose};
+use crate::inspector::input::keymap::{Binding, b};
+use crate::inspector::state::Session;
+use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 
 pub use crate::inspector::analysis::recent::LogOnly;
 
@@ -57,15 +66,11 @@ impl LogView {
 
     /// On a live database, a re-read when the last is 10 s old and answered: a LOG can be
     /// 100 MB, and the service goes on writing it.
-    pub fn follow(&mut self, session: &mut Session) -> Vec<Command> {
+    fn follow_log(&mut self, session: &mut Session) -> Vec<Command> {
         let due = self
             .asked_at
             .is_none_or(|at| session.now - at >= chrono::Duration::seconds(10));
-        if due
-            && !session
-                .tickets
-                .is_pending(crate::inspector::worker::Kind::Log)
-        {
+        if due && !session.tickets.is_pending(Kind::Log) {
             self.reread(session, Purpose::Periodic)
         } else {
             Vec::new()
@@ -92,7 +97,7 @@ impl LogView {
     }
 
     /// The screen's own keys.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+    fn update_view(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
         let rows = session.table_rows();
         if self.pane == LogPane::Entries && self.cursor.navigate(action, self.rows.len(), rows) {
             return Vec::new();
@@ -138,7 +143,7 @@ impl LogView {
     }
 
     /// Folds in the worker's answer.
-    pub fn on_event(&mut self, body: Body, session: &mut Session) {
+    fn answer(&mut self, body: Body, session: &mut Session) {
         match body {
             Body::Log(report) | Body::LogPartial(report) => {
                 self.report = Some(report);
@@ -147,5 +152,51 @@ impl LogView {
             Body::Failed(error) => session.fail(&error),
             _ => {}
         }
+    }
+}
+
+/// The Log screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "entries / timeline", Some("pane")),
+    b(&[(Char('t'), false)], Action::StatusFilter, "t", "narrow by kind", Some("kind")),
+    b(&[(Char('m'), false)], Action::LoadMore, "m", "keep more entries (4x)", None),
+];
+
+impl Screen for LogView {
+    fn title(&self) -> &'static str {
+        "Log"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Log]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if self.report.is_some() {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        self.update_view(action, cx.session)
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        self.answer(event.body, cx.session);
+        Vec::new()
+    }
+
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        self.follow_log(cx.session)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

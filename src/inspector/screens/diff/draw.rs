@@ -1,4 +1,4 @@
-//! Screen 9: the open database compared with another: counts per column family, then
+//! Drawing the Diff screen: the open database compared with another: counts per column family, then
 //! every difference in key order (`+` only in the other, `-` only here, `~` changed) with
 //! both values of the selected one.
 
@@ -7,16 +7,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
-use super::format::{bytes, count};
-use super::theme::Theme;
+use super::DiffView;
 use crate::inspector::analysis::diff::Change;
 use crate::inspector::analysis::diff::browse::{DiffReport, ROWS_KEPT};
 use crate::inspector::decode::escape_key;
-use crate::inspector::state::App;
+use crate::inspector::screens::DrawCx;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the comparison, or how to start one.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let view = &app.diff;
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &DiffView, cx: &DrawCx) {
+    let theme = cx.theme;
     let Some(other) = &view.other else {
         let lines = vec![
             Line::raw("Compare this database with another, e.g. a checkpoint taken before an"),
@@ -47,12 +49,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ),
             None => format!("comparing with {}…", other.display()),
         };
-        return super::waiting(frame, area, "diff", &text, theme);
+        return ui::waiting(frame, area, "diff", &text, theme);
     };
-    let [summary, table_area, detail_area] = super::with_summary_and_detail(area, view.detail);
+    let [summary, table_area, detail_area] = ui::with_summary_and_detail(area, view.detail);
     frame.render_widget(Paragraph::new(summary_line(report, theme)), summary);
-    let header = super::header_row(["", "cf", "key", "here", "there"], theme);
-    let (top, visible) = super::window(
+    let header = ui::header_row(["", "cf", "key", "here", "there"], theme);
+    let (top, visible) = ui::window(
         table_area.height,
         report.rows.len(),
         view.cursor.selected,
@@ -102,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ))
         .border_style(theme.border_focus());
     let rows: Vec<Row> = rows.collect();
-    super::window_table(
+    ui::window_table(
         frame,
         table_area,
         rows,
@@ -122,7 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let lines: Vec<Line> = match value {
                 None => vec![Line::styled("(absent)", theme.dim())],
                 Some((head, len)) => {
-                    let mut lines = super::value_lines(head);
+                    let mut lines = ui::value_lines(head);
                     if *len > head.len() {
                         lines.push(Line::styled(
                             format!("… {} in all", bytes(*len as u64)),

@@ -1,4 +1,4 @@
-//! Screen 8: what the service just wrote: the WAL's newest write batches, one row per
+//! Drawing the WAL screen: what the service just wrote: the WAL's newest write batches, one row per
 //! operation (sequence, column family, PUT / DELETE / MERGE / ..., key, value size),
 //! newest first, with the selected value below.
 
@@ -7,25 +7,27 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
-use super::format::{bytes, count};
-use super::theme::Theme;
+use super::WalView;
 use crate::inspector::analysis::recent::{WalReport, takes_sequence};
 use crate::inspector::decode::escape_key;
 use crate::inspector::formats::wal::{WalBatch, WalOp, WalOpKind};
-use crate::inspector::state::App;
+use crate::inspector::screens::DrawCx;
 use crate::inspector::text::wal::{cf_label, wal_op_name};
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the batches and, when asked, the selected value.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let view = &app.wal;
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &WalView, cx: &DrawCx) {
+    let (session, theme) = (cx.session, cx.theme);
     let Some(report) = &view.report else {
-        return super::waiting(frame, area, "WAL", "reading the WAL files' tails…", theme);
+        return ui::waiting(frame, area, "WAL", "reading the WAL files' tails…", theme);
     };
-    let [summary, table_area, detail_area] = super::with_summary_and_detail(area, view.detail);
+    let [summary, table_area, detail_area] = ui::with_summary_and_detail(area, view.detail);
     frame.render_widget(Paragraph::new(summary_line(report, theme)), summary);
 
-    let header = super::header_row(["seq", "cf", "op", "key", "value"], theme);
-    let (top, visible) = super::window(
+    let header = ui::header_row(["seq", "cf", "op", "key", "value"], theme);
+    let (top, visible) = ui::window(
         table_area.height,
         view.rows.len(),
         view.cursor.selected,
@@ -61,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         count(report.batches.len() as u64),
         count(view.rows.len() as u64)
     );
-    let bottom = match app.session.access {
+    let bottom = match session.access {
         crate::inspector::source::Access::LiveSecondary => " followed live · Enter value ",
         _ => " r re-reads · Enter value ",
     };
@@ -69,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(bottom, theme.dim()))
         .border_style(theme.border_focus());
-    super::window_table(
+    ui::window_table(
         frame,
         table_area,
         rows.collect(),
@@ -83,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if view.detail
         && let Some((batch, op)) = view.selected()
     {
-        let lines = super::value_lines(&op.value);
+        let lines = ui::value_lines(&op.value);
         let block = Block::bordered()
             .title(Span::styled(
                 format!(

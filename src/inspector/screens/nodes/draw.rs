@@ -1,4 +1,5 @@
-//! Screen 2: the node registry as a table, with a detail pane beside the resource record.
+//! Drawing the Nodes screen: the node registry as a table, with a detail pane beside the
+//! resource record.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -6,25 +7,27 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
-use super::format::{age, gauge, signed_bytes, signed_rate};
-use super::theme::Theme;
+use super::{NodeColumn, NodeRow, NodesView};
 use crate::common::{NodeInfo, NodeResourceInfo, NodeStatus};
-use crate::inspector::state::App;
-use crate::inspector::state::nodes::{NodeColumn, NodeRow};
+use crate::inspector::screens::DrawCx;
+use crate::inspector::state::Session;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{age, gauge, signed_bytes, signed_rate};
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the table, and the detail pane when open.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(snapshot) = &app.registry else {
-        return super::waiting(frame, area, "nodes", "reading node:* records…", theme);
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &NodesView, cx: &DrawCx) {
+    let (session, theme) = (cx.session, cx.theme);
+    let Some(snapshot) = &view.registry else {
+        return ui::waiting(frame, area, "nodes", "reading node:* records…", theme);
     };
-    let (table_area, detail_area) = if app.nodes.detail {
+    let (table_area, detail_area) = if view.detail {
         let [t, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .areas(area);
         (t, Some(d))
     } else {
         (area, None)
     };
-    let view = &app.nodes;
     let layout = Columns::for_width(table_area.width);
     let status = view.status.map_or("all".to_string(), |s| s.to_string());
     let arrow = if view.descending { "↓" } else { "↑" };
@@ -47,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         Cell::from(Span::styled(text, theme.title()))
     }));
-    let (top, visible) = super::window(
+    let (top, visible) = ui::window(
         table_area.height,
         view.rows.len(),
         view.cursor.selected,
@@ -59,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .skip(top)
         .take(visible)
         .map(|row| match *row {
-            NodeRow::Node(i) => node_row(&snapshot.nodes.records[i], app, layout, theme),
+            NodeRow::Node(i) => node_row(&snapshot.nodes.records[i], session, layout, theme),
             NodeRow::Broken(i) => {
                 let broken = &snapshot.nodes.undecodable[i];
                 let key = Cell::from(broken.key.trim_start_matches("node:").to_string());
@@ -86,25 +89,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .border_style(theme.border_focus());
     if let Some(NodeRow::Broken(i)) = view.selected() {
         let broken = &snapshot.nodes.undecodable[i];
-        block = block.title_bottom(super::broken_note(&broken.key, &broken.error, theme));
+        block = block.title_bottom(ui::broken_note(&broken.key, &broken.error, theme));
     } else if view.rows.iter().any(|row| match *row {
         NodeRow::Node(i) => {
-            snapshot.nodes.records[i].heartbeat_age(app.session.now) > app.session.stale_after
+            snapshot.nodes.records[i].heartbeat_age(session.now) > session.stale_after
         }
         NodeRow::Broken(_) => false,
     }) {
         // The `!` beside a heartbeat needs its meaning on screen, not only in the README.
         block = block.title_bottom(Span::styled(
-            format!(" ! no heartbeat for over {} ", age(app.session.stale_after)),
+            format!(" ! no heartbeat for over {} ", age(session.stale_after)),
             theme.dim(),
         ));
     }
-    let table = super::selectable_table(rows, widths, header, block, theme);
+    let table = ui::selectable_table(rows, widths, header, block, theme);
     let mut state =
         TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
     frame.render_stateful_widget(table, table_area, &mut state);
     if let Some(detail) = detail_area {
-        draw_detail(frame, detail, app, theme);
+        draw_detail(frame, detail, view, session, theme);
     }
 }
 
@@ -142,10 +145,10 @@ impl Columns {
     }
 }
 
-fn node_row<'a>(node: &'a NodeInfo, app: &App, layout: Columns, theme: Theme) -> Row<'a> {
+fn node_row<'a>(node: &'a NodeInfo, session: &Session, layout: Columns, theme: Theme) -> Row<'a> {
     let wide = layout == Columns::Wide;
-    let heartbeat_age = node.heartbeat_age(app.session.now);
-    let stale = heartbeat_age > app.session.stale_after;
+    let heartbeat_age = node.heartbeat_age(session.now);
+    let stale = heartbeat_age > session.stale_after;
     let uuid = node.uuid.to_string();
     let uuid = if wide { uuid } else { uuid[..8].to_string() };
     let status_style = status_style(node.status, theme);
@@ -203,15 +206,15 @@ fn field<'a>(name: &'a str, value: String, theme: Theme) -> Line<'a> {
     ])
 }
 
-fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(snapshot) = &app.registry else {
+fn draw_detail(frame: &mut Frame, area: Rect, view: &NodesView, session: &Session, theme: Theme) {
+    let Some(snapshot) = &view.registry else {
         return;
     };
     let [node_area, resource_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(area);
     let mut lines = Vec::new();
     let mut resource = None;
-    match app.nodes.selected() {
+    match view.selected() {
         Some(NodeRow::Node(i)) => {
             let node = &snapshot.nodes.records[i];
             lines.push(field("uuid", node.uuid.to_string(), theme));
@@ -222,7 +225,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 format!(
                     "{} ({} ago)",
                     node.last_heartbeat.format("%Y-%m-%d %H:%M:%S"),
-                    age(node.heartbeat_age(app.session.now))
+                    age(node.heartbeat_age(session.now))
                 ),
                 theme,
             ));
@@ -278,7 +281,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .title(Span::styled(" resources ", theme.title()))
         .border_style(theme.border());
     let text = match resource {
-        Some(r) => resource_lines(r, app, theme),
+        Some(r) => resource_lines(r, session, theme),
         None => vec![Line::from(Span::styled(
             "no resource record for this node",
             theme.error(),
@@ -289,9 +292,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// A resource record as labelled lines (also used by nothing else: the Resources screen
 /// is a table).
-fn resource_lines<'a>(r: &NodeResourceInfo, app: &App, theme: Theme) -> Vec<Line<'a>> {
-    let report_age = r.age(app.session.now);
-    let stale = report_age > app.session.stale_after;
+fn resource_lines<'a>(r: &NodeResourceInfo, session: &Session, theme: Theme) -> Vec<Line<'a>> {
+    let report_age = r.age(session.now);
+    let stale = report_age > session.stale_after;
     let high = |p: f64| {
         if p > 90.0 {
             theme.error()

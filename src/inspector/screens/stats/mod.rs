@@ -1,14 +1,23 @@
-//! The Stats screen's state: the latest figures, a bounded history for the charts, and
-//! the pages (overview, SST files, raw `rocksdb.stats`).
+//! Screen 4, database statistics: the latest figures, a bounded history for the charts
+//! (sampled on every tick, whichever screen is on show), and the pages (overview, SST
+//! files, raw `rocksdb.stats`, options). Drawing is in `draw`.
+
+mod draw;
 
 use std::collections::VecDeque;
 
-use super::Reaction;
-use super::session::Session;
+use crossterm::event::KeyCode::{Char, Tab};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::stats::{DbStats, SstFile};
 use crate::inspector::formats::options_file::OptionsReport;
 use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::{Binding, b};
+use crate::inspector::state::Session;
 use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 
 /// Samples kept: at the default 2 s refresh, the last ten minutes.
 pub const HISTORY: usize = 300;
@@ -214,12 +223,12 @@ impl StatsView {
         self.history.iter().map(pick).collect()
     }
 
-    /// The screen's own keys: what the App must do next.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Reaction {
+    /// The screen's own keys: whether the figures must be read again (`r`).
+    fn update_view(&mut self, action: Action, session: &mut Session) -> bool {
         let rows = session.table_rows();
         let len = self.sst_order.len();
         if self.page == StatsPage::SstFiles && self.sst_cursor.navigate(action, len, rows) {
-            return Reaction::None;
+            return false;
         }
         let raw_lines = self
             .latest
@@ -260,13 +269,94 @@ impl StatsView {
             }
             (Action::First, StatsPage::Options) => self.options_scroll = 0,
             (Action::Back, _) => session.message = None,
-            (Action::StartFilter, _) => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
-            (Action::Refresh, _) => return Reaction::Reread,
+            (Action::StartFilter, _) => session.say(NO_FILTER_HERE),
+            (Action::Refresh, _) => return true,
             _ => {}
         }
-        Reaction::None
+        false
+    }
+}
+
+/// A read of the figures.
+fn request(session: &mut Session, purpose: Purpose) -> Command {
+    let context = session.context().with_purpose(purpose);
+    session.request(context, Job::Stats).into()
+}
+
+/// The Stats screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "next page", Some("page")),
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort SST files", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
+    b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
+    b(&[(Char('F'), false)], Action::Flush, "F", "flush (--write)", None),
+];
+
+impl Screen for StatsView {
+    fn title(&self) -> &'static str {
+        "Stats"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Stats, Kind::Options]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if self.latest.is_some() {
+            return Vec::new();
+        }
+        vec![request(cx.session, Purpose::Show)]
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        let reread = self.update_view(action, cx.session);
+        // The options page reads the OPTIONS file the first time it is shown.
+        if self.page == StatsPage::Options
+            && self.options.is_none()
+            && !cx.session.tickets.is_pending(Kind::Options)
+        {
+            let context = cx.session.context();
+            return vec![cx.session.request(context, Job::Options).into()];
+        }
+        if reread {
+            return vec![request(cx.session, Purpose::Show)];
+        }
+        Vec::new()
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        match event.body {
+            Body::Stats(stats) => self.record(stats, cx.session.table_rows()),
+            Body::Options(report) => self.options = Some(report),
+            Body::Failed(error) => cx.session.fail(&error),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The history's sample, unless the last read is still running: periodic work never
+    /// piles up on a slow database.
+    fn sample(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if cx.session.tickets.is_pending(Kind::Stats) {
+            return Vec::new();
+        }
+        vec![request(cx.session, Purpose::Periodic)]
+    }
+
+    fn changed(&mut self, change: &Change, _shown: bool, cx: &mut Cx) -> Vec<Command> {
+        match change {
+            Change::Maintained => vec![request(cx.session, Purpose::Show)],
+            Change::Edited { .. } => Vec::new(),
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }
 

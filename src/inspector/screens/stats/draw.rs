@@ -1,24 +1,28 @@
-//! Screen 4: database statistics (overview with history charts, SST files, raw text).
+//! Drawing the Stats screen: the overview with history charts, SST files, raw text and
+//! the options.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState, Tabs};
 
-use super::format::{bytes, count};
-use super::theme::Theme;
+use super::{Sample, StatsPage, StatsView};
 use crate::inspector::analysis::stats::DbStats;
+use crate::inspector::screens::DrawCx;
 use crate::inspector::source::Access;
-use crate::inspector::state::App;
-use crate::inspector::state::stats::{Sample, StatsPage};
+use crate::inspector::state::Session;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the page on show.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &StatsView, cx: &DrawCx) {
+    let (session, theme) = (cx.session, cx.theme);
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let titles = StatsPage::ALL.map(|p| format!(" {} ", p.title()));
     let selected = StatsPage::ALL
         .iter()
-        .position(|p| *p == app.stats.page)
+        .position(|p| *p == view.page)
         .unwrap_or(0);
     frame.render_widget(
         Tabs::new(titles)
@@ -27,18 +31,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .divider("·"),
         tabs,
     );
-    let Some(stats) = &app.stats.latest else {
+    let Some(stats) = &view.latest else {
         frame.render_widget(
             Paragraph::new(Span::styled("reading statistics…", theme.dim())),
             body,
         );
         return;
     };
-    match app.stats.page {
-        StatsPage::Overview => overview(frame, body, app, stats, theme),
-        StatsPage::SstFiles => sst_files(frame, body, app, stats, theme),
-        StatsPage::Raw => raw(frame, body, app, stats, theme),
-        StatsPage::Options => options(frame, body, app, theme),
+    match view.page {
+        StatsPage::Overview => overview(frame, body, view, session, stats, theme),
+        StatsPage::SstFiles => sst_files(frame, body, view, stats, theme),
+        StatsPage::Raw => raw(frame, body, view, session, stats, theme),
+        StatsPage::Options => options(frame, body, view, theme),
     }
 }
 
@@ -52,7 +56,14 @@ fn process_mark(access: Access) -> &'static str {
     }
 }
 
-fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
+fn overview(
+    frame: &mut Frame,
+    area: Rect,
+    view: &StatsView,
+    session: &Session,
+    stats: &DbStats,
+    theme: Theme,
+) {
     let mark = process_mark(stats.access);
     let [summary, table, charts] = Layout::vertical([
         Constraint::Length(4),
@@ -201,7 +212,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
         Constraint::Fill(1),
     ];
     // The path as the user gave it, like the status bar.
-    let title = format!(" column families · {} ", app.session.db_path);
+    let title = format!(" column families · {} ", session.db_path);
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
@@ -214,7 +225,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
         table,
     );
 
-    let latest = app.stats.history.back().copied();
+    let latest = view.history.back().copied();
     let series = [
         Chart {
             name: "live SST",
@@ -252,7 +263,7 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Th
         cell,
     ) in series.into_iter().zip(cells.iter())
     {
-        let data = app.stats.series(pick);
+        let data = view.series(pick);
         // The newest samples that fit.
         let width = usize::from(cell.width.saturating_sub(2));
         let data = &data[data.len().saturating_sub(width)..];
@@ -292,8 +303,7 @@ struct Chart {
     show: fn(u64) -> String,
 }
 
-fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
-    let view = &app.stats;
+fn sst_files(frame: &mut Frame, area: Rect, view: &StatsView, stats: &DbStats, theme: Theme) {
     let arrow = if view.sst_descending { "↓" } else { "↑" };
     let title = format!(
         " {} SST files · {} · sort {} {arrow} ",
@@ -307,7 +317,7 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
         ]
         .map(|h| Cell::from(Span::styled(h, theme.title()))),
     );
-    let (top, visible) = super::window(
+    let (top, visible) = ui::window(
         area.height,
         view.sst_order.len(),
         view.sst_cursor.selected,
@@ -347,24 +357,31 @@ fn sst_files(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: T
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(theme.border_focus());
-    let table = super::selectable_table(rows, widths, header, block, theme);
+    let table = ui::selectable_table(rows, widths, header, block, theme);
     let mut state =
         TableState::default().with_selected(Some(view.sst_cursor.selected.saturating_sub(top)));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn raw(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) {
+fn raw(
+    frame: &mut Frame,
+    area: Rect,
+    view: &StatsView,
+    session: &Session,
+    stats: &DbStats,
+    theme: Theme,
+) {
     let lines: Vec<Line> = stats
         .rocksdb_stats
         .lines()
-        .skip(app.stats.raw_scroll)
+        .skip(view.raw_scroll)
         .take(usize::from(area.height))
         .map(Line::raw)
         .collect();
     // RocksDB's own report is of the instance that asks: this process's, opened when the
     // inspector started, never the service's (whose uptime, flushes and compactions it
     // does not see). The title and bottom line say so, as `◆` does on the overview.
-    let whose = if app.session.access.writable() {
+    let whose = if session.access.writable() {
         " ◆ this inspector's own read-write instance since it opened "
     } else {
         " ◆ this inspector's own read-only instance, not the service's "
@@ -378,8 +395,8 @@ fn raw(frame: &mut Frame, area: Rect, app: &App, stats: &DbStats, theme: Theme) 
 
 /// The newest OPTIONS file: what differs from RocksDB's defaults, then what changed since
 /// the previous file.
-fn options(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(report) = &app.stats.options else {
+fn options(frame: &mut Frame, area: Rect, view: &StatsView, theme: Theme) {
+    let Some(report) = &view.options else {
         frame.render_widget(
             Paragraph::new(Span::styled("reading the OPTIONS files…", theme.dim())),
             area,
@@ -434,7 +451,7 @@ fn options(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let shown: Vec<Line> = lines
         .into_iter()
-        .skip(app.stats.options_scroll)
+        .skip(view.options_scroll)
         .take(usize::from(area.height))
         .collect();
     let block = Block::bordered()

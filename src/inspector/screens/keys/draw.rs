@@ -1,4 +1,4 @@
-//! Screen 1: the key list and the selected key's value.
+//! Drawing the Keys screen: the key list and the selected key's value.
 
 use humansize::{BINARY, format_size};
 use ratatui::Frame;
@@ -6,35 +6,35 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
-use super::theme::Theme;
+use super::{Filter, HEXDUMP_PREVIEW, KeysState, ValueView};
 use crate::inspector::decode::{self, JsonToken, ValueKind, tokenize_json_line};
-use crate::inspector::state::keys::HEXDUMP_PREVIEW;
-use crate::inspector::state::{App, Filter, ValueView};
+use crate::inspector::screens::DrawCx;
+use crate::inspector::ui::theme::Theme;
 
 /// Width of the size column.
 const SIZE_WIDTH: u16 = 10;
 
 /// Draws the list on the left and the value on the right.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
     let [list, value] = Layout::horizontal([
-        Constraint::Length(list_width(app, area.width)),
+        Constraint::Length(list_width(keys, cx, area.width)),
         Constraint::Fill(1),
     ])
     .areas(area);
-    draw_list(frame, list, app, theme);
-    draw_value(frame, value, app, theme);
+    draw_list(frame, list, keys, cx);
+    draw_value(frame, value, keys, cx);
 }
 
 /// As wide as the longest visible key needs, between 35% and 60% of the screen.
-fn list_width(app: &App, total: u16) -> u16 {
-    let window = &app.keys.window;
+fn list_width(keys: &KeysState, cx: &DrawCx, total: u16) -> u16 {
+    let window = &keys.window;
     let visible = window
         .entries
         .iter()
         .skip(window.top)
-        .take(app.session.list_rows);
+        .take(cx.session.list_rows);
     let longest = visible
-        .map(|e| app.keys.display_key(&e.key).chars().count())
+        .map(|e| cx.session.display_key(&e.key).chars().count())
         .max()
         .unwrap_or(0);
     // Borders, the selection marker, column spacing and the size column.
@@ -42,36 +42,37 @@ fn list_width(app: &App, total: u16) -> u16 {
     wanted.clamp(total * 35 / 100, total * 60 / 100)
 }
 
-fn list_title(app: &App) -> String {
-    let filter = match &app.keys.filter {
+fn list_title(keys: &KeysState, cx: &DrawCx) -> String {
+    let filter = match &keys.filter {
         Filter::None => String::new(),
-        Filter::Prefix(p) => format!(" · prefix {}", app.keys.display_key(p)),
-        Filter::Contains(n) => format!(" · contains {}", app.keys.display_key(n)),
+        Filter::Prefix(p) => format!(" · prefix {}", cx.session.display_key(p)),
+        Filter::Contains(n) => format!(" · contains {}", cx.session.display_key(n)),
     };
     format!(" keys{filter} ")
 }
 
-fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn draw_list(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
+    let theme = cx.theme;
     let block = Block::bordered()
-        .title(Span::styled(list_title(app), theme.title()))
+        .title(Span::styled(list_title(keys, cx), theme.title()))
         .border_style(theme.border_focus());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let window = &app.keys.window;
+    let window = &keys.window;
     if window.entries.is_empty() {
-        let text = match &app.keys.sought {
+        let text = match &keys.sought {
             _ if window.loading => "loading…".to_string(),
             // A seek past the last key: the column family is not empty for that.
             Some(sought) => format!(
                 "(no key at or after {}{}; g first, G last)",
-                app.keys.display_key(sought),
-                if app.keys.filter == Filter::None {
+                cx.session.display_key(sought),
+                if keys.filter == Filter::None {
                     ""
                 } else {
                     " within the filter"
                 }
             ),
-            None if app.keys.filter == Filter::None => "(no keys in this column family)".into(),
+            None if keys.filter == Filter::None => "(no keys in this column family)".into(),
             None => "(no keys match the filter; Esc clears it)".into(),
         };
         let text = Paragraph::new(Span::styled(text, theme.dim()))
@@ -88,7 +89,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let rows = window.entries[top..end].iter().map(|entry| {
         Row::new([
             Cell::from(cut_with_ellipsis(
-                app.keys.display_key(&entry.key),
+                cx.session.display_key(&entry.key),
                 key_width,
             )),
             Cell::from(Line::from(format_size(entry.value_len as u64, BINARY)).right_aligned())
@@ -105,8 +106,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
-fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(value) = &app.keys.value else {
+fn draw_value(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
+    let theme = cx.theme;
+    let Some(value) = &keys.value else {
         let block = Block::bordered()
             .title(Span::styled(" value ", theme.title()))
             .border_style(theme.border());
@@ -127,7 +129,7 @@ fn draw_value(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     frame.render_widget(
         Paragraph::new(Span::styled(
-            app.keys.display_key(&value.key),
+            cx.session.display_key(&value.key),
             theme.title(),
         )),
         key_line,

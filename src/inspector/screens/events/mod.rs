@@ -1,12 +1,21 @@
-//! The Events screen's state: every event stream (of every column family) with its
-//! counter and what is stored, and a page of the selected stream's events, newest first
-//! by number, with a detail pane. Memory: the stream list and one page.
+//! Screen 5, upstream Spear-Next's event streams: every stream (of every column family)
+//! with its counter and what is stored, and a page of the selected stream's events,
+//! newest first by number, with a detail pane. Memory: the stream list and one page.
+//! Drawing is in `draw`.
 
-use super::session::Session;
-use super::table::TableCursor;
+mod draw;
+
+use crossterm::event::KeyCode::{Enter, Tab};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::spear::events::{EventRecord, StreamGaps, StreamSummary};
-use crate::inspector::worker::{Body, Command, Context, Job, Kind, Purpose, Ticket};
+use crate::inspector::state::Session;
+use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Context, Event, Job, Kind, Purpose};
 
 /// Events fetched per page.
 pub const EVENTS_PAGE: usize = 200;
@@ -112,7 +121,7 @@ impl EventsView {
     }
 
     /// The screen's own keys.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+    fn update_view(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
         let rows = session.table_rows();
         match (action, self.pane) {
             (Action::NextPage, _) => {
@@ -128,9 +137,7 @@ impl EventsView {
                 }
             }
             (Action::Refresh, _) => return self.reread(session, Purpose::Show),
-            (Action::StartFilter, _) => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
+            (Action::StartFilter, _) => session.say(NO_FILTER_HERE),
             (_, Pane::Streams) => {
                 let before = self.stream_cursor.selected;
                 let len = self.streams.as_ref().map_or(0, Vec::len);
@@ -175,13 +182,7 @@ impl EventsView {
     }
 
     /// Folds in an answer (already known to be current).
-    pub fn on_event(
-        &mut self,
-        _ticket: Ticket,
-        context: Context,
-        body: Body,
-        session: &mut Session,
-    ) -> Vec<Command> {
+    fn answer(&mut self, context: Context, body: Body, session: &mut Session) -> Vec<Command> {
         let rows = session.table_rows();
         match body {
             Body::Streams(mut streams) | Body::StreamsCounted(mut streams) => {
@@ -239,5 +240,49 @@ impl EventsView {
             _ => {}
         }
         Vec::new()
+    }
+}
+
+/// The Events screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "streams / events", Some("pane")),
+    b(&[(Enter, false)], Action::Open, "Enter", "event detail", Some("detail")),
+];
+
+impl Screen for EventsView {
+    fn title(&self) -> &'static str {
+        "Events"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Streams, Kind::Events, Kind::Gaps]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if self.streams.is_some() {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        self.update_view(action, cx.session)
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        self.answer(event.context, event.body, cx.session)
+    }
+
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        self.reread(cx.session, Purpose::Periodic)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

@@ -1,14 +1,22 @@
-//! The Diff screen's state: the open database compared with another (given with
-//! `--compare DB` or `diff A B --tui`), the differences in key order, the selected one's
-//! values.
+//! Screen 9, the open database compared with another (given with `--compare DB` or
+//! `diff A B --tui`): the differences in key order, the selected one's values. Drawing
+//! is in `draw`.
+
+mod draw;
 
 use std::path::PathBuf;
 
-use super::session::Session;
-use super::table::TableCursor;
+use crossterm::event::KeyCode::Enter;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::diff::browse::{DiffReport, DiffRow};
 use crate::inspector::input::action::Action;
-use crate::inspector::worker::{Body, Command, Job, Kind, Purpose};
+use crate::inspector::input::keymap::{Binding, b};
+use crate::inspector::state::Session;
+use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 
 /// The Diff screen.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +56,7 @@ impl DiffView {
     }
 
     /// The screen's own keys.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
+    fn update_view(&mut self, action: Action, session: &mut Session) -> Vec<Command> {
         let len = self.report.as_ref().map_or(0, |r| r.rows.len());
         if self.cursor.navigate(action, len, session.table_rows()) {
             return Vec::new();
@@ -63,16 +71,14 @@ impl DiffView {
             Action::Back if self.detail => self.detail = false,
             Action::Back => session.message = None,
             Action::Refresh => return self.reread(session, Purpose::Show),
-            Action::StartFilter => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
+            Action::StartFilter => session.say(NO_FILTER_HERE),
             _ => {}
         }
         Vec::new()
     }
 
     /// Folds in the worker's answer.
-    pub fn on_event(&mut self, body: Body, session: &mut Session) {
+    fn answer(&mut self, body: Body, session: &mut Session) {
         match body {
             Body::Progress { scanned, .. } if self.running.is_some() => {
                 self.running = Some(scanned)
@@ -89,5 +95,45 @@ impl DiffView {
             }
             _ => {}
         }
+    }
+}
+
+/// The Diff screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Enter, false)], Action::Open, "Enter", "show both values", Some("values")),
+];
+
+impl Screen for DiffView {
+    fn title(&self) -> &'static str {
+        "Diff"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Diff]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        if self.report.is_some() {
+            return Vec::new();
+        }
+        self.reread(cx.session, Purpose::Show)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        self.update_view(action, cx.session)
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        self.answer(event.body, cx.session);
+        Vec::new()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

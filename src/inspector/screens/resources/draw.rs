@@ -1,4 +1,5 @@
-//! Screen 3: resource reports with gauges, and the orphans on either side.
+//! Drawing the Resources screen: resource reports with gauges, and the orphans on either
+//! side.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -6,15 +7,16 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell, Row, TableState};
 
-use super::format::{age, gauge, signed_rate};
-use super::theme::Theme;
-use crate::inspector::state::App;
-use crate::inspector::state::resources::{ResourceColumn, ResourceRow};
+use super::{ResourceColumn, ResourceRow, ResourcesView};
+use crate::inspector::screens::DrawCx;
+use crate::inspector::ui;
+use crate::inspector::ui::format::{age, gauge, signed_rate};
 
 /// Draws the resource table.
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(snapshot) = &app.registry else {
-        return super::waiting(
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &ResourcesView, cx: &DrawCx) {
+    let (session, theme) = (cx.session, cx.theme);
+    let Some(snapshot) = &view.registry else {
+        return ui::waiting(
             frame,
             area,
             "resources",
@@ -22,7 +24,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme,
         );
     };
-    let view = &app.resources;
     let wide = area.width >= 110;
     let bar = if wide { 8 } else { 4 };
     let arrow = if view.descending { "↓" } else { "↑" };
@@ -55,7 +56,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Cell::from(Span::styled(text, theme.title()))
             }),
     );
-    let (top, visible) = super::window(
+    let (top, visible) = ui::window(
         area.height,
         view.rows.len(),
         view.cursor.selected,
@@ -76,8 +77,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .map(|row| match *row {
             ResourceRow::Report { index, orphan } => {
                 let r = &snapshot.resources.records[index];
-                let report_age = r.age(app.session.now);
-                let stale = report_age > app.session.stale_after;
+                let report_age = r.age(session.now);
+                let stale = report_age > session.stale_after;
                 let mut flags = Vec::new();
                 if stale {
                     flags.push("stale");
@@ -160,9 +161,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .border_style(theme.border_focus());
     if let Some(ResourceRow::Broken(i)) = view.rows.get(view.cursor.selected) {
         let broken = &snapshot.resources.undecodable[*i];
-        block = block.title_bottom(super::broken_note(&broken.key, &broken.error, theme));
+        block = block.title_bottom(ui::broken_note(&broken.key, &broken.error, theme));
     }
-    let table = super::selectable_table(rows, widths, header, block, theme);
+    let table = ui::selectable_table(rows, widths, header, block, theme);
     let mut state =
         TableState::default().with_selected(Some(view.cursor.selected.saturating_sub(top)));
     frame.render_stateful_widget(table, area, &mut state);

@@ -1,4 +1,4 @@
-//! Screen 5: upstream Spear-Next's event streams (with counters that disagree flagged)
+//! Drawing the Events screen: the event streams (with counters that disagree flagged)
 //! and the selected stream's events, newest first, with the decoded payload.
 
 use ratatui::Frame;
@@ -6,19 +6,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
 
-use super::theme::Theme;
+use super::{EventsView, Pane};
+use crate::inspector::screens::DrawCx;
 use crate::inspector::spear::events::{
     EventBody, EventRecord, StreamKind, op_name, resource_type_name,
 };
 use crate::inspector::spear::protobuf::Decoded;
-use crate::inspector::state::App;
-use crate::inspector::state::events::Pane;
+use crate::inspector::ui;
+use crate::inspector::ui::theme::Theme;
 
 /// Draws the streams beside the selected stream's events (and the detail under them).
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let view = &app.events;
+pub(super) fn draw(frame: &mut Frame, area: Rect, view: &EventsView, cx: &DrawCx) {
+    let theme = cx.theme;
     let Some(streams) = &view.streams else {
-        return super::waiting(frame, area, "events", "reading event streams…", theme);
+        return ui::waiting(frame, area, "events", "reading event streams…", theme);
     };
     // Stream names (`resource.execution.exec-0001`) want room; the events list keeps 46.
     let left_width = area.width.saturating_sub(62).clamp(34, 56);
@@ -86,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Length(6),
             Constraint::Length(9),
         ];
-        let table = super::selectable_table(rows, widths, header, block, theme);
+        let table = ui::selectable_table(rows, widths, header, block, theme);
         let mut state = TableState::default()
             .with_offset(view.stream_cursor.top)
             .with_selected(Some(view.stream_cursor.selected));
@@ -184,7 +185,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Fill(1),
         ]
     };
-    let table = super::selectable_table(rows, widths, header, block, theme);
+    let table = ui::selectable_table(rows, widths, header, block, theme);
     let mut state = TableState::default()
         .with_offset(view.event_cursor.top)
         .with_selected(Some(view.event_cursor.selected));
@@ -234,11 +235,7 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 /// The gaps pane of the selected stream, when it disagrees with its counter: its title
 /// and lines fitted to `width` (the reason, what the WAL covers, then the missing ranges,
 /// newest first, as many as the pane shows; the rest counted).
-fn gaps_text(
-    view: &crate::inspector::state::events::EventsView,
-    width: u16,
-    theme: Theme,
-) -> Option<(String, Vec<Line<'static>>)> {
+fn gaps_text(view: &EventsView, width: u16, theme: Theme) -> Option<(String, Vec<Line<'static>>)> {
     let stream = view.selected_stream()?;
     let why = stream.mismatch()?;
     let width = usize::from(width);

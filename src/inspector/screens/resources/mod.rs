@@ -1,15 +1,23 @@
-//! The Resources screen's state: resource reports, nodes without one, and records that
-//! do not decode, in a chosen order.
+//! Screen 3, the resource registry: resource reports, nodes without one, and records that
+//! do not decode, in a chosen order. The registries are read with the Nodes screen's (see
+//! `screens::registry`); drawing is in `draw`.
+
+mod draw;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use crossterm::event::KeyCode::Char;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use uuid::Uuid;
 
-use super::Reaction;
-use super::session::Session;
+use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen, registry};
 use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::state::table::TableCursor;
+use crate::inspector::worker::{Command, Event, Kind, Purpose};
 
 /// Columns the resource table can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +80,12 @@ pub enum ResourceRow {
     Broken(usize),
 }
 
-/// Sorting and the cursor of the Resources screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The Resources screen: the registries of the column family on show, and how its table
+/// sorts and selects them.
+#[derive(Debug, Clone)]
 pub struct ResourcesView {
+    /// The registries of the column family on show, once read.
+    pub registry: Option<Arc<RegistrySnapshot>>,
     /// Rows in display order.
     pub rows: Vec<ResourceRow>,
     /// Cursor.
@@ -88,6 +99,7 @@ pub struct ResourcesView {
 impl Default for ResourcesView {
     fn default() -> Self {
         Self {
+            registry: None,
             rows: Vec::new(),
             cursor: TableCursor::default(),
             sort: ResourceColumn::Cpu,
@@ -155,22 +167,78 @@ impl ResourcesView {
         self.sort = ResourceColumn::ALL[(at + 1) % ResourceColumn::ALL.len()];
     }
 
-    /// The screen's own keys: what the App must do next.
-    pub fn update(&mut self, action: Action, session: &mut Session) -> Reaction {
+    /// Rebuilds the rows from the registries held, if any.
+    fn rebuild_rows(&mut self, visible: usize) {
+        if let Some(snapshot) = self.registry.clone() {
+            self.rebuild(&snapshot, visible);
+        }
+    }
+}
+
+/// The Resources screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
+];
+
+impl Screen for ResourcesView {
+    fn title(&self) -> &'static str {
+        "Resources"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Registry]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        registry::show(self.registry.is_some(), cx.session)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
         let len = self.rows.len();
-        if self.cursor.navigate(action, len, session.table_rows()) {
-            return Reaction::None;
+        let rows = cx.session.table_rows();
+        if self.cursor.navigate(action, len, rows) {
+            return Vec::new();
         }
         match action {
             Action::SortNext => self.cycle_sort(),
             Action::SortReverse => self.descending = !self.descending,
-            Action::Back => session.message = None,
-            Action::StartFilter => {
-                session.say("filters work on the Keys (1) and Nodes (2) screens")
-            }
-            Action::Refresh => return Reaction::Reread,
-            _ => return Reaction::None,
+            Action::Back => cx.session.message = None,
+            Action::StartFilter => cx.session.say(NO_FILTER_HERE),
+            Action::Refresh => return vec![registry::request(cx.session, Purpose::Show)],
+            _ => return Vec::new(),
         }
-        Reaction::Rebuild
+        self.rebuild_rows(rows);
+        Vec::new()
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        if let Some(snapshot) = registry::answer(event, cx.session) {
+            self.registry = Some(snapshot);
+            self.rebuild_rows(cx.session.table_rows());
+        }
+        Vec::new()
+    }
+
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        registry::follow(cx.session)
+    }
+
+    fn switch_cf(&mut self, _shown: bool, cx: &mut Cx) -> Vec<Command> {
+        self.registry = None;
+        vec![registry::cancel(cx.session)]
+    }
+
+    fn changed(&mut self, change: &Change, shown: bool, cx: &mut Cx) -> Vec<Command> {
+        registry::changed(change, shown || self.registry.is_some(), cx.session)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

@@ -1,13 +1,24 @@
-//! The Nodes screen's state: which rows, in which order, under which filters.
+//! Screen 2, the node registry: which rows, in which order, under which filters, and the
+//! node edits of write mode. The registries are read with the Resources screen's (see
+//! `screens::registry`); drawing is in `draw`, the edits in `edits`.
 
+mod draw;
+mod edits;
+
+use std::sync::Arc;
+
+use crossterm::event::KeyCode::{Char, Enter};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{Change, Cx, DrawCx, Screen, registry};
 use crate::common::{NodeInfo, NodeStatus};
-
-use super::Reaction;
-use super::overlay::{FilterKind, InputPurpose, Overlay};
-use super::session::Session;
 use crate::inspector::input::action::Action;
+use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::state::table::TableCursor;
+use crate::inspector::state::{FilterKind, InputPurpose, MessageKind, Overlay};
+use crate::inspector::worker::{Command, Event, Kind, Purpose};
 
 /// Columns the node table can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +70,12 @@ pub enum NodeRow {
     Broken(usize),
 }
 
-/// Sorting, filtering and the cursor of the Nodes screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The Nodes screen: the registries of the column family on show, and how its table
+/// sorts, filters and selects them.
+#[derive(Debug, Clone)]
 pub struct NodesView {
+    /// The registries of the column family on show, once read.
+    pub registry: Option<Arc<RegistrySnapshot>>,
     /// Rows in display order (recomputed when the data or a setting changes).
     pub rows: Vec<NodeRow>,
     /// Cursor.
@@ -81,6 +95,7 @@ pub struct NodesView {
 impl Default for NodesView {
     fn default() -> Self {
         Self {
+            registry: None,
             rows: Vec::new(),
             cursor: TableCursor::default(),
             // Oldest heartbeat first: the nodes an on-call engineer came for.
@@ -170,16 +185,19 @@ impl NodesView {
         self.rows.get(self.cursor.selected).copied()
     }
 
-    /// The screen's own keys: what the App must do next.
-    pub fn update(
-        &mut self,
-        action: Action,
-        session: &mut Session,
-        overlay: &mut Overlay,
-    ) -> Reaction {
+    /// Rebuilds the rows from the registries held, if any.
+    fn rebuild_rows(&mut self, visible: usize) {
+        if let Some(snapshot) = self.registry.clone() {
+            self.rebuild(&snapshot, visible);
+        }
+    }
+
+    /// The screen's own keys, but for its edits.
+    fn update_view(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
         let len = self.rows.len();
-        if self.cursor.navigate(action, len, session.table_rows()) {
-            return Reaction::None;
+        let rows = cx.session.table_rows();
+        if self.cursor.navigate(action, len, rows) {
+            return Vec::new();
         }
         match action {
             Action::SortNext => self.cycle_sort(),
@@ -187,15 +205,15 @@ impl NodesView {
             Action::StatusFilter => self.cycle_status(),
             Action::Open => self.detail = !self.detail && len > 0,
             Action::StartFilter => {
-                *overlay = Overlay::Input {
+                *cx.overlay = Overlay::Input {
                     purpose: InputPurpose::Filter,
                     text: self.text.clone(),
                     kind: FilterKind::Contains,
                 };
-                return Reaction::None;
+                return Vec::new();
             }
             Action::Back => {
-                if session.message.take().is_none() {
+                if cx.session.message.take().is_none() {
                     if self.detail {
                         self.detail = false;
                     } else {
@@ -204,9 +222,103 @@ impl NodesView {
                     }
                 }
             }
-            Action::Refresh => return Reaction::Reread,
-            _ => return Reaction::None,
+            Action::Refresh => return vec![registry::request(cx.session, Purpose::Show)],
+            _ => return Vec::new(),
         }
-        Reaction::Rebuild
+        self.rebuild_rows(rows);
+        Vec::new()
+    }
+}
+
+/// The Nodes screen's own keys.
+#[rustfmt::skip]
+const KEYS: &[Binding] = &[
+    b(&[(Char('s'), false)], Action::SortNext, "s", "sort by next column", Some("sort")),
+    b(&[(Char('S'), false)], Action::SortReverse, "S", "reverse sort", None),
+    b(&[(Char('t'), false)], Action::StatusFilter, "t", "filter by status", Some("status")),
+    b(&[(Enter, false)], Action::Open, "Enter", "node detail", Some("detail")),
+    b(&[(Char('o'), false)], Action::MarkOffline, "o", "mark Inactive (--write)", None),
+    b(&[(Char('O'), false)], Action::MarkOnline, "O", "mark Active (--write)", None),
+    b(&[(Char('X'), false)], Action::RemoveNode, "X", "remove node (--write)", None),
+    b(&[(Char('u'), false)], Action::Undo, "u", "undo last edit (--write)", None),
+];
+
+impl Screen for NodesView {
+    fn title(&self) -> &'static str {
+        "Nodes"
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Registry]
+    }
+
+    fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
+        registry::show(self.registry.is_some(), cx.session)
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Command> {
+        match action {
+            Action::MarkOffline | Action::MarkOnline | Action::RemoveNode => {
+                self.ask_node_edit(action, cx)
+            }
+            _ => self.update_view(action, cx),
+        }
+    }
+
+    fn submit(
+        &mut self,
+        _purpose: InputPurpose,
+        text: String,
+        _kind: FilterKind,
+        cx: &mut Cx,
+    ) -> Vec<Command> {
+        // The filter is text, unless keys are typed as hex: then it is read as a key is.
+        let parsed = if cx.session.hex_keys {
+            cx.session.parse_typed_key(&text)
+        } else {
+            Ok(text.into_bytes())
+        };
+        match parsed {
+            Ok(bytes) => {
+                self.text = String::from_utf8_lossy(&bytes).into_owned();
+                self.rebuild_rows(cx.session.table_rows());
+            }
+            Err(error) => cx.session.report(MessageKind::UserError, error),
+        }
+        Vec::new()
+    }
+
+    fn prompt(&self, _purpose: InputPurpose, _kind: FilterKind) -> &'static str {
+        // The only prompt here is the filter, which matches any column of a node.
+        "filter, nodes whose uuid, address or labels contain"
+    }
+
+    fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        if let Some(snapshot) = registry::answer(event, cx.session) {
+            self.registry = Some(snapshot);
+            self.rebuild_rows(cx.session.table_rows());
+        }
+        Vec::new()
+    }
+
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        registry::follow(cx.session)
+    }
+
+    fn switch_cf(&mut self, _shown: bool, cx: &mut Cx) -> Vec<Command> {
+        self.registry = None;
+        vec![registry::cancel(cx.session)]
+    }
+
+    fn changed(&mut self, change: &Change, shown: bool, cx: &mut Cx) -> Vec<Command> {
+        registry::changed(change, shown || self.registry.is_some(), cx.session)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        draw::draw(frame, area, self, cx);
     }
 }

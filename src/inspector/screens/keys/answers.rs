@@ -1,0 +1,124 @@
+//! The Keys screen's answers from the worker: pages placed in the window, values decoded,
+//! substring matches and progress, counts and the estimate.
+
+use super::{CountState, Counted, KeysState, MAX_MATCHES, ScanProgress, ValueView, value_view};
+use crate::inspector::screens::Cx;
+use crate::inspector::source::Bounds;
+use crate::inspector::state::Session;
+use crate::inspector::worker::{Body, Command, Context, Event, Kind, Placement, Purpose, Ticket};
+
+impl KeysState {
+    /// Keeps `scanned` as the column family's exact size when the walk that counted it
+    /// covered all of it (no bounds) in the column family on screen.
+    fn learn_total(&mut self, context: &Context, session: &Session, scanned: u64) {
+        if context.bounds == Bounds::default() && context.cf == session.cf {
+            self.total = Some(scanned);
+        }
+    }
+
+    /// Folds in an answer to one of this screen's current requests. A count made before
+    /// a prefix delete opens the question, with the bounds and column family it counted.
+    pub(super) fn answer(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
+        let Event {
+            ticket,
+            context,
+            body,
+        } = event;
+        if ticket.kind == Kind::Count
+            && context.purpose == Purpose::ConfirmDelete
+            && let Body::Done { matched, .. } = body
+        {
+            self.count = CountState::Done(matched);
+            self.confirm_range_delete(context, matched, cx);
+            return Vec::new();
+        }
+        self.fold(ticket, &context, body, cx.session)
+    }
+
+    fn fold(
+        &mut self,
+        ticket: Ticket,
+        context: &Context,
+        body: Body,
+        session: &mut Session,
+    ) -> Vec<Command> {
+        match body {
+            Body::Page { placement, page } => {
+                self.window.loading = false;
+                self.window.place(placement, page, session.list_rows);
+                if self.window.entries.is_empty() {
+                    // No key is selected: the pane must not keep the last one's value.
+                    self.value = None;
+                }
+                if self.window.owed != 0
+                    && matches!(placement, Placement::Append | Placement::Prepend)
+                {
+                    // Movement the user asked for while this page was on its way.
+                    return self.move_by(session, 0);
+                }
+                return self.value_request(session).into_iter().collect();
+            }
+            Body::Value { key, value } => {
+                self.value = Some(match value {
+                    None => ValueView::vanished(key),
+                    Some((bytes, size)) => value_view(key, &bytes, size),
+                });
+            }
+            Body::Matches(entries) => {
+                let was_empty = self.window.entries.is_empty();
+                let room = MAX_MATCHES.saturating_sub(self.window.entries.len());
+                self.window.entries.extend(entries.into_iter().take(room));
+                self.window.loading = false;
+                if was_empty {
+                    return self.value_request(session).into_iter().collect();
+                }
+            }
+            Body::Progress { scanned, matched } => match ticket.kind {
+                Kind::Count => self.count = CountState::Running(matched),
+                _ => {
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: false,
+                    })
+                }
+            },
+            Body::Done { scanned, matched } => match ticket.kind {
+                Kind::Count => {
+                    self.learn_total(context, session, scanned);
+                    self.count = CountState::Done(matched);
+                    self.counted = Some(Counted {
+                        at: session.now,
+                        estimate: self.estimate,
+                    });
+                }
+                _ => {
+                    self.learn_total(context, session, scanned);
+                    if context.bounds == Bounds::default() {
+                        self.counted = Some(Counted {
+                            at: session.now,
+                            estimate: self.estimate,
+                        });
+                    }
+                    self.scan = Some(ScanProgress {
+                        scanned,
+                        matched,
+                        done: true,
+                    });
+                    self.window.at_end = true;
+                    self.window.loading = false;
+                }
+            },
+            Body::Refreshed { estimate } => self.estimate = Some(estimate),
+            Body::Failed(error) => {
+                self.window.loading = false;
+                if ticket.kind == Kind::Count {
+                    self.count = CountState::Idle;
+                }
+                session.fail(&error);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
