@@ -1197,6 +1197,22 @@ fn a_stopped_comparison_says_so() {
     assert!(text.contains("was stopped"), "{text}");
 }
 
+/// The key list draws as many rows as the keys page by, at any height: both come from
+/// one layout function.
+#[test]
+fn the_key_list_draws_the_rows_it_pages_by() {
+    let f = fixture();
+    for height in [8, 24, 40] {
+        let app = app_for(&f, Access::ReadOnlySnapshot, height);
+        let text = format!("{}", render(&app, 80, height).backend());
+        let drawn = text
+            .lines()
+            .filter(|l| l.starts_with("\"│›key:") || l.starts_with("\"│ key:"))
+            .count();
+        assert_eq!(drawn, app.session.list_rows, "{text}");
+    }
+}
+
 /// Esc stops a walk on the Disk screen (an exact count of the prefixes, a tombstone walk):
 /// the worker is told to stop, and the session no longer waits for an answer a cancelled
 /// job never sends (the kind used to stay pending for ever).

@@ -21,13 +21,12 @@ use theme::Theme;
 /// Draws the whole inspector.
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::new(app.session.color);
-    let [tabs, body, status, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(frame.area());
+    let FrameLayout {
+        tabs,
+        body,
+        status,
+        footer,
+    } = layout(frame.area());
     chrome::tabs(frame, tabs, app, theme);
     let cx = DrawCx {
         session: &app.session,
@@ -72,10 +71,43 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-/// Rows the key list gets in a terminal of `height` rows: what `draw` gives the list.
+/// Where the parts of a frame go. One function for drawing and for measuring: `draw`
+/// lays every frame out with it, and [`list_rows`] measures the key list with it, so the
+/// rows the keys page by are the rows drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameLayout {
+    /// The tabs, on top.
+    pub tabs: Rect,
+    /// The screen on show (and the overlays over it).
+    pub body: Rect,
+    /// The status bar.
+    pub status: Rect,
+    /// The footer: the keys, or the prompt.
+    pub footer: Rect,
+}
+
+/// Lays a frame of `area` out.
+pub fn layout(area: Rect) -> FrameLayout {
+    let [tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    FrameLayout {
+        tabs,
+        body,
+        status,
+        footer,
+    }
+}
+
+/// Rows the key list shows in a terminal of `height` rows: the inside of the bordered
+/// pane that fills the body of [`layout`] (a terminal's width plays no part in it).
 pub fn list_rows(height: u16) -> usize {
-    // Tabs, status and footer lines, the list's two borders.
-    usize::from(height.saturating_sub(3 + 2)).max(1)
+    let body = layout(Rect::new(0, 0, 1, height)).body;
+    usize::from(ratatui::widgets::Block::bordered().inner(body).height).max(1)
 }
 
 /// A rectangle of at most `width` x `height` centred in `area`.
