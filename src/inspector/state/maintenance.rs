@@ -11,7 +11,8 @@ use super::overlay::Overlay;
 use super::session::MessageKind;
 use crate::inspector::input::action::Action;
 use crate::inspector::source::Bounds;
-use crate::inspector::worker::{Body, Command, Context, Maintenance, Purpose, describe};
+use crate::inspector::text::maintenance::{describe, outcome};
+use crate::inspector::worker::{Body, Command, Context, Maintenance, Purpose};
 
 /// A compaction or flush on the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +87,9 @@ impl App {
         };
         let text = format!(
             "{} done in {:.1} s: {}",
-            report.describe(&context.bounds),
+            describe(report.job, &context.bounds),
             report.elapsed.as_secs_f64(),
-            report.outcome()
+            outcome(&report)
         );
         self.session.say(text);
         let mut commands = vec![self.stats_request(Purpose::Show)];
