@@ -1278,6 +1278,68 @@ mod tests {
         ));
     }
 
+    /// What is wrong stays a typed `source()` of the error, and the message reads as it
+    /// did when it was a string.
+    #[test]
+    fn a_malformed_manifest_keeps_what_is_wrong_as_its_source() {
+        use std::error::Error as _;
+        // Decodes, but records garbage in a blob file never added.
+        let mut garbage = Vec::new();
+        blob_garbage(&mut garbage, 99, 1);
+        let d = write_db(&[garbage]);
+        let manifest = d.path().join("MANIFEST-000007");
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: inconsistent edit in record at offset 0: garbage recorded for unknown blob file 99",
+                manifest.display()
+            )
+        );
+        let cause = err.source().and_then(|e| e.downcast_ref::<ReplayError>());
+        assert_eq!(
+            cause,
+            Some(&ReplayError::GarbageInUnknownBlobFile { number: 99 })
+        );
+
+        // A log number cut short: does not decode.
+        let mut cut = Vec::new();
+        put_varint(&mut cut, u64::from(K_LOG_NUMBER));
+        cut.push(0x80);
+        let d = write_db(&[cut]);
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: bad VersionEdit in record at offset 0: bad log number",
+                d.path().join("MANIFEST-000007").display()
+            )
+        );
+        let cause = err.source().and_then(|e| e.downcast_ref::<EditError>());
+        assert_eq!(cause, Some(&EditError::Field { what: "log number" }));
+
+        // A CURRENT that is not text: the UTF-8 error is kept, one level further down.
+        std::fs::write(d.path().join("CURRENT"), b"\xffMANIFEST-000007\n").unwrap();
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: bad CURRENT file: not UTF-8",
+                d.path().join("CURRENT").display()
+            )
+        );
+        let cause = err.source().expect("what is wrong with CURRENT");
+        assert!(matches!(
+            cause.downcast_ref::<CurrentError>(),
+            Some(CurrentError::NotUtf8(_))
+        ));
+        assert!(
+            cause
+                .source()
+                .is_some_and(|e| e.is::<std::string::FromUtf8Error>())
+        );
+    }
+
     #[test]
     fn bad_current() {
         let d = tempfile::tempdir().unwrap();
