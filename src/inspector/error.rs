@@ -170,7 +170,7 @@ impl InspectError {
     }
 }
 
-/// The three ways a request can fail, for display and exit statuses.
+/// The three ways a request can fail: how the status line shows it and the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// Not allowed as the database is held (read-only, locked): nothing is wrong.

@@ -52,7 +52,7 @@ pub enum ExportError {
     Storage(#[from] InspectError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("writing the export: {0}")]
-    Output(io::Error),
+    Output(#[source] io::Error),
 }
 
 /// How far an import got.
