@@ -12,9 +12,9 @@ use super::keys::Filter;
 use super::maintenance::RunningMaintenance;
 use super::nodes::NodeRow;
 use super::overlay::{FilterKind, InputPurpose, Overlay};
-use super::session::MessageKind;
 use crate::common::NodeStatus;
 use crate::inspector::decode::escape_key;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::source::{Bounds, WriteOp};
 use crate::inspector::worker::{Body, Command, Context, Job, Maintenance, Purpose, Ticket};
@@ -109,7 +109,7 @@ impl App {
         }
         if self.writes.edit.is_some() {
             self.session.report(
-                MessageKind::Refusal,
+                ErrorClass::Refusal,
                 "an edit is still running: wait for its result before the next one",
             );
             return Vec::new();
@@ -130,7 +130,7 @@ impl App {
                         undo.cf
                     );
                     self.writes.undo = Some(undo);
-                    self.session.report(MessageKind::UserError, text)
+                    self.session.report(ErrorClass::User, text)
                 }
             },
             (Action::NewKey, Screen::Keys) => {
@@ -143,9 +143,9 @@ impl App {
             (Action::EditValue, Screen::Keys) => match &self.keys.value {
                 Some(v) if v.kind.is_none() => self
                     .session
-                    .report(MessageKind::UserError, "that key no longer exists"),
+                    .report(ErrorClass::User, "that key no longer exists"),
                 Some(v) if v.truncated => self.session.report(
-                    MessageKind::UserError,
+                    ErrorClass::User,
                     "value too large for the editor: write it with `spear-inspect put DB KEY VALUE --write`",
                 ),
                 Some(v) => {
@@ -174,7 +174,7 @@ impl App {
                     return self.keys.count(&mut self.session, Purpose::ConfirmDelete);
                 }
                 _ => self.session.report(
-                    MessageKind::UserError,
+                    ErrorClass::User,
                     "filter by a prefix first (/): D deletes the keys with that prefix",
                 ),
             },
@@ -191,7 +191,7 @@ impl App {
             (Some(NodeRow::Node(i)), Some(snapshot)) => snapshot.nodes.records[i].uuid,
             _ => {
                 self.session
-                    .report(MessageKind::UserError, "select a node that decodes");
+                    .report(ErrorClass::User, "select a node that decodes");
                 return Vec::new();
             }
         };
@@ -232,7 +232,7 @@ impl App {
             let text = format!(
                 "{count} keys: too many to delete here with undo; use `spear-inspect delete-range --prefix ... --write`"
             );
-            self.session.report(MessageKind::UserError, text);
+            self.session.report(ErrorClass::User, text);
             return;
         }
         let Some(lower) = &context.bounds.lower else {
@@ -381,7 +381,7 @@ impl App {
                 return vec![self.edit_request(cf, Edit::DeleteRange { bounds })];
             }
             Action::Submit => self.session.report(
-                MessageKind::UserError,
+                ErrorClass::User,
                 "type the prefix exactly to confirm, or Esc to cancel",
             ),
             _ => {}

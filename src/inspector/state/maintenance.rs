@@ -8,7 +8,7 @@ use super::Screen;
 use super::edits::Ask;
 use super::keys::Filter;
 use super::overlay::Overlay;
-use super::session::MessageKind;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::source::Bounds;
 use crate::inspector::text::maintenance::{describe, outcome};
@@ -45,7 +45,7 @@ impl App {
         }
         if self.writes.maintenance.is_some() {
             self.session.report(
-                MessageKind::Refusal,
+                ErrorClass::Refusal,
                 "a compaction or flush is already running: wait for it to finish",
             );
             return Vec::new();

@@ -29,7 +29,7 @@ pub use edits::{Ask, Undo, Writes};
 pub use keys::{CountState, Counted, Filter, KeysState, ScanProgress, ValueView, value_view};
 pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
-pub use session::{Message, MessageKind, Session};
+pub use session::{Message, Session};
 
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::KeyContext;

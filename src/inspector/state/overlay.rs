@@ -134,7 +134,7 @@ impl App {
             Ok(bytes) => bytes,
             Err(error) => {
                 self.session
-                    .report(super::session::MessageKind::UserError, error);
+                    .report(crate::inspector::error::ErrorClass::User, error);
                 return Vec::new();
             }
         };
