@@ -154,9 +154,11 @@ fn main() -> ExitCode {
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(2))
         }
         Err(report) => {
-            // One line: the outermost context first, causes after it.
-            tracing::error!("{report:#}");
-            eprintln!("spear-inspect: {report:#}");
+            // One line: the outermost context first, then each cause its message does not
+            // already quote.
+            let line = spear_next::inspector::error::one_line(report.chain());
+            tracing::error!("{line}");
+            eprintln!("spear-inspect: {line}");
             ExitCode::from(cli::exit_code(&report))
         }
     }

@@ -18,6 +18,8 @@ mod diagnosis;
 #[cfg(feature = "inspector")]
 mod edits;
 #[cfg(feature = "inspector")]
+mod errors;
+#[cfg(feature = "inspector")]
 mod events;
 #[cfg(feature = "inspector")]
 mod host;

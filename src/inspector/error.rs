@@ -2,10 +2,19 @@
 //! the CLI treat differently: a refusal (the database is held read-only or locked), a
 //! user error (the request names something that is not there, or asks too much), and a
 //! storage error (RocksDB failed: damage, I/O).
+//!
+//! An error that has a cause (an I/O error, a WAL that does not read, JSON that does not
+//! parse) keeps it as its `source()` and also quotes it in its own message, so the
+//! message reads the same on the status line, in a log and at the command line's edge
+//! (which prints each cause only where the message before it does not quote it already:
+//! [`one_line`]). Causes are shared (`Arc`) because events carrying errors are cloned.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::common::RegistryError;
+use crate::inspector::formats::options_file::OptionsFileError;
+use crate::inspector::formats::wal::WalError;
 use crate::storage::kv::KvError;
 
 /// Why an inspector request failed.
@@ -88,26 +97,80 @@ pub enum InspectError {
         /// What to do instead.
         advice: &'static str,
     },
-    /// A key or record the request is about is not (or no longer) there.
+    /// A key or record the request is about is not (or no longer) there. Nothing failed
+    /// below: the message is the whole story.
     #[error("{0}")]
     Missing(String),
     /// The request cannot be carried out as asked (e.g. a destination that exists).
+    /// Nothing failed below: the message is the whole story.
     #[error("{0}")]
     Invalid(String),
+    /// A stored node record cannot be rewritten: it is not JSON, or does not encode again.
+    #[error("{what}: {source}")]
+    Json {
+        /// What was being done, e.g. "the node record is not JSON".
+        what: &'static str,
+        /// The JSON error.
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// A registry record does not decode, or the registry's rules refuse the change.
+    #[error(transparent)]
+    Registry(Arc<RegistryError>),
     /// Storage failed.
     #[error(transparent)]
     Storage(Arc<KvError>),
     /// A file around the database could not be read or written.
-    #[error("{what}: {detail}")]
+    #[error("{what}: {source}")]
     Io {
         /// What was being done.
         what: String,
-        /// The system's message.
-        detail: String,
+        /// The system's error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// A WAL file (or the directory listing them) could not be read.
+    #[error("{what}: {source}")]
+    Wal {
+        /// What was being done.
+        what: String,
+        /// The WAL reader's error: I/O, or a record that does not decode.
+        #[source]
+        source: Arc<WalError>,
+    },
+    /// An OPTIONS file could not be read.
+    #[error(transparent)]
+    OptionsFile(Arc<OptionsFileError>),
+    /// A system call refused to make this process the database's owner.
+    #[error("{what}: {source}")]
+    SwitchUser {
+        /// Whom it was becoming, and the call that failed.
+        what: String,
+        /// The system's error.
+        #[source]
+        source: nix::errno::Errno,
     },
 }
 
-/// The three ways a request can fail, for display and exit statuses.
+impl InspectError {
+    /// An I/O failure while doing `what`.
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        InspectError::Io {
+            what: what.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// A WAL reader's failure while doing `what`.
+    pub fn wal(what: impl Into<String>, source: WalError) -> Self {
+        InspectError::Wal {
+            what: what.into(),
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// The three ways a request can fail: how the status line shows it and the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// Not allowed as the database is held (read-only, locked): nothing is wrong.
@@ -142,11 +205,39 @@ impl InspectError {
             InspectError::UnknownColumnFamily { .. }
             | InspectError::TooLarge { .. }
             | InspectError::Missing(_)
-            | InspectError::Invalid(_) => ErrorClass::User,
+            | InspectError::Invalid(_)
+            | InspectError::Json { .. }
+            | InspectError::Registry(_) => ErrorClass::User,
             InspectError::Storage(e) => kv_class(e),
-            InspectError::Io { .. } => ErrorClass::Storage,
+            InspectError::Io { .. }
+            | InspectError::Wal { .. }
+            | InspectError::OptionsFile(_)
+            | InspectError::SwitchUser { .. } => ErrorClass::Storage,
         }
     }
+}
+
+/// An error and its causes on one line, `: ` between them, for the command line's
+/// edge. A cause is left out when the message before it already quotes it, as this
+/// crate's errors do, so that no cause is printed twice.
+pub fn one_line<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
+    let mut line = String::new();
+    let mut previous: Option<String> = None;
+    for error in chain {
+        let text = error.to_string();
+        match &previous {
+            None => line.push_str(&text),
+            Some(quoting) if quoting.contains(&text) => {}
+            Some(_) => {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+        }
+        previous = Some(text);
+    }
+    line
 }
 
 /// The class of a storage-layer error.
@@ -179,6 +270,12 @@ impl From<KvError> for InspectError {
             KvError::Locked { path } => InspectError::Locked { path },
             other => InspectError::Storage(Arc::new(other)),
         }
+    }
+}
+
+impl From<OptionsFileError> for InspectError {
+    fn from(err: OptionsFileError) -> Self {
+        InspectError::OptionsFile(Arc::new(err))
     }
 }
 

@@ -64,12 +64,7 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
                 source.path().display()
             ))
         })?;
-    let io = |what: String| {
-        move |e: crate::inspector::formats::wal::WalError| InspectError::Io {
-            what,
-            detail: e.to_string(),
-        }
-    };
+    let io = |what: String| move |e| InspectError::wal(what, e);
     let mut versions = Vec::new();
     let mut torn = Vec::new();
     let mut damaged = Vec::new();

@@ -176,9 +176,11 @@ pub fn info_log_stem(absolute_db_path: &str) -> String {
 /// The info LOG files of `db`, oldest first, wherever its OPTIONS put them.
 pub fn info_log_files(db: &Path) -> Result<Vec<PathBuf>, InspectError> {
     let at = locations(db);
-    log_files_named(&at.log_dir, &at.log_stem).map_err(|e| InspectError::Io {
-        what: format!("listing the LOG files in {}", at.log_dir.display()),
-        detail: e.to_string(),
+    log_files_named(&at.log_dir, &at.log_stem).map_err(|e| {
+        InspectError::io(
+            format!("listing the LOG files in {}", at.log_dir.display()),
+            e,
+        )
     })
 }
 
@@ -334,10 +336,8 @@ pub fn checked_wal_files(db: &Path) -> Result<Vec<WalFileInfo>, InspectError> {
 fn listed_wal_files(db: &Path, check: bool) -> Result<Vec<WalFileInfo>, InspectError> {
     let dir = locations(db).wal_dir;
     let list = if check { wal_files_checked } else { wal_files };
-    let files = list(&dir).map_err(|e| InspectError::Io {
-        what: format!("listing the WAL files in {}", dir.display()),
-        detail: e.to_string(),
-    })?;
+    let files = list(&dir)
+        .map_err(|e| InspectError::wal(format!("listing the WAL files in {}", dir.display()), e))?;
     Ok(files.into_iter().filter(|f| !f.archived).collect())
 }
 
@@ -354,10 +354,7 @@ pub fn newest_batches(
             break;
         }
         let (found, tail) = read_newest_with_number(&file.path, limit - batches.len(), file.number)
-            .map_err(|e| InspectError::Io {
-                what: format!("reading {}", file.path.display()),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| InspectError::wal(format!("reading {}", file.path.display()), e))?;
         if let WalTail::Torn { offset, reason } = tail {
             torn.push(TornTail {
                 file: file.path.display().to_string(),

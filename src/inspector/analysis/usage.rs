@@ -102,10 +102,7 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
             (name, (f.column_family_name, f.level.max(0) as u32))
         })
         .collect();
-    let io = |e: std::io::Error| InspectError::Io {
-        what: format!("listing {}", source.path().display()),
-        detail: e.to_string(),
-    };
+    let io = |e| InspectError::io(format!("listing {}", source.path().display()), e);
     let directory = std::fs::metadata(source.path()).map_err(io)?.len();
     let mut usage = Usage {
         path: source.path().display().to_string(),

@@ -10,6 +10,7 @@ use super::{Outcome, ask, ignore_broken_pipe, open, open_cf};
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
 use crate::inspector::analysis::stats::DbStats;
 use crate::inspector::decode;
+use crate::inspector::error::InspectError;
 use crate::inspector::source::Bounds;
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::worker::{self, Body, Context, Job};
@@ -289,7 +290,9 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
             db.display()
         );
     };
-    let settings = read_settings(newest)?;
+    // Through `InspectError`, whose class gives the exit status (4: a file that does not read).
+    let read = |file: &Path| read_settings(file).map_err(InspectError::from);
+    let settings = read(newest)?;
     let (rows, header): (Vec<Setting>, String) = match compare.as_deref() {
         Some("previous") => {
             let Some(previous) = files.iter().rev().nth(1) else {
@@ -298,7 +301,7 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
                     db.display()
                 );
             };
-            let rows = compare_settings(&read_settings(previous)?, &settings);
+            let rows = compare_settings(&read(previous)?, &settings);
             (
                 rows,
                 format!("{} → {}", previous.display(), newest.display()),
@@ -311,7 +314,7 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
             let Some(theirs) = options_files(other_db).pop() else {
                 bail!("{other} has no OPTIONS file to compare with");
             };
-            let rows = compare_settings(&settings, &read_settings(&theirs)?);
+            let rows = compare_settings(&settings, &read(&theirs)?);
             (rows, format!("{} ↔ {}", newest.display(), theirs.display()))
         }
         None if all => {

@@ -11,6 +11,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use super::{Outcome, ask, open_cf};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::{Bounds, Source, WriteOp};
+use crate::inspector::text::maintenance::{describe, outcome};
 use crate::inspector::worker::{Body, Context, Job, Maintenance};
 use crate::inspector::write::transfer;
 
@@ -33,9 +34,9 @@ pub(super) async fn maintain(db: &Path, context: Context, job: Maintenance) -> R
         Body::Maintained(report) => {
             eprintln!(
                 "{} done in {:.2} s: {}",
-                report.describe(&bounds),
+                describe(report.job, &bounds),
                 report.elapsed.as_secs_f64(),
-                report.outcome()
+                outcome(&report)
             );
             Ok(())
         }

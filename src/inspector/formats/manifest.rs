@@ -40,22 +40,24 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// `CURRENT` does not name a MANIFEST file of the same directory.
-    #[error("{}: bad CURRENT file: {reason}", path.display())]
+    #[error("{}: bad CURRENT file: {source}", path.display())]
     BadCurrent {
         /// Path of `CURRENT`.
         path: PathBuf,
         /// What is wrong with it.
-        reason: String,
+        #[source]
+        source: CurrentError,
     },
     /// A checksummed record does not decode as a VersionEdit.
-    #[error("{}: bad VersionEdit in record at offset {offset}: {reason}", path.display())]
+    #[error("{}: bad VersionEdit in record at offset {offset}: {source}", path.display())]
     Decode {
         /// The MANIFEST file.
         path: PathBuf,
         /// File offset of the record's first fragment header.
         offset: u64,
         /// What could not be decoded.
-        reason: String,
+        #[source]
+        source: EditError,
     },
     /// A VersionEdit tag that is unknown and lacks the safe-ignore bit (`1 << 13`):
     /// written by a newer, forward-incompatible RocksDB.
@@ -75,15 +77,120 @@ pub enum ManifestError {
     },
     /// The edits decode but are inconsistent (e.g. an edit for a column family that
     /// was never added), which RocksDB would also reject as corruption.
-    #[error("{}: inconsistent edit in record at offset {offset}: {reason}", path.display())]
+    #[error("{}: inconsistent edit in record at offset {offset}: {source}", path.display())]
     Replay {
         /// The MANIFEST file.
         path: PathBuf,
         /// File offset of the record's first fragment header.
         offset: u64,
         /// What is inconsistent.
-        reason: String,
+        #[source]
+        source: ReplayError,
     },
+}
+
+/// Why `CURRENT` names no MANIFEST.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CurrentError {
+    /// Its bytes are not text.
+    #[error("not UTF-8")]
+    NotUtf8(#[source] std::string::FromUtf8Error),
+    /// RocksDB writes the name followed by a newline and rejects a `CURRENT` without it.
+    #[error("{text:?} does not end with a newline (being rewritten?)")]
+    NoNewline {
+        /// What the file holds.
+        text: String,
+    },
+    /// The name is not `MANIFEST-` and digits (nothing else, so never another directory).
+    #[error("{name:?} is not a MANIFEST-NNNNNN file name")]
+    NotAManifest {
+        /// The name it holds.
+        name: String,
+    },
+}
+
+/// What is wrong in a checksummed record that does not decode as a VersionEdit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// A field that is truncated or out of range.
+    #[error("bad {what}")]
+    Field {
+        /// The field, e.g. "log number".
+        what: &'static str,
+    },
+    /// The payload of a safely ignorable (forward-compatible) tag overruns the record.
+    #[error("bad safely ignorable tag {tag}")]
+    IgnorableTag {
+        /// The tag.
+        tag: u32,
+    },
+    /// A kWalAddition field tag this reader does not know.
+    #[error("unknown WAL addition tag {tag}")]
+    WalAdditionTag {
+        /// The tag.
+        tag: u32,
+    },
+    /// The kNewFile4 "min log number to keep" field is not 8 bytes.
+    #[error("min log number to keep (hack) size")]
+    MinLogNumberSize,
+    /// The kNewFile4 oldest-blob-file field is not a varint.
+    #[error("new-file4 oldest blob file number")]
+    OldestBlobFileNumber,
+    /// The kNewFile4 path id is not one byte of at most 3.
+    #[error("new-file4 path id")]
+    PathId,
+    /// A kNewFile4 custom field that must be understood and is not.
+    #[error("new-file4 custom field {tag} not supported (forward-incompatible)")]
+    NewFile4Field {
+        /// The field tag.
+        tag: u32,
+    },
+    /// A blob file custom field that must be understood and is not.
+    #[error("forward-incompatible blob custom field {tag}")]
+    BlobField {
+        /// The field tag.
+        tag: u32,
+    },
+}
+
+/// An edit that decodes but does not fit the state the edits before it built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// A column family id added while it exists.
+    #[error("column family {id} ({name:?}) added twice")]
+    ColumnFamilyAddedTwice {
+        /// Its id.
+        id: u32,
+        /// The name of the second addition.
+        name: String,
+    },
+    /// A drop of a column family id that does not exist.
+    #[error("dropping unknown column family {id}")]
+    DropOfUnknownColumnFamily {
+        /// The id.
+        id: u32,
+    },
+    /// An edit for a column family id that does not exist.
+    #[error("edit for unknown column family {id}")]
+    UnknownColumnFamily {
+        /// The id.
+        id: u32,
+    },
+    /// A blob file number added while it exists.
+    #[error("blob file {number} added twice")]
+    BlobFileAddedTwice {
+        /// The blob file number.
+        number: u64,
+    },
+    /// Garbage recorded in a blob file that was never added.
+    #[error("garbage recorded for unknown blob file {number}")]
+    GarbageInUnknownBlobFile {
+        /// The blob file number.
+        number: u64,
+    },
+    /// An atomic group must be read whole before any other edit.
+    #[error("atomic group interrupted by an edit outside it")]
+    AtomicGroupInterrupted,
 }
 
 /// How the MANIFEST ends.
@@ -247,22 +354,20 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ManifestError + '_ {
 fn current_manifest_name(db_dir: &Path) -> Result<String, ManifestError> {
     let path = db_dir.join("CURRENT");
     let raw = std::fs::read(&path).map_err(io_err(&path))?;
-    let bad = |reason: String| ManifestError::BadCurrent {
+    let bad = |source: CurrentError| ManifestError::BadCurrent {
         path: path.clone(),
-        reason,
+        source,
     };
-    let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8".into()))?;
+    let text = String::from_utf8(raw).map_err(|e| bad(CurrentError::NotUtf8(e)))?;
     // RocksDB writes the name followed by a newline and rejects a CURRENT without it.
     let Some(name) = text.strip_suffix('\n') else {
-        return Err(bad(format!(
-            "{text:?} does not end with a newline (being rewritten?)"
-        )));
+        return Err(bad(CurrentError::NoNewline { text }));
     };
     let valid = name
         .strip_prefix("MANIFEST-")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     if !valid {
-        return Err(bad(format!("{name:?} is not a MANIFEST-NNNNNN file name")));
+        return Err(bad(CurrentError::NotAManifest { name: name.into() }));
     }
     Ok(name.to_string())
 }
@@ -347,8 +452,18 @@ struct Edit {
 /// A decoding failure: byte position inside the record and reason.
 #[derive(Debug, PartialEq, Eq)]
 enum DecodeErr {
-    Bad(usize, String),
+    Bad(usize, EditError),
     UnknownTag(usize, u32),
+}
+
+impl DecodeErr {
+    /// The same failure, told as the payload of safely ignorable tag `tag`.
+    fn in_ignorable_tag(self, tag: u32) -> Self {
+        match self {
+            DecodeErr::Bad(pos, _) => DecodeErr::Bad(pos, EditError::IgnorableTag { tag }),
+            other => other,
+        }
+    }
 }
 
 struct Input<'a> {
@@ -365,11 +480,11 @@ impl<'a> Input<'a> {
         self.pos >= self.buf.len()
     }
 
-    fn bad<T>(&self, what: &str) -> Result<T, DecodeErr> {
-        Err(DecodeErr::Bad(self.pos, format!("bad {what}")))
+    fn bad<T>(&self, what: &'static str) -> Result<T, DecodeErr> {
+        Err(DecodeErr::Bad(self.pos, EditError::Field { what }))
     }
 
-    fn varint64(&mut self, what: &str) -> Result<u64, DecodeErr> {
+    fn varint64(&mut self, what: &'static str) -> Result<u64, DecodeErr> {
         let mut v = 0u64;
         for i in 0..10 {
             let Some(&b) = self.buf.get(self.pos + i) else {
@@ -387,7 +502,7 @@ impl<'a> Input<'a> {
         self.bad(what)
     }
 
-    fn varint32(&mut self, what: &str) -> Result<u32, DecodeErr> {
+    fn varint32(&mut self, what: &'static str) -> Result<u32, DecodeErr> {
         let start = self.pos;
         let v = self.varint64(what)?;
         if self.pos - start > 5 || v > u64::from(u32::MAX) {
@@ -397,7 +512,7 @@ impl<'a> Input<'a> {
         Ok(v as u32)
     }
 
-    fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeErr> {
+    fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeErr> {
         if self.buf.len() - self.pos < n {
             return self.bad(what);
         }
@@ -406,18 +521,18 @@ impl<'a> Input<'a> {
         Ok(s)
     }
 
-    fn slice(&mut self, what: &str) -> Result<&'a [u8], DecodeErr> {
+    fn slice(&mut self, what: &'static str) -> Result<&'a [u8], DecodeErr> {
         let start = self.pos;
         let n = self.varint32(what)? as usize;
         self.bytes(n, what).inspect_err(|_| self.pos = start)
     }
 
-    fn string(&mut self, what: &str) -> Result<String, DecodeErr> {
+    fn string(&mut self, what: &'static str) -> Result<String, DecodeErr> {
         Ok(String::from_utf8_lossy(self.slice(what)?).into_owned())
     }
 
     /// A length-prefixed internal key (user key + 8-byte sequence/type trailer).
-    fn internal_key(&mut self, what: &str) -> Result<(), DecodeErr> {
+    fn internal_key(&mut self, what: &'static str) -> Result<(), DecodeErr> {
         let start = self.pos;
         if self.slice(what)?.len() < 8 {
             self.pos = start;
@@ -498,12 +613,7 @@ fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
                         WAL_SYNCED_SIZE => {
                             inp.varint64("WAL synced size")?;
                         }
-                        t => {
-                            return Err(DecodeErr::Bad(
-                                pos,
-                                format!("unknown WAL addition tag {t}"),
-                            ));
-                        }
+                        tag => return Err(DecodeErr::Bad(pos, EditError::WalAdditionTag { tag })),
                     }
                 }
             }
@@ -519,7 +629,8 @@ fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
             K_IN_ATOMIC_GROUP => e.atomic_remaining = Some(inp.varint32("remaining entries")?),
             t if t & K_TAG_SAFE_IGNORE_MASK != 0 => {
                 // Forward-compatible tag: a length-prefixed payload we can skip.
-                inp.slice(&format!("safely ignorable tag {t}"))?;
+                inp.slice("safely ignorable tag")
+                    .map_err(|e| e.in_ignorable_tag(t))?;
             }
             t => return Err(DecodeErr::UnknownTag(tag_pos, t)),
         }
@@ -546,10 +657,7 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
         match tag {
             NF_MIN_LOG_NUMBER_TO_KEEP_HACK => {
                 let Ok(b) = <[u8; 8]>::try_from(field) else {
-                    return Err(DecodeErr::Bad(
-                        pos,
-                        "min log number to keep (hack) size".into(),
-                    ));
+                    return Err(DecodeErr::Bad(pos, EditError::MinLogNumberSize));
                 };
                 let v = u64::from_le_bytes(b);
                 e.min_log_number_to_keep = Some(e.min_log_number_to_keep.map_or(v, |m| m.max(v)));
@@ -558,17 +666,14 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
                 let mut f = Input::new(field);
                 oldest_blob = f
                     .varint64("oldest blob file number")
-                    .map_err(|_| DecodeErr::Bad(pos, "new-file4 oldest blob file number".into()))?;
+                    .map_err(|_| DecodeErr::Bad(pos, EditError::OldestBlobFileNumber))?;
             }
             NF_PATH_ID if field.len() != 1 || field[0] > 3 => {
-                return Err(DecodeErr::Bad(pos, "new-file4 path id".into()));
+                return Err(DecodeErr::Bad(pos, EditError::PathId));
             }
             NF_PATH_ID => {}
-            t if t & NF_NON_SAFE_IGNORE_MASK != 0 => {
-                return Err(DecodeErr::Bad(
-                    pos,
-                    format!("new-file4 custom field {t} not supported (forward-incompatible)"),
-                ));
+            tag if tag & NF_NON_SAFE_IGNORE_MASK != 0 => {
+                return Err(DecodeErr::Bad(pos, EditError::NewFile4Field { tag }));
             }
             _ => {} // known fields we don't need, or safely ignorable ones
         }
@@ -585,10 +690,7 @@ fn skip_blob_custom_fields(inp: &mut Input<'_>) -> Result<(), DecodeErr> {
             return Ok(());
         }
         if tag & BLOB_FORWARD_INCOMPATIBLE_MASK != 0 {
-            return Err(DecodeErr::Bad(
-                pos,
-                format!("forward-incompatible blob custom field {tag}"),
-            ));
+            return Err(DecodeErr::Bad(pos, EditError::BlobField { tag }));
         }
         inp.slice("blob custom field")?;
     }
@@ -668,19 +770,19 @@ impl Replay {
         r
     }
 
-    fn apply(&mut self, e: Edit) -> Result<(), String> {
+    fn apply(&mut self, e: Edit) -> Result<(), ReplayError> {
         let id = e.column_family;
         if let Some(name) = e.cf_add {
             if self.cfs.contains_key(&id) {
-                return Err(format!("column family {id} ({name:?}) added twice"));
+                return Err(ReplayError::ColumnFamilyAddedTwice { id, name });
             }
             self.cfs.insert(id, Cf::new(name));
         } else if e.cf_drop {
             if self.cfs.remove(&id).is_none() {
-                return Err(format!("dropping unknown column family {id}"));
+                return Err(ReplayError::DropOfUnknownColumnFamily { id });
             }
         } else if !self.cfs.contains_key(&id) {
-            return Err(format!("edit for unknown column family {id}"));
+            return Err(ReplayError::UnknownColumnFamily { id });
         }
         if let Some(cf) = self.cfs.get_mut(&id) {
             for (_, n) in &e.deleted_files {
@@ -691,12 +793,12 @@ impl Replay {
             }
             for &(n, count, bytes) in &e.blob_additions {
                 if cf.blobs.insert(n, [count, bytes, 0, 0]).is_some() {
-                    return Err(format!("blob file {n} added twice"));
+                    return Err(ReplayError::BlobFileAddedTwice { number: n });
                 }
             }
             for &(n, count, bytes) in &e.blob_garbage {
                 let Some(blob) = cf.blobs.get_mut(&n) else {
-                    return Err(format!("garbage recorded for unknown blob file {n}"));
+                    return Err(ReplayError::GarbageInUnknownBlobFile { number: n });
                 };
                 blob[2] += count;
                 blob[3] += bytes;
@@ -742,10 +844,10 @@ fn read_open_manifest(
             None => break Tail::from(reader.tail().expect("tail after the last record").clone()),
         };
         let edit = decode_edit(data).map_err(|e| match e {
-            DecodeErr::Bad(_, reason) => ManifestError::Decode {
+            DecodeErr::Bad(_, source) => ManifestError::Decode {
                 path: path.to_path_buf(),
                 offset,
-                reason,
+                source,
             },
             DecodeErr::UnknownTag(pos, tag) => ManifestError::UnknownTag {
                 path: path.to_path_buf(),
@@ -754,10 +856,10 @@ fn read_open_manifest(
                 tag,
             },
         })?;
-        let replay_err = |offset: u64, reason: String| ManifestError::Replay {
+        let replay_err = |offset: u64, source: ReplayError| ManifestError::Replay {
             path: path.to_path_buf(),
             offset,
-            reason,
+            source,
         };
         match edit.atomic_remaining {
             Some(remaining) => {
@@ -770,10 +872,7 @@ fn read_open_manifest(
             }
             None => {
                 if !group.is_empty() {
-                    return Err(replay_err(
-                        offset,
-                        "atomic group interrupted by an edit outside it".into(),
-                    ));
+                    return Err(replay_err(offset, ReplayError::AtomicGroupInterrupted));
                 }
                 replay.apply(edit).map_err(|r| replay_err(offset, r))?;
             }
@@ -1177,6 +1276,68 @@ mod tests {
             decode_edit(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
             Err(DecodeErr::Bad(0, _))
         ));
+    }
+
+    /// What is wrong stays a typed `source()` of the error, and the message reads as it
+    /// did when it was a string.
+    #[test]
+    fn a_malformed_manifest_keeps_what_is_wrong_as_its_source() {
+        use std::error::Error as _;
+        // Decodes, but records garbage in a blob file never added.
+        let mut garbage = Vec::new();
+        blob_garbage(&mut garbage, 99, 1);
+        let d = write_db(&[garbage]);
+        let manifest = d.path().join("MANIFEST-000007");
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: inconsistent edit in record at offset 0: garbage recorded for unknown blob file 99",
+                manifest.display()
+            )
+        );
+        let cause = err.source().and_then(|e| e.downcast_ref::<ReplayError>());
+        assert_eq!(
+            cause,
+            Some(&ReplayError::GarbageInUnknownBlobFile { number: 99 })
+        );
+
+        // A log number cut short: does not decode.
+        let mut cut = Vec::new();
+        put_varint(&mut cut, u64::from(K_LOG_NUMBER));
+        cut.push(0x80);
+        let d = write_db(&[cut]);
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: bad VersionEdit in record at offset 0: bad log number",
+                d.path().join("MANIFEST-000007").display()
+            )
+        );
+        let cause = err.source().and_then(|e| e.downcast_ref::<EditError>());
+        assert_eq!(cause, Some(&EditError::Field { what: "log number" }));
+
+        // A CURRENT that is not text: the UTF-8 error is kept, one level further down.
+        std::fs::write(d.path().join("CURRENT"), b"\xffMANIFEST-000007\n").unwrap();
+        let err = read_manifest(d.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: bad CURRENT file: not UTF-8",
+                d.path().join("CURRENT").display()
+            )
+        );
+        let cause = err.source().expect("what is wrong with CURRENT");
+        assert!(matches!(
+            cause.downcast_ref::<CurrentError>(),
+            Some(CurrentError::NotUtf8(_))
+        ));
+        assert!(
+            cause
+                .source()
+                .is_some_and(|e| e.is::<std::string::FromUtf8Error>())
+        );
     }
 
     #[test]

@@ -12,11 +12,25 @@ use crate::inspector::error::InspectError;
 /// An OPTIONS file: `(section, key) → value`, sections like `CFOptions "default"`.
 pub type Settings = BTreeMap<(String, String), String>;
 
+/// Why an OPTIONS file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsFileError {
+    /// Reading it failed, or its bytes are not UTF-8 text (`InvalidData`).
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// The OPTIONS file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Reads every setting of an OPTIONS file.
-pub fn read_settings(file: &Path) -> Result<Settings, InspectError> {
-    let text = std::fs::read_to_string(file).map_err(|e| InspectError::Io {
-        what: format!("reading {}", file.display()),
-        detail: e.to_string(),
+pub fn read_settings(file: &Path) -> Result<Settings, OptionsFileError> {
+    let text = std::fs::read_to_string(file).map_err(|source| OptionsFileError::Read {
+        path: file.to_path_buf(),
+        source,
     })?;
     Ok(crate::inspector::formats::options_defaults::parse_settings(
         &text,
@@ -44,10 +58,8 @@ pub fn options_files(db: &Path) -> Vec<PathBuf> {
 /// The settings RocksDB writes for a database opened with its defaults (this build's
 /// version), per section kind, for telling which settings a service changed.
 pub fn default_settings() -> Result<Settings, InspectError> {
-    let dir = tempfile::tempdir().map_err(|e| InspectError::Io {
-        what: "creating a scratch database for RocksDB's defaults".into(),
-        detail: e.to_string(),
-    })?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| InspectError::io("creating a scratch database for RocksDB's defaults", e))?;
     let path = dir.path().join("defaults");
     let mut opts = rocksdb::Options::default();
     opts.create_if_missing(true);
@@ -55,7 +67,7 @@ pub fn default_settings() -> Result<Settings, InspectError> {
     let file = options_files(&path)
         .pop()
         .ok_or_else(|| InspectError::Missing("RocksDB wrote no OPTIONS file".into()))?;
-    read_settings(&file)
+    Ok(read_settings(&file)?)
 }
 
 /// The kind of a section, without its column family: `CFOptions "events"` → `CFOptions`.

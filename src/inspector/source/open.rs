@@ -56,10 +56,8 @@ impl Source {
         // One private directory per run (0700, a fresh name, removed on exit) for the
         // info log of a read-only view and the scratch files of a secondary.
         let scratch = || {
-            crate::inspector::scratch::create().map_err(|e| InspectError::Io {
-                what: "creating a private scratch directory".into(),
-                detail: e.to_string(),
-            })
+            crate::inspector::scratch::create()
+                .map_err(|e| InspectError::io("creating a private scratch directory", e))
         };
         let (opened, access, scratch) = if request.write {
             (
@@ -120,12 +118,14 @@ impl Source {
             } else {
                 restore_options_text(&self.path, stored)
             };
-            kept.map_err(|e| InspectError::Io {
-                what: format!(
-                    "keeping the OPTIONS file of {} readable",
-                    self.path.display()
-                ),
-                detail: e.to_string(),
+            kept.map_err(|e| {
+                InspectError::io(
+                    format!(
+                        "keeping the OPTIONS file of {} readable",
+                        self.path.display()
+                    ),
+                    e,
+                )
             })?;
         }
         Ok(())

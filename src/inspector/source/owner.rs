@@ -18,10 +18,8 @@ use crate::inspector::write::privacy::Privacy;
 /// the owner.
 pub fn become_owner(db: &Path) -> Result<Option<String>, InspectError> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(db).map_err(|e| InspectError::Io {
-        what: format!("reading the owner of {}", db.display()),
-        detail: e.to_string(),
-    })?;
+    let meta = std::fs::metadata(db)
+        .map_err(|e| InspectError::io(format!("reading the owner of {}", db.display()), e))?;
     let (uid, gid) = (Uid::from_raw(meta.uid()), Gid::from_raw(meta.gid()));
     let user = User::from_uid(uid).ok().flatten();
     let name = user.as_ref().map_or(uid.to_string(), |u| u.name.clone());
@@ -36,12 +34,12 @@ pub fn become_owner(db: &Path) -> Result<Option<String>, InspectError> {
             uid: uid.as_raw(),
         });
     }
-    let failed = |step: &str, e: nix::Error| InspectError::Io {
+    let failed = |step: &str, source: nix::Error| InspectError::SwitchUser {
         what: format!(
             "becoming {name} (uid {uid}), the owner of {}: {step}",
             db.display()
         ),
-        detail: e.to_string(),
+        source,
     };
     // Supplementary groups first (root may set them), then the group, then the user: after
     // setuid there is no way back, which is the point.

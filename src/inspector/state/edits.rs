@@ -10,8 +10,8 @@
 use super::App;
 use super::maintenance::RunningMaintenance;
 use super::overlay::Overlay;
-use super::session::MessageKind;
 use crate::inspector::decode::escape_key;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::screens::{Change, Cx};
 use crate::inspector::source::{Bounds, WriteOp};
@@ -110,7 +110,7 @@ impl App {
         }
         if self.writes.edit.is_some() {
             self.session.report(
-                MessageKind::Refusal,
+                ErrorClass::Refusal,
                 "an edit is still running: wait for its result before the next one",
             );
             return Vec::new();
@@ -133,7 +133,7 @@ impl App {
                     undo.cf
                 );
                 self.writes.undo = Some(undo);
-                self.session.report(MessageKind::UserError, text)
+                self.session.report(ErrorClass::User, text)
             }
         }
         Vec::new()
@@ -271,7 +271,7 @@ impl App {
                 return vec![self.edit_request(cf, Edit::DeleteRange { bounds })];
             }
             Action::Submit => self.session.report(
-                MessageKind::UserError,
+                ErrorClass::User,
                 "type the prefix exactly to confirm, or Esc to cancel",
             ),
             _ => {}

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use super::App;
 use super::edits::Ask;
 use super::overlay::Overlay;
-use super::session::MessageKind;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::screens::Change;
 use crate::inspector::source::Bounds;
-use crate::inspector::worker::{Body, Command, Context, Maintenance, describe};
+use crate::inspector::text::maintenance::{describe, outcome};
+use crate::inspector::worker::{Body, Command, Context, Maintenance};
 
 /// A compaction or flush on the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,7 @@ impl App {
         }
         if self.writes.maintenance.is_some() {
             self.session.report(
-                MessageKind::Refusal,
+                ErrorClass::Refusal,
                 "a compaction or flush is already running: wait for it to finish",
             );
             return Vec::new();
@@ -79,9 +80,9 @@ impl App {
         };
         let text = format!(
             "{} done in {:.1} s: {}",
-            report.describe(&context.bounds),
+            describe(report.job, &context.bounds),
             report.elapsed.as_secs_f64(),
-            report.outcome()
+            outcome(&report)
         );
         self.session.say(text);
         self.changed(&Change::Maintained)

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 pub use edits::{Ask, Undo, Writes, ask};
 pub use maintenance::RunningMaintenance;
 pub use overlay::{FilterKind, InputPurpose, Overlay};
-pub use session::{Message, MessageKind, Session};
+pub use session::{Message, Session};
 
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{self, Binding, KeyContext};

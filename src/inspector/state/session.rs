@@ -11,32 +11,20 @@ use crate::inspector::error::{ErrorClass, InspectError};
 use crate::inspector::source::Access;
 use crate::inspector::worker::{Command, Context, Job, Kind, Request, Ticket};
 
-/// What a status-line message reports, so each is shown its own way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKind {
-    /// A result or a hint.
-    Info,
-    /// Something not allowed as the database is held (read-only, locked).
-    Refusal,
-    /// A request that named something absent or asked too much.
-    UserError,
-    /// RocksDB failed: damage or I/O.
-    StorageError,
-}
-
 /// A message on the status line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The text.
     pub text: String,
-    /// What it reports.
-    pub kind: MessageKind,
+    /// The class of the problem it reports, so each is shown its own way; `None` for a
+    /// result or a hint.
+    pub problem: Option<ErrorClass>,
 }
 
 impl Message {
     /// Whether it reports a problem of any kind.
     pub fn is_error(&self) -> bool {
-        self.kind != MessageKind::Info
+        self.problem.is_some()
     }
 }
 
@@ -186,26 +174,21 @@ impl Session {
     pub fn say(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),
-            kind: MessageKind::Info,
+            problem: None,
         });
     }
 
     /// Puts a problem on the status line, shown as its class.
-    pub fn report(&mut self, kind: MessageKind, text: impl Into<String>) {
+    pub fn report(&mut self, class: ErrorClass, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),
-            kind,
+            problem: Some(class),
         });
     }
 
     /// Puts a failed request's error on the status line.
     pub fn fail(&mut self, error: &InspectError) {
-        let kind = match error.class() {
-            ErrorClass::Refusal => MessageKind::Refusal,
-            ErrorClass::User => MessageKind::UserError,
-            ErrorClass::Storage => MessageKind::StorageError,
-        };
-        self.report(kind, error.to_string());
+        self.report(error.class(), error.to_string());
     }
 
     /// Refuses a change when the database is open read-only; true if it refused.

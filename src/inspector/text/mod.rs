@@ -3,4 +3,5 @@
 
 pub mod history;
 pub mod log;
+pub mod maintenance;
 pub mod wal;

@@ -7,8 +7,9 @@ use ratatui::widgets::Paragraph;
 
 use super::format;
 use super::theme::Theme;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
-use crate::inspector::state::{App, InputPurpose, MessageKind, Overlay};
+use crate::inspector::state::{App, InputPurpose, Overlay};
 
 /// `1 Keys  2 Nodes ...` with the current screen marked, and the write banner.
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -98,13 +99,13 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     ];
     if let Some(message) = &app.session.message {
         spans.push(sep.clone());
-        // Each kind its own look; a storage failure also says so in words, which survive
+        // Each class its own look; a storage failure also says so in words, which survive
         // NO_COLOR.
-        let (style, lead) = match message.kind {
-            MessageKind::Info => (theme.text(), ""),
-            MessageKind::Refusal => (theme.title(), ""),
-            MessageKind::UserError => (theme.error(), ""),
-            MessageKind::StorageError => (theme.danger(), "storage failure: "),
+        let (style, lead) = match message.problem {
+            None => (theme.text(), ""),
+            Some(ErrorClass::Refusal) => (theme.title(), ""),
+            Some(ErrorClass::User) => (theme.error(), ""),
+            Some(ErrorClass::Storage) => (theme.danger(), "storage failure: "),
         };
         spans.push(Span::styled(format!("{lead}{}", message.text), style));
     }

@@ -9,8 +9,11 @@
 //! maintenance are never cancelled by a newer request, and their outcome is always sent.
 //! On a secondary instance every job that shows data catches up with the primary first.
 
+mod jobs;
+mod pace;
 mod protocol;
 mod run;
+mod stream;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,9 +24,10 @@ use tokio_util::sync::CancellationToken;
 use crate::inspector::source::Source;
 pub use protocol::{
     Body, Context, Event, Job, Kind, Maintenance, MaintenanceReport, Placement, Purpose, Request,
-    Ticket, describe,
+    Ticket,
 };
-pub use run::{run_request, stream_scan};
+pub use run::run_request;
+pub use stream::stream_scan;
 
 /// What the UI sends the worker.
 #[derive(Debug)]

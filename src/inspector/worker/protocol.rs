@@ -321,38 +321,6 @@ pub struct MaintenanceReport {
     pub after: SstSummary,
 }
 
-impl MaintenanceReport {
-    /// How the UI names what ran.
-    pub fn describe(&self, bounds: &Bounds) -> &'static str {
-        describe(self.job, bounds)
-    }
-
-    /// What changed on disk, e.g. `SST 2.03 KiB → 0 B, 2 → 0 files, 1 → 0 tombstones`.
-    pub fn outcome(&self) -> String {
-        use humansize::{BINARY, format_size};
-        format!(
-            "SST {} → {}, {} → {} files, {} → {} tombstones",
-            format_size(self.before.bytes, BINARY),
-            format_size(self.after.bytes, BINARY),
-            self.before.files,
-            self.after.files,
-            self.before.deletions,
-            self.after.deletions
-        )
-    }
-}
-
-/// How the UI names a maintenance job on `bounds`.
-pub fn describe(job: Maintenance, bounds: &Bounds) -> &'static str {
-    match job {
-        Maintenance::Compact if *bounds == Bounds::default() => {
-            "compaction of the whole column family"
-        }
-        Maintenance::Compact => "compaction of the key range",
-        Maintenance::Flush => "memtable flush",
-    }
-}
-
 /// What an answer says.
 #[derive(Debug, Clone)]
 pub enum Body {

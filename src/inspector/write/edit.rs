@@ -98,23 +98,27 @@ fn old_value(source: &Source, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, I
 fn registry_error(e: RegistryError) -> InspectError {
     match e {
         RegistryError::Storage(e) => e.into(),
-        other => InspectError::Invalid(other.to_string()),
+        other => InspectError::Registry(std::sync::Arc::new(other)),
     }
 }
 
 /// The JSON document `record` with its `status` field set to `status`, everything else
 /// (field order, unknown fields, numbers of any size) as it was.
 fn with_status(record: &[u8], status: NodeStatus) -> Result<Vec<u8>, InspectError> {
-    let mut document: serde_json::Value = serde_json::from_slice(record)
-        .map_err(|e| InspectError::Invalid(format!("the node record is not JSON: {e}")))?;
+    let json = |what| {
+        move |e| InspectError::Json {
+            what,
+            source: std::sync::Arc::new(e),
+        }
+    };
+    let mut document: serde_json::Value =
+        serde_json::from_slice(record).map_err(json("the node record is not JSON"))?;
     let object = document
         .as_object_mut()
         .ok_or_else(|| InspectError::Invalid("the node record is not a JSON object".into()))?;
-    let status = serde_json::to_value(status)
-        .map_err(|e| InspectError::Invalid(format!("encoding the status: {e}")))?;
+    let status = serde_json::to_value(status).map_err(json("encoding the status"))?;
     object.insert("status".into(), status);
-    serde_json::to_vec(&document)
-        .map_err(|e| InspectError::Invalid(format!("encoding the node record: {e}")))
+    serde_json::to_vec(&document).map_err(json("encoding the node record"))
 }
 
 /// Applies `edit` to `cf` as one write batch. Blocking; needs `--write`.

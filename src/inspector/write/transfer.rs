@@ -52,7 +52,7 @@ pub enum ExportError {
     Storage(#[from] InspectError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("writing the export: {0}")]
-    Output(io::Error),
+    Output(#[source] io::Error),
 }
 
 /// How far an import got.
@@ -230,14 +230,12 @@ pub fn checkpoint(db: &Path, dest: &Path) -> Result<CheckpointReport, InspectErr
     match copied {
         Ok(pairs) => {
             if let Some(privacy) = privacy {
-                privacy.apply_to(&partial).map_err(|e| InspectError::Io {
-                    what: format!("giving the copy the modes of {}", db.display()),
-                    detail: e.to_string(),
+                privacy.apply_to(&partial).map_err(|e| {
+                    InspectError::io(format!("giving the copy the modes of {}", db.display()), e)
                 })?;
             }
-            std::fs::rename(&partial, dest).map_err(|e| InspectError::Io {
-                what: format!("moving the finished copy to {}", dest.display()),
-                detail: e.to_string(),
+            std::fs::rename(&partial, dest).map_err(|e| {
+                InspectError::io(format!("moving the finished copy to {}", dest.display()), e)
             })?;
             Ok(CheckpointReport {
                 path: dest.to_path_buf(),
@@ -312,23 +310,21 @@ fn copy_into(source: &Source, dir: &Path) -> Result<Vec<(String, u64)>, InspectE
         counts.push((cf.clone(), n));
     }
     drop(copy);
+    let options_failed = |e| {
+        InspectError::io(
+            format!("writing the OPTIONS file of the copy at {}", dir.display()),
+            e,
+        )
+    };
     if let Some(original) = source.stored_options() {
         // The copy's OPTIONS file is this build's dialect; give it the source's text.
         let mut original = original.clone();
         original.file = dir.join("OPTIONS-none");
-        restore_options_text(dir, &original).map_err(|e| InspectError::Io {
-            what: format!("writing the OPTIONS file of the copy at {}", dir.display()),
-            detail: e.to_string(),
-        })?;
+        restore_options_text(dir, &original).map_err(options_failed)?;
     } else {
         // A source without an OPTIONS file: the copy is a new database like any other,
         // with an OPTIONS file RocksDB 7.x loads.
-        write_readable_options(dir, None, &RocksDbParams::default()).map_err(|e| {
-            InspectError::Io {
-                what: format!("writing the OPTIONS file of the copy at {}", dir.display()),
-                detail: e.to_string(),
-            }
-        })?;
+        write_readable_options(dir, None, &RocksDbParams::default()).map_err(options_failed)?;
     }
     Ok(counts)
 }

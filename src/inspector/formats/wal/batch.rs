@@ -40,6 +40,55 @@ pub(crate) struct DecodedBatch {
     pub ops: Vec<WalOp>,
 }
 
+/// Why a record's bytes are not a WriteBatch; each names the byte offset inside the
+/// batch where decoding stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The record is shorter than the sequence number and count every batch starts with.
+    #[error("record of {len} bytes is smaller than the {BATCH_HEADER}-byte WriteBatch header")]
+    TooShort {
+        /// The record's length.
+        len: usize,
+    },
+    /// The batch ends inside a varint.
+    #[error("truncated varint ({what}) at offset {at}")]
+    TruncatedVarint {
+        /// The field being read.
+        what: &'static str,
+        /// Where the batch ended.
+        at: usize,
+    },
+    /// A varint32 with more than five bytes.
+    #[error("varint32 too long ({what}) at offset {at}")]
+    VarintTooLong {
+        /// The field being read.
+        what: &'static str,
+        /// The offset after its fifth byte.
+        at: usize,
+    },
+    /// A length-prefixed field longer than what is left of the batch.
+    #[error("{what} of {len} bytes at offset {at} overruns the batch ({size} bytes)")]
+    Overrun {
+        /// The field being read.
+        what: &'static str,
+        /// Its declared length.
+        len: usize,
+        /// The offset of its length prefix.
+        at: usize,
+        /// The batch's size.
+        size: usize,
+    },
+    /// A record tag this reader does not know (written by a newer RocksDB, or damage
+    /// the checksum did not catch).
+    #[error("unknown WriteBatch tag 0x{tag:02x} at offset {at}")]
+    UnknownTag {
+        /// The tag byte.
+        tag: u8,
+        /// Its offset.
+        at: usize,
+    },
+}
+
 /// Cursor over a batch's bytes; errors carry the byte offset inside the batch.
 struct Cursor<'a> {
     data: &'a [u8],
@@ -47,11 +96,11 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn varint32(&mut self, what: &str) -> Result<u32, String> {
+    fn varint32(&mut self, what: &'static str) -> Result<u32, BatchError> {
         let mut result: u32 = 0;
         for shift in (0..=28).step_by(7) {
             let Some(&b) = self.data.get(self.pos) else {
-                return Err(format!("truncated varint ({what}) at offset {}", self.pos));
+                return Err(BatchError::TruncatedVarint { what, at: self.pos });
             };
             self.pos += 1;
             result |= u32::from(b & 0x7f) << shift;
@@ -59,21 +108,21 @@ impl<'a> Cursor<'a> {
                 return Ok(result);
             }
         }
-        Err(format!("varint32 too long ({what}) at offset {}", self.pos))
+        Err(BatchError::VarintTooLong { what, at: self.pos })
     }
 
-    fn slice(&mut self, what: &str) -> Result<&'a [u8], String> {
+    fn slice(&mut self, what: &'static str) -> Result<&'a [u8], BatchError> {
         let at = self.pos;
         let len = self.varint32(what)? as usize;
         let end = self
             .pos
             .checked_add(len)
             .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| {
-                format!(
-                    "{what} of {len} bytes at offset {at} overruns the batch ({} bytes)",
-                    self.data.len()
-                )
+            .ok_or(BatchError::Overrun {
+                what,
+                len,
+                at,
+                size: self.data.len(),
             })?;
         let s = &self.data[self.pos..end];
         self.pos = end;
@@ -81,13 +130,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Decodes a WriteBatch record. The error string names the problem and its offset.
-pub(crate) fn decode_batch(data: &[u8]) -> Result<DecodedBatch, String> {
+/// Decodes a WriteBatch record. The error names the problem and its offset.
+pub(crate) fn decode_batch(data: &[u8]) -> Result<DecodedBatch, BatchError> {
     if data.len() < BATCH_HEADER {
-        return Err(format!(
-            "record of {} bytes is smaller than the {BATCH_HEADER}-byte WriteBatch header",
-            data.len()
-        ));
+        return Err(BatchError::TooShort { len: data.len() });
     }
     let sequence = u64::from_le_bytes(data[0..8].try_into().expect("8 bytes"));
     let count = u32::from_le_bytes(data[8..12].try_into().expect("4 bytes"));
@@ -168,9 +214,10 @@ pub(crate) fn decode_batch(data: &[u8]) -> Result<DecodedBatch, String> {
                 op(0, WalOpKind::CommitWithTimestamp, xid, ts)
             }
             other => {
-                return Err(format!(
-                    "unknown WriteBatch tag 0x{other:02x} at offset {tag_at}"
-                ));
+                return Err(BatchError::UnknownTag {
+                    tag: other,
+                    at: tag_at,
+                });
             }
         };
         ops.push(o);
@@ -213,11 +260,16 @@ mod tests {
     fn unknown_tag_and_truncation_are_errors() {
         let mut b = header(1, 1);
         b.push(0x14);
-        let e = decode_batch(&b).unwrap_err();
+        let e = decode_batch(&b).unwrap_err().to_string();
         assert!(e.contains("0x14") && e.contains("offset 12"), "{e}");
         let mut b = header(1, 1);
         b.extend_from_slice(&[TYPE_VALUE, 5, b'k']);
-        assert!(decode_batch(&b).unwrap_err().contains("overruns"));
+        assert!(
+            decode_batch(&b)
+                .unwrap_err()
+                .to_string()
+                .contains("overruns")
+        );
         assert!(decode_batch(&[0; 5]).is_err());
     }
 }

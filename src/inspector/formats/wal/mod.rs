@@ -33,6 +33,7 @@ pub(crate) use physical::LogRules;
 #[cfg(test)]
 pub(crate) use physical::{HEADER_SIZE, write_log};
 
+pub use batch::BatchError;
 pub use tail::{read_newest, read_newest_with_number};
 
 /// Errors naming the file and the problem.
@@ -56,14 +57,15 @@ pub enum WalError {
         reason: String,
     },
     /// A record passed its checksum but does not decode as a WriteBatch.
-    #[error("{}: bad write batch in record at offset {offset}: {reason}", path.display())]
+    #[error("{}: bad write batch in record at offset {offset}: {source}", path.display())]
     Batch {
         /// The WAL file.
         path: PathBuf,
         /// Physical offset of the record's first fragment header.
         offset: u64,
         /// What is wrong, with the offset inside the batch.
-        reason: String,
+        #[source]
+        source: BatchError,
     },
 }
 
@@ -375,10 +377,10 @@ pub(crate) fn make_batch(
     ldb_offset: u64,
     data: &[u8],
 ) -> Result<WalBatch, WalError> {
-    let d = batch::decode_batch(data).map_err(|reason| WalError::Batch {
+    let d = batch::decode_batch(data).map_err(|source| WalError::Batch {
         path: path.to_path_buf(),
         offset,
-        reason,
+        source,
     })?;
     Ok(WalBatch {
         wal_number,

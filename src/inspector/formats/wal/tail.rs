@@ -396,4 +396,32 @@ mod tests {
             "only {resumed} rounds read past mid-file damage"
         );
     }
+
+    /// A record that passes its checksum but is no WriteBatch: the decoder's typed error
+    /// is the `source()`, and the message reads as it did when it was a string.
+    #[test]
+    fn a_bad_batch_keeps_what_is_wrong_as_its_source() {
+        use std::error::Error as _;
+
+        use crate::inspector::formats::wal::{BatchError, WalError};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("000009.log");
+        let mut record = 5u64.to_le_bytes().to_vec();
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.push(0x14);
+        std::fs::write(&path, write_log(&[record])).unwrap();
+        let err = read_newest(&path, 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: bad write batch in record at offset 0: unknown WriteBatch tag 0x14 at offset 12",
+                path.display()
+            )
+        );
+        assert!(matches!(err, WalError::Batch { .. }));
+        assert_eq!(
+            err.source().and_then(|e| e.downcast_ref::<BatchError>()),
+            Some(&BatchError::UnknownTag { tag: 0x14, at: 12 })
+        );
+    }
 }

@@ -4,10 +4,11 @@
 
 use super::{Filter, KeysState};
 use crate::inspector::decode::escape_key;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::screens::Cx;
 use crate::inspector::state::editor::Editor;
-use crate::inspector::state::{FilterKind, InputPurpose, MessageKind, Overlay, ask};
+use crate::inspector::state::{FilterKind, InputPurpose, Overlay, ask};
 use crate::inspector::worker::{Command, Context, Purpose};
 use crate::inspector::write::edit::{Edit, MAX_UNDO_KEYS};
 
@@ -25,9 +26,9 @@ impl KeysState {
             Action::EditValue => match &self.value {
                 Some(v) if v.kind.is_none() => cx
                     .session
-                    .report(MessageKind::UserError, "that key no longer exists"),
+                    .report(ErrorClass::User, "that key no longer exists"),
                 Some(v) if v.truncated => cx.session.report(
-                    MessageKind::UserError,
+                    ErrorClass::User,
                     "value too large for the editor: write it with `spear-inspect put DB KEY VALUE --write`",
                 ),
                 Some(v) => {
@@ -54,7 +55,7 @@ impl KeysState {
                 // confirmation with exactly those, or is dropped if anything replaced it.
                 Filter::Prefix(_) => return self.count(cx.session, Purpose::ConfirmDelete),
                 _ => cx.session.report(
-                    MessageKind::UserError,
+                    ErrorClass::User,
                     "filter by a prefix first (/): D deletes the keys with that prefix",
                 ),
             },
@@ -74,7 +75,7 @@ impl KeysState {
             let text = format!(
                 "{count} keys: too many to delete here with undo; use `spear-inspect delete-range --prefix ... --write`"
             );
-            cx.session.report(MessageKind::UserError, text);
+            cx.session.report(ErrorClass::User, text);
             return;
         }
         let Some(lower) = &context.bounds.lower else {

@@ -3,11 +3,12 @@
 //! the value, refreshing.
 
 use super::{CHUNK, CountState, Filter, KeysState};
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::screens::Cx;
 use crate::inspector::source::Anchor;
 use crate::inspector::state::editor::Editor;
-use crate::inspector::state::{FilterKind, InputPurpose, MessageKind, Overlay, Session};
+use crate::inspector::state::{FilterKind, InputPurpose, Overlay, Session};
 use crate::inspector::worker::{Command, Kind, Placement, Purpose};
 
 impl KeysState {
@@ -107,7 +108,7 @@ impl KeysState {
         let bytes = match cx.session.parse_typed_key(&text) {
             Ok(bytes) => bytes,
             Err(error) => {
-                cx.session.report(MessageKind::UserError, error);
+                cx.session.report(ErrorClass::User, error);
                 return Vec::new();
             }
         };

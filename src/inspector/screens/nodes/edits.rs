@@ -4,9 +4,10 @@
 
 use super::{NodeRow, NodesView};
 use crate::common::NodeStatus;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::screens::Cx;
-use crate::inspector::state::{MessageKind, ask};
+use crate::inspector::state::ask;
 use crate::inspector::worker::Command;
 use crate::inspector::write::edit::Edit;
 
@@ -17,7 +18,7 @@ impl NodesView {
             (Some(NodeRow::Node(i)), Some(snapshot)) => snapshot.nodes.records[i].uuid,
             _ => {
                 cx.session
-                    .report(MessageKind::UserError, "select a node that decodes");
+                    .report(ErrorClass::User, "select a node that decodes");
                 return Vec::new();
             }
         };

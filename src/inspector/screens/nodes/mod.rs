@@ -13,11 +13,12 @@ use ratatui::layout::Rect;
 
 use super::{Change, Cx, DrawCx, Screen, registry};
 use crate::common::{NodeInfo, NodeStatus};
+use crate::inspector::error::ErrorClass;
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::state::table::TableCursor;
-use crate::inspector::state::{FilterKind, InputPurpose, MessageKind, Overlay};
+use crate::inspector::state::{FilterKind, InputPurpose, Overlay};
 use crate::inspector::worker::{Command, Event, Kind, Purpose};
 
 /// Columns the node table can sort by.
@@ -287,7 +288,7 @@ impl Screen for NodesView {
                 self.text = String::from_utf8_lossy(&bytes).into_owned();
                 self.rebuild_rows(cx.session.table_rows());
             }
-            Err(error) => cx.session.report(MessageKind::UserError, error),
+            Err(error) => cx.session.report(ErrorClass::User, error),
         }
         Vec::new()
     }
