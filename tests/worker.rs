@@ -184,11 +184,11 @@ async fn worker_answers_pages_values_counts() {
             "the answer carries its context"
         );
         match event.body {
-            Body::Done { matched, .. } => {
-                assert_eq!(matched, FIXTURE_TEXT_KEYS as u64 + 8);
+            Body::Counted { counted, .. } => {
+                assert_eq!(counted, FIXTURE_TEXT_KEYS as u64 + 8);
                 break;
             }
-            Body::Progress { .. } => {}
+            Body::Progress(_) => {}
             other => panic!("{other:?}"),
         }
     }
@@ -222,8 +222,8 @@ async fn filter_matches(
         assert_eq!(event.ticket.id, id);
         match event.body {
             Body::Matches(entries) => matches.extend(entries),
-            Body::Progress { .. } => {}
-            Body::Done { scanned, matched } => return (scanned, matched),
+            Body::Progress(_) => {}
+            Body::Filtered { scanned, matched } => return (scanned, matched),
             other => panic!("{other:?}"),
         }
     }
@@ -274,7 +274,7 @@ async fn a_new_filter_cancels_the_old_scan() {
     let mut done = Vec::new();
     while done.is_empty() {
         let event = next(&mut events).await;
-        if let Body::Done { .. } = event.body {
+        if let Body::Filtered { .. } = event.body {
             done.push(event.ticket.id);
         }
     }

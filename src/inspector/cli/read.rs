@@ -20,7 +20,7 @@ use crate::inspector::write::jsonl;
 pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
     let source = open_cf(db, &cf, false).await?;
     match ask(source, Context::cf(cf), Job::Registry).await? {
-        Body::Registry(snapshot) => Ok(*snapshot),
+        Body::Registry(snapshot) => Ok(std::sync::Arc::unwrap_or_clone(snapshot)),
         other => bail!("unexpected answer from the storage worker: {other:?}"),
     }
 }
@@ -77,7 +77,7 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
         Job::Count { contains: None }
     };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
-        Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
+        Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n } => {
             ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))
         }
         other => bail!("unexpected answer from the storage worker: {other:?}"),

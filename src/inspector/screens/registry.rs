@@ -49,7 +49,7 @@ pub(super) fn cancel(session: &mut Session) -> Command {
 /// failure goes to the status line.
 pub(super) fn answer(event: Event, session: &mut Session) -> Option<Arc<RegistrySnapshot>> {
     match event.body {
-        Body::Registry(snapshot) if event.context.cf == session.cf => Some(Arc::from(snapshot)),
+        Body::Registry(snapshot) if event.context.cf == session.cf => Some(snapshot),
         Body::Failed(error) => {
             session.fail(&error);
             None

@@ -1,6 +1,8 @@
 //! The worker's protocol: tickets, the context every request carries and every answer
-//! returns, the jobs, and the answers' bodies.
+//! returns, the jobs, and the answers' bodies, each saying what it carries (a count's
+//! progress is a [`Progress::Count`], never a pair of numbers read by the ticket's kind).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::inspector::analysis::diff::browse::DiffReport;
@@ -321,6 +323,40 @@ pub struct MaintenanceReport {
     pub after: SstSummary,
 }
 
+/// How far a long job has got, in that job's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A substring filter.
+    Filter {
+        /// Keys looked at so far.
+        scanned: u64,
+        /// Keys containing the text so far.
+        matched: u64,
+    },
+    /// An exact count.
+    Count {
+        /// Keys walked so far.
+        scanned: u64,
+        /// Keys counted so far (under a "contains" filter, those containing the text).
+        counted: u64,
+    },
+    /// The key space by prefix, estimated or counted.
+    Keyspace {
+        /// Keys read so far.
+        read: u64,
+    },
+    /// The tombstones' skip scan.
+    Tombstones {
+        /// Keys read so far.
+        read: u64,
+    },
+    /// The comparison with another database.
+    Diff {
+        /// Differences found so far.
+        found: u64,
+    },
+}
+
 /// What an answer says.
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -340,19 +376,21 @@ pub enum Body {
     },
     /// More keys matching a filter.
     Matches(Vec<Entry>),
-    /// How far a filter or count has got.
-    Progress {
-        /// Keys looked at so far.
-        scanned: u64,
-        /// Keys matching so far (filters) or counted (counts).
-        matched: u64,
-    },
-    /// A filter or count finished.
-    Done {
+    /// How far a long job has got.
+    Progress(Progress),
+    /// A substring filter finished.
+    Filtered {
         /// Keys looked at.
         scanned: u64,
-        /// Keys matching (filters); keys counted (counts).
+        /// Keys containing the text.
         matched: u64,
+    },
+    /// An exact count finished.
+    Counted {
+        /// Every key walked inside the bounds.
+        scanned: u64,
+        /// The keys counted: all of them, or those containing the text asked for.
+        counted: u64,
     },
     /// RocksDB's estimate of the keys in the column family, after catching up.
     Refreshed {
@@ -361,8 +399,8 @@ pub enum Body {
     },
     /// Statistics.
     Stats(Box<DbStats>),
-    /// Both registries.
-    Registry(Box<RegistrySnapshot>),
+    /// Both registries (shared: the screens that show them keep the same snapshot).
+    Registry(Arc<RegistrySnapshot>),
     /// The event streams by their counters, before their events are counted.
     StreamsCounted(Vec<StreamSummary>),
     /// Every event stream, counted.
@@ -409,10 +447,7 @@ impl Body {
     pub fn is_final(&self) -> bool {
         !matches!(
             self,
-            Body::Matches(_)
-                | Body::Progress { .. }
-                | Body::StreamsCounted(_)
-                | Body::LogPartial(_)
+            Body::Matches(_) | Body::Progress(_) | Body::StreamsCounted(_) | Body::LogPartial(_)
         )
     }
 }

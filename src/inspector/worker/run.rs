@@ -4,7 +4,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{Body, Context, Event, Job, Purpose, Request, Ticket};
+use super::protocol::{Body, Context, Event, Job, Progress, Purpose, Request, Ticket};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::Source;
 
@@ -78,9 +78,9 @@ impl Run<'_> {
         self.token.is_cancelled()
     }
 
-    /// Sends how far a walk has got: `scanned` keys looked at, `matched` kept or counted.
-    pub(super) fn progress(&self, scanned: u64, matched: u64) {
-        self.emit(Body::Progress { scanned, matched });
+    /// Sends how far the job has got.
+    pub(super) fn progress(&self, progress: Progress) {
+        self.emit(Body::Progress(progress));
     }
 
     /// [`Run::cancelled`] in the form the walks of `analysis` and `spear` ask it.
@@ -88,10 +88,10 @@ impl Run<'_> {
         || self.cancelled()
     }
 
-    /// [`Run::progress`] in the form the walks of `analysis` report keys read to (they
-    /// match nothing while they walk).
-    pub(super) fn keys_read(&self) -> impl FnMut(u64) + '_ {
-        |scanned| self.progress(scanned, 0)
+    /// [`Run::progress`] in the form the walks of `analysis` report keys read to, each
+    /// count made the walk's own progress by `walk` (e.g. `Progress::Keyspace`).
+    pub(super) fn keys_read(&self, walk: fn(u64) -> Progress) -> impl FnMut(u64) + '_ {
+        move |read| self.progress(walk(read))
     }
 
     fn execute(&self, job: Job) -> Result<(), InspectError> {
@@ -202,9 +202,9 @@ mod tests {
         assert!(
             matches!(
                 done.last(),
-                Some(Body::Done {
+                Some(Body::Counted {
                     scanned: 70_000,
-                    matched: 70_000
+                    counted: 70_000
                 })
             ),
             "{done:?}"

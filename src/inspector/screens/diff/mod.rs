@@ -16,7 +16,7 @@ use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::state::Session;
 use crate::inspector::state::table::TableCursor;
-use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
+use crate::inspector::worker::{Body, Command, Event, Job, Kind, Progress, Purpose};
 
 /// The Diff screen.
 #[derive(Debug, Clone, Default)]
@@ -80,8 +80,8 @@ impl DiffView {
     /// Folds in the worker's answer.
     fn answer(&mut self, body: Body, session: &mut Session) {
         match body {
-            Body::Progress { scanned, .. } if self.running.is_some() => {
-                self.running = Some(scanned)
+            Body::Progress(Progress::Diff { found }) if self.running.is_some() => {
+                self.running = Some(found)
             }
             Body::Diff(report) => {
                 self.running = None;

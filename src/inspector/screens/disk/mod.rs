@@ -18,7 +18,9 @@ use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::source::Bounds;
 use crate::inspector::state::Session;
 use crate::inspector::state::table::TableCursor;
-use crate::inspector::worker::{Body, Command, Context, Event, Job, Kind, Purpose, Ticket};
+use crate::inspector::worker::{
+    Body, Command, Context, Event, Job, Kind, Progress, Purpose, Ticket,
+};
 
 /// Whether a fresh count disagrees with the one a kept walk was made with.
 fn context_changed(fresh: &Tombstones, kept: Option<&Tombstones>) -> bool {
@@ -259,21 +261,24 @@ impl DiskView {
                     report.scan = previous.and_then(|t| t.scan);
                 }
                 self.tombstones = Some(report);
-                if ticket.kind == Kind::Tombstones {
-                    self.finish_scan(Kind::Tombstones);
-                }
+                self.finish_scan(Kind::Tombstones);
                 self.range_cursor.clamp(self.range_rows(), rows);
             }
-            Body::Progress { scanned, .. }
-                if self.scanning.is_some_and(|(kind, _)| kind == ticket.kind) =>
-            {
-                self.scanning = Some((ticket.kind, scanned));
-            }
+            Body::Progress(Progress::Keyspace { read }) => self.walked(Kind::Keyspace, read),
+            Body::Progress(Progress::Tombstones { read }) => self.walked(Kind::Tombstones, read),
             Body::Failed(error) => {
+                // A failure names no job: its ticket says whose it is.
                 self.finish_scan(ticket.kind);
                 session.fail(&error);
             }
             _ => {}
+        }
+    }
+
+    /// A walk of `kind` has read `read` keys, if it is the one running.
+    fn walked(&mut self, kind: Kind, read: u64) {
+        if self.scanning.is_some_and(|(k, _)| k == kind) {
+            self.scanning = Some((kind, read));
         }
     }
 

@@ -5,7 +5,9 @@ use super::{CountState, Counted, KeysState, MAX_MATCHES, ScanProgress, ValueView
 use crate::inspector::screens::Cx;
 use crate::inspector::source::Bounds;
 use crate::inspector::state::Session;
-use crate::inspector::worker::{Body, Command, Context, Event, Kind, Placement, Purpose, Ticket};
+use crate::inspector::worker::{
+    Body, Command, Context, Event, Kind, Placement, Progress, Purpose, Ticket,
+};
 
 impl KeysState {
     /// Keeps `scanned` as the column family's exact size when the walk that counted it
@@ -24,12 +26,11 @@ impl KeysState {
             context,
             body,
         } = event;
-        if ticket.kind == Kind::Count
-            && context.purpose == Purpose::ConfirmDelete
-            && let Body::Done { matched, .. } = body
+        if context.purpose == Purpose::ConfirmDelete
+            && let Body::Counted { counted, .. } = body
         {
-            self.count = CountState::Done(matched);
-            self.confirm_range_delete(context, matched, cx);
+            self.count = CountState::Done(counted);
+            self.confirm_range_delete(context, counted, cx);
             return Vec::new();
         }
         self.fold(ticket, &context, body, cx.session)
@@ -73,45 +74,44 @@ impl KeysState {
                     return self.value_request(session).into_iter().collect();
                 }
             }
-            Body::Progress { scanned, matched } => match ticket.kind {
-                Kind::Count => self.count = CountState::Running(matched),
-                _ => {
-                    self.scan = Some(ScanProgress {
-                        scanned,
-                        matched,
-                        done: false,
-                    })
-                }
-            },
-            Body::Done { scanned, matched } => match ticket.kind {
-                Kind::Count => {
-                    self.learn_total(context, session, scanned);
-                    self.count = CountState::Done(matched);
+            Body::Progress(Progress::Count { counted, .. }) => {
+                self.count = CountState::Running(counted)
+            }
+            Body::Progress(Progress::Filter { scanned, matched }) => {
+                self.scan = Some(ScanProgress {
+                    scanned,
+                    matched,
+                    done: false,
+                })
+            }
+            Body::Counted { scanned, counted } => {
+                self.learn_total(context, session, scanned);
+                self.count = CountState::Done(counted);
+                self.counted = Some(Counted {
+                    at: session.now,
+                    estimate: self.estimate,
+                });
+            }
+            Body::Filtered { scanned, matched } => {
+                self.learn_total(context, session, scanned);
+                if context.bounds == Bounds::default() {
                     self.counted = Some(Counted {
                         at: session.now,
                         estimate: self.estimate,
                     });
                 }
-                _ => {
-                    self.learn_total(context, session, scanned);
-                    if context.bounds == Bounds::default() {
-                        self.counted = Some(Counted {
-                            at: session.now,
-                            estimate: self.estimate,
-                        });
-                    }
-                    self.scan = Some(ScanProgress {
-                        scanned,
-                        matched,
-                        done: true,
-                    });
-                    self.window.at_end = true;
-                    self.window.loading = false;
-                }
-            },
+                self.scan = Some(ScanProgress {
+                    scanned,
+                    matched,
+                    done: true,
+                });
+                self.window.at_end = true;
+                self.window.loading = false;
+            }
             Body::Refreshed { estimate } => self.estimate = Some(estimate),
             Body::Failed(error) => {
                 self.window.loading = false;
+                // A failure names no job: its ticket says whose it is.
                 if ticket.kind == Kind::Count {
                     self.count = CountState::Idle;
                 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::super::protocol::Body;
+use super::super::protocol::{Body, Progress};
 use super::super::run::Run;
 use crate::inspector::analysis::diff::browse;
 use crate::inspector::analysis::keyspace::{self, Grouping};
@@ -16,8 +16,7 @@ const EXACT_TOP: usize = 20;
 impl Run<'_> {
     /// The open database compared with `other`.
     pub(in super::super) fn diff(&self, other: &Path) -> Result<(), InspectError> {
-        // The walk counts differences found: they are both what it looked at and matched.
-        let mut differences_found = |found| self.progress(found, found);
+        let mut differences_found = |found| self.progress(Progress::Diff { found });
         if let Some(report) = browse::compare(
             self.source,
             other,
@@ -36,7 +35,8 @@ impl Run<'_> {
         exact: bool,
     ) -> Result<(), InspectError> {
         let (source, cf) = (self.source, self.cf());
-        let (stop_check, mut keys_read) = (self.stop_check(), self.keys_read());
+        let stop_check = self.stop_check();
+        let mut keys_read = self.keys_read(|read| Progress::Keyspace { read });
         let breakdown = if exact {
             keyspace::exact(source, cf, grouping, EXACT_TOP, &stop_check, &mut keys_read)?
         } else {
@@ -57,7 +57,8 @@ impl Run<'_> {
         let (source, cf) = (self.source, self.cf());
         let mut report = tombstones::tombstones(source, cf)?;
         if scan {
-            let (stop_check, mut keys_read) = (self.stop_check(), self.keys_read());
+            let stop_check = self.stop_check();
+            let mut keys_read = self.keys_read(|read| Progress::Tombstones { read });
             match tombstones::skip_scan(source, cf, grouping, &stop_check, &mut keys_read)? {
                 Some(found) => report.scan = Some(found),
                 None => return Ok(()),

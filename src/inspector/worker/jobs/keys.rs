@@ -2,7 +2,7 @@
 //! key estimate.
 
 use super::super::pace::{PROGRESS_EVERY, Pace, Step};
-use super::super::protocol::{Body, Placement};
+use super::super::protocol::{Body, Placement, Progress};
 use super::super::run::Run;
 use crate::inspector::error::InspectError;
 use crate::inspector::source::{Anchor, Entry};
@@ -57,7 +57,7 @@ impl Run<'_> {
                         if !batch.is_empty() {
                             self.emit(Body::Matches(std::mem::take(&mut batch)));
                         }
-                        self.progress(scanned, matched);
+                        self.progress(Progress::Filter { scanned, matched });
                     }
                     Step::Stop => {
                         stopped = true;
@@ -72,14 +72,14 @@ impl Run<'_> {
         if !batch.is_empty() {
             self.emit(Body::Matches(batch));
         }
-        self.emit(Body::Done { scanned, matched });
+        self.emit(Body::Filtered { scanned, matched });
         Ok(())
     }
 
     /// An exact count of the keys (those containing `contains`, when given).
     pub(in super::super) fn count(&self, contains: Option<&[u8]>) -> Result<(), InspectError> {
         let finder = contains.map(memchr::memmem::Finder::new);
-        let (mut scanned, mut matched) = (0u64, 0u64);
+        let (mut scanned, mut counted) = (0u64, 0u64);
         // Checked rarely: a count's loop is the tightest the worker runs.
         let mut pace = Pace::<65536>::new(PROGRESS_EVERY);
         let stop_check = self.stop_check();
@@ -88,11 +88,11 @@ impl Run<'_> {
             .for_each(self.cf(), &self.context.bounds, None, |key, _| {
                 scanned += 1;
                 if finder.as_ref().is_none_or(|f| f.find(key).is_some()) {
-                    matched += 1;
+                    counted += 1;
                 }
                 match pace.after(scanned, &stop_check) {
                     Step::Walk => {}
-                    Step::Report => self.progress(scanned, matched),
+                    Step::Report => self.progress(Progress::Count { scanned, counted }),
                     Step::Stop => {
                         stopped = true;
                         return false;
@@ -101,7 +101,7 @@ impl Run<'_> {
                 true
             })?;
         if !stopped {
-            self.emit(Body::Done { scanned, matched });
+            self.emit(Body::Counted { scanned, counted });
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ impl Run<'_> {
     /// Both registries, decoded.
     pub(in super::super) fn registry(&self) -> Result<(), InspectError> {
         if let Some(snapshot) = read_registries(self.source, self.cf(), &self.stop_check())? {
-            self.emit(Body::Registry(Box::new(snapshot)));
+            self.emit(Body::Registry(std::sync::Arc::new(snapshot)));
         }
         Ok(())
     }
