@@ -2,12 +2,15 @@
 //! `formats` (RocksDB's files read without opening the database) → `source` (the open
 //! database as bytes) → `analysis` (what the diagnosis computes), `spear` (Spear-Next's
 //! records decoded) and `write` (edits and copies) → `worker` (runs every read and write
-//! off the UI loop) → `input` (keys to actions), `state` (the App and its screens), `text`
-//! and `ui` (rendering) → `cli` (the command line). `demo` writes the demo database.
+//! off the UI loop) → `input` (keys to actions), `state` (the App, the session and the
+//! overlays' flows), `screens` (one component per screen: state, keys, update, answers,
+//! drawing), `text` and `ui` (what the screens share in rendering) → `cli` (the command
+//! line). `demo` writes the demo database.
 //!
 //! Data flows one way: key press → keymap → `Action` → `App::update` → `Request` (with
 //! its ticket and context) → worker → `Event` (the same ticket and context) →
-//! `App::on_event`; the screen is drawn from `&App` after each step.
+//! `App::on_event`, which gives it to the screens that take its kind; the screen is drawn
+//! from `&App` after each step.
 
 pub mod analysis;
 pub mod cli;

@@ -3,19 +3,11 @@
 //! implements [`Screen`]; `App` holds them in the order [`registered`] lists them (that
 //! order is the tab order and the number keys') and dispatches to them generically.
 //!
-//! Adding a screen: a folder here with its state and `impl Screen`, one line in
-//! [`registered`], and its tests. Nothing in `App`, the keymap or `ui` names a screen.
+//! Adding a screen: a folder here with its state and `impl Screen`, one line in the
+//! `screens!` list below, and its tests. Nothing in `App`, the keymap or `ui` names a
+//! screen.
 
-pub mod diff;
-pub mod disk;
-pub mod events;
-pub mod keys;
-pub mod log;
-pub mod nodes;
 mod registry;
-pub mod resources;
-pub mod stats;
-pub mod wal;
 
 use std::any::Any;
 
@@ -29,20 +21,29 @@ use crate::inspector::state::{FilterKind, InputPurpose, Overlay, Session};
 use crate::inspector::ui::theme::Theme;
 use crate::inspector::worker::{Command, Event, Kind};
 
-/// Every screen, in tab order (the number keys follow it): the one place a screen is
-/// registered.
-pub fn registered() -> Vec<Box<dyn Screen>> {
-    vec![
-        Box::new(keys::KeysState::default()),
-        Box::new(nodes::NodesView::default()),
-        Box::new(resources::ResourcesView::default()),
-        Box::new(stats::StatsView::default()),
-        Box::new(events::EventsView::default()),
-        Box::new(disk::DiskView::default()),
-        Box::new(log::LogView::default()),
-        Box::new(wal::WalView::default()),
-        Box::new(diff::DiffView::default()),
-    ]
+/// Declares each screen's module and lists its component in [`registered`]: one line a
+/// screen, so a screen cannot be declared and forgotten, or listed and not declared.
+macro_rules! screens {
+    ($($module:ident::$component:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every screen, in tab order (the number keys follow it).
+        pub fn registered() -> Vec<Box<dyn Screen>> {
+            vec![$(Box::new($module::$component::default())),*]
+        }
+    };
+}
+
+screens! {
+    keys::KeysState,
+    nodes::NodesView,
+    resources::ResourcesView,
+    stats::StatsView,
+    events::EventsView,
+    disk::DiskView,
+    log::LogView,
+    wal::WalView,
+    diff::DiffView,
 }
 
 /// What a screen's update may change besides its own state: the shared session and the
