@@ -81,7 +81,7 @@ pub enum Change {
 /// it is drawn. Only `App::update` and `App::on_event` call the `&mut self` methods, so a
 /// screen changes only there; `draw` reads `&self`.
 ///
-/// Every hook but the identity, keys, update, answers and drawing has a default that
+/// Every hook but its title, keys, kinds, update, answers and drawing has a default that
 /// does nothing: a screen implements what concerns it.
 pub trait Screen: ScreenAny + std::fmt::Debug {
     /// Its tab title.
@@ -257,6 +257,29 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Every answer reaches someone: each kind of job is taken by a screen, except the
+    /// App's own flows (a key's history, edits, maintenance).
+    #[test]
+    fn every_kind_of_answer_has_a_taker() {
+        use crate::inspector::worker::Kind::{self, *};
+        let all = [
+            Page, Value, Filter, Count, Refresh, Stats, Registry, Streams, Events, Gaps, Options,
+            Log, Wal, History, Diff, Usage, Keyspace, Tombstones, Maintain, Edit,
+        ];
+        // Fails to compile when a kind is added, so `all` stays complete.
+        let _listed = |kind: Kind| match kind {
+            Page | Value | Filter | Count | Refresh | Stats | Registry | Streams | Events
+            | Gaps | Options | Log | Wal | History | Diff | Usage | Keyspace | Tombstones
+            | Maintain | Edit => (),
+        };
+        let screens = super::registered();
+        for kind in all {
+            let takers = screens.iter().filter(|s| s.kinds().contains(&kind)).count();
+            let app_flow = matches!(kind, History | Edit | Maintain);
+            assert_eq!(takers > 0, !app_flow, "{kind:?}: {takers} screens take it");
         }
     }
 
