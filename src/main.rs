@@ -153,11 +153,13 @@ fn main() -> ExitCode {
             eprintln!("spear-inspect: ended by signal {signal}; the terminal is restored");
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(2))
         }
-        Err(report) => {
+        Err(error) => {
+            let status = error.class().exit_code();
             // One line: the outermost context first, causes after it.
+            let report = color_eyre::Report::new(error);
             tracing::error!("{report:#}");
             eprintln!("spear-inspect: {report:#}");
-            ExitCode::from(cli::exit_code(&report))
+            ExitCode::from(status)
         }
     }
 }

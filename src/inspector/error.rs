@@ -105,6 +105,9 @@ pub enum InspectError {
         /// The system's message.
         detail: String,
     },
+    /// A subcommand of the command line failed (its own wording, with its cause).
+    #[error(transparent)]
+    Cli(Arc<crate::inspector::cli::CliError>),
 }
 
 /// The three ways a request can fail, for display and exit statuses.
@@ -145,6 +148,7 @@ impl InspectError {
             | InspectError::Invalid(_) => ErrorClass::User,
             InspectError::Storage(e) => kv_class(e),
             InspectError::Io { .. } => ErrorClass::Storage,
+            InspectError::Cli(e) => e.class(),
         }
     }
 }

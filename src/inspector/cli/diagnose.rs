@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use color_eyre::eyre::{Result, WrapErr};
 use humansize::{BINARY, format_size};
 
-use super::{ignore_broken_pipe, open_cf};
+use super::error::CliError;
+use super::{blocking, ignore_broken_pipe, open_cf};
 use crate::inspector::analysis::keyspace::{self, Breakdown, Grouping, PrefixRow};
 use crate::inspector::analysis::tombstones::{self, SkippedRange, Tombstones};
 use crate::inspector::decode;
@@ -25,9 +25,9 @@ pub(super) async fn keyspace(
     exact: bool,
     top: usize,
     json: bool,
-) -> Result<()> {
+) -> Result<(), CliError> {
     let source = open_cf(db, &cf, false).await?;
-    let breakdown = tokio::task::spawn_blocking(move || {
+    let breakdown = blocking("key-space", move || {
         if exact {
             keyspace::exact(&source, &cf, &grouping, top, &|| false, &mut |_| {})
                 .and_then(|b| b.ok_or_else(stopped))
@@ -36,8 +36,7 @@ pub(super) async fn keyspace(
                 .and_then(|b| b.ok_or_else(stopped))
         }
     })
-    .await
-    .wrap_err("the key-space task failed")??;
+    .await?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, &breakdown)?;
@@ -194,10 +193,10 @@ pub(super) async fn tombstones(
     scan: bool,
     grouping: Grouping,
     json: bool,
-) -> Result<()> {
+) -> Result<(), CliError> {
     let source = open_cf(db, &cf, false).await?;
     let db_arg = db.display().to_string();
-    let report = tokio::task::spawn_blocking(move || {
+    let report = blocking("tombstones", move || {
         let mut report = tombstones::tombstones(&source, &cf)?;
         if scan {
             report.scan = tombstones::skip_scan(&source, &cf, &grouping, &|| false, &mut |_| {})?;
@@ -207,8 +206,7 @@ pub(super) async fn tombstones(
         }
         Ok::<_, crate::inspector::error::InspectError>(report)
     })
-    .await
-    .wrap_err("the tombstones task failed")??;
+    .await?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, &report)?;

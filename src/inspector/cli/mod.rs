@@ -7,6 +7,7 @@
 mod args;
 mod copy;
 mod diagnose;
+mod error;
 mod infolog;
 mod ranges;
 mod read;
@@ -19,19 +20,16 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use color_eyre::eyre::{Report, Result, WrapErr, bail, eyre};
-
 pub use args::{Cli, Command, GroupingArgs, TuiArgs};
+pub use error::CliError;
 pub use shell::version_text;
 
 use crate::inspector::Ended;
 use crate::inspector::analysis::keyspace::Grouping;
 use crate::inspector::decode;
-use crate::inspector::error::{ErrorClass, InspectError, kv_class};
+use crate::inspector::error::InspectError;
 use crate::inspector::source::{Bounds, OpenRequest, Source};
 use crate::inspector::worker::{self, Body, Context, Job, Request};
-use crate::storage::kv::KvError;
-use crate::storage::migrate::MigrateError;
 
 /// What `main` should exit with.
 pub enum Outcome {
@@ -45,39 +43,12 @@ pub enum Outcome {
     Differ,
 }
 
-/// The exit status for an error: 3 for a refusal (read-only, locked, `--write` missing),
-/// 4 for a storage failure (corruption, I/O), 2 for anything else the user can fix.
-pub fn exit_code(report: &Report) -> u8 {
-    for cause in report.chain() {
-        if let Some(e) = cause.downcast_ref::<InspectError>() {
-            return e.class().exit_code();
-        }
-        if let Some(e) = cause.downcast_ref::<KvError>() {
-            return kv_class(e).exit_code();
-        }
-        if let Some(e) = cause.downcast_ref::<MigrateError>() {
-            return match e {
-                MigrateError::Kv(e) => kv_class(e),
-                // The stores disagree after a copy that reported success: a storage
-                // failure, not something the user typed.
-                MigrateError::Mismatch { .. } | MigrateError::SourceMoved { .. } => {
-                    ErrorClass::Storage
-                }
-                MigrateError::DestinationNotEmpty | MigrateError::NotCarried { .. } => {
-                    ErrorClass::User
-                }
-            }
-            .exit_code();
-        }
-    }
-    2
-}
-
 /// A key argument as bytes: hex with `--key-hex`, else the text's bytes.
-fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
+fn key_arg(text: &str, hex: bool, what: &'static str) -> Result<Vec<u8>, CliError> {
     if hex {
-        decode::parse_hex(text).ok_or_else(|| {
-            eyre!("{what} {text:?} is not hex (--key-hex is set): use pairs of 0-9a-f digits")
+        decode::parse_hex(text).ok_or_else(|| CliError::KeyNotHex {
+            what,
+            text: text.to_string(),
         })
     } else {
         // A key copied from `scan`'s output (`\x00\x00…`) is taken as typed, which finds
@@ -97,7 +68,12 @@ fn key_arg(text: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
 
 /// The key bounds of every subcommand: `--prefix`, `--from` (inclusive) and `--to`
 /// (exclusive), each optional, intersected.
-fn bounds(prefix: Option<&str>, from: Option<&str>, to: Option<&str>, hex: bool) -> Result<Bounds> {
+fn bounds(
+    prefix: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    hex: bool,
+) -> Result<Bounds, CliError> {
     let mut bounds = match prefix {
         Some(p) => Bounds::prefix(&key_arg(p, hex, "--prefix")?),
         None => Bounds::default(),
@@ -114,7 +90,7 @@ fn bounds(prefix: Option<&str>, from: Option<&str>, to: Option<&str>, hex: bool)
 }
 
 /// How `--prefix`, `--delimiter` and `--prefix-len` group keys.
-fn grouping_arg(args: &GroupingArgs, hex: bool) -> Result<Grouping> {
+fn grouping_arg(args: &GroupingArgs, hex: bool) -> Result<Grouping, CliError> {
     Ok(Grouping {
         within: match &args.prefix {
             Some(p) => key_arg(p, hex, "--prefix")?,
@@ -132,11 +108,9 @@ static ALLOW_FORMAT_UPGRADE: std::sync::OnceLock<bool> = std::sync::OnceLock::ne
 
 /// Opens `path` on a blocking thread: read-write with `write`, else read-only or as a
 /// live secondary.
-async fn open(path: &Path, write: bool) -> Result<Arc<Source>> {
+async fn open(path: &Path, write: bool) -> Result<Arc<Source>, CliError> {
     let owned = path.to_path_buf();
-    let source = tokio::task::spawn_blocking(move || open_blocking(&owned, write))
-        .await
-        .wrap_err("the open task failed")??;
+    let source = blocking("open", move || open_blocking(&owned, write)).await?;
     Ok(Arc::new(source))
 }
 
@@ -166,14 +140,14 @@ fn open_blocking(path: &Path, write: bool) -> Result<Source, InspectError> {
 }
 
 /// Opens `path` and checks the column family `cf` exists.
-async fn open_cf(path: &Path, cf: &str, write: bool) -> Result<Arc<Source>> {
+async fn open_cf(path: &Path, cf: &str, write: bool) -> Result<Arc<Source>, CliError> {
     let source = open(path, write).await?;
     source.check_cf(cf)?;
     Ok(source)
 }
 
 /// Refuses a changing subcommand without `--write`.
-fn require_write(write: bool, action: &'static str) -> Result<()> {
+fn require_write(write: bool, action: &'static str) -> Result<(), CliError> {
     if write {
         Ok(())
     } else {
@@ -182,7 +156,7 @@ fn require_write(write: bool, action: &'static str) -> Result<()> {
 }
 
 /// Runs one job on the storage worker and returns its final answer.
-async fn ask(source: Arc<Source>, context: Context, job: Job) -> Result<Body> {
+async fn ask(source: Arc<Source>, context: Context, job: Job) -> Result<Body, CliError> {
     let (handle, mut events) = worker::spawn(source);
     handle.send(Request::new(1, context, job));
     while let Some(event) = events.recv().await {
@@ -192,19 +166,45 @@ async fn ask(source: Arc<Source>, context: Context, job: Job) -> Result<Body> {
             _ => {}
         }
     }
-    bail!("the storage worker stopped without an answer")
+    Err(CliError::WorkerStopped)
+}
+
+/// An answer of the storage worker to another job than the one asked.
+fn unexpected(answer: Body) -> CliError {
+    CliError::UnexpectedAnswer {
+        answer: format!("{answer:?}"),
+    }
+}
+
+/// Runs `work` on a blocking thread; a panic there is [`CliError::Task`] naming `task`.
+async fn blocking<T, E>(
+    task: &'static str,
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, CliError>
+where
+    T: Send + 'static,
+    E: Into<CliError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(source) => Err(CliError::Task { task, source }),
+    }
 }
 
 /// `| head` closes the pipe early: that is success, not an error.
-fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
+fn ignore_broken_pipe(result: io::Result<()>) -> Result<(), CliError> {
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.wrap_err("writing to standard output"),
+        other => other.map_err(CliError::Stdout),
     }
 }
 
 /// Runs what the command line asks for.
-pub async fn run(cli: Cli) -> Result<Outcome> {
+pub async fn run(cli: Cli) -> Result<Outcome, InspectError> {
+    dispatch(cli).await.map_err(Into::into)
+}
+
+async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let hex = cli.key_hex;
     let _ = ALLOW_FORMAT_UPGRADE.set(cli.allow_format_upgrade);
     if cli.version {
@@ -213,9 +213,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     }
     let Some(command) = cli.command else {
         let Some(db) = cli.db else {
-            bail!(
-                "no database given: run `spear-inspect PATH`, or `spear-inspect demo` to try it on demo data"
-            );
+            return Err(CliError::NoDatabase);
         };
         return Ok(match tui::run_tui(&db, &cli.tui).await? {
             Ended::Signal(n) => Outcome::Signalled(n),
@@ -286,8 +284,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             require_write(write, "put")?;
             let key = key_arg(&key, hex, "KEY")?;
             let value = if value_hex {
-                decode::parse_hex(&value)
-                    .ok_or_else(|| eyre!("VALUE is not hex (--value-hex is set)"))?
+                decode::parse_hex(&value).ok_or(CliError::ValueNotHex)?
             } else {
                 value.into_bytes()
             };
@@ -308,9 +305,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             require_write(write, "delete-range")?;
             let bounds = bounds(prefix.as_deref(), from.as_deref(), to.as_deref(), hex)?;
             if bounds == Bounds::default() {
-                bail!(
-                    "an empty --prefix would delete every key: refused (drop the column family instead)"
-                );
+                return Err(CliError::DeleteEverything);
             }
             write::delete_range(&db, cf, bounds).await?
         }

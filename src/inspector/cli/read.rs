@@ -3,10 +3,10 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
 use tokio::sync::mpsc;
 
-use super::{Outcome, ask, ignore_broken_pipe, open, open_cf};
+use super::error::CliError;
+use super::{Outcome, ask, blocking, ignore_broken_pipe, open, open_cf, unexpected};
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
 use crate::inspector::analysis::stats::DbStats;
 use crate::inspector::decode;
@@ -16,16 +16,16 @@ use crate::inspector::worker::{self, Body, Context, Job};
 use crate::inspector::write::jsonl;
 
 /// Both registries of `cf`.
-pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
+pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot, CliError> {
     let source = open_cf(db, &cf, false).await?;
     match ask(source, Context::cf(cf), Job::Registry).await? {
         Body::Registry(snapshot) => Ok(*snapshot),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// `get`: the raw value and a newline, or exit 1 when the key is absent.
-pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
+pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome, CliError> {
     let source = open_cf(db, cf, false).await?;
     let job = Job::Value {
         key,
@@ -41,21 +41,24 @@ pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Body::Value { value: None, .. } => Ok(Outcome::NotFound),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// `count`: exact, or RocksDB's estimate for the whole column family. Where merges
 /// cannot be resolved, it also says how many keys hold unresolved operands.
-pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool) -> Result<()> {
+pub(super) async fn count(
+    db: &Path,
+    cf: String,
+    bounds: Bounds,
+    estimate: bool,
+) -> Result<(), CliError> {
     if estimate && bounds != Bounds::default() {
-        bail!(
-            "--estimate covers a whole column family: drop --prefix, or drop --estimate for an exact count"
-        );
+        return Err(CliError::EstimateOfRange);
     }
     let source = open_cf(db, &cf, false).await?;
     if let (Some(operator), false) = (merge_operator_note(&source, &cf), estimate) {
-        let (total, unresolved) = tokio::task::spawn_blocking(move || {
+        let (total, unresolved) = blocking("count", move || {
             let mut counts = (0u64, 0u64);
             source
                 .for_each(&cf, &bounds, None, |_, value| {
@@ -65,8 +68,7 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
                 })
                 .map(|_| counts)
         })
-        .await
-        .wrap_err("the count task failed")??;
+        .await?;
         report_unresolved(unresolved, Some(&operator));
         return ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"));
     }
@@ -79,7 +81,7 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
         Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
             ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))
         }
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
@@ -92,64 +94,64 @@ pub(super) async fn events(
     namespaces: bool,
     gaps: bool,
     limit: u64,
-) -> Result<()> {
+) -> Result<(), CliError> {
     use crate::inspector::spear::events::{self, StreamKind};
     let source = open_cf(db, &cf, false).await?;
-    let lines = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>> {
-        let Some(stream) = stream else {
-            let streams =
-                events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
-            let mut lines: Vec<serde_json::Value> = streams
-                .into_iter()
-                .map(|s| {
-                    let mut line = serde_json::to_value(&s).unwrap_or_default();
-                    line["mismatch"] = serde_json::json!(s.mismatch());
-                    line
-                })
-                .collect();
-            if namespaces {
-                for (prefix, keys) in events::namespace_counts(&source, &cf)? {
-                    lines.push(serde_json::json!({"cf": cf, "namespace": prefix, "keys": keys}));
+    let lines = blocking(
+        "events",
+        move || -> Result<Vec<serde_json::Value>, CliError> {
+            let Some(stream) = stream else {
+                let streams =
+                    events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
+                let mut lines: Vec<serde_json::Value> = streams
+                    .into_iter()
+                    .map(|s| {
+                        let mut line = serde_json::to_value(&s).unwrap_or_default();
+                        line["mismatch"] = serde_json::json!(s.mismatch());
+                        line
+                    })
+                    .collect();
+                if namespaces {
+                    for (prefix, keys) in events::namespace_counts(&source, &cf)? {
+                        lines
+                            .push(serde_json::json!({"cf": cf, "namespace": prefix, "keys": keys}));
+                    }
                 }
+                return Ok(lines);
+            };
+            let kind = if task_events {
+                StreamKind::TaskEvents
+            } else {
+                StreamKind::Events
+            };
+            let index = events::stream_index(&source, &cf, kind, &stream)?;
+            if gaps {
+                // A stream with a counter and no events is all gap: no error for it.
+                let counter = source
+                    .get(&cf, kind.counter_key(&stream).as_bytes(), 64)?
+                    .and_then(|(value, _)| std::str::from_utf8(&value).ok()?.trim().parse().ok());
+                if counter.is_none() && index.is_empty() {
+                    return Err(CliError::NoStream { stream });
+                }
+                let found =
+                    events::stream_gaps(&source, &cf, kind, &stream, &index, counter, &|| false)?;
+                return Ok(found
+                    .map(|g| serde_json::to_value(&g).unwrap_or_default())
+                    .into_iter()
+                    .collect());
             }
-            return Ok(lines);
-        };
-        let kind = if task_events {
-            StreamKind::TaskEvents
-        } else {
-            StreamKind::Events
-        };
-        let index = events::stream_index(&source, &cf, kind, &stream)?;
-        if gaps {
-            // A stream with a counter and no events is all gap: no error for it.
-            let counter = source
-                .get(&cf, kind.counter_key(&stream).as_bytes(), 64)?
-                .and_then(|(value, _)| std::str::from_utf8(&value).ok()?.trim().parse().ok());
-            if counter.is_none() && index.is_empty() {
-                bail!(
-                    "no stream {stream:?} (no counter, no events): list the streams with `spear-inspect events DB`"
-                );
+            if index.is_empty() {
+                return Err(CliError::NoEvents { stream });
             }
-            let found = events::stream_gaps(&source, &cf, kind, &stream, &index, counter, &|| false)?;
-            return Ok(found
-                .map(|g| serde_json::to_value(&g).unwrap_or_default())
-                .into_iter()
-                .collect());
-        }
-        if index.is_empty() {
-            bail!(
-                "no events in stream {stream:?}: list the streams with `spear-inspect events DB`"
-            );
-        }
-        let newest: Vec<u64> = index.into_iter().take(limit as usize).collect();
-        let records = events::read_events(&source, &cf, kind, &stream, &newest)?;
-        Ok(records
-            .iter()
-            .map(|r| serde_json::to_value(r).unwrap_or_default())
-            .collect())
-    })
-    .await
-    .wrap_err("the events task failed")??;
+            let newest: Vec<u64> = index.into_iter().take(limit as usize).collect();
+            let records = events::read_events(&source, &cf, kind, &stream, &newest)?;
+            Ok(records
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .collect())
+        },
+    )
+    .await?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for line in &lines {
@@ -162,13 +164,11 @@ pub(super) async fn events(
 }
 
 /// `usage`: every file of the directory by kind, as text or JSON.
-pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
+pub(super) async fn usage(db: &Path, json: bool) -> Result<(), CliError> {
     use crate::inspector::analysis::usage::{Tally, usage};
     use humansize::{BINARY, format_size};
     let source = open(db, false).await?;
-    let usage = tokio::task::spawn_blocking(move || usage(&source))
-        .await
-        .wrap_err("the usage task failed")??;
+    let usage = blocking("usage", move || usage(&source)).await?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, &usage)?;
@@ -273,7 +273,12 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 }
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
-pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
+pub(super) fn options(
+    db: &Path,
+    all: bool,
+    compare: Option<String>,
+    json: bool,
+) -> Result<(), CliError> {
     use crate::inspector::formats::options_defaults::defaults_for;
     use crate::inspector::formats::options_file::{
         Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, options_files,
@@ -284,19 +289,13 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
     crate::storage::rocksdb::check_existing_db(db)?;
     let files = options_files(db);
     let Some(newest) = files.last() else {
-        bail!(
-            "{} has no OPTIONS file (RocksDB before 4.x, or it was removed)",
-            db.display()
-        );
+        return Err(CliError::NoOptionsFile { db: db.into() });
     };
     let settings = read_settings(newest)?;
     let (rows, header): (Vec<Setting>, String) = match compare.as_deref() {
         Some("previous") => {
             let Some(previous) = files.iter().rev().nth(1) else {
-                bail!(
-                    "{} keeps only one OPTIONS file: nothing to compare with",
-                    db.display()
-                );
+                return Err(CliError::OneOptionsFile { db: db.into() });
             };
             let rows = compare_settings(&read_settings(previous)?, &settings);
             (
@@ -306,10 +305,16 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
         }
         Some(other) => {
             let other_db = Path::new(other);
-            crate::storage::rocksdb::check_existing_db(other_db)
-                .wrap_err_with(|| format!("--compare {other}"))?;
+            crate::storage::rocksdb::check_existing_db(other_db).map_err(|source| {
+                CliError::CompareWith {
+                    db: other_db.into(),
+                    source: Box::new(source),
+                }
+            })?;
             let Some(theirs) = options_files(other_db).pop() else {
-                bail!("{other} has no OPTIONS file to compare with");
+                return Err(CliError::NoOptionsToCompare {
+                    other: other.to_string(),
+                });
             };
             let rows = compare_settings(&settings, &read_settings(&theirs)?);
             (rows, format!("{} ↔ {}", newest.display(), theirs.display()))
@@ -412,17 +417,19 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
 }
 
 /// `stats`: text or JSON.
-pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
+pub(super) async fn stats(db: &Path, json: bool) -> Result<(), CliError> {
     let source = open(db, false).await?;
     match ask(source, Context::cf("default"), Job::Stats).await? {
         Body::Stats(stats) => print_stats(&stats, json),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// One JSON line per record: `{"key", "record"}` or, for one that does not decode,
 /// `{"key", "error", "size"}`.
-pub(super) fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<()> {
+pub(super) fn print_records<T: serde::Serialize + HasKey>(
+    listing: &Listing<T>,
+) -> Result<(), CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for record in &listing.records {
@@ -466,7 +473,7 @@ pub(super) async fn scan(
     limit: Option<u64>,
     json: bool,
     hex: bool,
-) -> Result<()> {
+) -> Result<(), CliError> {
     let source = open_cf(db, &cf, false).await?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
@@ -494,8 +501,14 @@ pub(super) async fn scan(
         out.flush()?;
         Ok(unresolved)
     });
-    let written = writer.await.wrap_err("the output task failed")?;
-    reader.await.wrap_err("the scan task failed")??;
+    let written = writer.await.map_err(|source| CliError::Task {
+        task: "output",
+        source,
+    })?;
+    reader.await.map_err(|source| CliError::Task {
+        task: "scan",
+        source,
+    })??;
     match written {
         Ok(unresolved) => {
             report_unresolved(unresolved, operator.as_deref());
@@ -543,7 +556,7 @@ fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -
     }
 }
 
-pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
+pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, stats)?;

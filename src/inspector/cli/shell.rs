@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use clap::CommandFactory;
 use clap_complete::Shell;
-use color_eyre::eyre::Result;
 
 use super::args::Cli;
+use super::error::CliError;
 use super::ignore_broken_pipe;
 
 /// The `--version` text: this crate, the RocksDB it links, and the compression codecs that
@@ -27,7 +27,7 @@ pub fn version_text() -> String {
 }
 
 /// `spear-inspect completions SHELL`: the completion script on standard output.
-pub(super) fn completions(shell: Shell) -> Result<()> {
+pub(super) fn completions(shell: Shell) -> Result<(), CliError> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "spear-inspect", &mut script);
@@ -35,7 +35,7 @@ pub(super) fn completions(shell: Shell) -> Result<()> {
 }
 
 /// `spear-inspect man`: the manual page (roff) on standard output.
-pub(super) fn man_page() -> Result<()> {
+pub(super) fn man_page() -> Result<(), CliError> {
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut page)?;
     ignore_broken_pipe(io::stdout().lock().write_all(&page))

@@ -3,21 +3,24 @@
 use std::path::Path;
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
-
 use super::Outcome;
 use super::args::TuiArgs;
+use super::error::CliError;
 use super::open_cf;
 use crate::inspector::demo;
 use crate::inspector::{Ended, TuiOptions};
 
 /// Opens `db` as the arguments say and runs the TUI until the user quits (or a signal
 /// ends it, which is an error: the caller exits non-zero).
-pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
+pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended, CliError> {
     let cf = args.cf.as_deref().unwrap_or("default");
     if let Some(other) = &args.compare {
-        crate::storage::rocksdb::check_existing_db(other)
-            .wrap_err_with(|| format!("--compare {}", other.display()))?;
+        crate::storage::rocksdb::check_existing_db(other).map_err(|source| {
+            CliError::CompareWith {
+                db: other.clone(),
+                source: Box::new(source),
+            }
+        })?;
     }
     let source = open_cf(db, cf, args.write).await?;
     tracing::info!(path = %db.display(), access = ?source.access(), "opened");
@@ -30,23 +33,23 @@ pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
     };
     crate::inspector::run(source, options)
         .await
-        .wrap_err("the terminal UI failed")
+        .map_err(CliError::Tui)
 }
 
 /// `demo`: create the demo database if `dir` does not exist, then open it read-write.
-pub(super) async fn demo(dir: &Path, no_tui: bool, tui: TuiArgs) -> Result<Outcome> {
+pub(super) async fn demo(dir: &Path, no_tui: bool, tui: TuiArgs) -> Result<Outcome, CliError> {
     if dir.exists() {
         if !dir.join("CURRENT").is_file() {
-            bail!(
-                "{} exists and is not a RocksDB database: choose another directory for the demo",
-                dir.display()
-            );
+            return Err(CliError::DemoDirTaken { dir: dir.into() });
         }
         eprintln!("using the existing demo database at {}", dir.display());
     } else {
         let summary = demo::create(dir, chrono::Utc::now())
             .await
-            .wrap_err_with(|| format!("creating the demo database at {}", dir.display()))?;
+            .map_err(|source| CliError::CreateDemo {
+                dir: dir.into(),
+                source: Box::new(source),
+            })?;
         eprintln!(
             "created {}: {} keys in default, {} in {}",
             dir.display(),
