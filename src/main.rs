@@ -109,7 +109,7 @@ fn main() -> ExitCode {
     // table cache, or gets an error that names the `ulimit -n` to use).
     let open_file_limit = spear_next::storage::open_files::raise_soft_limit();
     let cli = cli::Cli::parse();
-    if let Err(message) = init_logging(cli.log.clone()) {
+    if let Err(message) = init_logging(cli.global.log.clone()) {
         eprintln!("spear-inspect: {message}");
         return ExitCode::from(2);
     }

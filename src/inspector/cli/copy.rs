@@ -1,19 +1,23 @@
-//! Copies: `checkpoint` (a consistent copy), `export` (JSON Lines), and `migrate`
-//! between stores through the `KvStore` layer.
+//! Copies and comparisons: `checkpoint` (a consistent copy), `export` (JSON Lines),
+//! `diff` (two databases key by key) and `migrate` between stores through the `KvStore`
+//! layer.
 
 use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::args::{CheckpointArgs, DiffArgs, ExportArgs, GlobalArgs, MigrateArgs, TuiArgs};
+use super::db::{READ_ONLY, blocking, open};
 use super::error::CliError;
-use super::{blocking, ignore_broken_pipe, open};
-use crate::inspector::source::Bounds;
+use super::groups::RangeArgs;
+use super::output::ignore_broken_pipe;
+use super::{Outcome, tui};
 use crate::inspector::write::privacy::Privacy;
 use crate::inspector::write::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 
 /// `checkpoint`: a consistent copy of a database that may be live.
-pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<(), CliError> {
+pub(super) async fn checkpoint(args: CheckpointArgs) -> Result<Outcome, CliError> {
+    let CheckpointArgs { db, dest } = args;
     let report = blocking("checkpoint", move || transfer::checkpoint(&db, &dest)).await?;
     let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
     eprintln!(
@@ -27,17 +31,15 @@ pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<(), CliErro
             "s: the database was busy"
         }
     );
-    Ok(())
+    Ok(Outcome::Success)
 }
 
 /// `export`: JSON Lines of every column family (or one) to stdout.
-pub(super) async fn export(
-    db: &Path,
-    cf: Option<String>,
-    bounds: Bounds,
-    output: Option<PathBuf>,
-) -> Result<(), CliError> {
-    let source = open(db, false).await?;
+pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let ExportArgs { db, cf, output, .. } = args;
+    let db = db.as_path();
+    let source = open(db, READ_ONLY).await?;
     let cfs = match cf {
         Some(cf) => {
             source.check_cf(&cf)?;
@@ -79,24 +81,28 @@ pub(super) async fn export(
     })
     .await?;
     match exported {
-        Err(transfer::ExportError::Output(e)) if output.is_none() => ignore_broken_pipe(Err(e)),
-        other => other.map(drop).map_err(Into::into),
+        Err(transfer::ExportError::Output(e)) if output.is_none() => ignore_broken_pipe(Err(e))?,
+        other => other.map(drop)?,
     }
+    Ok(Outcome::Success)
 }
 
 /// `diff`: both databases walked side by side, per column family; differences on stdout,
-/// a summary per column family on stderr.
+/// a summary per column family on stderr. With `--tui`, the TUI's Diff screen instead.
 pub(super) async fn diff(
-    a: &Path,
-    b: &Path,
-    cf: Option<String>,
-    bounds: Bounds,
-    json: bool,
-    hex: bool,
-) -> Result<super::Outcome, CliError> {
+    args: DiffArgs,
+    tui: TuiArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
     use crate::inspector::analysis::diff::{Change, diff_cf};
     use std::io::Write;
-    let (left, right) = (open(a, false).await?, open(b, false).await?);
+    if args.tui {
+        return tui::compare(&args.a, args.b, tui, global).await;
+    }
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let DiffArgs { a, b, cf, json, .. } = args;
+    let hex = global.key_hex;
+    let (left, right) = (open(&a, READ_ONLY).await?, open(&b, READ_ONLY).await?);
     let families: Vec<String> = match cf {
         Some(cf) => {
             if !left.column_families().contains(&cf) && !right.column_families().contains(&cf) {
@@ -181,9 +187,9 @@ pub(super) async fn diff(
     })
     .await?;
     Ok(if differ {
-        super::Outcome::Differ
+        Outcome::Differ
     } else {
-        super::Outcome::Success
+        Outcome::Success
     })
 }
 
@@ -211,8 +217,9 @@ fn parse_spec(spec: &str, role: &'static str) -> Result<KvStoreConfig, CliError>
 /// `--to` is created or opened, if it holds more: the refusal names what and the commands
 /// that copy everything. A destination that already holds pairs is refused too (the
 /// copy would merge into it, and could not be compared with the source).
-pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(), CliError> {
+pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     use crate::storage::migrate as kv_migrate;
+    let (from, to, batch_size) = (args.from.as_str(), args.to.as_str(), args.batch_size);
     let mut source_config = parse_spec(from, "from")?;
     let destination_config = parse_spec(to, "to")?;
     if source_config.backend == KvBackend::RocksDb {
@@ -371,7 +378,7 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     eprintln!(
         "verified: {both} on both sides (count and FNV-1a 64 of every key and value of {what}, --to read back)"
     );
-    Ok(())
+    Ok(Outcome::Success)
 }
 
 /// The path of a `backend:PATH` spec, for the commands a message suggests.

@@ -8,8 +8,11 @@ use std::path::Path;
 
 use humansize::{BINARY, format_size};
 
+use super::Outcome;
+use super::args::LogArgs;
+use super::db::blocking;
 use super::error::CliError;
-use super::{blocking, ignore_broken_pipe};
+use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::recent::{info_log_files, locations, notable_kinds};
 use crate::inspector::formats::infolog::{
     Kind, KindSet, LogEntry, LogFilter, LogStream, Timeline, TimelineOptions, TimelineSummary,
@@ -34,6 +37,20 @@ pub struct LogQuery {
     pub timeline: bool,
     /// JSON.
     pub json: bool,
+}
+
+impl From<LogArgs> for LogQuery {
+    fn from(args: LogArgs) -> Self {
+        LogQuery {
+            since: args.since,
+            cfs: args.cf,
+            kinds: args.kind,
+            all: args.all,
+            limit: args.limit.map(|n| n as usize),
+            timeline: args.timeline,
+            json: args.json,
+        }
+    }
 }
 
 /// The filter a query asks for.
@@ -81,32 +98,34 @@ fn column_families_of(db: &Path) -> Vec<String> {
 }
 
 /// `log`.
-pub(super) async fn log(db: &Path, query: LogQuery) -> Result<(), CliError> {
-    crate::storage::rocksdb::check_existing_db(db)?;
-    let files = info_log_files(db)?;
+pub(super) async fn log(args: LogArgs) -> Result<Outcome, CliError> {
+    let db = args.db.clone();
+    let query = LogQuery::from(args);
+    crate::storage::rocksdb::check_existing_db(&db)?;
+    let files = info_log_files(&db)?;
     if files.is_empty() {
-        let at = locations(db);
+        let at = locations(&db);
         return Err(CliError::NoInfoLog {
             stem: at.log_stem,
             dir: at.log_dir,
         });
     }
-    let known = column_families_of(db);
+    let known = column_families_of(&db);
     for cf in &query.cfs {
         if !known.is_empty() && !known.contains(cf) {
             return Err(CliError::UnknownLogColumnFamily {
                 cf: cf.clone(),
-                db: db.into(),
+                db: db.clone(),
                 known: known.join(", "),
             });
         }
     }
     let filter = filter(&query)?;
-    let db = db.to_path_buf();
     blocking("LOG", move || {
         print_log(LogStream::new(files, filter), &query, &db)
     })
-    .await
+    .await?;
+    Ok(Outcome::Success)
 }
 
 fn print_log(stream: LogStream, query: &LogQuery, db: &Path) -> Result<(), CliError> {

@@ -1,23 +1,44 @@
-//! The read-only subcommands' output: streamed scans, registry listings, statistics.
+//! The read-only subcommands: streamed scans, single values, counts, registry listings,
+//! event streams, statistics, disk usage and options.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use tokio::sync::mpsc;
 
+use super::Outcome;
+use super::args::{
+    CountArgs, EventsArgs, GetArgs, GlobalArgs, OptionsArgs, RecordsArgs, ReportArgs, ScanArgs,
+};
+use super::db::{READ_ONLY, ask, blocking, open, open_cf, unexpected};
 use super::error::CliError;
-use super::{Outcome, ask, blocking, ignore_broken_pipe, open, open_cf, unexpected};
+use super::groups::{DbArgs, RangeArgs, key_arg};
+use super::output::ignore_broken_pipe;
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
 use crate::inspector::analysis::stats::DbStats;
+use crate::inspector::analysis::usage::{self, Tally, Usage};
 use crate::inspector::decode;
 use crate::inspector::source::Bounds;
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::worker::{self, Body, Context, Job};
 use crate::inspector::write::jsonl;
 
-/// Both registries of `cf`.
-pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot, CliError> {
-    let source = open_cf(db, &cf, false).await?;
+/// `nodes`: the node registry as JSON lines.
+pub(super) async fn nodes(args: RecordsArgs) -> Result<Outcome, CliError> {
+    print_records(&registries(args.db).await?.nodes)?;
+    Ok(Outcome::Success)
+}
+
+/// `resources`: the resource registry as JSON lines.
+pub(super) async fn resources(args: RecordsArgs) -> Result<Outcome, CliError> {
+    print_records(&registries(args.db).await?.resources)?;
+    Ok(Outcome::Success)
+}
+
+/// Both registries of the column family.
+async fn registries(args: DbArgs) -> Result<RegistrySnapshot, CliError> {
+    let DbArgs { db, cf } = args;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     match ask(source, Context::cf(cf), Job::Registry).await? {
         Body::Registry(snapshot) => Ok(*snapshot),
         other => Err(unexpected(other)),
@@ -25,13 +46,15 @@ pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot
 }
 
 /// `get`: the raw value and a newline, or exit 1 when the key is absent.
-pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome, CliError> {
-    let source = open_cf(db, cf, false).await?;
+pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let key = key_arg(&args.key, global.key_hex, "KEY")?;
+    let DbArgs { db, cf } = args.db;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let job = Job::Value {
         key,
         max_len: usize::MAX,
     };
-    match ask(source, Context::cf(cf), job).await? {
+    match ask(source, Context::cf(&cf), job).await? {
         Body::Value {
             value: Some((bytes, _)),
             ..
@@ -47,16 +70,13 @@ pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome, Cl
 
 /// `count`: exact, or RocksDB's estimate for the whole column family. Where merges
 /// cannot be resolved, it also says how many keys hold unresolved operands.
-pub(super) async fn count(
-    db: &Path,
-    cf: String,
-    bounds: Bounds,
-    estimate: bool,
-) -> Result<(), CliError> {
+pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let (DbArgs { db, cf }, estimate) = (args.db, args.estimate);
     if estimate && bounds != Bounds::default() {
         return Err(CliError::EstimateOfRange);
     }
-    let source = open_cf(db, &cf, false).await?;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     if let (Some(operator), false) = (merge_operator_note(&source, &cf), estimate) {
         let (total, unresolved) = blocking("count", move || {
             let mut counts = (0u64, 0u64);
@@ -70,7 +90,8 @@ pub(super) async fn count(
         })
         .await?;
         report_unresolved(unresolved, Some(&operator));
-        return ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"));
+        ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"))?;
+        return Ok(Outcome::Success);
     }
     let job = if estimate {
         Job::Refresh
@@ -79,24 +100,26 @@ pub(super) async fn count(
     };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Done { matched: n, .. } | Body::Refreshed { estimate: n } => {
-            ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))
+            ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))?;
+            Ok(Outcome::Success)
         }
         other => Err(unexpected(other)),
     }
 }
 
 /// `events`: the streams, or one stream's newest events, as JSON lines.
-pub(super) async fn events(
-    db: &Path,
-    cf: String,
-    stream: Option<String>,
-    task_events: bool,
-    namespaces: bool,
-    gaps: bool,
-    limit: u64,
-) -> Result<(), CliError> {
+pub(super) async fn events(args: EventsArgs) -> Result<Outcome, CliError> {
     use crate::inspector::spear::events::{self, StreamKind};
-    let source = open_cf(db, &cf, false).await?;
+    let EventsArgs {
+        db: DbArgs { db, cf },
+        stream,
+        task_events,
+        namespaces,
+        gaps,
+        limit,
+        json: _,
+    } = args;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let lines = blocking(
         "events",
         move || -> Result<Vec<serde_json::Value>, CliError> {
@@ -160,18 +183,24 @@ pub(super) async fn events(
         }
         out.flush()
     };
-    ignore_broken_pipe(write())
+    ignore_broken_pipe(write())?;
+    Ok(Outcome::Success)
 }
 
 /// `usage`: every file of the directory by kind, as text or JSON.
-pub(super) async fn usage(db: &Path, json: bool) -> Result<(), CliError> {
-    use crate::inspector::analysis::usage::{Tally, usage};
+pub(super) async fn usage(args: ReportArgs) -> Result<Outcome, CliError> {
+    let source = open(&args.db, READ_ONLY).await?;
+    let usage = blocking("usage", move || usage::usage(&source)).await?;
+    print_usage(&usage, args.json)?;
+    Ok(Outcome::Success)
+}
+
+/// The usage as text, a line per kind of file, or as JSON.
+fn print_usage(usage: &Usage, json: bool) -> Result<(), CliError> {
     use humansize::{BINARY, format_size};
-    let source = open(db, false).await?;
-    let usage = blocking("usage", move || usage(&source)).await?;
     let mut out = io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, &usage)?;
+        serde_json::to_writer(&mut out, usage)?;
         return ignore_broken_pipe(writeln!(out));
     }
     let line = |name: &str, t: &Tally| {
@@ -273,17 +302,19 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<(), CliError> {
 }
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
-pub(super) fn options(
-    db: &Path,
-    all: bool,
-    compare: Option<String>,
-    json: bool,
-) -> Result<(), CliError> {
+pub(super) fn options(args: OptionsArgs) -> Result<Outcome, CliError> {
     use crate::inspector::formats::options_defaults::defaults_for;
     use crate::inspector::formats::options_file::{
         Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, options_files,
         read_settings, written_by,
     };
+    let OptionsArgs {
+        db,
+        all,
+        compare,
+        json,
+    } = args;
+    let db = db.as_path();
     // Whose defaults a setting is unknown to (set when comparing with defaults).
     let mut unknown_to = String::new();
     crate::storage::rocksdb::check_existing_db(db)?;
@@ -413,23 +444,23 @@ pub(super) fn options(
         }
         out.flush()
     };
-    ignore_broken_pipe(write())
+    ignore_broken_pipe(write())?;
+    Ok(Outcome::Success)
 }
 
 /// `stats`: text or JSON.
-pub(super) async fn stats(db: &Path, json: bool) -> Result<(), CliError> {
-    let source = open(db, false).await?;
+pub(super) async fn stats(args: ReportArgs) -> Result<Outcome, CliError> {
+    let source = open(&args.db, READ_ONLY).await?;
     match ask(source, Context::cf("default"), Job::Stats).await? {
-        Body::Stats(stats) => print_stats(&stats, json),
-        other => Err(unexpected(other)),
+        Body::Stats(stats) => print_stats(&stats, args.json)?,
+        other => return Err(unexpected(other)),
     }
+    Ok(Outcome::Success)
 }
 
 /// One JSON line per record: `{"key", "record"}` or, for one that does not decode,
 /// `{"key", "error", "size"}`.
-pub(super) fn print_records<T: serde::Serialize + HasKey>(
-    listing: &Listing<T>,
-) -> Result<(), CliError> {
+fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<(), CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for record in &listing.records {
@@ -447,7 +478,7 @@ pub(super) fn print_records<T: serde::Serialize + HasKey>(
 }
 
 /// Records that know the key they are stored under.
-pub(super) trait HasKey {
+trait HasKey {
     fn key(&self) -> String;
 }
 
@@ -466,15 +497,16 @@ impl HasKey for NodeResourceInfo {
 /// `scan`: pairs in key order, streamed in bounded batches outside the TUI's job slots.
 /// Keys whose merge operands could not be resolved are printed marked, never as values,
 /// and counted on stderr.
-pub(super) async fn scan(
-    db: &Path,
-    cf: String,
-    bounds: Bounds,
-    limit: Option<u64>,
-    json: bool,
-    hex: bool,
-) -> Result<(), CliError> {
-    let source = open_cf(db, &cf, false).await?;
+pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = args.range.bounds(global.key_hex)?;
+    let ScanArgs {
+        db: DbArgs { db, cf },
+        limit,
+        json,
+        ..
+    } = args;
+    let hex = global.key_hex;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
     let (sink, mut batches) = mpsc::channel(4);
@@ -510,12 +542,10 @@ pub(super) async fn scan(
         source,
     })??;
     match written {
-        Ok(unresolved) => {
-            report_unresolved(unresolved, operator.as_deref());
-            Ok(())
-        }
-        Err(e) => ignore_broken_pipe(Err(e)),
+        Ok(unresolved) => report_unresolved(unresolved, operator.as_deref()),
+        Err(e) => ignore_broken_pipe(Err(e))?,
     }
+    Ok(Outcome::Success)
 }
 
 /// The merge operator of `cf` that this build cannot run, if any.
@@ -556,7 +586,8 @@ fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -
     }
 }
 
-pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
+/// The statistics as text, a section per column family, or as JSON.
+fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, stats)?;

@@ -10,8 +10,12 @@ use std::time::Duration;
 use humansize::{BINARY, format_size};
 use serde_json::json;
 
+use super::Outcome;
+use super::args::{GlobalArgs, HistoryArgs, WalArgs};
+use super::db::{READ_ONLY, blocking, open_cf};
 use super::error::CliError;
-use super::{Outcome, blocking, ignore_broken_pipe, open_cf};
+use super::groups::{DbArgs, key_arg};
+use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::history::key_history;
 use crate::inspector::analysis::recent::{
     TornTail, cf_names, checked_wal_files, live_wal_files, newest_batches,
@@ -65,12 +69,22 @@ fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>, CliError
 }
 
 /// `wal`.
-pub(super) async fn wal(
-    db: &Path,
-    view: WalView,
-    limit: usize,
-    json: bool,
-) -> Result<(), CliError> {
+pub(super) async fn wal(args: WalArgs) -> Result<Outcome, CliError> {
+    let view = match (args.files, args.ldb, args.follow) {
+        (true, _, _) => WalView::Files,
+        (_, true, _) => WalView::Ldb {
+            print_value: args.print_value,
+            header: args.header,
+        },
+        (_, _, true) => WalView::Follow,
+        _ => WalView::Newest,
+    };
+    print_wal(&args.db, view, args.limit as usize, args.json).await?;
+    Ok(Outcome::Success)
+}
+
+/// What `wal` prints, as `view` says.
+async fn print_wal(db: &Path, view: WalView, limit: usize, json: bool) -> Result<(), CliError> {
     let db = db.to_path_buf();
     match view {
         WalView::Follow => return follow(&db, json).await,
@@ -354,14 +368,22 @@ pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>
 
 /// `history`: every version of `key` in the WAL files (newest first) and what a read
 /// returns now; exit 1 when it is nowhere.
-pub(super) async fn history(
-    db: &Path,
-    cf: String,
-    key: Vec<u8>,
-    json: bool,
-) -> Result<Outcome, CliError> {
+pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    if !global.key_hex && args.key.contains("\\x") {
+        eprintln!(
+            "spear-inspect: KEY is taken as the text {:?}; for a key shown escaped (\\x00...), give its bytes in hex with --key-hex",
+            args.key
+        );
+    }
+    let key = key_arg(&args.key, global.key_hex, "KEY")?;
+    let HistoryArgs {
+        db: DbArgs { db, cf },
+        json,
+        ..
+    } = args;
+    let db = db.as_path();
     crate::storage::rocksdb::check_existing_db(db)?;
-    let source = open_cf(db, &cf, false).await?;
+    let source = open_cf(db, &cf, READ_ONLY).await?;
     let h = blocking("history", move || key_history(&source, &cf, &key)).await?;
     for (path, offset) in &h.torn {
         eprintln!("spear-inspect: {path} ends in a torn record at byte {offset}");
