@@ -109,7 +109,7 @@ fn main() -> ExitCode {
     // table cache, or gets an error that names the `ulimit -n` to use).
     let open_file_limit = spear_next::storage::open_files::raise_soft_limit();
     let cli = cli::Cli::parse();
-    if let Err(message) = init_logging(cli.log.clone()) {
+    if let Err(message) = init_logging(cli.global.log.clone()) {
         eprintln!("spear-inspect: {message}");
         return ExitCode::from(2);
     }
@@ -153,13 +153,15 @@ fn main() -> ExitCode {
             eprintln!("spear-inspect: ended by signal {signal}; the terminal is restored");
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(2))
         }
-        Err(report) => {
+        Err(error) => {
+            let status = error.class().exit_code();
+            let report = color_eyre::Report::new(error);
             // One line: the outermost context first, then each cause its message does not
             // already quote.
             let line = spear_next::inspector::error::one_line(report.chain());
             tracing::error!("{line}");
             eprintln!("spear-inspect: {line}");
-            ExitCode::from(cli::exit_code(&report))
+            ExitCode::from(status)
         }
     }
 }

@@ -466,3 +466,87 @@ fn an_escaped_key_argument_gets_the_key_hex_to_use() {
     let found = run(&["get", p, "--key-hex", "ff0062696e3a30"]);
     assert!(found.status.success(), "{}", text(&found.stderr));
 }
+
+/// Each run of the command line takes its own options. While `--allow-format-upgrade`
+/// lived in a process-wide `OnceLock`, the first run's value held for every later one,
+/// so a process that runs two commands (a tool built on the library, a test) had its
+/// second, explicit `--allow-format-upgrade` ignored and the write refused.
+#[test]
+fn each_run_takes_its_own_allow_format_upgrade() {
+    use clap::Parser;
+    use spear_next::inspector::cli::{self, Cli};
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    // Written by a RocksDB newer than this build: a write is refused unless allowed.
+    let options = crate::common::latest_options_file(&path);
+    let text = std::fs::read_to_string(&options).unwrap();
+    let version = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("rocksdb_version="))
+        .expect("the OPTIONS file names its RocksDB version");
+    std::fs::write(&options, text.replace(version, "rocksdb_version=99.1.0")).unwrap();
+    let p = path.to_str().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let run_in_process = |args: &[&str]| {
+        let cli = Cli::parse_from(std::iter::once("spear-inspect").chain(args.iter().copied()));
+        runtime
+            .block_on(cli::run(cli))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    let refused = run_in_process(&["put", p, "k", "v", "--write"]);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("--allow-format-upgrade")),
+        "{refused:?}"
+    );
+    let allowed = run_in_process(&["put", p, "k", "v", "--write", "--allow-format-upgrade"]);
+    assert!(allowed.is_ok(), "{allowed:?}");
+}
+
+/// Every help text as the binary prints it, pinned: a change to the command line's shape
+/// (argument groups, flattening, the order of options) must not change what the user
+/// reads, and this says so if it would.
+#[test]
+fn help_texts_are_pinned() {
+    let mut all = text(&run(&["--help"]).stdout);
+    let subcommands = [
+        "demo",
+        "scan",
+        "get",
+        "count",
+        "nodes",
+        "resources",
+        "compact",
+        "flush",
+        "put",
+        "delete",
+        "delete-range",
+        "checkpoint",
+        "export",
+        "import",
+        "migrate",
+        "events",
+        "diff",
+        "usage",
+        "keyspace",
+        "tombstones",
+        "log",
+        "wal",
+        "history",
+        "options",
+        "completions",
+        "man",
+        "stats",
+    ];
+    for sub in subcommands {
+        let output = run(&[sub, "--help"]);
+        assert!(output.status.success(), "{sub}");
+        all.push_str(&format!("\n===== {sub} --help\n{}", text(&output.stdout)));
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("cli_help", all);
+    });
+}

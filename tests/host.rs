@@ -260,8 +260,8 @@ mod argument_ranges {
             let parsed = Cli::try_parse_from(
                 ["spear-inspect", "import", "db", "--write", "--batch-size", &value],
             );
-            if let Ok(Cli { command: Some(Command::Import { batch_size, .. }), .. }) = parsed {
-                prop_assert!((1..=1_000_000).contains(&batch_size));
+            if let Ok(Cli { command: Some(Command::Import(args)), .. }) = parsed {
+                prop_assert!((1..=1_000_000).contains(&args.batch_size));
             }
             let _ = Cli::try_parse_from(["spear-inspect", "scan", "db", "--limit", &value]);
         }

@@ -150,6 +150,9 @@ pub enum InspectError {
         #[source]
         source: nix::errno::Errno,
     },
+    /// A subcommand of the command line failed (its own wording, with its cause).
+    #[error(transparent)]
+    Cli(Arc<crate::inspector::cli::CliError>),
 }
 
 impl InspectError {
@@ -213,6 +216,7 @@ impl InspectError {
             | InspectError::Wal { .. }
             | InspectError::OptionsFile(_)
             | InspectError::SwitchUser { .. } => ErrorClass::Storage,
+            InspectError::Cli(e) => e.class(),
         }
     }
 }

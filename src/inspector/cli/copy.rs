@@ -1,23 +1,24 @@
-//! Copies: `checkpoint` (a consistent copy), `export` (JSON Lines), and `migrate`
-//! between stores through the `KvStore` layer.
+//! Copies and comparisons: `checkpoint` (a consistent copy), `export` (JSON Lines),
+//! `diff` (two databases key by key) and `migrate` between stores through the `KvStore`
+//! layer.
 
 use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
-
-use super::{ignore_broken_pipe, open};
-use crate::inspector::source::Bounds;
+use super::args::{CheckpointArgs, DiffArgs, ExportArgs, GlobalArgs, MigrateArgs, TuiArgs};
+use super::db::{READ_ONLY, blocking, open};
+use super::error::CliError;
+use super::groups::RangeArgs;
+use super::output::ignore_broken_pipe;
+use super::{Outcome, tui};
 use crate::inspector::write::privacy::Privacy;
 use crate::inspector::write::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 
 /// `checkpoint`: a consistent copy of a database that may be live.
-pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<()> {
-    let report = tokio::task::spawn_blocking(move || transfer::checkpoint(&db, &dest))
-        .await
-        .wrap_err("the checkpoint task failed")??;
+pub(super) async fn checkpoint(args: CheckpointArgs) -> Result<Outcome, CliError> {
+    let CheckpointArgs { db, dest } = args;
+    let report = blocking("checkpoint", move || transfer::checkpoint(&db, &dest)).await?;
     let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
     eprintln!(
         "checkpoint at {}: {total} pairs in {} column families ({} open{})",
@@ -30,17 +31,15 @@ pub(super) async fn checkpoint(db: PathBuf, dest: PathBuf) -> Result<()> {
             "s: the database was busy"
         }
     );
-    Ok(())
+    Ok(Outcome::Success)
 }
 
 /// `export`: JSON Lines of every column family (or one) to stdout.
-pub(super) async fn export(
-    db: &Path,
-    cf: Option<String>,
-    bounds: Bounds,
-    output: Option<PathBuf>,
-) -> Result<()> {
-    let source = open(db, false).await?;
+pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let ExportArgs { db, cf, output, .. } = args;
+    let db = db.as_path();
+    let source = open(db, READ_ONLY).await?;
     let cfs = match cf {
         Some(cf) => {
             source.check_cf(&cf)?;
@@ -60,42 +59,50 @@ pub(super) async fn export(
                 .mode(if private { 0o600 } else { 0o644 })
                 .custom_flags(libc::O_NOFOLLOW)
                 .open(path)
-                .wrap_err_with(|| format!("creating --output {}", path.display()))?;
+                .map_err(|source| CliError::CreateOutput {
+                    path: path.clone(),
+                    source,
+                })?;
             Some(file)
         }
         None => None,
     };
-    let exported = tokio::task::spawn_blocking(move || match file {
-        Some(file) => {
-            let mut out = BufWriter::with_capacity(1 << 16, file);
-            transfer::export(&source, &cfs, &bounds, &mut out)
-        }
-        None => {
-            let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            transfer::export(&source, &cfs, &bounds, &mut out)
-        }
+    let exported = blocking("export", move || {
+        Ok::<_, CliError>(match file {
+            Some(file) => {
+                let mut out = BufWriter::with_capacity(1 << 16, file);
+                transfer::export(&source, &cfs, &bounds, &mut out)
+            }
+            None => {
+                let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+                transfer::export(&source, &cfs, &bounds, &mut out)
+            }
+        })
     })
-    .await
-    .wrap_err("the export task failed")?;
+    .await?;
     match exported {
-        Err(transfer::ExportError::Output(e)) if output.is_none() => ignore_broken_pipe(Err(e)),
-        other => other.map(drop).map_err(Into::into),
+        Err(transfer::ExportError::Output(e)) if output.is_none() => ignore_broken_pipe(Err(e))?,
+        other => other.map(drop)?,
     }
+    Ok(Outcome::Success)
 }
 
 /// `diff`: both databases walked side by side, per column family; differences on stdout,
-/// a summary per column family on stderr.
+/// a summary per column family on stderr. With `--tui`, the TUI's Diff screen instead.
 pub(super) async fn diff(
-    a: &Path,
-    b: &Path,
-    cf: Option<String>,
-    bounds: Bounds,
-    json: bool,
-    hex: bool,
-) -> Result<super::Outcome> {
+    args: DiffArgs,
+    tui: TuiArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
     use crate::inspector::analysis::diff::{Change, diff_cf};
     use std::io::Write;
-    let (left, right) = (open(a, false).await?, open(b, false).await?);
+    if args.tui {
+        return tui::compare(&args.a, args.b, tui, global).await;
+    }
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let DiffArgs { a, b, cf, json, .. } = args;
+    let hex = global.key_hex;
+    let (left, right) = (open(&a, READ_ONLY).await?, open(&b, READ_ONLY).await?);
     let families: Vec<String> = match cf {
         Some(cf) => {
             if !left.column_families().contains(&cf) && !right.column_families().contains(&cf) {
@@ -113,7 +120,7 @@ pub(super) async fn diff(
             all
         }
     };
-    let differ = tokio::task::spawn_blocking(move || -> Result<bool> {
+    let differ = blocking("diff", move || -> Result<bool, CliError> {
         let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
         let mut failed: Option<io::Error> = None;
         let mut differ = false;
@@ -164,7 +171,7 @@ pub(super) async fn diff(
                 }
             };
             let counts = diff_cf(&left, &right, cf, &bounds, &|| false, &mut write)?
-                .ok_or_else(|| color_eyre::eyre::eyre!("the comparison stopped before its end"))?;
+                .ok_or(CliError::ComparisonStopped)?;
             eprintln!(
                 "[{cf}] {} added, {} removed, {} changed, {} the same",
                 counts.added, counts.removed, counts.changed, counts.same
@@ -173,28 +180,32 @@ pub(super) async fn diff(
         }
         match failed {
             Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-            Some(e) => return Err(e).wrap_err("writing to standard output"),
-            None => out.flush().wrap_err("writing to standard output")?,
+            Some(e) => return Err(CliError::Stdout(e)),
+            None => out.flush().map_err(CliError::Stdout)?,
         }
         Ok(differ)
     })
-    .await
-    .wrap_err("the diff task failed")??;
+    .await?;
     Ok(if differ {
-        super::Outcome::Differ
+        Outcome::Differ
     } else {
-        super::Outcome::Success
+        Outcome::Success
     })
 }
 
 /// `memory:`, `rocksdb:PATH`, `sled:PATH`.
-fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
+fn parse_spec(spec: &str, role: &'static str) -> Result<KvStoreConfig, CliError> {
     let (backend, path) = spec.split_once(':').unwrap_or((spec, ""));
     let config = match (backend, path) {
         ("memory", "") => KvStoreConfig::memory(),
         ("rocksdb", p) if !p.is_empty() => KvStoreConfig::rocksdb(p),
         ("sled", p) if !p.is_empty() => KvStoreConfig::sled(p),
-        _ => bail!("--{role} {spec:?} is not a store: use memory:, rocksdb:PATH or sled:PATH"),
+        _ => {
+            return Err(CliError::NotAStore {
+                role,
+                spec: spec.to_string(),
+            });
+        }
     };
     Ok(config)
 }
@@ -206,8 +217,9 @@ fn parse_spec(spec: &str, role: &str) -> Result<KvStoreConfig> {
 /// `--to` is created or opened, if it holds more: the refusal names what and the commands
 /// that copy everything. A destination that already holds pairs is refused too (the
 /// copy would merge into it, and could not be compared with the source).
-pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<()> {
+pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     use crate::storage::migrate as kv_migrate;
+    let (from, to, batch_size) = (args.from.as_str(), args.to.as_str(), args.batch_size);
     let mut source_config = parse_spec(from, "from")?;
     let destination_config = parse_spec(to, "to")?;
     if source_config.backend == KvBackend::RocksDb {
@@ -217,31 +229,43 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     if let Some(path) = &source_config.path
         && !path.exists()
     {
-        bail!("--from {}: no database there", path.display());
+        return Err(CliError::NoSourceDatabase { path: path.clone() });
     }
     let mut empty_families = Vec::new();
-    let source: Box<dyn crate::storage::kv::KvStore> = if source_config.backend
-        == KvBackend::RocksDb
-    {
-        let store = crate::storage::rocksdb::RocksDbKvStore::open(&source_config)
-            .await
-            .wrap_err_with(|| format!("opening --from {from}"))?;
-        let beyond = kv_migrate::beyond_kv_layer(&store)
-            .await
-            .wrap_err_with(|| format!("reading --from {from}"))?;
-        if let Some(refusal) = beyond.refusal() {
-            let (src, dst) = (spec_path(from), spec_path(to));
-            bail!(
-                "--from {from}: {refusal}. Nothing was written. Copy every column family and key with `spear-inspect export {src} | spear-inspect import {dst} --write`"
-            );
-        }
-        empty_families = beyond.empty_column_families;
-        Box::new(store)
-    } else {
-        create_kv_store_from_config(&source_config)
-            .await
-            .wrap_err_with(|| format!("opening --from {from}"))?
-    };
+    let source: Box<dyn crate::storage::kv::KvStore> =
+        if source_config.backend == KvBackend::RocksDb {
+            let store = crate::storage::rocksdb::RocksDbKvStore::open(&source_config)
+                .await
+                .map_err(|source| CliError::OpenStore {
+                    role: "from",
+                    spec: from.to_string(),
+                    source: Box::new(source),
+                })?;
+            let beyond = kv_migrate::beyond_kv_layer(&store)
+                .await
+                .map_err(|source| CliError::ReadSource {
+                    spec: from.to_string(),
+                    source: Box::new(source),
+                })?;
+            if let Some(refusal) = beyond.refusal() {
+                return Err(CliError::BeyondKvLayer {
+                    from: from.to_string(),
+                    refusal: Box::new(refusal),
+                    source_path: spec_path(from).to_string(),
+                    destination_path: spec_path(to).to_string(),
+                });
+            }
+            empty_families = beyond.empty_column_families;
+            Box::new(store)
+        } else {
+            create_kv_store_from_config(&source_config)
+                .await
+                .map_err(|source| CliError::OpenStore {
+                    role: "from",
+                    spec: from.to_string(),
+                    source: Box::new(source),
+                })?
+        };
     // A destination this command creates is removed again if the migration fails, and
     // is no more open than the source (its files made under the source's umask, then
     // given its modes and, when root migrates, its owner).
@@ -264,7 +288,11 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     }
     let destination = create_kv_store_from_config(&destination_config)
         .await
-        .wrap_err_with(|| format!("opening --to {to}"))?;
+        .map_err(|source| CliError::OpenStore {
+            role: "to",
+            spec: to.to_string(),
+            source: Box::new(source),
+        })?;
     let remove_created = || {
         if let Some(path) = &created {
             let _ = std::fs::remove_dir_all(path);
@@ -273,7 +301,10 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     if let Err(e) = kv_migrate::require_empty(destination.as_ref()).await {
         drop(destination);
         remove_created();
-        return Err(e).wrap_err_with(|| format!("--to {to}"));
+        return Err(CliError::DestinationRefused {
+            spec: to.to_string(),
+            source: Box::new(e),
+        });
     }
     let mut last = std::time::Instant::now();
     let mut written = 0;
@@ -300,18 +331,19 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
                 // Batches are atomic: what was written is whole batches, in key order.
                 format!("--to keeps the first {written} pairs written before the failure")
             };
-            let hint = if matches!(e, crate::storage::kv::KvError::NonUtf8Key { .. }) {
-                " (migrate goes through the KvStore layer, whose keys are UTF-8: copy a database with binary keys with `spear-inspect export DB | spear-inspect import NEW --write`)"
-            } else {
-                ""
-            };
-            bail!("migration failed, {kept}: {e}{hint}");
+            return Err(CliError::MigrationFailed {
+                kept,
+                error: Box::new(e),
+            });
         }
     };
     if let (Some(privacy), Some(path)) = (privacy, &created) {
         privacy
             .apply_to(path)
-            .wrap_err_with(|| format!("giving {} the modes of the source", path.display()))?;
+            .map_err(|source| CliError::CopyModes {
+                path: path.clone(),
+                source,
+            })?;
     }
     eprintln!(
         "migrated {} pairs ({} bytes) from {from} to {to}",
@@ -321,8 +353,10 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
         Some(Ok(both)) => both,
         Some(Err(e)) => {
             // The copy is kept as written: it is the evidence of what went wrong.
-            return Err(e).wrap_err_with(|| {
-                format!("verifying --to {to} against --from {from} (the copy is kept as written)")
+            return Err(CliError::Verify {
+                to: to.to_string(),
+                from: from.to_string(),
+                source: Box::new(e),
             });
         }
         None => unreachable!("a migration that succeeded is verified"),
@@ -344,7 +378,7 @@ pub(super) async fn migrate(from: &str, to: &str, batch_size: usize) -> Result<(
     eprintln!(
         "verified: {both} on both sides (count and FNV-1a 64 of every key and value of {what}, --to read back)"
     );
-    Ok(())
+    Ok(Outcome::Success)
 }
 
 /// The path of a `backend:PATH` spec, for the commands a message suggests.

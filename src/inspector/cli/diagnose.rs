@@ -2,13 +2,16 @@
 //! disk-usage, options, LOG and WAL views have theirs beside them).
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use color_eyre::eyre::{Result, WrapErr};
 use humansize::{BINARY, format_size};
 
-use super::{ignore_broken_pipe, open_cf};
-use crate::inspector::analysis::keyspace::{self, Breakdown, Grouping, PrefixRow};
+use super::Outcome;
+use super::args::{GlobalArgs, KeyspaceArgs, TombstonesArgs};
+use super::db::{READ_ONLY, blocking, open_cf};
+use super::error::CliError;
+use super::groups::DbArgs;
+use super::output::ignore_broken_pipe;
+use crate::inspector::analysis::keyspace::{self, Breakdown, PrefixRow};
 use crate::inspector::analysis::tombstones::{self, SkippedRange, Tombstones};
 use crate::inspector::decode;
 
@@ -18,16 +21,18 @@ fn stopped() -> crate::inspector::error::InspectError {
 }
 
 /// `keyspace`: keys and bytes per prefix, estimated or exact.
-pub(super) async fn keyspace(
-    db: &Path,
-    cf: String,
-    grouping: Grouping,
-    exact: bool,
-    top: usize,
-    json: bool,
-) -> Result<()> {
-    let source = open_cf(db, &cf, false).await?;
-    let breakdown = tokio::task::spawn_blocking(move || {
+pub(super) async fn keyspace(args: KeyspaceArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let grouping = args.grouping.grouping(global.key_hex)?;
+    let KeyspaceArgs {
+        db: DbArgs { db, cf },
+        exact,
+        top,
+        json,
+        ..
+    } = args;
+    let top = top as usize;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
+    let breakdown = blocking("key-space", move || {
         if exact {
             keyspace::exact(&source, &cf, &grouping, top, &|| false, &mut |_| {})
                 .and_then(|b| b.ok_or_else(stopped))
@@ -36,14 +41,15 @@ pub(super) async fn keyspace(
                 .and_then(|b| b.ok_or_else(stopped))
         }
     })
-    .await
-    .wrap_err("the key-space task failed")??;
+    .await?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, &breakdown)?;
-        return ignore_broken_pipe(writeln!(out));
+        ignore_broken_pipe(writeln!(out))?;
+    } else {
+        ignore_broken_pipe(out.write_all(keyspace_text(&breakdown).as_bytes()))?;
     }
-    ignore_broken_pipe(out.write_all(keyspace_text(&breakdown).as_bytes()))
+    Ok(Outcome::Success)
 }
 
 /// The breakdown as a table.
@@ -189,15 +195,19 @@ pub fn histogram_text(histogram: &[u64]) -> String {
 /// `tombstones`: deletions per level, file and memtable, and with `scan` the ranges a
 /// read skips the most of.
 pub(super) async fn tombstones(
-    db: &Path,
-    cf: String,
-    scan: bool,
-    grouping: Grouping,
-    json: bool,
-) -> Result<()> {
-    let source = open_cf(db, &cf, false).await?;
+    args: TombstonesArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
+    let grouping = args.grouping.grouping(global.key_hex)?;
+    let TombstonesArgs {
+        db: DbArgs { db, cf },
+        scan,
+        json,
+        ..
+    } = args;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let db_arg = db.display().to_string();
-    let report = tokio::task::spawn_blocking(move || {
+    let report = blocking("tombstones", move || {
         let mut report = tombstones::tombstones(&source, &cf)?;
         if scan {
             report.scan = tombstones::skip_scan(&source, &cf, &grouping, &|| false, &mut |_| {})?;
@@ -207,14 +217,15 @@ pub(super) async fn tombstones(
         }
         Ok::<_, crate::inspector::error::InspectError>(report)
     })
-    .await
-    .wrap_err("the tombstones task failed")??;
+    .await?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, &report)?;
-        return ignore_broken_pipe(writeln!(out));
+        ignore_broken_pipe(writeln!(out))?;
+    } else {
+        ignore_broken_pipe(out.write_all(tombstones_text(&report, &db_arg).as_bytes()))?;
     }
-    ignore_broken_pipe(out.write_all(tombstones_text(&report, &db_arg).as_bytes()))
+    Ok(Outcome::Success)
 }
 
 /// The report as text.

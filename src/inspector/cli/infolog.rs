@@ -6,10 +6,13 @@ use std::collections::VecDeque;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
 use humansize::{BINARY, format_size};
 
-use super::ignore_broken_pipe;
+use super::Outcome;
+use super::args::LogArgs;
+use super::db::blocking;
+use super::error::CliError;
+use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::recent::{info_log_files, locations, notable_kinds};
 use crate::inspector::formats::infolog::{
     Kind, KindSet, LogEntry, LogFilter, LogStream, Timeline, TimelineOptions, TimelineSummary,
@@ -36,8 +39,22 @@ pub struct LogQuery {
     pub json: bool,
 }
 
+impl From<LogArgs> for LogQuery {
+    fn from(args: LogArgs) -> Self {
+        LogQuery {
+            since: args.since,
+            cfs: args.cf,
+            kinds: args.kind,
+            all: args.all,
+            limit: args.limit.map(|n| n as usize),
+            timeline: args.timeline,
+            json: args.json,
+        }
+    }
+}
+
 /// The filter a query asks for.
-pub fn filter(query: &LogQuery) -> Result<LogFilter> {
+pub fn filter(query: &LogQuery) -> Result<LogFilter, CliError> {
     let since = match &query.since {
         Some(text) => Some(parse_since(text, chrono::Local::now().naive_local())?),
         None => None,
@@ -49,10 +66,10 @@ pub fn filter(query: &LogQuery) -> Result<LogFilter> {
         for name in &query.kinds {
             let Some(kind) = Kind::from_name(name) else {
                 let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                bail!(
-                    "--kind {name:?} is not a kind of LOG entry: use {}",
-                    known.join(", ")
-                );
+                return Err(CliError::UnknownLogKind {
+                    name: name.clone(),
+                    known: known.join(", "),
+                });
             };
             set.insert(kind);
         }
@@ -81,35 +98,37 @@ fn column_families_of(db: &Path) -> Vec<String> {
 }
 
 /// `log`.
-pub(super) async fn log(db: &Path, query: LogQuery) -> Result<()> {
-    crate::storage::rocksdb::check_existing_db(db)?;
-    let files = info_log_files(db)?;
+pub(super) async fn log(args: LogArgs) -> Result<Outcome, CliError> {
+    let db = args.db.clone();
+    let query = LogQuery::from(args);
+    crate::storage::rocksdb::check_existing_db(&db)?;
+    let files = info_log_files(&db)?;
     if files.is_empty() {
-        let at = locations(db);
-        bail!(
-            "no info LOG ({}) in {}: the service may write it elsewhere (RocksDB's db_log_dir, or an info_log of its own)",
-            at.log_stem,
-            at.log_dir.display()
-        );
+        let at = locations(&db);
+        return Err(CliError::NoInfoLog {
+            stem: at.log_stem,
+            dir: at.log_dir,
+        });
     }
-    let known = column_families_of(db);
+    let known = column_families_of(&db);
     for cf in &query.cfs {
         if !known.is_empty() && !known.contains(cf) {
-            bail!(
-                "no column family {cf:?} in {} (its OPTIONS file lists {})",
-                db.display(),
-                known.join(", ")
-            );
+            return Err(CliError::UnknownLogColumnFamily {
+                cf: cf.clone(),
+                db: db.clone(),
+                known: known.join(", "),
+            });
         }
     }
     let filter = filter(&query)?;
-    let db = db.to_path_buf();
-    tokio::task::spawn_blocking(move || print_log(LogStream::new(files, filter), &query, &db))
-        .await
-        .wrap_err("the LOG task failed")?
+    blocking("LOG", move || {
+        print_log(LogStream::new(files, filter), &query, &db)
+    })
+    .await?;
+    Ok(Outcome::Success)
 }
 
-fn print_log(stream: LogStream, query: &LogQuery, db: &Path) -> Result<()> {
+fn print_log(stream: LogStream, query: &LogQuery, db: &Path) -> Result<(), CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     if query.timeline {
         let mut timeline = Timeline::new(TimelineOptions::default());

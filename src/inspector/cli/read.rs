@@ -1,14 +1,22 @@
-//! The read-only subcommands' output: streamed scans, registry listings, statistics.
+//! The read-only subcommands: streamed scans, single values, counts, registry listings,
+//! event streams, statistics, disk usage and options.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
 use tokio::sync::mpsc;
 
-use super::{Outcome, ask, ignore_broken_pipe, open, open_cf};
+use super::Outcome;
+use super::args::{
+    CountArgs, EventsArgs, GetArgs, GlobalArgs, OptionsArgs, RecordsArgs, ReportArgs, ScanArgs,
+};
+use super::db::{READ_ONLY, ask, blocking, open, open_cf, unexpected};
+use super::error::CliError;
+use super::groups::{DbArgs, RangeArgs, key_arg};
+use super::output::ignore_broken_pipe;
 use crate::common::{Listing, NodeInfo, NodeResourceInfo};
 use crate::inspector::analysis::stats::DbStats;
+use crate::inspector::analysis::usage::{self, Tally, Usage};
 use crate::inspector::decode;
 use crate::inspector::error::InspectError;
 use crate::inspector::source::Bounds;
@@ -16,23 +24,38 @@ use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::worker::{self, Body, Context, Job};
 use crate::inspector::write::jsonl;
 
-/// Both registries of `cf`.
-pub(super) async fn registries(db: &Path, cf: String) -> Result<RegistrySnapshot> {
-    let source = open_cf(db, &cf, false).await?;
+/// `nodes`: the node registry as JSON lines.
+pub(super) async fn nodes(args: RecordsArgs) -> Result<Outcome, CliError> {
+    print_records(&registries(args.db).await?.nodes)?;
+    Ok(Outcome::Success)
+}
+
+/// `resources`: the resource registry as JSON lines.
+pub(super) async fn resources(args: RecordsArgs) -> Result<Outcome, CliError> {
+    print_records(&registries(args.db).await?.resources)?;
+    Ok(Outcome::Success)
+}
+
+/// Both registries of the column family.
+async fn registries(args: DbArgs) -> Result<RegistrySnapshot, CliError> {
+    let DbArgs { db, cf } = args;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     match ask(source, Context::cf(cf), Job::Registry).await? {
         Body::Registry(snapshot) => Ok(std::sync::Arc::unwrap_or_clone(snapshot)),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// `get`: the raw value and a newline, or exit 1 when the key is absent.
-pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
-    let source = open_cf(db, cf, false).await?;
+pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let key = key_arg(&args.key, global.key_hex, "KEY")?;
+    let DbArgs { db, cf } = args.db;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let job = Job::Value {
         key,
         max_len: usize::MAX,
     };
-    match ask(source, Context::cf(cf), job).await? {
+    match ask(source, Context::cf(&cf), job).await? {
         Body::Value {
             value: Some((bytes, _)),
             ..
@@ -42,21 +65,21 @@ pub(super) async fn get(db: &Path, cf: &str, key: Vec<u8>) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Body::Value { value: None, .. } => Ok(Outcome::NotFound),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// `count`: exact, or RocksDB's estimate for the whole column family. Where merges
 /// cannot be resolved, it also says how many keys hold unresolved operands.
-pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool) -> Result<()> {
+pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
+    let (DbArgs { db, cf }, estimate) = (args.db, args.estimate);
     if estimate && bounds != Bounds::default() {
-        bail!(
-            "--estimate covers a whole column family: drop --prefix, or drop --estimate for an exact count"
-        );
+        return Err(CliError::EstimateOfRange);
     }
-    let source = open_cf(db, &cf, false).await?;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     if let (Some(operator), false) = (merge_operator_note(&source, &cf), estimate) {
-        let (total, unresolved) = tokio::task::spawn_blocking(move || {
+        let (total, unresolved) = blocking("count", move || {
             let mut counts = (0u64, 0u64);
             source
                 .for_each(&cf, &bounds, None, |_, value| {
@@ -66,10 +89,10 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
                 })
                 .map(|_| counts)
         })
-        .await
-        .wrap_err("the count task failed")??;
+        .await?;
         report_unresolved(unresolved, Some(&operator));
-        return ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"));
+        ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"))?;
+        return Ok(Outcome::Success);
     }
     let job = if estimate {
         Job::Refresh
@@ -78,79 +101,81 @@ pub(super) async fn count(db: &Path, cf: String, bounds: Bounds, estimate: bool)
     };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n } => {
-            ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))
+            ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))?;
+            Ok(Outcome::Success)
         }
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        other => Err(unexpected(other)),
     }
 }
 
 /// `events`: the streams, or one stream's newest events, as JSON lines.
-pub(super) async fn events(
-    db: &Path,
-    cf: String,
-    stream: Option<String>,
-    task_events: bool,
-    namespaces: bool,
-    gaps: bool,
-    limit: u64,
-) -> Result<()> {
+pub(super) async fn events(args: EventsArgs) -> Result<Outcome, CliError> {
     use crate::inspector::spear::events::{self, StreamKind};
-    let source = open_cf(db, &cf, false).await?;
-    let lines = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>> {
-        let Some(stream) = stream else {
-            let streams =
-                events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
-            let mut lines: Vec<serde_json::Value> = streams
-                .into_iter()
-                .map(|s| {
-                    let mut line = serde_json::to_value(&s).unwrap_or_default();
-                    line["mismatch"] = serde_json::json!(s.mismatch());
-                    line
-                })
-                .collect();
-            if namespaces {
-                for (prefix, keys) in events::namespace_counts(&source, &cf)? {
-                    lines.push(serde_json::json!({"cf": cf, "namespace": prefix, "keys": keys}));
+    let EventsArgs {
+        db: DbArgs { db, cf },
+        stream,
+        task_events,
+        namespaces,
+        gaps,
+        limit,
+        json: _,
+    } = args;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
+    let lines = blocking(
+        "events",
+        move || -> Result<Vec<serde_json::Value>, CliError> {
+            let Some(stream) = stream else {
+                let streams =
+                    events::list_streams(&source, &cf, &|| false, &mut |_| {})?.unwrap_or_default();
+                let mut lines: Vec<serde_json::Value> = streams
+                    .into_iter()
+                    .map(|s| {
+                        let mut line = serde_json::to_value(&s).unwrap_or_default();
+                        line["mismatch"] = serde_json::json!(s.mismatch());
+                        line
+                    })
+                    .collect();
+                if namespaces {
+                    for (prefix, keys) in events::namespace_counts(&source, &cf)? {
+                        lines
+                            .push(serde_json::json!({"cf": cf, "namespace": prefix, "keys": keys}));
+                    }
                 }
+                return Ok(lines);
+            };
+            let kind = if task_events {
+                StreamKind::TaskEvents
+            } else {
+                StreamKind::Events
+            };
+            let index = events::stream_index(&source, &cf, kind, &stream)?;
+            if gaps {
+                // A stream with a counter and no events is all gap: no error for it.
+                let counter = source
+                    .get(&cf, kind.counter_key(&stream).as_bytes(), 64)?
+                    .and_then(|(value, _)| std::str::from_utf8(&value).ok()?.trim().parse().ok());
+                if counter.is_none() && index.is_empty() {
+                    return Err(CliError::NoStream { stream });
+                }
+                let found =
+                    events::stream_gaps(&source, &cf, kind, &stream, &index, counter, &|| false)?;
+                return Ok(found
+                    .map(|g| serde_json::to_value(&g).unwrap_or_default())
+                    .into_iter()
+                    .collect());
             }
-            return Ok(lines);
-        };
-        let kind = if task_events {
-            StreamKind::TaskEvents
-        } else {
-            StreamKind::Events
-        };
-        let index = events::stream_index(&source, &cf, kind, &stream)?;
-        if gaps {
-            // A stream with a counter and no events is all gap: no error for it.
-            let counter = source
-                .get(&cf, kind.counter_key(&stream).as_bytes(), 64)?
-                .and_then(|(value, _)| std::str::from_utf8(&value).ok()?.trim().parse().ok());
-            if counter.is_none() && index.is_empty() {
-                bail!(
-                    "no stream {stream:?} (no counter, no events): list the streams with `spear-inspect events DB`"
-                );
+            if index.is_empty() {
+                return Err(CliError::NoEvents { stream });
             }
-            let found = events::stream_gaps(&source, &cf, kind, &stream, &index, counter, &|| false)?;
-            return Ok(found
-                .map(|g| serde_json::to_value(&g).unwrap_or_default())
-                .into_iter()
-                .collect());
-        }
-        if index.is_empty() {
-            bail!(
-                "no events in stream {stream:?}: list the streams with `spear-inspect events DB`"
-            );
-        }
-        let newest: Vec<u64> = index.into_iter().take(limit as usize).collect();
-        let records = events::read_events(&source, &cf, kind, &stream, &newest)?;
-        Ok(records
-            .iter()
-            .map(|r| serde_json::to_value(r).unwrap_or_default())
-            .collect())
-    })
-    .await
-    .wrap_err("the events task failed")??;
+            let newest: Vec<u64> = index.into_iter().take(limit as usize).collect();
+            let records = events::read_events(&source, &cf, kind, &stream, &newest)?;
+            Ok(records
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .collect())
+        },
+    )
+    .await?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for line in &lines {
@@ -159,20 +184,24 @@ pub(super) async fn events(
         }
         out.flush()
     };
-    ignore_broken_pipe(write())
+    ignore_broken_pipe(write())?;
+    Ok(Outcome::Success)
 }
 
 /// `usage`: every file of the directory by kind, as text or JSON.
-pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
-    use crate::inspector::analysis::usage::{Tally, usage};
+pub(super) async fn usage(args: ReportArgs) -> Result<Outcome, CliError> {
+    let source = open(&args.db, READ_ONLY).await?;
+    let usage = blocking("usage", move || usage::usage(&source)).await?;
+    print_usage(&usage, args.json)?;
+    Ok(Outcome::Success)
+}
+
+/// The usage as text, a line per kind of file, or as JSON.
+fn print_usage(usage: &Usage, json: bool) -> Result<(), CliError> {
     use humansize::{BINARY, format_size};
-    let source = open(db, false).await?;
-    let usage = tokio::task::spawn_blocking(move || usage(&source))
-        .await
-        .wrap_err("the usage task failed")??;
     let mut out = io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, &usage)?;
+        serde_json::to_writer(&mut out, usage)?;
         return ignore_broken_pipe(writeln!(out));
     }
     let line = |name: &str, t: &Tally| {
@@ -274,21 +303,25 @@ pub(super) async fn usage(db: &Path, json: bool) -> Result<()> {
 }
 
 /// `options`: the settings in effect, against RocksDB's defaults or another file.
-pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool) -> Result<()> {
+pub(super) fn options(args: OptionsArgs) -> Result<Outcome, CliError> {
     use crate::inspector::formats::options_defaults::defaults_for;
     use crate::inspector::formats::options_file::{
         Setting, blob_gc_off, changed_from_defaults, compare as compare_settings, options_files,
         read_settings, written_by,
     };
+    let OptionsArgs {
+        db,
+        all,
+        compare,
+        json,
+    } = args;
+    let db = db.as_path();
     // Whose defaults a setting is unknown to (set when comparing with defaults).
     let mut unknown_to = String::new();
     crate::storage::rocksdb::check_existing_db(db)?;
     let files = options_files(db);
     let Some(newest) = files.last() else {
-        bail!(
-            "{} has no OPTIONS file (RocksDB before 4.x, or it was removed)",
-            db.display()
-        );
+        return Err(CliError::NoOptionsFile { db: db.into() });
     };
     // Through `InspectError`, whose class gives the exit status (4: a file that does not read).
     let read = |file: &Path| read_settings(file).map_err(InspectError::from);
@@ -296,10 +329,7 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
     let (rows, header): (Vec<Setting>, String) = match compare.as_deref() {
         Some("previous") => {
             let Some(previous) = files.iter().rev().nth(1) else {
-                bail!(
-                    "{} keeps only one OPTIONS file: nothing to compare with",
-                    db.display()
-                );
+                return Err(CliError::OneOptionsFile { db: db.into() });
             };
             let rows = compare_settings(&read(previous)?, &settings);
             (
@@ -309,10 +339,16 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
         }
         Some(other) => {
             let other_db = Path::new(other);
-            crate::storage::rocksdb::check_existing_db(other_db)
-                .wrap_err_with(|| format!("--compare {other}"))?;
+            crate::storage::rocksdb::check_existing_db(other_db).map_err(|source| {
+                CliError::CompareWith {
+                    db: other_db.into(),
+                    source: Box::new(source),
+                }
+            })?;
             let Some(theirs) = options_files(other_db).pop() else {
-                bail!("{other} has no OPTIONS file to compare with");
+                return Err(CliError::NoOptionsToCompare {
+                    other: other.to_string(),
+                });
             };
             let rows = compare_settings(&settings, &read(&theirs)?);
             (rows, format!("{} ↔ {}", newest.display(), theirs.display()))
@@ -411,21 +447,23 @@ pub(super) fn options(db: &Path, all: bool, compare: Option<String>, json: bool)
         }
         out.flush()
     };
-    ignore_broken_pipe(write())
+    ignore_broken_pipe(write())?;
+    Ok(Outcome::Success)
 }
 
 /// `stats`: text or JSON.
-pub(super) async fn stats(db: &Path, json: bool) -> Result<()> {
-    let source = open(db, false).await?;
+pub(super) async fn stats(args: ReportArgs) -> Result<Outcome, CliError> {
+    let source = open(&args.db, READ_ONLY).await?;
     match ask(source, Context::cf("default"), Job::Stats).await? {
-        Body::Stats(stats) => print_stats(&stats, json),
-        other => bail!("unexpected answer from the storage worker: {other:?}"),
+        Body::Stats(stats) => print_stats(&stats, args.json)?,
+        other => return Err(unexpected(other)),
     }
+    Ok(Outcome::Success)
 }
 
 /// One JSON line per record: `{"key", "record"}` or, for one that does not decode,
 /// `{"key", "error", "size"}`.
-pub(super) fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<()> {
+fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) -> Result<(), CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for record in &listing.records {
@@ -443,7 +481,7 @@ pub(super) fn print_records<T: serde::Serialize + HasKey>(listing: &Listing<T>) 
 }
 
 /// Records that know the key they are stored under.
-pub(super) trait HasKey {
+trait HasKey {
     fn key(&self) -> String;
 }
 
@@ -462,15 +500,16 @@ impl HasKey for NodeResourceInfo {
 /// `scan`: pairs in key order, streamed in bounded batches outside the TUI's job slots.
 /// Keys whose merge operands could not be resolved are printed marked, never as values,
 /// and counted on stderr.
-pub(super) async fn scan(
-    db: &Path,
-    cf: String,
-    bounds: Bounds,
-    limit: Option<u64>,
-    json: bool,
-    hex: bool,
-) -> Result<()> {
-    let source = open_cf(db, &cf, false).await?;
+pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let bounds = args.range.bounds(global.key_hex)?;
+    let ScanArgs {
+        db: DbArgs { db, cf },
+        limit,
+        json,
+        ..
+    } = args;
+    let hex = global.key_hex;
+    let source = open_cf(&db, &cf, READ_ONLY).await?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
     let (sink, mut batches) = mpsc::channel(4);
@@ -497,15 +536,19 @@ pub(super) async fn scan(
         out.flush()?;
         Ok(unresolved)
     });
-    let written = writer.await.wrap_err("the output task failed")?;
-    reader.await.wrap_err("the scan task failed")??;
+    let written = writer.await.map_err(|source| CliError::Task {
+        task: "output",
+        source,
+    })?;
+    reader.await.map_err(|source| CliError::Task {
+        task: "scan",
+        source,
+    })??;
     match written {
-        Ok(unresolved) => {
-            report_unresolved(unresolved, operator.as_deref());
-            Ok(())
-        }
-        Err(e) => ignore_broken_pipe(Err(e)),
+        Ok(unresolved) => report_unresolved(unresolved, operator.as_deref()),
+        Err(e) => ignore_broken_pipe(Err(e))?,
     }
+    Ok(Outcome::Success)
 }
 
 /// The merge operator of `cf` that this build cannot run, if any.
@@ -546,7 +589,8 @@ fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -
     }
 }
 
-pub(super) fn print_stats(stats: &DbStats, json: bool) -> Result<()> {
+/// The statistics as text, a section per column family, or as JSON.
+fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer(&mut out, stats)?;

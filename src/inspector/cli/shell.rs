@@ -4,11 +4,11 @@
 use std::io::{self, Write};
 
 use clap::CommandFactory;
-use clap_complete::Shell;
-use color_eyre::eyre::Result;
 
-use super::args::Cli;
-use super::ignore_broken_pipe;
+use super::Outcome;
+use super::args::{Cli, CompletionsArgs};
+use super::error::CliError;
+use super::output::ignore_broken_pipe;
 
 /// The `--version` text: this crate, the RocksDB it links, and the compression codecs that
 /// RocksDB accepts at run time (asked of RocksDB itself, as `ldb --version` does).
@@ -26,17 +26,25 @@ pub fn version_text() -> String {
     )
 }
 
+/// `spear-inspect --version`.
+pub(super) fn version() -> Result<Outcome, CliError> {
+    print!("{}", version_text());
+    Ok(Outcome::Success)
+}
+
 /// `spear-inspect completions SHELL`: the completion script on standard output.
-pub(super) fn completions(shell: Shell) -> Result<()> {
+pub(super) fn completions(args: CompletionsArgs) -> Result<Outcome, CliError> {
     let mut command = Cli::command();
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut command, "spear-inspect", &mut script);
-    ignore_broken_pipe(io::stdout().lock().write_all(&script))
+    clap_complete::generate(args.shell, &mut command, "spear-inspect", &mut script);
+    ignore_broken_pipe(io::stdout().lock().write_all(&script))?;
+    Ok(Outcome::Success)
 }
 
 /// `spear-inspect man`: the manual page (roff) on standard output.
-pub(super) fn man_page() -> Result<()> {
+pub(super) fn man_page() -> Result<Outcome, CliError> {
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut page)?;
-    ignore_broken_pipe(io::stdout().lock().write_all(&page))
+    ignore_broken_pipe(io::stdout().lock().write_all(&page))?;
+    Ok(Outcome::Success)
 }

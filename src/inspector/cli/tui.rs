@@ -1,25 +1,60 @@
-//! Starting the terminal UI from the command line.
+//! Starting the terminal UI from the command line: on a database (`spear-inspect DB`),
+//! on demo data (`demo`), or on the differences of two databases (`diff --tui`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
-
 use super::Outcome;
-use super::args::TuiArgs;
-use super::open_cf;
+use super::args::{DemoArgs, GlobalArgs, TuiArgs};
+use super::db::open_cf;
+use super::error::CliError;
 use crate::inspector::demo;
+use crate::inspector::source::OpenRequest;
 use crate::inspector::{Ended, TuiOptions};
+
+/// `spear-inspect DB`: the TUI on `db`.
+pub(super) async fn browse(
+    db: Option<PathBuf>,
+    tui: &TuiArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
+    let Some(db) = db else {
+        return Err(CliError::NoDatabase);
+    };
+    Ok(run_tui(&db, tui, global.allow_format_upgrade).await?.into())
+}
+
+/// `diff A B --tui`: the TUI on `a`, on its Diff screen against `b`.
+pub(super) async fn compare(
+    a: &Path,
+    b: PathBuf,
+    tui: TuiArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
+    let args = TuiArgs {
+        compare: Some(b),
+        ..tui
+    };
+    Ok(run_tui(a, &args, global.allow_format_upgrade).await?.into())
+}
 
 /// Opens `db` as the arguments say and runs the TUI until the user quits (or a signal
 /// ends it, which is an error: the caller exits non-zero).
-pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
+async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Result<Ended, CliError> {
     let cf = args.cf.as_deref().unwrap_or("default");
     if let Some(other) = &args.compare {
-        crate::storage::rocksdb::check_existing_db(other)
-            .wrap_err_with(|| format!("--compare {}", other.display()))?;
+        crate::storage::rocksdb::check_existing_db(other).map_err(|source| {
+            CliError::CompareWith {
+                db: other.clone(),
+                source: Box::new(source),
+            }
+        })?;
     }
-    let source = open_cf(db, cf, args.write).await?;
+    let request = OpenRequest {
+        write: args.write,
+        allow_format_upgrade,
+    };
+    let source = open_cf(db, cf, request).await?;
     tracing::info!(path = %db.display(), access = ?source.access(), "opened");
     let options = TuiOptions {
         display_path: db.display().to_string(),
@@ -30,23 +65,28 @@ pub(super) async fn run_tui(db: &Path, args: &TuiArgs) -> Result<Ended> {
     };
     crate::inspector::run(source, options)
         .await
-        .wrap_err("the terminal UI failed")
+        .map_err(CliError::Tui)
 }
 
 /// `demo`: create the demo database if `dir` does not exist, then open it read-write.
-pub(super) async fn demo(dir: &Path, no_tui: bool, tui: TuiArgs) -> Result<Outcome> {
+pub(super) async fn demo(
+    args: DemoArgs,
+    tui: TuiArgs,
+    global: &GlobalArgs,
+) -> Result<Outcome, CliError> {
+    let dir = args.dir.as_path();
     if dir.exists() {
         if !dir.join("CURRENT").is_file() {
-            bail!(
-                "{} exists and is not a RocksDB database: choose another directory for the demo",
-                dir.display()
-            );
+            return Err(CliError::DemoDirTaken { dir: dir.into() });
         }
         eprintln!("using the existing demo database at {}", dir.display());
     } else {
         let summary = demo::create(dir, chrono::Utc::now())
             .await
-            .wrap_err_with(|| format!("creating the demo database at {}", dir.display()))?;
+            .map_err(|source| CliError::CreateDemo {
+                dir: dir.into(),
+                source: Box::new(source),
+            })?;
         eprintln!(
             "created {}: {} keys in default, {} in {}",
             dir.display(),
@@ -55,12 +95,11 @@ pub(super) async fn demo(dir: &Path, no_tui: bool, tui: TuiArgs) -> Result<Outco
             demo::EVENTS_CF
         );
     }
-    if no_tui {
+    if args.no_tui {
         return Ok(Outcome::Success);
     }
     let tui = TuiArgs { write: true, ..tui };
-    Ok(match run_tui(dir, &tui).await? {
-        Ended::Signal(n) => Outcome::Signalled(n),
-        Ended::Quit => Outcome::Success,
-    })
+    Ok(run_tui(dir, &tui, global.allow_format_upgrade)
+        .await?
+        .into())
 }

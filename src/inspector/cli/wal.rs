@@ -7,11 +7,15 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr};
 use humansize::{BINARY, format_size};
 use serde_json::json;
 
-use super::{Outcome, ignore_broken_pipe, open_cf};
+use super::Outcome;
+use super::args::{GlobalArgs, HistoryArgs, WalArgs};
+use super::db::{READ_ONLY, blocking, open_cf};
+use super::error::CliError;
+use super::groups::{DbArgs, key_arg};
+use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::history::key_history;
 use crate::inspector::analysis::recent::{
     TornTail, cf_names, checked_wal_files, live_wal_files, newest_batches,
@@ -43,13 +47,13 @@ pub enum WalView {
 
 /// The live WAL files of `db` (not the archive), oldest first; a clear error when the
 /// directory is not there.
-fn live_wals(db: &Path) -> Result<Vec<WalFileInfo>> {
+fn live_wals(db: &Path) -> Result<Vec<WalFileInfo>, CliError> {
     crate::storage::rocksdb::check_existing_db(db)?;
     Ok(live_wal_files(db)?)
 }
 
 /// [`newest_batches`], saying on stderr which files end torn.
-fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>> {
+fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>, CliError> {
     let (batches, torn) = newest_batches(files, limit)?;
     for TornTail {
         file: path,
@@ -65,7 +69,22 @@ fn newest(files: &[WalFileInfo], limit: usize) -> Result<Vec<WalBatch>> {
 }
 
 /// `wal`.
-pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> Result<()> {
+pub(super) async fn wal(args: WalArgs) -> Result<Outcome, CliError> {
+    let view = match (args.files, args.ldb, args.follow) {
+        (true, _, _) => WalView::Files,
+        (_, true, _) => WalView::Ldb {
+            print_value: args.print_value,
+            header: args.header,
+        },
+        (_, _, true) => WalView::Follow,
+        _ => WalView::Newest,
+    };
+    print_wal(&args.db, view, args.limit as usize, args.json).await?;
+    Ok(Outcome::Success)
+}
+
+/// What `wal` prints, as `view` says.
+async fn print_wal(db: &Path, view: WalView, limit: usize, json: bool) -> Result<(), CliError> {
     let db = db.to_path_buf();
     match view {
         WalView::Follow => return follow(&db, json).await,
@@ -99,7 +118,7 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
         } => {
             let files = live_wals(&db)?;
             let mut out = BufWriter::new(io::stdout().lock());
-            let mut write = || -> Result<()> {
+            let mut write = || -> Result<(), CliError> {
                 if header {
                     writeln!(out, "{}", ldb_header(print_value))?;
                 }
@@ -128,21 +147,14 @@ pub(super) async fn wal(db: &Path, view: WalView, limit: usize, json: bool) -> R
                 Ok(())
             };
             return match write() {
-                Err(e)
-                    if e.downcast_ref::<io::Error>()
-                        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
-                {
-                    Ok(())
-                }
+                Err(CliError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
                 other => other,
             };
         }
         WalView::Newest => {}
     }
     let files = live_wals(&db)?;
-    let batches = tokio::task::spawn_blocking(move || newest(&files, limit))
-        .await
-        .wrap_err("the WAL task failed")??;
+    let batches = blocking("WAL", move || newest(&files, limit)).await?;
     let names = cf_names(&db);
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
@@ -263,7 +275,7 @@ pub fn file_text(f: &WalFileInfo) -> String {
 /// until interrupted. Reads only the tails of the WAL files, and holds each file open
 /// while it is listed, so a WAL that RocksDB deletes after a flush is still read to its
 /// end. A gap in the sequence numbers (a WAL gone before it could be opened) is said.
-async fn follow(db: &Path, json: bool) -> Result<()> {
+async fn follow(db: &Path, json: bool) -> Result<(), CliError> {
     let files = live_wals(db)?;
     let start = files
         .iter()
@@ -284,10 +296,7 @@ async fn follow(db: &Path, json: bool) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let db = db.to_path_buf();
         let after = next.saturating_sub(1);
-        let (fresh, still_held) =
-            tokio::task::spawn_blocking(move || batches_after(&db, after, held))
-                .await
-                .wrap_err("the WAL task failed")??;
+        let (fresh, still_held) = blocking("WAL", move || batches_after(&db, after, held)).await?;
         held = still_held;
         let mut out = io::stdout().lock();
         for batch in &fresh {
@@ -321,7 +330,7 @@ pub struct Held(std::collections::BTreeMap<u64, std::fs::File>);
 /// Batches with a sequence above `after`, oldest first, read from the tails of the WAL
 /// files listed now and of those `held` open from before (doubling how far back it reads
 /// until it reaches `after`). Returns the files to hold for next time.
-pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>, Held)> {
+pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>, Held), CliError> {
     use std::os::fd::AsRawFd;
     let files = live_wals(db)?;
     let mut held = held.0;
@@ -337,8 +346,12 @@ pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>
         let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
         let mut want = 64;
         loop {
-            let (found, _) = read_newest_with_number(&path, want, *number)
-                .wrap_err_with(|| format!("reading WAL {number:06}.log"))?;
+            let (found, _) = read_newest_with_number(&path, want, *number).map_err(|source| {
+                CliError::ReadWal {
+                    number: *number,
+                    source,
+                }
+            })?;
             let reached = found.len() < want || found.last().is_some_and(|b| b.sequence <= after);
             if reached {
                 batches.extend(found.into_iter().filter(|b| b.sequence > after));
@@ -355,12 +368,23 @@ pub fn batches_after(db: &Path, after: u64, held: Held) -> Result<(Vec<WalBatch>
 
 /// `history`: every version of `key` in the WAL files (newest first) and what a read
 /// returns now; exit 1 when it is nowhere.
-pub(super) async fn history(db: &Path, cf: String, key: Vec<u8>, json: bool) -> Result<Outcome> {
+pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    if !global.key_hex && args.key.contains("\\x") {
+        eprintln!(
+            "spear-inspect: KEY is taken as the text {:?}; for a key shown escaped (\\x00...), give its bytes in hex with --key-hex",
+            args.key
+        );
+    }
+    let key = key_arg(&args.key, global.key_hex, "KEY")?;
+    let HistoryArgs {
+        db: DbArgs { db, cf },
+        json,
+        ..
+    } = args;
+    let db = db.as_path();
     crate::storage::rocksdb::check_existing_db(db)?;
-    let source = open_cf(db, &cf, false).await?;
-    let h = tokio::task::spawn_blocking(move || key_history(&source, &cf, &key))
-        .await
-        .wrap_err("the history task failed")??;
+    let source = open_cf(db, &cf, READ_ONLY).await?;
+    let h = blocking("history", move || key_history(&source, &cf, &key)).await?;
     for (path, offset) in &h.torn {
         eprintln!("spear-inspect: {path} ends in a torn record at byte {offset}");
     }
