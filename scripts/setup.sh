@@ -3,7 +3,10 @@
 # libclang (bindgen loads it at build time to generate RocksDB's bindings), a C++
 # compiler, and rocksdb-tools (Debian's RocksDB 7.8 `ldb` and `db_bench`), which the tests
 # use to write databases with another RocksDB version and to read back what we write,
-# and tmux, in which a test closes a TUI's terminal as a dropped ssh session does.
+# tmux, in which a test closes a TUI's terminal as a dropped ssh session does, the
+# protobuf compiler (the etcd client's build generates its gRPC code with it) and
+# Debian's etcd-server and etcd-client: the tests start `etcd` as a 3-member cluster on
+# loopback and ask `etcdctl` which member leads.
 # With --bench it also installs hyperfine, which the benchmark scripts time with. With --release it
 # also installs what scripts/release.sh needs (zig and cargo-zigbuild, from PyPI).
 #
@@ -96,6 +99,12 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v ldb >/dev/null 2>&1 && command -v db_bench >/dev/null 2>&1 || need+=(rocksdb-tools)
 # The tests end a TUI session the way a dropped ssh connection does: tmux kill-session.
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# etcd-client's build script runs protoc; the etcd tests start Debian's etcd.
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+# ...and imports protobuf's well-known types, which Debian ships apart from protoc.
+[[ -f /usr/include/google/protobuf/descriptor.proto ]] || need+=(libprotobuf-dev)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
 if [[ "$mode" == "--bench" ]]; then
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 fi

@@ -40,6 +40,19 @@ pub async fn sled() -> Subject {
     open(KvStoreConfig::sled(path), Some(dir)).await
 }
 
+/// A store on the shared 3-member etcd cluster, in a namespace of its own.
+#[cfg(feature = "etcd")]
+pub async fn etcd() -> Subject {
+    let cluster = crate::common::etcd::shared();
+    let config = KvStoreConfig::etcd(&cluster.endpoints)
+        .with_param(
+            "namespace",
+            crate::common::etcd::fresh_namespace("contract"),
+        )
+        .with_param("max_txn_ops", "1000");
+    open(config, None).await
+}
+
 fn keys(pairs: &[KvPair]) -> Vec<&str> {
     pairs.iter().map(|p| p.key.as_str()).collect()
 }
@@ -335,3 +348,7 @@ contract!(test_rocksdb => rocksdb: get_put_delete_exists, ordering_is_byte_order
 contract!(test_sled => sled: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
     empty_and_large_values, batches, batch_atomicity, concurrent_writers, persists_across_reopen,
     second_open_is_locked);
+
+#[cfg(feature = "etcd")]
+contract!(test_etcd => etcd: get_put_delete_exists, ordering_is_byte_order, prefixes, ranges, unicode_keys,
+    empty_and_large_values, batches, batch_atomicity, concurrent_writers, persists_across_reopen);

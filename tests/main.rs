@@ -2,6 +2,9 @@
 
 mod common;
 
+#[cfg(feature = "etcd")]
+mod etcd;
+
 mod kv_contract;
 mod migrate;
 mod registry;

@@ -21,7 +21,7 @@ pub enum KvError {
     },
 
     /// `KV_BACKEND` (or a migration spec) names no known backend.
-    #[error("unknown storage backend {name:?}: expected one of memory, rocksdb, sled")]
+    #[error("unknown storage backend {name:?}: expected one of memory, rocksdb, sled, etcd")]
     UnknownBackend {
         /// What was given.
         name: String,
@@ -162,6 +162,72 @@ pub enum KvError {
         path: PathBuf,
         /// What was refused, e.g. "compact".
         action: &'static str,
+    },
+
+    /// The etcd backend was configured without endpoints.
+    #[error(
+        "the etcd backend needs endpoints: use KvStoreConfig::etcd([\"host:2379\", ...]) or set KV_STORE_ENDPOINTS=host:2379,host:2379"
+    )]
+    MissingEndpoints,
+
+    /// No etcd endpoint could be reached.
+    #[error(
+        "no etcd endpoint reachable at {endpoints} ({detail}): check the addresses and that etcd runs there (`etcdctl --endpoints={endpoints} endpoint health`)"
+    )]
+    Unreachable {
+        /// The endpoints tried, comma separated.
+        endpoints: String,
+        /// What the connection reported.
+        detail: String,
+    },
+
+    /// The etcd cluster answered but has no leader, or did not answer in time.
+    #[error(
+        "the etcd cluster at {endpoints} has no quorum ({detail}): a majority of its members is down or cut off, so it can neither read nor write consistently and this request was not acknowledged (a write that reached a member may still be applied once quorum returns: read it back before retrying); bring members back (`etcdctl --endpoints={endpoints} endpoint status --cluster`)"
+    )]
+    NoQuorum {
+        /// The endpoints tried, comma separated.
+        endpoints: String,
+        /// What etcd (or the timeout) said.
+        detail: String,
+    },
+
+    /// etcd's authentication or authorization refused the request.
+    #[error(
+        "etcd refused the request ({detail}): give the right user and password parameters, or grant that user a role with access to the namespace (`etcdctl role grant-permission`)"
+    )]
+    PermissionDenied {
+        /// What etcd said.
+        detail: String,
+    },
+
+    /// A request above etcd's size limit.
+    #[error(
+        "etcd refused the request as too large ({detail}): each member accepts at most its --max-request-bytes (1.5 MiB by default) per request; store smaller values or batches, or raise that limit on every member"
+    )]
+    RequestTooLarge {
+        /// What etcd said.
+        detail: String,
+    },
+
+    /// A batch with more operations than one etcd transaction may hold.
+    #[error(
+        "a batch of {ops} writes exceeds etcd's transaction limit of {limit} operations (the server's --max-txn-ops, given to this store as max_txn_ops); it was refused whole rather than split, since its parts would not be atomic, and nothing was written: write smaller batches, or raise --max-txn-ops on every member and max_txn_ops here"
+    )]
+    TxnTooLarge {
+        /// Operations in the batch.
+        ops: usize,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// etcd raised its NOSPACE alarm.
+    #[error(
+        "etcd is out of space ({detail}): it refuses writes until the cluster is compacted and defragmented and the alarm disarmed (`etcdctl compact`, `etcdctl defrag`, `etcdctl alarm disarm`)"
+    )]
+    NoSpace {
+        /// What etcd said.
+        detail: String,
     },
 
     /// Any other error the backend reported.

@@ -12,6 +12,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use super::error::KvError;
+#[cfg(feature = "etcd")]
+pub use super::etcd::EtcdKvStore;
 pub use super::memory::MemoryKvStore;
 #[cfg(feature = "rocksdb")]
 pub use super::rocksdb::RocksDbKvStore;
@@ -125,7 +127,7 @@ pub trait KvStore: Send + Sync + fmt::Debug {
     async fn batch_put(&self, pairs: &[KvPair]) -> Result<(), KvError>;
     /// Removes every key in one atomic write; returns how many existed.
     async fn batch_delete(&self, keys: &[KvKey]) -> Result<usize, KvError>;
-    /// The backend's name: `memory`, `rocksdb` or `sled`.
+    /// The backend's name: `memory`, `rocksdb`, `sled` or `etcd`.
     fn backend_name(&self) -> &'static str;
 }
 
@@ -189,6 +191,8 @@ pub enum KvBackend {
     RocksDb,
     /// Sled in a directory: kept as a migration source.
     Sled,
+    /// An etcd cluster: metadata that survives the loss of a host.
+    Etcd,
 }
 
 impl KvBackend {
@@ -198,6 +202,7 @@ impl KvBackend {
             KvBackend::Memory => "memory",
             KvBackend::RocksDb => "rocksdb",
             KvBackend::Sled => "sled",
+            KvBackend::Etcd => "etcd",
         }
     }
 
@@ -207,16 +212,22 @@ impl KvBackend {
             KvBackend::Memory => true,
             KvBackend::RocksDb => cfg!(feature = "rocksdb"),
             KvBackend::Sled => cfg!(feature = "sled"),
+            KvBackend::Etcd => cfg!(feature = "etcd"),
         }
     }
 
     fn compiled_names() -> String {
-        [KvBackend::Memory, KvBackend::RocksDb, KvBackend::Sled]
-            .into_iter()
-            .filter(|b| b.is_compiled())
-            .map(KvBackend::name)
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            KvBackend::Memory,
+            KvBackend::RocksDb,
+            KvBackend::Sled,
+            KvBackend::Etcd,
+        ]
+        .into_iter()
+        .filter(|b| b.is_compiled())
+        .map(KvBackend::name)
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -234,6 +245,7 @@ impl std::str::FromStr for KvBackend {
             "memory" | "mem" => Ok(KvBackend::Memory),
             "rocksdb" | "rocks" => Ok(KvBackend::RocksDb),
             "sled" => Ok(KvBackend::Sled),
+            "etcd" => Ok(KvBackend::Etcd),
             _ => Err(KvError::UnknownBackend {
                 name: s.to_string(),
             }),
@@ -280,6 +292,52 @@ impl KvStoreConfig {
         }
     }
 
+    /// An etcd store on the cluster answering at `endpoints` (`host:port` each); set a
+    /// key prefix with `.with_param("namespace", "spear/")`.
+    pub fn etcd<I, S>(endpoints: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let endpoints: Vec<String> = endpoints
+            .into_iter()
+            .map(|e| e.as_ref().to_string())
+            .collect();
+        Self {
+            backend: KvBackend::Etcd,
+            path: None,
+            params: BTreeMap::from([("endpoints".to_string(), endpoints.join(","))]),
+        }
+    }
+
+    /// The etcd store an `etcd://host:port[,host:port...][/namespace]` URL names (what
+    /// `migrate --to` and the inspector accept). The namespace is every character after the
+    /// first `/`, kept as written: `etcd://h:2379/spear/` stores `node:1` as `spear/node:1`.
+    pub fn etcd_url(url: &str) -> Result<Self, KvError> {
+        let invalid = |why: &str| KvError::InvalidParam {
+            name: "etcd URL".into(),
+            value: url.to_string(),
+            expected: format!("etcd://host:port[,host:port...][/namespace] ({why})"),
+        };
+        let rest = url
+            .strip_prefix("etcd://")
+            .ok_or_else(|| invalid("it must start with etcd://"))?;
+        let (hosts, namespace) = rest.split_once('/').unwrap_or((rest, ""));
+        let endpoints: Vec<&str> = hosts.split(',').filter(|h| !h.is_empty()).collect();
+        if endpoints.is_empty() {
+            return Err(invalid("no host:port given"));
+        }
+        if let Some(bad) = endpoints.iter().find(|h| !h.contains(':')) {
+            return Err(invalid(&format!("{bad} has no :port")));
+        }
+        let config = Self::etcd(endpoints);
+        Ok(if namespace.is_empty() {
+            config
+        } else {
+            config.with_param("namespace", namespace)
+        })
+    }
+
     /// Sets a backend parameter. Names are checked when the store is created.
     pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.insert(name.into(), value.into());
@@ -302,7 +360,8 @@ impl KvStoreConfig {
     ///
     /// - backend: `KV_BACKEND`, `KV_STORE_BACKEND` or `SPEAR_KV_BACKEND` (default `memory`);
     /// - path: `KV_PATH`, `KV_STORE_PATH`, or `SPEAR_KV_SLED_PATH` (upstream's sled path);
-    /// - parameter `name`: `KV_PARAM_<NAME>` or `KV_STORE_<NAME>` (names lowercased).
+    /// - parameter `name`: `KV_PARAM_<NAME>` or `KV_STORE_<NAME>` (names lowercased);
+    ///   etcd's endpoints also as `SPEAR_KV_ETCD_ENDPOINTS`, beside upstream's sled path.
     ///
     /// Any of these may be set, in any mix; two that name the same setting with different
     /// values are an error naming both, never a silent choice.
@@ -347,6 +406,10 @@ impl KvStoreConfig {
                 }
                 "KV_PATH" | "KV_STORE_PATH" | "SPEAR_KV_SLED_PATH" if !value.is_empty() => {
                     set(&mut path, &name, value)?
+                }
+                "SPEAR_KV_ETCD_ENDPOINTS" => {
+                    let slot = params.entry("endpoints".into()).or_insert(None);
+                    set(slot, &name, value)?;
                 }
                 _ => {
                     let param = name
@@ -397,6 +460,8 @@ pub async fn create_kv_store_from_config(
         KvBackend::RocksDb => Ok(Box::new(RocksDbKvStore::open(config).await?)),
         #[cfg(feature = "sled")]
         KvBackend::Sled => Ok(Box::new(SledKvStore::open(config).await?)),
+        #[cfg(feature = "etcd")]
+        KvBackend::Etcd => Ok(Box::new(EtcdKvStore::open(config).await?)),
         #[allow(unreachable_patterns)]
         other => unreachable!("{other} is compiled in but has no constructor"),
     }

@@ -1,6 +1,8 @@
 //! Storage: the `KvStore` abstraction (`kv`), its backends and migration between them.
 
 mod error;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod kv;
 pub mod memory;
 pub mod migrate;

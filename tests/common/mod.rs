@@ -150,3 +150,5 @@ pub fn act(
         drive(app, source, commands);
     }
 }
+#[cfg(feature = "etcd")]
+pub mod etcd;

@@ -1,0 +1,480 @@
+//! `EtcdKvStore`: the `KvStore` contract on a real etcd cluster, for metadata that must
+//! outlive its host. Keys live under an optional namespace prefix; prefix and range
+//! queries are etcd ranges in its byte order (read in pages at one revision, so a long
+//! scan is one consistent snapshot); `count` is a count-only range; a batch is one
+//! transaction, refused whole when it exceeds the server's transaction limit.
+
+mod error;
+pub mod params;
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use etcd_client::{
+    Certificate, Client, ConnectOptions, DeleteOptions, GetOptions, GetResponse, Identity,
+    KvClient, SortOrder, SortTarget, TlsOptions, Txn, TxnOp, TxnOpResponse,
+};
+
+use crate::storage::error::key_from_bytes;
+use crate::storage::kv::{KvError, KvKey, KvPair, KvStore, KvStoreConfig, KvValue, RangeOptions};
+pub use params::EtcdParams;
+
+/// Keys read per request of a long range: small enough for etcd's response limits
+/// with large values, large enough that a scan is few round trips.
+const PAGE: i64 = 1_000;
+
+/// A `KvStore` on an etcd cluster.
+#[derive(Clone)]
+pub struct EtcdKvStore {
+    client: Client,
+    kv: KvClient,
+    params: EtcdParams,
+    namespace: Vec<u8>,
+    endpoints: String,
+}
+
+impl std::fmt::Debug for EtcdKvStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdKvStore")
+            .field("endpoints", &self.endpoints)
+            .field("namespace", &self.params.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EtcdKvStore {
+    /// Connects to the cluster `config` names (its `endpoints` parameter) and checks that
+    /// it answers, so a wrong address fails here with a clear error, not at first use.
+    pub async fn open(config: &KvStoreConfig) -> Result<Self, KvError> {
+        let params = EtcdParams::from_params(&config.params)?;
+        let endpoints = params.endpoint_list();
+        let options = connect_options(&params)?;
+        let connect = Client::connect(params.endpoints.clone(), Some(options));
+        let client = match tokio::time::timeout(params.dial_timeout, connect).await {
+            Ok(result) => result.map_err(|e| error::classify(e, &endpoints))?,
+            Err(_) => {
+                return Err(KvError::Unreachable {
+                    endpoints,
+                    detail: format!("no connection within {:?}", params.dial_timeout),
+                });
+            }
+        };
+        // A larger response limit than gRPC's 4 MiB default: a page of large values.
+        let kv = client
+            .kv_client()
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(64 << 20);
+        let store = Self {
+            client,
+            kv,
+            namespace: params.namespace.as_bytes().to_vec(),
+            params,
+            endpoints,
+        };
+        // One linearizable read proves an endpoint answers and the cluster has quorum.
+        store
+            .call_within(store.params.dial_timeout, |mut kv| async move {
+                kv.get(vec![0u8], Some(GetOptions::new().with_count_only()))
+                    .await
+            })
+            .await?;
+        Ok(store)
+    }
+
+    /// The parameters it was opened with.
+    pub fn params(&self) -> &EtcdParams {
+        &self.params
+    }
+
+    /// The underlying client, for what the `KvStore` trait does not cover (status,
+    /// members, watch, revisions).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs one request under the request timeout, with its errors classified.
+    ///
+    /// A request that could not even connect (a dead member the client still balances
+    /// over) was never sent, so it is tried again, on whichever endpoint the client picks
+    /// next, until the timeout: one member down of three must not fail a request.
+    async fn call<T, F, Fut>(&self, request: F) -> Result<T, KvError>
+    where
+        F: Fn(KvClient) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.call_within(self.params.request_timeout, request).await
+    }
+
+    /// [`Self::call`] with its own time limit.
+    async fn call_within<T, F, Fut>(&self, timeout: Duration, request: F) -> Result<T, KvError>
+    where
+        F: Fn(KvClient) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Set while every attempt so far failed to connect: then running out of time
+        // means no endpoint answered, not a cluster without quorum.
+        let mut unconnected: Option<etcd_client::Error> = None;
+        loop {
+            let attempt = tokio::time::timeout_at(deadline, request(self.kv.clone())).await;
+            let err = match attempt {
+                Ok(Ok(answer)) => return Ok(answer),
+                Ok(Err(err)) => err,
+                Err(_) => {
+                    return Err(match unconnected {
+                        Some(err) => error::classify(err, &self.endpoints),
+                        None => error::timed_out(&self.endpoints, timeout),
+                    });
+                }
+            };
+            if !error::never_sent(&err) {
+                return Err(error::classify(err, &self.endpoints));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(error::classify(err, &self.endpoints));
+            }
+            unconnected = Some(err);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    fn stored_key(&self, key: &str) -> Vec<u8> {
+        let mut k = self.namespace.clone();
+        k.extend_from_slice(key.as_bytes());
+        k
+    }
+
+    /// The end of the namespace's key range (etcd's "\0": to the last key).
+    fn namespace_end(&self) -> Vec<u8> {
+        prefix_end(&self.namespace)
+    }
+
+    fn user_key(&self, stored: Vec<u8>) -> Result<KvKey, KvError> {
+        let mut stored = stored;
+        stored.drain(..self.namespace.len().min(stored.len()));
+        key_from_bytes(stored)
+    }
+
+    /// Every pair in `[start, end)` in key order (or reverse), up to `limit`, read in
+    /// pages at the revision of the first page.
+    async fn read_range(
+        &self,
+        start: Vec<u8>,
+        end: Vec<u8>,
+        limit: Option<usize>,
+        reverse: bool,
+        keys_only: bool,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KvError> {
+        let mut out = Vec::new();
+        if limit == Some(0) || (end != [0] && end <= start) {
+            return Ok(out);
+        }
+        let (mut start, mut end) = (start, end);
+        let mut revision = 0;
+        loop {
+            let want = limit.map_or(PAGE, |l| PAGE.min((l - out.len()) as i64));
+            let mut options = GetOptions::new()
+                .with_range(end.clone())
+                .with_limit(want)
+                .with_revision(revision);
+            if reverse {
+                options = options.with_sort(SortTarget::Key, SortOrder::Descend);
+            }
+            if keys_only {
+                options = options.with_keys_only();
+            }
+            let key = start.clone();
+            let mut page: GetResponse = self
+                .call(|mut kv| {
+                    let (key, options) = (key.clone(), options.clone());
+                    async move { kv.get(key, Some(options)).await }
+                })
+                .await?;
+            if revision == 0 {
+                revision = page.header().map_or(0, |h| h.revision());
+            }
+            let more = page.more();
+            let kvs = page.take_kvs();
+            let Some(last) = kvs.last().map(|kv| kv.key().to_vec()) else {
+                break;
+            };
+            out.extend(kvs.into_iter().map(|kv| {
+                let (k, v) = kv.into_key_value();
+                (k, v)
+            }));
+            if !more || limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+            if reverse {
+                end = last;
+            } else {
+                start = last;
+                start.push(0);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pairs(&self, start: Vec<u8>, end: Vec<u8>) -> Result<Vec<KvPair>, KvError> {
+        self.read_range(start, end, None, false, false)
+            .await?
+            .into_iter()
+            .map(|(k, v)| {
+                Ok(KvPair {
+                    key: self.user_key(k)?,
+                    value: v,
+                })
+            })
+            .collect()
+    }
+
+    fn prefix_bounds(&self, prefix: &str) -> (Vec<u8>, Vec<u8>) {
+        let start = self.stored_key(prefix);
+        let end = prefix_end(&start);
+        (start, end)
+    }
+
+    /// Refuses a batch the server would refuse, before sending anything.
+    fn check_batch(&self, ops: usize) -> Result<(), KvError> {
+        if ops > self.params.max_txn_ops {
+            return Err(KvError::TxnTooLarge {
+                ops,
+                limit: self.params.max_txn_ops,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The first key after every key starting with `prefix`; `[0]` (etcd's "to the end")
+/// when there is none (an empty prefix, or one of only 0xff bytes).
+fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+fn connect_options(params: &EtcdParams) -> Result<ConnectOptions, KvError> {
+    let mut options = ConnectOptions::new()
+        .with_connect_timeout(params.dial_timeout)
+        .with_timeout(params.request_timeout)
+        .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5))
+        // A member cut off from its leader answers "no leader" at once instead of
+        // waiting out the timeout.
+        .with_require_leader(true);
+    if let Some((user, password)) = &params.credentials {
+        options = options.with_user(user, password);
+    }
+    if params.ca_file.is_some() || params.identity.is_some() {
+        let read = |name: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| KvError::InvalidParam {
+                name: name.to_string(),
+                value: path.display().to_string(),
+                expected: format!("a readable PEM file ({e})"),
+            })
+        };
+        let mut tls = TlsOptions::new();
+        if let Some(ca) = &params.ca_file {
+            tls = tls.ca_certificate(Certificate::from_pem(read("ca_file", ca)?));
+        }
+        if let Some((cert, key)) = &params.identity {
+            tls = tls.identity(Identity::from_pem(
+                read("cert_file", cert)?,
+                read("key_file", key)?,
+            ));
+        }
+        options = options.with_tls(tls);
+    }
+    Ok(options)
+}
+
+#[async_trait]
+impl KvStore for EtcdKvStore {
+    async fn get(&self, key: &str) -> Result<Option<KvValue>, KvError> {
+        let key = self.stored_key(key);
+        let mut response = self
+            .call(|mut kv| {
+                let key = key.clone();
+                async move { kv.get(key, None).await }
+            })
+            .await?;
+        Ok(response
+            .take_kvs()
+            .into_iter()
+            .next()
+            .map(|kv| kv.into_key_value().1))
+    }
+
+    async fn put(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        let (key, value) = (self.stored_key(key), value.to_vec());
+        self.call(|mut kv| {
+            let (key, value) = (key.clone(), value.clone());
+            async move { kv.put(key, value, None).await }
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, KvError> {
+        let key = self.stored_key(key);
+        let response = self
+            .call(|mut kv| {
+                let key = key.clone();
+                async move { kv.delete(key, None).await }
+            })
+            .await?;
+        Ok(response.deleted() > 0)
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, KvError> {
+        let key = self.stored_key(key);
+        let response = self
+            .call(|mut kv| {
+                let key = key.clone();
+                async move { kv.get(key, Some(GetOptions::new().with_count_only())).await }
+            })
+            .await?;
+        Ok(response.count() > 0)
+    }
+
+    async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<KvKey>, KvError> {
+        let (start, end) = self.prefix_bounds(prefix);
+        self.read_range(start, end, None, false, true)
+            .await?
+            .into_iter()
+            .map(|(k, _)| self.user_key(k))
+            .collect()
+    }
+
+    async fn scan_prefix(&self, prefix: &str) -> Result<Vec<KvPair>, KvError> {
+        let (start, end) = self.prefix_bounds(prefix);
+        self.pairs(start, end).await
+    }
+
+    async fn range(&self, options: &RangeOptions) -> Result<Vec<KvPair>, KvError> {
+        let start = self.stored_key(options.start.as_deref().unwrap_or(""));
+        let end = match &options.end {
+            Some(end) => self.stored_key(end),
+            None => self.namespace_end(),
+        };
+        // etcd has no empty key; the smallest it stores is "\0".
+        let start = if start.is_empty() { vec![0] } else { start };
+        self.read_range(start, end, options.limit, options.reverse, false)
+            .await?
+            .into_iter()
+            .map(|(k, v)| {
+                Ok(KvPair {
+                    key: self.user_key(k)?,
+                    value: v,
+                })
+            })
+            .collect()
+    }
+
+    async fn all(&self) -> Result<Vec<KvPair>, KvError> {
+        let (start, end) = self.prefix_bounds("");
+        let start = if start.is_empty() { vec![0] } else { start };
+        self.pairs(start, end).await
+    }
+
+    async fn count(&self) -> Result<usize, KvError> {
+        let (start, end) = self.prefix_bounds("");
+        let start = if start.is_empty() { vec![0] } else { start };
+        let response = self
+            .call(|mut kv| {
+                let (start, end) = (start.clone(), end.clone());
+                async move {
+                    let options = GetOptions::new().with_range(end).with_count_only();
+                    kv.get(start, Some(options)).await
+                }
+            })
+            .await?;
+        Ok(response.count() as usize)
+    }
+
+    async fn clear(&self) -> Result<(), KvError> {
+        let (start, end) = self.prefix_bounds("");
+        let start = if start.is_empty() { vec![0] } else { start };
+        self.call(|mut kv| {
+            let (start, end) = (start.clone(), end.clone());
+            async move {
+                let options = DeleteOptions::new().with_range(end);
+                kv.delete(start, Some(options)).await
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn batch_put(&self, pairs: &[KvPair]) -> Result<(), KvError> {
+        // etcd refuses a transaction that writes one key twice; the last value wins, as
+        // in every other backend.
+        let mut last: std::collections::BTreeMap<&str, &[u8]> = Default::default();
+        for pair in pairs {
+            last.insert(&pair.key, &pair.value);
+        }
+        if last.is_empty() {
+            return Ok(());
+        }
+        self.check_batch(last.len())?;
+        let ops: Vec<TxnOp> = last
+            .into_iter()
+            .map(|(k, v)| TxnOp::put(self.stored_key(k), v.to_vec(), None))
+            .collect();
+        self.call(|mut kv| {
+            let ops = ops.clone();
+            async move { kv.txn(Txn::new().and_then(ops)).await }
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn batch_delete(&self, keys: &[KvKey]) -> Result<usize, KvError> {
+        let unique: std::collections::BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+        if unique.is_empty() {
+            return Ok(0);
+        }
+        self.check_batch(unique.len())?;
+        let ops: Vec<TxnOp> = unique
+            .into_iter()
+            .map(|k| TxnOp::delete(self.stored_key(k), None))
+            .collect();
+        let response = self
+            .call(|mut kv| {
+                let ops = ops.clone();
+                async move { kv.txn(Txn::new().and_then(ops)).await }
+            })
+            .await?;
+        Ok(response
+            .op_responses()
+            .iter()
+            .map(|r| match r {
+                TxnOpResponse::Delete(d) => d.deleted() as usize,
+                _ => 0,
+            })
+            .sum())
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "etcd"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn prefix_end_is_the_next_prefix() {
+        assert_eq!(prefix_end(b"ab"), b"ac");
+        assert_eq!(prefix_end(b"a\xff"), b"b");
+        assert_eq!(prefix_end(b"\xff\xff"), [0]);
+        assert_eq!(prefix_end(b""), [0]);
+    }
+}
