@@ -85,7 +85,7 @@ fn config_from_vars() {
         KvStoreConfig::from_vars::<_, &str, &str>([]).unwrap(),
         KvStoreConfig::memory()
     );
-    let err = KvStoreConfig::from_vars([("KV_BACKEND", "etcd")]).unwrap_err();
+    let err = KvStoreConfig::from_vars([("KV_BACKEND", "cassandra")]).unwrap_err();
     assert!(matches!(err, KvError::UnknownBackend { .. }), "{err}");
     assert!(err.to_string().contains("memory, rocksdb, sled"));
 }

@@ -313,6 +313,8 @@ impl KvStoreConfig {
     /// The etcd store an `etcd://host:port[,host:port...][/namespace]` URL names (what
     /// `migrate --to` and the inspector accept). The namespace is every character after the
     /// first `/`, kept as written: `etcd://h:2379/spear/` stores `node:1` as `spear/node:1`.
+    /// The other etcd parameters come from the environment (`KV_STORE_USER`,
+    /// `KV_STORE_PASSWORD`, `KV_STORE_CA_FILE`, `KV_STORE_MAX_TXN_OPS`, ...).
     pub fn etcd_url(url: &str) -> Result<Self, KvError> {
         let invalid = |why: &str| KvError::InvalidParam {
             name: "etcd URL".into(),
@@ -330,12 +332,22 @@ impl KvStoreConfig {
         if let Some(bad) = endpoints.iter().find(|h| !h.contains(':')) {
             return Err(invalid(&format!("{bad} has no :port")));
         }
-        let config = Self::etcd(endpoints);
-        Ok(if namespace.is_empty() {
-            config
-        } else {
-            config.with_param("namespace", namespace)
-        })
+        let mut config = Self::etcd(endpoints);
+        if !namespace.is_empty() {
+            config = config.with_param("namespace", namespace);
+        }
+        // The rest (credentials, TLS files, timeouts, the transaction limit) from the
+        // environment, so that a password never has to be on a command line.
+        #[cfg(feature = "etcd")]
+        if let Ok(env) = Self::from_env() {
+            for (name, value) in env.params {
+                let known = super::etcd::params::PARAMS.iter().any(|(n, _)| *n == name);
+                if known && name != "endpoints" && name != "namespace" {
+                    config.params.entry(name).or_insert(value);
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// Sets a backend parameter. Names are checked when the store is created.

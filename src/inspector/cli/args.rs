@@ -107,7 +107,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Read JSON Lines from stdin into a new or existing database. Needs --write.
     Import(ImportArgs),
-    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH. Only a
+    /// Copy every pair between backends: memory:, rocksdb:PATH, sled:PATH,
+    /// etcd://HOST:PORT[,...][/NAMESPACE]. Only a
     /// RocksDB source's default column family with UTF-8 keys can be carried: anything
     /// more is refused before writing. --to must be empty; it is read back and compared
     /// (count and hash) at the end.

@@ -195,6 +195,13 @@ pub(super) async fn diff(
 
 /// `memory:`, `rocksdb:PATH`, `sled:PATH`.
 fn parse_spec(spec: &str, role: &'static str) -> Result<KvStoreConfig, CliError> {
+    if spec.starts_with("etcd://") {
+        return KvStoreConfig::etcd_url(spec).map_err(|source| CliError::OpenStore {
+            role,
+            spec: spec.to_string(),
+            source: Box::new(source),
+        });
+    }
     let (backend, path) = spec.split_once(':').unwrap_or((spec, ""));
     let config = match (backend, path) {
         ("memory", "") => KvStoreConfig::memory(),
@@ -210,6 +217,24 @@ fn parse_spec(spec: &str, role: &'static str) -> Result<KvStoreConfig, CliError>
     Ok(config)
 }
 
+/// The batch size an etcd destination can take in one transaction (its `max_txn_ops`,
+/// etcd's default 128 unless the URL's store says otherwise), said when it is lowered.
+fn within_transaction_limit(destination: &KvStoreConfig, batch_size: usize) -> usize {
+    if destination.backend != KvBackend::Etcd {
+        return batch_size;
+    }
+    let limit = destination
+        .get_param("max_txn_ops")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(128);
+    if batch_size > limit {
+        eprintln!(
+            "batches of {limit} pairs: an etcd transaction holds at most {limit} operations (set KV_STORE_MAX_TXN_OPS to the server's --max-txn-ops to change it)"
+        );
+    }
+    batch_size.min(limit)
+}
+
 /// `migrate`: every pair from one `KvStore` to another, then both sides compared.
 ///
 /// The `KvStore` layer carries a RocksDB database's `default` column family with UTF-8
@@ -222,6 +247,7 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     let (from, to, batch_size) = (args.from.as_str(), args.to.as_str(), args.batch_size);
     let mut source_config = parse_spec(from, "from")?;
     let destination_config = parse_spec(to, "to")?;
+    let batch_size = within_transaction_limit(&destination_config, batch_size);
     if source_config.backend == KvBackend::RocksDb {
         // Reading the source must not change it, nor need its lock.
         source_config = source_config.with_param("read_only", "true");

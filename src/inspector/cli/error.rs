@@ -105,7 +105,9 @@ pub enum CliError {
     #[error("the comparison stopped before its end")]
     ComparisonStopped,
     /// A `migrate` store spec that names no store.
-    #[error("--{role} {spec:?} is not a store: use memory:, rocksdb:PATH or sled:PATH")]
+    #[error(
+        "--{role} {spec:?} is not a store: use memory:, rocksdb:PATH, sled:PATH or etcd://HOST:PORT[,HOST:PORT...][/NAMESPACE]"
+    )]
     NotAStore {
         /// `from` or `to`.
         role: &'static str,

@@ -130,3 +130,21 @@ pub(crate) fn never_sent(err: &Error) -> bool {
         _ => false,
     }
 }
+
+/// Whether no endpoint accepts a TCP connection (each tried for a moment): what tells
+/// "nothing is there" from "a cluster that cannot answer" when a request runs out of time.
+pub(crate) async fn none_listening(endpoints: &[String]) -> bool {
+    for endpoint in endpoints {
+        let address = endpoint
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/');
+        let attempt = tokio::net::TcpStream::connect(address);
+        if let Ok(Ok(_)) =
+            tokio::time::timeout(std::time::Duration::from_millis(300), attempt).await
+        {
+            return false;
+        }
+    }
+    true
+}

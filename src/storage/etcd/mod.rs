@@ -113,20 +113,19 @@ impl EtcdKvStore {
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + timeout;
-        // Set while every attempt so far failed to connect: then running out of time
-        // means no endpoint answered, not a cluster without quorum.
-        let mut unconnected: Option<etcd_client::Error> = None;
         loop {
             let attempt = tokio::time::timeout_at(deadline, request(self.kv.clone())).await;
             let err = match attempt {
                 Ok(Ok(answer)) => return Ok(answer),
                 Ok(Err(err)) => err,
-                Err(_) => {
-                    return Err(match unconnected {
-                        Some(err) => error::classify(err, &self.endpoints),
-                        None => error::timed_out(&self.endpoints, timeout),
+                // Out of time: a cluster that cannot commit, unless nothing even listens.
+                Err(_) if error::none_listening(&self.params.endpoints).await => {
+                    return Err(KvError::Unreachable {
+                        endpoints: self.endpoints.clone(),
+                        detail: format!("no connection within {timeout:?}"),
                     });
                 }
+                Err(_) => return Err(error::timed_out(&self.endpoints, timeout)),
             };
             if !error::never_sent(&err) {
                 return Err(error::classify(err, &self.endpoints));
@@ -134,7 +133,6 @@ impl EtcdKvStore {
             if tokio::time::Instant::now() >= deadline {
                 return Err(error::classify(err, &self.endpoints));
             }
-            unconnected = Some(err);
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
