@@ -462,3 +462,45 @@ fn migrate_rocksdb_to_etcd_and_back() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+/// A source beyond what migrate carries, bound for etcd: the advice fits etcd (no
+/// `import` into a URL mangled into a path), and nothing is written.
+#[test]
+fn migrate_refusal_into_etcd_advises_what_etcd_can_take() {
+    let cluster = shared();
+    let (_dir, db) = crate::common::temp_db();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let raw = rocksdb::DB::open_cf(&opts, &db, ["default", "events"]).unwrap();
+        raw.put(b"node:1", b"{}").unwrap();
+        raw.put_cf(&raw.cf_handle("events").unwrap(), b"e:1", b"x")
+            .unwrap();
+    }
+    let url = format!(
+        "etcd://{}/{}",
+        cluster.endpoint_list(),
+        fresh_namespace("refuse")
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args([
+            "migrate",
+            "--from",
+            &format!("rocksdb:{}", db.display()),
+            "--to",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("events") && stderr.contains("export"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("import //") && !stderr.contains("batches of"),
+        "{stderr}"
+    );
+}

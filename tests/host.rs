@@ -348,3 +348,58 @@ fn logs_are_private_and_never_follow_a_planted_symlink() {
         "only the planted link: {left:?}"
     );
 }
+
+/// A `--write` refused because another process holds the database changes none of its
+/// files: RocksDB's own open would first start a new info LOG, renaming the holder's
+/// `LOG` to `LOG.old.*` (found by a cold trial).
+#[test]
+fn a_refused_write_on_a_held_database_leaves_its_files_alone() {
+    let (_dir, path) = temp_db();
+    {
+        let db = rocksdb::DB::open_default(&path).unwrap();
+        db.put(b"k", b"v").unwrap();
+    }
+    let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "host::holder_child",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("SPEAR_TEST_CHILD", "1")
+        .env("SPEAR_HOLD_DB", &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !path.with_extension("ready").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never opened the database"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let names = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let log_before = std::fs::read(path.join("LOG")).unwrap();
+    let before = names();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["put", path.to_str().unwrap(), "k2", "v2", "--write"])
+        .output()
+        .unwrap();
+    let after = names();
+    let log_after = std::fs::read(path.join("LOG")).unwrap();
+    std::fs::write(path.with_extension("stop"), b"").unwrap();
+    holder.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("locked by another process"), "{stderr}");
+    assert_eq!(before, after, "files appeared or were renamed");
+    assert_eq!(log_before, log_after, "the holder's LOG was touched");
+}

@@ -247,7 +247,6 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     let (from, to, batch_size) = (args.from.as_str(), args.to.as_str(), args.batch_size);
     let mut source_config = parse_spec(from, "from")?;
     let destination_config = parse_spec(to, "to")?;
-    let batch_size = within_transaction_limit(&destination_config, batch_size);
     if source_config.backend == KvBackend::RocksDb {
         // Reading the source must not change it, nor need its lock.
         source_config = source_config.with_param("read_only", "true");
@@ -277,8 +276,7 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
                 return Err(CliError::BeyondKvLayer {
                     from: from.to_string(),
                     refusal: Box::new(refusal),
-                    source_path: spec_path(from).to_string(),
-                    destination_path: spec_path(to).to_string(),
+                    advice: beyond_advice(from, to, &destination_config),
                 });
             }
             empty_families = beyond.empty_column_families;
@@ -332,6 +330,7 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
             source: Box::new(e),
         });
     }
+    let batch_size = within_transaction_limit(&destination_config, batch_size);
     let mut last = std::time::Instant::now();
     let mut written = 0;
     let result = kv_migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, |p| {
@@ -408,6 +407,21 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
 }
 
 /// The path of a `backend:PATH` spec, for the commands a message suggests.
+/// What to do when a RocksDB source holds more than `migrate` carries.
+fn beyond_advice(from: &str, to: &str, destination: &KvStoreConfig) -> String {
+    let source = spec_path(from);
+    if destination.backend == KvBackend::Etcd {
+        format!(
+            "etcd holds one flat key space of text keys: move what is beyond the default column family's UTF-8 keys elsewhere first, or keep it as JSON Lines with `spear-inspect export {source} --cf NAME > NAME.jsonl`"
+        )
+    } else {
+        format!(
+            "Copy every column family and key with `spear-inspect export {source} | spear-inspect import {} --write`",
+            spec_path(to)
+        )
+    }
+}
+
 fn spec_path(spec: &str) -> &str {
     spec.split_once(':').map_or(spec, |(_, path)| path)
 }

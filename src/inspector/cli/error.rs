@@ -139,19 +139,15 @@ pub enum CliError {
         source: Box<KvError>,
     },
     /// The `migrate` source holds what the `KvStore` layer cannot carry.
-    #[error(
-        "--from {from}: {refusal}. Nothing was written. Copy every column family and key with `spear-inspect export {source_path} | spear-inspect import {destination_path} --write`"
-    )]
+    #[error("--from {from}: {refusal}. Nothing was written. {advice}")]
     BeyondKvLayer {
         /// The source spec, as typed.
         from: String,
         /// What it holds that cannot be carried (part of the message, not a cause: the
         /// exit status is a usage error's).
         refusal: Box<MigrateError>,
-        /// The source's path, for the suggested commands.
-        source_path: String,
-        /// The destination's path, for the suggested commands.
-        destination_path: String,
+        /// What to do instead, for this source and destination.
+        advice: String,
     },
     /// The `migrate` destination refused before anything was written.
     #[error("--to {spec}")]

@@ -10,13 +10,12 @@ use std::sync::Arc;
 use rocksdb::ReadOptions;
 use serde::Serialize;
 
-mod lock;
 mod open;
 pub mod owner;
 mod sizes;
 mod write;
 
-pub use lock::lock_is_held;
+pub use crate::storage::rocksdb::lock_is_held;
 pub use open::OpenRequest;
 pub use write::{SstSummary, WriteOp};
 

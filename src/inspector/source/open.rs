@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use super::lock_is_held;
 use super::{Access, Source};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::owner::become_owner;
+use crate::storage::rocksdb::lock_is_held;
 use crate::storage::rocksdb::stored::{
     LINKED_VERSION, load_stored_options, read_stored_options, restore_options_text, write_verdict,
 };

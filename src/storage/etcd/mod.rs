@@ -130,7 +130,10 @@ impl EtcdKvStore {
             if !error::never_sent(&err) {
                 return Err(error::classify(err, &self.endpoints));
             }
-            if tokio::time::Instant::now() >= deadline {
+            // Refused everywhere: nothing listens, and waiting will not change that soon.
+            if tokio::time::Instant::now() >= deadline
+                || error::none_listening(&self.params.endpoints).await
+            {
                 return Err(error::classify(err, &self.endpoints));
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -8,6 +8,7 @@
 
 mod codecs;
 pub mod compat;
+mod lock;
 mod open;
 mod params;
 pub mod stored;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 use rocksdb::{DBWithThreadMode, ErrorKind, MultiThreaded, ReadOptions, ReadTier, WriteBatch};
 
 pub use codecs::supported_compressions;
+pub use lock::lock_is_held;
 pub use open::{
     OpenMode, Opened, OptionsOrigin, UNRESOLVED_MERGE_MARK, backend_error, check_existing_db,
     open_db, open_db_listing, open_db_with, open_error,

@@ -218,6 +218,13 @@ pub fn open_db_with(
             }
         }
     }
+    // RocksDB starts a new info LOG (renaming the holder's `LOG` aside) before it finds
+    // the lock taken; a refused open must leave the holder's files as they were.
+    if *mode == OpenMode::ReadWrite && exists && super::lock_is_held(path) {
+        return Err(KvError::Locked {
+            path: path.to_path_buf(),
+        });
+    }
     let ours_before = (*mode == OpenMode::ReadWrite && exists)
         .then(|| read_stored_options(path))
         .flatten()
