@@ -406,7 +406,7 @@ fn migrate_between_backends() {
     );
 
     let output = run(&["migrate", "--from", "etcd:x", "--to", "memory:"]);
-    assert!(text(&output.stderr).contains("use memory:, rocksdb:PATH or sled:PATH"));
+    assert!(text(&output.stderr).contains("use memory:, rocksdb:PATH, sled:PATH or etcd://"));
 
     // Binary keys cannot go through the KvStore layer: refused, with the way out, and
     // the destination it created is gone again.
