@@ -1448,3 +1448,21 @@ fn a_burst_of_page_downs_is_never_lost() {
         String::from_utf8_lossy(&selected_key(&paced))
     );
 }
+
+/// The help lists `D` (delete a prefix's keys) only under a prefix filter, where it does
+/// something; without one it was listed, and pressing it only said to filter first.
+#[test]
+fn help_lists_prefix_delete_only_under_a_prefix_filter() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    act(&mut app, &f, &[Action::ToggleHelp]);
+    let without = format!("{}", render(&app, 120, 40).backend());
+    assert!(!without.contains("delete prefix"), "{without}");
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    let mut actions = vec![Action::StartFilter];
+    actions.extend(typed("key:02"));
+    actions.extend([Action::Submit, Action::ToggleHelp]);
+    act(&mut app, &f, &actions);
+    let with = format!("{}", render(&app, 120, 40).backend());
+    assert!(with.contains("delete prefix"), "{with}");
+}

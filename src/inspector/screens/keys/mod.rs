@@ -186,6 +186,15 @@ impl Screen for KeysState {
         KINDS
     }
 
+    /// `D` deletes the keys of a prefix filter: without one it does nothing, so the
+    /// footer and help leave it out (pressed anyway, it says to filter first).
+    fn available(&self, action: Action) -> bool {
+        match action {
+            Action::DeleteRange => matches!(self.filter, Filter::Prefix(_)),
+            _ => true,
+        }
+    }
+
     fn start(&mut self, cx: &mut Cx) -> Vec<Command> {
         self.initial(cx.session)
     }
