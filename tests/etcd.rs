@@ -386,6 +386,14 @@ fn etcd_urls_name_endpoints_and_namespace() {
     }
 }
 
+/// Runs `spear-inspect migrate --from FROM --to TO`.
+fn migrate(from: &str, to: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["migrate", "--from", from, "--to", to])
+        .output()
+        .unwrap()
+}
+
 /// `migrate` carries a RocksDB database into etcd and back, in transactions etcd takes,
 /// and both copies verify; `diff` of the original and the round trip finds nothing.
 #[test]
@@ -406,37 +414,18 @@ fn migrate_rocksdb_to_etcd_and_back() {
         cluster.endpoint_list(),
         fresh_namespace("migrate")
     );
-    let bin = env!("CARGO_BIN_EXE_spear-inspect");
-    let out = std::process::Command::new(bin)
-        .args([
-            "migrate",
-            "--from",
-            &format!("rocksdb:{}", db.display()),
-            "--to",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let out = migrate(&format!("rocksdb:{}", db.display()), &url);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("batches of 128 pairs"), "{stderr}");
     let back = db.with_file_name("back");
-    let out = std::process::Command::new(bin)
-        .args([
-            "migrate",
-            "--from",
-            &url,
-            "--to",
-            &format!("rocksdb:{}", back.display()),
-        ])
-        .output()
-        .unwrap();
+    let out = migrate(&url, &format!("rocksdb:{}", back.display()));
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = std::process::Command::new(bin)
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
         .args(["diff"])
         .arg(&db)
         .arg(&back)
@@ -449,16 +438,7 @@ fn migrate_rocksdb_to_etcd_and_back() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Into a namespace that already holds pairs: refused, nothing written.
-    let out = std::process::Command::new(bin)
-        .args([
-            "migrate",
-            "--from",
-            &format!("rocksdb:{}", db.display()),
-            "--to",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let out = migrate(&format!("rocksdb:{}", db.display()), &url);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
@@ -483,16 +463,7 @@ fn migrate_refusal_into_etcd_advises_what_etcd_can_take() {
         cluster.endpoint_list(),
         fresh_namespace("refuse")
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
-        .args([
-            "migrate",
-            "--from",
-            &format!("rocksdb:{}", db.display()),
-            "--to",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let out = migrate(&format!("rocksdb:{}", db.display()), &url);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

@@ -84,12 +84,10 @@ fn holder_child() {
     drop(db);
 }
 
-#[test]
-fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
-    let (_dir, path) = temp_db();
-    write_many_ssts(&path, 300);
-    let table_files = crate::common::sst_files(&path);
-    let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
+/// Starts [`holder_child`] on `path` in another process and waits until it holds the
+/// database; write its stop file (`path.with_extension("stop")`) to end it.
+fn hold(path: &std::path::Path) -> std::process::Child {
+    let holder = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "host::holder_child",
             "--exact",
@@ -97,7 +95,7 @@ fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
             "--test-threads=1",
         ])
         .env("SPEAR_TEST_CHILD", "1")
-        .env("SPEAR_HOLD_DB", &path)
+        .env("SPEAR_HOLD_DB", path)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -109,6 +107,15 @@ fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    holder
+}
+
+#[test]
+fn a_live_view_over_the_limit_names_the_ulimit_to_use() {
+    let (_dir, path) = temp_db();
+    write_many_ssts(&path, 300);
+    let table_files = crate::common::sst_files(&path);
+    let mut holder = hold(&path);
     let output = run_with_fd_limit(128, &["count", path.to_str().unwrap()]);
     std::fs::write(path.with_extension("stop"), b"").unwrap();
     holder.wait().unwrap();
@@ -359,26 +366,7 @@ fn a_refused_write_on_a_held_database_leaves_its_files_alone() {
         let db = rocksdb::DB::open_default(&path).unwrap();
         db.put(b"k", b"v").unwrap();
     }
-    let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "host::holder_child",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-        ])
-        .env("SPEAR_TEST_CHILD", "1")
-        .env("SPEAR_HOLD_DB", &path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !path.with_extension("ready").exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the holder never opened the database"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut holder = hold(&path);
     let names = || -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&path)
             .unwrap()
