@@ -308,7 +308,7 @@ async fn a_batch_survives_a_leader_kill_whole_or_not_at_all() {
         let leader = cluster.leader().expect("a leader");
         cluster.kill(leader);
         let outcomes = writer.await.unwrap();
-        cluster.wait_for_leader(Duration::from_secs(30));
+        cluster.wait_for_leader(Duration::from_secs(60));
         let pairs = store.scan_prefix("atom:").await.unwrap();
         assert_eq!(pairs.len(), N, "a batch landed in part");
         let generation = pairs[0].value[0];
@@ -321,7 +321,7 @@ async fn a_batch_survives_a_leader_kill_whole_or_not_at_all() {
         seen_both.0 += outcomes.iter().filter(|(_, ok)| *ok).count();
         seen_both.1 += outcomes.iter().filter(|(_, ok)| !*ok).count();
         cluster.restart(leader);
-        cluster.wait_for_leader(Duration::from_secs(30));
+        cluster.wait_for_leader(Duration::from_secs(60));
     }
     assert!(seen_both.0 > 0, "no batch succeeded at all");
 }
@@ -474,4 +474,39 @@ fn migrate_refusal_into_etcd_advises_what_etcd_can_take() {
         !stderr.contains("import //") && !stderr.contains("batches of"),
         "{stderr}"
     );
+}
+
+/// An interrupted migration into etcd (its first batches there) continues with
+/// `--resume` and verifies whole; without `--resume` it is refused as not empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_migration_into_etcd_resumes() {
+    let cluster = shared();
+    let (_dir, db) = crate::common::temp_db();
+    let pairs: Vec<KvPair> = (0..1000)
+        .map(|i| KvPair::new(format!("node:{i:04}"), format!("{{\"n\":{i}}}")))
+        .collect();
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        let raw = rocksdb::DB::open(&opts, &db).unwrap();
+        for p in &pairs {
+            raw.put(&p.key, &p.value).unwrap();
+        }
+    }
+    let namespace = fresh_namespace("resume");
+    let url = format!("etcd://{}/{namespace}", cluster.endpoint_list());
+    // What an interrupted copy leaves: the first whole batches.
+    let store = open(&config(cluster, "unused").with_param("namespace", namespace.as_str())).await;
+    store.batch_put(&pairs[..256]).await.unwrap();
+    let from = format!("rocksdb:{}", db.display());
+    let refused = migrate(&from, &url);
+    assert!(!refused.status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["migrate", "--from", &from, "--to", &url, "--resume"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("resumed: 256 pairs"), "{stderr}");
+    assert_eq!(store.count().await.unwrap(), 1000);
 }

@@ -326,3 +326,28 @@ async fn verification_catches_a_destination_that_differs() {
     b.add(b"a", b"bc");
     assert_ne!(a, b);
 }
+
+/// An interrupted migration (the destination holds the first whole batches) resumes
+/// after the destination's last key and verifies whole; a destination that is not such
+/// a prefix of the source fails the verification.
+#[tokio::test]
+async fn an_interrupted_migration_resumes_and_verifies_whole() {
+    use spear_next::storage::kv::{KvPair, KvStore, MemoryKvStore};
+    use spear_next::storage::migrate::{resume, verify};
+    let source = MemoryKvStore::new();
+    let pairs: Vec<KvPair> = (0..1000)
+        .map(|i| KvPair::new(format!("k:{i:04}"), format!("v{i}")))
+        .collect();
+    source.batch_put(&pairs).await.unwrap();
+    let destination = MemoryKvStore::new();
+    destination.batch_put(&pairs[..400]).await.unwrap();
+    let done = resume(&source, &destination, 128, |_| {}).await.unwrap();
+    assert_eq!((done.resumed, done.copied), (400, 600));
+    verify(&done, &destination, 128).await.unwrap();
+    assert_eq!(destination.count().await.unwrap(), 1000);
+
+    let wrong = MemoryKvStore::new();
+    wrong.put("k:0001", b"not the source's").await.unwrap();
+    let done = resume(&source, &wrong, 128, |_| {}).await.unwrap();
+    assert!(verify(&done, &wrong, 128).await.is_err());
+}

@@ -14,6 +14,8 @@ pub struct MigrationProgress {
     pub total: Option<usize>,
     /// The digest of the pairs read from the source so far, in order.
     pub digest: Digest,
+    /// Pairs a resumed migration found at the destination already (not written again).
+    pub resumed: usize,
 }
 
 /// A count and a hash of pairs in key order: what a migration compares between its
@@ -225,6 +227,36 @@ pub async fn migrate(
     source: &dyn KvStore,
     destination: &dyn KvStore,
     batch_size: usize,
+    progress: impl FnMut(MigrationProgress),
+) -> Result<MigrationProgress, KvError> {
+    copy_after(source, destination, batch_size, None, progress).await
+}
+
+/// Continues a migration that was interrupted: a copy writes whole batches in key order,
+/// so the destination holds the source's pairs up to its own last key; the pairs after it
+/// are copied as [`migrate`] would. The source is still read whole, so the digest covers
+/// every pair and [`verify`] compares both sides entirely: a destination that was not an
+/// interrupted copy of this source fails it.
+pub async fn resume(
+    source: &dyn KvStore,
+    destination: &dyn KvStore,
+    batch_size: usize,
+    progress: impl FnMut(MigrationProgress),
+) -> Result<MigrationProgress, KvError> {
+    let last = destination
+        .range(&RangeOptions::new().reverse(true).limit(1))
+        .await?
+        .pop()
+        .map(|pair| pair.key);
+    copy_after(source, destination, batch_size, last, progress).await
+}
+
+/// Copies the pairs of `source` after `present` (every pair when `None`), digesting all.
+async fn copy_after(
+    source: &dyn KvStore,
+    destination: &dyn KvStore,
+    batch_size: usize,
+    present: Option<String>,
     mut progress: impl FnMut(MigrationProgress),
 ) -> Result<MigrationProgress, KvError> {
     let mut state = MigrationProgress {
@@ -232,14 +264,22 @@ pub async fn migrate(
         bytes: 0,
         total: Some(source.count().await?),
         digest: Digest::default(),
+        resumed: 0,
     };
     let mut batches = Batches::new(batch_size);
     while let Some(batch) = batches.next(source).await? {
-        destination.batch_put(&batch).await?;
-        state.copied += batch.len();
         for pair in &batch {
             state.digest.add(pair.key.as_bytes(), &pair.value);
         }
+        let there = present
+            .as_deref()
+            .map_or(0, |last| batch.partition_point(|p| p.key.as_str() <= last));
+        let (already, new) = batch.split_at(there);
+        state.resumed += already.len();
+        if !new.is_empty() {
+            destination.batch_put(new).await?;
+        }
+        state.copied += new.len();
         state.bytes = batches.bytes;
         progress(state);
     }

@@ -345,6 +345,10 @@ pub struct MigrateArgs {
     /// Pairs per atomic batch (1 to 1,000,000).
     #[arg(long, default_value_t = 10_000, value_parser = ranges::batch_size)]
     pub batch_size: usize,
+    /// Continue an interrupted migration into a --to that holds its first pairs: copy
+    /// what follows its last key, then compare both sides whole.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// `events`.

@@ -322,7 +322,9 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
             let _ = std::fs::remove_dir_all(path);
         }
     };
-    if let Err(e) = kv_migrate::require_empty(destination.as_ref()).await {
+    if !args.resume
+        && let Err(e) = kv_migrate::require_empty(destination.as_ref()).await
+    {
         drop(destination);
         remove_created();
         return Err(CliError::DestinationRefused {
@@ -333,14 +335,22 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     let batch_size = within_transaction_limit(&destination_config, batch_size);
     let mut last = std::time::Instant::now();
     let mut written = 0;
-    let result = kv_migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, |p| {
-        written = p.copied;
+    let report = |p: kv_migrate::MigrationProgress| {
+        written = p.copied + p.resumed;
         if last.elapsed() >= Duration::from_millis(500) {
             last = std::time::Instant::now();
-            eprintln!("migrated {} of {} pairs", p.copied, p.total.unwrap_or(0));
+            eprintln!(
+                "migrated {} of {} pairs",
+                p.copied + p.resumed,
+                p.total.unwrap_or(0)
+            );
         }
-    })
-    .await;
+    };
+    let result = if args.resume {
+        kv_migrate::resume(source.as_ref(), destination.as_ref(), batch_size, report).await
+    } else {
+        kv_migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, report).await
+    };
     let verified = match &result {
         Ok(done) => Some(kv_migrate::verify(done, destination.as_ref(), batch_size).await),
         Err(_) => None,
@@ -354,7 +364,9 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
                 "nothing kept at --to".to_string()
             } else {
                 // Batches are atomic: what was written is whole batches, in key order.
-                format!("--to keeps the first {written} pairs written before the failure")
+                format!(
+                    "--to keeps the first {written} pairs written before the failure (add --resume to continue)"
+                )
             };
             return Err(CliError::MigrationFailed {
                 kept,
@@ -369,6 +381,9 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
                 path: path.clone(),
                 source,
             })?;
+    }
+    if done.resumed > 0 {
+        eprintln!("resumed: {} pairs were at --to already", done.resumed);
     }
     eprintln!(
         "migrated {} pairs ({} bytes) from {from} to {to}",
