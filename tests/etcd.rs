@@ -510,3 +510,25 @@ async fn an_interrupted_migration_into_etcd_resumes() {
     assert!(stderr.contains("resumed: 256 pairs"), "{stderr}");
     assert_eq!(store.count().await.unwrap(), 1000);
 }
+
+/// Without a namespace, the empty prefix is the whole key space (etcd has no empty key,
+/// so the range must start at its smallest, "\0").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_namespace_the_empty_prefix_reads_everything() {
+    let cluster = shared();
+    let store =
+        open(&KvStoreConfig::etcd(&cluster.endpoints).with_param("request_timeout", "3s")).await;
+    let key = format!("zz-no-namespace-{}", std::process::id());
+    store.put(&key, b"1").await.unwrap();
+    let keys = store.keys_with_prefix("").await.unwrap();
+    assert!(keys.contains(&key), "{} keys, not {key}", keys.len());
+    assert!(
+        store
+            .scan_prefix("")
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.key == key)
+    );
+    assert!(store.delete(&key).await.unwrap());
+}

@@ -217,10 +217,9 @@ impl EtcdKvStore {
         Ok(out)
     }
 
-    async fn pairs(&self, start: Vec<u8>, end: Vec<u8>) -> Result<Vec<KvPair>, KvError> {
-        self.read_range(start, end, None, false, false)
-            .await?
-            .into_iter()
+    /// Stored pairs as the trait's pairs: keys without the namespace, checked as UTF-8.
+    fn to_pairs(&self, raw: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<KvPair>, KvError> {
+        raw.into_iter()
             .map(|(k, v)| {
                 Ok(KvPair {
                     key: self.user_key(k)?,
@@ -230,10 +229,17 @@ impl EtcdKvStore {
             .collect()
     }
 
+    async fn pairs(&self, start: Vec<u8>, end: Vec<u8>) -> Result<Vec<KvPair>, KvError> {
+        let raw = self.read_range(start, end, None, false, false).await?;
+        self.to_pairs(raw)
+    }
+
+    /// The stored range of the keys starting with `prefix` in the namespace. etcd has no
+    /// empty key: an empty start (no namespace, no prefix) becomes "\0", its smallest.
     fn prefix_bounds(&self, prefix: &str) -> (Vec<u8>, Vec<u8>) {
         let start = self.stored_key(prefix);
         let end = prefix_end(&start);
-        (start, end)
+        (non_empty(start), end)
     }
 
     /// Refuses a batch the server would refuse, before sending anything.
@@ -246,6 +252,11 @@ impl EtcdKvStore {
         }
         Ok(())
     }
+}
+
+/// `key`, or etcd's smallest key "\0" for the empty key etcd cannot take.
+fn non_empty(key: Vec<u8>) -> Vec<u8> {
+    if key.is_empty() { vec![0] } else { key }
 }
 
 /// The first key after every key starting with `prefix`; `[0]` (etcd's "to the end")
@@ -364,29 +375,19 @@ impl KvStore for EtcdKvStore {
             Some(end) => self.stored_key(end),
             None => self.namespace_end(),
         };
-        // etcd has no empty key; the smallest it stores is "\0".
-        let start = if start.is_empty() { vec![0] } else { start };
-        self.read_range(start, end, options.limit, options.reverse, false)
-            .await?
-            .into_iter()
-            .map(|(k, v)| {
-                Ok(KvPair {
-                    key: self.user_key(k)?,
-                    value: v,
-                })
-            })
-            .collect()
+        let raw = self
+            .read_range(non_empty(start), end, options.limit, options.reverse, false)
+            .await?;
+        self.to_pairs(raw)
     }
 
     async fn all(&self) -> Result<Vec<KvPair>, KvError> {
         let (start, end) = self.prefix_bounds("");
-        let start = if start.is_empty() { vec![0] } else { start };
         self.pairs(start, end).await
     }
 
     async fn count(&self) -> Result<usize, KvError> {
         let (start, end) = self.prefix_bounds("");
-        let start = if start.is_empty() { vec![0] } else { start };
         let response = self
             .call(|mut kv| {
                 let (start, end) = (start.clone(), end.clone());
@@ -401,7 +402,6 @@ impl KvStore for EtcdKvStore {
 
     async fn clear(&self) -> Result<(), KvError> {
         let (start, end) = self.prefix_bounds("");
-        let start = if start.is_empty() { vec![0] } else { start };
         self.call(|mut kv| {
             let (start, end) = (start.clone(), end.clone());
             async move {
