@@ -114,6 +114,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     tracing::info!(?open_file_limit, "started");
+    spear_next::inspector::source::yielding::configure(cli.global.yielding());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -37,7 +37,7 @@ fn write_many_ssts(path: &Path, files: usize) -> usize {
 
 /// `spear-inspect ARGS` from a shell that first lowers both open-file limits to `limit`,
 /// so raising the soft limit to the hard one cannot help.
-fn run_with_fd_limit(limit: u32, args: &[&str]) -> std::process::Output {
+pub(crate) fn run_with_fd_limit(limit: u32, args: &[&str]) -> std::process::Output {
     std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))

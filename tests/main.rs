@@ -37,6 +37,8 @@ mod manifest;
 #[cfg(feature = "inspector")]
 mod owner;
 #[cfg(feature = "inspector")]
+mod parallel;
+#[cfg(feature = "inspector")]
 mod pty;
 #[cfg(feature = "inspector")]
 mod screens;

@@ -254,6 +254,7 @@ pub fn kv_class(err: &KvError) -> ErrorClass {
         | KvError::NotADatabase { .. }
         | KvError::Busy { .. }
         | KvError::TooManyFiles { .. }
+        | KvError::TooManyOverlapping { .. }
         | KvError::UnknownParam { .. }
         | KvError::ConflictingEnv { .. }
         | KvError::InvalidParam { .. }

@@ -105,6 +105,28 @@ pub enum KvError {
         suggested: u64,
     },
 
+    /// A read merges every overlapping L0 file of a column family and so keeps them all
+    /// open at once; the open-file limit does not allow that many.
+    #[error(
+        "database {path}: column family {cf} has {l0_files} overlapping L0 files, and a read merges them all at once (with one file per deeper level: {needed} open files), but this process may open only {limit} files (hard limit {hard}): start it from a shell with `ulimit -n {suggested}` (as root, or after raising the hard limit in /etc/security/limits.conf), or let the service compact L0 first"
+    )]
+    TooManyOverlapping {
+        /// The database directory.
+        path: PathBuf,
+        /// The column family with the most overlapping files.
+        cf: String,
+        /// Its L0 files.
+        l0_files: usize,
+        /// The table files one read keeps open at once.
+        needed: u64,
+        /// The soft open-file limit in force.
+        limit: u64,
+        /// The hard limit (the soft one cannot go higher without root).
+        hard: u64,
+        /// A limit that would do.
+        suggested: u64,
+    },
+
     /// The database needs something this build cannot provide (e.g. its service's own
     /// comparator).
     #[error("cannot open {path}: {detail}")]

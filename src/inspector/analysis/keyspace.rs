@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::inspector::analysis::pacer::Pacer;
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
-use crate::inspector::source::{Bounds, Source};
+use crate::inspector::source::{Bounds, Source, Watch};
 use crate::storage::rocksdb::prefix_successor;
 
 /// How keys are grouped: below `within`, up to and including the next `delimiter`, or
@@ -244,6 +243,26 @@ impl PrefixRow {
         self.histogram[size_bucket(value.len())] += 1;
     }
 
+    /// Adds what `other` counted (the same prefix, elsewhere in the key space).
+    fn merge(&mut self, other: &PrefixRow) {
+        self.keys += other.keys;
+        if let Some(bytes) = other.logical_bytes {
+            *self.logical_bytes.get_or_insert(0) += bytes;
+        }
+        if let Some(largest) = other.largest_value {
+            let mine = self.largest_value.get_or_insert(0);
+            *mine = (*mine).max(largest);
+        }
+        if !other.histogram.is_empty() {
+            if self.histogram.is_empty() {
+                self.histogram = vec![0; HISTOGRAM_BUCKETS];
+            }
+            for (mine, theirs) in self.histogram.iter_mut().zip(&other.histogram) {
+                *mine += theirs;
+            }
+        }
+    }
+
     /// The size to rank by: logical bytes when counted, else on-disk bytes.
     pub fn bytes(&self) -> u64 {
         self.logical_bytes.or(self.disk_bytes).unwrap_or(0)
@@ -461,41 +480,28 @@ pub fn exact(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Breakdown>, InspectError> {
     let grouping = &grouping.resolve(source, cf)?;
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut rows: Vec<PrefixRow> = Vec::new();
-    let mut ungrouped = PrefixRow::new(b"");
-    let mut other: Option<PrefixRow> = None;
-    let mut largest: BinaryHeap<Reverse<(u64, Vec<u8>)>> = BinaryHeap::new();
-    let mut pacer = Pacer::new(progress, cancelled);
-    let read = source.for_each(cf, &grouping.bounds(), None, |key, value| {
-        let row = match grouping.group(key) {
-            None => &mut ungrouped,
-            Some(group) => match index.get(group) {
-                Some(&i) => &mut rows[i],
-                None if rows.len() < MAX_PREFIXES => {
-                    index.insert(group.to_vec(), rows.len());
-                    rows.push(PrefixRow::new(group));
-                    rows.last_mut().expect("just pushed")
-                }
-                None => other.get_or_insert_with(|| PrefixRow::new(b"(other prefixes)")),
-            },
-        };
-        row.count(key, value);
-        if top > 0 {
-            let len = value.len() as u64;
-            if largest.len() < top {
-                largest.push(Reverse((len, key.to_vec())));
-            } else if largest.peek().is_some_and(|Reverse((min, _))| len > *min) {
-                largest.pop();
-                largest.push(Reverse((len, key.to_vec())));
-            }
-        }
-        pacer.step()
-    });
-    if pacer.stopped() {
+    let visit = |part: &mut Tally, key: &[u8], value: &[u8]| part.count(grouping, top, key, value);
+    let walked = source.walk_parallel(
+        cf,
+        &grouping.bounds(),
+        Tally::default,
+        visit,
+        Watch {
+            progress,
+            cancelled,
+        },
+    )?;
+    let Some(walked) = walked else {
         return Ok(None);
-    }
-    let keys_read = read?;
+    };
+    let keys_read = walked.read;
+    let Tally {
+        mut rows,
+        ungrouped,
+        other_prefixes: other,
+        largest,
+        ..
+    } = Tally::fold(walked.parts, top);
     // Each prefix's share of the SST files beside its key and value bytes: the two
     // differ by compression, block overhead and versions not yet compacted away.
     let ranges: Vec<(Vec<u8>, Vec<u8>)> = if rows.is_empty() {
@@ -517,7 +523,7 @@ pub fn exact(
     sort_rows(&mut rows);
     let mut largest: Vec<LargeValue> = largest
         .into_iter()
-        .map(|Reverse((bytes, key))| LargeValue {
+        .map(|Reverse((bytes, Reverse(key)))| LargeValue {
             key: escape_key(&key),
             bytes,
         })
@@ -537,6 +543,91 @@ pub fn exact(
         keys_read,
         warnings: Vec::new(),
     }))
+}
+
+/// What an exact scan has counted over part of the key space: rows in the order their
+/// prefixes were first met, at most [`MAX_PREFIXES`] of them.
+#[derive(Default)]
+struct Tally {
+    index: HashMap<Vec<u8>, usize>,
+    rows: Vec<PrefixRow>,
+    ungrouped: PrefixRow,
+    other_prefixes: Option<PrefixRow>,
+    /// The `top` largest values: the least of them on top (smaller size, then the later
+    /// key), so the set kept is the largest values, earlier keys first among equals,
+    /// however the key space was cut into parts.
+    largest: Largest,
+}
+
+/// The largest values kept so far: the least of them on top.
+type Largest = BinaryHeap<Reverse<(u64, Reverse<Vec<u8>>)>>;
+
+impl Tally {
+    /// Counts one pair.
+    fn count(&mut self, grouping: &Grouping, top: usize, key: &[u8], value: &[u8]) {
+        let row = match grouping.group(key) {
+            None => &mut self.ungrouped,
+            Some(group) => self.row(group),
+        };
+        row.count(key, value);
+        keep_largest(&mut self.largest, top, value.len() as u64, key);
+    }
+
+    /// The row of `group`: its own while there is room, else the one for the rest.
+    fn row(&mut self, group: &[u8]) -> &mut PrefixRow {
+        match self.index.get(group) {
+            Some(&i) => &mut self.rows[i],
+            None if self.rows.len() < MAX_PREFIXES => {
+                self.index.insert(group.to_vec(), self.rows.len());
+                self.rows.push(PrefixRow::new(group));
+                self.rows.last_mut().expect("just pushed")
+            }
+            None => self
+                .other_prefixes
+                .get_or_insert_with(|| PrefixRow::new(b"(other prefixes)")),
+        }
+    }
+
+    /// The parts' tallies, given in key order, as one scan in key order would have
+    /// counted: a prefix gets its own row if it was among the first [`MAX_PREFIXES`]
+    /// met, whichever part met it.
+    fn fold(parts: Vec<Tally>, top: usize) -> Tally {
+        let mut whole = Tally::default();
+        for part in parts {
+            for row in part.rows {
+                whole.row(&row.raw).merge(&row);
+            }
+            whole.ungrouped.merge(&part.ungrouped);
+            if let Some(other) = part.other_prefixes {
+                whole
+                    .other_prefixes
+                    .get_or_insert_with(|| PrefixRow::new(b"(other prefixes)"))
+                    .merge(&other);
+            }
+            for Reverse((bytes, Reverse(key))) in part.largest {
+                keep_largest(&mut whole.largest, top, bytes, &key);
+            }
+        }
+        whole
+    }
+}
+
+/// Keeps `key` among the `top` largest values if it belongs there.
+fn keep_largest(largest: &mut Largest, top: usize, bytes: u64, key: &[u8]) {
+    if top == 0 {
+        return;
+    }
+    if largest.len() < top {
+        largest.push(Reverse((bytes, Reverse(key.to_vec()))));
+    } else if largest
+        .peek()
+        .is_some_and(|Reverse((min, Reverse(min_key)))| {
+            (bytes, Reverse(key)) > (*min, Reverse(min_key.as_slice()))
+        })
+    {
+        largest.pop();
+        largest.push(Reverse((bytes, Reverse(key.to_vec()))));
+    }
 }
 
 fn sort_rows(rows: &mut [PrefixRow]) {

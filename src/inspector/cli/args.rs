@@ -53,6 +53,29 @@ pub struct GlobalArgs {
     /// Where logs go (never to the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Heavy walks (counts, key-space breakdowns) use at most N threads (default: every
+    /// core this process may run on).
+    #[arg(long, global = true, value_name = "N", value_parser = ranges::threads())]
+    pub threads: Option<u16>,
+    /// Heavy walks read at most this many MB (keys and values) per second, for a host
+    /// whose service needs its disk even against idle-priority reads.
+    #[arg(long, global = true, value_name = "MB/s", value_parser = ranges::io_limit)]
+    pub io_limit: Option<u64>,
+    /// Run heavy walks at normal priority (by default they run at the idle I/O class and
+    /// nice 10, so the service comes first).
+    #[arg(long, global = true)]
+    pub normal_priority: bool,
+}
+
+impl GlobalArgs {
+    /// How heavy walks share the machine with the service.
+    pub fn yielding(&self) -> crate::inspector::source::yielding::Yielding {
+        crate::inspector::source::yielding::Yielding {
+            lower_priority: !self.normal_priority,
+            io_limit: self.io_limit,
+            threads: self.threads.map(usize::from),
+        }
+    }
 }
 
 /// Options of the interactive UI.
@@ -207,6 +230,9 @@ pub struct CountArgs {
     /// RocksDB's instant estimate instead of an exact count.
     #[arg(long)]
     pub estimate: bool,
+    /// Also say on stderr where the time went: the open, then the walk (its threads).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// `nodes` and `resources`.

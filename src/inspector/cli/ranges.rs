@@ -52,3 +52,24 @@ pub fn delimiter(text: &str) -> Result<String, String> {
     }
     Ok(text.to_string())
 }
+
+/// The most threads a walk may be given.
+pub const MAX_THREADS: u16 = 256;
+
+/// `--threads N`: 1 to 256.
+pub fn threads() -> clap::builder::RangedI64ValueParser<u16> {
+    clap::value_parser!(u16).range(1..=i64::from(MAX_THREADS))
+}
+
+/// `--io-limit MB/s`: a positive number of megabytes (10^6 bytes) per second, up to 100
+/// GB/s; in bytes per second.
+pub fn io_limit(text: &str) -> Result<u64, String> {
+    let mb: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of MB per second (e.g. 50 or 0.5)"))?;
+    if !mb.is_finite() || !(0.01..=100_000.0).contains(&mb) {
+        return Err(format!("{text} is out of range: use 0.01 to 100000 MB/s"));
+    }
+    Ok((mb * 1e6) as u64)
+}

@@ -77,7 +77,18 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
     if estimate && bounds != Bounds::default() {
         return Err(CliError::EstimateOfRange);
     }
+    let started = std::time::Instant::now();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
+    let opened = started.elapsed();
+    let timings = |counted_by: &str| {
+        if args.timings {
+            eprintln!(
+                "open {:.3} s, {counted_by} {:.3} s",
+                opened.as_secs_f64(),
+                (started.elapsed() - opened).as_secs_f64()
+            );
+        }
+    };
     if let (Some(operator), false) = (merge_operator_note(&source, &cf), estimate) {
         let (total, unresolved) = blocking("count", move || {
             let mut counts = (0u64, 0u64);
@@ -90,6 +101,7 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
                 .map(|_| counts)
         })
         .await?;
+        timings("walk (1 thread, resolving merges)");
         report_unresolved(unresolved, Some(&operator));
         ignore_broken_pipe(writeln!(io::stdout().lock(), "{total}"))?;
         return Ok(Outcome::Success);
@@ -101,6 +113,15 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
     };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n } => {
+            if estimate {
+                timings("estimate");
+            } else {
+                let threads = crate::inspector::source::walk_threads();
+                timings(&format!(
+                    "walk ({threads} thread{})",
+                    if threads == 1 { "" } else { "s" }
+                ));
+            }
             ignore_broken_pipe(writeln!(io::stdout().lock(), "{n}"))?;
             Ok(Outcome::Success)
         }

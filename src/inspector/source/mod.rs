@@ -12,11 +12,14 @@ use serde::Serialize;
 
 mod open;
 pub mod owner;
+mod parallel;
 mod sizes;
 mod write;
+pub mod yielding;
 
 pub use crate::storage::rocksdb::lock_is_held;
 pub use open::OpenRequest;
+pub use parallel::{Walked, Watch, walk_threads};
 pub use write::{SstSummary, WriteOp};
 
 use crate::inspector::error::InspectError;

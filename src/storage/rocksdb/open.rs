@@ -424,5 +424,50 @@ fn open_once(
         }
     }
     .map_err(|e| open_error(path, e))?;
+    // A bounded table cache serves a read-only view only while one read's files fit.
+    if matches!(mode, OpenMode::ReadOnly)
+        && let Some(too_many) = overlapping_beyond_limit(&db, path)
+    {
+        return Err(too_many);
+    }
     Ok((db, cf_names, origin, unresolved_merge))
+}
+
+/// The refusal for a database one of whose reads would need more files open at once than
+/// the limit allows: every L0 file of a column family (they overlap, so a read merges
+/// them all) and one file per deeper level. `None` when every read fits.
+fn overlapping_beyond_limit(db: &Db, path: &Path) -> Option<KvError> {
+    let (soft, hard) = open_files::limits()?;
+    let open_files::Budget::Bounded(table_cache) =
+        open_files::budget(open_files::table_files(path), soft)
+    else {
+        return None;
+    };
+    let files = db.live_files().ok()?;
+    let mut per_cf: std::collections::BTreeMap<&str, (usize, BTreeSet<i32>)> = Default::default();
+    for file in &files {
+        let (l0, deeper) = per_cf.entry(file.column_family_name.as_str()).or_default();
+        if file.level == 0 {
+            *l0 += 1;
+        } else {
+            deeper.insert(file.level);
+        }
+    }
+    let (cf, (l0_files, deeper)) = per_cf
+        .into_iter()
+        .max_by_key(|(_, (l0, deeper))| l0 + deeper.len())?;
+    let needed = (l0_files + deeper.len()) as u64;
+    // RocksDB keeps 10 of `max_open_files` for itself.
+    if needed + 10 <= u64::try_from(table_cache).unwrap_or(0) {
+        return None;
+    }
+    Some(KvError::TooManyOverlapping {
+        path: path.to_path_buf(),
+        cf: cf.to_string(),
+        l0_files,
+        needed,
+        limit: soft,
+        hard,
+        suggested: open_files::suggested_limit(needed as usize),
+    })
 }

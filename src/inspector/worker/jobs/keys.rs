@@ -1,11 +1,22 @@
 //! The jobs of the keys screen: pages, values, substring filters, exact counts and the
 //! key estimate.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::super::pace::{PROGRESS_EVERY, Pace, Step};
 use super::super::protocol::{Body, Placement, Progress};
 use super::super::run::Run;
 use crate::inspector::error::InspectError;
-use crate::inspector::source::{Anchor, Entry};
+use crate::inspector::source::{Anchor, Entry, Watch};
+
+/// One part's share of a count.
+#[derive(Default)]
+struct PartCount {
+    scanned: u64,
+    counted: u64,
+    /// Counted but not yet added to the shared progress figure.
+    unreported: u64,
+}
 
 impl Run<'_> {
     /// A page of keys inside the bounds.
@@ -76,32 +87,48 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// An exact count of the keys (those containing `contains`, when given).
+    /// An exact count of the keys (those containing `contains`, when given), walked on
+    /// every core (see `Source::walk_parallel`).
     pub(in super::super) fn count(&self, contains: Option<&[u8]>) -> Result<(), InspectError> {
         let finder = contains.map(memchr::memmem::Finder::new);
-        let (mut scanned, mut counted) = (0u64, 0u64);
-        // Checked rarely: a count's loop is the tightest the worker runs.
-        let mut pace = Pace::<65536>::new(PROGRESS_EVERY);
+        // Matches reach the shared figure in batches: an atomic per key would cost more
+        // than the walk.
+        let counted_so_far = AtomicU64::new(0);
+        let visit = |counts: &mut PartCount, key: &[u8], _: &[u8]| {
+            counts.scanned += 1;
+            if finder.as_ref().is_none_or(|f| f.find(key).is_some()) {
+                counts.counted += 1;
+                counts.unreported += 1;
+                if counts.unreported == 1024 {
+                    counted_so_far.fetch_add(1024, Ordering::Relaxed);
+                    counts.unreported = 0;
+                }
+            }
+        };
         let stop_check = self.stop_check();
-        let mut stopped = false;
-        self.source
-            .for_each(self.cf(), &self.context.bounds, None, |key, _| {
-                scanned += 1;
-                if finder.as_ref().is_none_or(|f| f.find(key).is_some()) {
-                    counted += 1;
-                }
-                match pace.after(scanned, &stop_check) {
-                    Step::Walk => {}
-                    Step::Report => self.progress(Progress::Count { scanned, counted }),
-                    Step::Stop => {
-                        stopped = true;
-                        return false;
-                    }
-                }
-                true
-            })?;
-        if !stopped {
-            self.emit(Body::Counted { scanned, counted });
+        let mut report = |scanned| {
+            let counted = match finder {
+                None => scanned,
+                Some(_) => counted_so_far.load(Ordering::Relaxed),
+            };
+            self.progress(Progress::Count { scanned, counted });
+        };
+        let walked = self.source.walk_parallel(
+            self.cf(),
+            &self.context.bounds,
+            PartCount::default,
+            visit,
+            Watch {
+                progress: &mut report,
+                cancelled: &stop_check,
+            },
+        )?;
+        if let Some(walked) = walked {
+            let counted = walked.parts.iter().map(|p| p.counted).sum();
+            self.emit(Body::Counted {
+                scanned: walked.read,
+                counted,
+            });
         }
         Ok(())
     }

@@ -1,0 +1,317 @@
+//! Walks on every core answer exactly as one walk does: counts, "contains" counts and the
+//! exact key-space breakdown on column families, range deletions, unflushed memtables,
+//! merge operands written by RocksDB 7.8's `db_bench`, and a live insert-only writer;
+//! walk threads run lowered (read back from /proc) and under `--io-limit`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::cli::run;
+use crate::common::temp_db;
+use crate::compat78::{db_bench, ldb, require_tools};
+
+/// Many overlapping L0 files, deeper levels, range deletions, point deletions, and keys
+/// still in the memtable (the WAL), in two column families, keys under a few prefixes.
+fn write_layered(path: &Path) {
+    use rand::{Rng, SeedableRng};
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    opts.set_disable_auto_compactions(true);
+    let db = rocksdb::DB::open_cf(&opts, path, ["default", "other"]).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20);
+    for cf_name in ["default", "other"] {
+        let cf = db.cf_handle(cf_name).unwrap();
+        for round in 0..6 {
+            for _ in 0..4000 {
+                let prefix = ["node:", "res:", "events:", "x"][rng.gen_range(0..4)];
+                let key = format!("{prefix}{:08}", rng.gen_range(0..200_000));
+                let value = vec![b'v'; rng.gen_range(0..300)];
+                db.put_cf(&cf, key, value).unwrap();
+            }
+            if round == 2 {
+                db.compact_range_cf::<&[u8], &[u8]>(&cf, None, None);
+            }
+            let from = format!("res:{:08}", round * 20_000);
+            let to = format!("res:{:08}", round * 20_000 + 5_000);
+            db.delete_range_cf(&cf, from, to).unwrap();
+            for i in 0..200 {
+                db.delete_cf(&cf, format!("node:{:08}", round * 1000 + i))
+                    .unwrap();
+            }
+            if round < 5 {
+                db.flush_cf(&cf).unwrap();
+            }
+        }
+    }
+}
+
+/// `spear-inspect ARGS --threads N`: its stdout; it must succeed.
+fn with_threads(threads: &str, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--threads", threads]);
+    let output = run(&all);
+    assert!(
+        output.status.success(),
+        "{all:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Every walk the command line runs in parallel, one thread against four (16 parts on
+/// however many cores): the same answer.
+fn assert_parallel_equals_single(db: &Path, cf: &str) -> u64 {
+    let p = db.to_str().unwrap();
+    let count = with_threads("1", &["count", p, "--cf", cf]);
+    assert_eq!(
+        count,
+        with_threads("4", &["count", p, "--cf", cf]),
+        "count of {cf}"
+    );
+    for prefix in ["node:", "res:", "x"] {
+        let args = ["count", p, "--cf", cf, "--prefix", prefix];
+        assert_eq!(
+            with_threads("1", &args),
+            with_threads("4", &args),
+            "{prefix}"
+        );
+    }
+    let args = ["keyspace", p, "--cf", cf, "--exact", "--json"];
+    let single = with_threads("1", &args);
+    assert_eq!(single, with_threads("4", &args), "exact breakdown of {cf}");
+    let breakdown: serde_json::Value = serde_json::from_str(&single).unwrap();
+    assert!(
+        breakdown["rows"].as_array().unwrap().len() >= 3,
+        "{breakdown}"
+    );
+    count.trim().parse().unwrap()
+}
+
+#[test]
+fn parallel_walks_equal_one_walk_on_families_range_deletions_and_memtables() {
+    let (_dir, db) = temp_db();
+    write_layered(&db);
+    for cf in ["default", "other"] {
+        let count = assert_parallel_equals_single(&db, cf);
+        assert!(count > 10_000, "{cf}: {count}");
+    }
+}
+
+#[test]
+fn parallel_walks_equal_one_walk_and_ldb_on_78_merge_operands() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    db_bench(
+        &db,
+        &[
+            "--benchmarks=mergerandom",
+            "--merge_operator=uint64add",
+            "--num=30000",
+            "--value_size=8",
+            "--write_buffer_size=65536",
+            "--use_existing_db=0",
+        ],
+    );
+    let count = assert_parallel_equals_single(&db, "default");
+    let reference = ldb(&db, &["scan", "--hex"]).lines().count() as u64;
+    assert_eq!(count, reference, "ldb scan's count");
+}
+
+/// Writes `w:NNNNNNNN` keys without end (flushing now and then) until its stop file
+/// appears. Started by `a_parallel_count_of_a_live_writer_lands_between_two_single_counts`.
+#[test]
+#[ignore = "run by a_parallel_count_of_a_live_writer_lands_between_two_single_counts"]
+fn insert_only_writer_child() {
+    if !crate::common::is_child() {
+        return;
+    }
+    let path = PathBuf::from(std::env::var_os("SPEAR_WRITE_DB").unwrap());
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.set_write_buffer_size(256 * 1024);
+    let db = rocksdb::DB::open(&opts, &path).unwrap();
+    let started = Instant::now();
+    let mut i = 0u64;
+    while !path.with_extension("stop").exists() && started.elapsed() < Duration::from_secs(120) {
+        for _ in 0..100 {
+            db.put(format!("w:{i:08}"), [b'v'; 64]).unwrap();
+            i += 1;
+        }
+        if i == 20_000 {
+            std::fs::write(path.with_extension("ready"), b"").unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_parallel_count_of_a_live_writer_lands_between_two_single_counts() {
+    let (_dir, db) = temp_db();
+    let mut writer = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "parallel::insert_only_writer_child",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("SPEAR_TEST_CHILD", "1")
+        .env("SPEAR_WRITE_DB", &db)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !db.with_extension("ready").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let p = db.to_str().unwrap();
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let before: u64 = with_threads("1", &["count", p]).trim().parse().unwrap();
+        let parallel: u64 = with_threads("4", &["count", p]).trim().parse().unwrap();
+        let after: u64 = with_threads("1", &["count", p]).trim().parse().unwrap();
+        counts.push((before, parallel, after));
+    }
+    std::fs::write(db.with_extension("stop"), b"").unwrap();
+    let status = writer.wait().unwrap();
+    assert!(
+        db.with_extension("ready").exists(),
+        "the writer never started"
+    );
+    assert!(status.success(), "the writer failed");
+    for (before, parallel, after) in &counts {
+        assert!(before <= parallel && parallel <= after, "{counts:?}");
+    }
+    assert!(
+        counts[0].0 < counts[2].2,
+        "the writer was writing: {counts:?}"
+    );
+}
+
+/// Reads a thread's nice value from /proc (field 19 of its stat).
+fn nice_of(stat: &str) -> i32 {
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    rest.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+#[test]
+fn walk_threads_run_at_nice_10_and_idle_io_while_the_caller_keeps_its_priority() {
+    use spear_next::inspector::source::{Bounds, Source, Watch, yielding};
+    let (_dir, db) = temp_db();
+    write_layered(&db);
+    let source = Source::open(&db, false).unwrap();
+    // The bounds are cut into parts of about equal size (not one part per file start:
+    // the L0 files overlap), covering them whole.
+    let parts = source.split("default", &Bounds::default(), 8).unwrap();
+    assert!(parts.len() >= 6, "{} parts: {parts:?}", parts.len());
+    assert_eq!(parts[0].lower, None);
+    assert_eq!(parts.last().unwrap().upper, None);
+    assert!(parts.windows(2).all(|w| w[0].upper == w[1].lower));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let walked = source
+        .walk_parallel(
+            "default",
+            &Bounds::default(),
+            || {
+                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+                seen.lock()
+                    .unwrap()
+                    .push((nice_of(&stat), yielding::this_thread_io_is_idle()));
+            },
+            |_, _, _| {},
+            Watch {
+                progress: &mut |_| {},
+                cancelled: &|| false,
+            },
+        )
+        .unwrap()
+        .expect("not cancelled");
+    assert!(!walked.parts.is_empty());
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), walked.parts.len());
+    for (nice, idle) in seen {
+        assert_eq!(
+            nice,
+            yielding::WALK_NICE.max(nice_of(
+                &std::fs::read_to_string("/proc/thread-self/stat").unwrap()
+            ))
+        );
+        assert!(idle, "a walk thread is in the idle I/O class");
+    }
+    let me = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    assert_eq!(nice_of(&me), 0, "the caller's thread was not lowered");
+    assert!(!yielding::this_thread_io_is_idle());
+}
+
+#[test]
+fn io_limit_holds_a_walk_to_its_rate() {
+    let (_dir, db) = temp_db();
+    write_layered(&db);
+    let p = db.to_str().unwrap();
+    // Key and value bytes the count reads: the exact breakdown's logical bytes.
+    let breakdown: serde_json::Value =
+        serde_json::from_str(&with_threads("1", &["keyspace", p, "--exact", "--json"])).unwrap();
+    let mut bytes = breakdown["ungrouped"]["logical_bytes"]
+        .as_u64()
+        .unwrap_or(0);
+    for row in breakdown["rows"].as_array().unwrap() {
+        bytes += row["logical_bytes"].as_u64().unwrap();
+    }
+    assert!(bytes > 2_000_000, "{bytes}");
+    // 1 MB/s: the walk must take at least its bytes' worth of seconds, less the slack a
+    // walk may run ahead.
+    let started = Instant::now();
+    let limited = with_threads("2", &["count", p, "--io-limit", "1"]);
+    let took = started.elapsed().as_secs_f64();
+    assert_eq!(limited, with_threads("2", &["count", p]));
+    let rate = bytes as f64 / took;
+    assert!(
+        rate <= 1_000_000.0 * 1.1,
+        "{bytes} bytes in {took:.2} s = {rate:.0} B/s, over --io-limit 1 MB/s"
+    );
+}
+
+#[test]
+fn overlapping_l0_files_beyond_the_open_file_limit_are_refused_with_the_numbers() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    db_bench(
+        &db,
+        &[
+            "--benchmarks=fillrandom",
+            "--num=200000",
+            "--value_size=100",
+            "--write_buffer_size=65536",
+            "--disable_auto_compactions=1",
+            "--level0_slowdown_writes_trigger=100000",
+            "--level0_stop_writes_trigger=100000",
+            "--level0_file_num_compaction_trigger=100000",
+            "--compression_type=none",
+            "--use_existing_db=0",
+        ],
+    );
+    let l0 = crate::common::sst_files(&db);
+    assert!(l0 > 300, "{l0} L0 files");
+    let p = db.to_str().unwrap();
+    let output = crate::host::run_with_fd_limit(256, &["count", p]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let files = format!("{l0} overlapping L0 files");
+    for needle in [
+        files.as_str(),
+        "only 256 files",
+        "hard limit 256",
+        "ulimit -n 1024",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
+    }
+    assert!(output.stdout.is_empty());
+    // Under a limit that fits them all, the count is ldb's.
+    let output = crate::host::run_with_fd_limit(4096, &["count", p]);
+    assert!(output.status.success());
+    let reference = ldb(&db, &["scan", "--hex"]).lines().count();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        reference.to_string()
+    );
+}
