@@ -1466,3 +1466,29 @@ fn help_lists_prefix_delete_only_under_a_prefix_filter() {
     let with = format!("{}", render(&app, 120, 40).backend());
     assert!(with.contains("delete prefix"), "{with}");
 }
+
+/// A walk that waited for `--io-limit` is named on the status line for a few seconds,
+/// whichever screen's job it was, and the wait changes nothing else.
+#[test]
+fn the_status_line_says_when_io_limit_holds_a_walk_back() {
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    assert!(!screen_text(&app).contains("held back"));
+    let held = Event {
+        ticket: Ticket {
+            kind: Kind::Count,
+            id: 0,
+        },
+        context: Context::cf("default"),
+        body: Body::HeldBack,
+    };
+    assert!(app.on_event(held).is_empty());
+    assert!(
+        screen_text(&app).contains("reads held back by --io-limit"),
+        "{}",
+        screen_text(&app)
+    );
+    let later = app.session.now + chrono::Duration::seconds(5);
+    app.tick(later);
+    assert!(!screen_text(&app).contains("held back"));
+}

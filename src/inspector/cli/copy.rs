@@ -2,6 +2,7 @@
 //! `diff` (two databases key by key) and `migrate` between stores through the `KvStore`
 //! layer.
 
+use crate::inspector::source::yielding::on_walk_thread;
 use std::io::{self, BufWriter};
 use std::time::Duration;
 
@@ -67,8 +68,9 @@ pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outc
         }
         None => None,
     };
+    // A whole-database walk: on a thread of its own at the walk priority.
     let exported = blocking("export", move || {
-        Ok::<_, CliError>(match file {
+        Ok::<_, CliError>(on_walk_thread(|| match file {
             Some(file) => {
                 let mut out = BufWriter::with_capacity(1 << 16, file);
                 transfer::export(&source, &cfs, &bounds, &mut out)
@@ -77,7 +79,7 @@ pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outc
                 let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
                 transfer::export(&source, &cfs, &bounds, &mut out)
             }
-        })
+        }))
     })
     .await?;
     match exported {

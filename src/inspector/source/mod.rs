@@ -377,6 +377,8 @@ impl Source {
     /// `visit` returns `false` to stop. Returns how many pairs were visited. `expected`
     /// is how many pairs the caller wants at most, if it knows: long walks read ahead.
     ///
+    /// Its reads count against `--io-limit` ([`yielding::charge`]).
+    ///
     /// Blocks do not enter the block cache: a full scan would otherwise evict the owning
     /// service's hot blocks (this matters for a live secondary sharing the page cache).
     pub fn for_each(
@@ -398,14 +400,19 @@ impl Source {
             Some(l) => it.seek(l),
             None => it.seek_to_first(),
         }
-        let mut n = 0;
+        let (mut n, mut bytes) = (0, 0u64);
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
             n += 1;
+            bytes += (k.len() + v.len()) as u64;
+            if n % 4096 == 0 {
+                yielding::charge(std::mem::take(&mut bytes));
+            }
             if !visit(k, v) {
                 break;
             }
             it.next();
         }
+        yielding::charge(bytes);
         it.status().map_err(backend_error)?;
         Ok(n)
     }

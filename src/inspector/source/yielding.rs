@@ -59,6 +59,32 @@ pub fn lower_this_thread() {
     }
 }
 
+/// Runs `walk` on a thread made for it, lowered as [`lower_this_thread`] says, and
+/// returns its result: for a walk started from a pooled thread (tokio's blocking pool),
+/// which must keep its own priority for the jobs after. Runs it in place if no thread
+/// can be made.
+pub fn on_walk_thread<T: Send>(walk: impl FnOnce() -> T + Send) -> T {
+    let mut walk = Some(walk);
+    let outcome = std::thread::scope(|scope| {
+        let walk = &mut walk;
+        std::thread::Builder::new()
+            .name("spear-walk".into())
+            .spawn_scoped(scope, move || {
+                lower_this_thread();
+                walk.take().map(|walk| walk())
+            })
+            .ok()
+            .map(|thread| thread.join())
+    });
+    match outcome {
+        Some(Ok(Some(result))) => result,
+        // The walk panicked: the same panic here, where it was asked for.
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        // No thread: walk here, at this thread's priority.
+        _ => (walk.take().expect("not run when no thread was made"))(),
+    }
+}
+
 /// Sets the calling thread's nice value (Linux: nice is per thread, a thread id names it).
 /// Never raises it: a thread already nicer (a service started under `nice 19`) stays so.
 fn set_thread_nice(nice: i32) {

@@ -266,6 +266,11 @@ impl App {
     /// and goes to every screen that takes its kind.
     pub fn on_event(&mut self, event: Event) -> Vec<Command> {
         let ticket = event.ticket;
+        // Whichever job it came from: the status line says reads are being held back.
+        if matches!(event.body, Body::HeldBack) {
+            self.session.held_back_at = Some(self.session.now);
+            return Vec::new();
+        }
         let current = self.session.tickets.is_current(ticket);
         if event.body.is_final() {
             self.session.tickets.answered(ticket);

@@ -99,6 +99,8 @@ pub struct Session {
     /// Keys drawn, and typed into every prompt, as hex instead of escaped text (`x` on
     /// the Keys screen).
     pub hex_keys: bool,
+    /// When a walk last waited for `--io-limit` (the status line says so for a while).
+    pub held_back_at: Option<DateTime<Utc>>,
 }
 
 impl Session {
@@ -122,7 +124,14 @@ impl Session {
             tickets: Tickets::default(),
             writing_as: None,
             hex_keys: false,
+            held_back_at: None,
         }
+    }
+
+    /// Whether a walk waited for `--io-limit` in the last few seconds.
+    pub fn held_back(&self) -> bool {
+        self.held_back_at
+            .is_some_and(|at| self.now - at < chrono::Duration::seconds(3))
     }
 
     /// A request with a fresh ticket.

@@ -115,6 +115,10 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             spans.extend([sep.clone(), Span::raw(figure)]);
         }
     }
+    if app.session.held_back() {
+        spans.push(sep.clone());
+        spans.push(Span::styled("reads held back by --io-limit", theme.title()));
+    }
     if let Some(running) = &app.writes.maintenance {
         spans.push(sep.clone());
         let elapsed = format::age(app.session.now - running.started);

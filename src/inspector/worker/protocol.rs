@@ -378,6 +378,8 @@ pub enum Body {
     Matches(Vec<Entry>),
     /// How far a long job has got.
     Progress(Progress),
+    /// A walk waited to keep its reads under `--io-limit` since its last progress.
+    HeldBack,
     /// A substring filter finished.
     Filtered {
         /// Keys looked at.
@@ -447,7 +449,11 @@ impl Body {
     pub fn is_final(&self) -> bool {
         !matches!(
             self,
-            Body::Matches(_) | Body::Progress(_) | Body::StreamsCounted(_) | Body::LogPartial(_)
+            Body::Matches(_)
+                | Body::Progress(_)
+                | Body::HeldBack
+                | Body::StreamsCounted(_)
+                | Body::LogPartial(_)
         )
     }
 }

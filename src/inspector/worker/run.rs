@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use super::protocol::{Body, Context, Event, Job, Progress, Purpose, Request, Ticket};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::Source;
+use crate::inspector::source::yielding::{self, on_walk_thread};
 
 /// Runs one request to the end on the calling (blocking) thread, passing each event to
 /// `emit` until `token` is cancelled. The worker runs this on tokio's blocking pool; tests
@@ -81,6 +82,9 @@ impl Run<'_> {
     /// Sends how far the job has got.
     pub(super) fn progress(&self, progress: Progress) {
         self.emit(Body::Progress(progress));
+        if yielding::take_held_back() {
+            self.emit(Body::HeldBack);
+        }
     }
 
     /// [`Run::cancelled`] in the form the walks of `analysis` and `spear` ask it.
@@ -105,7 +109,7 @@ impl Run<'_> {
                 placement,
             } => self.page(&anchor, limit, placement),
             Job::Value { key, max_len } => self.value(key, max_len),
-            Job::Filter { needle, cap } => self.filter(&needle, cap),
+            Job::Filter { needle, cap } => on_walk_thread(|| self.filter(&needle, cap)),
             Job::Count { contains } => self.count(contains.as_deref()),
             Job::Refresh => self.refresh(),
             Job::Stats => self.stats(),
@@ -123,13 +127,15 @@ impl Run<'_> {
                 counter,
             } => self.gaps(kind, &stream, counter),
             Job::Options => self.options(),
-            Job::Diff { other } => self.diff(&other),
+            Job::Diff { other } => on_walk_thread(|| self.diff(&other)),
             Job::History { key } => self.history(&key),
             Job::Log { keep } => self.log(keep),
             Job::Wal { limit } => self.wal(limit),
             Job::Usage => self.usage(),
             Job::Keyspace { grouping, exact } => self.keyspace(&grouping, exact),
-            Job::Tombstones { grouping, scan } => self.tombstones(&grouping, scan),
+            Job::Tombstones { grouping, scan } => {
+                on_walk_thread(|| self.tombstones(&grouping, scan))
+            }
             Job::Maintain(job) => self.maintain(job),
             Job::Edit(edit) => self.edit(edit),
         }

@@ -4,6 +4,7 @@
 use tokio::sync::mpsc;
 
 use crate::inspector::error::InspectError;
+use crate::inspector::source::yielding::on_walk_thread;
 use crate::inspector::source::{Bounds, Pair, Source};
 
 /// Pairs per batch.
@@ -23,6 +24,18 @@ pub fn stream_scan(
     if max == 0 {
         return Ok(0);
     }
+    on_walk_thread(|| walk(source, cf, bounds, limit, sink))
+}
+
+/// [`stream_scan`]'s walk, on the walk thread.
+fn walk(
+    source: &Source,
+    cf: &str,
+    bounds: &Bounds,
+    limit: Option<u64>,
+    sink: &mpsc::Sender<Vec<Pair>>,
+) -> Result<u64, InspectError> {
+    let max = limit.unwrap_or(u64::MAX);
     let mut sent = 0u64;
     let mut batch = Vec::with_capacity(BATCH);
     let mut receiver_gone = false;
