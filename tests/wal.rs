@@ -986,3 +986,37 @@ fn recycled_wal_with_leftover_data() {
     assert_eq!(read_newest(&renamed, 5).unwrap(), (vec![], WalTail::Clean));
     assert_eq!(ldb_dump(&renamed, true, false).stdout, "");
 }
+
+/// The WAL screen holds the newest batches up to a byte budget, not 1,000 of whatever
+/// size: 100 batches of 1 MiB values keep 32 MiB (the newest ones, as read_newest
+/// gives them), never 100 MiB.
+#[test]
+fn the_wal_screen_holds_its_batches_within_a_byte_budget() {
+    use spear_next::inspector::analysis::recent::{WAL_SCREEN_BYTES, read_wal};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.set_write_buffer_size(512 << 20);
+    let db = rocksdb::DB::open(&opts, &path).unwrap();
+    for i in 0..100u32 {
+        db.put(format!("big:{i:03}"), vec![i as u8; 1 << 20])
+            .unwrap();
+    }
+    drop(db);
+    let report = read_wal(&path, 1000).unwrap();
+    let kept: usize = report.batches.iter().map(|b| b.byte_size).sum();
+    assert!(
+        kept <= WAL_SCREEN_BYTES + (1 << 20) + 1024,
+        "{kept} bytes kept"
+    );
+    assert!(
+        report.batches.len() >= 30 && report.batches.len() < 100,
+        "{}",
+        report.batches.len()
+    );
+    let wal = wal_files(&path).unwrap().pop().unwrap();
+    let (newest, _) = read_newest(&wal.path, report.batches.len()).unwrap();
+    assert_eq!(report.batches, newest, "the newest ones, newest first");
+    assert_eq!(report.batches[0].ops[0].key, b"big:099");
+}

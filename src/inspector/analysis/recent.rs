@@ -12,8 +12,7 @@ use crate::inspector::formats::manifest::read_manifest;
 
 use crate::inspector::error::InspectError;
 use crate::inspector::formats::wal::{
-    WalBatch, WalFileInfo, WalOpKind, WalTail, read_newest_with_number, wal_files,
-    wal_files_checked,
+    WalBatch, WalFileInfo, WalOpKind, WalTail, read_newest_within, wal_files, wal_files_checked,
 };
 
 /// LOG entries kept for the screen, newest.
@@ -347,14 +346,30 @@ pub fn newest_batches(
     files: &[WalFileInfo],
     limit: usize,
 ) -> Result<(Vec<WalBatch>, Vec<TornTail>), InspectError> {
-    let mut batches = Vec::new();
+    newest_batches_within(files, limit, usize::MAX)
+}
+
+/// [`newest_batches`], stopping once the batches kept reach `max_bytes` of records.
+pub fn newest_batches_within(
+    files: &[WalFileInfo],
+    limit: usize,
+    max_bytes: usize,
+) -> Result<(Vec<WalBatch>, Vec<TornTail>), InspectError> {
+    let mut batches: Vec<WalBatch> = Vec::new();
     let mut torn = Vec::new();
+    let mut kept = 0usize;
     for file in files.iter().rev() {
-        if batches.len() >= limit {
+        if batches.len() >= limit || kept >= max_bytes {
             break;
         }
-        let (found, tail) = read_newest_with_number(&file.path, limit - batches.len(), file.number)
-            .map_err(|e| InspectError::wal(format!("reading {}", file.path.display()), e))?;
+        let (found, tail) = read_newest_within(
+            &file.path,
+            limit - batches.len(),
+            max_bytes - kept,
+            file.number,
+        )
+        .map_err(|e| InspectError::wal(format!("reading {}", file.path.display()), e))?;
+        kept += found.iter().map(|b| b.byte_size).sum::<usize>();
         if let WalTail::Torn { offset, reason } = tail {
             torn.push(TornTail {
                 file: file.path.display().to_string(),
@@ -407,10 +422,15 @@ fn cf_names_for(db: &Path, batches: &[WalBatch]) -> BTreeMap<u32, String> {
         .unwrap_or_default()
 }
 
-/// The WAL files and their newest `limit` batches.
+/// What the WAL screen holds at most of the newest batches' records, whatever their
+/// number: 1,000 batches of a service writing 1 MiB values would otherwise be 1 GiB.
+pub const WAL_SCREEN_BYTES: usize = 32 << 20;
+
+/// The WAL files and their newest `limit` batches, at most [`WAL_SCREEN_BYTES`] of them
+/// (the newest batch always).
 pub fn read_wal(db: &Path, limit: usize) -> Result<WalReport, InspectError> {
     let files = live_wal_files(db)?;
-    let (batches, torn) = newest_batches(&files, limit)?;
+    let (batches, torn) = newest_batches_within(&files, limit, WAL_SCREEN_BYTES)?;
     let cf_names = cf_names_for(db, &batches);
     Ok(WalReport {
         files,

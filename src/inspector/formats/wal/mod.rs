@@ -34,7 +34,7 @@ pub(crate) use physical::LogRules;
 pub(crate) use physical::{HEADER_SIZE, write_log};
 
 pub use batch::BatchError;
-pub use tail::{read_newest, read_newest_with_number};
+pub use tail::{read_newest, read_newest_with_number, read_newest_within};
 
 /// Errors naming the file and the problem.
 #[derive(Debug, thiserror::Error)]

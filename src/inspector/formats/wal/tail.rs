@@ -162,6 +162,19 @@ pub fn read_newest_with_number(
     n: usize,
     wal_number: u64,
 ) -> Result<(Vec<WalBatch>, WalTail), WalError> {
+    read_newest_within(path, n, usize::MAX, wal_number)
+}
+
+/// [`read_newest_with_number`], also stopping once the batches kept reach `max_bytes`
+/// (the newest batch is always kept): what a screen holds stays bounded by bytes, not
+/// only by batches, whatever size the service's batches are.
+pub fn read_newest_within(
+    path: &Path,
+    n: usize,
+    max_bytes: usize,
+    wal_number: u64,
+) -> Result<(Vec<WalBatch>, WalTail), WalError> {
+    let mut kept_bytes = 0usize;
     let mut file = File::open(path).map_err(io_err(path))?;
     let size = file.metadata().map_err(io_err(path))?.len();
     if size == 0 {
@@ -227,7 +240,8 @@ pub fn read_newest_with_number(
                     }
                     Event::Record(r) => {
                         found_record = true;
-                        if out.len() < n {
+                        if out.len() < n && (out.is_empty() || kept_bytes < max_bytes) {
+                            kept_bytes += r.data.len();
                             out.push(make_batch(
                                 path,
                                 wal_number,
@@ -239,7 +253,7 @@ pub fn read_newest_with_number(
                     }
                 }
             }
-            if found_record && out.len() >= n {
+            if found_record && (out.len() >= n || kept_bytes >= max_bytes) {
                 break;
             }
         }
