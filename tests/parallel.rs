@@ -315,3 +315,47 @@ fn overlapping_l0_files_beyond_the_open_file_limit_are_refused_with_the_numbers(
         reference.to_string()
     );
 }
+
+/// A one-shot command yields whole: every thread of `export` (the runtime's, RocksDB's,
+/// the walk's) runs at nice 10, read back from /proc while it is blocked on a full pipe;
+/// `--normal-priority` leaves them at the caller's.
+#[test]
+fn every_thread_of_a_command_runs_lowered_unless_normal_priority() {
+    use std::io::Read;
+    let (_dir, db) = temp_db();
+    write_layered(&db);
+    let caller = nice_of(&std::fs::read_to_string("/proc/thread-self/stat").unwrap());
+    for (flags, expected) in [
+        (&[][..], spear_next::inspector::source::yielding::WALK_NICE.max(caller)),
+        (&["--normal-priority"][..], caller),
+    ] {
+        let mut child = crate::cli::bin()
+            .args(["export", db.to_str().unwrap()])
+            .args(flags)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tasks = format!("/proc/{}/task", child.id());
+        // Blocked writing to the pipe nobody reads yet, once the walk has started.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut threads = 0;
+        while Instant::now() < deadline {
+            threads = std::fs::read_dir(&tasks).map_or(0, |d| d.count());
+            if threads >= 4 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let nices: Vec<i32> = std::fs::read_dir(&tasks)
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("stat")).ok())
+            .map(|stat| nice_of(&stat))
+            .collect();
+        let mut out = Vec::new();
+        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(threads >= 4 && out.len() > 1 << 20, "{threads} threads, {} bytes", out.len());
+        assert!(nices.iter().all(|&n| n == expected), "{flags:?}: {nices:?}");
+    }
+}

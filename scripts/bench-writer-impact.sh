@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Is the inspector ever the reason the service slowed down? A full-speed writer
+# (`db_bench fillrandom`, no rate limit, holding the LOCK) runs DURATION seconds alone,
+# then DURATION seconds while spear-inspect runs every heavy walk against it in a loop
+# (count, exact key-space breakdown, tombstone scan, export, checkpoint), PAIRS times
+# alternately (default 2 pairs of 20 s). db_bench reports its own ops/s and P99 write
+# latency; the script prints both sides and their ratio.
+#
+#   scripts/bench-writer-impact.sh [EXTRA_INSPECT_FLAGS...]   (e.g. --normal-priority, --io-limit 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh --bench
+target="${CARGO_TARGET_DIR:-target}"
+cargo build --release --quiet --bin spear-inspect
+bin="$target/release/spear-inspect"
+duration="${DURATION:-20}"
+pairs="${PAIRS:-2}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/spear-writer.XXXXXX")"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+writer() { # out file: db_bench's report
+  db_bench --benchmarks=fillrandom --use_existing_db=0 --db="$work/db" --num=1000000000 \
+    --key_size=24 --value_size=200 --duration="$duration" --histogram=1 --threads=1 >"$1" 2>&1
+}
+walks() { # every heavy walk, in a loop, until the writer is gone
+  while [[ -e "$work/db/LOCK" ]] && pgrep -x db_bench >/dev/null; do
+    "$bin" count "$work/db" "$@" >/dev/null 2>&1 || true
+    "$bin" keyspace "$work/db" --exact "$@" >/dev/null 2>&1 || true
+    "$bin" tombstones "$work/db" --scan "$@" >/dev/null 2>&1 || true
+    "$bin" export "$work/db" "$@" >/dev/null 2>&1 || true
+    rm -rf "$work/cp"; "$bin" checkpoint "$work/db" "$work/cp" "$@" >/dev/null 2>&1 || true
+    echo >>"$work/rounds"
+  done
+}
+figures() { # ops/s and P99 (micros) from a db_bench report
+  local ops p99
+  ops=$(grep -E '^fillrandom' "$1" | sed -E 's/.* ([0-9]+) ops\/sec.*/\1/')
+  p99=$(grep -E 'P99:' "$1" | head -1 | sed -E 's/.*P99: ([0-9.]+).*/\1/')
+  echo "$ops $p99"
+}
+
+results=()
+for pair in $(seq "$pairs"); do
+  rm -rf "$work/db"; writer "$work/alone.$pair"
+  rm -rf "$work/db" "$work/rounds"
+  writer "$work/with.$pair" &
+  w=$!
+  sleep 2 # the writer first creates its database
+  walks "$@" &
+  wait "$w"; wait || true
+  rounds=$(wc -l <"$work/rounds" 2>/dev/null || echo 0)
+  read -r a_ops a_p99 <<<"$(figures "$work/alone.$pair")"
+  read -r b_ops b_p99 <<<"$(figures "$work/with.$pair")"
+  printf 'pair %d: writer alone %s ops/s, P99 %s us | with the inspector (%s rounds of every walk) %s ops/s, P99 %s us | throughput kept %.2fx, P99 %.2fx\n' \
+    "$pair" "$a_ops" "$a_p99" "$rounds" "$b_ops" "$b_p99" \
+    "$(bc -l <<<"$b_ops/$a_ops")" "$(bc -l <<<"$b_p99/$a_p99")"
+done | tee target/bench-writer-impact.txt
