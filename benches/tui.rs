@@ -88,6 +88,123 @@ fn frame_200x60(c: &mut Criterion) {
     });
 }
 
+/// The real binary in a pseudo-terminal on a database: keys go in, and what it draws is
+/// kept on a vt100 screen that a reader thread updates as the output arrives.
+struct Tui {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Kept open: the child's terminal closes with it.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Tui {
+    /// Starts `spear-inspect DB` in a `rows`x`cols` terminal.
+    fn spawn(db: &std::ffi::OsStr, rows: u16, cols: u16) -> Tui {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_spear-inspect"));
+        cmd.arg(db);
+        cmd.env("TERM", "xterm-256color");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser2 = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                parser2.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Tui {
+            parser,
+            writer,
+            child,
+            _master: pty.master,
+        }
+    }
+
+    /// The text on screen now.
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Types `keys`; returns when they were sent.
+    fn press(&mut self, keys: &[u8]) -> Instant {
+        self.writer.write_all(keys).unwrap();
+        self.writer.flush().unwrap();
+        Instant::now()
+    }
+
+    /// When the screen first satisfies `pred` (polled every 200 µs), or `None` after
+    /// `timeout`.
+    fn poll_until(&self, timeout: Duration, pred: &dyn Fn(&str) -> bool) -> Option<Instant> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if pred(&self.screen()) {
+                return Some(Instant::now());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+
+    /// When the screen first satisfies `pred`; panics with the screen after `timeout`.
+    fn wait_for(&self, timeout: Duration, pred: &dyn Fn(&str) -> bool) -> Instant {
+        self.poll_until(timeout, pred)
+            .unwrap_or_else(|| panic!("timed out; screen:\n{}", self.screen()))
+    }
+
+    /// [`Tui::wait_for`] with the 60 s limit of the key-press measurements.
+    fn wait(&self, pred: &dyn Fn(&str) -> bool) -> Instant {
+        self.wait_for(Duration::from_secs(60), pred)
+    }
+
+    /// The child's peak resident set (VmHWM in `/proc/<pid>/status`), in KiB.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child.process_id()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Presses `q` and waits for the binary to exit.
+    fn quit(mut self) {
+        self.press(b"q");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Tui {
+    /// A measurement that panicked (a timeout) leaves no binary behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Key press to redraw, measured on the real binary while a full count runs.
 fn keypress_during_count_and_filter(_: &mut Criterion) {
     let Some(db) = std::env::var_os("SPEAR_BENCH_DB") else {
@@ -96,86 +213,48 @@ fn keypress_during_count_and_filter(_: &mut Criterion) {
         );
         return;
     };
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 140,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_spear-inspect"));
-    cmd.arg(&db);
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
-    let parser2 = Arc::clone(&parser);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            parser2.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let screen = || parser.lock().unwrap().screen().contents();
-    let wait = |pred: &dyn Fn(&str) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let s = screen();
-            if pred(&s) {
-                return Instant::now();
-            }
-            assert!(Instant::now() < deadline, "timed out; screen:\n{s}");
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    };
-    wait(&|s| s.contains('›'));
+    let mut tui = Tui::spawn(&db, 40, 140);
+    tui.wait(&|s| s.contains('›'));
     let mut latencies = Vec::new();
     for round in 0..30 {
         // Start (or restart) a full count, then press j and time the redraw.
-        writer.write_all(b"c").unwrap();
-        writer.flush().unwrap();
-        wait(&|s| s.contains("counting"));
-        let before = screen();
+        tui.press(b"c");
+        tui.wait(&|s| s.contains("counting"));
+        let before = tui.screen();
         let selected_line = |s: &str| s.lines().position(|l| l.contains('›'));
-        let start = Instant::now();
-        writer
-            .write_all(if round % 2 == 0 { b"j" } else { b"k" })
-            .unwrap();
-        writer.flush().unwrap();
+        let start = tui.press(if round % 2 == 0 { b"j" } else { b"k" });
         let line_before = selected_line(&before);
-        let done = wait(&|s| selected_line(s) != line_before);
-        if screen().contains("counting") {
+        let done = tui.wait(&|s| selected_line(s) != line_before);
+        if tui.screen().contains("counting") {
             latencies.push(done - start);
         }
     }
     // The same while a substring filter scans every key: open help and time it.
     let mut filter_latencies = Vec::new();
     for _ in 0..30 {
-        writer.write_all(b"/\tno-such-key-anywhere\r").unwrap();
-        writer.flush().unwrap();
-        wait(&|s| s.contains("scanning:"));
-        let start = Instant::now();
-        writer.write_all(b"?").unwrap();
-        writer.flush().unwrap();
-        let done = wait(&|s| s.contains("Esc or ? closes"));
+        tui.press(b"/\tno-such-key-anywhere\r");
+        tui.wait(&|s| s.contains("scanning:"));
+        let start = tui.press(b"?");
+        let done = tui.wait(&|s| s.contains("Esc or ? closes"));
         // Keep the sample only if the screen that answered still shows the scan running.
-        if screen().contains("scanning:") {
+        if tui.screen().contains("scanning:") {
             filter_latencies.push(done - start);
         }
-        writer.write_all(b"\x1b").unwrap();
-        writer.flush().unwrap();
-        wait(&|s| !s.contains("Esc or ? closes"));
+        tui.press(b"\x1b");
+        tui.wait(&|s| !s.contains("Esc or ? closes"));
+        // Clear the filter: `/` offers the last one again, which Tab would turn into a
+        // prefix and the typing lengthen. Esc first stops a count still running or
+        // dismisses a message, so it is pressed until the filter is gone.
+        let cleared = (0..5).any(|_| {
+            tui.press(b"\x1b");
+            tui.poll_until(Duration::from_secs(2), &|s| {
+                !s.contains("no-such-key-anywhere")
+            })
+            .is_some()
+        });
+        assert!(cleared, "the filter stays; screen:\n{}", tui.screen());
     }
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    let _ = child.wait();
+    tui.quit();
     filter_latencies.sort();
     println!(
         "keypress_during_filter: median {:.2} ms, max {:.2} ms over {} presses (target: under 50 ms)",
@@ -192,6 +271,156 @@ fn keypress_during_count_and_filter(_: &mut Criterion) {
         ms(*latencies.last().unwrap()),
         latencies.len()
     );
+}
+
+/// The key figure on the status bar (`~906,947 keys (estimate; can be high)`, `counting…
+/// 12,345`, `632,070 keys`): the part between its `│` separators that speaks of keys.
+fn key_figure(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .filter(|l| l.contains("│ cf "))
+        .flat_map(|l| l.split('│'))
+        .map(str::trim)
+        .find(|part| {
+            part.starts_with("counting…")
+                || (part.starts_with(|c: char| c == '~' || c.is_ascii_digit())
+                    && part.contains(" keys"))
+        })
+        .map(str::to_string)
+}
+
+/// What proves that a screen is on show: a test of the text on screen.
+type Shown = dyn Fn(&str) -> bool;
+
+/// One pass over the whole TUI on a large database (the real binary, 40x140, on
+/// `SPEAR_BENCH_DB`): spawn to the first frame of the Keys list, each screen from its
+/// key to its first frame with content, a full count's wall time, and the binary's peak
+/// memory. Screens opened earlier may still be working in the background (the Log screen
+/// reads the rest of the LOG, the Disk screen counts tombstones), as when a user goes
+/// through them. Run by `scripts/bench-scale.sh`.
+fn screens_at_scale(_: &mut Criterion) {
+    let Some(db) = std::env::var_os("SPEAR_BENCH_DB") else {
+        eprintln!("screens_at_scale: set SPEAR_BENCH_DB to a database directory to measure it");
+        return;
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |kib: Option<u64>| kib.map_or("?".into(), |k| format!("{:.0}", k as f64 / 1024.0));
+    // Opening a 100M-key database, or reading its statistics, may take a while: the
+    // limits are for a binary that hangs, not for a slow one.
+    let screen_limit = Duration::from_secs(600);
+
+    let spawned = Instant::now();
+    let mut tui = Tui::spawn(&db, 40, 140);
+    // The Keys list's selected-row marker: the first page of keys is drawn.
+    let first = tui.wait_for(screen_limit, &|s| s.contains('›'));
+    println!("scale: first frame {:.0} ms", ms(first - spawned));
+    println!(
+        "scale: peak RSS at first frame {} MiB",
+        mib(tui.peak_rss_kib())
+    );
+    // RocksDB's estimate (rocksdb.estimate-num-keys) comes with the Keys screen's start.
+    let estimated = tui.poll_until(Duration::from_secs(10), &|s| {
+        key_figure(s).is_some_and(|f| f.starts_with('~'))
+    });
+    match estimated {
+        Some(at) => {
+            let figure = key_figure(&tui.screen()).unwrap_or_default();
+            let estimate = figure.split(' ').next().unwrap_or("?").to_string();
+            println!(
+                "scale: key estimate {estimate} (shown {:.0} ms after the first frame)",
+                ms(at.saturating_duration_since(first))
+            );
+        }
+        None => println!(
+            "scale: key estimate not shown within 10 s ({})",
+            key_figure(&tui.screen()).unwrap_or_default()
+        ),
+    }
+
+    // (key, name, what proves the screen is on show with its first content). Each text
+    // is drawn only once the screen's first answer is in, never by its "reading…"
+    // placeholder or by another screen.
+    let screens: [(&[u8], &str, &Shown); 8] = [
+        // Nodes: the table's title, drawn once node:* records are read (an empty
+        // registry says "nodes · 0 of 0").
+        (b"2", "Nodes", &|s| s.contains(" nodes · ")),
+        // Resources: likewise, " resources · N reports".
+        (b"3", "Resources", &|s| s.contains(" resources · ")),
+        // Stats: the overview's second line, drawn from the collected statistics.
+        (b"4", "Stats", &|s| s.contains("written by RocksDB")),
+        // Events: the streams pane's title, " streams · N", once streams are listed.
+        (b"5", "Events", &|s| s.contains(" streams · ")),
+        // Disk, files page: the total's title, " 133.83 MiB in all (…) ".
+        (b"6", "Disk files", &|s| s.contains(" in all (")),
+        // Disk, prefixes page (Tab): the key space by prefix, estimated from SST sizes,
+        // or exact where the estimate counts instead (small column families, or a fifth
+        // of the keys still in memtables). Its title says which; "counting…" while the
+        // fallback count runs.
+        (b"\t", "Disk estimate", &|s| {
+            (s.contains("estimated from SST sizes") || s.contains(" · exact "))
+                && !s.contains("keys read (Esc stops)")
+        }),
+        // Log: the entries pane's title ("all notable · N entries · t narrows"), drawn
+        // from the newest 4 MiB of the LOG at the latest.
+        (b"7", "Log", &|s| s.contains(" · t narrows ")),
+        // WAL: the batches table's title ("newest N batches, M operations, newest
+        // first"), drawn even when the WAL holds none.
+        (b"8", "WAL", &|s| s.contains(" operations, newest first ")),
+    ];
+    let mut disk_pressed = None;
+    for (key, name, shown) in screens {
+        let pressed = tui.press(key);
+        let at = tui.wait_for(screen_limit, shown);
+        if name == "Disk files" {
+            disk_pressed = Some(pressed);
+        }
+        if name == "Disk estimate" {
+            let s = tui.screen();
+            let how = if s.contains("estimated from SST sizes") {
+                "estimated"
+            } else {
+                "exact: the estimate counted instead"
+            };
+            println!(
+                "scale: screen {name} {:.0} ms after Tab, {:.0} ms after 6 ({how})",
+                ms(at - pressed),
+                ms(at - disk_pressed.unwrap_or(pressed))
+            );
+        } else {
+            println!("scale: screen {name} {:.0} ms", ms(at - pressed));
+        }
+    }
+    // Back to Keys: its footer's ": goto" is on no other screen.
+    let pressed = tui.press(b"1");
+    let at = tui.wait_for(screen_limit, &|s| s.contains(": goto") && s.contains('›'));
+    println!("scale: screen Keys (back) {:.0} ms", ms(at - pressed));
+    println!(
+        "scale: peak RSS before count {} MiB",
+        mib(tui.peak_rss_kib())
+    );
+
+    // A full count: `c`, then until the status bar's figure is a plain "N keys" (neither
+    // "counting… N" nor the "~N keys (estimate…)" that was there before). Were it exact
+    // already, the count must be seen running first.
+    let exact = |f: &str| f.starts_with(|c: char| c.is_ascii_digit());
+    let exact_before = key_figure(&tui.screen()).is_some_and(|f| exact(&f));
+    let saw_counting = std::cell::Cell::new(false);
+    let pressed = tui.press(b"c");
+    let done = tui.wait_for(Duration::from_secs(3 * 3600), &|s| match key_figure(s) {
+        Some(f) if f.starts_with("counting") => {
+            saw_counting.set(true);
+            false
+        }
+        Some(f) => exact(&f) && (!exact_before || saw_counting.get()),
+        None => false,
+    });
+    let counted = key_figure(&tui.screen()).unwrap_or_default();
+    println!(
+        "scale: full count {:.1} s ({counted})",
+        (done - pressed).as_secs_f64()
+    );
+    println!("scale: peak RSS {} MiB", mib(tui.peak_rss_kib()));
+    tui.quit();
 }
 
 /// Polling statistics on the worker: the cost of every refresh.
@@ -426,6 +655,7 @@ criterion_group!(
     frame_200x60,
     stats_poll,
     nodes_screen_10k,
-    keypress_during_count_and_filter
+    keypress_during_count_and_filter,
+    screens_at_scale
 );
 criterion_main!(benches);

@@ -55,3 +55,8 @@ for pair in $(seq "$pairs"); do
     "$pair" "$a_ops" "$a_p99" "$rounds" "$b_ops" "$b_p99" \
     "$(bc -l <<<"$b_ops/$a_ops")" "$(bc -l <<<"$b_p99/$a_p99")"
 done | tee target/bench-writer-impact.txt
+# The medians over the pairs (the writer alone varies by tens of percent between runs).
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+kept=$(grep -oE 'kept [0-9.]+x' target/bench-writer-impact.txt | tr -dc '0-9.\n' | median)
+p99=$(grep -oE 'P99 [0-9.]+x' target/bench-writer-impact.txt | tr -dc '0-9.\n' | median)
+echo "median of $pairs pairs: throughput kept ${kept}x, P99 ${p99}x" | tee -a target/bench-writer-impact.txt

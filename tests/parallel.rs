@@ -326,7 +326,10 @@ fn every_thread_of_a_command_runs_lowered_unless_normal_priority() {
     write_layered(&db);
     let caller = nice_of(&std::fs::read_to_string("/proc/thread-self/stat").unwrap());
     for (flags, expected) in [
-        (&[][..], spear_next::inspector::source::yielding::WALK_NICE.max(caller)),
+        (
+            &[][..],
+            spear_next::inspector::source::yielding::WALK_NICE.max(caller),
+        ),
         (&["--normal-priority"][..], caller),
     ] {
         let mut child = crate::cli::bin()
@@ -355,7 +358,11 @@ fn every_thread_of_a_command_runs_lowered_unless_normal_priority() {
         let mut out = Vec::new();
         child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
         assert!(child.wait().unwrap().success());
-        assert!(threads >= 4 && out.len() > 1 << 20, "{threads} threads, {} bytes", out.len());
+        assert!(
+            threads >= 4 && out.len() > 1 << 20,
+            "{threads} threads, {} bytes",
+            out.len()
+        );
         assert!(nices.iter().all(|&n| n == expected), "{flags:?}: {nices:?}");
     }
 }

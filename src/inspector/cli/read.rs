@@ -77,13 +77,14 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
     if estimate && bounds != Bounds::default() {
         return Err(CliError::EstimateOfRange);
     }
+    let work = crate::inspector::source::open_work::OpenWork::of(&db);
     let started = std::time::Instant::now();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let opened = started.elapsed();
     let timings = |counted_by: &str| {
         if args.timings {
             eprintln!(
-                "open {:.3} s, {counted_by} {:.3} s",
+                "open {:.3} s ({work}), {counted_by} {:.3} s",
                 opened.as_secs_f64(),
                 (started.elapsed() - opened).as_secs_f64()
             );

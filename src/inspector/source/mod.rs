@@ -11,6 +11,7 @@ use rocksdb::ReadOptions;
 use serde::Serialize;
 
 mod open;
+pub mod open_work;
 pub mod owner;
 mod parallel;
 mod sizes;
