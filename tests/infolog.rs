@@ -766,3 +766,42 @@ fn since_seek_on_a_large_file_equals_a_full_scan() {
     .count();
     assert_eq!(n, 0);
 }
+
+/// The Log screen keeps its newest entries within a byte budget as well as a count: 60
+/// warnings of 900 KB each keep at most 32 MiB of text (the newest, in order), while the
+/// counts still cover all 60.
+#[test]
+fn the_log_screen_keeps_its_entries_within_a_byte_budget() {
+    use spear_next::inspector::analysis::recent::{LOG_SCREEN_BYTES, read_log};
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = fs::File::create(dir.path().join("LOG")).unwrap();
+    let body = "x".repeat(900_000);
+    for i in 0..60 {
+        writeln!(
+            log,
+            "2026/12/03-11:46:{:02}.000000 13337 [WARN] [db/db_impl.cc:1] warning {i:02} {body}",
+            i % 60
+        )
+        .unwrap();
+    }
+    drop(log);
+    let report = read_log(dir.path()).unwrap();
+    assert_eq!(report.matched, 60, "every warning counted");
+    let bytes: usize = report.entries.iter().map(|e| e.text.len()).sum();
+    assert!(bytes <= LOG_SCREEN_BYTES, "{bytes} bytes held");
+    assert!(
+        report.entries.len() >= 30 && report.entries.len() < 60,
+        "{}",
+        report.entries.len()
+    );
+    assert!(
+        report.entries.last().unwrap().text.contains("warning 59"),
+        "the newest kept"
+    );
+    let first = 60 - report.entries.len();
+    assert!(
+        report.entries[0]
+            .text
+            .contains(&format!("warning {first:02}"))
+    );
+}

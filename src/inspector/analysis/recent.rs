@@ -17,6 +17,9 @@ use crate::inspector::formats::wal::{
 
 /// LOG entries kept for the screen, newest.
 pub const LOG_ENTRIES_KEPT: usize = 5_000;
+/// And at most this many bytes of their text: an entry may hold up to 4 MiB (a
+/// compaction's file list), so 5,000 of them could otherwise be gigabytes.
+pub const LOG_SCREEN_BYTES: usize = 32 << 20;
 
 /// Which notable entries the Log screen lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,7 +89,8 @@ pub struct LogReport {
     /// How many LOG files were read.
     pub files: usize,
     /// The newest `kept` notable entries of each [`LogOnly`] class, oldest first (an
-    /// entry of two classes once): each class's list is complete up to its newest `kept`.
+    /// entry of two classes once): each class's list is complete up to its newest `kept`,
+    /// or fewer when their text would pass [`LOG_SCREEN_BYTES`].
     pub entries: Vec<LogEntry>,
     /// Notable entries in all.
     pub matched: u64,
@@ -254,6 +258,7 @@ fn collect_log(
     let mut held: BTreeMap<u64, (LogEntry, u8)> = BTreeMap::new();
     let mut counts = [0u64; 4];
     let mut number = 0u64;
+    let mut held_bytes = 0usize;
     for entry in LogStream::new(files, filter).flatten() {
         timeline.add(&entry);
         if !notable.contains(entry.event.kind()) {
@@ -283,7 +288,21 @@ fn collect_log(
             holders += 1;
         }
         if holders > 0 {
+            held_bytes += entry.text.len();
             held.insert(number, (entry, holders));
+        }
+        // Within the byte budget too: the oldest held entry goes first, from every class
+        // (its number heads each list that holds it: lists hold ascending numbers).
+        while held_bytes > LOG_SCREEN_BYTES && held.len() > 1 {
+            let Some((old, (entry, _))) = held.pop_first() else {
+                break;
+            };
+            held_bytes -= entry.text.len();
+            for list in &mut newest {
+                if list.front() == Some(&old) {
+                    list.pop_front();
+                }
+            }
         }
     }
     LogReport {
