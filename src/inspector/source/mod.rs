@@ -15,6 +15,7 @@ pub mod open_work;
 pub mod owner;
 mod parallel;
 mod sizes;
+mod split;
 mod write;
 pub mod yielding;
 
