@@ -115,9 +115,6 @@ fn main() -> ExitCode {
     }
     tracing::info!(?open_file_limit, "started");
     spear_next::inspector::source::yielding::configure(cli.global.yielding());
-    if cli.command.is_some() {
-        spear_next::inspector::source::yielding::lower_whole_command();
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

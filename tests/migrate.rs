@@ -351,3 +351,37 @@ async fn an_interrupted_migration_resumes_and_verifies_whole() {
     let done = resume(&source, &wrong, 128, |_| {}).await.unwrap();
     assert!(verify(&done, &wrong, 128).await.is_err());
 }
+
+/// The verification pass by prefix names where the sides differ: a changed value under
+/// `node:` and a pair only the destination has under `task:`, while `resource:` agrees.
+#[tokio::test]
+async fn verification_by_prefix_names_the_prefixes_that_differ() {
+    use spear_next::storage::migrate::{MigrateError, NO_PREFIX, verify_by_prefix};
+    let source = MemoryKvStore::new();
+    let mut pairs: Vec<KvPair> = Vec::new();
+    for i in 0..50 {
+        pairs.push(KvPair::new(format!("node:{i:03}"), format!("n{i}")));
+        pairs.push(KvPair::new(format!("resource:{i:03}"), format!("r{i}")));
+    }
+    pairs.push(KvPair::new("bare", "no colon"));
+    source.batch_put(&pairs).await.unwrap();
+    let dest = MemoryKvStore::new();
+    migrate(&source, &dest, 7, |_| {}).await.unwrap();
+    let checks = verify_by_prefix(&source, &dest, 7).await.unwrap();
+    let names: Vec<&str> = checks.iter().map(|c| c.prefix.as_str()).collect();
+    assert_eq!(names, [NO_PREFIX, "node:", "resource:"]);
+    assert_eq!(checks[1].source.pairs, 50);
+    assert!(checks.iter().all(|c| c.source == c.destination));
+
+    dest.put("node:007", b"changed").await.unwrap();
+    dest.put("task:1", b"only here").await.unwrap();
+    let err = verify_by_prefix(&source, &dest, 7).await.unwrap_err();
+    let MigrateError::PrefixMismatch { differing } = &err else {
+        panic!("{err}");
+    };
+    let named: Vec<&str> = differing.iter().map(|d| d.prefix.as_str()).collect();
+    assert_eq!(named, ["node:", "task:"], "{err}");
+    assert_eq!(differing[1].source.pairs, 0);
+    assert_eq!(differing[1].destination.pairs, 1);
+    assert!(err.to_string().contains("2 prefixes"), "{err}");
+}

@@ -585,6 +585,11 @@ fn migrate_verifies_count_and_hash_on_both_sides() {
         last.starts_with(&expected),
         "closing line {last:?}\n{stderr}"
     );
+    // And per prefix, before it.
+    assert!(
+        stderr.contains("verified: node: 1500 pairs, hash "),
+        "{stderr}"
+    );
     assert_eq!(count(&to, &[]), 1500);
 }
 

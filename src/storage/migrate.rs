@@ -89,6 +89,19 @@ pub enum MigrateError {
         destination: Digest,
     },
 
+    /// Per prefix, the two sides differ (the whole digests may still agree by chance, or
+    /// the source changed since the copy).
+    #[error(
+        "the destination differs from the source in {} prefix{}: {}",
+        differing.len(),
+        if differing.len() == 1 { "" } else { "es" },
+        differing.iter().map(|d| format!("{} (source {}, destination {})", d.prefix, d.source, d.destination)).collect::<Vec<_>>().join("; ")
+    )]
+    PrefixMismatch {
+        /// The prefixes that differ (at most [`MAX_REPORTED`] of them).
+        differing: Vec<PrefixCheck>,
+    },
+
     /// The source changed its key count during the copy, or a batch skipped pairs.
     #[error(
         "the source counted {counted} pairs before the copy but {read} were read: is something writing to it?"
@@ -336,6 +349,91 @@ pub async fn verify(
         });
     }
     Ok(theirs)
+}
+
+/// Distinct prefixes digested apart at most; the rest share one digest.
+pub const MAX_PREFIXES: usize = 10_000;
+/// Differing prefixes named in a [`MigrateError::PrefixMismatch`] at most.
+pub const MAX_REPORTED: usize = 10;
+/// The name of the digest of keys without a `:`.
+pub const NO_PREFIX: &str = "(no prefix)";
+/// The name of the digest of the prefixes beyond [`MAX_PREFIXES`].
+pub const OTHER_PREFIXES: &str = "(other prefixes)";
+
+/// One prefix of a verification: its digest on each side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixCheck {
+    /// The prefix: a key's text up to and including its first `:` (Spear-Next's
+    /// `node:`, `resource:`, `events:`…), or [`NO_PREFIX`] / [`OTHER_PREFIXES`].
+    pub prefix: String,
+    /// Its pairs in the source.
+    pub source: Digest,
+    /// And in the destination.
+    pub destination: Digest,
+}
+
+/// The prefix digests of every pair of `store`, in key order.
+async fn prefix_digests(
+    store: &dyn KvStore,
+    batch_size: usize,
+) -> Result<std::collections::BTreeMap<String, Digest>, KvError> {
+    let mut digests: std::collections::BTreeMap<String, Digest> = Default::default();
+    let mut batches = Batches::new(batch_size);
+    while let Some(batch) = batches.next(store).await? {
+        for pair in &batch {
+            let prefix = pair.key.find(':').map_or(NO_PREFIX, |at| &pair.key[..=at]);
+            let name = if digests.contains_key(prefix) || digests.len() < MAX_PREFIXES {
+                prefix
+            } else {
+                OTHER_PREFIXES
+            };
+            digests
+                .entry(name.to_string())
+                .or_default()
+                .add(pair.key.as_bytes(), &pair.value);
+        }
+    }
+    Ok(digests)
+}
+
+/// The verification pass by prefix: reads both sides again and compares a count and a
+/// hash per prefix, so a difference is named where it is (`node:` differs, `events:`
+/// agrees), not only that the wholes differ. Returns every prefix's check when all agree.
+pub async fn verify_by_prefix(
+    source: &dyn KvStore,
+    destination: &dyn KvStore,
+    batch_size: usize,
+) -> Result<Vec<PrefixCheck>, MigrateError> {
+    let mine = prefix_digests(source, batch_size).await?;
+    let mut theirs = prefix_digests(destination, batch_size).await?;
+    let mut checks: Vec<PrefixCheck> = mine
+        .into_iter()
+        .map(|(prefix, source)| {
+            let destination = theirs.remove(&prefix).unwrap_or_default();
+            PrefixCheck {
+                prefix,
+                source,
+                destination,
+            }
+        })
+        .collect();
+    checks.extend(theirs.into_iter().map(|(prefix, destination)| PrefixCheck {
+        prefix,
+        source: Digest::default(),
+        destination,
+    }));
+    checks.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+    let differing: Vec<PrefixCheck> = checks
+        .iter()
+        .filter(|c| c.source != c.destination)
+        .take(MAX_REPORTED)
+        .cloned()
+        .collect();
+    if differing.is_empty() {
+        Ok(checks)
+    } else {
+        Err(MigrateError::PrefixMismatch { differing })
+    }
 }
 
 /// Reads a store in key order one bounded batch at a time (see [`migrate`]).

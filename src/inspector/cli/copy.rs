@@ -16,6 +16,8 @@ use crate::inspector::write::privacy::Privacy;
 use crate::inspector::write::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
 
+/// Prefixes a migration names in its verification (the largest; the rest are counted).
+const PREFIXES_SHOWN: usize = 20;
 /// `checkpoint`: a consistent copy of a database that may be live.
 pub(super) async fn checkpoint(args: CheckpointArgs) -> Result<Outcome, CliError> {
     let CheckpointArgs { db, dest } = args;
@@ -353,8 +355,19 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     } else {
         kv_migrate::migrate(source.as_ref(), destination.as_ref(), batch_size, report).await
     };
+    // The whole, as copied, against the destination read back; then both sides read
+    // again and compared prefix by prefix.
     let verified = match &result {
-        Ok(done) => Some(kv_migrate::verify(done, destination.as_ref(), batch_size).await),
+        Ok(done) => Some(
+            match kv_migrate::verify(done, destination.as_ref(), batch_size).await {
+                Ok(both) => {
+                    kv_migrate::verify_by_prefix(source.as_ref(), destination.as_ref(), batch_size)
+                        .await
+                        .map(|prefixes| (both, prefixes))
+                }
+                Err(e) => Err(e),
+            },
+        ),
         Err(_) => None,
     };
     drop(destination);
@@ -391,7 +404,7 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
         "migrated {} pairs ({} bytes) from {from} to {to}",
         done.copied, done.bytes
     );
-    let both = match verified {
+    let (both, prefixes) = match verified {
         Some(Ok(both)) => both,
         Some(Err(e)) => {
             // The copy is kept as written: it is the evidence of what went wrong.
@@ -417,6 +430,23 @@ pub(super) async fn migrate(args: MigrateArgs) -> Result<Outcome, CliError> {
     } else {
         "the store"
     };
+    // Per prefix too; a store of thousands of prefixes names the largest few.
+    let mut largest: Vec<_> = prefixes.iter().collect();
+    largest.sort_by(|a, b| {
+        b.source
+            .pairs
+            .cmp(&a.source.pairs)
+            .then(a.prefix.cmp(&b.prefix))
+    });
+    for check in largest.iter().take(PREFIXES_SHOWN) {
+        eprintln!("verified: {} {} on both sides", check.prefix, check.source);
+    }
+    if largest.len() > PREFIXES_SHOWN {
+        eprintln!(
+            "verified: {} more prefixes, each equal on both sides",
+            largest.len() - PREFIXES_SHOWN
+        );
+    }
     eprintln!(
         "verified: {both} on both sides (count and FNV-1a 64 of every key and value of {what}, --to read back)"
     );

@@ -370,7 +370,9 @@ fn migrate_class(error: &MigrateError) -> ErrorClass {
         MigrateError::Kv(e) => kv_class(e),
         // The stores disagree after a copy that reported success: a storage failure, not
         // something the user typed.
-        MigrateError::Mismatch { .. } | MigrateError::SourceMoved { .. } => ErrorClass::Storage,
+        MigrateError::Mismatch { .. }
+        | MigrateError::PrefixMismatch { .. }
+        | MigrateError::SourceMoved { .. } => ErrorClass::Storage,
         MigrateError::DestinationNotEmpty | MigrateError::NotCarried { .. } => ErrorClass::User,
     }
 }

@@ -59,15 +59,6 @@ pub fn lower_this_thread() {
     }
 }
 
-/// Lowers a one-shot command's whole process, when the settings ask for it: called on
-/// the main thread before any other thread exists, every thread made after (the
-/// runtime's, RocksDB's own) inherits it, so the open's WAL replay and a checkpoint's
-/// copying yield too, not only the walks. The TUI does not: its key presses must not
-/// wait behind the service.
-pub fn lower_whole_command() {
-    lower_this_thread();
-}
-
 /// Runs `walk` on a thread made for it, lowered as [`lower_this_thread`] says, and
 /// returns its result: for a walk started from a pooled thread (tokio's blocking pool),
 /// which must keep its own priority for the jobs after. Runs it in place if no thread
