@@ -9,6 +9,7 @@ pub mod history;
 pub mod keyspace;
 pub mod pacer;
 pub mod recent;
+mod skip_scan;
 pub mod stats;
 pub mod tombstones;
 pub mod usage;

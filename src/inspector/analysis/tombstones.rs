@@ -2,17 +2,15 @@
 //! family (table properties), in the memtables (which no SST shows), and, by walking the
 //! keys with RocksDB's perf counters on, the key ranges where a read skips the most.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
 use serde::Serialize;
 
-use crate::inspector::analysis::keyspace::{Grouping, MAX_PREFIXES};
-use crate::inspector::analysis::pacer::Pacer;
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
-use crate::inspector::source::{Bounds, Source};
+use crate::inspector::source::Source;
+
+pub use super::skip_scan::skip_scan;
 
 /// Tombstones of one live SST file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -182,173 +180,11 @@ fn table_properties(text: &str) -> HashMap<&str, u64> {
         .collect()
 }
 
-/// Walks every live key of `cf` with RocksDB's perf counters on, measuring the tombstones
-/// (and other hidden entries) each step skips: what a read between those keys pays. Sees
-/// SST files and memtables alike. `None` when `cancelled` stopped it.
-pub fn skip_scan(
-    source: &Source,
-    cf: &str,
-    grouping: &Grouping,
-    cancelled: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Option<SkipScan>, InspectError> {
-    let _counting = PerfCounting::start();
-    let mut perf = PerfContext::default();
-    perf.reset();
-    let mut scan = SkipScan::default();
-    let mut heap: BinaryHeap<Reverse<Stretch>> = BinaryHeap::new();
-    let mut per_prefix: HashMap<Vec<u8>, PrefixSkips> = HashMap::new();
-    let mut previous: Option<Vec<u8>> = None;
-    let (mut deletes_before, mut hidden_before) = (0u64, 0u64);
-    let mut pacer = Pacer::new(progress, cancelled);
-    let mut record = |after: Option<&[u8]>, before: Option<&[u8]>, deletes: u64, hidden: u64| {
-        scan.deletes_skipped += deletes;
-        scan.hidden_skipped += hidden;
-        // One hidden entry is an overwritten version: not worth a row of its own.
-        if deletes == 0 && hidden < 2 {
-            return;
-        }
-        // The tombstones' own keys are not seen, only the live keys around them: a
-        // stretch belongs to a prefix when both its ends do, else it is named as what it
-        // is.
-        // Below `--prefix`, a key with no further delimiter belongs to the prefix itself.
-        let group_of =
-            |k: Option<&[u8]>| k.map(|k| grouping.group(k).unwrap_or(&grouping.within).to_vec());
-        let prefix = match (after, before) {
-            (None, None) => b"(everywhere: no live key at all)".to_vec(),
-            (None, _) => b"(before the first live key)".to_vec(),
-            (_, None) => b"(after the last live key)".to_vec(),
-            _ => match (group_of(after), group_of(before)) {
-                (Some(a), Some(b)) if a == b => a,
-                _ => b"(between prefixes)".to_vec(),
-            },
-        };
-        // At most MAX_PREFIXES rows: a prefix per key would grow with the database.
-        let prefix = if per_prefix.len() >= MAX_PREFIXES && !per_prefix.contains_key(&prefix) {
-            b"(other prefixes)".to_vec()
-        } else {
-            prefix
-        };
-        per_prefix
-            .entry(prefix.clone())
-            .or_insert_with(|| PrefixSkips {
-                prefix: prefix_label(&prefix),
-                ..PrefixSkips::default()
-            })
-            .deletes_skipped += deletes;
-        let entry = Reverse((
-            deletes,
-            hidden,
-            after.map(<[u8]>::to_vec),
-            before.map(<[u8]>::to_vec),
-        ));
-        if heap.len() < TOP_RANGES {
-            heap.push(entry);
-        } else if heap.peek().is_some_and(|smallest| entry < *smallest) {
-            heap.pop();
-            heap.push(entry);
-        }
-    };
-    let mut live: HashMap<Vec<u8>, u64> = HashMap::new();
-    let within = Bounds::prefix(&grouping.within);
-    let walked = source.for_each(cf, &within, None, |key, _| {
-        let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
-        let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
-        // Every step from one live key to the next counts one internal key itself.
-        let stepped = u64::from(previous.is_some());
-        record(
-            previous.as_deref(),
-            Some(key),
-            deletes.saturating_sub(deletes_before),
-            hidden.saturating_sub(hidden_before).saturating_sub(stepped),
-        );
-        (deletes_before, hidden_before) = (deletes, hidden);
-        let group = grouping.group(key).unwrap_or(&grouping.within);
-        if let Some(n) = live.get_mut(group) {
-            *n += 1;
-        } else if live.len() < MAX_PREFIXES {
-            live.insert(group.to_vec(), 1);
-        }
-        previous = Some(key.to_vec());
-        pacer.step()
-    });
-    let walked = walked?;
-    if pacer.stopped() {
-        return Ok(None);
-    }
-    let deletes = perf.metric(PerfMetric::InternalDeleteSkippedCount);
-    let hidden = perf.metric(PerfMetric::InternalKeySkippedCount);
-    let stepped = u64::from(previous.is_some());
-    record(
-        previous.as_deref(),
-        None,
-        deletes.saturating_sub(deletes_before),
-        hidden.saturating_sub(hidden_before).saturating_sub(stepped),
-    );
-    scan.live_keys = walked;
-    let mut ranges: Vec<SkippedRange> = heap
-        .into_iter()
-        .map(|Reverse((deletes, hidden, after, before))| SkippedRange {
-            after: after.as_deref().map(escape_key),
-            before: before.as_deref().map(escape_key),
-            // An open end stops at the prefix walked, never the whole column family.
-            from_raw: after.or_else(|| within.lower.clone()),
-            to_raw: before.or_else(|| within.upper.clone()),
-            deletes_skipped: deletes,
-            hidden_skipped: hidden,
-        })
-        .collect();
-    ranges.sort_by(|a, b| {
-        (b.deletes_skipped, b.hidden_skipped).cmp(&(a.deletes_skipped, a.hidden_skipped))
-    });
-    scan.ranges = ranges;
-    for (group, n) in live {
-        if per_prefix.len() >= MAX_PREFIXES && !per_prefix.contains_key(&group) {
-            continue;
-        }
-        per_prefix
-            .entry(group.clone())
-            .or_insert_with(|| PrefixSkips {
-                prefix: prefix_label(&group),
-                ..PrefixSkips::default()
-            })
-            .live_keys = n;
-    }
-    let mut prefixes: Vec<PrefixSkips> = per_prefix.into_values().collect();
-    prefixes.sort_by(|a, b| {
-        b.deletes_skipped
-            .cmp(&a.deletes_skipped)
-            .then_with(|| a.prefix.cmp(&b.prefix))
-    });
-    scan.prefixes = prefixes;
-    Ok(Some(scan))
-}
-
-/// Tombstones skipped, hidden entries skipped, the live keys before and after.
-type Stretch = (u64, u64, Option<Vec<u8>>, Option<Vec<u8>>);
-
 /// A prefix for display; the empty one (keys with no prefix at all) named as such.
-fn prefix_label(prefix: &[u8]) -> String {
+pub(super) fn prefix_label(prefix: &[u8]) -> String {
     if prefix.is_empty() {
         "(no prefix)".to_string()
     } else {
         escape_key(prefix)
-    }
-}
-
-/// Perf counting on this thread for as long as it lives (blocking-pool threads are reused:
-/// counting must not outlive the walk).
-struct PerfCounting;
-
-impl PerfCounting {
-    fn start() -> Self {
-        set_perf_stats(PerfStatsLevel::EnableCount);
-        Self
-    }
-}
-
-impl Drop for PerfCounting {
-    fn drop(&mut self) {
-        set_perf_stats(PerfStatsLevel::Disable);
     }
 }

@@ -63,6 +63,27 @@ impl Source {
         S: Fn() -> A + Sync,
         V: Fn(&mut A, &[u8], &[u8]) + Sync,
     {
+        self.walk_parallel_finishing(cf, bounds, start, visit, |_| {}, watch)
+    }
+
+    /// [`Self::walk_parallel`], with `finish` called on each part's accumulator on its
+    /// walk thread once the part's iterator has reached its end (for what only the end of
+    /// a part knows, such as thread-local counters read after the last step).
+    pub fn walk_parallel_finishing<A, S, V, F>(
+        &self,
+        cf: &str,
+        bounds: &Bounds,
+        start: S,
+        visit: V,
+        finish: F,
+        watch: Watch<'_>,
+    ) -> Result<Option<Walked<A>>, InspectError>
+    where
+        A: Send,
+        S: Fn() -> A + Sync,
+        V: Fn(&mut A, &[u8], &[u8]) + Sync,
+        F: Fn(&mut A) + Sync,
+    {
         let threads = walk_threads();
         // One thread walks the bounds whole: cutting them would only cost seeks.
         let parts = if threads == 1 {
@@ -70,24 +91,27 @@ impl Source {
         } else {
             self.split(cf, bounds, threads * PARTS_PER_THREAD)?
         };
-        self.walk_parts(cf, &parts, threads, start, visit, watch)
+        self.walk_parts(cf, &parts, threads, start, visit, finish, watch)
     }
 
     /// Walks `parts` (in key order) on `threads` threads; see [`Self::walk_parallel`].
     /// One thread walks the parts one after the other, still lowered and charged.
-    pub fn walk_parts<A, S, V>(
+    #[allow(clippy::too_many_arguments)] // each is one of the walk's parts
+    pub fn walk_parts<A, S, V, F>(
         &self,
         cf: &str,
         parts: &[Bounds],
         threads: usize,
         start: S,
         visit: V,
+        finish: F,
         watch: Watch<'_>,
     ) -> Result<Option<Walked<A>>, InspectError>
     where
         A: Send,
         S: Fn() -> A + Sync,
         V: Fn(&mut A, &[u8], &[u8]) + Sync,
+        F: Fn(&mut A) + Sync,
     {
         let handle = self.cf(cf)?;
         let next_part = AtomicUsize::new(0);
@@ -106,6 +130,7 @@ impl Source {
                 let done = done_tx.clone();
                 let (handle, next_part, read, stop) = (&handle, &next_part, &read, &stop);
                 let (results, failure, start, visit) = (&results, &failure, &start, &visit);
+                let finish = &finish;
                 scope.spawn(move || {
                     yielding::lower_this_thread();
                     loop {
@@ -137,6 +162,7 @@ impl Source {
                             }
                             it.next();
                         }
+                        finish(&mut acc);
                         read.fetch_add(n % CHECK_EVERY, Ordering::Relaxed);
                         yielding::charge(bytes);
                         if let Err(e) = it.status() {
