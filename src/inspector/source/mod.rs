@@ -12,6 +12,7 @@ use serde::Serialize;
 
 mod open;
 pub mod open_work;
+mod ordered;
 pub mod owner;
 mod parallel;
 mod sizes;
@@ -21,6 +22,7 @@ pub mod yielding;
 
 pub use crate::storage::rocksdb::lock_is_held;
 pub use open::OpenRequest;
+pub use ordered::OrderedError;
 pub use parallel::{Walked, Watch, walk_threads};
 pub use write::{SstSummary, WriteOp};
 
