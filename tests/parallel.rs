@@ -89,7 +89,10 @@ fn assert_parallel_equals_single(db: &Path, cf: &str) -> u64 {
     let args = ["export", p, "--cf", cf];
     let single = with_threads("1", &args);
     assert_eq!(single, with_threads("4", &args), "export of {cf}");
-    assert_eq!(single.lines().count() as u64, count.trim().parse::<u64>().unwrap());
+    assert_eq!(
+        single.lines().count() as u64,
+        count.trim().parse::<u64>().unwrap()
+    );
     // The tombstones' skip scan: its stretches that cross a cut are made whole again.
     let args = ["tombstones", p, "--cf", cf, "--scan", "--json"];
     let single = with_threads("1", &args);

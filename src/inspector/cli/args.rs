@@ -53,8 +53,8 @@ pub struct GlobalArgs {
     /// Where logs go (never to the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// Heavy walks (counts, key-space breakdowns) use at most N threads (default: every
-    /// core this process may run on).
+    /// Heavy walks (counts, key-space breakdowns, tombstone scans, exports) use at most N
+    /// threads (default: every core this process may run on).
     #[arg(long, global = true, value_name = "N", value_parser = ranges::threads())]
     pub threads: Option<u16>,
     /// Heavy walks read at most this many MB (keys and values) per second, for a host

@@ -20,6 +20,9 @@ const CHUNKS_AHEAD: usize = 4;
 /// Parts per thread (see `parallel`).
 const PARTS_PER_THREAD: usize = 4;
 
+/// Encoded pairs, handed from a walk thread to the writer.
+type Chunk = Vec<u8>;
+
 /// Why an ordered stream stopped.
 #[derive(Debug)]
 pub enum OrderedError<E> {
@@ -52,9 +55,9 @@ impl Source {
                 .map_err(OrderedError::Read)?
         };
         let handle = self.cf(cf).map_err(OrderedError::Read)?;
-        let (senders, receivers): (Vec<SyncSender<Vec<u8>>>, Vec<Receiver<Vec<u8>>>) =
+        let (senders, receivers): (Vec<SyncSender<Chunk>>, Vec<Receiver<Chunk>>) =
             (0..parts.len()).map(|_| sync_channel(CHUNKS_AHEAD)).unzip();
-        let senders: Vec<Mutex<Option<SyncSender<Vec<u8>>>>> =
+        let senders: Vec<Mutex<Option<SyncSender<Chunk>>>> =
             senders.into_iter().map(|s| Mutex::new(Some(s))).collect();
         let next_part = AtomicUsize::new(0);
         let pairs = AtomicU64::new(0);
