@@ -1492,3 +1492,43 @@ fn the_status_line_says_when_io_limit_holds_a_walk_back() {
     app.tick(later);
     assert!(!screen_text(&app).contains("held back"));
 }
+
+/// Key counts in the tens of millions are shown whole in the prefix table, at both sizes:
+/// `16,777,216` was cut to `16,777,2` (read as a tenth of itself), and estimates with
+/// their `~` likewise.
+#[test]
+fn disk_prefix_counts_are_never_cut() {
+    let flushed = fixture();
+    for (width, height) in SIZES {
+        for exact in [true, false] {
+            let mut app = app_for(&flushed, Access::ReadOnlySnapshot, height);
+            act(&mut app, &flushed, &[Action::Screen(6), Action::NextPage]);
+            let mut breakdown = forced_estimate(&flushed.source);
+            breakdown.exact = exact;
+            breakdown.rows[0].keys = 16_777_216;
+            breakdown.ungrouped.keys = 1_222_784;
+            let mut other = breakdown.rows[0].clone();
+            other.keys = 3_456_789;
+            breakdown.other_prefixes = Some(other);
+            app.screen_mut::<DiskView>().breakdown = Some(Box::new(breakdown));
+            let terminal = render(&app, width, height);
+            let text: String = terminal
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .map(|c| c.symbol())
+                .collect();
+            let tilde = if exact { "" } else { "~" };
+            assert!(
+                text.contains(&format!("{tilde}16,777,216")),
+                "{width}x{height} exact={exact}:\n{}",
+                terminal.backend()
+            );
+            assert!(text.contains("1,222,784"), "{}", terminal.backend());
+            // The prefixes beyond those kept one by one are a row of their own.
+            assert!(text.contains("(other prefixes)"), "{}", terminal.backend());
+            assert!(text.contains("3,456,789"), "{}", terminal.backend());
+        }
+    }
+}

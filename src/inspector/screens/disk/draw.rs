@@ -281,14 +281,19 @@ fn sparkline(histogram: &[u64]) -> String {
     format!("{low} {bars} <{}", bytes(1 << last))
 }
 
+/// A row's key count as the table shows it (`~` marks an estimate).
+fn keys_text(r: &PrefixRow, exact: bool) -> String {
+    if exact {
+        count(r.keys)
+    } else {
+        format!("~{}", count(r.keys))
+    }
+}
+
 fn prefix_row<'a>(label: String, r: &PrefixRow, exact: bool) -> Row<'a> {
     Row::new([
         Cell::from(label),
-        Cell::from(if exact {
-            count(r.keys)
-        } else {
-            format!("~{}", count(r.keys))
-        }),
+        Cell::from(keys_text(r, exact)),
         Cell::from(r.logical_bytes.map_or_else(|| "-".to_string(), bytes)),
         Cell::from(r.disk_bytes.map_or_else(|| "-".to_string(), bytes)),
         Cell::from(r.largest_value.map(bytes).unwrap_or_default()),
@@ -328,6 +333,10 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         };
         rows.push(prefix_row(label.into(), &b.ungrouped, true));
     }
+    // Beyond the MAX_PREFIXES kept one by one, the rest together: never left out.
+    if let Some(other) = &b.other_prefixes {
+        rows.push(prefix_row("(other prefixes)".into(), other, b.exact));
+    }
     let bottom = if let Some(warning) = b.warnings.first() {
         format!(" {warning} ")
     } else if let Some(u) = &b.unexplored {
@@ -360,9 +369,21 @@ fn prefixes(frame: &mut Frame, area: Rect, view: &DiskView, b: &Breakdown, theme
         ],
         theme,
     );
+    // The keys column as wide as its widest figure: a count is never cut (16,777,216
+    // shown as `16,777,2` reads as a tenth of itself).
+    let keys_width = b
+        .rows
+        .iter()
+        .map(|r| keys_text(r, b.exact))
+        .chain(std::iter::once(keys_text(&b.ungrouped, true)))
+        .chain(b.other_prefixes.iter().map(|r| keys_text(r, b.exact)))
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8) as u16;
     let widths = [
         Constraint::Fill(1),
-        Constraint::Length(8),
+        Constraint::Length(keys_width),
         Constraint::Length(10),
         Constraint::Length(10),
         Constraint::Length(9),
