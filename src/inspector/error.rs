@@ -254,7 +254,7 @@ pub fn kv_class(err: &KvError) -> ErrorClass {
         | KvError::NotADatabase { .. }
         | KvError::Busy { .. }
         | KvError::TooManyFiles { .. }
-        | KvError::TooManyOverlapping { .. }
+        | KvError::TooManyOverlapping(_)
         | KvError::UnknownParam { .. }
         | KvError::ConflictingEnv { .. }
         | KvError::InvalidParam { .. }

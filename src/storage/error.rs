@@ -108,24 +108,10 @@ pub enum KvError {
     /// A read merges every overlapping L0 file of a column family and so keeps them all
     /// open at once; the open-file limit does not allow that many.
     #[error(
-        "database {path}: column family {cf} has {l0_files} overlapping L0 files, and a read merges them all at once (with one file per deeper level: {needed} open files), but this process may open only {limit} files (hard limit {hard}): start it from a shell with `ulimit -n {suggested}` (as root, or after raising the hard limit in /etc/security/limits.conf), or let the service compact L0 first"
+        "database {}: column family {} has {} overlapping L0 files, and a read of its keys merges them all at once: with one file per deeper level that is {} table files open, plus the {} descriptors kept for everything else, but this process may open only {} files (hard limit {}): start it from a shell with `ulimit -n {}` (as root, or after raising the hard limit in /etc/security/limits.conf), or let the service compact L0 first (stats, usage, tombstones, log, wal and count --estimate work as they are)",
+        .0.path.display(), .0.cf, .0.l0_files, .0.needed, .0.reserved, .0.limit, .0.hard, .0.suggested
     )]
-    TooManyOverlapping {
-        /// The database directory.
-        path: PathBuf,
-        /// The column family with the most overlapping files.
-        cf: String,
-        /// Its L0 files.
-        l0_files: usize,
-        /// The table files one read keeps open at once.
-        needed: u64,
-        /// The soft open-file limit in force.
-        limit: u64,
-        /// The hard limit (the soft one cannot go higher without root).
-        hard: u64,
-        /// A limit that would do.
-        suggested: u64,
-    },
+    TooManyOverlapping(crate::storage::open_files::OverlapLimit),
 
     /// The database needs something this build cannot provide (e.g. its service's own
     /// comparator).

@@ -10,6 +10,28 @@ use nix::sys::resource::{Resource, getrlimit, setrlimit};
 /// directory handles, the terminal, logs, and RocksDB's own bookkeeping.
 pub const RESERVED_DESCRIPTORS: u64 = 64;
 
+/// Why a merged read of a database cannot run under the open-file limit: the numbers a
+/// refusal names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlapLimit {
+    /// The database directory.
+    pub path: std::path::PathBuf,
+    /// The column family with the most overlapping files.
+    pub cf: String,
+    /// Its L0 files.
+    pub l0_files: usize,
+    /// The table files one read keeps open at once.
+    pub needed: u64,
+    /// Descriptors kept for everything else (ours and RocksDB's).
+    pub reserved: u64,
+    /// The soft open-file limit in force.
+    pub limit: u64,
+    /// The hard limit (the soft one cannot go higher without root).
+    pub hard: u64,
+    /// A limit that would do.
+    pub suggested: u64,
+}
+
 /// The soft and hard limits on open files, if the system reports them.
 pub fn limits() -> Option<(u64, u64)> {
     getrlimit(Resource::RLIMIT_NOFILE).ok()

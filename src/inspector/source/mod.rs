@@ -154,6 +154,8 @@ pub struct Source {
     // Keeps the private scratch directory (info log, secondary files) alive as long as the
     // database is open; it is removed when the source is dropped.
     _scratch: Option<tempfile::TempDir>,
+    /// Why iterators are refused under the open-file limit (see [`Source::check_reads`]).
+    reads_refused: Option<crate::storage::open_files::OverlapLimit>,
 }
 
 impl std::fmt::Debug for Source {
@@ -238,6 +240,7 @@ impl Source {
         cf: &str,
         bounds: &Bounds,
     ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
+        self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);
@@ -245,6 +248,19 @@ impl Source {
         let mut it = self.db.raw_iterator_cf_opt(&handle, read);
         it.seek_to_first();
         Ok(it)
+    }
+
+    /// Fails when a merged read cannot run under the open-file limit (more overlapping
+    /// L0 files than descriptors): asked before every iterator, so what needs none (stats,
+    /// usage, estimates, point reads) still works on such a database and a walk never
+    /// fails half-way with "Too many open files".
+    pub fn check_reads(&self) -> Result<(), InspectError> {
+        match &self.reads_refused {
+            Some(limit) => {
+                Err(crate::storage::kv::KvError::TooManyOverlapping(limit.clone()).into())
+            }
+            None => Ok(()),
+        }
     }
 
     /// Checks that `name` exists, with the error the user sees otherwise.
@@ -305,6 +321,7 @@ impl Source {
         anchor: &Anchor,
         limit: usize,
     ) -> Result<Page, InspectError> {
+        self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut it = self.db.raw_iterator_cf_opt(&handle, bounds.read_options());
         match anchor {
@@ -392,6 +409,7 @@ impl Source {
         expected: Option<u64>,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<u64, InspectError> {
+        self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);

@@ -102,6 +102,7 @@ impl Source {
             opens: opened.attempts,
             writing_as,
             _scratch: scratch,
+            reads_refused: opened.reads_refused,
         };
         source.keep_options_readable()?;
         Ok(source)

@@ -47,6 +47,7 @@ impl Source {
         E: Fn(&mut Vec<u8>, &[u8], &[u8]) + Sync,
         W: FnMut(&[u8]) -> Result<(), Err>,
     {
+        self.check_reads().map_err(OrderedError::Read)?;
         let threads = walk_threads();
         let parts = if threads == 1 {
             vec![bounds.clone()]

@@ -113,6 +113,7 @@ impl Source {
         V: Fn(&mut A, &[u8], &[u8]) + Sync,
         F: Fn(&mut A) + Sync,
     {
+        self.check_reads()?;
         let handle = self.cf(cf)?;
         let next_part = AtomicUsize::new(0);
         let read = AtomicU64::new(0);

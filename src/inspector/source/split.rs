@@ -24,6 +24,7 @@ impl Source {
         bounds: &Bounds,
         parts: usize,
     ) -> Result<Vec<Bounds>, InspectError> {
+        self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut it = self.db.raw_iterator_cf_opt(&handle, bounds.read_options());
         it.seek_to_first();

@@ -115,7 +115,12 @@ pub fn open_db_listing(
     mode: &OpenMode,
     params: &RocksDbParams,
 ) -> Result<(Db, Vec<String>), KvError> {
-    open_db_with(path, mode, params).map(|opened| (opened.db, opened.column_families))
+    let opened = open_db_with(path, mode, params)?;
+    // The library's stores iterate: refuse now rather than in the middle of a scan.
+    if let Some(refused) = opened.reads_refused {
+        return Err(KvError::TooManyOverlapping(refused));
+    }
+    Ok((opened.db, opened.column_families))
 }
 
 /// Where the options a database was opened with came from.
@@ -144,6 +149,9 @@ pub struct Opened {
     pub unresolved_merge: Vec<(String, String)>,
     /// Opens it took to get a view no WAL deletion overlapped (1 when idle).
     pub attempts: u32,
+    /// Why a merged read (an iterator) cannot run under the open-file limit, if it
+    /// cannot ([`KvError::TooManyOverlapping`]); point reads and properties still work.
+    pub reads_refused: Option<open_files::OverlapLimit>,
 }
 
 /// Options for a column family whose service uses a merge operator RocksDB cannot
@@ -270,6 +278,11 @@ pub fn open_db_with(
                 },
             )?;
         }
+        // A bounded table cache serves a read-only view's iterators only while the
+        // files one of them merges fit under the limit.
+        let reads_refused = matches!(mode, OpenMode::ReadOnly)
+            .then(|| overlapping_beyond_limit(&db, path))
+            .flatten();
         return Ok(Opened {
             db,
             column_families,
@@ -277,6 +290,7 @@ pub fn open_db_with(
             origin,
             unresolved_merge,
             attempts,
+            reads_refused,
         });
     }
 }
@@ -424,19 +438,13 @@ fn open_once(
         }
     }
     .map_err(|e| open_error(path, e))?;
-    // A bounded table cache serves a read-only view only while one read's files fit.
-    if matches!(mode, OpenMode::ReadOnly)
-        && let Some(too_many) = overlapping_beyond_limit(&db, path)
-    {
-        return Err(too_many);
-    }
     Ok((db, cf_names, origin, unresolved_merge))
 }
 
 /// The refusal for a database one of whose reads would need more files open at once than
 /// the limit allows: every L0 file of a column family (they overlap, so a read merges
 /// them all) and one file per deeper level. `None` when every read fits.
-fn overlapping_beyond_limit(db: &Db, path: &Path) -> Option<KvError> {
+fn overlapping_beyond_limit(db: &Db, path: &Path) -> Option<open_files::OverlapLimit> {
     let (soft, hard) = open_files::limits()?;
     let open_files::Budget::Bounded(table_cache) =
         open_files::budget(open_files::table_files(path), soft)
@@ -461,11 +469,12 @@ fn overlapping_beyond_limit(db: &Db, path: &Path) -> Option<KvError> {
     if needed + 10 <= u64::try_from(table_cache).unwrap_or(0) {
         return None;
     }
-    Some(KvError::TooManyOverlapping {
+    Some(open_files::OverlapLimit {
         path: path.to_path_buf(),
         cf: cf.to_string(),
         l0_files,
         needed,
+        reserved: open_files::RESERVED_DESCRIPTORS + 10,
         limit: soft,
         hard,
         suggested: open_files::suggested_limit(needed as usize),
