@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Many files: a database of about 5,000 SST files (db_bench fillseq with 64 KiB
 # memtables, compactions off: every flush an L0 file, their keys not overlapping), then
-# about 1 GB more written with a 2 GiB memtable so that it stays in a ~1 GB WAL, and an
+# about 1 GB more written (`overwrite`: 7.8's fill benchmarks refuse an existing database) with a 2 GiB memtable so that it stays in a ~1 GB WAL, and an
 # info LOG grown to about 1 GB with three LOG.old.* files (the database's own LOG lines,
 # repeated). Measured side by side with 7.8's `ldb` where it has an equivalent, in one
 # run (hyperfine, RUNS runs each, default 3: every open replays the 1 GB WAL):
 #   - the open alone (`count --estimate --timings`, which says where it went);
 #   - the first 50 keys (`scan --limit 50` / `ldb scan --max_keys=50`);
 #   - `usage`, `keyspace` (estimate), `tombstones`, `wal --limit 1000` / `ldb dump_wal`,
-#     `log` / `grep -c`;
+#     `log` / `grep -c` (into a file: GNU grep stops at the first match when its output
+#     is /dev/null);
 #   - the binary's peak memory during the open (the memtable the WAL replays into).
 #
 #   scripts/bench-files.sh [WORK_DIR]      (default: $TMPDIR/spear-files; delete it after)
@@ -31,7 +32,7 @@ if [[ ! -f "$work/built" ]]; then
     --write_buffer_size=65536 --max_write_buffer_number=4 --disable_auto_compactions=1 \
     --level0_slowdown_writes_trigger=1000000 --level0_stop_writes_trigger=1000000 \
     --level0_file_num_compaction_trigger=1000000 --db="$db" --use_existing_db=0 >/dev/null
-  db_bench --benchmarks=fillrandom --num=4000000 --key_size=16 --value_size=250 \
+  db_bench --benchmarks=overwrite --num=4000000 --key_size=16 --value_size=250 \
     --write_buffer_size=$((2 << 30)) --max_write_buffer_number=2 --disable_auto_compactions=1 \
     --level0_slowdown_writes_trigger=1000000 --level0_stop_writes_trigger=1000000 \
     --level0_file_num_compaction_trigger=1000000 --db="$db" --use_existing_db=1 >/dev/null
@@ -60,5 +61,5 @@ hyperfine --warmup 0 --runs "$runs" --style basic --export-markdown target/bench
   -n "wal --limit 1000: spear-inspect" "$bin wal $db --limit 1000 >/dev/null" \
   -n "dump_wal (whole file): ldb" "ldb dump_wal --walfile=$wal >/dev/null" \
   -n "log (every LOG file): spear-inspect" "$bin log $db >/dev/null" \
-  -n "grep -c EVENT_LOG_v1 LOG*" "grep -c EVENT_LOG_v1 $db/LOG $db/LOG.old.* >/dev/null"
+  -n "grep -c EVENT_LOG_v1 LOG*" "grep -c EVENT_LOG_v1 $db/LOG $db/LOG.old.* >$work/grep.txt"
 cat target/bench-files.md

@@ -6,9 +6,19 @@
 # alternately (default 2 pairs of 20 s). db_bench reports its own ops/s and P99 write
 # latency; the script prints both sides and their ratio.
 #
-#   scripts/bench-writer-impact.sh [EXTRA_INSPECT_FLAGS...]   (e.g. --normal-priority, --io-limit 20)
+#   scripts/bench-writer-impact.sh [--tui] [EXTRA_INSPECT_FLAGS...]   (e.g. --normal-priority, --io-limit 20)
+#
+# Without --tui every walk is its own command (each opens the database again, replaying
+# its WAL); with --tui the TUI is attached once (in tmux) and follows the writer, and the
+# walks are its own (count `c`, the exact breakdown and the tombstone walk on the Disk
+# screen), with `export` and `checkpoint` run beside it once a round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=cli
+if [[ "${1:-}" == "--tui" ]]; then
+  mode=tui
+  shift
+fi
 ./scripts/setup.sh --bench
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --quiet --bin spear-inspect
@@ -16,7 +26,8 @@ bin="$target/release/spear-inspect"
 duration="${DURATION:-20}"
 pairs="${PAIRS:-2}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/spear-writer.XXXXXX")"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+session="spear-impact-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 writer() { # out file: db_bench's report
   db_bench --benchmarks=fillrandom --use_existing_db=0 --db="$work/db" --num=1000000000 \
@@ -32,6 +43,21 @@ walks() { # every heavy walk, in a loop, until the writer is gone
     echo >>"$work/rounds"
   done
 }
+writer_running() { [[ -e "$work/db/LOCK" ]] && pgrep -x db_bench >/dev/null; }
+walks_tui() { # the TUI attached once, its walks started by key presses, until the writer is gone
+  tmux new-session -d -s "$session" -x 140 -y 40 "$bin $work/db $*"
+  sleep 2
+  while writer_running; do
+    tmux send-keys -t "$session" 1 c; sleep 4
+    tmux send-keys -t "$session" 6 Tab c; sleep 4
+    tmux send-keys -t "$session" Tab c; sleep 4
+    writer_running || break
+    "$bin" export "$work/db" "$@" >/dev/null 2>&1 || true
+    rm -rf "$work/cp"; "$bin" checkpoint "$work/db" "$work/cp" "$@" >/dev/null 2>&1 || true
+    echo >>"$work/rounds"
+  done
+  tmux kill-session -t "$session" 2>/dev/null || true
+}
 figures() { # ops/s and P99 (micros) from a db_bench report
   local ops p99
   ops=$(grep -E '^fillrandom' "$1" | sed -E 's/.* ([0-9]+) ops\/sec.*/\1/')
@@ -46,7 +72,7 @@ for pair in $(seq "$pairs"); do
   writer "$work/with.$pair" &
   w=$!
   sleep 2 # the writer first creates its database
-  walks "$@" &
+  if [[ "$mode" == tui ]]; then walks_tui "$@" & else walks "$@" & fi
   wait "$w"; wait || true
   rounds=$(wc -l <"$work/rounds" 2>/dev/null || echo 0)
   read -r a_ops a_p99 <<<"$(figures "$work/alone.$pair")"
@@ -57,6 +83,6 @@ for pair in $(seq "$pairs"); do
 done | tee target/bench-writer-impact.txt
 # The medians over the pairs (the writer alone varies by tens of percent between runs).
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-kept=$(grep -oE 'kept [0-9.]+x' target/bench-writer-impact.txt | tr -dc '0-9.\n' | median)
-p99=$(grep -oE 'P99 [0-9.]+x' target/bench-writer-impact.txt | tr -dc '0-9.\n' | median)
+kept=$(grep -oE 'kept [0-9.]+x' target/bench-writer-impact.txt | sed -E 's/kept ([0-9.]+)x/\1/' | median)
+p99=$(grep -oE 'P99 [0-9.]+x' target/bench-writer-impact.txt | sed -E 's/P99 ([0-9.]+)x/\1/' | median)
 echo "median of $pairs pairs: throughput kept ${kept}x, P99 ${p99}x" | tee -a target/bench-writer-impact.txt

@@ -26,16 +26,14 @@ pub async fn open(path: &Path, request: OpenRequest) -> Result<Arc<Source>, CliE
 
 /// [`open`] for code already on a blocking thread.
 pub fn open_blocking(path: &Path, request: OpenRequest) -> Result<Source, InspectError> {
-    // RocksDB replays every unflushed write before the first read: say why a large WAL
-    // makes the open slow rather than leave a blank terminal.
-    let wal_bytes: u64 = crate::inspector::analysis::recent::live_wal_files(path)
-        .map(|files| files.iter().map(|f| f.size).sum())
-        .unwrap_or(0);
-    if wal_bytes > 64 << 20 {
+    // RocksDB replays every unflushed write before the first read and reports no
+    // progress: say why a large WAL (or thousands of table files) makes the open slow
+    // rather than leave a blank terminal.
+    let work = crate::inspector::source::open_work::OpenWork::of(path);
+    if work.is_notable() {
         eprintln!(
-            "spear-inspect: opening {}: RocksDB replays its {} of unflushed WAL first…",
-            path.display(),
-            humansize::format_size(wal_bytes, humansize::BINARY)
+            "spear-inspect: opening {} ({work}); RocksDB replays the WAL before the first read…",
+            path.display()
         );
     }
     let source = Source::open_with(path, request)?;

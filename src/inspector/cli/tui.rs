@@ -54,17 +54,8 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         write: args.write,
         allow_format_upgrade,
     };
-    // RocksDB's open gives no progress: a long one (a large WAL to replay, thousands of
-    // table files) is said before it starts, so the wait is not a hung terminal.
-    let work = crate::inspector::source::open_work::OpenWork::of(db);
-    if work.is_notable() {
-        eprintln!(
-            "spear-inspect: opening {} ({work}); the first screen comes once it is open",
-            db.display()
-        );
-    }
     let source = open_cf(db, cf, request).await?;
-    tracing::info!(path = %db.display(), access = ?source.access(), ?work, "opened");
+    tracing::info!(path = %db.display(), access = ?source.access(), "opened");
     let options = TuiOptions {
         display_path: db.display().to_string(),
         cf: args.cf.clone(),

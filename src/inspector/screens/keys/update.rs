@@ -25,7 +25,8 @@ impl KeysState {
                 };
                 self.count = CountState::Idle;
                 session.say(format!(
-                    "count stopped (Esc) after {so_far} keys; c counts again"
+                    "count stopped (Esc) after {} keys; c counts again",
+                    crate::inspector::ui::format::count(so_far)
                 ));
                 return vec![session.cancel(Kind::Count)];
             }
