@@ -111,6 +111,7 @@ pub enum KvError {
         "database {}: column family {} has {} overlapping L0 files, and a read of its keys merges them all at once: with one file per deeper level that is {} table files open, plus the {} descriptors kept for everything else, but this process may open only {} files (hard limit {}): start it from a shell with `ulimit -n {}` (as root, or after raising the hard limit in /etc/security/limits.conf), or let the service compact L0 first (stats, usage, tombstones, log, wal and count --estimate work as they are)",
         .0.path.display(), .0.cf, .0.l0_files, .0.needed, .0.reserved, .0.limit, .0.hard, .0.suggested
     )]
+    #[cfg(feature = "rocksdb")]
     TooManyOverlapping(crate::storage::open_files::OverlapLimit),
 
     /// The database needs something this build cannot provide (e.g. its service's own

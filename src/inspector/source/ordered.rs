@@ -84,14 +84,7 @@ impl Source {
                         if stop.load(Ordering::SeqCst) {
                             break;
                         }
-                        let mut options = part.read_options();
-                        options.fill_cache(false);
-                        options.set_readahead_size(2 * 1024 * 1024);
-                        let mut it = self.db.raw_iterator_cf_opt(handle, options);
-                        match &part.lower {
-                            Some(l) => it.seek(l),
-                            None => it.seek_to_first(),
-                        }
+                        let mut it = self.part_iterator(handle, part);
                         let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
                         let (mut n, mut read) = (0u64, 0u64);
                         let mut gone = false;

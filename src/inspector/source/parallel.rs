@@ -3,14 +3,14 @@
 //! (lowered to the walk priority, charged to `--io-limit`), the results handed back in
 //! key order so a caller can fold them exactly as one walk would have.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Bounds, Source, yielding};
 use crate::inspector::error::InspectError;
-use crate::storage::rocksdb::backend_error;
+use crate::storage::rocksdb::{Db, backend_error};
 
 /// Parts per thread: more parts than threads lets a thread that drew a short part take
 /// another, so one part's misjudged size does not leave a core idle at the end.
@@ -94,6 +94,24 @@ impl Source {
         self.walk_parts(cf, &parts, threads, start, visit, finish, watch)
     }
 
+    /// An iterator over one part of a walk, at its first key: blocks not cached (a walk
+    /// reads once and must not evict the service's hot blocks), read ahead.
+    pub(super) fn part_iterator<'a>(
+        &'a self,
+        handle: &Arc<rocksdb::BoundColumnFamily<'a>>,
+        part: &Bounds,
+    ) -> rocksdb::DBRawIteratorWithThreadMode<'a, Db> {
+        let mut options = part.read_options();
+        options.fill_cache(false);
+        options.set_readahead_size(2 * 1024 * 1024);
+        let mut it = self.db.raw_iterator_cf_opt(handle, options);
+        match &part.lower {
+            Some(l) => it.seek(l),
+            None => it.seek_to_first(),
+        }
+        it
+    }
+
     /// Walks `parts` (in key order) on `threads` threads; see [`Self::walk_parallel`].
     /// One thread walks the parts one after the other, still lowered and charged.
     #[allow(clippy::too_many_arguments)] // each is one of the walk's parts
@@ -142,14 +160,7 @@ impl Source {
                         }
                         let mut acc = start();
                         let (mut n, mut bytes) = (0u64, 0u64);
-                        let mut options = part.read_options();
-                        options.fill_cache(false);
-                        options.set_readahead_size(2 * 1024 * 1024);
-                        let mut it = self.db.raw_iterator_cf_opt(handle, options);
-                        match &part.lower {
-                            Some(l) => it.seek(l),
-                            None => it.seek_to_first(),
-                        }
+                        let mut it = self.part_iterator(handle, part);
                         while let (Some(k), Some(v)) = (it.key(), it.value()) {
                             visit(&mut acc, k, v);
                             n += 1;
