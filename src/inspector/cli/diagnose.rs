@@ -237,7 +237,7 @@ pub fn tombstones_text(t: &Tombstones, db: &str) -> String {
     ));
     text.push_str(&format!(
         "{:<6} {:>6} {:>12} {:>12} {:>16}\n",
-        "LEVEL", "FILES", "ENTRIES", "DELETIONS", "RANGE DELETIONS"
+        "LEVEL", "FILES", "ENTRIES", "DELETIONS", "OF WHICH RANGE"
     ));
     for l in &t.levels {
         text.push_str(&format!(

@@ -452,7 +452,9 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
     frame.render_widget(Paragraph::new(memtable), summary);
 
     let header = ui::header_row(
-        ["level", "files", "entries", "deletions", "range dels"],
+        // RocksDB counts range deletions among the deletions: "of which" says so, so
+        // one range deletion does not read as two tombstones.
+        ["level", "files", "entries", "deletions", "of which range"],
         theme,
     );
     let rows = t.levels.iter().map(|l| {
@@ -469,7 +471,7 @@ fn tombstones(frame: &mut Frame, area: Rect, view: &DiskView, t: &Tombstones, th
         Constraint::Length(7),
         Constraint::Length(12),
         Constraint::Length(12),
-        Constraint::Length(11),
+        Constraint::Length(14),
     ];
     let block = Block::bordered()
         .title(Span::styled(
