@@ -140,7 +140,6 @@ struct Part {
     /// Live keys per group, groups in the order met.
     live: Vec<(Vec<u8>, u64)>,
     live_index: HashMap<Vec<u8>, usize>,
-    live_keys: u64,
 }
 
 impl Part {
@@ -174,7 +173,6 @@ impl Part {
         }
         self.counters = now;
         self.last = Some(key.to_vec());
-        self.live_keys += 1;
         let group = grouping.group(key).unwrap_or(&grouping.within);
         if let Some(&at) = self.live_index.get(group) {
             self.live[at].1 += 1;

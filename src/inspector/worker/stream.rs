@@ -24,38 +24,29 @@ pub fn stream_scan(
     if max == 0 {
         return Ok(0);
     }
-    on_walk_thread(|| walk(source, cf, bounds, limit, sink))
-}
-
-/// [`stream_scan`]'s walk, on the walk thread.
-fn walk(
-    source: &Source,
-    cf: &str,
-    bounds: &Bounds,
-    limit: Option<u64>,
-    sink: &mpsc::Sender<Vec<Pair>>,
-) -> Result<u64, InspectError> {
-    let max = limit.unwrap_or(u64::MAX);
-    let mut sent = 0u64;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut receiver_gone = false;
-    source.for_each(cf, bounds, limit, |key, value| {
-        batch.push((key.to_vec(), value.to_vec()));
-        sent += 1;
-        if batch.len() == BATCH || sent == max {
-            // Blocks while the consumer is behind: memory stays at a few batches.
-            if sink
-                .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                .is_err()
-            {
-                receiver_gone = true;
-                return false;
+    // A whole-range walk: on a thread of its own at the walk priority.
+    on_walk_thread(|| {
+        let mut sent = 0u64;
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut receiver_gone = false;
+        source.for_each(cf, bounds, limit, |key, value| {
+            batch.push((key.to_vec(), value.to_vec()));
+            sent += 1;
+            if batch.len() == BATCH || sent == max {
+                // Blocks while the consumer is behind: memory stays at a few batches.
+                if sink
+                    .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .is_err()
+                {
+                    receiver_gone = true;
+                    return false;
+                }
             }
+            sent < max
+        })?;
+        if !batch.is_empty() && !receiver_gone {
+            let _ = sink.blocking_send(batch);
         }
-        sent < max
-    })?;
-    if !batch.is_empty() && !receiver_gone {
-        let _ = sink.blocking_send(batch);
-    }
-    Ok(sent)
+        Ok(sent)
+    })
 }

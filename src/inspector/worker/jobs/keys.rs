@@ -12,7 +12,6 @@ use crate::inspector::source::{Anchor, Entry, Watch};
 /// One part's share of a count.
 #[derive(Default)]
 struct PartCount {
-    scanned: u64,
     counted: u64,
     /// Counted but not yet added to the shared progress figure.
     unreported: u64,
@@ -95,7 +94,6 @@ impl Run<'_> {
         // than the walk.
         let counted_so_far = AtomicU64::new(0);
         let visit = |counts: &mut PartCount, key: &[u8], _: &[u8]| {
-            counts.scanned += 1;
             if finder.as_ref().is_none_or(|f| f.find(key).is_some()) {
                 counts.counted += 1;
                 counts.unreported += 1;
