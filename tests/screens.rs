@@ -1300,6 +1300,7 @@ fn key_history_popup_keeps_its_last_line_when_lines_wrap() {
         torn: vec![("000013.log".into(), 5_903)],
         damaged: Vec::new(),
         cf_names: Default::default(),
+        revisions: None,
     }));
     let text = format!("{}", render(&app, 80, 24).backend());
     assert!(text.contains("000006.sst (L0)"), "{text}");

@@ -77,6 +77,16 @@ pub enum InspectError {
         /// The database directory.
         path: PathBuf,
     },
+    /// Something only a RocksDB database has was asked of an etcd cluster.
+    #[error(
+        "{what} is RocksDB's: {url} is an etcd cluster (its own figures are on the Stats screen and in `spear-inspect stats {url}`)"
+    )]
+    NotRocksDb {
+        /// What was asked, e.g. "the Disk screen".
+        what: &'static str,
+        /// The cluster's URL.
+        url: String,
+    },
     /// The column family asked for does not exist.
     #[error("no column family {name:?}: this database has {available}")]
     UnknownColumnFamily {
@@ -206,6 +216,7 @@ impl InspectError {
             | InspectError::ForeignMergeOperator { .. }
             | InspectError::Locked { .. } => ErrorClass::Refusal,
             InspectError::UnknownColumnFamily { .. }
+            | InspectError::NotRocksDb { .. }
             | InspectError::TooLarge { .. }
             | InspectError::Missing(_)
             | InspectError::Invalid(_)

@@ -26,6 +26,7 @@ pub mod spear;
 pub mod state;
 pub mod text;
 pub mod ui;
+pub mod watch;
 pub mod worker;
 pub mod write;
 
@@ -142,6 +143,13 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         app.screen_mut::<screens::diff::DiffView>().other = Some(other);
         app.show::<screens::diff::DiffView>();
     }
+    let changes = match source.cluster() {
+        Some(cluster) => {
+            app.session.watched = true;
+            Some(watch::changes(cluster.store()).await?)
+        }
+        None => None,
+    };
     let (worker, events) = worker::spawn(Arc::clone(&source));
     // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
     // hook that restores it before the panic message prints. No mouse capture.
@@ -156,6 +164,7 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         events,
         &mut signals,
         options.refresh,
+        changes,
     )
     .await;
     if matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EIO)) {
@@ -207,6 +216,7 @@ async fn event_loop(
     mut events: mpsc::UnboundedReceiver<Event>,
     signals: &mut Signals,
     refresh: Duration,
+    mut changes: Option<mpsc::Receiver<watch::News>>,
 ) -> std::io::Result<Ended> {
     let mut input = crossterm::event::EventStream::new();
     let mut ticks = tokio::time::interval(refresh.max(Duration::from_millis(100)));
@@ -245,6 +255,16 @@ async fn event_loop(
                 app.on_event(event)
             }
             _ = ticks.tick() => app.tick(chrono::Utc::now()),
+            Some(news) = watch::next(&mut changes) => match news {
+                watch::News::Changed => app.remote_changed(),
+                watch::News::Ended(why) => {
+                    app.session.watched = false;
+                    app.session.say(format!(
+                        "the etcd watch ended ({why}): following by re-reading every tick"
+                    ));
+                    Vec::new()
+                }
+            },
             signal = signals.next() => {
                 tracing::warn!(signal, "ending on a signal");
                 if signal == libc::SIGHUP && !terminal_answers() {

@@ -8,6 +8,7 @@ use crate::inspector::analysis::recent::{cf_names, live_wal_files, takes_sequenc
 use crate::inspector::error::InspectError;
 use crate::inspector::formats::wal::{WalOp, WalOpKind, WalReader, WalTail};
 use crate::inspector::source::Source;
+use crate::storage::etcd::KeyRevisions;
 
 /// One version of the key in a WAL file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +41,19 @@ pub struct KeyHistory {
     pub damaged: Vec<(String, u64)>,
     /// Column family names by WAL id (from the MANIFEST).
     pub cf_names: BTreeMap<u32, String>,
+    /// On an etcd cluster: the key's changes from etcd's revisions, in place of the WAL.
+    pub revisions: Option<KeyRevisions>,
 }
 
 impl KeyHistory {
     /// Whether the key is anywhere: readable now or in a WAL.
     pub fn found(&self) -> bool {
-        self.now.is_some() || !self.versions.is_empty()
+        self.now.is_some()
+            || !self.versions.is_empty()
+            || self
+                .revisions
+                .as_ref()
+                .is_some_and(|r| !r.changes.is_empty())
     }
 }
 
@@ -53,6 +61,19 @@ impl KeyHistory {
 /// list. Blocking.
 pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, InspectError> {
     source.check_cf(cf)?;
+    if let Some(cluster) = source.cluster() {
+        return Ok(KeyHistory {
+            cf: cf.to_string(),
+            key: key.to_vec(),
+            versions: Vec::new(),
+            now: source.get(cf, key, 64)?,
+            sst_files: Vec::new(),
+            torn: Vec::new(),
+            damaged: Vec::new(),
+            cf_names: BTreeMap::new(),
+            revisions: Some(cluster.history(key)?),
+        });
+    }
     let names = cf_names(source.path());
     let cf_id = names
         .iter()
@@ -122,5 +143,6 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
         torn,
         damaged,
         cf_names: names,
+        revisions: None,
     })
 }

@@ -129,7 +129,7 @@ pub struct DbStats {
 
 /// Reads every figure. Blocking; cheap (properties and the file list, no data read).
 pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
-    let db = source.db();
+    let db = source.db()?;
     let int = |name: &str| -> Result<u64, InspectError> {
         Ok(db
             .property_int_value(name)

@@ -92,7 +92,7 @@ pub struct OldestWal {
 /// and the live file list, no data.
 pub fn usage(source: &Source) -> Result<Usage, InspectError> {
     let live = source
-        .db()
+        .db()?
         .live_files()
         .map_err(crate::storage::rocksdb::backend_error)?;
     let live: HashMap<String, (String, u32)> = live

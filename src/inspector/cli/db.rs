@@ -43,6 +43,19 @@ pub fn open_blocking(path: &Path, request: OpenRequest) -> Result<Source, Inspec
     Ok(source)
 }
 
+/// Checks that `db` is a RocksDB directory, for a command that reads its files (LOG,
+/// WAL, OPTIONS): an `etcd://` URL is refused naming what only RocksDB has, a missing
+/// directory with RocksDB's "no database" error.
+pub fn rocksdb_dir(db: &Path, what: &'static str) -> Result<(), InspectError> {
+    if crate::inspector::source::is_etcd_url(db) {
+        return Err(InspectError::NotRocksDb {
+            what,
+            url: db.display().to_string(),
+        });
+    }
+    Ok(crate::storage::rocksdb::check_existing_db(db)?)
+}
+
 /// Opens `path` and checks the column family `cf` exists.
 pub async fn open_cf(path: &Path, cf: &str, request: OpenRequest) -> Result<Arc<Source>, CliError> {
     let source = open(path, request).await?;

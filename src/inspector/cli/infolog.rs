@@ -101,7 +101,7 @@ fn column_families_of(db: &Path) -> Vec<String> {
 pub(super) async fn log(args: LogArgs) -> Result<Outcome, CliError> {
     let db = args.db.clone();
     let query = LogQuery::from(args);
-    crate::storage::rocksdb::check_existing_db(&db)?;
+    super::db::rocksdb_dir(&db, "the info LOG")?;
     let files = info_log_files(&db)?;
     if files.is_empty() {
         let at = locations(&db);

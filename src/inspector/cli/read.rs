@@ -113,7 +113,7 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
         Job::Count { contains: None }
     };
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
-        Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n } => {
+        Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n, .. } => {
             if estimate {
                 timings("estimate");
             } else {
@@ -340,7 +340,7 @@ pub(super) fn options(args: OptionsArgs) -> Result<Outcome, CliError> {
     let db = db.as_path();
     // Whose defaults a setting is unknown to (set when comparing with defaults).
     let mut unknown_to = String::new();
-    crate::storage::rocksdb::check_existing_db(db)?;
+    super::db::rocksdb_dir(db, "the OPTIONS file")?;
     let files = options_files(db);
     let Some(newest) = files.last() else {
         return Err(CliError::NoOptionsFile { db: db.into() });
@@ -478,6 +478,7 @@ pub(super) async fn stats(args: ReportArgs) -> Result<Outcome, CliError> {
     let source = open(&args.db, READ_ONLY).await?;
     match ask(source, Context::cf("default"), Job::Stats).await? {
         Body::Stats(stats) => print_stats(&stats, args.json)?,
+        Body::Cluster(status) => print_cluster(&status, args.json)?,
         other => return Err(unexpected(other)),
     }
     Ok(Outcome::Success)
@@ -612,6 +613,17 @@ fn write_plain_pair(out: &mut impl Write, key: &[u8], value: &[u8], hex: bool) -
 }
 
 /// The statistics as text, a section per column family, or as JSON.
+/// `stats etcd://...`: the cluster's own figures, text or JSON.
+fn print_cluster(status: &crate::storage::etcd::ClusterStatus, json: bool) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, status)?;
+        return ignore_broken_pipe(writeln!(out));
+    }
+    let lines = crate::inspector::text::cluster::cluster_lines(status);
+    ignore_broken_pipe(writeln!(out, "{}", lines.join("\n")))
+}
+
 fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     if json {

@@ -42,7 +42,11 @@ pub(super) async fn compare(
 /// ends it, which is an error: the caller exits non-zero).
 async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Result<Ended, CliError> {
     let cf = args.cf.as_deref().unwrap_or("default");
-    if let Some(other) = &args.compare {
+    if let Some(other) = args
+        .compare
+        .as_ref()
+        .filter(|other| !crate::inspector::source::is_etcd_url(other))
+    {
         crate::storage::rocksdb::check_existing_db(other).map_err(|source| {
             CliError::CompareWith {
                 db: other.clone(),

@@ -48,7 +48,7 @@ pub enum WalView {
 /// The live WAL files of `db` (not the archive), oldest first; a clear error when the
 /// directory is not there.
 fn live_wals(db: &Path) -> Result<Vec<WalFileInfo>, CliError> {
-    crate::storage::rocksdb::check_existing_db(db)?;
+    super::db::rocksdb_dir(db, "the WAL")?;
     Ok(live_wal_files(db)?)
 }
 
@@ -89,7 +89,7 @@ async fn print_wal(db: &Path, view: WalView, limit: usize, json: bool) -> Result
     match view {
         WalView::Follow => return follow(&db, json).await,
         WalView::Files => {
-            crate::storage::rocksdb::check_existing_db(&db)?;
+            super::db::rocksdb_dir(&db, "the WAL")?;
             let files = checked_wal_files(&db)?;
             let mut out = BufWriter::new(io::stdout().lock());
             let write = |out: &mut BufWriter<_>| -> io::Result<()> {
@@ -382,7 +382,9 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
         ..
     } = args;
     let db = db.as_path();
-    crate::storage::rocksdb::check_existing_db(db)?;
+    if !crate::inspector::source::is_etcd_url(db) {
+        crate::storage::rocksdb::check_existing_db(db)?;
+    }
     let source = open_cf(db, &cf, READ_ONLY).await?;
     let h = blocking("history", move || key_history(&source, &cf, &key)).await?;
     for (path, offset) in &h.torn {

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use rocksdb::ReadOptions;
 use serde::Serialize;
 
+mod cursor;
+mod etcd;
 mod open;
 pub mod open_work;
 mod ordered;
@@ -21,6 +23,8 @@ mod write;
 pub mod yielding;
 
 pub use crate::storage::rocksdb::lock_is_held;
+pub use cursor::Cursor;
+pub use etcd::{EtcdSource, is_etcd_url};
 pub use open::OpenRequest;
 pub use ordered::OrderedError;
 pub use parallel::{Walked, Watch, walk_threads};
@@ -40,6 +44,9 @@ pub enum Access {
     LiveSecondary,
     /// Opened with `--write`.
     ReadWrite,
+    /// An etcd cluster, read-only: every read is of the cluster as it is now, and a
+    /// watch says when to read again.
+    Cluster,
 }
 
 impl Access {
@@ -49,6 +56,7 @@ impl Access {
             Access::ReadOnlySnapshot => "read-only snapshot",
             Access::LiveSecondary => "live (secondary)",
             Access::ReadWrite => "READ-WRITE",
+            Access::Cluster => "etcd, read-only (live)",
         }
     }
 
@@ -141,7 +149,10 @@ pub struct Page {
 
 /// An open database.
 pub struct Source {
-    db: Db,
+    /// The RocksDB database, or `None` on an etcd cluster.
+    db: Option<Db>,
+    /// The etcd cluster, when it is one (`etcd://...`).
+    etcd: Option<Box<EtcdSource>>,
     path: PathBuf,
     access: Access,
     column_families: Vec<String>,
@@ -219,13 +230,26 @@ impl Source {
         &self.column_families
     }
 
-    /// The raw handle.
-    pub fn db(&self) -> &Db {
-        &self.db
+    /// The raw handle; an etcd cluster has none.
+    pub fn db(&self) -> Result<&Db, InspectError> {
+        self.db.as_ref().ok_or_else(|| self.not_rocksdb("this"))
+    }
+
+    /// The error for `what` (a screen or command only RocksDB has) on an etcd cluster.
+    pub fn not_rocksdb(&self, what: &'static str) -> InspectError {
+        InspectError::NotRocksDb {
+            what,
+            url: self.path.display().to_string(),
+        }
+    }
+
+    /// The etcd cluster, when it is one.
+    pub fn cluster(&self) -> Option<&EtcdSource> {
+        self.etcd.as_deref()
     }
 
     fn cf(&self, name: &str) -> Result<Arc<rocksdb::BoundColumnFamily<'_>>, InspectError> {
-        self.db
+        self.db()?
             .cf_handle(name)
             .ok_or_else(|| InspectError::UnknownColumnFamily {
                 name: name.to_string(),
@@ -240,12 +264,15 @@ impl Source {
         cf: &str,
         bounds: &Bounds,
     ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
+        if self.etcd.is_some() {
+            return Err(self.not_rocksdb("a RocksDB iterator"));
+        }
         self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);
         read.set_readahead_size(2 * 1024 * 1024);
-        let mut it = self.db.raw_iterator_cf_opt(&handle, read);
+        let mut it = self.db()?.raw_iterator_cf_opt(&handle, read);
         it.seek_to_first();
         Ok(it)
     }
@@ -265,19 +292,41 @@ impl Source {
 
     /// Checks that `name` exists, with the error the user sees otherwise.
     pub fn check_cf(&self, name: &str) -> Result<(), InspectError> {
+        if self.etcd.is_some() {
+            return self.check_etcd_cf(name);
+        }
         self.cf(name).map(drop)
+    }
+
+    /// An etcd cluster has one key space, shown as the column family `default`.
+    fn check_etcd_cf(&self, name: &str) -> Result<(), InspectError> {
+        if name == "default" {
+            Ok(())
+        } else {
+            Err(InspectError::UnknownColumnFamily {
+                name: name.to_string(),
+                available: "only default (an etcd cluster has one key space)".into(),
+            })
+        }
     }
 
     /// Follows the primary's latest writes (secondaries only; a no-op otherwise).
     pub fn catch_up(&self) -> Result<(), InspectError> {
         if self.access == Access::LiveSecondary {
-            self.db.try_catch_up_with_primary().map_err(backend_error)?;
+            self.db()?
+                .try_catch_up_with_primary()
+                .map_err(backend_error)?;
         }
         Ok(())
     }
 
     /// RocksDB's estimate of the keys in `cf` (instant; may be off after deletes).
     pub fn estimate_keys(&self, cf: &str) -> Result<u64, InspectError> {
+        if let Some(cluster) = &self.etcd {
+            // etcd counts a range exactly, without sending a key.
+            self.check_etcd_cf(cf)?;
+            return cluster.count(&Bounds::default());
+        }
         if self.access != Access::LiveSecondary {
             return self.int_property(cf, "rocksdb.estimate-num-keys");
         }
@@ -321,9 +370,15 @@ impl Source {
         anchor: &Anchor,
         limit: usize,
     ) -> Result<Page, InspectError> {
+        if let Some(cluster) = &self.etcd {
+            self.check_etcd_cf(cf)?;
+            return cluster.page(bounds, anchor, limit);
+        }
         self.check_reads()?;
         let handle = self.cf(cf)?;
-        let mut it = self.db.raw_iterator_cf_opt(&handle, bounds.read_options());
+        let mut it = self
+            .db()?
+            .raw_iterator_cf_opt(&handle, bounds.read_options());
         match anchor {
             Anchor::First => it.seek_to_first(),
             Anchor::Last => it.seek_to_last(),
@@ -389,8 +444,15 @@ impl Source {
         key: &[u8],
         max_len: usize,
     ) -> Result<Option<(Vec<u8>, usize)>, InspectError> {
+        if let Some(cluster) = &self.etcd {
+            self.check_etcd_cf(cf)?;
+            return cluster.get(key, max_len);
+        }
         let handle = self.cf(cf)?;
-        let value = self.db.get_pinned_cf(&handle, key).map_err(backend_error)?;
+        let value = self
+            .db()?
+            .get_pinned_cf(&handle, key)
+            .map_err(backend_error)?;
         Ok(value.map(|v| (v[..v.len().min(max_len)].to_vec(), v.len())))
     }
 
@@ -409,6 +471,13 @@ impl Source {
         expected: Option<u64>,
         mut visit: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<u64, InspectError> {
+        if let Some(cluster) = &self.etcd {
+            self.check_etcd_cf(cf)?;
+            return cluster.for_each(bounds, |k, v| {
+                yielding::charge((k.len() + v.len()) as u64);
+                visit(k, v)
+            });
+        }
         self.check_reads()?;
         let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
@@ -417,7 +486,7 @@ impl Source {
         if expected.is_none_or(|n| n > 10_000) {
             read.set_readahead_size(2 * 1024 * 1024);
         }
-        let mut it = self.db.raw_iterator_cf_opt(&handle, read);
+        let mut it = self.db()?.raw_iterator_cf_opt(&handle, read);
         match &bounds.lower {
             Some(l) => it.seek(l),
             None => it.seek_to_first(),

@@ -4,14 +4,16 @@
 
 use std::path::Path;
 
-use super::{Access, Source};
+use super::{Access, EtcdSource, Source, is_etcd_url};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::owner::become_owner;
 use crate::storage::rocksdb::lock_is_held;
 use crate::storage::rocksdb::stored::{
     LINKED_VERSION, load_stored_options, read_stored_options, restore_options_text, write_verdict,
 };
-use crate::storage::rocksdb::{OpenMode, RocksDbParams, check_existing_db, compat, open_db_with};
+use crate::storage::rocksdb::{
+    OpenMode, OptionsOrigin, RocksDbParams, check_existing_db, compat, open_db_with,
+};
 
 /// How to open a database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,6 +44,9 @@ impl Source {
     /// build writes stays readable by the RocksDB that wrote it, unless
     /// `allow_format_upgrade`.
     pub fn open_with(path: &Path, request: OpenRequest) -> Result<Self, InspectError> {
+        if is_etcd_url(path) {
+            return Self::open_cluster(path, request);
+        }
         let mut params = RocksDbParams {
             create_if_missing: false,
             use_stored_options: true,
@@ -88,7 +93,8 @@ impl Source {
         // `default` first, the rest in name order.
         column_families.sort_by(|a, b| (a != "default", a).cmp(&(b != "default", b)));
         let source = Self {
-            db: opened.db,
+            db: Some(opened.db),
+            etcd: None,
             path: path.to_path_buf(),
             access,
             column_families,
@@ -106,6 +112,31 @@ impl Source {
         };
         source.keep_options_readable()?;
         Ok(source)
+    }
+
+    /// Connects to the etcd cluster `url` names: read-only unless `--write`; every read
+    /// is of the cluster as it is now.
+    fn open_cluster(url: &Path, request: OpenRequest) -> Result<Self, InspectError> {
+        let cluster = EtcdSource::open(&url.display().to_string())?;
+        Ok(Self {
+            db: None,
+            etcd: Some(Box::new(cluster)),
+            path: url.to_path_buf(),
+            access: if request.write {
+                Access::ReadWrite
+            } else {
+                Access::Cluster
+            },
+            column_families: vec!["default".to_string()],
+            written_by: None,
+            stored: None,
+            options: OptionsOrigin::Defaults,
+            unresolved_merge: Vec::new(),
+            opens: 1,
+            writing_as: None,
+            _scratch: None,
+            reads_refused: None,
+        })
     }
 
     /// After a read-write open (or a new column family), puts the service's own OPTIONS

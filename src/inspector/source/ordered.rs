@@ -47,6 +47,9 @@ impl Source {
         E: Fn(&mut Vec<u8>, &[u8], &[u8]) + Sync,
         W: FnMut(&[u8]) -> Result<(), Err>,
     {
+        if self.cluster().is_some() {
+            return self.stream_one_walk(cf, bounds, encode, write);
+        }
         self.check_reads().map_err(OrderedError::Read)?;
         let threads = walk_threads();
         let parts = if threads == 1 {
@@ -56,6 +59,7 @@ impl Source {
                 .map_err(OrderedError::Read)?
         };
         let handle = self.cf(cf).map_err(OrderedError::Read)?;
+        let db = self.db().map_err(OrderedError::Read)?;
         let (senders, receivers): (Vec<SyncSender<Chunk>>, Vec<Receiver<Chunk>>) =
             (0..parts.len()).map(|_| sync_channel(CHUNKS_AHEAD)).unzip();
         let senders: Vec<Mutex<Option<SyncSender<Chunk>>>> =
@@ -84,7 +88,7 @@ impl Source {
                         if stop.load(Ordering::SeqCst) {
                             break;
                         }
-                        let mut it = self.part_iterator(handle, part);
+                        let mut it = Self::part_iterator(db, handle, part);
                         let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
                         let (mut n, mut read) = (0u64, 0u64);
                         let mut gone = false;
@@ -151,5 +155,42 @@ impl Source {
         }
         written?;
         Ok(pairs.into_inner())
+    }
+
+    /// [`Self::stream_in_order`] as one walk on the calling thread (an etcd cluster:
+    /// its ranges are read page by page at one revision, there is nothing to cut).
+    fn stream_one_walk<E, W, Err>(
+        &self,
+        cf: &str,
+        bounds: &Bounds,
+        encode: E,
+        mut write: W,
+    ) -> Result<u64, OrderedError<Err>>
+    where
+        E: Fn(&mut Vec<u8>, &[u8], &[u8]),
+        W: FnMut(&[u8]) -> Result<(), Err>,
+    {
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+        let mut failed = None;
+        let pairs = self
+            .for_each(cf, bounds, None, |k, v| {
+                encode(&mut chunk, k, v);
+                if chunk.len() >= CHUNK_BYTES {
+                    if let Err(e) = write(&chunk) {
+                        failed = Some(e);
+                        return false;
+                    }
+                    chunk.clear();
+                }
+                true
+            })
+            .map_err(OrderedError::Read)?;
+        if let Some(e) = failed {
+            return Err(OrderedError::Write(e));
+        }
+        if !chunk.is_empty() {
+            write(&chunk).map_err(OrderedError::Write)?;
+        }
+        Ok(pairs)
     }
 }

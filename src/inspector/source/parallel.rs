@@ -84,6 +84,9 @@ impl Source {
         V: Fn(&mut A, &[u8], &[u8]) + Sync,
         F: Fn(&mut A) + Sync,
     {
+        if self.cluster().is_some() {
+            return self.walk_one(cf, bounds, start, visit, finish, watch);
+        }
         let threads = walk_threads();
         // One thread walks the bounds whole: cutting them would only cost seeks.
         let parts = if threads == 1 {
@@ -97,14 +100,14 @@ impl Source {
     /// An iterator over one part of a walk, at its first key: blocks not cached (a walk
     /// reads once and must not evict the service's hot blocks), read ahead.
     pub(super) fn part_iterator<'a>(
-        &'a self,
+        db: &'a Db,
         handle: &Arc<rocksdb::BoundColumnFamily<'a>>,
         part: &Bounds,
     ) -> rocksdb::DBRawIteratorWithThreadMode<'a, Db> {
         let mut options = part.read_options();
         options.fill_cache(false);
         options.set_readahead_size(2 * 1024 * 1024);
-        let mut it = self.db.raw_iterator_cf_opt(handle, options);
+        let mut it = db.raw_iterator_cf_opt(handle, options);
         match &part.lower {
             Some(l) => it.seek(l),
             None => it.seek_to_first(),
@@ -133,6 +136,7 @@ impl Source {
     {
         self.check_reads()?;
         let handle = self.cf(cf)?;
+        let db = self.db()?;
         let next_part = AtomicUsize::new(0);
         let read = AtomicU64::new(0);
         let stop = AtomicBool::new(false);
@@ -160,7 +164,7 @@ impl Source {
                         }
                         let mut acc = start();
                         let (mut n, mut bytes) = (0u64, 0u64);
-                        let mut it = self.part_iterator(handle, part);
+                        let mut it = Self::part_iterator(db, handle, part);
                         while let (Some(k), Some(v)) = (it.key(), it.value()) {
                             visit(&mut acc, k, v);
                             n += 1;
@@ -216,6 +220,49 @@ impl Source {
         Ok(Some(Walked {
             parts: results.into_iter().flatten().collect(),
             read: read.into_inner(),
+        }))
+    }
+
+    /// [`Self::walk_parallel_finishing`] as one walk on the calling thread, one part (an
+    /// etcd cluster: its ranges are read page by page at one revision).
+    fn walk_one<A, S, V, F>(
+        &self,
+        cf: &str,
+        bounds: &Bounds,
+        start: S,
+        visit: V,
+        finish: F,
+        watch: Watch<'_>,
+    ) -> Result<Option<Walked<A>>, InspectError>
+    where
+        S: Fn() -> A,
+        V: Fn(&mut A, &[u8], &[u8]),
+        F: Fn(&mut A),
+    {
+        let Watch {
+            progress,
+            cancelled,
+        } = watch;
+        let mut acc = start();
+        let (mut read, mut stopped) = (0u64, false);
+        let mut reported = std::time::Instant::now();
+        self.for_each(cf, bounds, None, |k, v| {
+            visit(&mut acc, k, v);
+            read += 1;
+            if reported.elapsed() >= REPORT_EVERY {
+                reported = std::time::Instant::now();
+                progress(read);
+                stopped = cancelled();
+            }
+            !stopped
+        })?;
+        if stopped {
+            return Ok(None);
+        }
+        finish(&mut acc);
+        Ok(Some(Walked {
+            parts: vec![acc],
+            read,
         }))
     }
 }

@@ -18,7 +18,7 @@ impl Source {
             .iter()
             .map(|(start, end)| rocksdb::Range::new(start, end))
             .collect();
-        Ok(self.db.get_approximate_sizes_cf(&handle, &ranges))
+        Ok(self.db()?.get_approximate_sizes_cf(&handle, &ranges))
     }
 
     /// An integer property of `cf` (`rocksdb.num-deletes-active-mem-table`, ...); 0 when
@@ -26,7 +26,7 @@ impl Source {
     pub fn int_property(&self, cf: &str, name: &str) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
         Ok(self
-            .db
+            .db()?
             .property_int_value_cf(&handle, name)
             .map_err(backend_error)?
             .unwrap_or(0))
@@ -35,7 +35,7 @@ impl Source {
     /// A text property of `cf` (`rocksdb.aggregated-table-properties`, ...).
     pub fn text_property(&self, cf: &str, name: &str) -> Result<Option<String>, InspectError> {
         let handle = self.cf(cf)?;
-        self.db
+        self.db()?
             .property_value_cf(&handle, name)
             .map_err(|e| backend_error(e).into())
     }
@@ -43,7 +43,7 @@ impl Source {
     /// The live SST files of `cf`.
     pub fn live_files_of(&self, cf: &str) -> Result<Vec<rocksdb::LiveFile>, InspectError> {
         self.check_cf(cf)?;
-        let files = self.db.live_files().map_err(backend_error)?;
+        let files = self.db()?.live_files().map_err(backend_error)?;
         Ok(files
             .into_iter()
             .filter(|f| f.column_family_name == cf)

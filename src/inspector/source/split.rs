@@ -26,7 +26,9 @@ impl Source {
     ) -> Result<Vec<Bounds>, InspectError> {
         self.check_reads()?;
         let handle = self.cf(cf)?;
-        let mut it = self.db.raw_iterator_cf_opt(&handle, bounds.read_options());
+        let mut it = self
+            .db()?
+            .raw_iterator_cf_opt(&handle, bounds.read_options());
         it.seek_to_first();
         let first = it.key().map(<[u8]>::to_vec);
         it.seek_to_last();

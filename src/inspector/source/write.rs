@@ -40,7 +40,7 @@ impl Source {
     pub fn sst_bytes(&self, cf: &str) -> Result<u64, InspectError> {
         let handle = self.cf(cf)?;
         Ok(self
-            .db
+            .db()?
             .property_int_value_cf(&handle, "rocksdb.total-sst-files-size")
             .map_err(backend_error)?
             .unwrap_or(0))
@@ -60,7 +60,7 @@ impl Source {
         let handle = self.cf(cf)?;
         let mut options = rocksdb::CompactOptions::default();
         options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
-        self.db.compact_range_cf_opt(
+        self.db()?.compact_range_cf_opt(
             &handle,
             bounds.lower.as_deref(),
             bounds.upper.as_deref(),
@@ -84,12 +84,16 @@ impl Source {
     pub fn flush(&self, cf: &str) -> Result<(), InspectError> {
         self.require_write("flush")?;
         let handle = self.cf(cf)?;
-        Ok(self.db.flush_cf(&handle).map_err(backend_error)?)
+        Ok(self.db()?.flush_cf(&handle).map_err(backend_error)?)
     }
 
     /// Applies `ops` to `cf` as one atomic write batch. Needs `--write`.
     pub fn apply(&self, cf: &str, ops: &[WriteOp]) -> Result<(), InspectError> {
         self.require_write("write")?;
+        if let Some(cluster) = self.cluster() {
+            self.check_cf(cf)?;
+            return cluster.apply(ops);
+        }
         let handle = self.cf(cf)?;
         let mut batch = rocksdb::WriteBatch::default();
         for op in ops {
@@ -98,7 +102,7 @@ impl Source {
                 WriteOp::Delete(k) => batch.delete_cf(&handle, k),
             }
         }
-        Ok(self.db.write(batch).map_err(backend_error)?)
+        Ok(self.db()?.write(batch).map_err(backend_error)?)
     }
 
     /// Every pair inside `bounds`, for deleting them (and keeping them for undo).
@@ -160,7 +164,7 @@ impl Source {
             table.set_format_version(version as i32);
             opts.set_block_based_table_factory(&table);
         }
-        self.db.create_cf(cf, &opts).map_err(backend_error)?;
+        self.db()?.create_cf(cf, &opts).map_err(backend_error)?;
         self.column_families.push(cf.to_string());
         // RocksDB wrote a new OPTIONS file naming the family: keep it loadable.
         self.keep_options_readable()
@@ -170,6 +174,10 @@ impl Source {
     /// Returns how many keys were there. Needs `--write`.
     pub fn delete_range(&self, cf: &str, bounds: &Bounds) -> Result<u64, InspectError> {
         self.require_write("delete")?;
+        if let Some(cluster) = self.cluster() {
+            self.check_cf(cf)?;
+            return cluster.delete_range(bounds);
+        }
         let handle = self.cf(cf)?;
         let mut n = 0u64;
         let mut last = None;
@@ -190,7 +198,7 @@ impl Source {
         });
         let mut batch = rocksdb::WriteBatch::default();
         batch.delete_range_cf(&handle, lower, upper);
-        self.db.write(batch).map_err(backend_error)?;
+        self.db()?.write(batch).map_err(backend_error)?;
         Ok(n)
     }
 }

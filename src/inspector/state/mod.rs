@@ -255,10 +255,16 @@ impl App {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Command> {
         self.session.now = now;
         let mut commands = self.each(|screen, _, cx| screen.sample(cx));
-        if self.session.access != Access::ReadOnlySnapshot {
+        if self.session.access != Access::ReadOnlySnapshot && !self.session.watched {
             commands.extend(self.on_current(|screen, cx| screen.follow(cx)));
         }
         supersede(commands)
+    }
+
+    /// The watch on a cluster saw a change: the screen on show re-reads its data, as a
+    /// tick does on a live RocksDB database (no polling in between).
+    pub fn remote_changed(&mut self) -> Vec<Command> {
+        supersede(self.on_current(|screen, cx| screen.follow(cx)))
     }
 
     /// Folds a worker answer into the state; returns follow-up commands. Changes always

@@ -96,6 +96,8 @@ pub struct Session {
     pub tickets: Tickets,
     /// The user this process became to write as the database's owner, if it did.
     pub writing_as: Option<String>,
+    /// Changes arrive by a watch (an etcd cluster): the tick does not poll for them.
+    pub watched: bool,
     /// Keys drawn, and typed into every prompt, as hex instead of escaped text (`x` on
     /// the Keys screen).
     pub hex_keys: bool,
@@ -123,6 +125,7 @@ impl Session {
             message: None,
             tickets: Tickets::default(),
             writing_as: None,
+            watched: false,
             hex_keys: false,
             held_back_at: None,
         }

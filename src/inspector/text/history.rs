@@ -5,6 +5,7 @@ use humansize::{BINARY, format_size};
 use super::wal::{op_text, preview};
 use crate::inspector::analysis::history::KeyHistory;
 use crate::inspector::decode::escape_key;
+use crate::storage::etcd::KeyRevisions;
 
 /// A key's history as text lines (also the TUI's history view).
 pub fn history_text(h: &KeyHistory) -> String {
@@ -17,6 +18,10 @@ pub fn history_text(h: &KeyHistory) -> String {
         ),
         None => "now: absent (a read returns nothing)\n".to_string(),
     });
+    if let Some(revisions) = &h.revisions {
+        text.push_str(&revisions_text(revisions));
+        return text;
+    }
     for (file, offset) in &h.torn {
         text.push_str(&format!(
             "note: {file} ends in a torn record at byte {offset}: a write being appended (or cut by a crash) is not in it\n"
@@ -53,5 +58,40 @@ pub fn history_text(h: &KeyHistory) -> String {
             files.join(", ")
         ));
     }
+    text
+}
+
+/// The etcd part of a key's history: its changes from etcd's revisions, newest first,
+/// and how far back etcd still keeps them.
+fn revisions_text(r: &KeyRevisions) -> String {
+    let mut text = if r.changes.is_empty() {
+        "in etcd's history: no change\n".to_string()
+    } else {
+        "in etcd's history, newest first:\n".to_string()
+    };
+    for change in &r.changes {
+        let what = if change.deleted {
+            "delete".to_string()
+        } else {
+            format!(
+                "put  version {:<4} {} {}",
+                change.version,
+                format_size(change.value.len() as u64, BINARY),
+                preview(&change.value[..change.value.len().min(64)])
+            )
+        };
+        text.push_str(&format!("  rev {:<10} {what}\n", change.revision));
+    }
+    text.push_str(&match r.compacted_before {
+        0 => format!(
+            "history kept whole (nothing compacted); cluster revision {}\n",
+            r.revision_now
+        ),
+        rev => format!(
+            "etcd compacted the revisions before {}: older changes are gone; cluster revision {}\n",
+            rev + 1,
+            r.revision_now
+        ),
+    });
     text
 }

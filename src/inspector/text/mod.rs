@@ -1,6 +1,7 @@
 //! Plain-text renderings shared by the screens and the command line, kept out of the
 //! data layers (`analysis`, `formats`) so those return data only.
 
+pub mod cluster;
 pub mod history;
 pub mod log;
 pub mod maintenance;

@@ -18,6 +18,7 @@ use crate::inspector::source::{Anchor, Bounds, Entry, Page, SstSummary};
 use crate::inspector::spear::events::{EventRecord, StreamGaps, StreamKind, StreamSummary};
 use crate::inspector::spear::records::RegistrySnapshot;
 use crate::inspector::write::edit::{Edit, EditOutcome};
+use crate::storage::etcd::ClusterStatus;
 
 /// The kinds of job; one of each runs at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -394,13 +395,18 @@ pub enum Body {
         /// The keys counted: all of them, or those containing the text asked for.
         counted: u64,
     },
-    /// RocksDB's estimate of the keys in the column family, after catching up.
+    /// RocksDB's estimate of the keys in the column family, after catching up (an etcd
+    /// cluster's count, which is exact).
     Refreshed {
         /// The estimate.
         estimate: u64,
+        /// It is an exact count (etcd counts a range itself).
+        exact: bool,
     },
     /// Statistics.
     Stats(Box<DbStats>),
+    /// An etcd cluster's own figures, in place of RocksDB's statistics.
+    Cluster(Box<ClusterStatus>),
     /// Both registries (shared: the screens that show them keep the same snapshot).
     Registry(Arc<RegistrySnapshot>),
     /// The event streams by their counters, before their events are counted.

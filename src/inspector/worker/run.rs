@@ -99,6 +99,11 @@ impl Run<'_> {
     }
 
     fn execute(&self, job: Job) -> Result<(), InspectError> {
+        if self.source.cluster().is_some()
+            && let Some(what) = rocksdb_only(&job)
+        {
+            return Err(self.source.not_rocksdb(what));
+        }
         if follows_primary(&job, self.context.purpose) {
             self.source.catch_up()?;
         }
@@ -139,6 +144,22 @@ impl Run<'_> {
             Job::Maintain(job) => self.maintain(job),
             Job::Edit(edit) => self.edit(edit),
         }
+    }
+}
+
+/// What `job` reads that only a RocksDB database has (its files, LOG, WAL, options,
+/// levels), named for the error an etcd cluster answers with; `None` for the jobs that
+/// run on both.
+fn rocksdb_only(job: &Job) -> Option<&'static str> {
+    match job {
+        Job::Options => Some("the options page"),
+        Job::Log { .. } => Some("the Log screen"),
+        Job::Wal { .. } => Some("the WAL screen"),
+        Job::Usage | Job::Keyspace { .. } => Some("the Disk screen"),
+        Job::Tombstones { .. } => Some("counting tombstones"),
+        Job::Maintain(_) => Some("compaction and flush"),
+        Job::Gaps { .. } => Some("reading stream gaps from the WAL"),
+        _ => None,
     }
 }
 

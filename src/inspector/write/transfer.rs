@@ -161,7 +161,7 @@ fn write_batch(source: &mut Source, pending: &mut Vec<jsonl::Line>) -> Result<()
     for line in pending.iter() {
         source.ensure_cf(&line.cf)?;
     }
-    let db = source.db();
+    let db = source.db()?;
     let mut batch = WriteBatch::default();
     for line in pending.drain(..) {
         let cf = db.cf_handle(&line.cf).ok_or_else(|| {

@@ -6,6 +6,7 @@
 
 mod error;
 pub mod params;
+mod raw;
 
 use std::future::Future;
 use std::time::Duration;
@@ -19,6 +20,9 @@ use etcd_client::{
 use crate::storage::error::key_from_bytes;
 use crate::storage::kv::{KvError, KvKey, KvPair, KvStore, KvStoreConfig, KvValue, RangeOptions};
 pub use params::EtcdParams;
+pub use raw::{
+    ClusterStatus, KeyRevisions, MemberFigures, MemberStatus, RangePage, Revision, after_prefix,
+};
 
 /// Keys read per request of a long range: small enough for etcd's response limits
 /// with large values, large enough that a scan is few round trips.

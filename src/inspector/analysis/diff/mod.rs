@@ -66,8 +66,8 @@ pub fn diff_cf(
     on_difference: &mut dyn FnMut(Difference<'_>),
 ) -> Result<Option<DiffCounts>, InspectError> {
     let has = |s: &Source| s.column_families().iter().any(|c| c == cf);
-    let mut left = has(a).then(|| a.walk(cf, bounds)).transpose()?;
-    let mut right = has(b).then(|| b.walk(cf, bounds)).transpose()?;
+    let mut left = has(a).then(|| a.cursor(cf, bounds)).transpose()?;
+    let mut right = has(b).then(|| b.cursor(cf, bounds)).transpose()?;
     let mut counts = DiffCounts::default();
     let mut steps = 0u64;
     loop {
@@ -144,9 +144,8 @@ pub fn diff_cf(
         }
     }
     // An iterator that stopped on an error stopped early: never report that as "equal".
-    for it in [left, right].iter().flatten() {
-        it.status()
-            .map_err(crate::storage::rocksdb::backend_error)?;
+    for it in [left, right].into_iter().flatten() {
+        it.status()?;
     }
     Ok(Some(counts))
 }

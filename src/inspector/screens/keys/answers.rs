@@ -108,7 +108,12 @@ impl KeysState {
                 self.window.at_end = true;
                 self.window.loading = false;
             }
-            Body::Refreshed { estimate } => self.estimate = Some(estimate),
+            // An exact count (etcd's) is the truth at once, as a finished walk is.
+            Body::Refreshed {
+                estimate,
+                exact: true,
+            } => self.total = Some(estimate),
+            Body::Refreshed { estimate, .. } => self.estimate = Some(estimate),
             Body::Failed(error) => {
                 self.window.loading = false;
                 // A failure names no job: its ticket says whose it is.

@@ -13,11 +13,16 @@ use crate::inspector::source::Access;
 use crate::inspector::state::Session;
 use crate::inspector::ui;
 use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::text::cluster::cluster_lines;
 use crate::inspector::ui::theme::Theme;
+use crate::storage::etcd::ClusterStatus;
 
 /// Draws the page on show.
 pub(super) fn draw(frame: &mut Frame, area: Rect, view: &StatsView, cx: &DrawCx) {
     let (session, theme) = (cx.session, cx.theme);
+    if let Some(status) = &view.cluster {
+        return cluster(frame, area, status, theme);
+    }
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let titles = StatsPage::ALL.map(|p| format!(" {} ", p.title()));
     let selected = StatsPage::ALL
@@ -150,7 +155,7 @@ fn overview(
             "◆ this process (read-only): its own cache, jobs and controller",
             theme.dim(),
         )),
-        Access::ReadWrite => {}
+        Access::ReadWrite | Access::Cluster => {}
     }
     frame.render_widget(Paragraph::new(lines), summary);
 
@@ -461,4 +466,20 @@ fn options(frame: &mut Frame, area: Rect, view: &StatsView, theme: Theme) {
         ))
         .border_style(theme.border());
     frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// An etcd cluster's own figures: members, leader, raft term and index, database sizes
+/// and alarms (an alarm in the warning style: writes fail while it is raised).
+fn cluster(frame: &mut Frame, area: Rect, status: &ClusterStatus, theme: Theme) {
+    let lines: Vec<Line> = cluster_lines(status)
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| match i {
+            0 => Line::styled(text, theme.title()),
+            2 if !status.alarms.is_empty() => Line::styled(text, theme.error()),
+            _ if text.contains(" unreachable at ") => Line::styled(text, theme.error()),
+            _ => Line::raw(text),
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -18,6 +18,7 @@ use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::state::Session;
 use crate::inspector::state::table::TableCursor;
 use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
+use crate::storage::etcd::ClusterStatus;
 
 /// Samples kept: at the default 2 s refresh, the last ten minutes.
 pub const HISTORY: usize = 300;
@@ -121,6 +122,8 @@ pub struct StatsView {
     pub page: StatsPage,
     /// The latest figures.
     pub latest: Option<Box<DbStats>>,
+    /// On an etcd cluster: its own figures, in place of RocksDB's.
+    pub cluster: Option<Box<ClusterStatus>>,
     /// Past samples, oldest first, at most `HISTORY`.
     pub history: VecDeque<Sample>,
     /// SST rows in display order (indices into `latest.sst_files`).
@@ -144,6 +147,7 @@ impl Default for StatsView {
         Self {
             page: StatsPage::Overview,
             latest: None,
+            cluster: None,
             history: VecDeque::with_capacity(HISTORY),
             sst_order: Vec::new(),
             sst_sort: SstColumn::Level,
@@ -307,7 +311,7 @@ impl Screen for StatsView {
     }
 
     fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
-        if self.latest.is_some() {
+        if self.latest.is_some() || self.cluster.is_some() {
             return Vec::new();
         }
         vec![request(cx.session, Purpose::Show)]
@@ -332,6 +336,7 @@ impl Screen for StatsView {
     fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
         match event.body {
             Body::Stats(stats) => self.record(stats, cx.session.table_rows()),
+            Body::Cluster(status) => self.cluster = Some(status),
             Body::Options(report) => self.options = Some(report),
             Body::Failed(error) => cx.session.fail(&error),
             _ => {}

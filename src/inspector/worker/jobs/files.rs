@@ -14,6 +14,10 @@ const LOG_TAIL_BYTES: u64 = 4 * 1024 * 1024;
 impl Run<'_> {
     /// Database statistics.
     pub(in super::super) fn stats(&self) -> Result<(), InspectError> {
+        if let Some(cluster) = self.source.cluster() {
+            self.emit(Body::Cluster(Box::new(cluster.status()?)));
+            return Ok(());
+        }
         let stats = collect_stats(self.source)?;
         self.emit(Body::Stats(Box::new(stats)));
         Ok(())

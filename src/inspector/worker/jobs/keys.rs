@@ -89,6 +89,16 @@ impl Run<'_> {
     /// An exact count of the keys (those containing `contains`, when given), walked on
     /// every core (see `Source::walk_parallel`).
     pub(in super::super) fn count(&self, contains: Option<&[u8]>) -> Result<(), InspectError> {
+        // etcd counts a range itself (count-only: no key is sent).
+        if let (Some(cluster), None) = (self.source.cluster(), contains) {
+            self.source.check_cf(self.cf())?;
+            let counted = cluster.count(&self.context.bounds)?;
+            self.emit(Body::Counted {
+                scanned: counted,
+                counted,
+            });
+            return Ok(());
+        }
         let finder = contains.map(memchr::memmem::Finder::new);
         // Matches reach the shared figure in batches: an atomic per key would cost more
         // than the walk.
@@ -134,7 +144,10 @@ impl Run<'_> {
     /// Catch up with the primary (done by the dispatch) and re-read the key estimate.
     pub(in super::super) fn refresh(&self) -> Result<(), InspectError> {
         let estimate = self.source.estimate_keys(self.cf())?;
-        self.emit(Body::Refreshed { estimate });
+        self.emit(Body::Refreshed {
+            estimate,
+            exact: self.source.cluster().is_some(),
+        });
         Ok(())
     }
 }
