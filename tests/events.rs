@@ -372,7 +372,11 @@ fn new_events_appear_on_the_next_tick() {
     );
     let value = envelope("all", 102, "", &[]);
     source.db().unwrap().put("events:all:102", value).unwrap();
-    source.db().unwrap().put("events_counter:all", "102").unwrap();
+    source
+        .db()
+        .unwrap()
+        .put("events_counter:all", "102")
+        .unwrap();
     let commands = app.tick(chrono::Utc::now());
     drive(&mut app, &source, commands);
     assert_eq!(

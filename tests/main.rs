@@ -4,6 +4,8 @@ mod common;
 
 #[cfg(feature = "etcd")]
 mod etcd;
+#[cfg(feature = "inspector")]
+mod inspect_etcd;
 
 mod kv_contract;
 mod migrate;
