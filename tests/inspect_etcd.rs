@@ -301,3 +301,36 @@ async fn the_tui_follows_a_cluster_by_watch() {
     tmux(&["send-keys", "-t", "t", "q"]);
     let _ = tmux(&["kill-server"]);
 }
+
+/// A namespace written differently from the service's is refused with where the keys
+/// are, never shown as an empty cluster: one that holds nothing while the cluster holds
+/// keys, and one missing its `/` (its keys would show as `/node:...` and the registries
+/// would find no node).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistaken_namespace_is_refused_naming_where_the_keys_are() {
+    let (url, store) = namespace("mismatch").await;
+    store.put("node:1", b"{}").await.unwrap();
+    let without_slash = url.trim_end_matches('/').to_string();
+    let out = inspect(&["count", &without_slash]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(url.as_str()), "{err}");
+    assert!(
+        err.contains("holds no key of its own") || err.contains("after a"),
+        "{err}"
+    );
+
+    let empty = format!("{url}nothing-here/");
+    let out = inspect(&["nodes", &empty]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("keys under \"test/\""), "{err}");
+    // With --write an empty namespace opens: it is where new keys go.
+    let out = inspect(&["put", &empty, "k", "v", "--write"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(&inspect(&["count", &empty])).trim(), "1");
+}

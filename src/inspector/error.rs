@@ -272,6 +272,7 @@ pub fn kv_class(err: &KvError) -> ErrorClass {
         | KvError::UnknownBackend { .. }
         | KvError::MissingPath { .. }
         | KvError::NonUtf8Key { .. }
+        | KvError::NamespaceMismatch { .. }
         | KvError::BackendNotCompiled { .. } => ErrorClass::User,
         _ => ErrorClass::Storage,
     }

@@ -201,6 +201,20 @@ pub enum KvError {
         detail: String,
     },
 
+    /// The namespace holds no key while the cluster holds keys elsewhere: most likely a
+    /// namespace written differently from the one the service uses.
+    #[error(
+        "namespace {namespace:?} on the etcd cluster at {endpoints} holds no key of its own, but the cluster does: {found}; a namespace is a key prefix taken as written (\"spear\" and \"spear/\" differ): open the one the service writes"
+    )]
+    NamespaceMismatch {
+        /// The namespace asked for.
+        namespace: String,
+        /// The endpoints.
+        endpoints: String,
+        /// Where the keys are, e.g. `798 keys under "spear/" (etcd://h:2379/spear/)`.
+        found: String,
+    },
+
     /// etcd's authentication or authorization refused the request.
     #[error(
         "etcd refused the request ({detail}): give the right user and password parameters, or grant that user a role with access to the namespace (`etcdctl role grant-permission`)"

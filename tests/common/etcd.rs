@@ -57,6 +57,13 @@ fn free_port() -> u16 {
 impl EtcdCluster {
     /// Starts `members` members and waits until the cluster has a leader.
     pub fn start(members: usize) -> Self {
+        Self::start_with(members, 1000)
+    }
+
+    /// [`Self::start`] with the members' `--max-txn-ops` (the benchmarks write 10k
+    /// pairs in one transaction).
+    pub fn start_with(members: usize, max_txn_ops: u32) -> Self {
+        let max_txn_ops = max_txn_ops.to_string();
         let binary = etcd_binary();
         remove_stale_data();
         // The owner's pid in the name tells a later run whether the data is stale.
@@ -98,7 +105,7 @@ impl EtcdCluster {
                         "new",
                         // The contract's atomicity test writes batches of 500.
                         "--max-txn-ops",
-                        "1000",
+                        &max_txn_ops,
                         // And a 4 MiB value (the default limit is 1.5 MiB).
                         "--max-request-bytes",
                         "8388608",

@@ -4,10 +4,8 @@
 
 use super::{Bounds, EtcdSource, Source};
 use crate::inspector::error::InspectError;
+use crate::storage::etcd::next_page_keys;
 use crate::storage::rocksdb::{Db, backend_error};
-
-/// Pairs an etcd cursor reads per request.
-const CURSOR_PAGE: usize = 1_000;
 
 /// A position in a key range, moving forward.
 pub enum Cursor<'a> {
@@ -25,6 +23,8 @@ pub struct EtcdCursor<'a> {
     at: usize,
     more: bool,
     revision: i64,
+    /// Keys to ask for next (sized by the bytes of the pages so far).
+    page_keys: usize,
     failure: Option<InspectError>,
 }
 
@@ -42,6 +42,7 @@ impl Source {
             at: 0,
             more: true,
             revision: 0,
+            page_keys: next_page_keys(0, 0),
             failure: None,
         };
         cursor.fetch(bounds.lower.clone());
@@ -55,12 +56,14 @@ impl EtcdCursor<'_> {
         let read = self.cluster.range_page(
             from.as_deref(),
             self.upper.as_deref(),
-            CURSOR_PAGE,
+            self.page_keys,
             self.revision,
         );
         match read {
             Ok(page) => {
                 self.revision = page.revision;
+                let bytes = page.pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+                self.page_keys = next_page_keys(page.pairs.len(), bytes);
                 self.more = page.more;
                 self.page = page.pairs;
             }

@@ -10,11 +10,8 @@ use tokio::runtime::{Handle, Runtime};
 
 use super::{Anchor, Bounds, Entry, Page, WriteOp};
 use crate::inspector::error::InspectError;
-use crate::storage::etcd::{ClusterStatus, EtcdKvStore, KeyRevisions, RangePage};
+use crate::storage::etcd::{ClusterStatus, EtcdKvStore, KeyRevisions, RangePage, next_page_keys};
 use crate::storage::kv::{KvError, KvStoreConfig};
-
-/// Keys read per request of a walk.
-const WALK_PAGE: usize = 1_000;
 
 /// An open etcd cluster.
 pub struct EtcdSource {
@@ -40,8 +37,10 @@ pub fn is_etcd_url(path: &std::path::Path) -> bool {
 }
 
 impl EtcdSource {
-    /// Connects to the cluster `url` names and checks that it answers.
-    pub fn open(url: &str) -> Result<Self, InspectError> {
+    /// Connects to the cluster `url` names and checks that it answers. Read-only, an
+    /// empty namespace in a cluster that holds keys elsewhere is refused, naming where
+    /// they are (a namespace written differently from the service's).
+    pub fn open(url: &str, write: bool) -> Result<Self, InspectError> {
         let config = KvStoreConfig::etcd_url(url)?;
         let (handle, owned) = match Handle::try_current() {
             Ok(handle) => (handle, None),
@@ -55,7 +54,13 @@ impl EtcdSource {
                 (runtime.handle().clone(), Some(runtime))
             }
         };
-        let store = handle.block_on(EtcdKvStore::open(&config))?;
+        let store = handle.block_on(async {
+            let store = EtcdKvStore::open(&config).await?;
+            if !write {
+                store.check_namespace_holds_keys().await?;
+            }
+            Ok::<_, KvError>(store)
+        })?;
         Ok(Self {
             store,
             url: url.to_string(),
@@ -169,15 +174,18 @@ impl EtcdSource {
         let upper = bounds.upper.as_deref();
         let mut from = bounds.lower.clone();
         let (mut revision, mut visited) = (0, 0u64);
+        let mut page_keys = next_page_keys(0, 0);
         loop {
             let page = self.block(self.store.range_page(
                 from.as_deref(),
                 upper,
-                WALK_PAGE,
+                page_keys,
                 false,
                 revision,
             ))?;
             revision = page.revision;
+            let bytes = page.pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+            page_keys = next_page_keys(page.pairs.len(), bytes);
             let Some(last) = page.pairs.last().map(|(k, _)| successor(k)) else {
                 return Ok(visited);
             };

@@ -117,7 +117,7 @@ impl Source {
     /// Connects to the etcd cluster `url` names: read-only unless `--write`; every read
     /// is of the cluster as it is now.
     fn open_cluster(url: &Path, request: OpenRequest) -> Result<Self, InspectError> {
-        let cluster = EtcdSource::open(&url.display().to_string())?;
+        let cluster = EtcdSource::open(&url.display().to_string(), request.write)?;
         Ok(Self {
             db: None,
             etcd: Some(Box::new(cluster)),

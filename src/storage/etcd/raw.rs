@@ -163,13 +163,14 @@ impl EtcdKvStore {
         if reverse {
             options = options.with_sort(SortTarget::Key, SortOrder::Descend);
         }
-        let mut response = self
-            .call(|mut kv| {
-                let (start, options) = (start.clone(), options.clone());
-                async move { kv.get(start, Some(options)).await }
-            })
-            .await?;
-        let revision = response.header().map_or(revision, |h| h.revision());
+        let mut response = self.range_at(start, options, revision).await?;
+        // A page read at a fixed revision reports the member's newest in its header:
+        // the view stays at the revision asked for.
+        let revision = if revision == 0 {
+            response.header().map_or(0, |h| h.revision())
+        } else {
+            revision
+        };
         let more = response.more();
         let pairs = response
             .take_kvs()
@@ -473,5 +474,90 @@ impl EtcdKvStore {
             })
             .await?;
         Ok(response.deleted().max(0) as u64)
+    }
+}
+
+/// Keys of the whole cluster sampled to say where the data is when a namespace is empty.
+const NEIGHBOUR_SAMPLE: i64 = 1_000;
+
+impl EtcdKvStore {
+    /// Fails with [`KvError::NamespaceMismatch`] when the namespace holds no key but the
+    /// cluster holds some: an inspector shown an empty namespace would give the worst
+    /// answer it can, nothing where data exists. Names the namespaces the first keys
+    /// of the cluster are under (up to the first `/`), with their URLs.
+    ///
+    /// A namespace without its separator (`spear` for `spear/`) is refused too when
+    /// every key in it starts with `/`: its keys would show as `/node:...` and the
+    /// registries (which read `node:`) would find nothing.
+    pub async fn check_namespace_holds_keys(&self) -> Result<(), KvError> {
+        if self.count_range(None, None).await? > 0 {
+            return self.check_separator().await;
+        }
+        let sample = self
+            .call(|mut kv| async move {
+                let options = GetOptions::new()
+                    .with_range(vec![0u8])
+                    .with_keys_only()
+                    .with_limit(NEIGHBOUR_SAMPLE);
+                kv.get(vec![0u8], Some(options)).await
+            })
+            .await?;
+        if sample.kvs().is_empty() {
+            return Ok(());
+        }
+        let mut under: std::collections::BTreeMap<String, u64> = Default::default();
+        for kv in sample.kvs() {
+            let key = String::from_utf8_lossy(kv.key());
+            let namespace = match key.find('/') {
+                Some(at) => key[..=at].to_string(),
+                None => String::new(),
+            };
+            *under.entry(namespace).or_default() += 1;
+        }
+        let endpoints = self.endpoints.clone();
+        let mut found: Vec<String> = under
+            .iter()
+            .take(5)
+            .map(|(namespace, n)| match namespace.as_str() {
+                "" => format!("{n} keys with no namespace (etcd://{endpoints})"),
+                ns => format!("{n} keys under {ns:?} (etcd://{endpoints}/{ns})"),
+            })
+            .collect();
+        if sample.more() {
+            found.push(format!("among the first {NEIGHBOUR_SAMPLE} keys"));
+        }
+        Err(KvError::NamespaceMismatch {
+            namespace: String::from_utf8_lossy(&self.namespace).into_owned(),
+            endpoints,
+            found: found.join(", "),
+        })
+    }
+}
+
+impl EtcdKvStore {
+    /// See [`Self::check_namespace_holds_keys`]: the first and the last key of a
+    /// namespace both starting with `/` means every key does.
+    async fn check_separator(&self) -> Result<(), KvError> {
+        if self.namespace.is_empty() || self.namespace.ends_with(b"/") {
+            return Ok(());
+        }
+        let first = self.range_page(None, None, 1, false, 0).await?;
+        let last = self.range_page(None, None, 1, true, 0).await?;
+        let starts_with_slash =
+            |page: &RangePage| page.pairs.first().is_some_and(|(k, _)| k.starts_with(b"/"));
+        if !(starts_with_slash(&first) && starts_with_slash(&last)) {
+            return Ok(());
+        }
+        let namespace = String::from_utf8_lossy(&self.namespace).into_owned();
+        let keys = self.count_range(None, None).await?;
+        Err(KvError::NamespaceMismatch {
+            found: format!(
+                "{keys} keys under {:?} (etcd://{}/{namespace}/), every one of them after a \"/\"",
+                format!("{namespace}/"),
+                self.endpoints
+            ),
+            namespace,
+            endpoints: self.endpoints.clone(),
+        })
     }
 }
