@@ -32,7 +32,9 @@ fi
 
 size=$(stat -c %s "$bin")
 echo "size: $((size / 1024 / 1024)) MiB ($size bytes)"
-((size < 20 * 1024 * 1024)) || fail "larger than 20 MiB"
+# 11.9 MB with RocksDB alone; sled, and etcd's gRPC and TLS stack (tonic, rustls, ring)
+# with the inspector on etcd, bring it to about 21 MB.
+((size < 24 * 1024 * 1024)) || fail "larger than 24 MiB"
 
 "$bin" --version
 tmp=$(mktemp -d)

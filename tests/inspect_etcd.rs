@@ -159,6 +159,21 @@ async fn the_commands_read_a_cluster() {
         .count();
     assert_eq!(leaders, 1, "{stats}");
 
+    let json: serde_json::Value = serde_json::from_str(&stdout(&inspect(&[
+        "history",
+        url,
+        "config:name",
+        "--json",
+    ])))
+    .unwrap();
+    let ops: Vec<&str> = json["etcd_revisions"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["op"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["put", "delete", "put"], "{json}");
+    assert_eq!(json["etcd_revisions"]["changes"][0]["value"], "two");
     let history = stdout(&inspect(&["history", url, "config:name"]));
     let changes: Vec<&str> = history.lines().filter(|l| l.contains("  rev ")).collect();
     assert_eq!(changes.len(), 3, "{history}");
@@ -235,6 +250,11 @@ async fn writes_need_write_and_go_through_transactions() {
     assert!(!store.exists("k:1").await.unwrap());
     assert_eq!(store.get("k:2").await.unwrap().unwrap(), b"w");
 
+    let out = inspect(&["count", "http://127.0.0.1:2379/x/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("etcd://HOST:PORT"), "{err}");
+
     let out = inspect(&["count", "etcd://127.0.0.1:1/x/"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -292,10 +312,16 @@ async fn the_tui_follows_a_cluster_by_watch() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    let first = wait_for(&["key:1", "etcd, read-only (live)"]);
+    let first = wait_for(&["key:1", "etcd, read-only (live)", "one"]);
     assert!(first.contains("1 keys"), "etcd's count is exact:\n{first}");
     store.put("key:2", b"two").await.unwrap();
     wait_for(&["key:2", "2 keys"]);
+    // The value on show follows a change to its key (it stayed "one").
+    store.put("key:1", b"uno!").await.unwrap();
+    wait_for(&["uno!"]);
+    // A screen of RocksDB's files says what it is instead of "reading…" for ever.
+    tmux(&["send-keys", "-t", "t", "6"]);
+    wait_for(&["reads RocksDB's own files", "Stats (4)"]);
     tmux(&["send-keys", "-t", "t", "4"]);
     wait_for(&["etcd cluster", "leader", "follower"]);
     tmux(&["send-keys", "-t", "t", "q"]);
@@ -311,6 +337,11 @@ async fn a_mistaken_namespace_is_refused_naming_where_the_keys_are() {
     let (url, store) = namespace("mismatch").await;
     store.put("node:1", b"{}").await.unwrap();
     let without_slash = url.trim_end_matches('/').to_string();
+    let without_slash_ns = without_slash.rsplit_once(':').unwrap().1;
+    let without_slash_ns = without_slash_ns
+        .split_once('/')
+        .map_or("", |(_, ns)| ns)
+        .to_string();
     let out = inspect(&["count", &without_slash]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -325,6 +356,17 @@ async fn a_mistaken_namespace_is_refused_naming_where_the_keys_are() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("keys under \"test/\""), "{err}");
+    // Nor with --write: the key would land beside the namespace, not in it, and a stray
+    // key there must not make the namespace without its `/` look right afterwards.
+    let out = inspect(&["put", &without_slash, "stray", "x", "--write"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let root = KvStoreConfig::etcd(&shared().endpoints);
+    let root = create_kv_store_from_config(&root).await.unwrap();
+    root.put(&format!("{without_slash_ns}stray"), b"x")
+        .await
+        .unwrap();
+    let out = inspect(&["nodes", &without_slash]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
     // With --write an empty namespace opens: it is where new keys go.
     let out = inspect(&["put", &empty, "k", "v", "--write"]);
     assert!(

@@ -146,6 +146,7 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
     let changes = match source.cluster() {
         Some(cluster) => {
             app.session.watched = true;
+            app.session.cluster = true;
             Some(watch::changes(cluster.store()).await?)
         }
         None => None,

@@ -22,6 +22,7 @@ fn stopped() -> crate::inspector::error::InspectError {
 
 /// `keyspace`: keys and bytes per prefix, estimated or exact.
 pub(super) async fn keyspace(args: KeyspaceArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db.db, "the key space by size")?;
     let grouping = args.grouping.grouping(global.key_hex)?;
     let KeyspaceArgs {
         db: DbArgs { db, cf },
@@ -198,6 +199,7 @@ pub(super) async fn tombstones(
     args: TombstonesArgs,
     global: &GlobalArgs,
 ) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db.db, "counting tombstones")?;
     let grouping = args.grouping.grouping(global.key_hex)?;
     let TombstonesArgs {
         db: DbArgs { db, cf },

@@ -212,6 +212,7 @@ pub(super) async fn events(args: EventsArgs) -> Result<Outcome, CliError> {
 
 /// `usage`: every file of the directory by kind, as text or JSON.
 pub(super) async fn usage(args: ReportArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db, "the usage of a database's files")?;
     let source = open(&args.db, READ_ONLY).await?;
     let usage = blocking("usage", move || usage::usage(&source)).await?;
     print_usage(&usage, args.json)?;

@@ -392,7 +392,7 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
     }
     let mut out = io::stdout().lock();
     if json {
-        let doc = json!({
+        let mut doc = json!({
             "key": escape_key(&h.key),
             "cf": h.cf,
             "wal_versions": h.versions.iter().map(|v| {
@@ -404,6 +404,29 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
             "live": h.now.as_ref().map(|(_, len)| json!({"value_len": len})),
             "sst_files_covering": h.sst_files.iter().map(|(n, l)| json!({"file": n, "level": l})).collect::<Vec<_>>(),
         });
+        // On etcd: the key's changes from etcd's revisions (values as text where they
+        // are UTF-8, else hex), in place of the WAL's versions.
+        if let Some(r) = &h.revisions {
+            doc["etcd_revisions"] = json!({
+                "revision_now": r.revision_now,
+                "compacted_before": r.compacted_before,
+                "changes": r.changes.iter().map(|c| {
+                    let mut j = json!({
+                        "revision": c.revision,
+                        "op": if c.deleted { "delete" } else { "put" },
+                        "version": c.version,
+                        "value_len": c.value.len(),
+                    });
+                    if !c.deleted {
+                        match std::str::from_utf8(&c.value) {
+                            Ok(text) => j["value"] = json!(text),
+                            Err(_) => j["value_hex"] = json!(crate::inspector::decode::hex(&c.value)),
+                        }
+                    }
+                    j
+                }).collect::<Vec<_>>(),
+            });
+        }
         serde_json::to_writer(&mut out, &doc)?;
         ignore_broken_pipe(writeln!(out))?;
     } else {

@@ -31,6 +31,7 @@ async fn writing<T: Send + 'static>(
 
 /// `compact`: a column family, or the keys in [--from, --to).
 pub(super) async fn compact(args: CompactArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db.db, "compaction")?;
     let request = args
         .write
         .open_request("compact", global.allow_format_upgrade)?;
@@ -42,6 +43,7 @@ pub(super) async fn compact(args: CompactArgs, global: &GlobalArgs) -> Result<Ou
 
 /// `flush`: the memtables of a column family.
 pub(super) async fn flush(args: FlushArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db.db, "a flush")?;
     let request = args
         .write
         .open_request("flush", global.allow_format_upgrade)?;

@@ -37,9 +37,9 @@ pub fn is_etcd_url(path: &std::path::Path) -> bool {
 }
 
 impl EtcdSource {
-    /// Connects to the cluster `url` names and checks that it answers. Read-only, an
-    /// empty namespace in a cluster that holds keys elsewhere is refused, naming where
-    /// they are (a namespace written differently from the service's).
+    /// Connects to the cluster `url` names and checks that it answers. A namespace
+    /// written without its `/` is refused; read-only, so is an empty namespace in a
+    /// cluster that holds keys elsewhere, naming where they are.
     pub fn open(url: &str, write: bool) -> Result<Self, InspectError> {
         let config = KvStoreConfig::etcd_url(url)?;
         let (handle, owned) = match Handle::try_current() {
@@ -56,7 +56,9 @@ impl EtcdSource {
         };
         let store = handle.block_on(async {
             let store = EtcdKvStore::open(&config).await?;
-            if !write {
+            if write {
+                store.check_separator().await?;
+            } else {
                 store.check_namespace_holds_keys().await?;
             }
             Ok::<_, KvError>(store)

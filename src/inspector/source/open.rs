@@ -47,6 +47,13 @@ impl Source {
         if is_etcd_url(path) {
             return Self::open_cluster(path, request);
         }
+        if let Some(scheme) = path.to_str().and_then(|p| p.split_once("://")) {
+            return Err(InspectError::Invalid(format!(
+                "{}: a {}:// URL is neither a database directory nor an etcd cluster; an etcd cluster is written etcd://HOST:PORT[,HOST:PORT...][/NAMESPACE]",
+                path.display(),
+                scheme.0
+            )));
+        }
         let mut params = RocksDbParams {
             create_if_missing: false,
             use_stored_options: true,

@@ -198,6 +198,9 @@ impl App {
                 if usize::from(n) >= 1 && usize::from(n) <= self.screens.len() {
                     self.shown = usize::from(n) - 1;
                 }
+                if self.shown_needs_rocksdb() {
+                    return Vec::new();
+                }
                 self.on_current(|screen, cx| screen.show(cx))
             }
             Action::PickColumnFamily => {
@@ -255,7 +258,10 @@ impl App {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Command> {
         self.session.now = now;
         let mut commands = self.each(|screen, _, cx| screen.sample(cx));
-        if self.session.access != Access::ReadOnlySnapshot && !self.session.watched {
+        if self.session.access != Access::ReadOnlySnapshot
+            && !self.session.watched
+            && !self.shown_needs_rocksdb()
+        {
             commands.extend(self.on_current(|screen, cx| screen.follow(cx)));
         }
         supersede(commands)
@@ -264,7 +270,16 @@ impl App {
     /// The watch on a cluster saw a change: the screen on show re-reads its data, as a
     /// tick does on a live RocksDB database (no polling in between).
     pub fn remote_changed(&mut self) -> Vec<Command> {
+        if self.shown_needs_rocksdb() {
+            return Vec::new();
+        }
         supersede(self.on_current(|screen, cx| screen.follow(cx)))
+    }
+
+    /// Whether the screen on show reads RocksDB's own files (Disk, Log, WAL) while the
+    /// database is an etcd cluster: it is drawn as a notice and asks nothing.
+    pub fn shown_needs_rocksdb(&self) -> bool {
+        self.session.cluster && matches!(self.current().title(), "Disk" | "Log" | "WAL")
     }
 
     /// Folds a worker answer into the state; returns follow-up commands. Changes always

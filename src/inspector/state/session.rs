@@ -98,6 +98,9 @@ pub struct Session {
     pub writing_as: Option<String>,
     /// Changes arrive by a watch (an etcd cluster): the tick does not poll for them.
     pub watched: bool,
+    /// The database is an etcd cluster: the screens that read RocksDB's files say so
+    /// instead of asking.
+    pub cluster: bool,
     /// Keys drawn, and typed into every prompt, as hex instead of escaped text (`x` on
     /// the Keys screen).
     pub hex_keys: bool,
@@ -126,6 +129,7 @@ impl Session {
             tickets: Tickets::default(),
             writing_as: None,
             watched: false,
+            cluster: false,
             hex_keys: false,
             held_back_at: None,
         }

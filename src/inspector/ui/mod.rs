@@ -32,7 +32,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
         session: &app.session,
         theme,
     };
-    app.current().draw(frame, body, &cx);
+    if app.shown_needs_rocksdb() {
+        let notice = format!(
+            "The {} screen reads RocksDB's own files; {} is an etcd cluster.\n\nIts figures (members, leader, raft term and index, database sizes, alarms) are on Stats (4); a key's changes are in its history (h on Keys).",
+            app.current().title(),
+            app.session.db_path
+        );
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(notice)
+                .style(theme.dim())
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            body,
+        );
+    } else {
+        app.current().draw(frame, body, &cx);
+    }
     chrome::status(frame, status, app, theme);
     chrome::footer(frame, footer, app, theme);
     match &app.overlay {

@@ -490,8 +490,9 @@ impl EtcdKvStore {
     /// every key in it starts with `/`: its keys would show as `/node:...` and the
     /// registries (which read `node:`) would find nothing.
     pub async fn check_namespace_holds_keys(&self) -> Result<(), KvError> {
+        self.check_separator().await?;
         if self.count_range(None, None).await? > 0 {
-            return self.check_separator().await;
+            return Ok(());
         }
         let sample = self
             .call(|mut kv| async move {
@@ -524,7 +525,9 @@ impl EtcdKvStore {
             })
             .collect();
         if sample.more() {
-            found.push(format!("among the first {NEIGHBOUR_SAMPLE} keys"));
+            found.push(format!(
+                "counted among the cluster's first {NEIGHBOUR_SAMPLE} keys only (there are more)"
+            ));
         }
         Err(KvError::NamespaceMismatch {
             namespace: String::from_utf8_lossy(&self.namespace).into_owned(),
@@ -535,24 +538,22 @@ impl EtcdKvStore {
 }
 
 impl EtcdKvStore {
-    /// See [`Self::check_namespace_holds_keys`]: the first and the last key of a
-    /// namespace both starting with `/` means every key does.
-    async fn check_separator(&self) -> Result<(), KvError> {
+    /// A namespace written without its separator (`spear` for `spear/`): keys under
+    /// `spear/` would show as `/node:...`, the registries would find no node, and a
+    /// write would go next to the service's keys, not among them. Refused for reads and
+    /// writes alike.
+    pub async fn check_separator(&self) -> Result<(), KvError> {
         if self.namespace.is_empty() || self.namespace.ends_with(b"/") {
             return Ok(());
         }
-        let first = self.range_page(None, None, 1, false, 0).await?;
-        let last = self.range_page(None, None, 1, true, 0).await?;
-        let starts_with_slash =
-            |page: &RangePage| page.pairs.first().is_some_and(|(k, _)| k.starts_with(b"/"));
-        if !(starts_with_slash(&first) && starts_with_slash(&last)) {
+        if self.count_range(Some(b"/"), Some(b"0")).await? == 0 {
             return Ok(());
         }
         let namespace = String::from_utf8_lossy(&self.namespace).into_owned();
-        let keys = self.count_range(None, None).await?;
+        let keys = self.count_range(Some(b"/"), Some(b"0")).await?;
         Err(KvError::NamespaceMismatch {
             found: format!(
-                "{keys} keys under {:?} (etcd://{}/{namespace}/), every one of them after a \"/\"",
+                "{keys} keys under {:?} (etcd://{}/{namespace}/)",
                 format!("{namespace}/"),
                 self.endpoints
             ),

@@ -60,10 +60,19 @@ impl KeysState {
                 return self.value_request(session).into_iter().collect();
             }
             Body::Value { key, value } => {
-                self.value = Some(match value {
+                let mut view = match value {
                     None => ValueView::vanished(key),
                     Some((bytes, size)) => value_view(key, &bytes, size),
-                });
+                };
+                // A periodic re-read of the same value keeps the pane where it was
+                // scrolled to; a changed value starts again at its top only if it no
+                // longer reaches there.
+                if let Some(old) = &self.value
+                    && old.key == view.key
+                {
+                    view.scroll = old.scroll.min(view.lines.len().saturating_sub(1));
+                }
+                self.value = Some(view);
             }
             Body::Matches(entries) => {
                 let was_empty = self.window.entries.is_empty();

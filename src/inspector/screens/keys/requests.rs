@@ -125,6 +125,25 @@ impl KeysState {
         if !(periodic && session.tickets.is_pending(Kind::Refresh)) {
             commands.push(self.refresh_request(session, purpose));
         }
+        // The value on show is read again too: a change to the selected key (seen by a
+        // live view's refresh or an etcd watch) must not leave its old value on screen.
+        if periodic
+            && !session.tickets.is_pending(Kind::Value)
+            && let Some(key) = self.value.as_ref().map(|v| v.key.clone())
+        {
+            let context = session.context();
+            commands.push(
+                session
+                    .request(
+                        context,
+                        Job::Value {
+                            key,
+                            max_len: VALUE_PREVIEW,
+                        },
+                    )
+                    .into(),
+            );
+        }
         if matches!(self.filter, Filter::Contains(_))
             || self.window.loading
             || (periodic && session.tickets.is_pending(Kind::Page))
