@@ -158,7 +158,6 @@ fn rocksdb_only(job: &Job) -> Option<&'static str> {
         Job::Usage | Job::Keyspace { .. } => Some("the Disk screen"),
         Job::Tombstones { .. } => Some("counting tombstones"),
         Job::Maintain(_) => Some("compaction and flush"),
-        Job::Gaps { .. } => Some("reading stream gaps from the WAL"),
         _ => None,
     }
 }

@@ -172,7 +172,12 @@ pub fn stream_gaps(
         None => (Vec::new(), 0, 0),
     };
     let mut wal = WalCoverage::default();
-    if !gaps.is_empty() {
+    if !gaps.is_empty() && source.cluster().is_some() {
+        wal.error = Some(
+            "an etcd cluster has no WAL: a missing event's puts and deletes are in its key's history (h on Keys)"
+                .to_string(),
+        );
+    } else if !gaps.is_empty() {
         match read_wal(source, cf, &kind.event_prefix(stream), &mut gaps, cancelled) {
             Ok(Some(coverage)) => wal = coverage,
             Ok(None) => return Ok(None),
