@@ -550,3 +550,37 @@ fn help_texts_are_pinned() {
         insta::assert_snapshot!("cli_help", all);
     });
 }
+
+/// An open that replays a large WAL (here 7.8's `db_bench` leaves 100 MB unflushed)
+/// says so before it starts and what it read when it ends; on a terminal the line
+/// between moves with the bytes read (`open_progress.rs`'s unit tests).
+#[test]
+fn a_long_wal_replay_says_what_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let made = std::process::Command::new("db_bench")
+        .args([
+            "--benchmarks=fillrandom",
+            "--num=700000",
+            "--key_size=16",
+            "--value_size=100",
+            "--write_buffer_size=1073741824",
+            "--disable_auto_compactions=1",
+            "--use_existing_db=0",
+        ])
+        .arg(format!("--db={}", db.display()))
+        .output()
+        .expect("db_bench is installed by scripts/setup.sh (Debian's rocksdb-tools)");
+    assert!(made.status.success(), "{made:?}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .arg("count")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("of write-ahead log to replay"), "{err}");
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("spear-inspect: opened: read "), "{err}");
+    assert!(last.contains("(WAL and MANIFEST: 9"), "{err}");
+}

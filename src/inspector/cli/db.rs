@@ -30,13 +30,18 @@ pub fn open_blocking(path: &Path, request: OpenRequest) -> Result<Source, Inspec
     // progress: say why a large WAL (or thousands of table files) makes the open slow
     // rather than leave a blank terminal.
     let work = crate::inspector::source::open_work::OpenWork::of(path);
-    if work.is_notable() {
+    let progress = work.is_notable().then(|| {
         eprintln!(
             "spear-inspect: opening {} ({work}); RocksDB replays the WAL before the first read…",
             path.display()
         );
+        super::open_progress::OpenProgress::start(work)
+    });
+    let opened = Source::open_with(path, request);
+    if let Some(progress) = progress {
+        progress.finish();
     }
-    let source = Source::open_with(path, request)?;
+    let source = opened?;
     if let Some(sentence) = source.writing_as() {
         eprintln!("spear-inspect: {sentence}");
     }

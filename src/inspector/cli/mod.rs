@@ -12,6 +12,7 @@ mod diagnose;
 mod error;
 pub mod groups;
 mod infolog;
+mod open_progress;
 mod output;
 mod ranges;
 mod read;
