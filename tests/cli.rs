@@ -584,3 +584,37 @@ fn a_long_wal_replay_says_what_it_read() {
     assert!(last.starts_with("spear-inspect: opened: read "), "{err}");
     assert!(last.contains("(WAL and MANIFEST: 9"), "{err}");
 }
+
+/// `count --estimate` says on stderr that its figure is RocksDB's estimate (stdout stays
+/// the bare number for scripts); a tombstone scan of a prefix nothing starts with says
+/// so instead of reporting "0 live keys" as a finding.
+#[test]
+fn an_estimate_and_an_empty_prefix_say_what_they_are() {
+    let (_dir, db) = crate::common::temp_db();
+    crate::common::write_fixture(&db);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let db = db.display().to_string();
+    let out = run(&["count", &db, "--estimate"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u64>()
+            .is_ok()
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RocksDB's estimate"));
+    let out = run(&["tombstones", &db, "--scan", "--prefix", "zzz"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing in column family default starts with zzz"),
+        "{err}"
+    );
+    let out = run(&["tombstones", &db, "--scan", "--prefix", "key:"]);
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty(), "{out:?}");
+}

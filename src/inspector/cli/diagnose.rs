@@ -209,6 +209,7 @@ pub(super) async fn tombstones(
     } = args;
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let db_arg = db.display().to_string();
+    let within = grouping.within.clone();
     let report = blocking("tombstones", move || {
         let mut report = tombstones::tombstones(&source, &cf)?;
         if scan {
@@ -226,6 +227,18 @@ pub(super) async fn tombstones(
         ignore_broken_pipe(writeln!(out))?;
     } else {
         ignore_broken_pipe(out.write_all(tombstones_text(&report, &db_arg).as_bytes()))?;
+    }
+    // A prefix the walk found nothing under, not even a tombstone: say so, rather than
+    // leave "0 live keys" to read as a finding about data that is there.
+    if let Some(scan) = &report.scan
+        && !within.is_empty()
+        && scan.live_keys + scan.deletes_skipped + scan.hidden_skipped == 0
+    {
+        eprintln!(
+            "spear-inspect: nothing in column family {} starts with {}: no key, no tombstone (check the prefix)",
+            report.cf,
+            crate::inspector::decode::escape_key(&within)
+        );
     }
     Ok(Outcome::Success)
 }

@@ -112,10 +112,17 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
     } else {
         Job::Count { contains: None }
     };
+    // etcd counts a range exactly; RocksDB's figure is an estimate.
+    let source_is_exact = source.cluster().is_some();
     match ask(source, Context::cf(cf).with_bounds(bounds), job).await? {
         Body::Counted { counted: n, .. } | Body::Refreshed { estimate: n, .. } => {
             if estimate {
                 timings("estimate");
+                if !source_is_exact {
+                    eprintln!(
+                        "spear-inspect: RocksDB's estimate, which counts overwrites and deletions not yet compacted (so it can be high); `count` without --estimate walks for the exact figure"
+                    );
+                }
             } else {
                 let threads = crate::inspector::source::walk_threads();
                 timings(&format!(
