@@ -60,7 +60,7 @@ fn tick(stop: &AtomicBool, start: u64, to_read: u64) {
             continue;
         }
         ticks += 1;
-        if !terminal && ticks % 10 != 0 {
+        if !terminal && !ticks.is_multiple_of(10) {
             continue;
         }
         let read = read_chars().unwrap_or(start).saturating_sub(start);
@@ -94,11 +94,10 @@ fn tick(stop: &AtomicBool, start: u64, to_read: u64) {
 /// `spear-inspect: opening: read 312 MiB of 1 GiB of WAL and MANIFEST (30 %), 4 s`.
 /// Reads of table files count too, so the share stops at 99 % until the open returns.
 pub fn progress_line(read: u64, to_read: u64, elapsed: Duration) -> String {
-    let share = if to_read == 0 {
-        99
-    } else {
-        (read.saturating_mul(100) / to_read).min(99)
-    };
+    let share = read
+        .saturating_mul(100)
+        .checked_div(to_read)
+        .map_or(99, |share| share.min(99));
     format!(
         "spear-inspect: opening: read {} of {} of WAL and MANIFEST ({share} %), {} s",
         format_size(read, BINARY),
