@@ -648,8 +648,60 @@ fn log_and_wal_screens(c: &mut Criterion) {
     }
 }
 
+/// The Diff screen's comparison of 1M keys (16-byte keys, 100-byte values) against a
+/// checkpoint with 5,000 changes, on one walk thread and on every core: the parallel
+/// comparison's speed-up (`scripts/bench-parallel.sh` reads the two figures).
+fn diff_screen_compare(c: &mut Criterion) {
+    use spear_next::inspector::analysis::diff::browse::compare_sources;
+    use spear_next::inspector::source::{Source, walk_threads};
+    let dir = tempfile::tempdir().unwrap();
+    let (a_path, b_path) = (dir.path().join("a"), dir.path().join("b"));
+    {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        let db = rocksdb::DB::open(&opts, &a_path).unwrap();
+        for chunk in 0..100u32 {
+            let mut batch = rocksdb::WriteBatch::default();
+            for i in 0..10_000u32 {
+                let n = (chunk * 10_000 + i).wrapping_mul(2_654_435_761);
+                batch.put(format!("key:{n:010}  "), [b'v'; 100]);
+            }
+            db.write(batch).unwrap();
+        }
+        db.flush().unwrap();
+        rocksdb::checkpoint::Checkpoint::new(&db)
+            .unwrap()
+            .create_checkpoint(&b_path)
+            .unwrap();
+    }
+    {
+        let db = rocksdb::DB::open(&rocksdb::Options::default(), &b_path).unwrap();
+        for i in 0..5_000u32 {
+            let n = (i * 200).wrapping_mul(2_654_435_761);
+            db.put(format!("key:{n:010}  "), b"changed").unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let a = Source::open(&a_path, false).unwrap();
+    let b = Source::open(&b_path, false).unwrap();
+    let mut group = c.benchmark_group("diff_screen_compare_1m");
+    group.sample_size(10);
+    for (name, threads) in [("1_thread", 1), ("all_threads", walk_threads())] {
+        group.bench_function(name, |bench| {
+            bench.iter(|| {
+                let report = compare_sources(&a, &b, threads, &|| false, &mut |_| {})
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(report.total(), 5_000);
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    diff_screen_compare,
     log_and_wal_screens,
     events_screen,
     frame_200x60,

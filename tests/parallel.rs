@@ -442,3 +442,60 @@ fn the_skip_scan_on_four_threads_equals_one_on_78_deletions() {
         ldb(&db, &["scan", "--hex"]).lines().count() as u64
     );
 }
+
+/// The Diff screen's comparison on four threads equals the one walk of each column
+/// family: the layered database against a copy with puts, deletes, a range deletion and
+/// keys the original never had (before its first key and after its last), in both
+/// directions.
+#[test]
+fn the_diff_on_four_threads_equals_one_walk() {
+    use spear_next::inspector::analysis::diff::browse::compare_sources;
+    use spear_next::inspector::analysis::diff::diff_cf;
+    use spear_next::inspector::source::{Bounds, Source};
+    let (_dir, a_path) = temp_db();
+    write_layered(&a_path);
+    let b_path = a_path.with_file_name("copy");
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &a_path, ["default", "other"])
+            .unwrap();
+        rocksdb::checkpoint::Checkpoint::new(&db)
+            .unwrap()
+            .create_checkpoint(&b_path)
+            .unwrap();
+    }
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &b_path, ["default", "other"])
+            .unwrap();
+        for i in 0..3000 {
+            db.put(format!("events:{:08}", i * 61), b"changed").unwrap();
+        }
+        let default = db.cf_handle("default").unwrap();
+        db.delete_range_cf(&default, b"node:00050000", b"node:00090000")
+            .unwrap();
+        db.put(b"\x00before-everything", b"new").unwrap();
+        db.put(b"\xffafter-everything", b"new").unwrap();
+        let other = db.cf_handle("other").unwrap();
+        for i in 0..500 {
+            db.delete_cf(&other, format!("x{:08}", i * 400)).unwrap();
+        }
+    }
+    let a = Source::open(&a_path, false).unwrap();
+    let b = Source::open(&b_path, false).unwrap();
+    for (left, right) in [(&a, &b), (&b, &a)] {
+        let one = compare_sources(left, right, 1, &|| false, &mut |_| {})
+            .unwrap()
+            .unwrap();
+        let four = compare_sources(left, right, 4, &|| false, &mut |_| {})
+            .unwrap()
+            .unwrap();
+        assert_eq!(one, four);
+        assert!(one.total() > 3000, "the copy differs: {:?}", one.per_cf);
+        // And both equal the plain walk of each column family.
+        for (cf, counts) in &one.per_cf {
+            let walked = diff_cf(left, right, cf, &Bounds::default(), &|| false, &mut |_| {})
+                .unwrap()
+                .unwrap();
+            assert_eq!(&walked, counts, "{cf}");
+        }
+    }
+}
