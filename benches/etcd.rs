@@ -7,6 +7,8 @@
 
 #[path = "../tests/common/etcd.rs"]
 mod cluster;
+#[path = "support/registry.rs"]
+mod registry;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -16,7 +18,6 @@ use etcd_client::{Client, GetOptions, Txn, TxnOp};
 use rand::{Rng, SeedableRng};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use spear_next::common::{NodeInfo, NodeResourceInfo};
 use spear_next::inspector::screens::nodes::NodesView;
 use spear_next::inspector::source::Source;
 use spear_next::inspector::state::App;
@@ -185,28 +186,6 @@ fn scan_prefix(c: &mut Criterion) {
     group.finish();
 }
 
-/// 10,000 nodes and their resource records, as upstream's registries store them.
-fn registry_pairs() -> Vec<KvPair> {
-    let now = chrono::Utc::now();
-    let mut pairs = Vec::new();
-    for i in 0..10_000u128 {
-        let mut node = NodeInfo::new_at(
-            uuid::Uuid::from_u128(i * 7919 + 1),
-            format!("10.0.{}.{}", i / 250, i % 250),
-            7000,
-            now,
-        );
-        node.metadata.insert("zone".into(), "eu-west-1a".into());
-        let resource = NodeResourceInfo::new_at(node.uuid, now);
-        pairs.push(KvPair::new(node.key(), serde_json::to_vec(&node).unwrap()));
-        pairs.push(KvPair::new(
-            resource.key(),
-            serde_json::to_vec(&resource).unwrap(),
-        ));
-    }
-    pairs
-}
-
 /// Opens the Nodes screen on `source` (reading and decoding both registries, sorting,
 /// drawing the first frame), as the TUI does on the `2` key.
 fn open_nodes_screen(source: &Source, terminal: &mut Terminal<TestBackend>) {
@@ -235,7 +214,7 @@ fn open_nodes_screen(source: &Source, terminal: &mut Terminal<TestBackend>) {
 
 fn nodes_screen(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let data = registry_pairs();
+    let data = registry::registry_pairs();
     // etcd: its own namespace, written in transactions the cluster takes.
     let url = format!("etcd://{}/nodes-bench/", cluster().endpoints.join(","));
     let config = KvStoreConfig::etcd_url(&url)

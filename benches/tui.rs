@@ -3,6 +3,9 @@
 //! on the database named by `SPEAR_BENCH_DB`, e.g. the 1M-key reference database made by
 //! `scripts/bench-vs-ldb.sh`).
 
+#[path = "support/registry.rs"]
+mod registry;
+
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -441,8 +444,7 @@ fn stats_poll(c: &mut Criterion) {
 /// Opening the Nodes screen on a registry of 10,000 nodes (and their resource records):
 /// reading and decoding both registries, sorting, and drawing the first frame.
 fn nodes_screen_10k(c: &mut Criterion) {
-    use spear_next::common::{NodeInfo, NodeResourceInfo};
-    use spear_next::storage::kv::{KvPair, KvStore, KvStoreConfig, RocksDbKvStore};
+    use spear_next::storage::kv::{KvStore, KvStoreConfig, RocksDbKvStore};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -450,23 +452,7 @@ fn nodes_screen_10k(c: &mut Criterion) {
         let store = RocksDbKvStore::open(&KvStoreConfig::rocksdb(&path))
             .await
             .unwrap();
-        let now = chrono::Utc::now();
-        let mut pairs = Vec::new();
-        for i in 0..10_000u128 {
-            let mut node = NodeInfo::new_at(
-                uuid::Uuid::from_u128(i * 7919 + 1),
-                format!("10.0.{}.{}", i / 250, i % 250),
-                7000,
-                now,
-            );
-            node.metadata.insert("zone".into(), "eu-west-1a".into());
-            let resource = NodeResourceInfo::new_at(node.uuid, now);
-            pairs.push(KvPair::new(node.key(), serde_json::to_vec(&node).unwrap()));
-            pairs.push(KvPair::new(
-                resource.key(),
-                serde_json::to_vec(&resource).unwrap(),
-            ));
-        }
+        let pairs = registry::registry_pairs();
         store.batch_put(&pairs).await.unwrap();
     });
     let source = spear_next::inspector::source::Source::open(&path, false).unwrap();

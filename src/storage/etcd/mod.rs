@@ -20,9 +20,7 @@ use etcd_client::{
 use crate::storage::error::key_from_bytes;
 use crate::storage::kv::{KvError, KvKey, KvPair, KvStore, KvStoreConfig, KvValue, RangeOptions};
 pub use params::EtcdParams;
-pub use raw::{
-    ClusterStatus, KeyRevisions, MemberFigures, MemberStatus, RangePage, Revision, after_prefix,
-};
+pub use raw::{ClusterStatus, KeyRevisions, MemberFigures, MemberStatus, RangePage, Revision};
 
 /// Keys asked for in the first request of a long range, before any size is known: at
 /// etcd's largest values (1.5 MiB) still far below the client's 256 MiB response limit.
@@ -355,18 +353,7 @@ fn connect_options(params: &EtcdParams) -> Result<ConnectOptions, KvError> {
 #[async_trait]
 impl KvStore for EtcdKvStore {
     async fn get(&self, key: &str) -> Result<Option<KvValue>, KvError> {
-        let key = self.stored_key(key);
-        let mut response = self
-            .call(|mut kv| {
-                let key = key.clone();
-                async move { kv.get(key, None).await }
-            })
-            .await?;
-        Ok(response
-            .take_kvs()
-            .into_iter()
-            .next()
-            .map(|kv| kv.into_key_value().1))
+        self.get_bytes(key.as_bytes()).await
     }
 
     async fn put(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
@@ -433,17 +420,7 @@ impl KvStore for EtcdKvStore {
     }
 
     async fn count(&self) -> Result<usize, KvError> {
-        let (start, end) = self.prefix_bounds("");
-        let response = self
-            .call(|mut kv| {
-                let (start, end) = (start.clone(), end.clone());
-                async move {
-                    let options = GetOptions::new().with_range(end).with_count_only();
-                    kv.get(start, Some(options)).await
-                }
-            })
-            .await?;
-        Ok(response.count() as usize)
+        Ok(self.count_range(None, None).await? as usize)
     }
 
     async fn clear(&self) -> Result<(), KvError> {

@@ -14,7 +14,7 @@ use etcd_client::{
 };
 use serde::Serialize;
 
-use super::{EtcdKvStore, error, non_empty, prefix_end};
+use super::{EtcdKvStore, error, non_empty};
 
 /// How long a watch delivering a key's past events must be quiet before a deleted
 /// key's history is taken as whole (see [`EtcdKvStore::history`]).
@@ -445,12 +445,6 @@ impl EtcdKvStore {
         };
         Ok((figures, id, status.leader()))
     }
-}
-
-/// The first key after every key that starts with `prefix` (none: `None`).
-pub fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
-    let end = prefix_end(prefix);
-    (end != [0]).then_some(end)
 }
 
 impl EtcdKvStore {

@@ -55,18 +55,7 @@ impl KeysState {
         if self.value.as_ref().is_some_and(|v| v.key == key) {
             return None;
         }
-        let context = session.context();
-        Some(
-            session
-                .request(
-                    context,
-                    Job::Value {
-                        key,
-                        max_len: VALUE_PREVIEW,
-                    },
-                )
-                .into(),
-        )
+        Some(value_job(session, key))
     }
 
     /// Empties the screen for another column family (its estimate is not this one's).
@@ -131,18 +120,7 @@ impl KeysState {
             && !session.tickets.is_pending(Kind::Value)
             && let Some(key) = self.value.as_ref().map(|v| v.key.clone())
         {
-            let context = session.context();
-            commands.push(
-                session
-                    .request(
-                        context,
-                        Job::Value {
-                            key,
-                            max_len: VALUE_PREVIEW,
-                        },
-                    )
-                    .into(),
-            );
+            commands.push(value_job(session, key));
         }
         if matches!(self.filter, Filter::Contains(_))
             || self.window.loading
@@ -184,4 +162,18 @@ impl KeysState {
         let context = self.context(session).with_purpose(purpose);
         vec![session.request(context, Job::Count { contains }).into()]
     }
+}
+
+/// A read of `key`'s value (its first [`VALUE_PREVIEW`] bytes) for the value pane.
+fn value_job(session: &mut Session, key: Vec<u8>) -> Command {
+    let context = session.context();
+    session
+        .request(
+            context,
+            Job::Value {
+                key,
+                max_len: VALUE_PREVIEW,
+            },
+        )
+        .into()
 }
