@@ -47,11 +47,17 @@ fn etcd_binary() -> PathBuf {
     PathBuf::from("etcd")
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+/// `n` distinct free loopback ports. Their listeners are all held until every port is
+/// chosen: one released before the next bind can come back (a CI run met a cluster whose
+/// two members were given the same port).
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("a bound port").port())
+        .collect()
 }
 
 impl EtcdCluster {
@@ -71,8 +77,9 @@ impl EtcdCluster {
             .prefix(&format!("spear-etcd-{}-", std::process::id()))
             .tempdir()
             .expect("a directory for etcd's data");
-        let clients: Vec<u16> = (0..members).map(|_| free_port()).collect();
-        let peers: Vec<u16> = (0..members).map(|_| free_port()).collect();
+        let mut ports = free_ports(2 * members);
+        let peers: Vec<u16> = ports.split_off(members);
+        let clients: Vec<u16> = ports;
         let token = format!("spear-test-{}-{}", std::process::id(), clients[0]);
         let initial: Vec<String> = (0..members)
             .map(|i| format!("m{i}=http://127.0.0.1:{}", peers[i]))
