@@ -278,29 +278,14 @@ async fn writes_need_write_and_go_through_transactions() {
 /// with the refresh tick an hour away, only the watch can bring the new key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_follows_a_cluster_by_watch() {
-    let tmux_runs = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        tmux_runs,
-        "tmux is not installed: run ./scripts/setup.sh (Debian package tmux)"
-    );
+    let tmux = crate::common::tmux::Tmux::new("etcd-tui");
     let (url, store) = namespace("tui").await;
     store.put("key:1", b"one").await.unwrap();
-    let socket = format!("spear-etcd-test-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    };
     let command = format!(
         "SPEAR_LOG=off {} {url} --refresh 3600",
         env!("CARGO_BIN_EXE_spear-inspect")
     );
-    let started = tmux(&[
+    let started = tmux.run(&[
         "new-session",
         "-d",
         "-s",
@@ -312,12 +297,10 @@ async fn the_tui_follows_a_cluster_by_watch() {
         &command,
     ]);
     assert!(started.status.success(), "{started:?}");
-    let pane =
-        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned();
     let wait_for = |what: &[&str]| {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let text = pane();
+            let text = tmux.pane();
             if what.iter().all(|w| text.contains(w)) {
                 return text;
             }
@@ -333,12 +316,11 @@ async fn the_tui_follows_a_cluster_by_watch() {
     store.put("key:1", b"uno!").await.unwrap();
     wait_for(&["uno!"]);
     // A screen of RocksDB's files says what it is instead of "reading…" for ever.
-    tmux(&["send-keys", "-t", "t", "6"]);
+    tmux.run(&["send-keys", "-t", "t", "6"]);
     wait_for(&["reads RocksDB's own files", "Stats (4)"]);
-    tmux(&["send-keys", "-t", "t", "4"]);
+    tmux.run(&["send-keys", "-t", "t", "4"]);
     wait_for(&["etcd cluster", "leader", "follower"]);
-    tmux(&["send-keys", "-t", "t", "q"]);
-    let _ = tmux(&["kill-server"]);
+    tmux.run(&["send-keys", "-t", "t", "q"]);
 }
 
 /// A namespace written differently from the service's is refused with where the keys

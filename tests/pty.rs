@@ -318,28 +318,13 @@ fn diagnosis_screens_on_the_demo_database() {
 #[test]
 fn a_closed_terminal_leaves_no_scratch_directory() {
     use std::os::unix::fs::PermissionsExt;
-    use std::process::Command;
-    let tmux_runs = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        tmux_runs,
-        "tmux is not installed: run ./scripts/setup.sh (Debian package tmux)"
-    );
     let (dir, path) = crate::common::temp_db();
     crate::common::write_fixture(&path);
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     // A tmux server of this test's own, whatever else runs on the machine.
-    let socket = format!("spear-test-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    };
+    let server = crate::common::tmux::Tmux::new("closed-terminal");
+    let tmux = |args: &[&str]| server.run(args);
     for live in [false, true] {
         // The same process holding the database read-write holds its LOCK.
         let _writer = live.then(|| {
@@ -371,8 +356,7 @@ fn a_closed_terminal_leaves_no_scratch_directory() {
             "read-only snapshot"
         };
         loop {
-            let pane = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout)
-                .into_owned();
+            let pane = server.pane();
             if pane.contains("key:0000") && pane.contains(expected) {
                 break;
             }
@@ -407,5 +391,4 @@ fn a_closed_terminal_leaves_no_scratch_directory() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    let _ = tmux(&["kill-server"]);
 }

@@ -152,3 +152,5 @@ pub fn act(
 }
 #[cfg(feature = "etcd")]
 pub mod etcd;
+#[cfg(feature = "inspector")]
+pub mod tmux;
