@@ -134,7 +134,10 @@ fn main() -> ExitCode {
             signal = signal_outside_the_tui() => Ok(Outcome::Signalled(signal)),
         }
     });
-    if matches!(outcome, Ok(Outcome::Signalled(_))) {
+    if matches!(outcome, Ok(Outcome::Abandoned)) {
+        // The user left during a read-only open: it writes nothing, so it is not waited for.
+        runtime.shutdown_background();
+    } else if matches!(outcome, Ok(Outcome::Signalled(_))) {
         // Interrupted: what was running is abandoned (a write batch is atomic in
         // RocksDB's log), with a moment for work near its end.
         runtime.shutdown_timeout(std::time::Duration::from_millis(500));
@@ -144,7 +147,7 @@ fn main() -> ExitCode {
     // Whatever the way out (done, an error, a signal), no scratch directory stays behind.
     spear_next::inspector::scratch::remove_all();
     match outcome {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Success | Outcome::Abandoned) => ExitCode::SUCCESS,
         Ok(Outcome::NotFound) => {
             eprintln!("spear-inspect: key not found");
             ExitCode::from(1)

@@ -262,6 +262,38 @@ fn write_on_a_locked_database_fails_clearly() {
     );
 }
 
+/// A slow open (about 100 MB of WAL to replay) shows its own frame at once, with what it
+/// reads and the bytes read so far, then the Keys screen; `q` during a read-only open
+/// leaves without waiting for it, and the terminal is restored.
+#[test]
+fn a_slow_open_shows_its_progress_and_q_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    crate::compat78::unflushed_wal_db(&db);
+    let db = db.to_str().unwrap();
+
+    let mut session = Session::start(&[db], &[]);
+    session.wait_for("q quits now");
+    let frame = session.contents();
+    assert!(frame.contains("of write-ahead log to replay"), "{frame}");
+    assert!(frame.contains("read-only: it replays"), "{frame}");
+    session.wait_for("read-only snapshot");
+    session.wait_gone("q quits now");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 0);
+
+    let mut session = Session::start(&[db], &[]);
+    session.wait_for("q quits now");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 0);
+    assert!(session.cooked(), "the terminal is restored");
+    assert!(
+        !session.contents().contains("read-only snapshot"),
+        "the inspector never started:\n{}",
+        session.contents()
+    );
+}
+
 /// The diagnosis screens on the real binary: Disk (with an exact count), Log, WAL with a
 /// key's history, and `diff A B --tui` starting on the Diff screen.
 #[test]

@@ -1533,3 +1533,43 @@ fn disk_prefix_counts_are_never_cut() {
         }
     }
 }
+
+/// The frame a slow open shows: what it reads, the bytes read, and what `q` does, for a
+/// read-only open, a read-write one after `q`, and a cluster.
+#[test]
+fn opening_frames() {
+    use spear_next::inspector::source::open_work::OpenWork;
+    use spear_next::inspector::ui::opening::{self, Opening};
+    let work = OpenWork {
+        wal_bytes: 1_160_000_000,
+        wal_files: 3,
+        manifest_bytes: 2_200_000,
+        table_files: 4_984,
+    };
+    let mut reading = Opening::new("/var/lib/spear/db".into(), work, false, false);
+    reading.read = 312 << 20;
+    reading.elapsed = std::time::Duration::from_millis(8_400);
+    let mut writing = Opening::new("/var/lib/spear/db".into(), work, false, true);
+    writing.quit_asked = true;
+    writing.read = 1_100_000_000;
+    writing.elapsed = std::time::Duration::from_secs(25);
+    let cluster = Opening::new(
+        "etcd://10.0.0.1:2379,10.0.0.2:2379/spear/".into(),
+        OpenWork::default(),
+        true,
+        false,
+    );
+    for (name, shown) in [
+        ("opening_read_only", &reading),
+        ("opening_write_quit_asked", &writing),
+        ("opening_cluster", &cluster),
+    ] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            terminal.draw(|frame| opening::draw(frame, shown)).unwrap();
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+            });
+        }
+    }
+}

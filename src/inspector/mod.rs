@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod formats;
 pub mod input;
+mod opening;
 pub mod scratch;
 pub mod screens;
 pub mod source;
@@ -70,6 +71,9 @@ pub enum Ended {
     Quit,
     /// A signal (SIGTERM, SIGHUP, SIGINT) ended it; the number is the signal's.
     Signal(i32),
+    /// The user quit while a read-only open was still running: the open is abandoned
+    /// (it writes nothing), so the process need not wait for it.
+    QuitWhileOpening,
 }
 
 /// Woken by the panic hook, so a panic on a worker thread ends the UI instead of leaving
@@ -116,11 +120,93 @@ impl Signals {
     }
 }
 
-/// Runs the TUI on an open database until the user quits or a signal arrives. The
-/// terminal is restored on return, on error, on a signal and on a panic on any thread.
-/// A write the worker has started finishes: its blocking thread runs to completion
-/// before the runtime shuts down.
-pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<Ended> {
+/// A quick open shows no frame of its own: the first frame is the inspector's, and an
+/// error prints as a subcommand's would. Past this, the opening frame says what the open
+/// is reading.
+const QUICK_OPEN: Duration = Duration::from_millis(150);
+
+/// Why the TUI did not run to its end.
+#[derive(Debug)]
+pub enum RunError<E> {
+    /// The terminal failed (or a thread panicked).
+    Terminal(std::io::Error),
+    /// The database did not open.
+    Open(E),
+}
+
+/// Runs the TUI on the database `open` opens, until the user quits or a signal arrives.
+/// An open that takes longer than a moment is shown as it goes (see `ui::opening`), and a
+/// read-only one can be left with `q`. The terminal is restored on return, on error, on a
+/// signal and on a panic on any thread. A write the worker has started finishes: its
+/// blocking thread runs to completion before the runtime shuts down.
+pub async fn run<E: Send + 'static>(
+    open: impl std::future::Future<Output = Result<Arc<Source>, E>> + Send + 'static,
+    opening: ui::opening::Opening,
+    options: TuiOptions,
+) -> Result<Ended, RunError<E>> {
+    let signals = Signals::install().map_err(RunError::Terminal)?;
+    let mut open = tokio::spawn(open);
+    let quick = match tokio::time::timeout(QUICK_OPEN, &mut open).await {
+        Ok(Ok(Ok(source))) => Some(source),
+        Ok(Ok(Err(error))) => return Err(RunError::Open(error)),
+        Ok(Err(stopped)) => {
+            return Err(RunError::Terminal(std::io::Error::other(format!(
+                "the open stopped: {stopped}"
+            ))));
+        }
+        Err(_) => None,
+    };
+    // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
+    // hook that restores it before the panic message prints. No mouse capture.
+    let terminal = ratatui::try_init().map_err(RunError::Terminal)?;
+    TUI_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
+    end_on_panic();
+    let mut tty = Tty {
+        terminal,
+        input: crossterm::event::EventStream::new(),
+        signals,
+    };
+    let result = async {
+        let source = match quick {
+            Some(source) => source,
+            None => {
+                let waited = opening::wait(&mut tty, open, opening)
+                    .await
+                    .map_err(RunError::Terminal)?;
+                match waited {
+                    opening::Waited::Opened(source) => source,
+                    opening::Waited::Failed(error) => return Err(RunError::Open(error)),
+                    opening::Waited::Ended(ended) => return Ok(ended),
+                }
+            }
+        };
+        run_open(&mut tty, source, options)
+            .await
+            .map_err(RunError::Terminal)
+    }
+    .await;
+    if matches!(&result, Err(RunError::Terminal(e)) if e.raw_os_error() == Some(libc::EIO)) {
+        // The terminal went away under a draw or a read: as after a hang-up.
+        terminal_gone();
+    }
+    TUI_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
+    ratatui::try_restore().map_err(RunError::Terminal)?;
+    result
+}
+
+/// The terminal the TUI has taken, with its key presses and the signals that end it.
+struct Tty {
+    terminal: DefaultTerminal,
+    input: crossterm::event::EventStream,
+    signals: Signals,
+}
+
+/// The inspector on an open database, on a terminal already taken.
+async fn run_open(
+    tty: &mut Tty,
+    source: Arc<Source>,
+    options: TuiOptions,
+) -> std::io::Result<Ended> {
     let cf = options.cf.clone().unwrap_or_else(|| "default".to_string());
     let mut app = App::new(
         options.display_path.clone(),
@@ -152,29 +238,7 @@ pub async fn run(source: Arc<Source>, options: TuiOptions) -> std::io::Result<En
         None => None,
     };
     let (worker, events) = worker::spawn(Arc::clone(&source));
-    // `try_init` puts the terminal in raw mode on the alternate screen and installs a panic
-    // hook that restores it before the panic message prints. No mouse capture.
-    let mut signals = Signals::install()?;
-    let mut terminal = ratatui::try_init()?;
-    TUI_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
-    end_on_panic();
-    let result = event_loop(
-        &mut terminal,
-        &mut app,
-        &worker,
-        events,
-        &mut signals,
-        options.refresh,
-        changes,
-    )
-    .await;
-    if matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EIO)) {
-        // The terminal went away under a draw or a read: as after a hang-up.
-        terminal_gone();
-    }
-    TUI_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
-    ratatui::try_restore()?;
-    result
+    event_loop(tty, &mut app, &worker, events, options.refresh, changes).await
 }
 
 /// Whether the terminal still takes output: a SIGHUP can come from `kill` with the
@@ -211,15 +275,17 @@ pub fn tui_running() -> bool {
 }
 
 async fn event_loop(
-    terminal: &mut DefaultTerminal,
+    Tty {
+        terminal,
+        input,
+        signals,
+    }: &mut Tty,
     app: &mut App,
     worker: &WorkerHandle,
     mut events: mpsc::UnboundedReceiver<Event>,
-    signals: &mut Signals,
     refresh: Duration,
     mut changes: Option<mpsc::Receiver<watch::News>>,
 ) -> std::io::Result<Ended> {
-    let mut input = crossterm::event::EventStream::new();
     let mut ticks = tokio::time::interval(refresh.max(Duration::from_millis(100)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;

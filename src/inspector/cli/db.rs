@@ -68,6 +68,19 @@ pub async fn open_cf(path: &Path, cf: &str, request: OpenRequest) -> Result<Arc<
     Ok(source)
 }
 
+/// [`open_cf`] without a word on stderr (the TUI, which shows the open's progress on
+/// its own frame).
+pub async fn open_cf_quietly(
+    path: &Path,
+    cf: &str,
+    request: OpenRequest,
+) -> Result<Arc<Source>, CliError> {
+    let owned = path.to_path_buf();
+    let source = blocking("open", move || Source::open_with(&owned, request)).await?;
+    source.check_cf(cf)?;
+    Ok(Arc::new(source))
+}
+
 /// Runs one job on the storage worker and returns its final answer.
 pub async fn ask(source: Arc<Source>, context: Context, job: Job) -> Result<Body, CliError> {
     let (handle, mut events) = worker::spawn(source);

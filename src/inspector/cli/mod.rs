@@ -39,6 +39,9 @@ pub enum Outcome {
     Signalled(i32),
     /// Exit 1, quietly: `diff` found differences.
     Differ,
+    /// Exit 0 without waiting for blocking work: the user left the TUI while its
+    /// read-only open was still running (it writes nothing, so it is abandoned).
+    Abandoned,
 }
 
 impl From<Ended> for Outcome {
@@ -46,6 +49,7 @@ impl From<Ended> for Outcome {
         match ended {
             Ended::Signal(n) => Outcome::Signalled(n),
             Ended::Quit => Outcome::Success,
+            Ended::QuitWhileOpening => Outcome::Abandoned,
         }
     }
 }

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use super::Outcome;
 use super::args::{DemoArgs, GlobalArgs, TuiArgs};
-use super::db::open_cf;
+use super::db::open_cf_quietly;
 use super::error::CliError;
 use crate::inspector::demo;
 use crate::inspector::source::OpenRequest;
-use crate::inspector::{Ended, TuiOptions};
+use crate::inspector::source::open_work::OpenWork;
+use crate::inspector::ui::opening::Opening;
+use crate::inspector::{Ended, RunError, TuiOptions};
 
 /// `spear-inspect DB`: the TUI on `db`.
 pub(super) async fn browse(
@@ -58,8 +60,19 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         write: args.write,
         allow_format_upgrade,
     };
-    let source = open_cf(db, cf, request).await?;
-    tracing::info!(path = %db.display(), access = ?source.access(), "opened");
+    let opening = Opening::new(
+        db.display().to_string(),
+        OpenWork::of(db),
+        crate::inspector::source::is_etcd_url(db),
+        request.write,
+    );
+    let (path, cf) = (db.to_path_buf(), cf.to_string());
+    // The TUI shows the open's progress itself: nothing may print on its terminal.
+    let open = async move {
+        let source = open_cf_quietly(&path, &cf, request).await?;
+        tracing::info!(path = %path.display(), access = ?source.access(), "opened");
+        Ok::<_, CliError>(source)
+    };
     let options = TuiOptions {
         display_path: db.display().to_string(),
         cf: args.cf.clone(),
@@ -67,9 +80,12 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         stale_after: Duration::from_secs(args.stale_after),
         compare: args.compare.clone(),
     };
-    crate::inspector::run(source, options)
+    crate::inspector::run(open, opening, options)
         .await
-        .map_err(CliError::Tui)
+        .map_err(|error| match error {
+            RunError::Terminal(e) => CliError::Tui(e),
+            RunError::Open(e) => e,
+        })
 }
 
 /// `demo`: create the demo database if `dir` does not exist, then open it read-write.

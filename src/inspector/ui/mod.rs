@@ -8,6 +8,7 @@ mod confirm;
 mod editor;
 pub mod format;
 mod help;
+pub mod opening;
 mod picker;
 pub mod theme;
 
