@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::{ColumnFamilyDescriptor, ErrorKind, Options};
 
-use super::stored::{CfSettings, StoredOptions, load_stored_options, read_stored_options};
+use super::stored::{
+    CfSettings, StoredOptions, load_stored_options, load_stored_options_for_reading,
+    read_stored_options,
+};
 use super::{Db, RocksDbParams};
 use crate::storage::kv::KvError;
 use crate::storage::open_files;
@@ -348,8 +351,19 @@ fn open_once(
     stored: Option<&StoredOptions>,
 ) -> Result<OpenedOnce, KvError> {
     let exists = path.join("CURRENT").is_file();
+    // An open that only reads keeps table index and filter blocks in a bounded cache, so
+    // its memory stays flat whatever the database's size; a writing open keeps the
+    // service's own table options, which its flushes and compactions write with.
+    let reading_scratch = match mode {
+        OpenMode::ReadWrite => None,
+        OpenMode::ReadOnly => params.scratch_dir.as_deref(),
+        OpenMode::Secondary { scratch } => Some(scratch.as_path()),
+    };
     let (mut opts, mut loaded, origin) = match (stored, params.use_stored_options && exists) {
-        (Some(_), true) => match load_stored_options(path) {
+        (Some(_), true) => match reading_scratch.map_or_else(
+            || load_stored_options(path),
+            |scratch| load_stored_options_for_reading(path, scratch),
+        ) {
             Ok(Some((db_opts, descriptors))) => (db_opts, descriptors, OptionsOrigin::Stored),
             Ok(None) => (params.options(), Vec::new(), OptionsOrigin::Defaults),
             Err(reason) => (
