@@ -882,3 +882,78 @@ fn stats_on_a_read_only_78_database_at_its_slowdown_trigger() {
         "{screen}"
     );
 }
+
+/// A reading open's memory does not grow with the database: every table's index and
+/// filter blocks go to the bounded block cache, not into table readers held for the whole
+/// session. Against the same 7.8 database opened with its service's own options (index
+/// blocks held by each table reader), read-only and as a secondary beside a writer; the
+/// files and the OPTIONS text in the directory are left as they were.
+#[test]
+fn reading_opens_keep_index_blocks_in_the_bounded_cache() {
+    use spear_next::inspector::source::{Access, Source};
+    require_tools();
+    let (_dir, db) = temp_db();
+    db_bench(
+        &db,
+        &[
+            "--benchmarks=fillrandom",
+            "--num=300000",
+            "--key_size=16",
+            "--value_size=64",
+            "--bloom_bits=10",
+            "--write_buffer_size=4194304",
+            "--use_existing_db=0",
+        ],
+    );
+    const READERS_MEM: &str = "rocksdb.estimate-table-readers-mem";
+    let (opts, cfs) = rocksdb::Options::load_latest(
+        &db,
+        rocksdb::Env::new().unwrap(),
+        true,
+        rocksdb::Cache::new_lru_cache(32 << 20),
+    )
+    .unwrap();
+    let services = {
+        let own = rocksdb::DB::open_cf_descriptors_read_only(&opts, &db, cfs, false).unwrap();
+        own.property_int_value(READERS_MEM).unwrap().unwrap()
+    };
+    assert!(
+        services > 100_000,
+        "index and filters of 300k keys: {services} bytes"
+    );
+
+    // (The service's own read-only open above wrote its info LOG; ours writes nothing.)
+    let before = snapshot_dir(&db);
+    let ours = Source::open(&db, false).unwrap();
+    assert_eq!(ours.access(), Access::ReadOnlySnapshot);
+    let read_only = ours.db().unwrap().property_int_value(READERS_MEM);
+    let read_only = read_only.unwrap().unwrap();
+    drop(ours);
+    assert!(
+        read_only * 4 < services,
+        "read-only: {read_only} bytes held by table readers, the service's options {services}"
+    );
+
+    let (opts, cfs) = rocksdb::Options::load_latest(
+        &db,
+        rocksdb::Env::new().unwrap(),
+        true,
+        rocksdb::Cache::new_lru_cache(32 << 20),
+    )
+    .unwrap();
+    assert!(
+        snapshot_dir(&db) == before,
+        "the read-only open changed the directory"
+    );
+    let writer = rocksdb::DB::open_cf_descriptors(&opts, &db, cfs).unwrap();
+    let secondary = Source::open(&db, false).unwrap();
+    assert_eq!(secondary.access(), Access::LiveSecondary);
+    let live = secondary.db().unwrap().property_int_value(READERS_MEM);
+    let live = live.unwrap().unwrap();
+    drop(secondary);
+    drop(writer);
+    assert!(
+        live * 4 < services,
+        "secondary: {live} bytes held by table readers, the service's options {services}"
+    );
+}

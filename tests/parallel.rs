@@ -264,7 +264,10 @@ fn walk_threads_run_sched_idle_at_nice_10_and_idle_io_while_the_caller_keeps_its
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), walked.parts.len());
     for (nice, policy, idle) in seen {
-        assert_eq!(policy, SCHED_IDLE, "a walk thread is in the SCHED_IDLE class");
+        assert_eq!(
+            policy, SCHED_IDLE,
+            "a walk thread is in the SCHED_IDLE class"
+        );
         assert_eq!(
             nice,
             yielding::WALK_NICE.max(nice_of(

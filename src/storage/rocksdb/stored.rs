@@ -365,7 +365,10 @@ mod tests {
         for line in text.lines().filter(|l| {
             !l.contains("cache_index_and_filter_blocks") && !l.contains("pin_l0_filter")
         }) {
-            assert!(changed.lines().any(|c| c == line), "{line:?} lost:\n{changed}");
+            assert!(
+                changed.lines().any(|c| c == line),
+                "{line:?} lost:\n{changed}"
+            );
         }
     }
     use super::*;
