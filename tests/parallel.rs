@@ -463,16 +463,10 @@ fn the_skip_scan_on_four_threads_equals_one_on_78_deletions() {
     );
 }
 
-/// The Diff screen's comparison on four threads equals the one walk of each column
-/// family: the layered database against a copy with puts, deletes, a range deletion and
-/// keys the original never had (before its first key and after its last), in both
-/// directions.
-#[test]
-fn the_diff_on_four_threads_equals_one_walk() {
-    use spear_next::inspector::analysis::diff::browse::compare_sources;
-    use spear_next::inspector::analysis::diff::diff_cf;
-    use spear_next::inspector::source::{Bounds, Source};
-    let (_dir, a_path) = temp_db();
+/// A layered database and a changed copy of it (values changed, a range deleted, keys
+/// before and after every other, deletions in a second column family).
+fn layered_and_changed_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, a_path) = temp_db();
     write_layered(&a_path);
     let b_path = a_path.with_file_name("copy");
     {
@@ -499,6 +493,19 @@ fn the_diff_on_four_threads_equals_one_walk() {
             db.delete_cf(&other, format!("x{:08}", i * 400)).unwrap();
         }
     }
+    (dir, a_path, b_path)
+}
+
+/// The Diff screen's comparison on four threads equals the one walk of each column
+/// family: the layered database against a copy with puts, deletes, a range deletion and
+/// keys the original never had (before its first key and after its last), in both
+/// directions.
+#[test]
+fn the_diff_on_four_threads_equals_one_walk() {
+    use spear_next::inspector::analysis::diff::browse::compare_sources;
+    use spear_next::inspector::analysis::diff::diff_cf;
+    use spear_next::inspector::source::{Bounds, Source};
+    let (_dir, a_path, b_path) = layered_and_changed_copy();
     let a = Source::open(&a_path, false).unwrap();
     let b = Source::open(&b_path, false).unwrap();
     for (left, right) in [(&a, &b), (&b, &a)] {
@@ -517,5 +524,34 @@ fn the_diff_on_four_threads_equals_one_walk() {
                 .unwrap();
             assert_eq!(&walked, counts, "{cf}");
         }
+    }
+}
+
+/// `diff` on every core writes exactly what one walk writes, in key order, as text and
+/// as JSON, both ways round, and a prefix's part of it; `--threads 1` is the one walk.
+#[test]
+fn the_diff_command_on_every_core_writes_what_one_walk_writes() {
+    let (_dir, a, b) = layered_and_changed_copy();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for args in [
+        vec!["diff", a, b],
+        vec!["diff", b, a, "--json"],
+        vec!["diff", a, b, "--prefix", "events:"],
+    ] {
+        let one = crate::cli::run(&[&args[..], &["--threads", "1"]].concat());
+        let all = crate::cli::run(&[&args[..], &["--threads", "4"]].concat());
+        assert_eq!(one.status.code(), Some(1), "{args:?} differ");
+        assert_eq!(all.status.code(), Some(1), "{args:?} differ");
+        assert!(
+            one.stdout.len() > 3000 * 20,
+            "{args:?}: {} bytes",
+            one.stdout.len()
+        );
+        assert!(one.stdout == all.stdout, "{args:?}: the outputs differ");
+        assert_eq!(
+            String::from_utf8_lossy(&one.stderr),
+            String::from_utf8_lossy(&all.stderr),
+            "{args:?}"
+        );
     }
 }

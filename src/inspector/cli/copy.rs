@@ -2,8 +2,7 @@
 //! `diff` (two databases key by key) and `migrate` between stores through the `KvStore`
 //! layer.
 
-use crate::inspector::source::yielding::on_walk_thread;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::time::Duration;
 
 use super::args::{CheckpointArgs, DiffArgs, ExportArgs, GlobalArgs, MigrateArgs, TuiArgs};
@@ -12,6 +11,10 @@ use super::error::CliError;
 use super::groups::RangeArgs;
 use super::output::ignore_broken_pipe;
 use super::{Outcome, tui};
+use crate::inspector::analysis::diff::{Change, DiffCounts, Difference, diff_cf};
+use crate::inspector::source::in_order::run_in_order;
+use crate::inspector::source::yielding::on_walk_thread;
+use crate::inspector::source::{Bounds, OrderedError, Source, walk_threads};
 use crate::inspector::write::privacy::Privacy;
 use crate::inspector::write::transfer;
 use crate::storage::kv::{KvBackend, KvStoreConfig, create_kv_store_from_config};
@@ -98,8 +101,6 @@ pub(super) async fn diff(
     tui: TuiArgs,
     global: &GlobalArgs,
 ) -> Result<Outcome, CliError> {
-    use crate::inspector::analysis::diff::{Change, diff_cf};
-    use std::io::Write;
     if args.tui {
         return tui::compare(&args.a, args.b, tui, global).await;
     }
@@ -126,68 +127,19 @@ pub(super) async fn diff(
     };
     let differ = blocking("diff", move || -> Result<bool, CliError> {
         let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let mut failed: Option<io::Error> = None;
         let mut differ = false;
         for cf in &families {
-            let mut write = |d: crate::inspector::analysis::diff::Difference<'_>| {
-                if failed.is_some() {
-                    return;
-                }
-                let written = if json {
-                    let mut line = serde_json::json!({"cf": cf, "change": d.change});
-                    let field = |bytes: &[u8]| match std::str::from_utf8(bytes) {
-                        Ok(text) => serde_json::json!(text),
-                        Err(_) => serde_json::json!(crate::inspector::decode::hex(bytes)),
-                    };
-                    let key_name = if std::str::from_utf8(d.key).is_ok() {
-                        "key"
-                    } else {
-                        "key_hex"
-                    };
-                    line[key_name] = field(d.key);
-                    line["old_size"] = serde_json::json!(d.old.map(<[u8]>::len));
-                    line["new_size"] = serde_json::json!(d.new.map(<[u8]>::len));
-                    serde_json::to_writer(&mut out, &line)
-                        .map_err(io::Error::from)
-                        .and_then(|()| out.write_all(b"\n"))
-                } else {
-                    let key = if hex {
-                        format!("0x{}", crate::inspector::decode::hex(d.key))
-                    } else {
-                        crate::inspector::decode::escape_key(d.key)
-                    };
-                    let (mark, sizes) = match d.change {
-                        Change::Added => ("+", format!("{} B", d.new.map_or(0, <[u8]>::len))),
-                        Change::Removed => ("-", format!("{} B", d.old.map_or(0, <[u8]>::len))),
-                        Change::Changed => (
-                            "~",
-                            format!(
-                                "{} B -> {} B",
-                                d.old.map_or(0, <[u8]>::len),
-                                d.new.map_or(0, <[u8]>::len)
-                            ),
-                        ),
-                    };
-                    writeln!(out, "{mark} [{cf}] {key} ({sizes})")
-                };
-                if let Err(e) = written {
-                    failed = Some(e);
-                }
-            };
-            let counts = diff_cf(&left, &right, cf, &bounds, &|| false, &mut write)?
-                .ok_or(CliError::ComparisonStopped)?;
+            let counts = diff_in_order(&left, &right, cf, &bounds, json, hex, &mut out)?;
             eprintln!(
                 "[{cf}] {} added, {} removed, {} changed, {} the same",
                 counts.added, counts.removed, counts.changed, counts.same
             );
             differ |= counts.differ();
         }
-        match failed {
-            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-            Some(e) => return Err(CliError::Stdout(e)),
-            None => out.flush().map_err(CliError::Stdout)?,
+        match out.flush() {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Stdout(e)),
+            _ => Ok(differ),
         }
-        Ok(differ)
     })
     .await?;
     Ok(if differ {
@@ -195,6 +147,109 @@ pub(super) async fn diff(
     } else {
         Outcome::Success
     })
+}
+
+/// Parts of a column family per walk thread, for `diff`: a thread that drew a short part
+/// takes another.
+const DIFF_PARTS_PER_THREAD: usize = 4;
+
+/// One column family of `diff`: cut into parts by A's data (the parts cover the bounds
+/// whole, so B's keys outside A's are compared too), the parts compared on every core,
+/// the differences written in key order. A closed pipe ends the output quietly.
+fn diff_in_order(
+    left: &Source,
+    right: &Source,
+    cf: &str,
+    bounds: &Bounds,
+    json: bool,
+    hex: bool,
+    out: &mut impl Write,
+) -> Result<DiffCounts, CliError> {
+    let threads = walk_threads();
+    let splittable =
+        threads > 1 && left.cluster().is_none() && left.column_families().iter().any(|c| c == cf);
+    let parts = if splittable {
+        left.split(cf, bounds, threads * DIFF_PARTS_PER_THREAD)?
+    } else {
+        vec![bounds.clone()]
+    };
+    let compared = run_in_order(
+        &parts,
+        threads,
+        |part, output, stop| {
+            let mut line = Vec::with_capacity(256);
+            // False once the writer has stopped (a closed pipe): the walk stops too.
+            let writing = std::cell::Cell::new(true);
+            let counts = diff_cf(
+                left,
+                right,
+                cf,
+                part,
+                &|| stop() || !writing.get(),
+                &mut |d| {
+                    if writing.get() {
+                        line.clear();
+                        difference_line(&mut line, cf, &d, json, hex);
+                        writing.set(output.write(&line));
+                    }
+                },
+            )?;
+            Ok(counts)
+        },
+        |chunk| out.write_all(chunk),
+    );
+    let per_part = match compared {
+        Ok(per_part) => per_part,
+        Err(OrderedError::Read(e)) => return Err(e.into()),
+        Err(OrderedError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(DiffCounts::default());
+        }
+        Err(OrderedError::Write(e)) => return Err(CliError::Stdout(e)),
+    };
+    let mut counts = DiffCounts::default();
+    for part in per_part {
+        let part = part.ok_or(CliError::ComparisonStopped)?;
+        counts.added += part.added;
+        counts.removed += part.removed;
+        counts.changed += part.changed;
+        counts.same += part.same;
+    }
+    Ok(counts)
+}
+
+/// One difference as `diff` prints it: `+ [cf] key (12 B)`, or a JSON object per line.
+fn difference_line(out: &mut Vec<u8>, cf: &str, d: &Difference<'_>, json: bool, hex: bool) {
+    if json {
+        let mut line = serde_json::json!({"cf": cf, "change": d.change});
+        let field = |bytes: &[u8]| match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::json!(text),
+            Err(_) => serde_json::json!(crate::inspector::decode::hex(bytes)),
+        };
+        let key_name = if std::str::from_utf8(d.key).is_ok() {
+            "key"
+        } else {
+            "key_hex"
+        };
+        line[key_name] = field(d.key);
+        line["old_size"] = serde_json::json!(d.old.map(<[u8]>::len));
+        line["new_size"] = serde_json::json!(d.new.map(<[u8]>::len));
+        // Writing JSON into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &line);
+        out.push(b'\n');
+        return;
+    }
+    let key = if hex {
+        format!("0x{}", crate::inspector::decode::hex(d.key))
+    } else {
+        crate::inspector::decode::escape_key(d.key)
+    };
+    let size = |v: Option<&[u8]>| v.map_or(0, <[u8]>::len);
+    let (mark, sizes) = match d.change {
+        Change::Added => ("+", format!("{} B", size(d.new))),
+        Change::Removed => ("-", format!("{} B", size(d.old))),
+        Change::Changed => ("~", format!("{} B -> {} B", size(d.old), size(d.new))),
+    };
+    let _ = writeln!(out, "{mark} [{cf}] {key} ({sizes})");
 }
 
 /// `memory:`, `rocksdb:PATH`, `sled:PATH`.

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 mod cursor;
 mod etcd;
+pub mod in_order;
 mod open;
 pub mod open_work;
 mod ordered;
