@@ -216,18 +216,8 @@ fn nice_of(stat: &str) -> i32 {
     rest.split(' ').nth(16).unwrap().parse().unwrap()
 }
 
-/// Reads a thread's scheduling policy from /proc (field 41 of its stat): 0 SCHED_OTHER,
-/// 5 SCHED_IDLE.
-fn policy_of(stat: &str) -> u32 {
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    rest.split(' ').nth(38).unwrap().parse().unwrap()
-}
-
-const SCHED_OTHER: u32 = 0;
-const SCHED_IDLE: u32 = 5;
-
 #[test]
-fn walk_threads_run_sched_idle_at_nice_10_and_idle_io_while_the_caller_keeps_its_priority() {
+fn walk_threads_run_at_nice_10_and_idle_io_while_the_caller_keeps_its_priority() {
     use spear_next::inspector::source::{Bounds, Source, Watch, yielding};
     let (_dir, db) = temp_db();
     write_layered(&db);
@@ -246,11 +236,9 @@ fn walk_threads_run_sched_idle_at_nice_10_and_idle_io_while_the_caller_keeps_its
             &Bounds::default(),
             || {
                 let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-                seen.lock().unwrap().push((
-                    nice_of(&stat),
-                    policy_of(&stat),
-                    yielding::this_thread_io_is_idle(),
-                ));
+                seen.lock()
+                    .unwrap()
+                    .push((nice_of(&stat), yielding::this_thread_io_is_idle()));
             },
             |_, _, _| {},
             Watch {
@@ -263,11 +251,7 @@ fn walk_threads_run_sched_idle_at_nice_10_and_idle_io_while_the_caller_keeps_its
     assert!(!walked.parts.is_empty());
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), walked.parts.len());
-    for (nice, policy, idle) in seen {
-        assert_eq!(
-            policy, SCHED_IDLE,
-            "a walk thread is in the SCHED_IDLE class"
-        );
+    for (nice, idle) in seen {
         assert_eq!(
             nice,
             yielding::WALK_NICE.max(nice_of(
@@ -278,7 +262,6 @@ fn walk_threads_run_sched_idle_at_nice_10_and_idle_io_while_the_caller_keeps_its
     }
     let me = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
     assert_eq!(nice_of(&me), 0, "the caller's thread was not lowered");
-    assert_eq!(policy_of(&me), SCHED_OTHER);
     assert!(!yielding::this_thread_io_is_idle());
 }
 
@@ -365,7 +348,7 @@ fn overlapping_l0_files_beyond_the_open_file_limit_are_refused_with_the_numbers(
 }
 
 /// A command's walk yields, the rest of it does not: `export`'s walk thread
-/// (`spear-walk`) runs in the SCHED_IDLE class at nice 10 while its other threads (the open, the runtime) keep
+/// (`spear-walk`) runs at nice 10 while its other threads (the open, the runtime) keep
 /// the caller's priority, so an open racing a busy writer is not slowed; read back from
 /// /proc while it is blocked on a full pipe. `--normal-priority` leaves the walk at the
 /// caller's too.
@@ -376,10 +359,7 @@ fn a_commands_walk_thread_runs_lowered_unless_normal_priority() {
     write_layered(&db);
     let caller = nice_of(&std::fs::read_to_string("/proc/thread-self/stat").unwrap());
     let lowered = spear_next::inspector::source::yielding::WALK_NICE.max(caller);
-    for (flags, walk_nice, walk_policy) in [
-        (&[][..], lowered, SCHED_IDLE),
-        (&["--normal-priority"][..], caller, SCHED_OTHER),
-    ] {
+    for (flags, walk_nice) in [(&[][..], lowered), (&["--normal-priority"][..], caller)] {
         let mut child = crate::cli::bin()
             .args(["export", db.to_str().unwrap()])
             .args(flags)
@@ -387,16 +367,16 @@ fn a_commands_walk_thread_runs_lowered_unless_normal_priority() {
             .spawn()
             .unwrap();
         let tasks = format!("/proc/{}/task", child.id());
-        // (name, nice, policy) of every thread, once the walk thread exists (it then
-        // blocks on the pipe nobody reads yet).
-        let threads = || -> Vec<(String, i32, u32)> {
+        // (name, nice) of every thread, once the walk thread exists (it then blocks on
+        // the pipe nobody reads yet).
+        let threads = || -> Vec<(String, i32)> {
             std::fs::read_dir(&tasks)
                 .map(|d| {
                     d.filter_map(|t| {
                         let t = t.ok()?.path();
                         let name = std::fs::read_to_string(t.join("comm")).ok()?;
                         let stat = std::fs::read_to_string(t.join("stat")).ok()?;
-                        Some((name.trim().to_string(), nice_of(&stat), policy_of(&stat)))
+                        Some((name.trim().to_string(), nice_of(&stat)))
                     })
                     .collect()
                 })
@@ -404,7 +384,7 @@ fn a_commands_walk_thread_runs_lowered_unless_normal_priority() {
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut seen = threads();
-        while !seen.iter().any(|t| t.0 == "spear-walk") && Instant::now() < deadline {
+        while !seen.iter().any(|(name, _)| name == "spear-walk") && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
             seen = threads();
         }
@@ -412,20 +392,20 @@ fn a_commands_walk_thread_runs_lowered_unless_normal_priority() {
         child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
         assert!(child.wait().unwrap().success());
         assert!(out.len() > 1 << 20, "{} bytes", out.len());
-        let walk: Vec<(i32, u32)> = seen
+        let walk: Vec<i32> = seen
             .iter()
-            .filter(|t| t.0 == "spear-walk")
-            .map(|t| (t.1, t.2))
+            .filter(|(n, _)| n == "spear-walk")
+            .map(|t| t.1)
             .collect();
         // The walk thread and the threads it reads with (which inherit its name).
         assert!(
-            !walk.is_empty() && walk.iter().all(|&t| t == (walk_nice, walk_policy)),
+            !walk.is_empty() && walk.iter().all(|&n| n == walk_nice),
             "{flags:?}: {seen:?}"
         );
         assert!(
             seen.iter()
-                .filter(|t| t.0 != "spear-walk")
-                .all(|t| t.1 == caller && t.2 == SCHED_OTHER),
+                .filter(|(n, _)| n != "spear-walk")
+                .all(|t| t.1 == caller),
             "{flags:?}: {seen:?}"
         );
     }

@@ -61,8 +61,8 @@ pub struct GlobalArgs {
     /// whose service needs its disk even against idle-priority reads.
     #[arg(long, global = true, value_name = "MB/s", value_parser = ranges::io_limit)]
     pub io_limit: Option<u64>,
-    /// Run heavy walks at normal priority (by default they run in the idle CPU class
-    /// (SCHED_IDLE) at nice 10 and in the idle I/O class, so the service comes first).
+    /// Run heavy walks at normal priority (by default they run at the idle I/O class and
+    /// nice 10, so the service comes first).
     #[arg(long, global = true)]
     pub normal_priority: bool,
 }

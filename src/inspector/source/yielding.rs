@@ -1,7 +1,6 @@
-//! Heavy walks yield to the service that owns the database: their threads run in the
-//! idle CPU scheduling class (`SCHED_IDLE`: only on CPU time nothing else wants) at nice
-//! 10, in the idle I/O class, and `--io-limit` caps the bytes they read per second, so an
-//! inspection never becomes the reason the service slowed down.
+//! Heavy walks yield to the service that owns the database: their threads run at the
+//! idle I/O class and a lower CPU priority, and `--io-limit` caps the bytes they read
+//! per second, so an inspection never becomes the reason the service slowed down.
 //!
 //! Priorities are set only on threads made for one walk: an unprivileged thread can lower
 //! its own priority but never raise it back, so a pooled thread must never be lowered.
@@ -48,20 +47,13 @@ pub fn settings() -> Yielding {
     SETTINGS.get().copied().unwrap_or_default()
 }
 
-/// Lowers the calling thread's CPU scheduling class to `SCHED_IDLE`, its nice value to
-/// [`WALK_NICE`] and its I/O class to idle, when the settings ask for it. Call it only on
-/// a thread made for a walk.
-///
-/// Why `SCHED_IDLE` and not only nice: a nice-10 thread still takes about a tenth of a
-/// core from a nice-0 thread it shares the core with, and on a small host whose writer
-/// keeps every core busy (its foreground writes, flushes and compactions) that tenth was
-/// the writer's throughput lost to a walk. An idle-class thread runs on what is left.
+/// Lowers the calling thread's I/O class to idle and its CPU priority to nice
+/// [`WALK_NICE`], when the settings ask for it. Call it only on a thread made for a walk.
 ///
 /// Best effort: where the kernel refuses (or the I/O scheduler ignores I/O classes, as
 /// `none` and `mq-deadline` do), the walk runs as before.
 pub fn lower_this_thread() {
     if settings().lower_priority {
-        set_thread_cpu_idle();
         set_thread_nice(WALK_NICE);
         set_thread_io_idle();
     }
@@ -101,30 +93,6 @@ fn set_thread_nice(nice: i32) {
     if current < nice {
         let _ = rustix::process::setpriority_process(me, nice);
     }
-}
-
-/// Puts the calling thread in the `SCHED_IDLE` CPU class (any thread may lower itself so).
-/// Linux keeps a nice value beside it, which this leaves to [`set_thread_nice`]: the crate
-/// sets nice 0 with the class, so the nice value must be set after it.
-fn set_thread_cpu_idle() {
-    use thread_priority::unix::{
-        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
-        thread_native_id,
-    };
-    let _ = set_thread_priority_and_policy(
-        thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-    );
-}
-
-/// Whether the calling thread is in the `SCHED_IDLE` CPU class, as the kernel reports it.
-pub fn this_thread_cpu_is_idle() -> bool {
-    use thread_priority::unix::{
-        NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
-    };
-    thread_schedule_policy()
-        .is_ok_and(|p| p == ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle))
 }
 
 /// The calling thread, as ioprio names it (a thread id is a "process" to the kernel).
@@ -197,35 +165,20 @@ mod tests {
         rest.split(' ').nth(16).unwrap().parse().unwrap()
     }
 
-    /// Reads the calling thread's scheduling policy from /proc (field 41 of its stat).
-    fn policy_from_proc() -> u32 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        rest.split(' ').nth(38).unwrap().parse().unwrap()
-    }
-
     #[test]
-    fn a_walk_thread_reads_back_sched_idle_nice_10_and_the_idle_io_class() {
+    fn a_walk_thread_reads_back_nice_10_and_the_idle_io_class() {
         let before = nice_from_proc();
-        let (nice, cpu, io, policy) = std::thread::spawn(|| {
-            lower_this_thread();
-            (
-                nice_from_proc(),
-                this_thread_cpu_is_idle(),
-                this_thread_io_is_idle(),
-                policy_from_proc(),
-            )
+        let (nice, io) = std::thread::spawn(|| {
+            set_thread_nice(WALK_NICE);
+            set_thread_io_idle();
+            (nice_from_proc(), this_thread_io_is_idle())
         })
         .join()
         .unwrap();
         assert_eq!(nice, WALK_NICE.max(before));
-        assert!(cpu, "the walk thread is in the SCHED_IDLE class");
-        assert_eq!(policy, 5, "/proc reads SCHED_IDLE (5)");
         assert!(io, "the walk thread is in the idle I/O class");
         // The calling thread kept its own priority.
         assert_eq!(nice_from_proc(), before);
-        assert!(!this_thread_cpu_is_idle());
-        assert_eq!(policy_from_proc(), 0, "SCHED_OTHER");
         assert!(!this_thread_io_is_idle());
     }
 }
