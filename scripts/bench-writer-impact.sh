@@ -11,7 +11,9 @@
 # Without --tui every walk is its own command (each opens the database again, replaying
 # its WAL); with --tui the TUI is attached once (in tmux) and follows the writer, and the
 # walks are its own (count `c`, the exact breakdown and the tombstone walk on the Disk
-# screen), with `export` and `checkpoint` run beside it once a round.
+# screen), with `export` and `checkpoint` run beside it once a round, and the catch-up lag
+# (the writer's newest sequence, from its live WAL, minus the one the TUI's Stats screen
+# shows) read once a round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=cli
@@ -52,6 +54,15 @@ walks_tui() { # the TUI attached once, its walks started by key presses, until t
     tmux send-keys -t "$session" 6 Tab c; sleep 4
     tmux send-keys -t "$session" Tab c; sleep 4
     writer_running || break
+    # Catch-up lag: the sequence the TUI's Stats screen shows (as of its last refresh)
+    # against the writer's newest, read from the tail of its live WAL right after.
+    tmux send-keys -t "$session" 4; sleep 3
+    shown=$(tmux capture-pane -p -t "$session" | grep -oE 'sequence◆ [0-9,]+' | head -1 | tr -dc '0-9')
+    newest=$("$bin" wal "$work/db" --limit 1 --json 2>/dev/null | python3 -c '
+import json, sys
+batches = [json.loads(l) for l in sys.stdin if l.startswith("{\"wal\"")]
+print(max((b["sequence"] + b["count"] - 1 for b in batches), default=""))' || true)
+    [[ -n "$shown" && -n "$newest" ]] && echo "$((newest - shown))" >>"$work/lag"
     "$bin" export "$work/db" "$@" >/dev/null 2>&1 || true
     rm -rf "$work/cp"; "$bin" checkpoint "$work/db" "$work/cp" "$@" >/dev/null 2>&1 || true
     echo >>"$work/rounds"
@@ -75,11 +86,17 @@ for pair in $(seq "$pairs"); do
   if [[ "$mode" == tui ]]; then walks_tui "$@" & else walks "$@" & fi
   wait "$w"; wait || true
   rounds=$(wc -l <"$work/rounds" 2>/dev/null || echo 0)
+  lag=""
+  if [[ -s "$work/lag" ]]; then
+    lag=" | catch-up lag (writer's sequence minus the one Stats shows, median of $(wc -l <"$work/lag")) $(sort -n "$work/lag" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') writes"
+  fi
+  rm -f "$work/lag"
   read -r a_ops a_p99 <<<"$(figures "$work/alone.$pair")"
   read -r b_ops b_p99 <<<"$(figures "$work/with.$pair")"
   printf 'pair %d: writer alone %s ops/s, P99 %s us | with the inspector (%s rounds of every walk) %s ops/s, P99 %s us | throughput kept %.2fx, P99 %.2fx\n' \
     "$pair" "$a_ops" "$a_p99" "$rounds" "$b_ops" "$b_p99" \
     "$(bc -l <<<"$b_ops/$a_ops")" "$(bc -l <<<"$b_p99/$a_p99")"
+  [[ -z "$lag" ]] || echo "pair $pair:$lag (at $b_ops writes/s: $(bc -l <<<"scale=2; $(sed -E 's/.* ([0-9]+) writes$/\1/' <<<"$lag") / $b_ops") s)"
 done | tee target/bench-writer-impact.txt
 # The medians over the pairs (the writer alone varies by tens of percent between runs).
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

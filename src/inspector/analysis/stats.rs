@@ -111,6 +111,9 @@ pub struct DbStats {
     pub stall_on_next_open: Vec<String>,
     /// `rocksdb.background-errors`.
     pub background_errors: u64,
+    /// The newest sequence number this view has: for a live secondary, the service's
+    /// writes it has caught up with (the service's own is higher by the writes since).
+    pub latest_sequence: u64,
     /// `rocksdb.block-cache-usage` (this process).
     pub block_cache_usage: u64,
     /// `rocksdb.block-cache-capacity`.
@@ -213,6 +216,7 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
         background_errors: int("rocksdb.background-errors")?,
         block_cache_usage: int("rocksdb.block-cache-usage")?,
         block_cache_capacity: int("rocksdb.block-cache-capacity")?,
+        latest_sequence: db.latest_sequence_number(),
         column_families,
         sst_files: live_files
             .iter()

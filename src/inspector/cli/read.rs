@@ -640,7 +640,7 @@ fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
     }
     use humansize::{BINARY, format_size};
     let mut text = format!(
-        "{} ({}; written by RocksDB {}; options from {})\nrunning compactions {}  flushes {}  {} write stopped {}, delayed rate {}/s  background errors {}\nblock cache {} of {}\n{}",
+        "{} ({}; written by RocksDB {}; options from {})\nrunning compactions {}  flushes {}  {} write stopped {}, delayed rate {}/s  background errors {}\nblock cache {} of {}  sequence {}\n{}",
         stats.path,
         serde_json::to_value(stats.access)?
             .as_str()
@@ -660,6 +660,7 @@ fn print_stats(stats: &DbStats, json: bool) -> Result<(), CliError> {
         stats.background_errors,
         format_size(stats.block_cache_usage, BINARY),
         format_size(stats.block_cache_capacity, BINARY),
+        stats.latest_sequence,
         if stats.stall_on_next_open.is_empty() {
             "on the service's next open: no write stall from L0 files or pending compaction bytes\n"
                 .to_string()

@@ -134,9 +134,10 @@ fn overview(
             stats.running_flushes
         )),
         Line::raw(format!(
-            "block cache{mark} {} of {}{}",
+            "block cache{mark} {} of {}  sequence{mark} {}{}",
             bytes(stats.block_cache_usage),
             bytes(stats.block_cache_capacity),
+            count(stats.latest_sequence),
             match (writer, stats.write_stopped, stats.delayed_write_rate) {
                 (true, _, _) | (false, false, 0) => String::new(),
                 (false, true, _) => format!("  own write controller{mark} stopped"),

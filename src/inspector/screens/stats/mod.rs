@@ -385,6 +385,7 @@ mod tests {
             background_errors: 0,
             block_cache_usage: 0,
             block_cache_capacity: 0,
+            latest_sequence: 0,
             column_families: Vec::new(),
             sst_files: Vec::new(),
             rocksdb_stats: String::new(),
