@@ -17,10 +17,13 @@ const CHUNK_BYTES: usize = 256 * 1024;
 /// Chunks a part may hold ready while it waits for its turn.
 const CHUNKS_AHEAD: usize = 4;
 
+/// Output bytes, handed from a part to the writer.
+type Chunk = Vec<u8>;
+
 /// A part's output on its way to the writer.
 pub struct Output<'a> {
-    chunk: Vec<u8>,
-    sender: &'a SyncSender<Vec<u8>>,
+    chunk: Chunk,
+    sender: &'a SyncSender<Chunk>,
     gone: bool,
 }
 
@@ -59,9 +62,9 @@ where
     T: Send,
     W: FnMut(&[u8]) -> Result<(), E>,
 {
-    let (senders, receivers): (Vec<SyncSender<Vec<u8>>>, Vec<Receiver<Vec<u8>>>) =
+    let (senders, receivers): (Vec<SyncSender<Chunk>>, Vec<Receiver<Chunk>>) =
         (0..parts.len()).map(|_| sync_channel(CHUNKS_AHEAD)).unzip();
-    let senders: Vec<Mutex<Option<SyncSender<Vec<u8>>>>> =
+    let senders: Vec<Mutex<Option<SyncSender<Chunk>>>> =
         senders.into_iter().map(|s| Mutex::new(Some(s))).collect();
     let results: Vec<Mutex<Option<Result<T, InspectError>>>> =
         parts.iter().map(|_| Mutex::new(None)).collect();
