@@ -55,7 +55,15 @@ pub fn classify(bytes: &[u8]) -> ValueKind {
 /// show as itself (invalid UTF-8, control and invisible characters, and spaces at either
 /// end). Without the backslash's own escape, a key holding the text `b\xff` would look
 /// like the bytes `62 ff`; without the edge spaces, `k` like `k `.
+///
+/// A key that holds any such byte is binary: its non-ASCII characters are escaped too.
+/// Random bytes are valid UTF-8 often enough (`\xd0\x9f` is `П`) that a binary key
+/// would otherwise show stray letters of other scripts between its escapes, which read as
+/// text the key never held.
 pub fn escape_key(key: &[u8]) -> String {
+    let binary = key.utf8_chunks().any(|chunk| {
+        !chunk.invalid().is_empty() || chunk.valid().chars().any(|c| !shows_as_itself(c))
+    });
     let mut out = String::with_capacity(key.len());
     let escape_bytes = |out: &mut String, bytes: &[u8]| {
         for b in bytes {
@@ -71,7 +79,7 @@ pub fn escape_key(key: &[u8]) -> String {
         for c in chunk.valid().chars() {
             if c == '\\' {
                 out.push_str("\\\\");
-            } else if shows_as_itself(c) {
+            } else if shows_as_itself(c) && !(binary && !c.is_ascii()) {
                 out.push(c);
             } else {
                 let mut buf = [0; 4];
@@ -309,6 +317,18 @@ mod tests {
         assert_eq!(escape_key(b"node:1"), "node:1");
         assert_eq!(escape_key(b"a\x00b\xffc\n"), "a\\x00b\\xffc\\x0a");
         assert_eq!(escape_key("é".as_bytes()), "é");
+        assert_eq!(escape_key("node:Zürich".as_bytes()), "node:Zürich");
+    }
+
+    #[test]
+    fn binary_keys_show_no_stray_letters() {
+        // db_bench's keys: an 8-byte number, then text; `\xd0\x9f` alone is `П`.
+        assert_eq!(
+            escape_key(b"\x00\x00\xd0\x9f\x01x0000"),
+            "\\x00\\x00\\xd0\\x9f\\x01x0000"
+        );
+        let mixed = [b"k\xff".as_slice(), "é".as_bytes()].concat();
+        assert_eq!(escape_key(&mixed), "k\\xff\\xc3\\xa9");
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Grouping {
         };
         let bounds = self.bounds();
         let mut sample: Vec<Vec<u8>> = Vec::new();
-        let mut it = source.walk(cf, &bounds)?;
+        let mut it = source.seeker(cf, &bounds)?;
         while sample.len() < SAMPLE_KEYS
             && let Some(key) = it.key()
         {
@@ -162,7 +162,7 @@ impl Grouping {
             prefix_len: Some(len),
             ..self.clone()
         };
-        let mut it = source.walk(cf, &self.bounds())?;
+        let mut it = source.seeker(cf, &self.bounds())?;
         let (mut groups, mut short) = (0u64, 0u64);
         while groups < GROUP_PROBE
             && short < SHORT_KEY_STEPS
@@ -361,7 +361,7 @@ pub fn estimate_from_sizes(
 ) -> Result<Breakdown, InspectError> {
     let estimated_keys = source.estimate_keys(cf)?;
     let in_memory = memtable_entries(source, cf)?;
-    let mut it = source.walk(cf, &grouping.bounds())?;
+    let mut it = source.seeker(cf, &grouping.bounds())?;
     let started = Instant::now();
     let mut groups: Vec<Vec<u8>> = Vec::new();
     let mut ungrouped = PrefixRow::new(b"");

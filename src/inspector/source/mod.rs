@@ -278,6 +278,28 @@ impl Source {
         Ok(it)
     }
 
+    /// An iterator over `cf` inside `bounds`, positioned at its first key, for work that
+    /// seeks more than it reads (sampling keys, skipping from prefix to prefix): blocks go
+    /// through the block cache and there is no readahead. A seek needs each file's index
+    /// block, which a reading open keeps in the (bounded) cache rather than in the table
+    /// reader, so an uncached walk would read every index block again at each seek.
+    pub fn seeker(
+        &self,
+        cf: &str,
+        bounds: &Bounds,
+    ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
+        if self.etcd.is_some() {
+            return Err(self.not_rocksdb("a RocksDB iterator"));
+        }
+        self.check_reads()?;
+        let handle = self.cf(cf)?;
+        let mut it = self
+            .db()?
+            .raw_iterator_cf_opt(&handle, bounds.read_options());
+        it.seek_to_first();
+        Ok(it)
+    }
+
     /// Fails when a merged read cannot run under the open-file limit (more overlapping
     /// L0 files than descriptors): asked before every iterator, so what needs none (stats,
     /// usage, estimates, point reads) still works on such a database and a walk never
