@@ -79,7 +79,7 @@ pub fn escape_key(key: &[u8]) -> String {
         for c in chunk.valid().chars() {
             if c == '\\' {
                 out.push_str("\\\\");
-            } else if shows_as_itself(c) && !(binary && !c.is_ascii()) {
+            } else if shows_as_itself(c) && (c.is_ascii() || !binary) {
                 out.push(c);
             } else {
                 let mut buf = [0; 4];
