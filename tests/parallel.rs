@@ -535,3 +535,64 @@ fn the_diff_command_on_every_core_writes_what_one_walk_writes() {
         );
     }
 }
+
+/// The Keys screen's "contains" filter on every core: the matches reach the screen in key
+/// order, the first `cap` of them, and the counts of keys read and matched are every
+/// key's, as one walk over the same view finds them (column families, range deletions,
+/// memtables); the range really is cut into parts.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_filter_on_every_core_streams_what_one_walk_finds() {
+    use spear_next::inspector::source::{Bounds, Source};
+    use spear_next::inspector::worker::{self, Job};
+    use std::sync::Arc;
+    let (_dir, db) = temp_db();
+    write_layered(&db);
+    let source = Arc::new(Source::open(&db, false).unwrap());
+    assert!(
+        spear_next::inspector::source::walk_threads() > 1,
+        "the test machine has more than one core"
+    );
+    for cf in ["default", "other"] {
+        assert!(source.split(cf, &Bounds::default(), 8).unwrap().len() > 1);
+    }
+    let (handle, mut events) = worker::spawn(Arc::clone(&source));
+    let mut id = 0;
+    for (cf, needle, cap) in [
+        ("default", &b"events:"[..], 100_000),
+        ("default", b"events:", 37),
+        ("default", b"0001", 500),
+        ("other", b"res:", 100_000),
+        ("other", b"no such text", 10),
+    ] {
+        // One walk of the same view: every key of the column family, in order.
+        let mut all = Vec::new();
+        source
+            .for_each(cf, &Bounds::default(), None, |k, v| {
+                all.push((k.to_vec(), v.len()));
+                true
+            })
+            .unwrap();
+        let finder = memchr::memmem::Finder::new(needle);
+        let expected: Vec<_> = all
+            .iter()
+            .filter(|(k, _)| finder.find(k).is_some())
+            .cloned()
+            .collect();
+        id += 1;
+        let job = Job::Filter {
+            needle: needle.to_vec(),
+            cap,
+        };
+        handle.send(crate::worker::run(id, cf, job));
+        let mut matches = Vec::new();
+        let (scanned, matched) = crate::worker::filter_matches(&mut events, id, &mut matches).await;
+        assert_eq!(scanned, all.len() as u64, "{cf} {needle:?}");
+        assert_eq!(matched, expected.len() as u64, "{cf} {needle:?}");
+        let shown: Vec<_> = matches
+            .iter()
+            .map(|e| (e.key.clone(), e.value_len))
+            .collect();
+        let first: Vec<_> = expected.iter().take(cap).cloned().collect();
+        assert!(shown == first, "{cf} {needle:?}: the matches differ");
+    }
+}

@@ -19,14 +19,14 @@ fn fixture() -> (tempfile::TempDir, Arc<Source>) {
     (dir, Arc::new(source))
 }
 
-async fn next(events: &mut UnboundedReceiver<Event>) -> Event {
+pub(crate) async fn next(events: &mut UnboundedReceiver<Event>) -> Event {
     tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .expect("the worker answers")
         .expect("the worker is running")
 }
 
-fn run(id: u64, cf: &str, job: Job) -> Request {
+pub(crate) fn run(id: u64, cf: &str, job: Job) -> Request {
     Request::new(id, Context::cf(cf), job)
 }
 
@@ -212,7 +212,7 @@ async fn worker_answers_pages_values_counts() {
 }
 
 /// Runs a filter and collects its matches and final counts.
-async fn filter_matches(
+pub(crate) async fn filter_matches(
     events: &mut UnboundedReceiver<Event>,
     id: u64,
     matches: &mut Vec<spear_next::inspector::source::Entry>,

@@ -6,7 +6,8 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::Duration;
 
 use super::OrderedError;
 use super::yielding;
@@ -47,6 +48,9 @@ impl Output<'_> {
     }
 }
 
+/// How often the calling thread is asked whether to go on while it waits for output.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Runs `work` on every part on `threads` lowered walk threads (parts taken in order)
 /// and hands what each part writes to `write` in part order. `work` is given the part,
 /// its output and whether to stop (the writer failed, or another part did). Returns each
@@ -55,7 +59,24 @@ pub fn run_in_order<P, T, W, E>(
     parts: &[P],
     threads: usize,
     work: impl Fn(&P, &mut Output<'_>, &dyn Fn() -> bool) -> Result<T, InspectError> + Sync,
+    write: W,
+) -> Result<Vec<T>, OrderedError<E>>
+where
+    P: Sync,
+    T: Send,
+    W: FnMut(&[u8]) -> Result<(), E>,
+{
+    run_in_order_ticking(parts, threads, work, write, || Ok(()))
+}
+
+/// [`run_in_order`], asking `tick` about every 100 ms while the output waits (to report
+/// progress, or to stop: an error from it ends the run as a writer's error would).
+pub fn run_in_order_ticking<P, T, W, E>(
+    parts: &[P],
+    threads: usize,
+    work: impl Fn(&P, &mut Output<'_>, &dyn Fn() -> bool) -> Result<T, InspectError> + Sync,
     mut write: W,
+    mut tick: impl FnMut() -> Result<(), E>,
 ) -> Result<Vec<T>, OrderedError<E>>
 where
     P: Sync,
@@ -106,8 +127,13 @@ where
         }
         let mut outcome = Ok(());
         for (i, receiver) in receivers.into_iter().enumerate() {
-            for chunk in receiver.iter() {
-                if let Err(e) = write(&chunk) {
+            loop {
+                let handed = match receiver.recv_timeout(TICK) {
+                    Ok(chunk) => write(&chunk),
+                    Err(RecvTimeoutError::Timeout) => tick(),
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                if let Err(e) = handed {
                     outcome = Err(OrderedError::Write(e));
                     break;
                 }

@@ -7,7 +7,32 @@ use super::super::pace::{PROGRESS_EVERY, Pace, Step};
 use super::super::protocol::{Body, Placement, Progress};
 use super::super::run::Run;
 use crate::inspector::error::InspectError;
-use crate::inspector::source::{Anchor, Entry, Watch};
+use crate::inspector::source::in_order::{Output, run_in_order_ticking};
+use crate::inspector::source::{Anchor, Bounds, Entry, OrderedError, Watch, walk_threads};
+
+/// Parts of a filtered range per walk thread: a thread that drew a short part takes
+/// another.
+const FILTER_PARTS_PER_THREAD: usize = 4;
+
+/// A filter's match as a part hands it on: key length, key, value length.
+fn encode_entry(out: &mut Vec<u8>, key: &[u8], value_len: usize) {
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(&(value_len as u64).to_le_bytes());
+}
+
+/// The first match in `bytes` and what follows it ([`encode_entry`]'s form).
+fn decode_entry(bytes: &[u8]) -> Option<(Entry, &[u8])> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let (key, rest) = rest.split_at_checked(len)?;
+    let (value_len, rest) = rest.split_first_chunk::<8>()?;
+    let entry = Entry {
+        key: key.to_vec(),
+        value_len: u64::from_le_bytes(*value_len) as usize,
+    };
+    Some((entry, rest))
+}
 
 /// One part's share of a count.
 #[derive(Default)]
@@ -39,9 +64,112 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Keys containing `needle`, streamed as found (at most `cap` sent); the walk runs to
-    /// the end to count every match.
+    /// Keys containing `needle`, streamed in key order as found (at most `cap` sent); the
+    /// walk runs to the end to count every match. On every core where the range can be
+    /// cut (see [`Self::filter_in_parts`]), else one walk.
     pub(in super::super) fn filter(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
+        if walk_threads() > 1 && self.source.cluster().is_none() {
+            return self.filter_in_parts(needle, cap);
+        }
+        self.filter_one_walk(needle, cap)
+    }
+
+    /// [`Self::filter`] on every core: the range cut into parts, each walked on a lowered
+    /// thread that counts its matches and hands on at most `cap` of them; the matches
+    /// reach the screen part by part, so in key order, while later parts are walked.
+    fn filter_in_parts(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
+        let threads = walk_threads();
+        let parts = self.source.split(
+            self.cf(),
+            &self.context.bounds,
+            threads * FILTER_PARTS_PER_THREAD,
+        )?;
+        let finder = memchr::memmem::Finder::new(needle);
+        let (scanned, matched) = (AtomicU64::new(0), AtomicU64::new(0));
+        let walk_part = |part: &Bounds, output: &mut Output<'_>, stop: &dyn Fn() -> bool| {
+            let (mut unreported, mut found, mut kept) = (0u64, 0u64, 0usize);
+            let mut encoded = Vec::new();
+            self.source.for_each(self.cf(), part, None, |key, value| {
+                unreported += 1;
+                if finder.find(key).is_some() {
+                    found += 1;
+                    if kept < cap {
+                        kept += 1;
+                        encoded.clear();
+                        encode_entry(&mut encoded, key, value.len());
+                        output.write(&encoded);
+                    }
+                }
+                if unreported == 4096 {
+                    scanned.fetch_add(unreported, Ordering::Relaxed);
+                    matched.fetch_add(std::mem::take(&mut found), Ordering::Relaxed);
+                    unreported = 0;
+                    return !stop();
+                }
+                true
+            })?;
+            scanned.fetch_add(unreported, Ordering::Relaxed);
+            matched.fetch_add(found, Ordering::Relaxed);
+            Ok(())
+        };
+        // Cancelled: the run stops as if its writer had failed, and nothing more is sent.
+        struct Cancelled;
+        let mut sent = 0usize;
+        // Matches not sent yet; they go with the next report.
+        let batch = std::cell::RefCell::new(Vec::new());
+        let mut last_report = std::time::Instant::now();
+        let report = std::cell::RefCell::new(|force: bool| -> Result<(), Cancelled> {
+            if self.cancelled() {
+                return Err(Cancelled);
+            }
+            if force || last_report.elapsed() >= PROGRESS_EVERY {
+                let ready = std::mem::take(&mut *batch.borrow_mut());
+                if !ready.is_empty() {
+                    self.emit(Body::Matches(ready));
+                }
+                self.progress(Progress::Filter {
+                    scanned: scanned.load(Ordering::Relaxed),
+                    matched: matched.load(Ordering::Relaxed),
+                });
+                last_report = std::time::Instant::now();
+            }
+            Ok(())
+        });
+        let outcome = run_in_order_ticking(
+            &parts,
+            threads,
+            walk_part,
+            |chunk| {
+                let mut rest = chunk;
+                while let Some((entry, after)) = decode_entry(rest) {
+                    if sent < cap {
+                        batch.borrow_mut().push(entry);
+                        sent += 1;
+                    }
+                    rest = after;
+                }
+                (report.borrow_mut())(false)
+            },
+            || (report.borrow_mut())(true),
+        );
+        match outcome {
+            Ok(_) => {}
+            Err(OrderedError::Read(e)) => return Err(e),
+            Err(OrderedError::Write(Cancelled)) => return Ok(()),
+        }
+        let batch = batch.into_inner();
+        if !batch.is_empty() {
+            self.emit(Body::Matches(batch));
+        }
+        self.emit(Body::Filtered {
+            scanned: scanned.into_inner(),
+            matched: matched.into_inner(),
+        });
+        Ok(())
+    }
+
+    /// [`Self::filter`] as one walk (one core, or an etcd cluster's pages).
+    fn filter_one_walk(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
         let finder = memchr::memmem::Finder::new(needle);
         let (mut scanned, mut matched) = (0u64, 0u64);
         let mut batch = Vec::new();
