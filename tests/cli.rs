@@ -446,9 +446,10 @@ fn errors_are_classified_by_what_rocksdb_says_not_by_the_path() {
     );
 }
 
-/// A key copied from `scan`'s escaped output is read as typed (a key may hold a
-/// backslash), but the command says so and gives the `--key-hex` that finds it: never a
-/// bare "not found" for a key that is there.
+/// A key copied from `scan`'s escaped output names other bytes than the text typed, and a
+/// database may hold both: the command refuses the key, giving the `--key-hex` of each
+/// reading. Never a bare "not found" for a key that is there, and never the other key's
+/// value (a cold trial got the value of the text key `\x00` for the one-byte key).
 #[test]
 fn an_escaped_key_argument_gets_the_key_hex_to_use() {
     let (_dir, path) = temp_db();
@@ -460,12 +461,31 @@ fn an_escaped_key_argument_gets_the_key_hex_to_use() {
         scan.contains(escaped),
         "scan prints the key escaped: {scan}"
     );
-    let output = run(&["get", p, escaped]);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains("--key-hex ff0062696e3a30"), "{stderr}");
+    // Both keys exist: the bytes ff 00 "bin:0" and the text `\xff\x00bin:0`.
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, ["default", "events"])
+            .unwrap();
+        db.put(escaped.as_bytes(), b"the text key").unwrap();
+    }
+    for args in [
+        vec!["get", p, escaped],
+        vec!["scan", p, "--prefix", escaped],
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("--key-hex ff0062696e3a30"), "{stderr}");
+        assert!(
+            stderr.contains("--key-hex 5c7866665c7830306269"),
+            "the text's own hex: {stderr}"
+        );
+        assert!(!text(&output.stdout).contains("the text key"));
+    }
     let found = run(&["get", p, "--key-hex", "ff0062696e3a30"]);
     assert!(found.status.success(), "{}", text(&found.stderr));
+    let text_key: String = escaped.bytes().map(|b| format!("{b:02x}")).collect();
+    let found = run(&["get", p, "--key-hex", &text_key]);
+    assert!(text(&found.stdout).contains("the text key"));
 }
 
 /// Each run of the command line takes its own options. While `--allow-format-upgrade`

@@ -711,3 +711,70 @@ fn binary_keys_are_grouped_by_leading_bytes() {
         "{header}"
     );
 }
+
+/// An SST file numbered above every file of a live database's MANIFEST is a flush or
+/// compaction output still being written, not an obsolete file (a cold trial saw
+/// `usage` call a compaction's output "obsolete" moments before it went live); one below
+/// them that no version holds is obsolete; and on a database nobody holds, the newest
+/// stray file is a dead run's, so obsolete too.
+#[test]
+fn usage_tells_an_sst_being_written_from_an_obsolete_one() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    db_bench(
+        &db,
+        &[
+            "--benchmarks=fillrandom",
+            "--num=60000",
+            "--write_buffer_size=1048576",
+        ],
+    );
+    // Held by a writer (this process), which writes nothing more: the reading is a live
+    // secondary's. Its open may flush the WAL, so the files are listed after it.
+    let (mut opts, cfs) = rocksdb::Options::load_latest(
+        &db,
+        rocksdb::Env::new().unwrap(),
+        true,
+        rocksdb::Cache::new_lru_cache(8 << 20),
+    )
+    .unwrap();
+    opts.set_disable_auto_compactions(true);
+    let writer = rocksdb::DB::open_cf_descriptors(&opts, &db, cfs).unwrap();
+    // Numbered below and above every file there, as the files of a dead compaction and
+    // of one still running would be.
+    let newest = std::fs::read_dir(&db)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".sst")?.parse::<u64>().ok()
+        })
+        .max()
+        .unwrap();
+    let (old, new) = (
+        "000001.sst".to_string(),
+        format!("{:06}.sst", newest + 1000),
+    );
+    let strays = || {
+        std::fs::write(db.join(&old), vec![1u8; 1_000]).unwrap();
+        std::fs::write(db.join(&new), vec![9u8; 2_000]).unwrap();
+    };
+    strays();
+    let path = db.to_str().unwrap();
+    let live = json(&["usage", path, "--json"]);
+    drop(writer);
+    // The newer stray is among the files being written (the writer's own open may add
+    // one its MANIFEST did not list yet when the view read it); the older one is not.
+    assert!(
+        live["unfinished_sst"]["bytes"].as_u64().unwrap() >= 2_000,
+        "{live}"
+    );
+    assert_eq!(live["obsolete_sst"]["bytes"], 1_000, "{live}");
+    // Nobody holds it: the newest stray is a dead run's.
+    strays();
+    let idle = json(&["usage", path, "--json"]);
+    assert!(
+        idle["obsolete_sst"]["bytes"].as_u64().unwrap() >= 3_000,
+        "{idle}"
+    );
+    assert_eq!(idle["unfinished_sst"]["files"], 0, "{idle}");
+}

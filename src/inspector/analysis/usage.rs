@@ -39,6 +39,10 @@ pub struct Usage {
     /// SST files on disk that the current version does not reference: RocksDB deletes
     /// them once no reader holds them (or at the next open).
     pub obsolete_sst: Tally,
+    /// SST files of a live database numbered above every file the view has: a flush or
+    /// compaction output still being written, or written since this view last caught
+    /// up; not obsolete.
+    pub unfinished_sst: Tally,
     /// Blob files (`*.blob`).
     pub blob: Tally,
     /// Write-ahead logs (`*.log`): unflushed writes (and, until purged, flushed ones).
@@ -102,6 +106,14 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
             (name, (f.column_family_name, f.level.max(0) as u32))
         })
         .collect();
+    // A file the service is still writing is not in its MANIFEST yet, and takes a number
+    // above every file in it; on a database nobody holds such a file is a dead run's.
+    let newest_live = live
+        .keys()
+        .filter_map(|name| name.split('.').next()?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let held = source.access() == crate::inspector::source::Access::LiveSecondary;
     let io = |e| InspectError::io(format!("listing {}", source.path().display()), e);
     let directory = std::fs::metadata(source.path()).map_err(io)?.len();
     let mut usage = Usage {
@@ -141,6 +153,15 @@ pub fn usage(source: &Source) -> Result<Usage, InspectError> {
                     .or_default()
                     .entry(*level)
                     .or_default(),
+                None if held
+                    && name
+                        .split('.')
+                        .next()
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .is_some_and(|n| n > newest_live) =>
+                {
+                    &mut usage.unfinished_sst
+                }
                 None => &mut usage.obsolete_sst,
             }
         } else if name.ends_with(".blob") {

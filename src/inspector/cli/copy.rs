@@ -12,6 +12,7 @@ use super::groups::RangeArgs;
 use super::output::ignore_broken_pipe;
 use super::{Outcome, tui};
 use crate::inspector::analysis::diff::{Change, DiffCounts, Difference, diff_cf};
+use crate::inspector::error::InspectError;
 use crate::inspector::source::in_order::run_in_order;
 use crate::inspector::source::yielding::on_walk_thread;
 use crate::inspector::source::{Bounds, OrderedError, Source, walk_threads};
@@ -27,9 +28,10 @@ pub(super) async fn checkpoint(args: CheckpointArgs) -> Result<Outcome, CliError
     let report = blocking("checkpoint", move || transfer::checkpoint(&db, &dest)).await?;
     let total: u64 = report.pairs.iter().map(|(_, n)| n).sum();
     eprintln!(
-        "checkpoint at {}: {total} pairs in {} column families ({} open{})",
+        "checkpoint at {}: {total} pairs in {} column famil{} ({} open{})",
         report.path.display(),
         report.pairs.len(),
+        if report.pairs.len() == 1 { "y" } else { "ies" },
         report.attempts,
         if report.attempts == 1 {
             ""
@@ -111,7 +113,14 @@ pub(super) async fn diff(
     let families: Vec<String> = match cf {
         Some(cf) => {
             if !left.column_families().contains(&cf) && !right.column_families().contains(&cf) {
-                left.check_cf(&cf)?;
+                return Err(InspectError::Invalid(format!(
+                    "no column family {cf:?} in either database: {} has {}; {} has {}",
+                    a.display(),
+                    left.column_families().join(", "),
+                    b.display(),
+                    right.column_families().join(", ")
+                ))
+                .into());
             }
             vec![cf]
         }

@@ -33,6 +33,21 @@ pub enum CliError {
         /// As typed.
         text: String,
     },
+    /// A key argument reads two ways: as the text typed, and as the escaped form this
+    /// tool prints (`\x00` for a byte), which are different keys.
+    #[error(
+        "{what} {text} reads two ways: as typed it is the text {typed}, as this tool escapes keys it is the bytes {escaped}: pass --key-hex {typed} for the text or --key-hex {escaped} for the bytes"
+    )]
+    AmbiguousKey {
+        /// Which argument (`KEY`, `--prefix`...).
+        what: &'static str,
+        /// As typed.
+        text: String,
+        /// The text's bytes, in hex.
+        typed: String,
+        /// The escaped form's bytes, in hex.
+        escaped: String,
+    },
     /// `put --value-hex` with a value that is not hex.
     #[error("VALUE is not hex (--value-hex is set)")]
     ValueNotHex,
@@ -321,6 +336,7 @@ impl CliError {
             // is the user's to fix.
             CliError::NoDatabase
             | CliError::KeyNotHex { .. }
+            | CliError::AmbiguousKey { .. }
             | CliError::ValueNotHex
             | CliError::DeleteEverything
             | CliError::EstimateOfRange

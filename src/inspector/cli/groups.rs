@@ -178,16 +178,19 @@ pub fn key_arg(text: &str, key_hex: bool, what: &'static str) -> Result<Vec<u8>,
             text: text.to_string(),
         })
     } else {
-        // A key copied from `scan`'s output (`\x00\x00…`) is taken as typed, which finds
-        // nothing in a database of binary keys: say so, and give the --key-hex to use.
+        // A key copied from `scan`'s output (`\x00\x00…`) names other bytes than the
+        // text typed, and a database may hold both (a trial found `get` answering with
+        // the other key's value): refuse, and give the --key-hex of each.
         if (text.contains("\\x") || text.contains("\\\\"))
             && let Ok(bytes) = decode::parse_key(text)
             && bytes != text.as_bytes()
         {
-            eprintln!(
-                "note: {what} {text:?} is read as typed; if it is the escaped form this tool prints, pass its bytes as --key-hex {}",
-                decode::hex(&bytes).replace(' ', "")
-            );
+            return Err(CliError::AmbiguousKey {
+                what,
+                text: text.to_string(),
+                typed: decode::hex(text.as_bytes()).replace(' ', ""),
+                escaped: decode::hex(&bytes).replace(' ', ""),
+            });
         }
         Ok(text.as_bytes().to_vec())
     }

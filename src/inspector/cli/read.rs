@@ -261,6 +261,12 @@ fn print_usage(usage: &Usage, json: bool) -> Result<(), CliError> {
         }
     }
     text.push_str(&line("obsolete SST (not in use)", &usage.obsolete_sst));
+    if usage.unfinished_sst.files > 0 {
+        text.push_str(&line(
+            "SST being written (newer than the MANIFEST this view read)",
+            &usage.unfinished_sst,
+        ));
+    }
     text.push_str(&line("blob files", &usage.blob));
     if let Some(g) = &usage.blob_garbage {
         text.push_str(&format!(

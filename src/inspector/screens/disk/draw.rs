@@ -94,8 +94,9 @@ fn files(frame: &mut Frame, area: Rect, usage: &Usage, theme: Theme) {
             rows.push(tally_row(format!("SST {cf} L{level}"), tally, total, theme));
         }
     }
-    let kinds: [(&str, &Tally); 10] = [
+    let kinds: [(&str, &Tally); 11] = [
         ("obsolete SST (unused)", &usage.obsolete_sst),
+        ("SST being written", &usage.unfinished_sst),
         ("blob files", &usage.blob),
         ("WAL (*.log)", &usage.wal),
         ("archived WAL (archive/)", &usage.wal_archive),
