@@ -883,6 +883,12 @@ fn stats_on_a_read_only_78_database_at_its_slowdown_trigger() {
     );
 }
 
+/// The options a database's own OPTIONS file gives, as its service would load them.
+fn services_options(db: &Path) -> (rocksdb::Options, Vec<rocksdb::ColumnFamilyDescriptor>) {
+    let cache = rocksdb::Cache::new_lru_cache(32 << 20);
+    rocksdb::Options::load_latest(db, rocksdb::Env::new().unwrap(), true, cache).unwrap()
+}
+
 /// A reading open's memory does not grow with the database: every table's index and
 /// filter blocks go to the bounded block cache, not into table readers held for the whole
 /// session. Against the same 7.8 database opened with its service's own options (index
@@ -906,13 +912,7 @@ fn reading_opens_keep_index_blocks_in_the_bounded_cache() {
         ],
     );
     const READERS_MEM: &str = "rocksdb.estimate-table-readers-mem";
-    let (opts, cfs) = rocksdb::Options::load_latest(
-        &db,
-        rocksdb::Env::new().unwrap(),
-        true,
-        rocksdb::Cache::new_lru_cache(32 << 20),
-    )
-    .unwrap();
+    let (opts, cfs) = services_options(&db);
     let services = {
         let own = rocksdb::DB::open_cf_descriptors_read_only(&opts, &db, cfs, false).unwrap();
         own.property_int_value(READERS_MEM).unwrap().unwrap()
@@ -934,13 +934,7 @@ fn reading_opens_keep_index_blocks_in_the_bounded_cache() {
         "read-only: {read_only} bytes held by table readers, the service's options {services}"
     );
 
-    let (opts, cfs) = rocksdb::Options::load_latest(
-        &db,
-        rocksdb::Env::new().unwrap(),
-        true,
-        rocksdb::Cache::new_lru_cache(32 << 20),
-    )
-    .unwrap();
+    let (opts, cfs) = services_options(&db);
     assert!(
         snapshot_dir(&db) == before,
         "the read-only open changed the directory"

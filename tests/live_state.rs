@@ -416,3 +416,39 @@ fn a_cancelled_registry_read_stops() {
         "it stopped at the first check, 1,024 records in"
     );
 }
+
+/// The Disk screen follows a live database: its files are read again every 10 s while it
+/// is on show (a cold trial watched it show 234.71 MiB while `du -sb` grew from 175 to
+/// 387 MB), and never while the last reading is unanswered; a running walk is not
+/// stopped by it (only the files are asked for).
+#[test]
+fn the_disk_screen_reads_a_live_databases_files_again() {
+    let (_dir, path) = temp_db();
+    write_fixture(&path);
+    let source = Source::open(&path, false).unwrap();
+    let mut app = App::new(
+        "db",
+        Access::LiveSecondary,
+        vec!["default".into()],
+        "default".into(),
+    );
+    let initial = app.initial_commands();
+    drive(&mut app, &source, initial);
+    let start = chrono::Utc::now();
+    app.session.now = start;
+    let opening = app.update(Action::Screen(6));
+    assert!(kinds(&opening).contains(&Kind::Usage));
+    drive(&mut app, &source, opening);
+    let files = |commands: &[Command]| kinds(commands).contains(&Kind::Usage);
+    assert!(!files(&app.tick(start + chrono::Duration::seconds(5))));
+    let due = app.tick(start + chrono::Duration::seconds(11));
+    assert!(files(&due), "{:?}", kinds(&due));
+    assert!(
+        !kinds(&due).contains(&Kind::Tombstones) && !kinds(&due).contains(&Kind::Keyspace),
+        "only the files"
+    );
+    // Unanswered: not asked again.
+    assert!(!files(&app.tick(start + chrono::Duration::seconds(30))));
+    drive(&mut app, &source, due);
+    assert!(files(&app.tick(start + chrono::Duration::seconds(42))));
+}

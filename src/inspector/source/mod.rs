@@ -265,17 +265,10 @@ impl Source {
         cf: &str,
         bounds: &Bounds,
     ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
-        if self.etcd.is_some() {
-            return Err(self.not_rocksdb("a RocksDB iterator"));
-        }
-        self.check_reads()?;
-        let handle = self.cf(cf)?;
         let mut read = bounds.read_options();
         read.fill_cache(false);
         read.set_readahead_size(2 * 1024 * 1024);
-        let mut it = self.db()?.raw_iterator_cf_opt(&handle, read);
-        it.seek_to_first();
-        Ok(it)
+        self.iterator_at_start(cf, read)
     }
 
     /// An iterator over `cf` inside `bounds`, positioned at its first key, for work that
@@ -288,14 +281,21 @@ impl Source {
         cf: &str,
         bounds: &Bounds,
     ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
+        self.iterator_at_start(cf, bounds.read_options())
+    }
+
+    /// An iterator over `cf` read with `read`, at its first key.
+    fn iterator_at_start(
+        &self,
+        cf: &str,
+        read: ReadOptions,
+    ) -> Result<rocksdb::DBRawIteratorWithThreadMode<'_, Db>, InspectError> {
         if self.etcd.is_some() {
             return Err(self.not_rocksdb("a RocksDB iterator"));
         }
         self.check_reads()?;
         let handle = self.cf(cf)?;
-        let mut it = self
-            .db()?
-            .raw_iterator_cf_opt(&handle, bounds.read_options());
+        let mut it = self.db()?.raw_iterator_cf_opt(&handle, read);
         it.seek_to_first();
         Ok(it)
     }

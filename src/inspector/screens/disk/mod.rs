@@ -74,7 +74,15 @@ pub struct DiskView {
     pub prefix_cursor: TableCursor,
     /// Selected skipped range.
     pub range_cursor: TableCursor,
+    /// When the files were last asked for: a live database's are asked again every
+    /// [`FILES_EVERY`] while the screen is on show.
+    pub files_asked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// How often the files of a live database are read again while the Disk screen is on
+/// show: a listing and the live file list, cheap, but a service's directory changes by
+/// the second and this is a summary, not a monitor.
+const FILES_EVERY: chrono::Duration = chrono::Duration::seconds(10);
 
 impl Default for DiskView {
     fn default() -> Self {
@@ -88,6 +96,7 @@ impl Default for DiskView {
             tombstones: None,
             prefix_cursor: TableCursor::default(),
             range_cursor: TableCursor::default(),
+            files_asked_at: None,
         }
     }
 }
@@ -103,6 +112,7 @@ impl DiskView {
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
         let context = session.context().with_purpose(purpose);
         self.scanning = None;
+        self.files_asked_at = Some(session.now);
         vec![
             session.request(context.clone(), Job::Usage).into(),
             self.keyspace_request(session, false),
@@ -358,6 +368,22 @@ impl Screen for DiskView {
             return Vec::new();
         }
         self.reread(cx.session, Purpose::Show)
+    }
+
+    /// On a live database (the tick asks only then), the files again when the last
+    /// reading is [`FILES_EVERY`] old and answered. Only the files: the estimate and the
+    /// tombstone counts are asked for with `r` (a new one would stop a walk running).
+    fn follow(&mut self, cx: &mut Cx) -> Vec<Command> {
+        let session = &mut *cx.session;
+        let due = self
+            .files_asked_at
+            .is_none_or(|at| session.now - at >= FILES_EVERY);
+        if !due || session.tickets.is_pending(Kind::Usage) {
+            return Vec::new();
+        }
+        self.files_asked_at = Some(session.now);
+        let context = session.context().with_purpose(Purpose::Periodic);
+        vec![session.request(context, Job::Usage).into()]
     }
 
     /// The counts and any walk are of the database before a compaction or flush.
