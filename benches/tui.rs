@@ -441,6 +441,40 @@ fn stats_poll(c: &mut Criterion) {
     });
 }
 
+/// The Keys screen's "contains" filter over every key of `SPEAR_BENCH_DB` (a text no key
+/// holds, so the whole walk is matching, as `count --contains` does), to its final
+/// answer. Run pinned to one core (`taskset -c 0`: one walk thread) and on every core by
+/// `scripts/bench-parallel.sh`.
+fn filter_scan(c: &mut Criterion) {
+    use spear_next::inspector::worker::{Context, Job, Request};
+    let Some(db) = std::env::var_os("SPEAR_BENCH_DB") else {
+        eprintln!("filter_scan: set SPEAR_BENCH_DB to a database directory to measure it");
+        return;
+    };
+    let source =
+        spear_next::inspector::source::Source::open(std::path::Path::new(&db), false).unwrap();
+    let mut group = c.benchmark_group("filter_scan");
+    group.sample_size(10);
+    group.bench_function("no_match", |b| {
+        b.iter(|| {
+            let job = Job::Filter {
+                needle: b"no key holds this".to_vec(),
+                cap: 1000,
+            };
+            let request = Request::new(1, Context::cf("default"), job);
+            let token = tokio_util::sync::CancellationToken::new();
+            let done = std::sync::atomic::AtomicBool::new(false);
+            spear_next::inspector::worker::run_request(&source, request, &token, &|e| {
+                if matches!(e.body, Body::Filtered { .. }) {
+                    done.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            assert!(done.into_inner(), "the filter answered");
+        })
+    });
+    group.finish();
+}
+
 /// Opening the Nodes screen on a registry of 10,000 nodes (and their resource records):
 /// reading and decoding both registries, sorting, and drawing the first frame.
 fn nodes_screen_10k(c: &mut Criterion) {
@@ -692,6 +726,7 @@ criterion_group!(
     events_screen,
     frame_200x60,
     stats_poll,
+    filter_scan,
     nodes_screen_10k,
     keypress_during_count_and_filter,
     screens_at_scale

@@ -9,7 +9,8 @@
 # the walk separately; medians printed. One thread runs pinned to one core
 # (`taskset -c 0`, as the issue measured), both threads on both. The exact key-space
 # breakdown and `ldb dump --count_only` are timed with hyperfine beside them, and
-# `db_bench readseq` reports its own iteration time.
+# `db_bench readseq` reports its own iteration time. Last, the TUI's streamed "contains"
+# filter (criterion, `cargo bench --bench tui -- filter_scan`) pinned and on every core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --bench
@@ -58,3 +59,18 @@ hyperfine --warmup 1 --runs "$runs" --style basic \
 echo "db_bench readseq --readonly=1 (its own iteration figure):"
 db_bench --benchmarks=readseq --use_existing_db=1 --readonly=1 --db="$db" --num=1000000 \
   --key_size=24 --value_size=200 2>/dev/null | grep -E '^readseq'
+
+# The Keys screen's "contains" filter, streamed in key order (`cargo bench --bench tui --
+# filter_scan`, criterion means of 10 samples, the open not included): pinned to one
+# core (one walk thread) and on every core.
+filter_mean() { # label, command prefix...: criterion's mean of filter_scan, in ms
+  local label="$1"; shift
+  SPEAR_BENCH_DB="$db" "$@" cargo bench --bench tui -- filter_scan >/dev/null 2>&1
+  python3 -c "import json,sys; print(sys.argv[1], json.load(open(sys.argv[2]))['mean']['point_estimate'] / 1e6)" \
+    "$label" "$target/criterion/filter_scan/no_match/new/estimates.json"
+}
+{
+  filter_mean one-core taskset -c 0
+  filter_mean every-core env
+} | awk '{ ms[$1]=$2; printf "contains filter (TUI), %-10s %.0f ms\n", $1, $2 }
+  END { printf "contains filter: every core / one core (pinned): %.2fx\n", ms["every-core"]/ms["one-core"] }'
