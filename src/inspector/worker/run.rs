@@ -105,7 +105,14 @@ impl Run<'_> {
             return Err(self.source.not_rocksdb(what));
         }
         if follows_primary(&job, self.context.purpose) {
-            self.source.catch_up()?;
+            // A tick's catch-up replays everything the service wrote since the last one
+            // into this process's memtables: it yields to the service as walks do. One the
+            // user asked for (a key, a screen) runs at once.
+            if self.context.purpose == Purpose::Periodic {
+                on_walk_thread(|| self.source.catch_up())?;
+            } else {
+                self.source.catch_up()?;
+            }
         }
         match job {
             Job::Page {
