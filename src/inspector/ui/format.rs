@@ -56,6 +56,36 @@ pub fn rate(n: u64) -> String {
     )
 }
 
+/// `text` (an escaped key: `\xNN` and `\\` are one unit each) in at most `width`
+/// columns: whole when it fits, else cut between units and ended with `…`, so a cut key
+/// says it is cut and never ends in half an escape.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let mut unit = String::from(c);
+        if c == '\\' {
+            match chars.peek() {
+                Some('x') => unit.extend(chars.by_ref().take(3)),
+                Some('\\') => unit.extend(chars.next()),
+                _ => {}
+            }
+        }
+        let len = unit.chars().count();
+        if used + len + 1 > width {
+            break;
+        }
+        used += len;
+        out.push_str(&unit);
+    }
+    out.push('…');
+    out
+}
+
 /// `1,234,567`.
 pub fn count(n: u64) -> String {
     let s = n.to_string();
@@ -72,6 +102,16 @@ pub fn count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitted_keys_say_they_are_cut_and_keep_escapes_whole() {
+        assert_eq!(fit("node:1", 6), "node:1");
+        assert_eq!(fit("node:12", 6), "node:…");
+        assert_eq!(fit("\\x00\\x00\\x82abc", 9), "\\x00\\x00…");
+        assert_eq!(fit("\\x00\\x00\\x82abc", 10), "\\x00\\x00…");
+        assert_eq!(fit("a\\\\b\\\\c", 4), "a\\\\…");
+        assert_eq!(fit("abc", 0), "…");
+    }
 
     #[test]
     fn formats() {

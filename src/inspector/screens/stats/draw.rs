@@ -12,7 +12,7 @@ use crate::inspector::screens::DrawCx;
 use crate::inspector::source::Access;
 use crate::inspector::state::Session;
 use crate::inspector::ui;
-use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::format::{bytes, count, fit};
 use crate::inspector::text::cluster::cluster_lines;
 use crate::inspector::ui::theme::Theme;
 use crate::storage::etcd::ClusterStatus;
@@ -329,6 +329,23 @@ fn sst_files(frame: &mut Frame, area: Rect, view: &StatsView, stats: &DbStats, t
         view.sst_cursor.selected,
         view.sst_cursor.top,
     );
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(5),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    // The key columns' width, as the table will lay them out (inside the borders, after
+    // the highlight symbol's column), so a long key is cut with `…`, not mid-escape.
+    let columns = Layout::horizontal(widths).spacing(1).split(Rect {
+        width: area.width.saturating_sub(3),
+        ..area
+    });
+    let key_width = usize::from(columns[6].width);
     let rows = view.sst_order.iter().skip(top).take(visible).map(|&i| {
         let f = &stats.sst_files[i];
         let deleted = f.deletion_percent();
@@ -346,20 +363,10 @@ fn sst_files(frame: &mut Frame, area: Rect, view: &StatsView, stats: &DbStats, t
                     theme.text()
                 },
             )),
-            Cell::from(f.smallest.clone()),
-            Cell::from(f.largest.clone()),
+            Cell::from(fit(&f.smallest, key_width)),
+            Cell::from(fit(&f.largest, key_width)),
         ])
     });
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(5),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-    ];
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(theme.border_focus());
