@@ -358,11 +358,10 @@ fn kinds(commands: &[Command]) -> Vec<Kind> {
         .collect()
 }
 
-/// Defect 5: every tick started another registry read and stats poll, whether or not
-/// the last one had finished.
-#[test]
-fn periodic_reads_never_pile_up() {
-    let (_dir, path) = temp_db();
+/// The fixture opened read-only, and an app that takes it for a live secondary (so ticks
+/// follow it), its first reads answered.
+fn live_app_on_the_fixture() -> (tempfile::TempDir, Source, App) {
+    let (dir, path) = temp_db();
     write_fixture(&path);
     let source = Source::open(&path, false).unwrap();
     let mut app = App::new(
@@ -373,6 +372,14 @@ fn periodic_reads_never_pile_up() {
     );
     let initial = app.initial_commands();
     drive(&mut app, &source, initial);
+    (dir, source, app)
+}
+
+/// Defect 5: every tick started another registry read and stats poll, whether or not
+/// the last one had finished.
+#[test]
+fn periodic_reads_never_pile_up() {
+    let (_dir, source, mut app) = live_app_on_the_fixture();
     let opening = app.update(Action::Screen(2));
     assert_eq!(kinds(&opening), [Kind::Registry]);
     assert!(app.showing::<NodesView>());
@@ -423,17 +430,7 @@ fn a_cancelled_registry_read_stops() {
 /// stopped by it (only the files are asked for).
 #[test]
 fn the_disk_screen_reads_a_live_databases_files_again() {
-    let (_dir, path) = temp_db();
-    write_fixture(&path);
-    let source = Source::open(&path, false).unwrap();
-    let mut app = App::new(
-        "db",
-        Access::LiveSecondary,
-        vec!["default".into()],
-        "default".into(),
-    );
-    let initial = app.initial_commands();
-    drive(&mut app, &source, initial);
+    let (_dir, source, mut app) = live_app_on_the_fixture();
     let start = chrono::Utc::now();
     app.session.now = start;
     let opening = app.update(Action::Screen(6));
