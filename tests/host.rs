@@ -391,3 +391,21 @@ fn a_refused_write_on_a_held_database_leaves_its_files_alone() {
     assert_eq!(before, after, "files appeared or were renamed");
     assert_eq!(log_before, log_after, "the holder's LOG was touched");
 }
+
+/// `count --timings` says where the open's time went; on a database of many table files
+/// and no WAL to replay, the open holds every table file open by its end and replays
+/// nothing.
+#[test]
+fn the_open_names_the_table_files_it_opened() {
+    let (_dir, path) = temp_db();
+    write_many_ssts(&path, 300);
+    let ssts = crate::common::sst_files(&path);
+    let output = run(&["count", path.to_str().unwrap(), "--timings"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("({ssts} open)")),
+        "{ssts} SST files: {stderr}"
+    );
+    assert!(stderr.contains("WAL replay 0.000 s"), "{stderr}");
+}

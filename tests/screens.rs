@@ -1549,10 +1549,12 @@ fn opening_frames() {
     let mut reading = Opening::new("/var/lib/spear/db".into(), work, false, false);
     reading.read = 312 << 20;
     reading.elapsed = std::time::Duration::from_millis(8_400);
+    reading.phase = spear_next::inspector::source::open_phases::Phase::WalReplay;
     let mut writing = Opening::new("/var/lib/spear/db".into(), work, false, true);
     writing.quit_asked = true;
     writing.read = 1_100_000_000;
     writing.elapsed = std::time::Duration::from_secs(25);
+    writing.phase = spear_next::inspector::source::open_phases::Phase::TableFiles;
     let cluster = Opening::new(
         "etcd://10.0.0.1:2379,10.0.0.2:2379/spear/".into(),
         OpenWork::default(),

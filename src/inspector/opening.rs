@@ -57,6 +57,7 @@ pub(super) async fn wait<E>(
         if let (Some(start), Some(now)) = (start, read_chars()) {
             shown.read = now.saturating_sub(start);
         }
+        shown.phase = crate::inspector::source::open_phases::latest();
         terminal.draw(|frame| super::ui::opening::draw(frame, &shown))?;
         tokio::select! {
             joined = &mut open => {

@@ -40,6 +40,9 @@ pub fn open_blocking(path: &Path, request: OpenRequest) -> Result<Source, Inspec
     let opened = Source::open_with(path, request);
     if let Some(progress) = progress {
         progress.finish();
+        if let Ok(source) = &opened {
+            eprintln!("spear-inspect: the open's time: {}", source.open_phases());
+        }
     }
     let source = opened?;
     if let Some(sentence) = source.writing_as() {

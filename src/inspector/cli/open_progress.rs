@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use humansize::{BINARY, format_size};
 
+use crate::inspector::source::open_phases::{self, Phase};
 use crate::inspector::source::open_work::{self, OpenWork, read_chars};
 
 /// How often a terminal's line is redrawn; a log (stderr not a terminal) gets a line
@@ -64,7 +65,7 @@ fn tick(stop: &AtomicBool, start: u64, to_read: u64) {
             continue;
         }
         let read = read_chars().unwrap_or(start).saturating_sub(start);
-        let line = progress_line(read, to_read, began.elapsed());
+        let line = progress_line(read, to_read, began.elapsed(), open_phases::latest());
         let mut err = std::io::stderr().lock();
         let _ = if terminal {
             write!(err, "\r\x1b[2K{line}")
@@ -91,15 +92,17 @@ fn tick(stop: &AtomicBool, start: u64, to_read: u64) {
     );
 }
 
-/// `spear-inspect: opening: read 312 MiB of 1 GiB of WAL and MANIFEST (30 %), 4 s`.
-/// Reads of table files count too, so the share stops at 99 % until the open returns.
-pub fn progress_line(read: u64, to_read: u64, elapsed: Duration) -> String {
+/// `spear-inspect: opening: read 312 MiB of 1 GiB of WAL and MANIFEST (30 %), 4 s,
+/// replaying the write-ahead log`. Reads of table files count too, so the share stops at
+/// 99 % until the open returns.
+pub fn progress_line(read: u64, to_read: u64, elapsed: Duration, phase: Phase) -> String {
     let share = open_work::share_read(read, to_read);
     format!(
-        "spear-inspect: opening: read {} of {} of WAL and MANIFEST ({share} %), {} s",
+        "spear-inspect: opening: read {} of {} of WAL and MANIFEST ({share} %), {} s, {}",
         format_size(read, BINARY),
         format_size(to_read, BINARY),
-        elapsed.as_secs()
+        elapsed.as_secs(),
+        phase.doing()
     )
 }
 
@@ -109,9 +112,13 @@ mod tests {
 
     #[test]
     fn the_share_follows_the_bytes_read_and_waits_at_99() {
-        let line = progress_line(300 << 20, 1 << 30, Duration::from_secs(4));
+        let line = progress_line(300 << 20, 1 << 30, Duration::from_secs(4), Phase::WalReplay);
         assert!(line.contains("300 MiB of 1 GiB"), "{line}");
-        assert!(line.contains("(29 %)") && line.ends_with("4 s"), "{line}");
-        assert!(progress_line(2 << 30, 1 << 30, Duration::ZERO).contains("(99 %)"));
+        assert!(
+            line.contains("(29 %)") && line.ends_with("4 s, replaying the write-ahead log"),
+            "{line}"
+        );
+        let done = progress_line(2 << 30, 1 << 30, Duration::ZERO, Phase::TableFiles);
+        assert!(done.contains("(99 %)") && done.ends_with("opening table files"));
     }
 }

@@ -81,11 +81,13 @@ pub(super) async fn count(args: CountArgs, global: &GlobalArgs) -> Result<Outcom
     let started = std::time::Instant::now();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let opened = started.elapsed();
+    let phases = source.open_phases();
     let timings = |counted_by: &str| {
         if args.timings {
             eprintln!(
-                "open {:.3} s ({work}), {counted_by} {:.3} s",
+                "open {:.3} s ({work}; {}), {counted_by} {:.3} s",
                 opened.as_secs_f64(),
+                phases,
                 (started.elapsed() - opened).as_secs_f64()
             );
         }

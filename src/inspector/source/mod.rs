@@ -14,6 +14,7 @@ mod cursor;
 mod etcd;
 pub mod in_order;
 mod open;
+pub mod open_phases;
 pub mod open_work;
 mod ordered;
 pub mod owner;
@@ -168,6 +169,8 @@ pub struct Source {
     _scratch: Option<tempfile::TempDir>,
     /// Why iterators are refused under the open-file limit (see [`Source::check_reads`]).
     reads_refused: Option<crate::storage::open_files::OverlapLimit>,
+    /// Where the open's time went (zero on a cluster).
+    open_phases: open_phases::OpenPhases,
 }
 
 impl std::fmt::Debug for Source {
@@ -185,6 +188,11 @@ impl std::fmt::Debug for Source {
 pub type Pair = (Vec<u8>, Vec<u8>);
 
 impl Source {
+    /// Where the open's time went: WAL replay, MANIFEST, table files, the rest.
+    pub fn open_phases(&self) -> open_phases::OpenPhases {
+        self.open_phases
+    }
+
     /// The database's OPTIONS file as read when it was opened, if it has one.
     pub fn stored_options(&self) -> Option<&StoredOptions> {
         self.stored.as_ref()

@@ -71,6 +71,7 @@ impl Source {
             crate::inspector::scratch::create()
                 .map_err(|e| InspectError::io("creating a private scratch directory", e))
         };
+        let watch = super::open_phases::PhaseWatch::start(path);
         let (opened, access, scratch) = if request.write {
             (
                 open_db_with(path, &OpenMode::ReadWrite, &params)?,
@@ -96,6 +97,7 @@ impl Source {
                 Some(scratch),
             )
         };
+        let open_phases = watch.finish();
         let mut column_families = opened.column_families;
         // `default` first, the rest in name order.
         column_families.sort_by(|a, b| (a != "default", a).cmp(&(b != "default", b)));
@@ -116,6 +118,7 @@ impl Source {
             writing_as,
             _scratch: scratch,
             reads_refused: opened.reads_refused,
+            open_phases,
         };
         source.keep_options_readable()?;
         Ok(source)
@@ -143,6 +146,7 @@ impl Source {
             writing_as: None,
             _scratch: None,
             reads_refused: None,
+            open_phases: Default::default(),
         })
     }
 

@@ -14,6 +14,7 @@ use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Wrap};
 use super::centered;
 use super::format::count;
 use super::theme::Theme;
+use crate::inspector::source::open_phases::Phase;
 use crate::inspector::source::open_work::{OpenWork, share_read};
 
 /// What the opening frame shows.
@@ -31,6 +32,8 @@ pub struct Opening {
     pub read: u64,
     /// Time since the open began.
     pub elapsed: Duration,
+    /// What the open is doing, as the files it holds open show.
+    pub phase: Phase,
     /// `q` was pressed during a read-write open: the inspector quits when it finishes.
     pub quit_asked: bool,
     /// Colour on or off.
@@ -47,6 +50,7 @@ impl Opening {
             write,
             read: 0,
             elapsed: Duration::ZERO,
+            phase: Phase::Other,
             quit_asked: false,
             color: true,
         }
@@ -100,7 +104,7 @@ impl Opening {
 /// Draws the opening frame over the whole terminal.
 pub fn draw(frame: &mut Frame, shown: &Opening) {
     let theme = Theme::new(shown.color);
-    let area = centered(frame.area(), 76, if shown.cluster { 8 } else { 14 });
+    let area = centered(frame.area(), 76, if shown.cluster { 8 } else { 15 });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus())
@@ -112,7 +116,7 @@ pub fn draw(frame: &mut Frame, shown: &Opening) {
     frame.render_widget(block, area);
     let [about, figures, gauge, keys] = Layout::vertical([
         Constraint::Min(3),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Length(1),
         Constraint::Length(2),
     ])
@@ -140,6 +144,10 @@ pub fn draw(frame: &mut Frame, shown: &Opening) {
                     format_size(shown.to_read(), BINARY),
                     share_read(shown.read, shown.to_read())
                 )),
+            ]),
+            Line::from(vec![
+                Span::styled("now       ", theme.dim()),
+                Span::raw(shown.phase.doing()),
             ]),
         ]
     };
