@@ -153,6 +153,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Ok(Outcome::Differ) => ExitCode::from(1),
+        Ok(Outcome::WritesHeld(state)) => ExitCode::from(match state {
+            spear_next::inspector::analysis::stall::WriteState::Stopped => 6,
+            _ => 5,
+        }),
         Ok(Outcome::Signalled(signal)) => {
             eprintln!("spear-inspect: ended by signal {signal}; the terminal is restored");
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(2))

@@ -45,6 +45,8 @@ mod pty;
 #[cfg(feature = "inspector")]
 mod screens;
 #[cfg(feature = "inspector")]
+mod stall;
+#[cfg(feature = "inspector")]
 mod transfer;
 #[cfg(feature = "inspector")]
 mod wal;

@@ -163,6 +163,15 @@ pub enum InspectError {
     /// A subcommand of the command line failed (its own wording, with its cause).
     #[error(transparent)]
     Cli(Arc<crate::inspector::cli::CliError>),
+    /// The info LOG files could not be listed or read.
+    #[error(transparent)]
+    InfoLog(Arc<crate::inspector::formats::infolog::InfoLogError>),
+}
+
+impl From<crate::inspector::formats::infolog::InfoLogError> for InspectError {
+    fn from(error: crate::inspector::formats::infolog::InfoLogError) -> Self {
+        InspectError::InfoLog(Arc::new(error))
+    }
 }
 
 impl InspectError {
@@ -226,6 +235,7 @@ impl InspectError {
             InspectError::Io { .. }
             | InspectError::Wal { .. }
             | InspectError::OptionsFile(_)
+            | InspectError::InfoLog(_)
             | InspectError::SwitchUser { .. } => ErrorClass::Storage,
             InspectError::Cli(e) => e.class(),
         }

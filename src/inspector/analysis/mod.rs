@@ -10,6 +10,7 @@ pub mod keyspace;
 pub mod pacer;
 pub mod recent;
 mod skip_scan;
+pub mod stall;
 pub mod stats;
 pub mod tombstones;
 pub mod usage;

@@ -20,7 +20,7 @@ use super::ranges;
     version,
     disable_version_flag = true,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 128+N ended by signal N. An error never leaves anything half-done."
+    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 5 and 6 writes slowed and stopped (`stall`); 128+N ended by signal N. An error never leaves anything half-done."
 )]
 pub struct Cli {
     /// Print the version, the RocksDB version linked in and the compression codecs it has.
@@ -147,6 +147,11 @@ pub enum Command {
     /// What fills the database directory: every file by kind (live SST per column family
     /// and level, obsolete SST, blob, WAL, LOG, OPTIONS, MANIFEST), adding up to its size.
     Usage(ReportArgs),
+    /// When will writes stop: RocksDB's write-stall conditions per column family (level-0
+    /// files, pending compaction bytes, memtables) against the database's own limits, the
+    /// trend of level-0 files from the LOG, and the stalls the LOG recorded. Exit 0 when
+    /// writes flow, 5 when they are slowed, 6 when they are stopped.
+    Stall(ReportArgs),
     /// The key space by prefix: keys and bytes per prefix (`node:`, `events:`...), estimated
     /// at once from RocksDB's approximate sizes, or with --exact counted, with the largest
     /// values and a value-size histogram per prefix. --prefix drills into one.

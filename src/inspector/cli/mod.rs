@@ -17,6 +17,7 @@ mod output;
 mod ranges;
 mod read;
 mod shell;
+mod stall;
 mod tui;
 mod wal;
 mod write;
@@ -39,6 +40,8 @@ pub enum Outcome {
     Signalled(i32),
     /// Exit 1, quietly: `diff` found differences.
     Differ,
+    /// Exit 5 when writes are slowed, 6 when they are stopped (`stall`).
+    WritesHeld(crate::inspector::analysis::stall::WriteState),
     /// Exit 0 without waiting for blocking work: the user left the TUI while its
     /// read-only open was still running (it writes nothing, so it is abandoned).
     Abandoned,
@@ -97,6 +100,7 @@ async fn subcommand(
         Command::Events(args) => read::events(args).await,
         Command::Diff(args) => copy::diff(args, tui, global).await,
         Command::Usage(args) => read::usage(args).await,
+        Command::Stall(args) => stall::stall(args).await,
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
         Command::Log(args) => infolog::log(args).await,

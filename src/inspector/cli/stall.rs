@@ -1,0 +1,140 @@
+//! `stall`: when will writes stop. The verdict of `analysis::stall` as text or JSON, with
+//! an exit status a monitor can act on: 0 when writes flow, 5 when they are slowed, 6
+//! when they are stopped.
+
+use std::io::{self, Write};
+
+use humansize::{BINARY, format_size};
+
+use super::Outcome;
+use super::args::ReportArgs;
+use super::db::{READ_ONLY, blocking, open};
+use super::error::CliError;
+use super::output::ignore_broken_pipe;
+use crate::inspector::analysis::stall::{self, Condition, StallReport, WriteState};
+
+/// `stall DB [--json]`.
+pub(super) async fn stall(args: ReportArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db, "the write-stall verdict")?;
+    let source = open(&args.db, READ_ONLY).await?;
+    let report = blocking("stall", move || stall::report(&source)).await?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        ignore_broken_pipe(writeln!(out))?;
+    } else {
+        ignore_broken_pipe(out.write_all(report_text(&report).as_bytes()))?;
+    }
+    Ok(match report.state {
+        WriteState::Ok => Outcome::Success,
+        held => Outcome::WritesHeld(held),
+    })
+}
+
+/// The verdict first, then each column family's conditions, then the LOG's record.
+pub fn report_text(report: &StallReport) -> String {
+    let when = if report.held {
+        "now (another process holds the database)"
+    } else {
+        "at the next open (no process holds the database)"
+    };
+    let mut text = format!("writes: {}, {when}\n", report.verdict);
+    for cf in &report.column_families {
+        text.push_str(&format!("[{}] {}\n", cf.cf, cf.state.word()));
+        for condition in &cf.conditions {
+            text.push_str(&format!("  {}\n", condition_text(condition)));
+        }
+        if let Some(trend) = &cf.l0_trend {
+            text.push_str(&format!(
+                "  level-0 files {:+.1}/min over the LOG's last {:.1} min ({} flushes and compactions)",
+                trend.per_minute, trend.over_minutes, trend.points
+            ));
+            match cf.stops_in_minutes {
+                Some(minutes) => text.push_str(&format!(
+                    ": the stop condition in ~{} min at this rate\n",
+                    minutes.ceil().max(1.0)
+                )),
+                None => text.push('\n'),
+            }
+        }
+        if let Some(period) = &cf.stalled_at_log_end {
+            text.push_str(&format!(
+                "  the LOG ends stalled: {} since {} ({} messages, {})\n",
+                if period.stopped { "stopped" } else { "slowed" },
+                period.start,
+                period.count,
+                crate::inspector::text::log::stall_cause_text(period.cause)
+            ));
+        }
+    }
+    let log = &report.log;
+    if log.files == 0 {
+        text.push_str("LOG: none in the directory\n");
+        return text;
+    }
+    text.push_str(&format!(
+        "LOG ({} file{}): {} stall period{} ({} `Stalling writes`, {} `Stopping writes` lines)",
+        log.files,
+        if log.files == 1 { "" } else { "s" },
+        log.periods.len(),
+        if log.periods.len() == 1 { "" } else { "s" },
+        log.stalling_lines,
+        log.stopping_lines
+    ));
+    match log.periods.last() {
+        Some(last) => text.push_str(&format!(
+            "; the last [{}] {} to {}, {}{}\n",
+            last.cf,
+            last.start,
+            last.end,
+            crate::inspector::text::log::stall_cause_text(last.cause),
+            if last.stopped { ", writes stopped" } else { "" }
+        )),
+        None => text.push('\n'),
+    }
+    if !report.held {
+        text.push_str(if log.shut_down_cleanly {
+            "the last run ended with `Shutdown complete`\n"
+        } else {
+            "the last run has no `Shutdown complete` line: it was killed or crashed (or is still running)\n"
+        });
+    }
+    text
+}
+
+/// `level-0 files 24 (slowed at 20, stopped at 36): slowing`.
+fn condition_text(condition: &Condition) -> String {
+    let bytes = condition.name == "pending_compaction_bytes";
+    let figure = |n: u64| {
+        if bytes {
+            format_size(n, BINARY)
+        } else {
+            n.to_string()
+        }
+    };
+    let name = match condition.name {
+        "l0_files" => "level-0 files",
+        "pending_compaction_bytes" => "pending compaction",
+        _ => "unflushed memtables",
+    };
+    if let Some(why) = condition.off_because {
+        return format!("{name} {}: no limit ({why})", figure(condition.value));
+    }
+    let limits: Vec<String> = [
+        ("slowed at", condition.slowdown_at),
+        ("stopped at", condition.stop_at),
+    ]
+    .into_iter()
+    .filter_map(|(what, at)| at.map(|at| format!("{what} {}", figure(at))))
+    .collect();
+    format!(
+        "{name} {} ({}): {}",
+        figure(condition.value),
+        if limits.is_empty() {
+            "no limit".to_string()
+        } else {
+            limits.join(", ")
+        },
+        condition.state.word()
+    )
+}
