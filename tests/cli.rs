@@ -561,6 +561,7 @@ fn help_texts_are_pinned() {
         "completions",
         "man",
         "stats",
+        "stall",
     ];
     for sub in subcommands {
         let output = run(&[sub, "--help"]);

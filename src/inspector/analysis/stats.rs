@@ -244,6 +244,7 @@ pub fn collect_stats(source: &Source) -> Result<DbStats, InspectError> {
 /// compaction bytes at the hard or soft limit (0: no limit). The triggers are the newest
 /// OPTIONS file's; a column family it does not name is judged by RocksDB's defaults.
 pub fn stall_outlook(db: &std::path::Path, cfs: &[CfStats]) -> Vec<String> {
+    use crate::inspector::analysis::stall::{Readings, StallLimits, WriteState, judge};
     use crate::inspector::formats::options_file::{options_files, read_settings};
     let settings = options_files(db)
         .last()
@@ -251,44 +252,31 @@ pub fn stall_outlook(db: &std::path::Path, cfs: &[CfStats]) -> Vec<String> {
         .unwrap_or_default();
     let mut said = Vec::new();
     for cf in cfs {
-        let section = format!("CFOptions \"{}\"", cf.name);
-        let get = |key: &str, default: u64| -> u64 {
-            settings
-                .get(&(section.clone(), key.to_string()))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(default)
+        let readings = Readings {
+            l0_files: cf.levels.first().map_or(0, |l| l.files),
+            pending_compaction_bytes: cf.pending_compaction_bytes,
+            // The next open flushes what its WAL replays: no memtable waits then.
+            unflushed_memtables: 0,
         };
-        let auto = settings
-            .get(&(section.clone(), "disable_auto_compactions".to_string()))
-            .is_none_or(|v| v.trim() != "true");
-        let l0 = cf.levels.first().map_or(0, |l| l.files);
-        let (stop, slow) = (
-            get("level0_stop_writes_trigger", 36),
-            get("level0_slowdown_writes_trigger", 20),
-        );
-        let (hard, soft) = (
-            get("hard_pending_compaction_bytes_limit", 256 << 30),
-            get("soft_pending_compaction_bytes_limit", 64 << 30),
-        );
-        let pending = cf.pending_compaction_bytes;
+        let conditions = judge(&StallLimits::of(&settings, &cf.name), &readings);
+        // A stop before a slowdown; level-0 files before pending bytes.
+        let worst = [WriteState::Stopped, WriteState::Slowing]
+            .into_iter()
+            .find_map(|state| conditions.iter().find(|c| c.state == state));
+        let Some(condition) = worst else { continue };
+        let (verb, limit, at) = match condition.state {
+            WriteState::Stopped => ("stop", "stop trigger", condition.stop_at),
+            _ => ("slow", "slowdown trigger", condition.slowdown_at),
+        };
+        let at = at.unwrap_or_default();
         let name = &cf.name;
-        if auto && l0 >= stop {
-            said.push(format!(
-                "[{name}] writes stop: {l0} L0 files, stop trigger {stop}"
-            ));
-        } else if hard > 0 && pending >= hard {
-            said.push(format!(
-                "[{name}] writes stop: {pending} B to compact, hard limit {hard}"
-            ));
-        } else if auto && l0 >= slow {
-            said.push(format!(
-                "[{name}] writes slow: {l0} L0 files, slowdown trigger {slow}"
-            ));
-        } else if soft > 0 && pending >= soft {
-            said.push(format!(
-                "[{name}] writes slow: {pending} B to compact, soft limit {soft}"
-            ));
-        }
+        let value = condition.value;
+        said.push(if condition.name == "l0_files" {
+            format!("[{name}] writes {verb}: {value} L0 files, {limit} {at}")
+        } else {
+            let limit = if verb == "stop" { "hard limit" } else { "soft limit" };
+            format!("[{name}] writes {verb}: {value} B to compact, {limit} {at}")
+        });
     }
     said
 }

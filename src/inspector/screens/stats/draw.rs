@@ -61,6 +61,16 @@ fn process_mark(access: Access) -> &'static str {
     }
 }
 
+/// When the stall conditions judged from the files apply: a live service meets them now,
+/// a database nobody holds on its next open.
+fn when_judged(access: Access) -> &'static str {
+    if access == Access::LiveSecondary {
+        "service now"
+    } else {
+        "on next open"
+    }
+}
+
 fn overview(
     frame: &mut Frame,
     area: Rect,
@@ -95,7 +105,8 @@ fn overview(
         let more = stats.stall_on_next_open.len() - 1;
         (
             format!(
-                "on next open: {first}{}",
+                "{}: {first}{}",
+                when_judged(stats.access),
                 if more > 0 {
                     format!(" (+{more} cf)")
                 } else {
@@ -105,7 +116,10 @@ fn overview(
             true,
         )
     } else {
-        ("on next open: no write stall".to_string(), false)
+        (
+            format!("{}: no write stall", when_judged(stats.access)),
+            false,
+        )
     };
     let mut lines = vec![
         Line::from(vec![
