@@ -27,6 +27,8 @@ mod errors;
 #[cfg(feature = "inspector")]
 mod events;
 #[cfg(feature = "inspector")]
+mod explain;
+#[cfg(feature = "inspector")]
 mod host;
 #[cfg(feature = "inspector")]
 mod infolog;

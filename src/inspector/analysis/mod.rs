@@ -5,6 +5,7 @@
 
 pub mod blobs;
 pub mod diff;
+pub mod explain;
 pub mod history;
 pub mod keyspace;
 pub mod pacer;

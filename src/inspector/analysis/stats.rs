@@ -274,7 +274,11 @@ pub fn stall_outlook(db: &std::path::Path, cfs: &[CfStats]) -> Vec<String> {
         said.push(if condition.name == "l0_files" {
             format!("[{name}] writes {verb}: {value} L0 files, {limit} {at}")
         } else {
-            let limit = if verb == "stop" { "hard limit" } else { "soft limit" };
+            let limit = if verb == "stop" {
+                "hard limit"
+            } else {
+                "soft limit"
+            };
             format!("[{name}] writes {verb}: {value} B to compact, {limit} {at}")
         });
     }

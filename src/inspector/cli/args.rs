@@ -152,6 +152,11 @@ pub enum Command {
     /// trend of level-0 files from the LOG, and the stalls the LOG recorded. Exit 0 when
     /// writes flow, 5 when they are slowed, 6 when they are stopped.
     Stall(ReportArgs),
+    /// Explain a read: `get KEY`, or a seek and up to --limit keys under --prefix or from
+    /// --from, run with RocksDB's perf counters (cold, then warm): table files in its
+    /// path per level, bloom filter checks, blocks read and from the cache, tombstones and
+    /// older versions stepped over, with a verdict and the `compact` that fixes it.
+    Explain(ExplainArgs),
     /// The key space by prefix: keys and bytes per prefix (`node:`, `events:`...), estimated
     /// at once from RocksDB's approximate sizes, or with --exact counted, with the largest
     /// values and a value-size histogram per prefix. --prefix drills into one.
@@ -428,6 +433,26 @@ pub struct DiffArgs {
     /// Browse the differences in the terminal UI (the Diff screen, on A).
     #[arg(long, conflicts_with_all = ["json", "cf", "prefix"])]
     pub tui: bool,
+}
+
+/// `explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)] // documented by its own arguments
+    pub db: DbArgs,
+    /// The key of a point read (or --prefix / --from for a seek).
+    #[arg(conflicts_with_all = ["prefix", "from", "to"], required_unless_present_any = ["prefix", "from"])]
+    pub key: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)] // documented by its own arguments
+    pub range: RangeArgs,
+    /// Keys a seek reads at most (the Keys screen's page is 1,024).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub limit: u64,
+    /// As JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `usage` and `stats`: a report on one database.

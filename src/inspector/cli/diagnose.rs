@@ -324,7 +324,13 @@ pub fn tombstones_text(t: &Tombstones, db: &str) -> String {
 
 /// The `compact` command line that rewrites one skipped range.
 pub fn compact_command(db: &str, cf: &str, r: &SkippedRange) -> String {
-    let keys = [r.from_raw.as_deref(), r.to_raw.as_deref()];
+    compact_range_command(db, cf, r.from_raw.as_deref(), r.to_raw.as_deref())
+}
+
+/// The `compact` command line for the keys in `[from, to)` (open ends: the column
+/// family's ends), as text where both keys print, else as hex.
+pub fn compact_range_command(db: &str, cf: &str, from: Option<&[u8]>, to: Option<&[u8]>) -> String {
+    let keys = [from, to];
     let printable = keys.iter().flatten().all(|k| {
         std::str::from_utf8(k).is_ok_and(|s| s.chars().all(|c| !c.is_control() && c != '\''))
     });
@@ -339,10 +345,10 @@ pub fn compact_command(db: &str, cf: &str, r: &SkippedRange) -> String {
     if !printable {
         command.push_str(" --key-hex");
     }
-    if let Some(from) = &r.from_raw {
+    if let Some(from) = from {
         command.push_str(&format!(" --from {}", arg(from)));
     }
-    if let Some(to) = &r.to_raw {
+    if let Some(to) = to {
         command.push_str(&format!(" --to {}", arg(to)));
     }
     command.push_str(" --write");

@@ -10,6 +10,7 @@ mod copy;
 mod db;
 mod diagnose;
 mod error;
+mod explain;
 pub mod groups;
 mod infolog;
 mod open_progress;
@@ -101,6 +102,7 @@ async fn subcommand(
         Command::Diff(args) => copy::diff(args, tui, global).await,
         Command::Usage(args) => read::usage(args).await,
         Command::Stall(args) => stall::stall(args).await,
+        Command::Explain(args) => explain::explain(args, global).await,
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
         Command::Log(args) => infolog::log(args).await,
