@@ -562,6 +562,7 @@ fn help_texts_are_pinned() {
         "man",
         "stats",
         "stall",
+        "explain",
     ];
     for sub in subcommands {
         let output = run(&[sub, "--help"]);
