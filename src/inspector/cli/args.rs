@@ -448,7 +448,7 @@ pub struct ExplainArgs {
     #[allow(missing_docs)] // documented by its own arguments
     pub range: RangeArgs,
     /// Keys a seek reads at most (the Keys screen's page is 1,024).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub limit: u64,
     /// As JSON.
     #[arg(long)]
