@@ -147,3 +147,35 @@ fn a_prefix_under_100k_tombstones() {
         )
     );
 }
+
+/// Three flushes of five keys each under `a:`, `b:` and `c:`, every key written once: a
+/// seek from `a:` that stops after three keys lists only the file it read in, and counts
+/// no older versions (each live key it stepped off is not one); an empty range is refused.
+#[test]
+fn a_seek_lists_the_files_it_read_and_no_versions_it_did_not_skip() {
+    let (_dir, db) = temp_db();
+    {
+        let rocks = rocksdb::DB::open(&with_bloom(), &db).unwrap();
+        for prefix in ["a:", "b:", "c:"] {
+            for i in 0..5 {
+                rocks.put(format!("{prefix}{i}"), "v").unwrap();
+            }
+            rocks.flush().unwrap();
+        }
+    }
+    let x = explain_json(&db, &["--from", "a:", "--limit", "3"]);
+    assert_eq!(x["cold"]["keys"], 3);
+    assert_eq!(x["files"].as_array().unwrap().len(), 1, "{x}");
+    assert_eq!(x["cold"]["hidden_versions_skipped"], 0, "{x}");
+    assert_eq!(x["fix"], serde_json::Value::Null);
+    let empty = run(&[
+        "explain",
+        db.to_str().unwrap(),
+        "--from",
+        "c:",
+        "--to",
+        "a:",
+    ]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("the range is empty"));
+}

@@ -62,6 +62,26 @@ fn the_verdict_agrees_with_the_log_and_ldb_on_a_stalled_run() {
     let history = &report["log"];
     assert_eq!(history["stalling_lines"], grep("Stalling writes because"));
     assert_eq!(history["stopping_lines"], grep("Stopping writes because"));
+    // Each line's cause as the LOG words it: slowed by level-0 files, stopped by them or
+    // by memtables waiting for flush (the two need different fixes).
+    let both = |first: &str, second: &str| {
+        log.lines()
+            .filter(|l| l.contains(first) && l.contains(second))
+            .count() as u64
+    };
+    let by = |kind: &str, cause: &str| history[kind][cause].as_u64().unwrap_or(0);
+    assert_eq!(
+        by("slowed_by", "l0_files"),
+        both("Stalling writes because", "level-0 files")
+    );
+    assert_eq!(
+        by("stopped_by", "l0_files"),
+        both("Stopping writes because", "level-0 files")
+    );
+    assert_eq!(
+        by("stopped_by", "memtables"),
+        both("Stopping writes because", "immutable memtables")
+    );
     assert!(
         !history["periods"].as_array().unwrap().is_empty(),
         "{history}"
@@ -157,6 +177,22 @@ fn the_exit_status_follows_the_triggers_and_a_missing_shutdown_is_named() {
             let out = run(&["stall", db.to_str().unwrap()]);
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(text.contains("no `Shutdown complete` line"), "{text}");
+            // Without an OPTIONS file the limits are RocksDB's defaults, and it says so.
+            for entry in std::fs::read_dir(&db).unwrap() {
+                let path = entry.unwrap().path();
+                if path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("OPTIONS-")
+                {
+                    std::fs::remove_file(path).unwrap();
+                }
+            }
+            let out = run(&["stall", db.to_str().unwrap()]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("\nlimits: RocksDB's defaults"), "{text}");
+            assert!(text.contains("(slowed at 20, stopped at 36)"), "{text}");
         }
     }
 }

@@ -62,9 +62,12 @@ pub struct Counters {
     pub block_read_nanos: u64,
 }
 
-fn counters(perf: &PerfContext, micros: u64, keys: u64) -> Counters {
+fn counters(perf: &PerfContext, micros: u64, keys: u64, seek: bool) -> Counters {
     let m = |metric| perf.metric(metric);
     let deletes = m(PerfMetric::InternalDeleteSkippedCount);
+    // An iterator's count of skipped internal keys includes each live key it stepped off
+    // with `Next`: only what is beyond those and the tombstones is a hidden version.
+    let stepped_off = if seek { keys } else { 0 };
     Counters {
         micros,
         keys,
@@ -75,7 +78,9 @@ fn counters(perf: &PerfContext, micros: u64, keys: u64) -> Counters {
         bloom_sst_misses: m(PerfMetric::BloomSstMissCount),
         memtables_searched: m(PerfMetric::GetFromMemtableCount),
         tombstones_skipped: deletes,
-        hidden_versions_skipped: m(PerfMetric::InternalKeySkippedCount).saturating_sub(deletes),
+        hidden_versions_skipped: m(PerfMetric::InternalKeySkippedCount)
+            .saturating_sub(deletes)
+            .saturating_sub(stepped_off),
         memtable_nanos: m(PerfMetric::GetFromMemtableTime) + m(PerfMetric::SeekOnMemtableTime),
         files_nanos: m(PerfMetric::GetFromOutputFilesTime) + m(PerfMetric::SeekChildSeekTime),
         block_read_nanos: m(PerfMetric::BlockReadTime),
@@ -117,6 +122,8 @@ pub struct Explained {
     /// The key range a compaction of which would remove what the read steps over.
     #[serde(skip)]
     pub compact_range: Option<(Vec<u8>, Vec<u8>)>,
+    /// The verdict found tombstones or older versions a compaction removes.
+    pub compaction_helps: bool,
 }
 
 /// Runs `read` on `cf` twice with the perf counters on, on this thread.
@@ -146,16 +153,44 @@ pub fn explain(source: &Source, cf: &str, read: &Read) -> Result<Explained, Insp
             }
         };
         let micros = started.elapsed().as_micros() as u64;
-        Ok(counters(&perf, micros, keys))
+        Ok(counters(
+            &perf,
+            micros,
+            keys,
+            matches!(read, Read::Range { .. }),
+        ))
     };
     let cold = run();
     let warm = run();
     set_perf_stats(PerfStatsLevel::Disable);
     let (cold, warm) = (cold?, warm?);
 
-    let (from, to) = match read {
-        Read::Key(key) => (Some(key.clone()), Some(key.clone())),
-        Read::Range { bounds, .. } => (bounds.lower.clone(), bounds.upper.clone()),
+    // [key, key + \0) for one key; for a seek, the keys it read: to the upper bound, or
+    // to just past the last key read when the page stopped before it.
+    let past = |key: &[u8]| [key, &[0]].concat();
+    let compact_range = match read {
+        Read::Key(key) => Some((key.clone(), past(key))),
+        Read::Range { bounds, limit } => {
+            let end = match (&last_key, cold.keys >= *limit as u64) {
+                (Some(last), true) => Some(past(last)),
+                _ => bounds
+                    .upper
+                    .clone()
+                    .or_else(|| last_key.as_deref().map(past)),
+            };
+            Some((
+                bounds.lower.clone().unwrap_or_default(),
+                end.unwrap_or_default(),
+            ))
+            .filter(|(_, end)| !end.is_empty())
+        }
+    };
+    // The files whose key range meets what was read: [key, key] for a point read, from
+    // the seek's start to just past the last key it read (or the upper bound).
+    let (from, to) = match (read, &compact_range) {
+        (Read::Key(key), _) => (Some(key.clone()), Some(key.clone())),
+        (Read::Range { bounds, .. }, Some((_, end))) => (bounds.lower.clone(), Some(end.clone())),
+        (Read::Range { bounds, .. }, None) => (bounds.lower.clone(), bounds.upper.clone()),
     };
     let inclusive_to = matches!(read, Read::Key(_));
     let mut files: Vec<FileInPath> = source
@@ -205,26 +240,6 @@ pub fn explain(source: &Source, cf: &str, read: &Read) -> Result<Explained, Insp
                 .map_or("the last key".into(), escape_key)
         ),
     };
-    // [key, key + \0) for one key; for a seek, the keys it read: to the upper bound, or
-    // to just past the last key read when the page stopped before it.
-    let past = |key: &[u8]| [key, &[0]].concat();
-    let compact_range = match read {
-        Read::Key(key) => Some((key.clone(), past(key))),
-        Read::Range { bounds, limit } => {
-            let end = match (&last_key, cold.keys >= *limit as u64) {
-                (Some(last), true) => Some(past(last)),
-                _ => bounds
-                    .upper
-                    .clone()
-                    .or_else(|| last_key.as_deref().map(past)),
-            };
-            Some((
-                bounds.lower.clone().unwrap_or_default(),
-                end.unwrap_or_default(),
-            ))
-            .filter(|(_, end)| !end.is_empty())
-        }
-    };
     let mut explained = Explained {
         cf: cf.to_string(),
         read: read_text,
@@ -234,14 +249,17 @@ pub fn explain(source: &Source, cf: &str, read: &Read) -> Result<Explained, Insp
         files_per_level,
         verdict: Vec::new(),
         compact_range,
+        compaction_helps: false,
     };
-    explained.verdict = verdict(&explained);
+    (explained.verdict, explained.compaction_helps) = verdict(&explained);
     Ok(explained)
 }
 
-/// The findings in words, the worst first.
-fn verdict(x: &Explained) -> Vec<String> {
+/// The findings in words, the worst first, and whether a compaction of the range removes
+/// what the read stepped over.
+fn verdict(x: &Explained) -> (Vec<String>, bool) {
     let mut said = Vec::new();
+    let mut compaction_helps = false;
     let cold = &x.cold;
     let thousands = crate::inspector::ui::format::count;
     if cold.tombstones_skipped >= MANY_TOMBSTONES
@@ -263,6 +281,7 @@ fn verdict(x: &Explained) -> Vec<String> {
             .unwrap_or_else(|| {
                 " (in the memtables: no table file in the path holds deletions)".into()
             });
+        compaction_helps = true;
         said.push(format!(
             "{} tombstones stepped over for {} key{}{holder}: a compaction of the range removes them",
             thousands(cold.tombstones_skipped),
@@ -271,6 +290,7 @@ fn verdict(x: &Explained) -> Vec<String> {
         ));
     }
     if cold.hidden_versions_skipped >= MANY_TOMBSTONES {
+        compaction_helps = true;
         said.push(format!(
             "{} older versions stepped over: overwrites not yet compacted away",
             thousands(cold.hidden_versions_skipped)
@@ -314,5 +334,5 @@ fn verdict(x: &Explained) -> Vec<String> {
         x.warm.block_cache_hits,
         x.warm.micros as f64 / 1000.0
     ));
-    said
+    (said, compaction_helps)
 }

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::inspector::error::InspectError;
 use crate::inspector::formats::infolog::{
-    EventKind, LogEvent, LogFilter, LogStream, StallPeriod, Timeline, TimelineOptions,
+    EventKind, LogEvent, LogFilter, LogStream, StallCause, StallCondition, StallPeriod, Timeline,
+    TimelineOptions,
 };
 use crate::inspector::formats::options_defaults::parse_settings;
 use crate::inspector::formats::options_file::Settings;
@@ -264,6 +265,10 @@ pub struct LogHistory {
     pub stalling_lines: u64,
     /// `Stopping writes` lines.
     pub stopping_lines: u64,
+    /// `Stalling writes` lines per cause.
+    pub slowed_by: BTreeMap<StallCause, u64>,
+    /// `Stopping writes` lines per cause.
+    pub stopped_by: BTreeMap<StallCause, u64>,
     /// The newest run (since the last `RocksDB version` header) ended with `Shutdown
     /// complete`.
     pub shut_down_cleanly: bool,
@@ -287,14 +292,18 @@ impl LogHistory {
             match &entry.event {
                 LogEvent::DbOpen { .. } => history.shut_down_cleanly = false,
                 LogEvent::DbClose => history.shut_down_cleanly = true,
-                LogEvent::Stall(stall) => match stall.condition {
-                    crate::inspector::formats::infolog::StallCondition::Stalling => {
-                        history.stalling_lines += 1
-                    }
-                    crate::inspector::formats::infolog::StallCondition::Stopping => {
-                        history.stopping_lines += 1
-                    }
-                },
+                LogEvent::Stall(stall) => {
+                    let (lines, by) = match stall.condition {
+                        StallCondition::Stalling => {
+                            (&mut history.stalling_lines, &mut history.slowed_by)
+                        }
+                        StallCondition::Stopping => {
+                            (&mut history.stopping_lines, &mut history.stopped_by)
+                        }
+                    };
+                    *lines += 1;
+                    *by.entry(stall.cause).or_default() += 1;
+                }
                 LogEvent::Event(event)
                     if matches!(
                         event.kind,
@@ -361,6 +370,9 @@ pub struct StallReport {
     pub state: WriteState,
     /// The verdict in words: `OK`, `slowing`, `stops in ~4 min`, `stopped`.
     pub verdict: String,
+    /// Where the limits come from: the OPTIONS file, or RocksDB's defaults when there is
+    /// none to read (said, since the service may run with others).
+    pub limits_from: String,
     /// Per column family, `default` first.
     pub column_families: Vec<CfVerdict>,
     /// What the LOG files say.
@@ -387,16 +399,28 @@ pub fn report(source: &Source) -> Result<StallReport, InspectError> {
                 + u64::from(active_entries > 0),
         };
         let mut conditions = judge(&limits, &readings);
-        if !held {
+        let memtables = &mut conditions[2];
+        memtables.state = WriteState::Ok;
+        memtables.off_because = Some(if held {
+            // A secondary's memtables are its own replay of the WAL, not the service's.
+            "the service's memtables are not visible from another process; its LOG's `Stopping writes` lines are"
+        } else {
             // The next open replays the WAL into memtables and flushes them before the
             // service writes: no memtable is waiting then.
-            let memtables = &mut conditions[2];
-            memtables.state = WriteState::Ok;
-            memtables.off_because = Some("the next open flushes what its WAL replays");
-        }
+            "the next open flushes what its WAL replays"
+        });
+        let stalled_at_log_end = log.stalled_at_end(cf).cloned();
+        let log_state = stalled_at_log_end.as_ref().filter(|_| held).map(|p| {
+            if p.stopped {
+                WriteState::Stopped
+            } else {
+                WriteState::Slowing
+            }
+        });
         let state = conditions
             .iter()
             .map(|c| c.state)
+            .chain(log_state)
             .max()
             .unwrap_or(WriteState::Ok);
         let l0_trend = log.l0_points.get(cf).and_then(|points| l0_trend(points));
@@ -415,7 +439,7 @@ pub fn report(source: &Source) -> Result<StallReport, InspectError> {
             state,
             l0_trend,
             stops_in_minutes,
-            stalled_at_log_end: log.stalled_at_end(cf).cloned(),
+            stalled_at_log_end,
         });
     }
     let state = column_families
@@ -431,10 +455,15 @@ pub fn report(source: &Source) -> Result<StallReport, InspectError> {
         (WriteState::Ok, Some(minutes)) => format!("stops in ~{} min", minutes.ceil().max(1.0)),
         (state, _) => state.word().to_string(),
     };
+    let limits_from = match source.stored_options() {
+        Some(stored) => format!("its OPTIONS file ({})", stored.file.display()),
+        None => "RocksDB's defaults: the database has no OPTIONS file to read, and its service may run with other limits (its LOG's `Options.` lines show them)".to_string(),
+    };
     Ok(StallReport {
         held,
         state,
         verdict,
+        limits_from,
         column_families,
         log,
     })

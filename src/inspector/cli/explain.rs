@@ -17,21 +17,34 @@ use crate::inspector::analysis::explain::{self, Explained, Read};
 pub(super) async fn explain(args: ExplainArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let read = match &args.key {
         Some(key) => Read::Key(key_arg(key, global.key_hex, "KEY")?),
-        None => Read::Range {
-            bounds: args.range.bounds(global.key_hex)?,
-            limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
-        },
+        None => {
+            let bounds = args.range.bounds(global.key_hex)?;
+            if let (Some(lower), Some(upper)) = (&bounds.lower, &bounds.upper)
+                && lower >= upper
+            {
+                return Err(CliError::from(crate::inspector::error::InspectError::Invalid(
+                    "explain: the range is empty (--from is not before --to, or --prefix and the ends do not meet): give --from below --to".to_string(),
+                )));
+            }
+            Read::Range {
+                bounds,
+                limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
+            }
+        }
     };
     super::db::rocksdb_dir(&args.db.db, "explaining a read")?;
     let cf = args.db.cf.clone();
     let source = open_cf(&args.db.db, &cf, READ_ONLY).await?;
     let explained = blocking("explain", move || explain::explain(&source, &cf, &read)).await?;
     let mut out = io::stdout().lock();
+    let db = args.db.db.display().to_string();
     if args.json {
-        serde_json::to_writer(&mut out, &explained)?;
-        ignore_broken_pipe(writeln!(out))?;
+        let mut json = serde_json::to_value(&explained)?;
+        json["fix"] = fix(&explained, &db).into();
+        let mut bytes = serde_json::to_vec(&json)?;
+        bytes.push(b'\n');
+        ignore_broken_pipe(out.write_all(&bytes))?;
     } else {
-        let db = args.db.db.display().to_string();
         ignore_broken_pipe(out.write_all(text(&explained, &db).as_bytes()))?;
     }
     Ok(Outcome::Success)
@@ -138,13 +151,19 @@ pub fn text(x: &Explained, db: &str) -> String {
     for sentence in &x.verdict {
         text.push_str(&format!("- {sentence}\n"));
     }
-    let removable = x.cold.tombstones_skipped >= explain::MANY_TOMBSTONES
-        || x.cold.hidden_versions_skipped >= explain::MANY_TOMBSTONES;
-    if let (true, Some((from, to))) = (removable, &x.compact_range) {
-        text.push_str(&format!(
-            "fix: {}\n",
-            super::diagnose::compact_range_command(db, &x.cf, Some(from), Some(to))
-        ));
+    if let Some(command) = fix(x, db) {
+        text.push_str(&format!("fix: {command}\n"));
     }
     text
+}
+
+/// The `compact` line that removes what the read stepped over, where that helps.
+fn fix(x: &Explained, db: &str) -> Option<String> {
+    let (from, to) = x.compact_range.as_ref().filter(|_| x.compaction_helps)?;
+    Some(super::diagnose::compact_range_command(
+        db,
+        &x.cf,
+        Some(from),
+        Some(to),
+    ))
 }

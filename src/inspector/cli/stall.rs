@@ -12,6 +12,7 @@ use super::db::{READ_ONLY, blocking, open};
 use super::error::CliError;
 use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::stall::{self, Condition, StallReport, WriteState};
+use crate::inspector::formats::infolog::StallCause;
 
 /// `stall DB [--json]`.
 pub(super) async fn stall(args: ReportArgs) -> Result<Outcome, CliError> {
@@ -20,8 +21,9 @@ pub(super) async fn stall(args: ReportArgs) -> Result<Outcome, CliError> {
     let report = blocking("stall", move || stall::report(&source)).await?;
     let mut out = io::stdout().lock();
     if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        ignore_broken_pipe(writeln!(out))?;
+        let mut json = serde_json::to_vec(&report)?;
+        json.push(b'\n');
+        ignore_broken_pipe(out.write_all(&json))?;
     } else {
         ignore_broken_pipe(out.write_all(report_text(&report).as_bytes()))?;
     }
@@ -39,6 +41,9 @@ pub fn report_text(report: &StallReport) -> String {
         "at the next open (no process holds the database)"
     };
     let mut text = format!("writes: {}, {when}\n", report.verdict);
+    if !report.limits_from.starts_with("its OPTIONS file") {
+        text.push_str(&format!("limits: {}\n", report.limits_from));
+    }
     for cf in &report.column_families {
         text.push_str(&format!("[{}] {}\n", cf.cf, cf.state.word()));
         for condition in &cf.conditions {
@@ -59,11 +64,11 @@ pub fn report_text(report: &StallReport) -> String {
         }
         if let Some(period) = &cf.stalled_at_log_end {
             text.push_str(&format!(
-                "  the LOG ends stalled: {} since {} ({} messages, {})\n",
+                "  the LOG ends stalled: {} since {} ({}: {})\n",
                 if period.stopped { "stopped" } else { "slowed" },
                 period.start,
-                period.count,
-                crate::inspector::text::log::stall_cause_text(period.cause)
+                plural(period.count, "message"),
+                causes_text(&period.causes)
             ));
         }
     }
@@ -73,24 +78,27 @@ pub fn report_text(report: &StallReport) -> String {
         return text;
     }
     text.push_str(&format!(
-        "LOG ({} file{}): {} stall period{} ({} `Stalling writes`, {} `Stopping writes` lines)",
-        log.files,
-        if log.files == 1 { "" } else { "s" },
-        log.periods.len(),
-        if log.periods.len() == 1 { "" } else { "s" },
-        log.stalling_lines,
-        log.stopping_lines
+        "LOG ({}): {}",
+        plural(log.files as u64, "file"),
+        plural(log.periods.len() as u64, "stall period")
     ));
     match log.periods.last() {
         Some(last) => text.push_str(&format!(
-            "; the last [{}] {} to {}, {}{}\n",
+            "; the last [{}] {} to {}{}\n",
             last.cf,
             last.start,
             last.end,
-            crate::inspector::text::log::stall_cause_text(last.cause),
             if last.stopped { ", writes stopped" } else { "" }
         )),
         None => text.push('\n'),
+    }
+    for (lines, what, by) in [
+        (log.stalling_lines, "Stalling writes", &log.slowed_by),
+        (log.stopping_lines, "Stopping writes", &log.stopped_by),
+    ] {
+        if lines > 0 {
+            text.push_str(&format!("  {lines} `{what}` lines: {}\n", causes_text(by)));
+        }
     }
     if !report.held {
         text.push_str(if log.shut_down_cleanly {
@@ -137,4 +145,25 @@ fn condition_text(condition: &Condition) -> String {
         },
         condition.state.word()
     )
+}
+
+/// `3 messages`, `1 file`.
+fn plural(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `too many L0 files 415, too many memtables waiting for flush 261`, most first.
+fn causes_text(by: &std::collections::BTreeMap<StallCause, u64>) -> String {
+    let mut causes: Vec<_> = by.iter().collect();
+    causes.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
+    causes
+        .iter()
+        .map(|(cause, n)| {
+            format!(
+                "{} {n}",
+                crate::inspector::text::log::stall_cause_text(**cause)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
