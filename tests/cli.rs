@@ -563,6 +563,7 @@ fn help_texts_are_pinned() {
         "stats",
         "stall",
         "explain",
+        "writes",
     ];
     for sub in subcommands {
         let output = run(&[sub, "--help"]);

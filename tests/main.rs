@@ -54,3 +54,5 @@ mod transfer;
 mod wal;
 #[cfg(feature = "inspector")]
 mod worker;
+#[cfg(feature = "inspector")]
+mod writes;

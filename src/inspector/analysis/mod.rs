@@ -15,3 +15,4 @@ pub mod stall;
 pub mod stats;
 pub mod tombstones;
 pub mod usage;
+pub mod writes;

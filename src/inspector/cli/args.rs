@@ -157,6 +157,11 @@ pub enum Command {
     /// path per level, bloom filter checks, blocks read and from the cache, tombstones and
     /// older versions stepped over, with a verdict and the `compact` that fixes it.
     Explain(ExplainArgs),
+    /// Who is writing, and what: every batch of the WAL files (live and archived) tallied
+    /// per column family and key prefix (puts, deletes, merges, range deletions, bytes,
+    /// operations per second over the WALs' span) and the hottest keys. Reads only the
+    /// WAL files: safe beside a live writer.
+    Writes(WritesArgs),
     /// The key space by prefix: keys and bytes per prefix (`node:`, `events:`...), estimated
     /// at once from RocksDB's approximate sizes, or with --exact counted, with the largest
     /// values and a value-size histogram per prefix. --prefix drills into one.
@@ -450,6 +455,25 @@ pub struct ExplainArgs {
     /// Keys a seek reads at most (the Keys screen's page is 1,024).
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub limit: u64,
+    /// As JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `writes`.
+#[derive(Debug, Args, Clone)]
+pub struct WritesArgs {
+    /// The database directory.
+    pub db: PathBuf,
+    /// What ends a prefix (default ':'; keys without it are counted as "(no delimiter)").
+    #[arg(long, value_name = "D", value_parser = ranges::delimiter)]
+    pub delimiter: Option<String>,
+    /// Group by the first N bytes instead (binary keys), 1 to 1024.
+    #[arg(long, value_name = "N", conflicts_with = "delimiter", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub prefix_len: Option<u64>,
+    /// Prefixes and hottest keys listed.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub top: u64,
     /// As JSON.
     #[arg(long)]
     pub json: bool,

@@ -22,6 +22,7 @@ mod stall;
 mod tui;
 mod wal;
 mod write;
+mod writes;
 
 pub use args::{Cli, Command, GlobalArgs, TuiArgs};
 pub use error::CliError;
@@ -103,6 +104,7 @@ async fn subcommand(
         Command::Usage(args) => read::usage(args).await,
         Command::Stall(args) => stall::stall(args).await,
         Command::Explain(args) => explain::explain(args, global).await,
+        Command::Writes(args) => writes::writes(args).await,
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
         Command::Log(args) => infolog::log(args).await,

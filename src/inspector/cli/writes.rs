@@ -1,0 +1,109 @@
+//! `writes`: who is writing and what, from the WAL files (`analysis::writes`), as text or
+//! JSON. Opens no database: it reads the files a live writer only appends to.
+
+use std::io::{self, Write};
+
+use humansize::{BINARY, format_size};
+
+use super::Outcome;
+use super::args::WritesArgs;
+use super::db::blocking;
+use super::error::CliError;
+use super::output::ignore_broken_pipe;
+use crate::inspector::analysis::writes::{self, PrefixRule, Tally, WritesReport};
+
+/// `writes DB [--delimiter D | --prefix-len N] [--top N] [--json]`.
+pub(super) async fn writes(args: WritesArgs) -> Result<Outcome, CliError> {
+    super::db::rocksdb_dir(&args.db, "the writes in a database's WAL")?;
+    let rule = match (args.prefix_len, &args.delimiter) {
+        (Some(n), _) => PrefixRule::Length(usize::try_from(n).unwrap_or(usize::MAX)),
+        (None, Some(d)) => PrefixRule::Delimiter(d.as_bytes().to_vec()),
+        (None, None) => PrefixRule::Delimiter(b":".to_vec()),
+    };
+    let top = usize::try_from(args.top).unwrap_or(usize::MAX);
+    let db = args.db.clone();
+    let report = blocking("writes", move || writes::writes(&db, &rule, top)).await?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        let mut json = serde_json::to_vec(&report)?;
+        json.push(b'\n');
+        ignore_broken_pipe(out.write_all(&json))?;
+    } else {
+        ignore_broken_pipe(out.write_all(text(&report).as_bytes()))?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn tally_text(t: &Tally) -> String {
+    format!(
+        "{:>10} ops {:>10}  put {:>9}  delete {:>9}  merge {:>7}  range {:>5}",
+        t.ops,
+        format_size(t.bytes, BINARY),
+        t.puts,
+        t.deletes,
+        t.merges,
+        t.range_deletes
+    )
+}
+
+/// The totals, per column family, per prefix, the hottest keys.
+pub fn text(r: &WritesReport) -> String {
+    let mut text = format!(
+        "{} WAL file{} ({}), {} batches",
+        r.wal_files,
+        if r.wal_files == 1 { "" } else { "s" },
+        format_size(r.wal_bytes, BINARY),
+        r.batches
+    );
+    if let Some((first, last)) = r.sequences {
+        text.push_str(&format!(", sequences {first} to {last}"));
+    }
+    match r.span_seconds {
+        Some(secs) => text.push_str(&format!(
+            ", over {secs:.1} s (the files' creation to their last write): {:.1} ops/s\n",
+            r.total.ops as f64 / secs
+        )),
+        None => text.push_str(" (no span: the file system keeps no creation time)\n"),
+    }
+    if r.wal_files == 0 || r.total.ops == 0 {
+        text.push_str("no writes in the WAL: everything written has been flushed to table files\n");
+        return text;
+    }
+    text.push_str(&format!("all        {}\n", tally_text(&r.total)));
+    for (cf, tally) in &r.per_cf {
+        text.push_str(&format!("[{cf}] {}\n", tally_text(tally)));
+    }
+    text.push_str(&format!(
+        "by prefix ({}), most operations first:\n",
+        r.grouping
+    ));
+    for row in &r.per_prefix {
+        let rate = row
+            .ops_per_second
+            .map(|s| format!("  {s:.1}/s"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  [{}] {:<24} {}{rate}\n",
+            row.cf,
+            row.prefix,
+            tally_text(&row.tally)
+        ));
+    }
+    if !r.hottest.is_empty() {
+        text.push_str("hottest keys:\n");
+        for key in &r.hottest {
+            text.push_str(&format!("  [{}] {} {} ops\n", key.cf, key.key, key.ops));
+        }
+    }
+    if r.capped {
+        text.push_str(&format!(
+            "(beyond {} prefixes or {} distinct keys, the rest are in the totals only)\n",
+            writes::MAX_PREFIXES,
+            writes::MAX_TRACKED_KEYS
+        ));
+    }
+    for damage in &r.damaged {
+        text.push_str(&format!("damaged: {damage}\n"));
+    }
+    text
+}
