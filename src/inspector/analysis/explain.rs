@@ -218,7 +218,17 @@ pub fn explain(source: &Source, cf: &str, read: &Read) -> Result<Explained, Insp
             deletions: f.num_deletions,
         })
         .collect();
-    files.sort_by(|a, b| (a.level, &a.name).cmp(&(b.level, &b.name)));
+    // In the order a read meets them: level by level, and within L0 (whose files
+    // overlap) the newest first.
+    files.sort_by(|a, b| {
+        a.level.cmp(&b.level).then_with(|| {
+            if a.level == 0 {
+                b.name.cmp(&a.name)
+            } else {
+                a.name.cmp(&b.name)
+            }
+        })
+    });
     let mut files_per_level: Vec<(i32, usize)> = Vec::new();
     for file in &files {
         match files_per_level.last_mut() {
@@ -317,9 +327,14 @@ fn verdict(x: &Explained) -> (Vec<String>, bool) {
                 "bloom filters kept the read out of {} of {} table files they were asked about",
                 cold.bloom_sst_misses, filtered
             ));
-        } else if x.files.len() > 1 {
+        } else if x.files.len() > 1 && cold.keys == 0 {
             said.push(format!(
                 "no bloom filter answered: each of the {} table files in the key's range was searched through its index",
+                x.files.len()
+            ));
+        } else if x.files.len() > 1 {
+            said.push(format!(
+                "no bloom filter answered: the {} table files in the key's range were searched through their indexes, newest first, until one held the key",
                 x.files.len()
             ));
         }

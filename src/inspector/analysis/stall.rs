@@ -252,6 +252,17 @@ pub fn l0_trend(points: &[(NaiveDateTime, u64)]) -> Option<L0Trend> {
     })
 }
 
+/// A column family's newest stall line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastStall {
+    /// When it was logged.
+    pub time: NaiveDateTime,
+    /// Writes slowed or stopped.
+    pub condition: StallCondition,
+    /// Why.
+    pub cause: StallCause,
+}
+
 /// What the LOG files say about stalls.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct LogHistory {
@@ -272,6 +283,8 @@ pub struct LogHistory {
     /// The newest run (since the last `RocksDB version` header) ended with `Shutdown
     /// complete`.
     pub shut_down_cleanly: bool,
+    /// Each column family's newest stall line: when, stalling or stopping, and why.
+    pub last_stall: BTreeMap<String, LastStall>,
     /// Level-0 counts over time per column family.
     #[serde(skip)]
     pub l0_points: BTreeMap<String, Vec<(NaiveDateTime, u64)>>,
@@ -303,6 +316,16 @@ impl LogHistory {
                     };
                     *lines += 1;
                     *by.entry(stall.cause).or_default() += 1;
+                    if let (Some(time), Some(cf)) = (entry.time, entry.cf.clone()) {
+                        history.last_stall.insert(
+                            cf,
+                            LastStall {
+                                time,
+                                condition: stall.condition,
+                                cause: stall.cause,
+                            },
+                        );
+                    }
                 }
                 LogEvent::Event(event)
                     if matches!(
@@ -410,13 +433,16 @@ pub fn report(source: &Source) -> Result<StallReport, InspectError> {
             "the next open flushes what its WAL replays"
         });
         let stalled_at_log_end = log.stalled_at_end(cf).cloned();
-        let log_state = stalled_at_log_end.as_ref().filter(|_| held).map(|p| {
-            if p.stopped {
-                WriteState::Stopped
-            } else {
-                WriteState::Slowing
-            }
-        });
+        // As the LOG's newest stall line for the column family says, while its period
+        // runs: a stop that gave way to a slowdown is a slowdown now.
+        let log_state = stalled_at_log_end
+            .as_ref()
+            .filter(|_| held)
+            .and_then(|_| log.last_stall.get(cf))
+            .map(|last| match last.condition {
+                StallCondition::Stopping => WriteState::Stopped,
+                StallCondition::Stalling => WriteState::Slowing,
+            });
         let state = conditions
             .iter()
             .map(|c| c.state)

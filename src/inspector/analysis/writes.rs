@@ -17,6 +17,8 @@ use crate::inspector::formats::wal::{WalOpKind, WalReader, wal_files};
 /// Prefixes kept per column family; writes to further prefixes are counted as "(other
 /// prefixes)".
 pub const MAX_PREFIXES: usize = 10_000;
+/// The shortest span a rate is taken over.
+pub const MIN_SPAN_SECONDS: f64 = 1.0;
 /// Distinct keys counted for the hottest-keys list; later new keys are not tracked.
 pub const MAX_TRACKED_KEYS: usize = 200_000;
 
@@ -130,6 +132,9 @@ pub struct WritesReport {
     pub capped: bool,
     /// WAL files whose end was torn or damaged (read up to the damage).
     pub damaged: Vec<String>,
+    /// Sequence numbers missing between one batch and the next (writes in a damaged or
+    /// missing stretch of the WALs, never counted above).
+    pub missing_sequences: u64,
 }
 
 /// Reads every WAL of `db` (in its `wal_dir` when the service keeps them apart, the
@@ -160,7 +165,9 @@ pub fn writes(db: &Path, rule: &PrefixRule, top: usize) -> Result<WritesReport, 
         hottest: Vec::new(),
         capped: false,
         damaged: Vec::new(),
+        missing_sequences: 0,
     };
+    let mut next_expected: Option<u64> = None;
     let mut prefixes: HashMap<(u32, Vec<u8>), Tally> = HashMap::new();
     let mut per_cf: HashMap<u32, Tally> = HashMap::new();
     let mut keys: HashMap<(u32, Vec<u8>), u64> = HashMap::new();
@@ -180,6 +187,12 @@ pub fn writes(db: &Path, rule: &PrefixRule, top: usize) -> Result<WritesReport, 
             let batch = batch.map_err(|e| InspectError::wal("reading a WAL file", e))?;
             report.batches += 1;
             let last = batch.sequence + u64::from(batch.count.saturating_sub(1));
+            if let Some(expected) = next_expected
+                && batch.sequence > expected
+            {
+                report.missing_sequences += batch.sequence - expected;
+            }
+            next_expected = Some(next_expected.map_or(last + 1, |n| n.max(last + 1)));
             report.sequences = Some(match report.sequences {
                 None => (batch.sequence, last),
                 Some((first, newest)) => (first.min(batch.sequence), newest.max(last)),
@@ -252,7 +265,8 @@ pub fn writes(db: &Path, rule: &PrefixRule, top: usize) -> Result<WritesReport, 
         .zip(modified)
         .and_then(|(from, to)| to.duration_since(from).ok())
         .map(|d| d.as_secs_f64())
-        .filter(|s| *s > 0.0);
+        // Under a second (a copy's fresh files, one write) is no span to take a rate over.
+        .filter(|s| *s >= MIN_SPAN_SECONDS);
     report.per_cf = per_cf.into_iter().map(|(id, t)| (cf_name(id), t)).collect();
     let mut rows: Vec<_> = prefixes.into_iter().collect();
     rows.sort_by(|a, b| b.1.ops.cmp(&a.1.ops).then_with(|| a.0.cmp(&b.0)));

@@ -12,7 +12,7 @@ use super::db::{READ_ONLY, blocking, open};
 use super::error::CliError;
 use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::stall::{self, Condition, StallReport, WriteState};
-use crate::inspector::formats::infolog::StallCause;
+use crate::inspector::formats::infolog::{StallCause, StallCondition};
 
 /// `stall DB [--json]`.
 pub(super) async fn stall(args: ReportArgs) -> Result<Outcome, CliError> {
@@ -63,12 +63,26 @@ pub fn report_text(report: &StallReport) -> String {
             }
         }
         if let Some(period) = &cf.stalled_at_log_end {
+            let newest = report.log.last_stall.get(&cf.cf);
             text.push_str(&format!(
-                "  the LOG ends stalled: {} since {} ({}: {})\n",
-                if period.stopped { "stopped" } else { "slowed" },
+                "  the LOG ends stalled: {} since {} ({}: {}){}\n",
+                if period.stopped {
+                    "stopped at times"
+                } else {
+                    "slowed"
+                },
                 period.start,
                 plural(period.count, "message"),
-                causes_text(&period.causes)
+                causes_text(&period.causes),
+                newest.map_or(String::new(), |last| format!(
+                    "; its newest line, at {}: writes {} by {}",
+                    last.time,
+                    match last.condition {
+                        StallCondition::Stopping => "stopped",
+                        StallCondition::Stalling => "slowed",
+                    },
+                    crate::inspector::text::log::stall_cause_text(last.cause)
+                ))
             ));
         }
     }
@@ -126,7 +140,14 @@ fn condition_text(condition: &Condition) -> String {
         _ => "unflushed memtables",
     };
     if let Some(why) = condition.off_because {
-        return format!("{name} {}: no limit ({why})", figure(condition.value));
+        return match condition.stop_at {
+            // Not judged from here, though the limit stands.
+            Some(stop) => format!(
+                "{name}: not judged here ({why}); writes stop at {}",
+                figure(stop)
+            ),
+            None => format!("{name} {}: no limit ({why})", figure(condition.value)),
+        };
     }
     let limits: Vec<String> = [
         ("slowed at", condition.slowdown_at),

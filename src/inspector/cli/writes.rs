@@ -23,6 +23,7 @@ pub(super) async fn writes(args: WritesArgs) -> Result<Outcome, CliError> {
     let top = usize::try_from(args.top).unwrap_or(usize::MAX);
     let db = args.db.clone();
     let report = blocking("writes", move || writes::writes(&db, &rule, top)).await?;
+    warn_of_damage(&report);
     let mut out = io::stdout().lock();
     if args.json {
         let mut json = serde_json::to_vec(&report)?;
@@ -58,16 +59,26 @@ pub fn text(r: &WritesReport) -> String {
     if let Some((first, last)) = r.sequences {
         text.push_str(&format!(", sequences {first} to {last}"));
     }
+    if r.wal_files == 0 || r.total.ops == 0 {
+        text.push_str(
+            "\nno writes in the WAL: everything written has been flushed to table files\n",
+        );
+        return text;
+    }
     match r.span_seconds {
         Some(secs) => text.push_str(&format!(
             ", over {secs:.1} s (the files' creation to their last write): {:.1} ops/s\n",
             r.total.ops as f64 / secs
         )),
-        None => text.push_str(" (no span: the file system keeps no creation time)\n"),
+        None => text.push_str(
+            " (no rate: the files span under a second, or the file system keeps no creation time)\n",
+        ),
     }
-    if r.wal_files == 0 || r.total.ops == 0 {
-        text.push_str("no writes in the WAL: everything written has been flushed to table files\n");
-        return text;
+    if r.missing_sequences > 0 {
+        text.push_str(&format!(
+            "MISSING: {} sequence numbers between batches: writes in a damaged or deleted stretch of the WAL, not counted below\n",
+            r.missing_sequences
+        ));
     }
     text.push_str(&format!("all        {}\n", tally_text(&r.total)));
     for (cf, tally) in &r.per_cf {
@@ -106,4 +117,17 @@ pub fn text(r: &WritesReport) -> String {
         text.push_str(&format!("damaged: {damage}\n"));
     }
     text
+}
+
+/// Damage met on the way, on stderr as well (a pipe into another tool keeps stdout).
+fn warn_of_damage(r: &WritesReport) {
+    for damage in &r.damaged {
+        eprintln!("spear-inspect: damaged WAL, read up to the damage: {damage}");
+    }
+    if r.missing_sequences > 0 {
+        eprintln!(
+            "spear-inspect: {} sequence numbers missing between WAL batches: those writes are not counted",
+            r.missing_sequences
+        );
+    }
 }

@@ -252,8 +252,10 @@ pub const READING_CACHE_BYTES: usize = 32 << 20;
 /// each block-based table section keeps its index and filter blocks in the (bounded)
 /// block cache instead of in every open table reader, where they stay for as long as the
 /// table is open (60 MiB for 100M keys in 111 files, and ten times that at a billion).
-/// The rest of the text, which decides how keys compare, merge and decode, is untouched;
-/// nothing of this is ever written back to the database.
+/// A bloom filter named without its bits (as services built on rust-rocksdb write it)
+/// gets bits, so the filters are read. The rest of the text, which decides how keys
+/// compare, merge and decode, is untouched; nothing of this is ever written back to the
+/// database.
 pub fn for_bounded_reading(text: &str) -> String {
     const SET: [(&str, &str); 2] = [
         ("cache_index_and_filter_blocks", "true"),
@@ -288,6 +290,13 @@ pub fn for_bounded_reading(text: &str) -> String {
             Some((name, value)) => {
                 missing.retain(|m| m != name);
                 out.push_str(&format!("  {name}={value}\n"));
+            }
+            // rust-rocksdb's bloom filter reaches RocksDB through the C API's wrapper,
+            // whose OPTIONS line carries no bits, and loading that line builds no filter
+            // reader: every read would search each file's index. The bits only matter
+            // when building filters; a reader takes the format from each filter block.
+            None if in_table && trimmed == "filter_policy=bloomfilter" => {
+                out.push_str("  filter_policy=bloomfilter:10:false\n");
             }
             None => {
                 out.push_str(line);
@@ -372,6 +381,21 @@ mod tests {
         }
     }
     use super::*;
+
+    #[test]
+    fn a_bloom_filter_named_without_bits_gets_bits_for_reading() {
+        let text = "[TableOptions/BlockBasedTable \"default\"]\n  filter_policy=bloomfilter\n  whole_key_filtering=true\n[CFOptions \"x\"]\n  filter_policy=bloomfilter\n";
+        let changed = for_bounded_reading(text);
+        assert!(
+            changed.contains("  filter_policy=bloomfilter:10:false\n  whole_key_filtering=true"),
+            "{changed}"
+        );
+        // Only table sections are touched.
+        assert!(
+            changed.ends_with("[CFOptions \"x\"]\n  filter_policy=bloomfilter\n"),
+            "{changed}"
+        );
+    }
 
     #[test]
     fn parses_versions_operators_comparators_and_formats() {
