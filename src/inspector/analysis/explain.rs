@@ -103,7 +103,7 @@ pub struct FileInPath {
 }
 
 /// The explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explained {
     /// The column family read.
     pub cf: String,

@@ -13,7 +13,6 @@ use super::groups::DbArgs;
 use super::output::ignore_broken_pipe;
 use crate::inspector::analysis::keyspace::{self, Breakdown, PrefixRow};
 use crate::inspector::analysis::tombstones::{self, SkippedRange, Tombstones};
-use crate::inspector::decode;
 
 /// A scan the CLI never cancels came back cancelled: say so rather than print a part.
 fn stopped() -> crate::inspector::error::InspectError {
@@ -324,33 +323,10 @@ pub fn tombstones_text(t: &Tombstones, db: &str) -> String {
 
 /// The `compact` command line that rewrites one skipped range.
 pub fn compact_command(db: &str, cf: &str, r: &SkippedRange) -> String {
-    compact_range_command(db, cf, r.from_raw.as_deref(), r.to_raw.as_deref())
-}
-
-/// The `compact` command line for the keys in `[from, to)` (open ends: the column
-/// family's ends), as text where both keys print, else as hex.
-pub fn compact_range_command(db: &str, cf: &str, from: Option<&[u8]>, to: Option<&[u8]>) -> String {
-    let keys = [from, to];
-    let printable = keys.iter().flatten().all(|k| {
-        std::str::from_utf8(k).is_ok_and(|s| s.chars().all(|c| !c.is_control() && c != '\''))
-    });
-    let arg = |k: &[u8]| {
-        if printable {
-            format!("'{}'", String::from_utf8_lossy(k))
-        } else {
-            decode::hex(k)
-        }
-    };
-    let mut command = format!("spear-inspect compact {db} --cf {cf}");
-    if !printable {
-        command.push_str(" --key-hex");
-    }
-    if let Some(from) = from {
-        command.push_str(&format!(" --from {}", arg(from)));
-    }
-    if let Some(to) = to {
-        command.push_str(&format!(" --to {}", arg(to)));
-    }
-    command.push_str(" --write");
-    command
+    crate::inspector::text::explain::compact_range_command(
+        db,
+        cf,
+        r.from_raw.as_deref(),
+        r.to_raw.as_deref(),
+    )
 }

@@ -13,6 +13,8 @@ pub enum Action {
     ToggleHelp,
     /// The selected key's history (its versions in the WAL, and now).
     History,
+    /// A read of the selected key, explained (what it cost, where, and why).
+    Explain,
     /// Close the overlay, clear the filter, or dismiss the message.
     Back,
     /// Selection up one.

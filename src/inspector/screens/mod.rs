@@ -261,24 +261,24 @@ mod tests {
     }
 
     /// Every answer reaches someone: each kind of job is taken by a screen, except the
-    /// App's own flows (a key's history, edits, maintenance).
+    /// App's own flows (a key's history, an explained read, edits, maintenance).
     #[test]
     fn every_kind_of_answer_has_a_taker() {
         use crate::inspector::worker::Kind::{self, *};
         let all = [
             Page, Value, Filter, Count, Refresh, Stats, Registry, Streams, Events, Gaps, Options,
-            Log, Wal, History, Diff, Usage, Keyspace, Tombstones, Maintain, Edit,
+            Log, Wal, History, Explain, Diff, Usage, Keyspace, Tombstones, Maintain, Edit,
         ];
         // Fails to compile when a kind is added, so `all` stays complete.
         let _listed = |kind: Kind| match kind {
             Page | Value | Filter | Count | Refresh | Stats | Registry | Streams | Events
-            | Gaps | Options | Log | Wal | History | Diff | Usage | Keyspace | Tombstones
-            | Maintain | Edit => (),
+            | Gaps | Options | Log | Wal | History | Explain | Diff | Usage | Keyspace
+            | Tombstones | Maintain | Edit => (),
         };
         let screens = super::registered();
         for kind in all {
             let takers = screens.iter().filter(|s| s.kinds().contains(&kind)).count();
-            let app_flow = matches!(kind, History | Edit | Maintain);
+            let app_flow = matches!(kind, History | Explain | Edit | Maintain);
             assert_eq!(takers > 0, !app_flow, "{kind:?}: {takers} screens take it");
         }
     }

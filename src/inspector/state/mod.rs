@@ -129,7 +129,9 @@ impl App {
             Overlay::Editor {
                 dialog: Some(_), ..
             } => KeyContext::Confirm,
-            Overlay::Closed | Overlay::Help | Overlay::History(_) => KeyContext::Normal,
+            Overlay::Closed | Overlay::Help | Overlay::History(_) | Overlay::Explained(_) => {
+                KeyContext::Normal
+            }
         }
     }
 
@@ -174,6 +176,12 @@ impl App {
                 }
                 Vec::new()
             }
+            Overlay::Explained(_) => {
+                if matches!(action, Action::Back | Action::Explain | Action::ToggleHelp) {
+                    self.overlay = Overlay::Closed;
+                }
+                Vec::new()
+            }
         };
         supersede(commands)
     }
@@ -211,6 +219,7 @@ impl App {
             Action::PrevColumnFamily => self.switch_cf((at + families - 1) % families),
             Action::Compact | Action::Flush => self.ask_maintenance(action),
             Action::History => self.ask_history(),
+            Action::Explain => self.ask_explain(),
             Action::NewKey
             | Action::EditValue
             | Action::DeleteKey
@@ -234,6 +243,21 @@ impl App {
             .say("reading the key's history from the WAL files…");
         let context = crate::inspector::worker::Context::cf(cf);
         vec![self.session.request(context, Job::History { key }).into()]
+    }
+
+    fn ask_explain(&mut self) -> Vec<Command> {
+        if self.session.access == crate::inspector::source::Access::Cluster {
+            self.session
+                .say("explain reads RocksDB's perf counters: an etcd cluster has none");
+            return Vec::new();
+        }
+        let Some((cf, key)) = self.current().history_target(&self.session) else {
+            self.session.say("select a key to explain a read of it");
+            return Vec::new();
+        };
+        self.session.say("explaining a read of the key…");
+        let context = crate::inspector::worker::Context::cf(cf);
+        vec![self.session.request(context, Job::Explain { key }).into()]
     }
 
     /// Shows another column family: every screen forgets the old one's data, and the one
@@ -300,6 +324,17 @@ impl App {
             Kind::Edit => self.finish_edit(ticket, event.context, event.body),
             Kind::Maintain => self.finish_maintenance(event.context, event.body),
             _ if !current => Vec::new(),
+            Kind::Explain => {
+                match event.body {
+                    Body::Explained(explained) => {
+                        self.session.message = None;
+                        self.overlay = Overlay::Explained(explained);
+                    }
+                    Body::Failed(error) => self.session.fail(&error),
+                    _ => {}
+                }
+                Vec::new()
+            }
             Kind::History => {
                 match event.body {
                     Body::History(history) => {

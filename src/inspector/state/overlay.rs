@@ -49,6 +49,8 @@ pub enum Overlay {
     Help,
     /// A key's history (read-only; any key closes it).
     History(Box<KeyHistory>),
+    /// A read of one key explained (`E`).
+    Explained(Box<crate::inspector::analysis::explain::Explained>),
     /// The column family list.
     Picker {
         /// Highlighted row.

@@ -2,6 +2,7 @@
 //! data layers (`analysis`, `formats`) so those return data only.
 
 pub mod cluster;
+pub mod explain;
 pub mod history;
 pub mod log;
 pub mod maintenance;

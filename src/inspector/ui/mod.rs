@@ -70,6 +70,24 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 theme,
             );
         }
+        Overlay::Explained(explained) => {
+            let lines: Vec<ratatui::text::Line> =
+                crate::inspector::text::explain::text(explained, &app.session.db_path)
+                    .lines()
+                    .map(|l| ratatui::text::Line::raw(l.to_string()))
+                    .collect();
+            let height = u16::try_from(lines.len())
+                .unwrap_or(u16::MAX)
+                .saturating_add(2);
+            popup(
+                frame,
+                body,
+                (body.width.saturating_sub(4), height),
+                ratatui::text::Span::styled(" explain · Esc closes ", theme.title()),
+                lines,
+                theme,
+            );
+        }
         Overlay::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
         Overlay::Confirm {
             ask,

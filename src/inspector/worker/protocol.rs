@@ -51,6 +51,8 @@ pub enum Kind {
     Wal,
     /// One key's history.
     History,
+    /// One read explained.
+    Explain,
     /// A comparison with another database.
     Diff,
     /// Disk usage by file kind.
@@ -230,6 +232,11 @@ pub enum Job {
         /// The key.
         key: Vec<u8>,
     },
+    /// A point read of one key in the context's column family, explained.
+    Explain {
+        /// The key.
+        key: Vec<u8>,
+    },
     /// The WAL files and their newest batches.
     Wal {
         /// Batches at most.
@@ -275,6 +282,7 @@ impl Job {
             Job::Options => Kind::Options,
             Job::Log { .. } => Kind::Log,
             Job::History { .. } => Kind::History,
+            Job::Explain { .. } => Kind::Explain,
             Job::Diff { .. } => Kind::Diff,
             Job::Wal { .. } => Kind::Wal,
             Job::Usage => Kind::Usage,
@@ -432,6 +440,8 @@ pub enum Body {
     Log(Box<LogReport>),
     /// One key's history.
     History(Box<KeyHistory>),
+    /// One read explained.
+    Explained(Box<crate::inspector::analysis::explain::Explained>),
     /// A comparison with another database.
     Diff(Box<DiffReport>),
     /// The WAL files.

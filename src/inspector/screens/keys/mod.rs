@@ -153,6 +153,7 @@ const KEYS: &[Binding] = &[
     b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
     b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
     b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", None),
+    b(&[(Char('E'), false)], Action::Explain, "E", "explain a read of the key", None),
     b(&[(Char('J'), false)], Action::ValueDown, "J", "scroll value down", None),
     b(&[(Char('K'), false)], Action::ValueUp, "K", "scroll value up", None),
     b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),

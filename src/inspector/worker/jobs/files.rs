@@ -59,6 +59,15 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A point read of `key` in the column family, explained.
+    pub(in super::super) fn explain(&self, key: &[u8]) -> Result<(), InspectError> {
+        let read = crate::inspector::analysis::explain::Read::Key(key.to_vec());
+        let explained =
+            crate::inspector::analysis::explain::explain(self.source, self.cf(), &read)?;
+        self.emit(Body::Explained(Box::new(explained)));
+        Ok(())
+    }
+
     /// One key's history in the column family.
     pub(in super::super) fn history(&self, key: &[u8]) -> Result<(), InspectError> {
         let history = history::key_history(self.source, self.cf(), key)?;
