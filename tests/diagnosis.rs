@@ -389,19 +389,7 @@ fn usage_names_the_column_family_keeping_the_oldest_wal() {
 fn log_lists_every_stall_grep_finds() {
     require_tools();
     let (_dir, db) = temp_db();
-    db_bench(
-        &db,
-        &[
-            "--benchmarks=fillrandom",
-            "--num=20000",
-            "--value_size=200",
-            "--write_buffer_size=65536",
-            "--level0_file_num_compaction_trigger=2",
-            "--level0_slowdown_writes_trigger=3",
-            "--level0_stop_writes_trigger=6",
-            "--max_background_jobs=1",
-        ],
-    );
+    crate::compat78::stalling_db_bench(&db);
     let log = std::fs::read_to_string(db.join("LOG")).unwrap();
     let grep = |needle: &str| log.lines().filter(|l| l.contains(needle)).count() as u64;
     let (stalling, stopping) = (

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::cli::run;
 use crate::common::temp_db;
-use crate::compat78::{db_bench, ldb, require_tools};
+use crate::compat78::{ldb, require_tools, stalling_db_bench};
 
 fn stall_json(db: &Path) -> (Option<i32>, serde_json::Value) {
     let out = run(&["stall", db.to_str().unwrap(), "--json"]);
@@ -45,19 +45,7 @@ fn ldb_level0_files(db: &Path) -> u64 {
 fn the_verdict_agrees_with_the_log_and_ldb_on_a_stalled_run() {
     require_tools();
     let (_dir, db) = temp_db();
-    db_bench(
-        &db,
-        &[
-            "--benchmarks=fillrandom",
-            "--num=20000",
-            "--value_size=200",
-            "--write_buffer_size=65536",
-            "--level0_file_num_compaction_trigger=2",
-            "--level0_slowdown_writes_trigger=3",
-            "--level0_stop_writes_trigger=6",
-            "--max_background_jobs=1",
-        ],
-    );
+    stalling_db_bench(&db);
     let log = std::fs::read_to_string(db.join("LOG")).unwrap();
     let grep = |needle: &str| log.lines().filter(|l| l.contains(needle)).count() as u64;
     let (code, report) = stall_json(&db);

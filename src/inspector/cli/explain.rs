@@ -8,7 +8,7 @@ use super::args::{ExplainArgs, GlobalArgs};
 use super::db::{READ_ONLY, blocking, open_cf};
 use super::error::CliError;
 use super::groups::key_arg;
-use super::output::ignore_broken_pipe;
+use super::output::{ignore_broken_pipe, print_json_line};
 use crate::inspector::analysis::explain::{self, Read};
 use crate::inspector::text::explain::{fix, text};
 
@@ -40,9 +40,7 @@ pub(super) async fn explain(args: ExplainArgs, global: &GlobalArgs) -> Result<Ou
     if args.json {
         let mut json = serde_json::to_value(&explained)?;
         json["fix"] = fix(&explained, &db).into();
-        let mut bytes = serde_json::to_vec(&json)?;
-        bytes.push(b'\n');
-        ignore_broken_pipe(out.write_all(&bytes))?;
+        print_json_line(&json)?;
     } else {
         ignore_broken_pipe(out.write_all(text(&explained, &db).as_bytes()))?;
     }

@@ -10,7 +10,7 @@ use super::Outcome;
 use super::args::ReportArgs;
 use super::db::{READ_ONLY, blocking, open};
 use super::error::CliError;
-use super::output::ignore_broken_pipe;
+use super::output::{ignore_broken_pipe, print_json_line};
 use crate::inspector::analysis::stall::{self, Condition, StallReport, WriteState};
 use crate::inspector::formats::infolog::{StallCause, StallCondition};
 
@@ -21,9 +21,7 @@ pub(super) async fn stall(args: ReportArgs) -> Result<Outcome, CliError> {
     let report = blocking("stall", move || stall::report(&source)).await?;
     let mut out = io::stdout().lock();
     if args.json {
-        let mut json = serde_json::to_vec(&report)?;
-        json.push(b'\n');
-        ignore_broken_pipe(out.write_all(&json))?;
+        print_json_line(&report)?;
     } else {
         ignore_broken_pipe(out.write_all(report_text(&report).as_bytes()))?;
     }

@@ -9,7 +9,7 @@ use super::Outcome;
 use super::args::WritesArgs;
 use super::db::blocking;
 use super::error::CliError;
-use super::output::ignore_broken_pipe;
+use super::output::{ignore_broken_pipe, print_json_line};
 use crate::inspector::analysis::writes::{self, PrefixRule, Tally, WritesReport};
 
 /// `writes DB [--delimiter D | --prefix-len N] [--top N] [--json]`.
@@ -26,9 +26,7 @@ pub(super) async fn writes(args: WritesArgs) -> Result<Outcome, CliError> {
     warn_of_damage(&report);
     let mut out = io::stdout().lock();
     if args.json {
-        let mut json = serde_json::to_vec(&report)?;
-        json.push(b'\n');
-        ignore_broken_pipe(out.write_all(&json))?;
+        print_json_line(&report)?;
     } else {
         ignore_broken_pipe(out.write_all(text(&report).as_bytes()))?;
     }

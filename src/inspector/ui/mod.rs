@@ -52,42 +52,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
     chrome::footer(frame, footer, app, theme);
     match &app.overlay {
         Overlay::Help => help::draw(frame, body, app, theme),
-        Overlay::History(history) => {
-            let lines: Vec<ratatui::text::Line> =
-                crate::inspector::text::history::history_text(history)
-                    .lines()
-                    .map(|l| ratatui::text::Line::raw(l.to_string()))
-                    .collect();
-            let height = u16::try_from(lines.len())
-                .unwrap_or(u16::MAX)
-                .saturating_add(2);
-            popup(
-                frame,
-                body,
-                (body.width.saturating_sub(4), height),
-                ratatui::text::Span::styled(" history · Esc closes ", theme.title()),
-                lines,
-                theme,
-            );
-        }
-        Overlay::Explained(explained) => {
-            let lines: Vec<ratatui::text::Line> =
-                crate::inspector::text::explain::text(explained, &app.session.db_path)
-                    .lines()
-                    .map(|l| ratatui::text::Line::raw(l.to_string()))
-                    .collect();
-            let height = u16::try_from(lines.len())
-                .unwrap_or(u16::MAX)
-                .saturating_add(2);
-            popup(
-                frame,
-                body,
-                (body.width.saturating_sub(4), height),
-                ratatui::text::Span::styled(" explain · Esc closes ", theme.title()),
-                lines,
-                theme,
-            );
-        }
+        Overlay::History(history) => text_popup(
+            frame,
+            body,
+            " history · Esc closes ",
+            &crate::inspector::text::history::history_text(history),
+            theme,
+        ),
+        Overlay::Explained(explained) => text_popup(
+            frame,
+            body,
+            " explain · Esc closes ",
+            &crate::inspector::text::explain::text(explained, &app.session.db_path),
+            theme,
+        ),
         Overlay::Picker { selected } => picker::draw(frame, body, app, *selected, theme),
         Overlay::Confirm {
             ask,
@@ -302,6 +280,25 @@ pub(crate) fn value_lines(value: &[u8]) -> Vec<ratatui::text::Line<'static>> {
             .map(ratatui::text::Line::raw)
             .collect(),
     }
+}
+
+/// A popup of plain `text`, as high as its lines (and the frame allow), titled `title`.
+fn text_popup(frame: &mut Frame, body: Rect, title: &'static str, text: &str, theme: Theme) {
+    let lines: Vec<ratatui::text::Line> = text
+        .lines()
+        .map(|l| ratatui::text::Line::raw(l.to_string()))
+        .collect();
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    popup(
+        frame,
+        body,
+        (body.width.saturating_sub(4), height),
+        ratatui::text::Span::styled(title, theme.title()),
+        lines,
+        theme,
+    );
 }
 
 /// A dialog: `lines` in a bordered box of at most `width` x `height` over the middle of
