@@ -596,21 +596,22 @@ pub(crate) fn ldb_load(db: &Path, args: &[&str], lines: &str) {
     assert!(child.wait().unwrap().success(), "ldb load {args:?}");
 }
 
-/// A run of 7.8's `db_bench` that stalls: 20,000 writes with 64 KiB memtables, one
-/// background job and level-0 triggers of 2 (compaction), 3 (slowdown) and 6 (stop).
+/// db_bench options under which writes stall: 200-byte values into 64 KiB memtables, one
+/// background job, level-0 triggers of 2 (compaction), 3 (slowdown) and 6 (stop).
+pub(crate) const STALLING: &[&str] = &[
+    "--value_size=200",
+    "--write_buffer_size=65536",
+    "--level0_file_num_compaction_trigger=2",
+    "--level0_slowdown_writes_trigger=3",
+    "--level0_stop_writes_trigger=6",
+    "--max_background_jobs=1",
+];
+
+/// A run of 7.8's `db_bench` that stalls: 20,000 writes under [`STALLING`].
 pub(crate) fn stalling_db_bench(db: &Path) {
     db_bench(
         db,
-        &[
-            "--benchmarks=fillrandom",
-            "--num=20000",
-            "--value_size=200",
-            "--write_buffer_size=65536",
-            "--level0_file_num_compaction_trigger=2",
-            "--level0_slowdown_writes_trigger=3",
-            "--level0_stop_writes_trigger=6",
-            "--max_background_jobs=1",
-        ],
+        &[&["--benchmarks=fillrandom", "--num=20000"], STALLING].concat(),
     );
 }
 

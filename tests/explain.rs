@@ -35,16 +35,7 @@ fn with_bloom() -> rocksdb::Options {
 /// (`filter_policy=bloomfilter`), which RocksDB loads as no filter reader at all. The
 /// inspector's reading open gives the policy bits, so the filters are read.
 fn check_the_filter_is_named_without_bits(db: &Path) {
-    let options = std::fs::read_dir(db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("OPTIONS-")
-        })
-        .unwrap();
+    let options = crate::common::latest_options_file(db);
     let text = std::fs::read_to_string(options).unwrap();
     assert!(text.contains("  filter_policy=bloomfilter\n"), "{text}");
 }

@@ -13,17 +13,9 @@ use spear_next::inspector::formats::infolog::*;
 
 use crate::compat78::require_tools;
 
-/// Options shared by every db_bench run of the fixture.
-const COMMON: &[&str] = &[
-    "--value_size=200",
-    "--write_buffer_size=65536",
-    "--level0_file_num_compaction_trigger=2",
-    "--level0_slowdown_writes_trigger=3",
-    "--level0_stop_writes_trigger=6",
-    "--max_background_jobs=1",
-    "--num_column_families=2",
-    "--stats_dump_period_sec=1",
-];
+/// Options shared by every db_bench run of the fixture, beyond those that make it stall
+/// ([`crate::compat78::STALLING`]).
+const COMMON: &[&str] = &["--num_column_families=2", "--stats_dump_period_sec=1"];
 
 /// A DB directory with `LOG` and three `LOG.old.*`: one `fillrandom` run, then three
 /// `overwrite --use_existing_db=1` runs (each reopen rotates the LOG). Written once per run
@@ -38,6 +30,7 @@ fn fixture() -> &'static Path {
         let run = |args: &[&str]| {
             let out = Command::new("db_bench")
                 .args(args)
+                .args(crate::compat78::STALLING)
                 .args(COMMON)
                 .arg(format!("--db={}", db.display()))
                 .output()

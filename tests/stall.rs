@@ -110,16 +110,7 @@ fn level0_files_under_triggers(db: &Path, flushes: usize) {
         rocks.flush().unwrap();
     }
     drop(rocks);
-    for entry in std::fs::read_dir(db).unwrap() {
-        let path = entry.unwrap().path();
-        if !path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("OPTIONS-")
-        {
-            continue;
-        }
+    for path in crate::common::options_files(db) {
         let text = std::fs::read_to_string(&path).unwrap();
         let text: String = text
             .lines()
@@ -168,16 +159,8 @@ fn the_exit_status_follows_the_triggers_and_a_missing_shutdown_is_named() {
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(text.contains("no `Shutdown complete` line"), "{text}");
             // Without an OPTIONS file the limits are RocksDB's defaults, and it says so.
-            for entry in std::fs::read_dir(&db).unwrap() {
-                let path = entry.unwrap().path();
-                if path
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("OPTIONS-")
-                {
-                    std::fs::remove_file(path).unwrap();
-                }
+            for path in crate::common::options_files(&db) {
+                std::fs::remove_file(path).unwrap();
             }
             let out = run(&["stall", db.to_str().unwrap()]);
             let text = String::from_utf8_lossy(&out.stdout);

@@ -114,8 +114,8 @@ pub fn drive(
     }
 }
 
-/// The newest `OPTIONS-*` file of a database directory.
-pub fn latest_options_file(db: &Path) -> PathBuf {
+/// Every `OPTIONS-*` file of a database directory (RocksDB keeps the last two).
+pub fn options_files(db: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(db)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -123,6 +123,13 @@ pub fn latest_options_file(db: &Path) -> PathBuf {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("OPTIONS-"))
         })
+        .collect()
+}
+
+/// The newest `OPTIONS-*` file of a database directory.
+pub fn latest_options_file(db: &Path) -> PathBuf {
+    options_files(db)
+        .into_iter()
         .max()
         .expect("an OPTIONS file")
 }
