@@ -27,13 +27,19 @@ fn ldb_level0_files(db: &Path) -> u64 {
         .split("--- level 1 ---")
         .next()
         .unwrap();
+    // One line per file, `NUMBER:SIZE[...`; a binary key may hold a newline, so a line
+    // that merely starts with a digit is not one.
     level0
         .lines()
         .filter(|l| {
-            l.trim_start()
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit())
+            let l = l.trim_start();
+            l.split_once(':').is_some_and(|(number, rest)| {
+                !number.is_empty()
+                    && number.bytes().all(|b| b.is_ascii_digit())
+                    && rest.split_once('[').is_some_and(|(size, _)| {
+                        !size.is_empty() && size.bytes().all(|b| b.is_ascii_digit())
+                    })
+            })
         })
         .count() as u64
 }
