@@ -564,6 +564,7 @@ fn help_texts_are_pinned() {
         "stall",
         "explain",
         "writes",
+        "verify",
     ];
     for sub in subcommands {
         let output = run(&[sub, "--help"]);

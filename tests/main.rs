@@ -51,6 +51,8 @@ mod stall;
 #[cfg(feature = "inspector")]
 mod transfer;
 #[cfg(feature = "inspector")]
+mod verify;
+#[cfg(feature = "inspector")]
 mod wal;
 #[cfg(feature = "inspector")]
 mod worker;

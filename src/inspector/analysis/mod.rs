@@ -15,4 +15,5 @@ pub mod stall;
 pub mod stats;
 pub mod tombstones;
 pub mod usage;
+pub mod verify;
 pub mod writes;

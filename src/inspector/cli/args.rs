@@ -20,7 +20,7 @@ use super::ranges;
     version,
     disable_version_flag = true,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 5 and 6 writes slowed and stopped (`stall`); 128+N ended by signal N. An error never leaves anything half-done."
+    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 5 and 6 writes slowed and stopped (`stall`); 7 damage found (`verify`); 128+N ended by signal N. An error never leaves anything half-done."
 )]
 pub struct Cli {
     /// Print the version, the RocksDB version linked in and the compression codecs it has.
@@ -162,6 +162,12 @@ pub enum Command {
     /// operations per second over the WALs' span) and the hottest keys. Reads only the
     /// WAL files: safe beside a live writer.
     Writes(WritesArgs),
+    /// Is the database damaged, and what is lost: every block of every live SST and blob
+    /// file read with its checksum (on every core, at the idle I/O class), the MANIFEST
+    /// and the WAL files; each damage named with its file, level and offset, the keys a
+    /// read cannot return, and whether a backup or a replica is needed. Opens no
+    /// database. Exit 0 when nothing is damaged, 7 when something is.
+    Verify(ReportArgs),
     /// The key space by prefix: keys and bytes per prefix (`node:`, `events:`...), estimated
     /// at once from RocksDB's approximate sizes, or with --exact counted, with the largest
     /// values and a value-size histogram per prefix. --prefix drills into one.

@@ -20,6 +20,7 @@ mod read;
 mod shell;
 mod stall;
 mod tui;
+mod verify;
 mod wal;
 mod write;
 mod writes;
@@ -44,6 +45,8 @@ pub enum Outcome {
     Differ,
     /// Exit 5 when writes are slowed, 6 when they are stopped (`stall`).
     WritesHeld(crate::inspector::analysis::stall::WriteState),
+    /// Exit 7: `verify` found damage that needs a backup or a replica.
+    Damaged,
     /// Exit 0 without waiting for blocking work: the user left the TUI while its
     /// read-only open was still running (it writes nothing, so it is abandoned).
     Abandoned,
@@ -105,6 +108,7 @@ async fn subcommand(
         Command::Stall(args) => stall::stall(args).await,
         Command::Explain(args) => explain::explain(args, global).await,
         Command::Writes(args) => writes::writes(args).await,
+        Command::Verify(args) => verify::verify(args).await,
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
         Command::Log(args) => infolog::log(args).await,

@@ -256,6 +256,29 @@ pub struct ManifestSummary {
     pub tail: Tail,
     /// Blob files of the current version, by column family id then number.
     pub blob_files: Vec<BlobFile>,
+    /// SST files of the current version, by column family id then number (left out of
+    /// JSON: their keys are bytes, and thousands of them).
+    #[serde(skip)]
+    pub live_ssts: Vec<LiveSst>,
+}
+
+/// One SST file of the current version, as its kNewFile edit recorded it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveSst {
+    /// Its column family's name.
+    pub cf: String,
+    /// Its LSM level.
+    pub level: u32,
+    /// Its number (`NNNNNN.sst`).
+    pub number: u64,
+    /// Its size in bytes, as written (what `ldb checkconsistency` compares).
+    pub size: u64,
+    /// Its smallest and largest user keys.
+    pub smallest: Vec<u8>,
+    /// See `smallest`.
+    pub largest: Vec<u8>,
+    /// The oldest blob file it refers to (0: none).
+    pub oldest_blob: u64,
 }
 
 /// One blob file of the current version, with the figures `ldb manifest_dump` prints
@@ -439,8 +462,7 @@ struct Edit {
     cf_drop: bool,
     /// (level, file number)
     deleted_files: Vec<(u32, u64)>,
-    /// (level, file number, oldest blob file number or 0)
-    new_files: Vec<(u32, u64, u64)>,
+    new_files: Vec<LiveSst>,
     /// (blob file number, blob count, blob bytes)
     blob_additions: Vec<(u64, u64, u64)>,
     /// (blob file number, garbage count, garbage bytes): added to what the file had.
@@ -532,13 +554,15 @@ impl<'a> Input<'a> {
     }
 
     /// A length-prefixed internal key (user key + 8-byte sequence/type trailer).
-    fn internal_key(&mut self, what: &'static str) -> Result<(), DecodeErr> {
+    /// An internal key; its user key (the key without the 8-byte sequence and type).
+    fn internal_key(&mut self, what: &'static str) -> Result<Vec<u8>, DecodeErr> {
         let start = self.pos;
-        if self.slice(what)?.len() < 8 {
+        let key = self.slice(what)?;
+        if key.len() < 8 {
             self.pos = start;
             return self.bad(what);
         }
-        Ok(())
+        Ok(key[..key.len() - 8].to_vec())
     }
 }
 
@@ -578,14 +602,22 @@ fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
                 if tag == K_NEW_FILE3 {
                     inp.varint32("new-file path id")?;
                 }
-                inp.varint64("new-file size")?;
-                inp.internal_key("new-file smallest key")?;
-                inp.internal_key("new-file largest key")?;
+                let size = inp.varint64("new-file size")?;
+                let smallest = inp.internal_key("new-file smallest key")?;
+                let largest = inp.internal_key("new-file largest key")?;
                 if tag != K_NEW_FILE {
                     inp.varint64("new-file smallest seqno")?;
                     inp.varint64("new-file largest seqno")?;
                 }
-                e.new_files.push((level, number & 0x3FFF_FFFF_FFFF_FFFF, 0));
+                e.new_files.push(LiveSst {
+                    cf: String::new(),
+                    level,
+                    number: number & 0x3FFF_FFFF_FFFF_FFFF,
+                    size,
+                    smallest,
+                    largest,
+                    oldest_blob: 0,
+                });
             }
             K_NEW_FILE4 => decode_new_file4(&mut inp, &mut e)?,
             K_BLOB_FILE_ADDITION | K_BLOB_FILE_ADDITION_DEPRECATED => {
@@ -641,9 +673,9 @@ fn decode_edit(buf: &[u8]) -> Result<Edit, DecodeErr> {
 fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> {
     let level = inp.varint32("new-file4 level")?;
     let number = inp.varint64("new-file4 number")?;
-    inp.varint64("new-file4 size")?;
-    inp.internal_key("new-file4 smallest key")?;
-    inp.internal_key("new-file4 largest key")?;
+    let size = inp.varint64("new-file4 size")?;
+    let smallest = inp.internal_key("new-file4 smallest key")?;
+    let largest = inp.internal_key("new-file4 largest key")?;
     inp.varint64("new-file4 smallest seqno")?;
     inp.varint64("new-file4 largest seqno")?;
     let mut oldest_blob = 0;
@@ -678,7 +710,15 @@ fn decode_new_file4(inp: &mut Input<'_>, e: &mut Edit) -> Result<(), DecodeErr> 
             _ => {} // known fields we don't need, or safely ignorable ones
         }
     }
-    e.new_files.push((level, number, oldest_blob));
+    e.new_files.push(LiveSst {
+        cf: String::new(),
+        level,
+        number,
+        size,
+        smallest,
+        largest,
+        oldest_blob,
+    });
     Ok(())
 }
 
@@ -701,8 +741,8 @@ fn skip_blob_custom_fields(inp: &mut Input<'_>) -> Result<(), DecodeErr> {
 struct Cf {
     name: String,
     log_number: u64,
-    /// Live SST files and the oldest blob file each refers to (0: none).
-    files: BTreeMap<u64, u64>,
+    /// Live SST files by number.
+    files: BTreeMap<u64, LiveSst>,
     /// Blob files added and not yet dropped: (count, bytes, garbage count, garbage bytes).
     blobs: BTreeMap<u64, [u64; 4]>,
     comparator: Option<String>,
@@ -724,7 +764,12 @@ impl Cf {
     /// to, and none that no SST links to whose every blob is garbage.
     fn live_blob_files(&self) -> Vec<BlobFile> {
         let mut linked: BTreeMap<u64, u64> = BTreeMap::new();
-        for &oldest in self.files.values().filter(|&&b| b != 0) {
+        for oldest in self
+            .files
+            .values()
+            .map(|f| f.oldest_blob)
+            .filter(|&b| b != 0)
+        {
             *linked.entry(oldest).or_default() += 1;
         }
         // Linked SSTs count only for blob files that exist; 0 (none) keeps them all.
@@ -788,8 +833,12 @@ impl Replay {
             for (_, n) in &e.deleted_files {
                 cf.files.remove(n);
             }
-            for &(_, n, oldest_blob) in &e.new_files {
-                cf.files.insert(n, oldest_blob);
+            for file in &e.new_files {
+                let file = LiveSst {
+                    cf: cf.name.clone(),
+                    ..file.clone()
+                };
+                cf.files.insert(file.number, file);
             }
             for &(n, count, bytes) in &e.blob_additions {
                 if cf.blobs.insert(n, [count, bytes, 0, 0]).is_some() {
@@ -889,9 +938,15 @@ fn read_open_manifest(
         None => tail,
     };
     let blob_files = replay.cfs.values().flat_map(Cf::live_blob_files).collect();
+    let live_ssts = replay
+        .cfs
+        .values()
+        .flat_map(|cf| cf.files.values().cloned())
+        .collect();
     Ok(ManifestSummary {
         manifest: name,
         blob_files,
+        live_ssts,
         column_families: replay
             .cfs
             .into_iter()

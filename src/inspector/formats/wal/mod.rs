@@ -30,6 +30,7 @@ use physical::{BLOCK_SIZE, Problem};
 
 pub(crate) use logical::{LogRecords, Logical};
 pub(crate) use physical::LogRules;
+pub(crate) use physical::mask_crc;
 #[cfg(test)]
 pub(crate) use physical::{HEADER_SIZE, write_log};
 

@@ -26,7 +26,7 @@ pub(crate) fn unmask_crc(masked: u32) -> u32 {
     masked.wrapping_sub(MASK_DELTA).rotate_left(15)
 }
 
-#[cfg(test)]
+/// The masked form RocksDB stores (the WAL's and blob files' records, CRC32c SST blocks).
 pub(crate) fn mask_crc(crc: u32) -> u32 {
     crc.rotate_right(15).wrapping_add(MASK_DELTA)
 }
