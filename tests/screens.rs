@@ -440,6 +440,7 @@ fn stale_events_are_dropped() {
                 entries: Vec::new(),
                 at_start: true,
                 at_end: true,
+                skipped: Vec::new(),
             },
         },
     };

@@ -133,6 +133,19 @@ fn a_flipped_data_block_is_named_at_the_offset_ldb_names_and_its_keys_given() {
         "{damage} {error}"
     );
     assert_eq!(report["damage"].as_array().unwrap().len(), 1, "{report}");
+    // sst_dump names the same block (7.8 checks data blocks only with --verify_checksum).
+    let sst_dump = Command::new("sst_dump")
+        .arg(format!("--file={}", file.display()))
+        .args(["--command=verify", "--verify_checksum"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&sst_dump.stdout).into_owned()
+        + &String::from_utf8_lossy(&sst_dump.stderr);
+    assert_eq!(
+        number_after(&said, "offset"),
+        damage["offset"].as_u64(),
+        "{said}"
+    );
     let lost = &report["lost"][0];
     assert_eq!(lost["file"], name);
     assert_eq!(lost["whole_file"], false);
@@ -430,4 +443,72 @@ fn every_codec_checksum_and_index_layout_of_format_6_is_read() {
             "{name}: {read_error} {report}"
         );
     }
+}
+
+/// The Keys screen's pages step over a damaged block (RocksDB's read stops at it) and
+/// say which keys they could not read; the rest of the range stays browsable, both ways.
+#[test]
+fn a_page_steps_over_a_damaged_block_and_names_it() {
+    use spear_next::inspector::source::{Anchor, Bounds, Source};
+    require_tools();
+    let (_dir, db) = temp_db();
+    bench_db(&db);
+    let sound = {
+        let source = Source::open(&db, false).unwrap();
+        source
+            .page("default", &Bounds::default(), &Anchor::First, 1_000_000)
+            .unwrap()
+            .entries
+    };
+    let file = ssts(&db)[0].clone();
+    let size = std::fs::metadata(&file).unwrap().len();
+    flip(&file, size / 3);
+    let scan = Command::new("ldb")
+        .arg(format!("--db={}", db.display()))
+        .arg("scan")
+        .output()
+        .unwrap();
+    let error = String::from_utf8_lossy(&scan.stderr).into_owned();
+    let source = Source::open(&db, false).unwrap();
+    let page = source
+        .page("default", &Bounds::default(), &Anchor::First, 1_000_000)
+        .unwrap_or_else(|e| panic!("the page stopped at the damage: {e}"));
+    assert_eq!(page.skipped.len(), 1, "{error}");
+    let gap = &page.skipped[0];
+    assert_eq!(Some(gap.offset), number_after(&error, "offset"), "{error}");
+    assert_eq!(gap.file, file.file_name().unwrap().to_str().unwrap());
+    // Every key outside the damaged block is there; those inside it are not.
+    let missing: Vec<&Vec<u8>> = {
+        let got: std::collections::HashSet<&Vec<u8>> =
+            page.entries.iter().map(|e| &e.key).collect();
+        sound
+            .iter()
+            .map(|e| &e.key)
+            .filter(|k| !got.contains(k))
+            .collect()
+    };
+    assert!(
+        !missing.is_empty() && missing.len() < 200,
+        "{} keys missing",
+        missing.len()
+    );
+    for key in &missing {
+        assert!(
+            gap.after
+                .as_ref()
+                .is_none_or(|a| key.as_slice() > a.as_slice())
+        );
+        assert!(key.as_slice() <= gap.through.as_slice());
+    }
+    assert!(page.at_end);
+    // Backwards from past the gap, the page steps over it too.
+    let past = missing.last().unwrap();
+    let mut beyond = (*past).clone();
+    beyond.push(0xff);
+    let back = source
+        .page("default", &Bounds::default(), &Anchor::Before(beyond), 500)
+        .unwrap_or_else(|e| panic!("the backward page stopped at the damage: {e}"));
+    assert_eq!(back.skipped.len(), 1);
+    assert_eq!(back.entries.len(), 500);
+    assert!(back.entries.iter().all(|e| !missing.contains(&&e.key)));
 }

@@ -153,6 +153,7 @@ impl EtcdSource {
             entries,
             at_start,
             at_end,
+            skipped: Vec::new(),
         })
     }
 

@@ -11,6 +11,7 @@ use rocksdb::ReadOptions;
 use serde::Serialize;
 
 mod cursor;
+pub mod damage;
 mod etcd;
 pub mod in_order;
 mod open;
@@ -147,6 +148,9 @@ pub struct Page {
     pub at_start: bool,
     /// No key inside the bounds follows the page.
     pub at_end: bool,
+    /// Damaged blocks the page's walk stepped over (their keys cannot be read), in the
+    /// order met.
+    pub skipped: Vec<damage::SkippedBlock>,
 }
 
 /// An open database.
@@ -429,17 +433,35 @@ impl Source {
         }
         let backward = anchor.is_backward();
         let mut entries = Vec::with_capacity(limit.min(4096));
-        while it.valid() && entries.len() < limit {
-            if let (Some(k), Some(v)) = (it.key(), it.value()) {
-                entries.push(Entry {
-                    key: k.to_vec(),
-                    value_len: v.len(),
-                });
+        let mut skipped: Vec<damage::SkippedBlock> = Vec::new();
+        loop {
+            while it.valid() && entries.len() < limit {
+                if let (Some(k), Some(v)) = (it.key(), it.value()) {
+                    entries.push(Entry {
+                        key: k.to_vec(),
+                        value_len: v.len(),
+                    });
+                }
+                if backward { it.prev() } else { it.next() }
             }
-            if backward { it.prev() } else { it.next() }
+            let Err(error) = it.status() else { break };
+            // A damaged block: step over its keys and read on, so the rest of the range
+            // stays browsable; the page says what it stepped over.
+            let gap = (skipped.len() < damage::MAX_SKIPS)
+                .then(|| damage::SkippedBlock::from_error(error.as_ref()))
+                .flatten()
+                .filter(|gap| !skipped.contains(gap));
+            let Some(gap) = gap else {
+                return Err(backend_error(error).into());
+            };
+            match (backward, &gap.after) {
+                (false, _) => it.seek(damage::just_after(&gap.through)),
+                (true, Some(after)) => it.seek_for_prev(after),
+                (true, None) => return Err(backend_error(error).into()),
+            }
+            skipped.push(gap);
         }
         let exhausted = !it.valid();
-        it.status().map_err(backend_error)?;
         if backward {
             entries.reverse();
         }
@@ -465,6 +487,7 @@ impl Source {
             entries,
             at_start,
             at_end,
+            skipped,
         })
     }
 

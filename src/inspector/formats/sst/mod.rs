@@ -7,4 +7,4 @@ pub mod checksum;
 pub mod decompress;
 pub mod table;
 
-pub use table::{BlockDamage, Lost, TableCheck, check_table};
+pub use table::{BlockDamage, Lost, TableCheck, check_table, locate_block};

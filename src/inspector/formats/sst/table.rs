@@ -46,6 +46,8 @@ pub struct TableCheck {
     pub format: Option<(u32, ChecksumType)>,
     /// Damage found, in file order.
     pub damage: Vec<BlockDamage>,
+    /// For [`locate_block`]: the located block's keys (previous separator, its own).
+    pub located: Option<(Option<Vec<u8>>, Vec<u8>)>,
     /// Why part of the file could not be checked though no checksum failed (a format
     /// this reader does not know): the file is neither called sound nor damaged there.
     pub unchecked: Option<String>,
@@ -166,9 +168,30 @@ pub fn check_table(path: &Path, on_read: &mut dyn FnMut(u64)) -> std::io::Result
         on_read,
     };
     let mut check = TableCheck::default();
-    run(&mut chunks, &mut check);
+    run(&mut chunks, &mut check, None);
     check.bytes_read = chunks.bytes_read;
     Ok(check)
+}
+
+/// The keys of the data block at `offset` of the table at `path`, from its index alone
+/// (no data block is read): above the previous block's separator (exclusive; `None` for
+/// the first block) through its own. For a read that met a damaged block: where the
+/// keys after it start.
+pub fn locate_block(path: &Path, offset: u64) -> Option<(Option<Vec<u8>>, Vec<u8>)> {
+    let file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut on_read = |_| {};
+    let mut chunks = Chunks {
+        file,
+        size,
+        buf: Vec::new(),
+        start: 0,
+        bytes_read: 0,
+        on_read: &mut on_read,
+    };
+    let mut check = TableCheck::default();
+    run(&mut chunks, &mut check, Some(offset));
+    check.located
 }
 
 fn whole_file(check: &mut TableCheck, block: &str, handle: BlockHandle, reason: String) {
@@ -181,7 +204,7 @@ fn whole_file(check: &mut TableCheck, block: &str, handle: BlockHandle, reason: 
     });
 }
 
-fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck) {
+fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
     let size = chunks.size;
     let footer_at = BlockHandle {
         offset: size.saturating_sub(FOOTER),
@@ -325,9 +348,16 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck) {
         .zip(number("rocksdb.num.data.blocks").filter(|&n| n > 0))
         .map(|(entries, blocks)| entries.div_ceil(blocks));
     data.sort_by_key(|d| d.2.offset);
+    if let Some(offset) = locate {
+        check.located = data
+            .into_iter()
+            .find(|d| d.2.offset == offset)
+            .map(|(after, through, _)| (after, through));
+        return;
+    }
     for (after, through, handle) in data {
         check.blocks_checked += 1;
-        if let Err(e) = read_block(chunks, &footer, handle) {
+        if let Err(e) = checked_block(chunks, &footer, handle) {
             check.damage.push(BlockDamage {
                 block: "data block".into(),
                 offset: handle.offset,
@@ -374,6 +404,17 @@ fn read_block(
     footer: &Footer,
     handle: BlockHandle,
 ) -> Result<(u8, Vec<u8>), BlockError> {
+    let (kind, contents) = checked_block(chunks, footer, handle)?;
+    Ok((kind, contents.to_vec()))
+}
+
+/// A block's type byte and contents (borrowed from the chunk in hand), its checksum
+/// verified: data blocks are only checked, never copied.
+fn checked_block<'c>(
+    chunks: &'c mut Chunks<'_>,
+    footer: &Footer,
+    handle: BlockHandle,
+) -> Result<(u8, &'c [u8]), BlockError> {
     let with_trailer = handle
         .size
         .checked_add(TRAILER)
@@ -390,7 +431,7 @@ fn read_block(
             return Err(BlockError::Checksum { stored, computed });
         }
     }
-    Ok((kind, contents.to_vec()))
+    Ok((kind, contents))
 }
 
 /// The footer, `Ok(None)` for a table of another kind (plain, cuckoo).

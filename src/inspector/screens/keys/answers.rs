@@ -4,7 +4,9 @@
 use super::{CountState, Counted, KeysState, MAX_MATCHES, ScanProgress, ValueView, value_view};
 use crate::inspector::screens::Cx;
 use crate::inspector::source::Bounds;
+use crate::inspector::error::ErrorClass;
 use crate::inspector::state::Session;
+use crate::inspector::state::Message;
 use crate::inspector::worker::{
     Body, Command, Context, Event, Kind, Placement, Progress, Purpose, Ticket,
 };
@@ -46,6 +48,16 @@ impl KeysState {
         match body {
             Body::Page { placement, page } => {
                 self.window.loading = false;
+                if let Some(first) = page.skipped.first() {
+                    let more = match page.skipped.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    session.message = Some(Message {
+                        text: format!("{}{more}", first.describe()),
+                        problem: Some(ErrorClass::Storage),
+                    });
+                }
                 self.window.place(placement, page, session.list_rows);
                 if self.window.entries.is_empty() {
                     // No key is selected: the pane must not keep the last one's value.
