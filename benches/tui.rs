@@ -67,6 +67,7 @@ fn busy_app() -> App {
                 entries,
                 at_start: true,
                 at_end: false,
+                skipped: Vec::new(),
             },
         },
     });
