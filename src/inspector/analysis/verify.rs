@@ -20,7 +20,7 @@ use crate::inspector::formats::wal::{WalReader, WalTail, wal_files};
 use crate::inspector::source::{walk_threads, yielding};
 
 /// What `verify` found.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyReport {
     /// The MANIFEST read (from `CURRENT`).
     pub manifest: Option<String>,
@@ -58,7 +58,7 @@ pub struct VerifyReport {
 }
 
 /// One damage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Damage {
     /// The file's name, e.g. `000123.sst`, `MANIFEST-000005`, `000012.log`.
     pub file: String,
@@ -75,7 +75,7 @@ pub struct Damage {
 }
 
 /// Keys a read cannot return.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LostKeys {
     /// Column family.
     pub cf: String,
@@ -121,6 +121,16 @@ pub fn verify(
     done: &AtomicU64,
     total: &AtomicU64,
 ) -> Result<VerifyReport, InspectError> {
+    verify_until(db, done, total, &|| false).map(Option::unwrap_or_default)
+}
+
+/// [`verify`], stopped between files when `stop` says so (`Ok(None)` then).
+pub fn verify_until(
+    db: &Path,
+    done: &AtomicU64,
+    total: &AtomicU64,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<VerifyReport>, InspectError> {
     let began = Instant::now();
     let mut report = VerifyReport::default();
     let mut targets = Vec::new();
@@ -213,7 +223,7 @@ pub fn verify(
         for _ in 0..threads {
             scope.spawn(|| {
                 yielding::lower_this_thread();
-                loop {
+                while !stop() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((target, _)) = present.get(i) else {
                         break;
@@ -231,6 +241,9 @@ pub fn verify(
             });
         }
     });
+    if stop() {
+        return Ok(None);
+    }
     let mut findings = findings.into_inner().unwrap_or_else(|p| p.into_inner());
     findings.sort_by(|a, b| present[a.0].0.name.cmp(&present[b.0].0.name));
     for (_, found) in findings {
@@ -249,7 +262,7 @@ pub fn verify(
         .any(|d| d.part != "last edit" && d.part != "torn end");
     report.verdict = verdict(&report);
     report.seconds = began.elapsed().as_secs_f64();
-    Ok(report)
+    Ok(Some(report))
 }
 
 fn damage_of(target: &Target, part: &str, offset: Option<u64>, reason: String) -> Damage {
@@ -455,13 +468,18 @@ fn wal_damage(file: &str, part: &str, offset: Option<u64>, reason: String) -> Da
 }
 
 fn verdict(r: &VerifyReport) -> String {
-    let files = format!(
-        "{} table file{} and {} blob file{}",
+    let mut files = format!(
+        "{} table file{}",
         r.table_files,
-        if r.table_files == 1 { "" } else { "s" },
-        r.blob_files,
-        if r.blob_files == 1 { "" } else { "s" }
+        if r.table_files == 1 { "" } else { "s" }
     );
+    if r.blob_files > 0 {
+        files.push_str(&format!(
+            " and {} blob file{}",
+            r.blob_files,
+            if r.blob_files == 1 { "" } else { "s" }
+        ));
+    }
     if r.damage.is_empty() {
         let mut text = format!(
             "No damage: every block of {files} matches its checksum, and the MANIFEST and {} WAL file{} read to their end.",

@@ -6,4 +6,5 @@ pub mod explain;
 pub mod history;
 pub mod log;
 pub mod maintenance;
+pub mod verify;
 pub mod wal;

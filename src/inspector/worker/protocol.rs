@@ -61,6 +61,8 @@ pub enum Kind {
     Keyspace,
     /// Tombstone counts and skip scans.
     Tombstones,
+    /// Every file's checksums.
+    Verify,
     /// Compactions and flushes.
     Maintain,
     /// Edits.
@@ -259,6 +261,9 @@ pub enum Job {
         /// Walk every key.
         scan: bool,
     },
+    /// Every block of every live table and blob file, the MANIFEST and the WAL files,
+    /// checked (with progress).
+    Verify,
     /// A compaction or flush (write mode only).
     Maintain(Maintenance),
     /// A change (write mode only), answered with what undoes it.
@@ -288,6 +293,7 @@ impl Job {
             Job::Usage => Kind::Usage,
             Job::Keyspace { .. } => Kind::Keyspace,
             Job::Tombstones { .. } => Kind::Tombstones,
+            Job::Verify => Kind::Verify,
             Job::Maintain(_) => Kind::Maintain,
             Job::Edit(_) => Kind::Edit,
         }
@@ -363,6 +369,13 @@ pub enum Progress {
     Diff {
         /// Differences found so far.
         found: u64,
+    },
+    /// A check of every file's checksums.
+    Verify {
+        /// Bytes read so far.
+        read: u64,
+        /// Bytes to read.
+        total: u64,
     },
 }
 
@@ -452,6 +465,8 @@ pub enum Body {
     Keyspace(Box<Breakdown>),
     /// Tombstones (with the skip scan when asked).
     Tombstones(Box<Tombstones>),
+    /// What a check of every file's checksums found.
+    Verified(Box<crate::inspector::analysis::verify::VerifyReport>),
     /// A compaction or flush finished.
     Maintained(MaintenanceReport),
     /// An edit was applied: what it did and how to undo it.

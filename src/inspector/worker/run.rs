@@ -146,6 +146,7 @@ impl Run<'_> {
             Job::Wal { limit } => self.wal(limit),
             Job::Usage => self.usage(),
             Job::Keyspace { grouping, exact } => self.keyspace(&grouping, exact),
+            Job::Verify => self.verify(),
             Job::Tombstones { grouping, scan } => {
                 on_walk_thread(|| self.tombstones(&grouping, scan))
             }
@@ -165,6 +166,7 @@ fn rocksdb_only(job: &Job) -> Option<&'static str> {
         Job::Wal { .. } => Some("the WAL screen"),
         Job::Usage | Job::Keyspace { .. } => Some("the Disk screen"),
         Job::Tombstones { .. } => Some("counting tombstones"),
+        Job::Verify => Some("verify"),
         Job::Maintain(_) => Some("compaction and flush"),
         _ => None,
     }

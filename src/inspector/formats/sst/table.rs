@@ -129,7 +129,14 @@ impl Chunks<'_> {
         };
         let held = self.start + self.buf.len() as u64;
         if offset < self.start || end > held {
-            let want = len.max(CHUNK).min(self.size - offset);
+            // A first look at the end (the footer) takes the file's last chunk, which
+            // holds the metaindex, index and meta blocks of all but huge tables.
+            let offset = if self.buf.is_empty() && end == self.size {
+                self.size.saturating_sub(CHUNK).min(offset)
+            } else {
+                offset
+            };
+            let want = (end - offset).max(CHUNK).min(self.size - offset);
             self.buf.resize(want as usize, 0);
             self.file
                 .read_exact_at(&mut self.buf, offset)

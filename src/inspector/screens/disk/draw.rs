@@ -46,7 +46,46 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &DiskView, cx: &DrawCx) 
             Some(t) => tombstones(frame, body, view, t, theme),
             None => waiting(frame, body, "reading tombstone counts…", theme),
         },
+        DiskPage::Verify => verify(frame, body, view, theme),
     }
+}
+
+/// The verify page: how to start a check, its progress, or what it found (the verdict
+/// first, in the colour of its answer).
+fn verify(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) {
+    if let Some((read, total)) = view.verifying {
+        let share = (read * 100).checked_div(total).unwrap_or(0);
+        let text = format!(
+            "verifying every file's checksums: {} of {} read ({share}%) · Esc stops",
+            bytes(read),
+            bytes(total)
+        );
+        return waiting(frame, area, &text, theme);
+    }
+    let Some(report) = &view.verified else {
+        let hint = "c reads every block of every live table and blob file, the MANIFEST and \
+                    the WAL files, and checks each against its checksum (at idle I/O \
+                    priority; nothing is written).";
+        frame.render_widget(
+            Paragraph::new(Span::styled(hint, theme.dim())).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    };
+    let text = crate::inspector::text::verify::text(report);
+    let verdict_style = if report.needs_backup { theme.error() } else { theme.title() };
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => Line::from(Span::styled(line.to_string(), verdict_style)),
+            _ => Line::from(line.to_string()),
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }
 
 fn waiting(frame: &mut Frame, area: Rect, text: &str, theme: Theme) {

@@ -13,6 +13,7 @@ use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::keyspace::{Breakdown, Grouping};
 use crate::inspector::analysis::tombstones::Tombstones;
 use crate::inspector::analysis::usage::Usage;
+use crate::inspector::analysis::verify::VerifyReport;
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{Binding, b};
 use crate::inspector::source::Bounds;
@@ -36,11 +37,18 @@ pub enum DiskPage {
     Prefixes,
     /// Tombstones.
     Tombstones,
+    /// Every file's checksums.
+    Verify,
 }
 
 impl DiskPage {
     /// Every page in Tab order.
-    pub const ALL: [DiskPage; 3] = [DiskPage::Files, DiskPage::Prefixes, DiskPage::Tombstones];
+    pub const ALL: [DiskPage; 4] = [
+        DiskPage::Files,
+        DiskPage::Prefixes,
+        DiskPage::Tombstones,
+        DiskPage::Verify,
+    ];
 
     /// Its title.
     pub fn title(self) -> &'static str {
@@ -48,6 +56,7 @@ impl DiskPage {
             DiskPage::Files => "files",
             DiskPage::Prefixes => "prefixes",
             DiskPage::Tombstones => "tombstones",
+            DiskPage::Verify => "verify",
         }
     }
 }
@@ -74,6 +83,10 @@ pub struct DiskView {
     pub prefix_cursor: TableCursor,
     /// Selected skipped range.
     pub range_cursor: TableCursor,
+    /// What the last check of every file's checksums found (asked for with `c`).
+    pub verified: Option<Box<VerifyReport>>,
+    /// Bytes read and to read by the check running.
+    pub verifying: Option<(u64, u64)>,
     /// When the files were last asked for: a live database's are asked again every
     /// [`FILES_EVERY`] while the screen is on show.
     pub files_asked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -97,6 +110,8 @@ impl Default for DiskView {
             prefix_cursor: TableCursor::default(),
             range_cursor: TableCursor::default(),
             files_asked_at: None,
+            verified: None,
+            verifying: None,
         }
     }
 }
@@ -185,10 +200,14 @@ impl DiskView {
                 .prefix_cursor
                 .navigate(action, self.prefix_rows(), rows),
             DiskPage::Tombstones => self.range_cursor.navigate(action, self.range_rows(), rows),
-            DiskPage::Files => false,
+            DiskPage::Files | DiskPage::Verify => false,
         };
         if navigated {
             return Vec::new();
+        }
+        if action == Action::Back && self.verifying.take().is_some() {
+            session.say("verify stopped: nothing was changed");
+            return vec![session.cancel(Kind::Verify)];
         }
         if action == Action::Back
             && let Some((kind, _)) = self.scanning.take()
@@ -235,8 +254,12 @@ impl DiskView {
                 };
                 return vec![session.request(session.context(), job).into()];
             }
+            (Action::Count, DiskPage::Verify) => {
+                self.verifying = Some((0, 0));
+                return vec![session.request(session.context(), Job::Verify).into()];
+            }
             (Action::Count, DiskPage::Files) => {
-                session.say("c counts on the prefixes and tombstones pages (Tab)")
+                session.say("c counts on the prefixes and tombstones pages, and verifies on the verify page (Tab)")
             }
             (Action::Back, _) => session.message = None,
             (Action::Refresh, _) => return self.reread(session, Purpose::Show),
@@ -274,11 +297,23 @@ impl DiskView {
                 self.finish_scan(Kind::Tombstones);
                 self.range_cursor.clamp(self.range_rows(), rows);
             }
+            Body::Verified(report) => {
+                self.verified = Some(report);
+                self.verifying = None;
+            }
+            Body::Progress(Progress::Verify { read, total }) => {
+                if self.verifying.is_some() {
+                    self.verifying = Some((read, total));
+                }
+            }
             Body::Progress(Progress::Keyspace { read }) => self.walked(Kind::Keyspace, read),
             Body::Progress(Progress::Tombstones { read }) => self.walked(Kind::Tombstones, read),
             Body::Failed(error) => {
                 // A failure names no job: its ticket says whose it is.
                 self.finish_scan(ticket.kind);
+                if ticket.kind == Kind::Verify {
+                    self.verifying = None;
+                }
                 session.fail(&error);
             }
             _ => {}
@@ -313,9 +348,9 @@ impl DiskView {
 /// The Disk screen's own keys.
 #[rustfmt::skip]
 const KEYS: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones", Some("page")),
+    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones / verify", Some("page")),
     b(&[(Enter, false)], Action::Open, "Enter", "look inside the prefix", Some("inside")),
-    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones", Some("count")),
+    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones / verify every file", Some("count")),
     b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
     b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
     b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
@@ -343,7 +378,7 @@ impl Screen for DiskView {
     }
 
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::Usage, Kind::Keyspace, Kind::Tombstones]
+        &[Kind::Usage, Kind::Keyspace, Kind::Tombstones, Kind::Verify]
     }
 
     fn show(&mut self, cx: &mut Cx) -> Vec<Command> {

@@ -2,12 +2,14 @@
 //! the key-space breakdown and the tombstone skip scan.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::super::protocol::{Body, Progress};
 use super::super::run::Run;
 use crate::inspector::analysis::diff::browse;
 use crate::inspector::analysis::keyspace::{self, Grouping};
 use crate::inspector::analysis::tombstones;
+use crate::inspector::analysis::verify;
 use crate::inspector::error::InspectError;
 
 /// The prefixes an exact breakdown keeps.
@@ -65,6 +67,36 @@ impl Run<'_> {
             }
         }
         self.emit(Body::Tombstones(Box::new(report)));
+        Ok(())
+    }
+
+    /// Every file's checksums, with the bytes read reported every tenth of a second;
+    /// stopped between files when the ticket is cancelled (nothing is sent then).
+    pub(in super::super) fn verify(&self) -> Result<(), InspectError> {
+        let (done, total, finished) =
+            (AtomicU64::new(0), AtomicU64::new(0), AtomicBool::new(false));
+        let stop = || self.cancelled() || finished.load(Ordering::Relaxed);
+        let report = std::thread::scope(|scope| {
+            let checking = scope.spawn(|| {
+                let outcome =
+                    verify::verify_until(self.source.path(), &done, &total, &|| self.cancelled());
+                finished.store(true, Ordering::Relaxed);
+                outcome
+            });
+            while !stop() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let (read, total) = (done.load(Ordering::Relaxed), total.load(Ordering::Relaxed));
+                if total > 0 && !finished.load(Ordering::Relaxed) {
+                    self.progress(Progress::Verify { read, total });
+                }
+            }
+            checking
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
+        if let Some(report) = report {
+            self.emit(Body::Verified(Box::new(report)));
+        }
         Ok(())
     }
 }
