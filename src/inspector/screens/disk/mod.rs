@@ -301,10 +301,8 @@ impl DiskView {
                 self.verified = Some(report);
                 self.verifying = None;
             }
-            Body::Progress(Progress::Verify { read, total }) => {
-                if self.verifying.is_some() {
-                    self.verifying = Some((read, total));
-                }
+            Body::Progress(Progress::Verify { read, total }) if self.verifying.is_some() => {
+                self.verifying = Some((read, total));
             }
             Body::Progress(Progress::Keyspace { read }) => self.walked(Kind::Keyspace, read),
             Body::Progress(Progress::Tombstones { read }) => self.walked(Kind::Tombstones, read),
