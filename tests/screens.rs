@@ -1723,6 +1723,8 @@ fn disk_verify_page() {
             level: Some(1),
             after: Some("node:0412".into()),
             through: "node:0445".into(),
+            readable_before: Some("node:0411".into()),
+            readable_after: Some("node:0446".into()),
             whole_file: false,
             estimated_keys: Some(33),
         }],

@@ -150,6 +150,11 @@ fn a_flipped_data_block_is_named_at_the_offset_ldb_names_and_its_keys_given() {
     assert_eq!(lost["file"], name);
     assert_eq!(lost["whole_file"], false);
     assert!(lost["estimated_keys"].as_u64().unwrap() > 0);
+    // The sound blocks either side give the readable keys around the loss.
+    assert!(
+        lost["readable_before"].is_string() && lost["readable_after"].is_string(),
+        "{lost}"
+    );
     assert_ne!(lost["after"], lost["through"], "{lost}");
     assert!(!lost["through"].as_str().unwrap().is_empty());
     assert_eq!(report["needs_backup"], true);
@@ -341,6 +346,13 @@ fn a_damaged_blob_record_and_a_damaged_wal_are_named() {
         named["reason"].as_str().unwrap().contains("not replayed"),
         "{named}"
     );
+    assert!(
+        report["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("drops every write after the WAL damage"),
+        "{report}"
+    );
     // RocksDB's own open (point-in-time recovery) stops there: ldb sees half the keys.
     let scan = Command::new("ldb")
         .arg(format!("--db={}", db2.display()))
@@ -511,4 +523,49 @@ fn a_page_steps_over_a_damaged_block_and_names_it() {
     assert_eq!(back.skipped.len(), 1);
     assert_eq!(back.entries.len(), 500);
     assert!(back.entries.iter().all(|e| !missing.contains(&&e.key)));
+}
+
+/// A MANIFEST damaged in its middle stops RocksDB's open (checkconsistency fails); the
+/// table files are then checked from the directory, not from a replay cut short.
+#[test]
+fn a_manifest_damaged_in_its_middle_is_not_called_a_torn_end() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    bench_db(&db);
+    let manifest = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("MANIFEST-")
+        })
+        .unwrap();
+    let len = std::fs::metadata(&manifest).unwrap().len();
+    flip(&manifest, len / 2);
+    let consistency = Command::new("ldb")
+        .arg(format!("--db={}", db.display()))
+        .arg("checkconsistency")
+        .output()
+        .unwrap();
+    assert!(!consistency.status.success());
+    let (out, report) = verify(&db);
+    assert_eq!(out.status.code(), Some(7), "{report}");
+    let damage = report["damage"].as_array().unwrap();
+    let m = damage
+        .iter()
+        .find(|d| d["file"].as_str().unwrap().starts_with("MANIFEST"))
+        .unwrap();
+    assert_eq!(m["part"], "record", "{m}");
+    assert!(
+        report["verdict"].as_str().unwrap().contains("cannot open"),
+        "{report}"
+    );
+    assert_eq!(report["table_files"], ssts(&db).len(), "{report}");
+    assert!(
+        damage.iter().all(|d| d["part"] != "file"),
+        "no table file is missing: {report}"
+    );
 }

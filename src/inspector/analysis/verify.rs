@@ -85,8 +85,16 @@ pub struct LostKeys {
     pub level: Option<u32>,
     /// Keys above this one (exclusive); `None` from the file's first key.
     pub after: Option<String>,
-    /// Keys up to this one (inclusive).
+    /// Keys up to this one (inclusive). `after` and `through` are the index's
+    /// separators: possibly shortened keys (a shortened key sorts before every key it
+    /// is a prefix of).
     pub through: String,
+    /// The last key before the lost ones that a read returns (from the sound block
+    /// before), when there is one in this file.
+    pub readable_before: Option<String>,
+    /// The first key after the lost ones that a read returns (from the sound block
+    /// after), when there is one in this file.
+    pub readable_after: Option<String>,
     /// Whether the whole file is lost (its smallest to largest key).
     pub whole_file: bool,
     /// About how many keys (from the table's properties), when known.
@@ -137,17 +145,36 @@ pub fn verify_until(
     match read_manifest(db) {
         Ok(manifest) => {
             report.manifest = Some(manifest.manifest.clone());
+            // A record cut by the file's end is a write a crash cut short (RocksDB opens
+            // without it); any other damaged record stops RocksDB's open.
+            let stops_open = matches!(&manifest.tail, Tail::Torn { reason, .. } if !reason.starts_with("truncated"));
             if let Tail::Torn { offset, reason } = &manifest.tail {
+                let (part, reason) = if stops_open {
+                    (
+                        "record",
+                        format!(
+                            "{reason}: RocksDB cannot open this database (its recovery stops at a damaged MANIFEST record); the table files in the directory are checked instead"
+                        ),
+                    )
+                } else {
+                    (
+                        "last edit",
+                        format!("{reason} (RocksDB opens without this edit)"),
+                    )
+                };
                 report.damage.push(Damage {
                     file: manifest.manifest.clone(),
                     cf: None,
                     level: None,
-                    part: "last edit".into(),
+                    part: part.into(),
                     offset: Some(*offset),
-                    reason: format!("{reason} (RocksDB opens without this edit)"),
+                    reason,
                 });
             }
-            for sst in manifest.live_ssts {
+            if stops_open {
+                targets = directory_files(db)?;
+            }
+            for sst in manifest.live_ssts.into_iter().filter(|_| !stops_open) {
                 let name = format!("{:06}.sst", sst.number);
                 targets.push(Target {
                     path: db.join(&name),
@@ -157,7 +184,7 @@ pub fn verify_until(
                     sst: Some(sst),
                 });
             }
-            for blob in manifest.blob_files {
+            for blob in manifest.blob_files.into_iter().filter(|_| !stops_open) {
                 let name = format!("{:06}.blob", blob.number);
                 targets.push(Target {
                     path: db.join(&name),
@@ -289,6 +316,8 @@ fn whole_file_lost(target: &Target, entries: Option<u64>) -> Option<LostKeys> {
         level: Some(sst.level),
         after: None,
         through: escape_key(&sst.largest),
+        readable_before: None,
+        readable_after: None,
         whole_file: true,
         estimated_keys: entries,
     })
@@ -348,6 +377,7 @@ fn check_one(target: &Target, on_read: &mut dyn FnMut(u64)) -> FileFindings {
                 after,
                 through,
                 estimated_keys,
+                readable_edges: (before, next),
             } => found.lost.push(LostKeys {
                 cf: target
                     .sst
@@ -357,6 +387,8 @@ fn check_one(target: &Target, on_read: &mut dyn FnMut(u64)) -> FileFindings {
                 level: target.sst.as_ref().map(|s| s.level),
                 after: after.as_deref().map(escape_key),
                 through: escape_key(&through),
+                readable_before: before.as_deref().map(escape_key),
+                readable_after: next.as_deref().map(escape_key),
                 whole_file: false,
                 estimated_keys,
             }),
@@ -498,36 +530,65 @@ fn verdict(r: &VerifyReport) -> String {
     if !r.needs_backup {
         return "Only a torn end: the newest WAL or the MANIFEST ends in a write a crash cut short. RocksDB opens without it and loses only that last write; no backup is needed.".into();
     }
-    let known: u64 = r.lost.iter().filter_map(|l| l.estimated_keys).sum();
-    let unknown = r.lost.iter().any(|l| l.estimated_keys.is_none());
-    let keys = match (known, unknown, r.lost.len()) {
-        (_, _, 0) => String::new(),
-        (0, true, n) => format!(
-            "Reads cannot return the keys of {n} range{} (below). ",
-            if n == 1 { "" } else { "s" }
-        ),
-        (k, u, n) => format!(
-            "Reads cannot return about {k}{} keys in {n} range{} (below). ",
-            if u { "+" } else { "" },
-            if n == 1 { "" } else { "s" }
-        ),
-    };
-    let blobs = match r.blob_records_lost {
-        0 => String::new(),
-        n => format!(
-            "{n} blob value{} cannot be read (the keys that point to them fail). ",
-            if n == 1 { "" } else { "s" }
-        ),
-    };
-    format!(
-        "DAMAGED: {} damage{} in {}. {keys}{blobs}RocksDB fails every read and compaction that meets them: restore the files named from a backup, or rebuild the database from a replica.",
+    let mut names: Vec<&str> = r.damage.iter().map(|d| d.file.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut text = format!(
+        "DAMAGED: {} damage{} in {}.",
         r.damage.len(),
         if r.damage.len() == 1 { "" } else { "s" },
-        {
-            let mut names: Vec<&str> = r.damage.iter().map(|d| d.file.as_str()).collect();
-            names.sort_unstable();
-            names.dedup();
-            names.join(", ")
-        }
-    )
+        names.join(", ")
+    );
+    let is_manifest = |d: &Damage| d.file.starts_with("MANIFEST");
+    let is_wal = |d: &Damage| d.file.ends_with(".log");
+    let manifest_stops_open = r
+        .damage
+        .iter()
+        .any(|d| is_manifest(d) && d.part != "last edit");
+    let manifest_cut = r
+        .damage
+        .iter()
+        .any(|d| is_manifest(d) && d.part == "last edit");
+    let missing = r
+        .damage
+        .iter()
+        .any(|d| d.part == "file" && d.reason.starts_with("missing"));
+    if manifest_stops_open {
+        text.push_str(" RocksDB cannot open the database: its MANIFEST is damaged.");
+    } else if manifest_cut && missing {
+        text.push_str(" The MANIFEST's last edit is cut: the table files named missing are ones that edit replaced, and RocksDB cannot open the database without them.");
+    } else if r.lost.iter().any(|l| l.whole_file) {
+        text.push_str(" RocksDB will not open the database while these table files are missing or unreadable (it checks every live table at open: a missing or cut one always, a damaged footer or index when max_open_files is -1, the default).");
+    }
+    let known: u64 = r.lost.iter().filter_map(|l| l.estimated_keys).sum();
+    let unknown = r.lost.iter().any(|l| l.estimated_keys.is_none());
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match (known, unknown, r.lost.len()) {
+        (_, _, 0) => {}
+        (0, true, n) => text.push_str(&format!(
+            " Reads cannot return the keys of {n} range{} (below).",
+            plural(n)
+        )),
+        (k, u, n) => text.push_str(&format!(
+            " Reads cannot return about {k}{} keys in {n} range{} (below).",
+            if u { "+" } else { "" },
+            plural(n)
+        )),
+    }
+    if r.blob_records_lost > 0 {
+        let n = r.blob_records_lost;
+        text.push_str(&format!(
+            " {n} blob value{} fail{} their CRC: a read of {} keys fails when it verifies checksums and returns corrupt bytes when it does not.",
+            plural(n as usize),
+            if n == 1 { "s" } else { "" },
+            if n == 1 { "its" } else { "their" }
+        ));
+    }
+    if r.damage.iter().any(|d| is_wal(d) && d.part != "torn end") {
+        text.push_str(" At the next open RocksDB drops every write after the WAL damage, without an error (point-in-time recovery).");
+    }
+    text.push_str(
+        " Restore the files named from a backup, or rebuild the database from a replica.",
+    );
+    text
 }

@@ -39,10 +39,16 @@ pub fn text(r: &VerifyReport) -> String {
                     l.through
                 )
             } else {
-                match &l.after {
-                    Some(after) => format!("after {after} through {}", l.through),
-                    None => format!("from the file's first key through {}", l.through),
-                }
+                let after = match (&l.readable_before, &l.after) {
+                    (Some(key), _) => format!("after {key} (readable)"),
+                    (None, Some(separator)) => format!("above separator {separator}"),
+                    (None, None) => "from the file's first key".into(),
+                };
+                let before = match &l.readable_after {
+                    Some(key) => format!("before {key} (readable)"),
+                    None => format!("up to separator {}", l.through),
+                };
+                format!("{after}, {before}")
             };
             let level = l.level.map(|n| format!(" L{n}")).unwrap_or_default();
             text.push_str(&format!(

@@ -26,6 +26,9 @@ const LEGACY_FOOTER: u64 = 48;
 const EXTENDED_MAGIC: [u8; 4] = [0x3e, 0x00, 0x7a, 0x00];
 /// Bytes read at a time: data blocks are read in file order, a chunk holds hundreds.
 const CHUNK: u64 = 4 << 20;
+/// Bytes read at the file's end first: the footer with the metaindex, index and meta
+/// blocks of most tables (the data pass reads them again only where they overlap).
+const TAIL: u64 = 512 << 10;
 /// `kTwoLevelIndexSearch`: the index block points at index partitions.
 const PARTITIONED_INDEX: u32 = 2;
 /// `kBinarySearchWithFirstKey`: index entries hold each block's first key.
@@ -84,6 +87,9 @@ pub enum Lost {
         through: Vec<u8>,
         /// Keys estimated from the table's entries per data block.
         estimated_keys: Option<u64>,
+        /// The exact edges, when the blocks either side are sound: the last key of the
+        /// block before and the first key of the block after (both readable).
+        readable_edges: (Option<Vec<u8>>, Option<Vec<u8>>),
     },
 }
 
@@ -129,10 +135,9 @@ impl Chunks<'_> {
         };
         let held = self.start + self.buf.len() as u64;
         if offset < self.start || end > held {
-            // A first look at the end (the footer) takes the file's last chunk, which
-            // holds the metaindex, index and meta blocks of all but huge tables.
+            // A first look at the end (the footer) takes the file's last [`TAIL`] bytes.
             let offset = if self.buf.is_empty() && end == self.size {
-                self.size.saturating_sub(CHUNK).min(offset)
+                self.size.saturating_sub(TAIL).min(offset)
             } else {
                 offset
             };
@@ -338,6 +343,7 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
                     after: previous.clone(),
                     through: separator.clone(),
                     estimated_keys: None,
+                    readable_edges: (None, None),
                 },
             }),
             Err(IndexError::NotUnderstood) => {
@@ -362,20 +368,45 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
             .map(|(after, through, _)| (after, through));
         return;
     }
-    for (after, through, handle) in data {
+    let mut damaged = Vec::new();
+    for (i, (after, through, handle)) in data.iter().enumerate() {
         check.blocks_checked += 1;
-        if let Err(e) = checked_block(chunks, &footer, handle) {
+        if let Err(e) = checked_block(chunks, &footer, *handle) {
+            damaged.push(i);
             check.damage.push(BlockDamage {
                 block: "data block".into(),
                 offset: handle.offset,
                 size: handle.size,
                 reason: e.reason(),
                 lost: Lost::Range {
-                    after,
-                    through,
+                    after: after.clone(),
+                    through: through.clone(),
                     estimated_keys: per_block,
+                    readable_edges: (None, None),
                 },
             });
+        }
+    }
+    // Separators may be shortened keys: the sound neighbours' own keys are the edges a
+    // person can look up.
+    let edge = |chunks: &mut Chunks<'_>, i: Option<usize>, last: bool| -> Option<Vec<u8>> {
+        let i = i.filter(|i| !damaged.contains(i))?;
+        let (kind, raw) = read_block(chunks, &footer, data.get(i)?.2).ok()?;
+        let contents = decompress(kind, &raw, footer.format_version).ok()?;
+        let entries = block::entries(&contents)?;
+        let (key, _) = if last {
+            entries.last()?
+        } else {
+            entries.first()?
+        };
+        (key.len() >= 8).then(|| key[..key.len() - 8].to_vec())
+    };
+    let data_damage = check.damage.iter_mut().filter(|d| d.block == "data block");
+    for (d, &i) in data_damage.zip(&damaged) {
+        let before = edge(chunks, i.checked_sub(1), true);
+        let after = edge(chunks, Some(i + 1), false);
+        if let Lost::Range { readable_edges, .. } = &mut d.lost {
+            *readable_edges = (before, after);
         }
     }
     check.damage.sort_by_key(|d| d.offset);
