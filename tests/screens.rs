@@ -571,7 +571,12 @@ fn stats_pages() {
     act(
         &mut app,
         &f,
-        &[Action::Screen(4), Action::NextPage, Action::NextPage],
+        &[
+            Action::Screen(4),
+            Action::NextPage,
+            Action::NextPage,
+            Action::NextPage,
+        ],
     );
     let terminal = render(&app, 120, 40);
     let text = format!("{}", terminal.backend());
@@ -589,6 +594,7 @@ fn stats_pages() {
         Access::ReadOnlySnapshot,
         &[
             Action::Screen(4),
+            Action::NextPage,
             Action::NextPage,
             Action::NextPage,
             Action::NextPage,
@@ -1746,6 +1752,30 @@ fn disk_verify_page() {
         "disk_verify_start",
         Access::ReadOnlySnapshot,
         &to_verify,
+        &|_| {},
+    );
+}
+
+/// The Stats screen's write-stall page: Tab to it reads the verdict through the worker
+/// (the same `stall` prints), drawn verdict first; `r` reads it again.
+#[test]
+fn stats_stall_page() {
+    use spear_next::inspector::screens::stats::{StatsPage, StatsView};
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(4), Action::NextPage]);
+    let view = app.screen::<StatsView>();
+    assert_eq!(view.page, StatsPage::Stall);
+    let report = view.stall.clone().expect("the verdict was read");
+    assert_eq!(
+        report.state,
+        spear_next::inspector::analysis::stall::WriteState::Ok
+    );
+    snapshot_on(
+        &f,
+        "stats_stall",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(4), Action::NextPage],
         &|_| {},
     );
 }

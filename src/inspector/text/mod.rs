@@ -6,5 +6,6 @@ pub mod explain;
 pub mod history;
 pub mod log;
 pub mod maintenance;
+pub mod stall;
 pub mod verify;
 pub mod wal;

@@ -63,6 +63,8 @@ pub enum Kind {
     Tombstones,
     /// Every file's checksums.
     Verify,
+    /// The write-stall verdict.
+    Stall,
     /// Compactions and flushes.
     Maintain,
     /// Edits.
@@ -264,6 +266,8 @@ pub enum Job {
     /// Every block of every live table and blob file, the MANIFEST and the WAL files,
     /// checked (with progress).
     Verify,
+    /// The write-stall verdict: conditions against the limits, the LOG's stalls.
+    Stall,
     /// A compaction or flush (write mode only).
     Maintain(Maintenance),
     /// A change (write mode only), answered with what undoes it.
@@ -294,6 +298,7 @@ impl Job {
             Job::Keyspace { .. } => Kind::Keyspace,
             Job::Tombstones { .. } => Kind::Tombstones,
             Job::Verify => Kind::Verify,
+            Job::Stall => Kind::Stall,
             Job::Maintain(_) => Kind::Maintain,
             Job::Edit(_) => Kind::Edit,
         }
@@ -465,6 +470,8 @@ pub enum Body {
     Keyspace(Box<Breakdown>),
     /// Tombstones (with the skip scan when asked).
     Tombstones(Box<Tombstones>),
+    /// The write-stall verdict.
+    Stall(Box<crate::inspector::analysis::stall::StallReport>),
     /// What a check of every file's checksums found.
     Verified(Box<crate::inspector::analysis::verify::VerifyReport>),
     /// A compaction or flush finished.

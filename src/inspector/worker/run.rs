@@ -147,6 +147,7 @@ impl Run<'_> {
             Job::Usage => self.usage(),
             Job::Keyspace { grouping, exact } => self.keyspace(&grouping, exact),
             Job::Verify => self.verify(),
+            Job::Stall => self.stall(),
             Job::Tombstones { grouping, scan } => {
                 on_walk_thread(|| self.tombstones(&grouping, scan))
             }
@@ -167,6 +168,7 @@ fn rocksdb_only(job: &Job) -> Option<&'static str> {
         Job::Usage | Job::Keyspace { .. } => Some("the Disk screen"),
         Job::Tombstones { .. } => Some("counting tombstones"),
         Job::Verify => Some("verify"),
+        Job::Stall => Some("the write-stall page"),
         Job::Maintain(_) => Some("compaction and flush"),
         _ => None,
     }
@@ -178,7 +180,7 @@ fn follows_primary(job: &Job, purpose: Purpose) -> bool {
     match job {
         Job::Refresh | Job::Stats | Job::Registry | Job::Streams => true,
         Job::Events { offset, .. } => *offset == 0,
-        Job::Gaps { .. } => true,
+        Job::Gaps { .. } | Job::Stall => true,
         Job::Page { .. } => purpose == Purpose::Periodic,
         _ => false,
     }

@@ -48,7 +48,39 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &StatsView, cx: &DrawCx)
         StatsPage::SstFiles => sst_files(frame, body, view, stats, theme),
         StatsPage::Raw => raw(frame, body, view, session, stats, theme),
         StatsPage::Options => options(frame, body, view, theme),
+        StatsPage::Stall => stall_page(frame, body, view, theme),
     }
+}
+
+/// The write-stall verdict expanded (as `stall` prints it): the verdict in the colour of
+/// its answer, each column family's conditions against its limits, the trend, the LOG's
+/// stalls.
+fn stall_page(frame: &mut Frame, area: Rect, view: &StatsView, theme: Theme) {
+    let Some(report) = &view.stall else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("judging the write-stall conditions…", theme.dim())),
+            area,
+        );
+        return;
+    };
+    let verdict = if report.state == crate::inspector::analysis::stall::WriteState::Ok {
+        theme.text()
+    } else {
+        theme.error()
+    };
+    let text = crate::inspector::text::stall::report_text(report);
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => Line::from(Span::styled(line.to_string(), verdict)),
+            _ => Line::from(line.to_string()),
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }
 
 /// `◆` marks figures about this process rather than the files on disk or the service

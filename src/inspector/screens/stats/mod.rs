@@ -11,6 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen};
+use crate::inspector::analysis::stall::StallReport;
 use crate::inspector::analysis::stats::{DbStats, SstFile};
 use crate::inspector::formats::options_file::OptionsReport;
 use crate::inspector::input::action::Action;
@@ -28,6 +29,8 @@ pub const HISTORY: usize = 300;
 pub enum StatsPage {
     /// Levels, sizes, compactions, charts.
     Overview,
+    /// When will writes stop: the write-stall verdict expanded.
+    Stall,
     /// The live SST files.
     SstFiles,
     /// The text of `rocksdb.stats`.
@@ -38,8 +41,9 @@ pub enum StatsPage {
 
 impl StatsPage {
     /// Every page in Tab order.
-    pub const ALL: [StatsPage; 4] = [
+    pub const ALL: [StatsPage; 5] = [
         StatsPage::Overview,
+        StatsPage::Stall,
         StatsPage::SstFiles,
         StatsPage::Raw,
         StatsPage::Options,
@@ -49,6 +53,7 @@ impl StatsPage {
     pub fn title(self) -> &'static str {
         match self {
             StatsPage::Overview => "overview",
+            StatsPage::Stall => "write stalls",
             StatsPage::SstFiles => "SST files",
             StatsPage::Raw => "rocksdb.stats",
             StatsPage::Options => "options",
@@ -140,6 +145,8 @@ pub struct StatsView {
     pub options: Option<Box<OptionsReport>>,
     /// First line of the options page drawn.
     pub options_scroll: usize,
+    /// The write-stall verdict, read when its page is shown and at each sample there.
+    pub stall: Option<Box<StallReport>>,
 }
 
 impl Default for StatsView {
@@ -156,6 +163,7 @@ impl Default for StatsView {
             raw_scroll: 0,
             options: None,
             options_scroll: 0,
+            stall: None,
         }
     }
 }
@@ -307,7 +315,7 @@ impl Screen for StatsView {
     }
 
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::Stats, Kind::Options]
+        &[Kind::Stats, Kind::Options, Kind::Stall]
     }
 
     fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
@@ -327,10 +335,14 @@ impl Screen for StatsView {
             let context = cx.session.context();
             return vec![cx.session.request(context, Job::Options).into()];
         }
-        if reread {
-            return vec![request(cx.session, Purpose::Show)];
+        let mut commands = Vec::new();
+        if self.page == StatsPage::Stall && (reread || self.stall.is_none()) {
+            commands.extend(stall_request(cx.session));
         }
-        Vec::new()
+        if reread {
+            commands.push(request(cx.session, Purpose::Show));
+        }
+        commands
     }
 
     fn on_event(&mut self, event: Event, cx: &mut Cx) -> Vec<Command> {
@@ -338,6 +350,7 @@ impl Screen for StatsView {
             Body::Stats(stats) => self.record(stats, cx.session.table_rows()),
             Body::Cluster(status) => self.cluster = Some(status),
             Body::Options(report) => self.options = Some(report),
+            Body::Stall(report) => self.stall = Some(report),
             Body::Failed(error) => cx.session.fail(&error),
             _ => {}
         }
@@ -347,10 +360,15 @@ impl Screen for StatsView {
     /// The history's sample, unless the last read is still running: periodic work never
     /// piles up on a slow database.
     fn sample(&mut self, cx: &mut Cx) -> Vec<Command> {
-        if cx.session.tickets.is_pending(Kind::Stats) {
-            return Vec::new();
+        let mut commands = Vec::new();
+        if self.page == StatsPage::Stall {
+            // The page follows the database: its verdict is read again at each sample.
+            commands.extend(stall_request(cx.session));
         }
-        vec![request(cx.session, Purpose::Periodic)]
+        if !cx.session.tickets.is_pending(Kind::Stats) {
+            commands.push(request(cx.session, Purpose::Periodic));
+        }
+        commands
     }
 
     fn changed(&mut self, change: &Change, _shown: bool, cx: &mut Cx) -> Vec<Command> {
@@ -363,6 +381,15 @@ impl Screen for StatsView {
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
         draw::draw(frame, area, self, cx);
     }
+}
+
+/// A read of the write-stall verdict, unless one is on its way.
+fn stall_request(session: &mut Session) -> Option<Command> {
+    if session.tickets.is_pending(Kind::Stall) || session.cluster {
+        return None;
+    }
+    let context = session.context();
+    Some(session.request(context, Job::Stall).into())
 }
 
 #[cfg(test)]

@@ -99,4 +99,11 @@ impl Run<'_> {
         }
         Ok(())
     }
+
+    /// The write-stall verdict of the open database.
+    pub(in super::super) fn stall(&self) -> Result<(), InspectError> {
+        let report = crate::inspector::analysis::stall::report(self.source)?;
+        self.emit(Body::Stall(Box::new(report)));
+        Ok(())
+    }
 }
