@@ -1779,3 +1779,31 @@ fn stats_stall_page() {
         &|_| {},
     );
 }
+
+/// The WAL screen's writes page: Tab reads every WAL batch through the worker and shows
+/// the tallies `writes` prints (rates blanked for the snapshot: they follow file times).
+#[test]
+fn wal_writes_page() {
+    use spear_next::inspector::screens::wal::{WalPage, WalView};
+    let f = fixture_with_log();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(8), Action::NextPage]);
+    let view = app.screen::<WalView>();
+    assert_eq!(view.page, WalPage::Writes);
+    let report = view.writes.clone().expect("the writes were read");
+    assert!(report.total.ops > 0 && report.wal_files > 0, "{report:?}");
+    snapshot_on(
+        &f,
+        "wal_writes",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(8), Action::NextPage],
+        &|app| {
+            if let Some(r) = app.screen_mut::<WalView>().writes.as_mut() {
+                r.span_seconds = None;
+                for p in &mut r.per_prefix {
+                    p.ops_per_second = None;
+                }
+            }
+        },
+    );
+}

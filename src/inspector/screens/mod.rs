@@ -273,7 +273,7 @@ mod tests {
         let _listed = |kind: Kind| match kind {
             Page | Value | Filter | Count | Refresh | Stats | Registry | Streams | Events
             | Gaps | Options | Log | Wal | History | Explain | Diff | Usage | Keyspace
-            | Tombstones | Verify | Stall | Maintain | Edit => (),
+            | Tombstones | Verify | Stall | Writes | Maintain | Edit => (),
         };
         let screens = super::registered();
         for kind in all {

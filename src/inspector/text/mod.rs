@@ -9,3 +9,4 @@ pub mod maintenance;
 pub mod stall;
 pub mod verify;
 pub mod wal;
+pub mod writes;

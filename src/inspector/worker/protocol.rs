@@ -65,6 +65,8 @@ pub enum Kind {
     Verify,
     /// The write-stall verdict.
     Stall,
+    /// Who is writing (every WAL batch tallied).
+    Writes,
     /// Compactions and flushes.
     Maintain,
     /// Edits.
@@ -268,6 +270,9 @@ pub enum Job {
     Verify,
     /// The write-stall verdict: conditions against the limits, the LOG's stalls.
     Stall,
+    /// Who is writing: every batch of the WAL files tallied per column family, prefix
+    /// (up to `:`) and key.
+    Writes,
     /// A compaction or flush (write mode only).
     Maintain(Maintenance),
     /// A change (write mode only), answered with what undoes it.
@@ -299,6 +304,7 @@ impl Job {
             Job::Tombstones { .. } => Kind::Tombstones,
             Job::Verify => Kind::Verify,
             Job::Stall => Kind::Stall,
+            Job::Writes => Kind::Writes,
             Job::Maintain(_) => Kind::Maintain,
             Job::Edit(_) => Kind::Edit,
         }
@@ -472,6 +478,8 @@ pub enum Body {
     Tombstones(Box<Tombstones>),
     /// The write-stall verdict.
     Stall(Box<crate::inspector::analysis::stall::StallReport>),
+    /// Who is writing.
+    Writes(Box<crate::inspector::analysis::writes::WritesReport>),
     /// What a check of every file's checksums found.
     Verified(Box<crate::inspector::analysis::verify::VerifyReport>),
     /// A compaction or flush finished.

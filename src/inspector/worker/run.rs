@@ -148,6 +148,7 @@ impl Run<'_> {
             Job::Keyspace { grouping, exact } => self.keyspace(&grouping, exact),
             Job::Verify => self.verify(),
             Job::Stall => self.stall(),
+            Job::Writes => self.writes(),
             Job::Tombstones { grouping, scan } => {
                 on_walk_thread(|| self.tombstones(&grouping, scan))
             }
@@ -169,6 +170,7 @@ fn rocksdb_only(job: &Job) -> Option<&'static str> {
         Job::Tombstones { .. } => Some("counting tombstones"),
         Job::Verify => Some("verify"),
         Job::Stall => Some("the write-stall page"),
+        Job::Writes => Some("the writes page"),
         Job::Maintain(_) => Some("compaction and flush"),
         _ => None,
     }

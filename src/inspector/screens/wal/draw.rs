@@ -20,6 +20,9 @@ use crate::inspector::ui::theme::Theme;
 /// Draws the batches and, when asked, the selected value.
 pub(super) fn draw(frame: &mut Frame, area: Rect, view: &WalView, cx: &DrawCx) {
     let (session, theme) = (cx.session, cx.theme);
+    if view.page == super::WalPage::Writes {
+        return writes(frame, area, view, theme);
+    }
     let Some(report) = &view.report else {
         return ui::waiting(frame, area, "WAL", "reading the WAL files' tails…", theme);
     };
@@ -160,4 +163,26 @@ fn value_text(op: &WalOp) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// The writes page: every batch of the WAL files tallied (as `writes` prints it).
+fn writes(frame: &mut Frame, area: Rect, view: &WalView, theme: Theme) {
+    let Some(report) = &view.writes else {
+        return ui::waiting(frame, area, "who is writing", "reading every WAL batch…", theme);
+    };
+    let text = crate::inspector::text::writes::text(report);
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => Line::from(Span::styled(line.to_string(), theme.title())),
+            _ => Line::from(line.to_string()),
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(Block::bordered().title(" who is writing (Tab: batches) ")),
+        area,
+    );
 }

@@ -3,12 +3,13 @@
 
 mod draw;
 
-use crossterm::event::KeyCode::{Char, Enter};
+use crossterm::event::KeyCode::{Char, Enter, Tab};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::recent::WalReport;
+use crate::inspector::analysis::writes::WritesReport;
 use crate::inspector::formats::wal::{WalBatch, WalOp};
 use crate::inspector::input::action::Action;
 use crate::inspector::input::keymap::{Binding, b};
@@ -19,9 +20,23 @@ use crate::inspector::worker::{Body, Command, Event, Job, Kind, Purpose};
 /// Batches read for the screen.
 pub const WAL_BATCHES: usize = 1_000;
 
+/// The WAL screen's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WalPage {
+    /// The newest batches, one row per operation.
+    #[default]
+    Batches,
+    /// Who is writing: every batch tallied per column family, prefix and key.
+    Writes,
+}
+
 /// The WAL screen.
 #[derive(Debug, Clone, Default)]
 pub struct WalView {
+    /// The page on show.
+    pub page: WalPage,
+    /// Who is writing, read when the writes page is shown and again as the batches are.
+    pub writes: Option<Box<WritesReport>>,
     /// The files and batches as last read.
     pub report: Option<Box<WalReport>>,
     /// Rows: (batch, op) indices, newest batch first.
@@ -35,6 +50,13 @@ pub struct WalView {
 impl WalView {
     /// Reads the WAL files' tails (again); a periodic read waits for the last one.
     pub fn reread(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
+        if self.page == WalPage::Writes {
+            if purpose == Purpose::Periodic && session.tickets.is_pending(Kind::Writes) {
+                return Vec::new();
+            }
+            let context = session.context().with_purpose(purpose);
+            return vec![session.request(context, Job::Writes).into()];
+        }
         if purpose == Purpose::Periodic && session.tickets.is_pending(Kind::Wal) {
             return Vec::new();
         }
@@ -62,6 +84,15 @@ impl WalView {
             return Vec::new();
         }
         match action {
+            Action::NextPage => {
+                self.page = match self.page {
+                    WalPage::Batches => WalPage::Writes,
+                    WalPage::Writes => WalPage::Batches,
+                };
+                if self.page == WalPage::Writes && self.writes.is_none() {
+                    return self.reread(session, Purpose::Show);
+                }
+            }
             Action::Open => self.detail = !self.detail,
             Action::Back if self.detail => self.detail = false,
             Action::Back => session.message = None,
@@ -98,6 +129,7 @@ impl WalView {
                     _ => self.cursor.clamp(self.rows.len(), visible),
                 }
             }
+            Body::Writes(report) => self.writes = Some(report),
             Body::Failed(error) => session.fail(&error),
             _ => {}
         }
@@ -107,6 +139,7 @@ impl WalView {
 /// The WAL screen's own keys.
 #[rustfmt::skip]
 const KEYS: &[Binding] = &[
+    b(&[(Tab, false)], Action::NextPage, "Tab", "batches / who is writing", Some("page")),
     b(&[(Enter, false)], Action::Open, "Enter", "show the value", Some("value")),
     b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", Some("history")),
 ];
@@ -121,11 +154,11 @@ impl Screen for WalView {
     }
 
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::Wal]
+        &[Kind::Wal, Kind::Writes]
     }
 
     fn show(&mut self, cx: &mut Cx) -> Vec<Command> {
-        if self.report.is_some() {
+        if self.report.is_some() && (self.page == WalPage::Batches || self.writes.is_some()) {
             return Vec::new();
         }
         self.reread(cx.session, Purpose::Show)

@@ -106,4 +106,16 @@ impl Run<'_> {
         self.emit(Body::Stall(Box::new(report)));
         Ok(())
     }
+
+    /// Who is writing: every batch of the WAL files, tallied per prefix up to `:`.
+    pub(in super::super) fn writes(&self) -> Result<(), InspectError> {
+        use crate::inspector::analysis::writes::{self, PrefixRule};
+        let rule = PrefixRule::Delimiter(b":".to_vec());
+        let report = writes::writes(self.source.path(), &rule, WRITES_TOP)?;
+        self.emit(Body::Writes(Box::new(report)));
+        Ok(())
+    }
 }
+
+/// Prefixes and hottest keys the writes page lists.
+const WRITES_TOP: usize = 20;
