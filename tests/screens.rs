@@ -1734,6 +1734,7 @@ fn disk_verify_page() {
             whole_file: false,
             estimated_keys: Some(33),
         }],
+        damaged: true,
         needs_backup: true,
         verdict: "DAMAGED: 1 damage in 000058.sst. Reads cannot return about 33 keys in 1 range (below). RocksDB fails every read and compaction that meets them: restore the files named from a backup, or rebuild the database from a replica.".into(),
         ..VerifyReport::default()

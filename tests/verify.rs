@@ -18,6 +18,47 @@ fn verify(db: &Path) -> (Output, serde_json::Value) {
     (out, report)
 }
 
+/// Keys `count` reads in `db`.
+fn count(db: &Path) -> u64 {
+    let out = run(&["count", db.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .replace(',', "")
+        .parse()
+        .unwrap()
+}
+
+/// `ldb repair` on a copy of `db` (the advice verify gives when only the MANIFEST is
+/// damaged), then the keys the copy holds.
+fn repaired_count(db: &Path) -> u64 {
+    let copy = db.with_extension("repaired");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(db)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let repair = Command::new("ldb")
+        .arg(format!("--db={}", copy.display()))
+        .arg("repair")
+        .output()
+        .unwrap();
+    assert!(
+        repair.status.success(),
+        "{}",
+        String::from_utf8_lossy(&repair.stderr)
+    );
+    let keys = count(&copy);
+    std::fs::remove_dir_all(&copy).unwrap();
+    keys
+}
+
 /// The live SST files, largest first.
 fn ssts(db: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(db)
@@ -242,6 +283,7 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
                 .starts_with("MANIFEST-")
         })
         .unwrap();
+    let keys = count(&db2);
     let len = std::fs::metadata(&manifest).unwrap().len();
     std::fs::OpenOptions::new()
         .write(true)
@@ -266,6 +308,19 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
         !consistency.status.success(),
         "{report}"
     );
+    // The files it names missing were replaced by the cut edit: no keys are called lost,
+    // and `ldb repair`, as advised, brings every key back.
+    assert!(
+        !consistency.status.success(),
+        "the cut edit replaced files: the open fails"
+    );
+    assert_eq!(report["lost"], serde_json::json!([]), "{report}");
+    assert_eq!(report["needs_backup"], false, "{report}");
+    assert!(
+        report["verdict"].as_str().unwrap().contains("ldb repair"),
+        "{report}"
+    );
+    assert_eq!(repaired_count(&db2), keys);
 }
 
 #[test]
@@ -513,6 +568,18 @@ fn a_page_steps_over_a_damaged_block_and_names_it() {
         assert!(key.as_slice() <= gap.through.as_slice());
     }
     assert!(page.at_end);
+    // The status line names the keys read either side of the gap.
+    let (before, after) = (
+        gap.readable.0.clone().unwrap(),
+        gap.readable.1.clone().unwrap(),
+    );
+    assert!(missing.iter().all(|k| before < **k && **k < after));
+    assert!(
+        gap.describe()
+            .starts_with("unreadable, skipped: keys after "),
+        "{}",
+        gap.describe()
+    );
     // Backwards from past the gap, the page steps over it too.
     let past = missing.last().unwrap();
     let mut beyond = (*past).clone();
@@ -543,6 +610,7 @@ fn a_manifest_damaged_in_its_middle_is_not_called_a_torn_end() {
                 .starts_with("MANIFEST-")
         })
         .unwrap();
+    let keys = count(&db);
     let len = std::fs::metadata(&manifest).unwrap().len();
     flip(&manifest, len / 2);
     let consistency = Command::new("ldb")
@@ -568,4 +636,11 @@ fn a_manifest_damaged_in_its_middle_is_not_called_a_torn_end() {
         damage.iter().all(|d| d["part"] != "file"),
         "no table file is missing: {report}"
     );
+    // Every table is sound: no backup, `ldb repair` brings every key back.
+    assert_eq!(report["needs_backup"], false, "{report}");
+    assert!(
+        report["verdict"].as_str().unwrap().contains("ldb repair"),
+        "{report}"
+    );
+    assert_eq!(repaired_count(&db), keys);
 }

@@ -51,7 +51,11 @@ pub struct VerifyReport {
     pub unchecked: Vec<String>,
     /// The keys a read cannot return, per damaged block or file.
     pub lost: Vec<LostKeys>,
-    /// Whether the data must come from elsewhere (a backup or a replica).
+    /// Whether anything is damaged (a torn end of the newest WAL or of the MANIFEST, a
+    /// crash's last write, is not).
+    pub damaged: bool,
+    /// Whether the data must come from elsewhere (a backup or a replica): not when only
+    /// the MANIFEST is damaged and every table is sound (`ldb repair` rebuilds it).
     pub needs_backup: bool,
     /// The answer in words.
     pub verdict: String,
@@ -142,6 +146,7 @@ pub fn verify_until(
     let began = Instant::now();
     let mut report = VerifyReport::default();
     let mut targets = Vec::new();
+    let mut manifest_cut = false;
     match read_manifest(db) {
         Ok(manifest) => {
             report.manifest = Some(manifest.manifest.clone());
@@ -174,6 +179,7 @@ pub fn verify_until(
             if stops_open {
                 targets = directory_files(db)?;
             }
+            manifest_cut = !stops_open && matches!(manifest.tail, Tail::Torn { .. });
             for sst in manifest.live_ssts.into_iter().filter(|_| !stops_open) {
                 let name = format!("{:06}.sst", sst.number);
                 targets.push(Target {
@@ -228,6 +234,12 @@ pub fn verify_until(
                 }
                 present.push((target, meta.len()));
             }
+            Err(e) if manifest_cut => report.damage.push(damage_of(
+                &target,
+                "file",
+                None,
+                format!("missing: {e} (named by the MANIFEST before its cut last edit, which replaced it)"),
+            )),
             Err(e) => {
                 report
                     .damage
@@ -283,10 +295,14 @@ pub fn verify_until(
         report.unchecked.extend(found.unchecked);
     }
     check_wals(db, &mut report)?;
-    report.needs_backup = report
+    report.damaged = report
         .damage
         .iter()
         .any(|d| d.part != "last edit" && d.part != "torn end");
+    let manifest_only = report.damage.iter().all(|d| {
+        d.file.starts_with("MANIFEST") || (manifest_cut && d.reason.starts_with("missing"))
+    });
+    report.needs_backup = report.damaged && !manifest_only;
     report.verdict = verdict(&report);
     report.seconds = began.elapsed().as_secs_f64();
     Ok(Some(report))
@@ -512,6 +528,13 @@ fn verdict(r: &VerifyReport) -> String {
             if r.blob_files == 1 { "" } else { "s" }
         ));
     }
+    if r.damage.is_empty() && r.table_files == 0 && r.blob_files == 0 {
+        return format!(
+            "No damage: no table file yet (every write is still in the WAL); the MANIFEST and {} WAL file{} read to their end.",
+            r.wal_files,
+            if r.wal_files == 1 { "" } else { "s" }
+        );
+    }
     if r.damage.is_empty() {
         let mut text = format!(
             "No damage: every block of {files} matches its checksum, and the MANIFEST and {} WAL file{} read to their end.",
@@ -527,7 +550,7 @@ fn verdict(r: &VerifyReport) -> String {
         }
         return text;
     }
-    if !r.needs_backup {
+    if !r.damaged {
         return "Only a torn end: the newest WAL or the MANIFEST ends in a write a crash cut short. RocksDB opens without it and loses only that last write; no backup is needed.".into();
     }
     let mut names: Vec<&str> = r.damage.iter().map(|d| d.file.as_str()).collect();
@@ -553,6 +576,16 @@ fn verdict(r: &VerifyReport) -> String {
         .damage
         .iter()
         .any(|d| d.part == "file" && d.reason.starts_with("missing"));
+    if !r.needs_backup {
+        text.push_str(if manifest_stops_open {
+            " RocksDB cannot open the database: its MANIFEST is damaged."
+        } else {
+            " The MANIFEST's last edit is cut: the table files named missing are ones that edit replaced, and RocksDB cannot open the database without them."
+        });
+        text.push_str(" Every table file is sound: `ldb repair` on a copy of the directory rebuilds the MANIFEST from the table and WAL files and brings the keys back; a backup or a replica is needed only if it fails.");
+        return text;
+    }
+    let opens = !(manifest_stops_open || missing || r.lost.iter().any(|l| l.whole_file));
     if manifest_stops_open {
         text.push_str(" RocksDB cannot open the database: its MANIFEST is damaged.");
     } else if manifest_cut && missing {
@@ -565,12 +598,21 @@ fn verdict(r: &VerifyReport) -> String {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     match (known, unknown, r.lost.len()) {
         (_, _, 0) => {}
-        (0, true, n) => text.push_str(&format!(
+        (0, true, n) if opens => text.push_str(&format!(
             " Reads cannot return the keys of {n} range{} (below).",
             plural(n)
         )),
-        (k, u, n) => text.push_str(&format!(
+        (k, u, n) if opens => text.push_str(&format!(
             " Reads cannot return about {k}{} keys in {n} range{} (below).",
+            if u { "+" } else { "" },
+            plural(n)
+        )),
+        (0, true, n) => text.push_str(&format!(
+            " Until then no key is readable; the damaged files hold the keys of {n} range{} (below).",
+            plural(n)
+        )),
+        (k, u, n) => text.push_str(&format!(
+            " Until then no key is readable; the damaged files hold about {k}{} keys in {n} range{} (below).",
             if u { "+" } else { "" },
             plural(n)
         )),

@@ -1,6 +1,6 @@
 //! `verify`: is the database damaged, and what is lost (`analysis::verify`), as text or
 //! JSON, with progress on a terminal's stderr. Exit 0 when nothing is damaged (a torn
-//! end of the newest WAL or the MANIFEST included), 7 when something is.
+//! end of the newest WAL or the MANIFEST is not damage), 7 when something is.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub(super) async fn verify(args: ReportArgs) -> Result<Outcome, CliError> {
     } else {
         ignore_broken_pipe(out.write_all(text(&report).as_bytes()))?;
     }
-    Ok(if report.needs_backup {
+    Ok(if report.damaged {
         Outcome::Damaged
     } else {
         Outcome::Success

@@ -24,6 +24,8 @@ pub struct SkippedBlock {
     pub after: Option<Vec<u8>>,
     /// … up to and including this one (its separator).
     pub through: Vec<u8>,
+    /// The keys the page read either side of the gap (readable), when it read any.
+    pub readable: (Option<Vec<u8>>, Option<Vec<u8>>),
 }
 
 impl SkippedBlock {
@@ -38,20 +40,25 @@ impl SkippedBlock {
             offset,
             after,
             through,
+            readable: (None, None),
         })
     }
 
-    /// One line for the status bar and the CLI.
+    /// One line for the status bar: the unreadable keys first (between the readable
+    /// keys either side where the page has them), then where the damage is.
     pub fn describe(&self) -> String {
-        let from = match &self.after {
-            Some(after) => format!("after {}", escape_key(after)),
-            None => "from the file's first key".into(),
+        let from = match (&self.readable.0, &self.after) {
+            (Some(key), _) => format!("after {}", escape_key(key)),
+            (None, Some(after)) => format!("above {}", escape_key(after)),
+            (None, None) => "from its table's first key".into(),
+        };
+        let to = match &self.readable.1 {
+            Some(key) => format!("before {}", escape_key(key)),
+            None => format!("through {}", escape_key(&self.through)),
         };
         format!(
-            "damaged block at offset {} of {}: its keys ({from} through {}) cannot be read and were skipped; `verify` names all damage",
-            self.offset,
-            self.file,
-            escape_key(&self.through)
+            "unreadable, skipped: keys {from} {to} (damaged block at offset {} of {}; `verify` names all damage)",
+            self.offset, self.file
         )
     }
 }

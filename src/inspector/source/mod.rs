@@ -433,7 +433,8 @@ impl Source {
         }
         let backward = anchor.is_backward();
         let mut entries = Vec::with_capacity(limit.min(4096));
-        let mut skipped: Vec<damage::SkippedBlock> = Vec::new();
+        // Each gap with the number of keys read before it.
+        let mut skipped: Vec<(usize, damage::SkippedBlock)> = Vec::new();
         loop {
             while it.valid() && entries.len() < limit {
                 if let (Some(k), Some(v)) = (it.key(), it.value()) {
@@ -450,7 +451,7 @@ impl Source {
             let gap = (skipped.len() < damage::MAX_SKIPS)
                 .then(|| damage::SkippedBlock::from_error(error.as_ref()))
                 .flatten()
-                .filter(|gap| !skipped.contains(gap));
+                .filter(|gap| !skipped.iter().any(|(_, seen)| seen == gap));
             let Some(gap) = gap else {
                 return Err(backend_error(error).into());
             };
@@ -459,9 +460,19 @@ impl Source {
                 (true, Some(after)) => it.seek_for_prev(after),
                 (true, None) => return Err(backend_error(error).into()),
             }
-            skipped.push(gap);
+            skipped.push((entries.len(), gap));
         }
         let exhausted = !it.valid();
+        // The keys read either side of each gap, in key order.
+        let skipped = skipped
+            .into_iter()
+            .map(|(at, mut gap)| {
+                let key = |i: usize| entries.get(i).map(|e: &Entry| e.key.clone());
+                let (near, far) = (at.checked_sub(1).and_then(key), key(at));
+                gap.readable = if backward { (far, near) } else { (near, far) };
+                gap
+            })
+            .collect();
         if backward {
             entries.reverse();
         }

@@ -73,7 +73,7 @@ fn verify(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) {
         return;
     };
     let text = crate::inspector::text::verify::text(report);
-    let verdict_style = if report.needs_backup { theme.error() } else { theme.title() };
+    let verdict_style = if report.damaged { theme.error() } else { theme.title() };
     let lines: Vec<Line> = text
         .lines()
         .enumerate()
