@@ -59,6 +59,20 @@ fn repaired_count(db: &Path) -> u64 {
     keys
 }
 
+/// The MANIFEST file of `db`.
+fn manifest_of(db: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("MANIFEST-")
+        })
+        .unwrap()
+}
+
 /// The live SST files, largest first.
 fn ssts(db: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(db)
@@ -272,17 +286,7 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
     // like checkconsistency.
     let (_dir2, db2) = temp_db();
     bench_db(&db2);
-    let manifest = std::fs::read_dir(&db2)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("MANIFEST-")
-        })
-        .unwrap();
+    let manifest = manifest_of(&db2);
     let keys = count(&db2);
     let len = std::fs::metadata(&manifest).unwrap().len();
     std::fs::OpenOptions::new()
@@ -599,17 +603,7 @@ fn a_manifest_damaged_in_its_middle_is_not_called_a_torn_end() {
     require_tools();
     let (_dir, db) = temp_db();
     bench_db(&db);
-    let manifest = std::fs::read_dir(&db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("MANIFEST-")
-        })
-        .unwrap();
+    let manifest = manifest_of(&db);
     let keys = count(&db);
     let len = std::fs::metadata(&manifest).unwrap().len();
     flip(&manifest, len / 2);

@@ -10,6 +10,7 @@ pub mod format;
 mod help;
 pub mod opening;
 mod picker;
+pub mod report;
 pub mod theme;
 
 use ratatui::Frame;

@@ -66,26 +66,11 @@ fn verify(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) {
         let hint = "c reads every block of every live table and blob file, the MANIFEST and \
                     the WAL files, and checks each against its checksum (at idle I/O \
                     priority; nothing is written).";
-        frame.render_widget(
-            Paragraph::new(Span::styled(hint, theme.dim())).wrap(ratatui::widgets::Wrap { trim: false }),
-            area,
-        );
-        return;
+        return ui::report::report(frame, area, hint, theme.dim(), None);
     };
     let text = crate::inspector::text::verify::text(report);
-    let verdict_style = if report.damaged { theme.error() } else { theme.title() };
-    let lines: Vec<Line> = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| match i {
-            0 => Line::from(Span::styled(line.to_string(), verdict_style)),
-            _ => Line::from(line.to_string()),
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-        area,
-    );
+    let verdict = if report.damaged { theme.error() } else { theme.title() };
+    ui::report::report(frame, area, &text, verdict, None);
 }
 
 fn waiting(frame: &mut Frame, area: Rect, text: &str, theme: Theme) {

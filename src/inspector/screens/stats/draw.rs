@@ -69,18 +69,7 @@ fn stall_page(frame: &mut Frame, area: Rect, view: &StatsView, theme: Theme) {
         theme.error()
     };
     let text = crate::inspector::text::stall::report_text(report);
-    let lines: Vec<Line> = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| match i {
-            0 => Line::from(Span::styled(line.to_string(), verdict)),
-            _ => Line::from(line.to_string()),
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-        area,
-    );
+    crate::inspector::ui::report::report(frame, area, &text, verdict, None);
 }
 
 /// `◆` marks figures about this process rather than the files on disk or the service

@@ -171,18 +171,6 @@ fn writes(frame: &mut Frame, area: Rect, view: &WalView, theme: Theme) {
         return ui::waiting(frame, area, "who is writing", "reading every WAL batch…", theme);
     };
     let text = crate::inspector::text::writes::text(report);
-    let lines: Vec<Line> = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| match i {
-            0 => Line::from(Span::styled(line.to_string(), theme.title())),
-            _ => Line::from(line.to_string()),
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(Block::bordered().title(" who is writing (Tab: batches) ")),
-        area,
-    );
+    let block = Block::bordered().title(" who is writing (Tab: batches) ");
+    ui::report::report(frame, area, &text, theme.title(), Some(block));
 }
