@@ -82,16 +82,7 @@ fn corrupt_current_and_manifest_are_named() {
 
     let (_dir2, path2) = temp_db();
     write_fixture(&path2);
-    let manifest = std::fs::read_dir(&path2)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("MANIFEST-")
-        })
-        .unwrap();
+    let manifest = crate::common::manifest_of(&path2);
     std::fs::write(&manifest, b"garbage, not a manifest").unwrap();
     let before2 = snapshot_dir(&path2);
     assert_one_line_error(

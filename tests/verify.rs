@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use rocksdb::{BlockBasedIndexType, BlockBasedOptions, ChecksumType, DBCompressionType, Options};
 
 use crate::cli::run;
-use crate::common::temp_db;
+use crate::common::{manifest_of, temp_db};
 use crate::compat78::{db_bench, require_tools};
 
 fn verify(db: &Path) -> (Output, serde_json::Value) {
@@ -59,18 +59,15 @@ fn repaired_count(db: &Path) -> u64 {
     keys
 }
 
-/// The MANIFEST file of `db`.
-fn manifest_of(db: &Path) -> std::path::PathBuf {
-    std::fs::read_dir(db)
+/// Whether `ldb checkconsistency` (7.8) finds `db` consistent.
+fn checkconsistency_passes(db: &Path) -> bool {
+    Command::new("ldb")
+        .arg(format!("--db={}", db.display()))
+        .arg("checkconsistency")
+        .output()
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("MANIFEST-")
-        })
-        .unwrap()
+        .status
+        .success()
 }
 
 /// The live SST files, largest first.
@@ -229,12 +226,8 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
         .set_len(100_000)
         .unwrap();
     std::fs::remove_file(gone).unwrap();
-    let consistency = Command::new("ldb")
-        .arg(format!("--db={}", db.display()))
-        .arg("checkconsistency")
-        .output()
-        .unwrap();
-    assert!(!consistency.status.success());
+    let consistent = checkconsistency_passes(&db);
+    assert!(!consistent);
     let (out, report) = verify(&db);
     assert_eq!(out.status.code(), Some(7));
     let named = |file: &Path, part: &str| {
@@ -295,11 +288,7 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
         .unwrap()
         .set_len(len - 10)
         .unwrap();
-    let consistency = Command::new("ldb")
-        .arg(format!("--db={}", db2.display()))
-        .arg("checkconsistency")
-        .output()
-        .unwrap();
+    let consistent = checkconsistency_passes(&db2);
     let (out, report) = verify(&db2);
     let torn = report["damage"]
         .as_array()
@@ -307,17 +296,10 @@ fn a_truncated_a_missing_sst_and_a_torn_manifest_agree_with_checkconsistency() {
         .iter()
         .any(|d| d["part"] == "last edit");
     assert!(torn, "{report}");
-    assert_eq!(
-        out.status.code() == Some(7),
-        !consistency.status.success(),
-        "{report}"
-    );
+    assert_eq!(out.status.code() == Some(7), !consistent, "{report}");
     // The files it names missing were replaced by the cut edit: no keys are called lost,
     // and `ldb repair`, as advised, brings every key back.
-    assert!(
-        !consistency.status.success(),
-        "the cut edit replaced files: the open fails"
-    );
+    assert!(!consistent, "the cut edit replaced files: the open fails");
     assert_eq!(report["lost"], serde_json::json!([]), "{report}");
     assert_eq!(report["needs_backup"], false, "{report}");
     assert!(
@@ -607,12 +589,8 @@ fn a_manifest_damaged_in_its_middle_is_not_called_a_torn_end() {
     let keys = count(&db);
     let len = std::fs::metadata(&manifest).unwrap().len();
     flip(&manifest, len / 2);
-    let consistency = Command::new("ldb")
-        .arg(format!("--db={}", db.display()))
-        .arg("checkconsistency")
-        .output()
-        .unwrap();
-    assert!(!consistency.status.success());
+    let consistent = checkconsistency_passes(&db);
+    assert!(!consistent);
     let (out, report) = verify(&db);
     assert_eq!(out.status.code(), Some(7), "{report}");
     let damage = report["damage"].as_array().unwrap();

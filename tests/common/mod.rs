@@ -161,3 +161,17 @@ pub fn act(
 pub mod etcd;
 #[cfg(feature = "inspector")]
 pub mod tmux;
+
+/// The MANIFEST file of the database at `db`.
+pub fn manifest_of(db: &Path) -> PathBuf {
+    std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("MANIFEST-")
+        })
+        .unwrap()
+}
