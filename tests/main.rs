@@ -37,6 +37,8 @@ mod live;
 #[cfg(feature = "inspector")]
 mod live_state;
 #[cfg(feature = "inspector")]
+mod lsm;
+#[cfg(feature = "inspector")]
 mod manifest;
 #[cfg(feature = "inspector")]
 mod owner;

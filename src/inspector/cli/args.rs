@@ -175,6 +175,12 @@ pub enum Command {
     /// Tombstones (deletions) per level, SST file and memtable; with --scan, the key
     /// ranges where reads skip the most of them, and the `compact` that removes them.
     Tombstones(TombstonesArgs),
+    /// The LSM by prefix: for each key prefix its bytes and files per level, tombstones,
+    /// older versions, the table files a read of one of its keys may check, and the bytes
+    /// a compaction of its range would reclaim, the most reclaimable first, with the
+    /// `compact` command. Reads every live table file entry by entry (read-only, the
+    /// files held open so a live service's compaction cannot take them away).
+    Lsm(LsmArgs),
     /// What RocksDB itself wrote in its info LOG files (LOG, LOG.old.*): flushes,
     /// compactions, table files, write stalls and their cause, errors, in time order; or
     /// with --timeline, stall periods, write amplification and compaction throughput over
@@ -528,6 +534,23 @@ pub struct TombstonesArgs {
     #[allow(missing_docs)] // documented by its own arguments
     pub grouping: GroupingArgs,
     /// As JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lsm`.
+#[derive(Debug, Args, Clone)]
+pub struct LsmArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)] // documented by its own arguments
+    pub db: DbArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)] // documented by its own arguments
+    pub grouping: GroupingArgs,
+    /// List every prefix (the text lists the 20 most reclaimable).
+    #[arg(long)]
+    pub all: bool,
+    /// As JSON (every prefix).
     #[arg(long)]
     pub json: bool,
 }

@@ -6,6 +6,7 @@
 //! handed on as [`InspectError`]; `main` prints them and exits with their class's status.
 
 pub mod args;
+mod byte_progress;
 mod copy;
 mod db;
 mod diagnose;
@@ -13,6 +14,7 @@ mod error;
 mod explain;
 pub mod groups;
 mod infolog;
+mod lsm;
 mod open_progress;
 mod output;
 mod ranges;
@@ -111,6 +113,7 @@ async fn subcommand(
         Command::Verify(args) => verify::verify(args).await,
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
+        Command::Lsm(args) => lsm::lsm(args, global).await,
         Command::Log(args) => infolog::log(args).await,
         Command::Wal(args) => wal::wal(args).await,
         Command::History(args) => wal::history(args, global).await,

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod explain;
 pub mod history;
 pub mod log;
+pub mod lsm;
 pub mod maintenance;
 pub mod stall;
 pub mod verify;

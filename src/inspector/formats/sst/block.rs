@@ -86,11 +86,19 @@ fn entry_region(block: &[u8]) -> Option<(&[u8], Vec<u32>)> {
     if len < 4 {
         return None;
     }
-    // The top bit packs the data-block hash index flag; index and meta blocks leave it 0.
-    let restarts = u32::from_le_bytes(block[len - 4..].try_into().ok()?) & 0x7fff_ffff;
-    let array = (restarts as usize).checked_mul(4)?.checked_add(4)?;
-    let end = len.checked_sub(array)?;
-    let offsets = block[end..len - 4]
+    // The top bit packs the data-block hash index flag (`kDataBlockBinaryAndHash`); index
+    // and meta blocks leave it 0. With it, the hash buckets (a byte each) and their count
+    // (16 bits) sit between the restart array and this word.
+    let packed = u32::from_le_bytes(block[len - 4..].try_into().ok()?);
+    let restarts = packed & 0x7fff_ffff;
+    let mut array_end = len - 4;
+    if packed & 0x8000_0000 != 0 {
+        let count = block.get(array_end.checked_sub(2)?..array_end)?;
+        let buckets = usize::from(u16::from_le_bytes([count[0], count[1]]));
+        array_end = array_end.checked_sub(2 + buckets)?;
+    }
+    let end = array_end.checked_sub((restarts as usize).checked_mul(4)?)?;
+    let offsets = block[end..array_end]
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
@@ -100,10 +108,18 @@ fn entry_region(block: &[u8]) -> Option<(&[u8], Vec<u32>)> {
 /// Every (key, value) of a block written with value lengths (meta, properties, and index
 /// blocks without delta-encoded handles), keys restored from their shared prefixes.
 pub fn entries(block: &[u8]) -> Option<Vec<(Vec<u8>, &[u8])>> {
+    let mut out = Vec::new();
+    for_each_entry(block, |key, value| out.push((key.to_vec(), value)))?;
+    Some(out)
+}
+
+/// Calls `each(key, value)` for every entry of a block written with value lengths (data
+/// blocks among them), in order, without a copy per entry; `None` when the block does not
+/// parse (its checksum matched, so a layout this reader does not know).
+pub fn for_each_entry<'b>(block: &'b [u8], mut each: impl FnMut(&[u8], &'b [u8])) -> Option<()> {
     let (region, _) = entry_region(block)?;
     let mut cursor = Cursor::new(region);
     let mut key: Vec<u8> = Vec::new();
-    let mut out = Vec::new();
     while !cursor.rest().is_empty() {
         let shared = cursor.varint32()? as usize;
         let non_shared = cursor.varint32()? as usize;
@@ -113,9 +129,9 @@ pub fn entries(block: &[u8]) -> Option<Vec<(Vec<u8>, &[u8])>> {
         }
         key.truncate(shared);
         key.extend_from_slice(cursor.take(non_shared)?);
-        out.push((key.clone(), cursor.take(value_len)?));
+        each(&key, cursor.take(value_len)?);
     }
-    Some(out)
+    Some(())
 }
 
 /// How an index block's entries are written (from the table's properties).

@@ -5,6 +5,7 @@
 pub mod block;
 pub mod checksum;
 pub mod decompress;
+pub mod entries;
 pub mod table;
 
 pub use table::{BlockDamage, Lost, TableCheck, check_table, locate_block};

@@ -94,7 +94,7 @@ pub enum Lost {
 }
 
 /// A block that failed its check.
-enum BlockError {
+pub(super) enum BlockError {
     /// It ends past the file's end.
     Beyond(u64),
     Checksum {
@@ -118,17 +118,36 @@ impl BlockError {
 }
 
 /// Reads a file in large chunks, in order: blocks are served from the chunk in hand.
-struct Chunks<'a> {
+pub(super) struct Chunks<'a> {
     file: File,
     size: u64,
     buf: Vec<u8>,
     start: u64,
     bytes_read: u64,
-    on_read: &'a mut dyn FnMut(u64),
+    /// Bytes read at a time past the block asked for.
+    chunk: u64,
+    on_read: Option<&'a mut dyn FnMut(u64)>,
 }
 
-impl Chunks<'_> {
-    fn get(&mut self, offset: u64, len: u64) -> Result<&[u8], BlockError> {
+impl<'a> Chunks<'a> {
+    pub(super) fn new(
+        file: File,
+        size: u64,
+        chunk: u64,
+        on_read: Option<&'a mut dyn FnMut(u64)>,
+    ) -> Self {
+        Self {
+            file,
+            size,
+            buf: Vec::new(),
+            start: 0,
+            bytes_read: 0,
+            chunk,
+            on_read,
+        }
+    }
+
+    pub(super) fn get(&mut self, offset: u64, len: u64) -> Result<&[u8], BlockError> {
         let end = offset.checked_add(len).filter(|&e| e <= self.size);
         let Some(end) = end else {
             return Err(BlockError::Beyond(self.size));
@@ -141,14 +160,16 @@ impl Chunks<'_> {
             } else {
                 offset
             };
-            let want = (end - offset).max(CHUNK).min(self.size - offset);
+            let want = (end - offset).max(self.chunk).min(self.size - offset);
             self.buf.resize(want as usize, 0);
             self.file
                 .read_exact_at(&mut self.buf, offset)
                 .map_err(|e| BlockError::Unreadable(format!("read error: {e}")))?;
             self.start = offset;
             self.bytes_read += want;
-            (self.on_read)(want);
+            if let Some(on_read) = self.on_read.as_mut() {
+                on_read(want);
+            }
         }
         let from = (offset - self.start) as usize;
         Ok(&self.buf[from..from + len as usize])
@@ -156,8 +177,8 @@ impl Chunks<'_> {
 }
 
 /// The footer's facts.
-struct Footer {
-    format_version: u32,
+pub(super) struct Footer {
+    pub(super) format_version: u32,
     checksum: ChecksumType,
     base_context: u32,
     metaindex: BlockHandle,
@@ -171,14 +192,7 @@ struct Footer {
 pub fn check_table(path: &Path, on_read: &mut dyn FnMut(u64)) -> std::io::Result<TableCheck> {
     let file = File::open(path)?;
     let size = file.metadata()?.len();
-    let mut chunks = Chunks {
-        file,
-        size,
-        buf: Vec::new(),
-        start: 0,
-        bytes_read: 0,
-        on_read,
-    };
+    let mut chunks = Chunks::new(file, size, CHUNK, Some(on_read));
     let mut check = TableCheck::default();
     run(&mut chunks, &mut check, None);
     check.bytes_read = chunks.bytes_read;
@@ -192,15 +206,7 @@ pub fn check_table(path: &Path, on_read: &mut dyn FnMut(u64)) -> std::io::Result
 pub fn locate_block(path: &Path, offset: u64) -> Option<(Option<Vec<u8>>, Vec<u8>)> {
     let file = File::open(path).ok()?;
     let size = file.metadata().ok()?.len();
-    let mut on_read = |_| {};
-    let mut chunks = Chunks {
-        file,
-        size,
-        buf: Vec::new(),
-        start: 0,
-        bytes_read: 0,
-        on_read: &mut on_read,
-    };
+    let mut chunks = Chunks::new(file, size, CHUNK, None);
     let mut check = TableCheck::default();
     run(&mut chunks, &mut check, Some(offset));
     check.located
@@ -216,7 +222,10 @@ fn whole_file(check: &mut TableCheck, block: &str, handle: BlockHandle, reason: 
     });
 }
 
-fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
+/// Reads the footer, metaindex, properties and index (every partition), recording in
+/// `check` the blocks read and what is damaged or not understood; `None` when no data
+/// block can be found from them.
+pub(super) fn read_layout(chunks: &mut Chunks<'_>, check: &mut TableCheck) -> Option<Layout> {
     let size = chunks.size;
     let footer_at = BlockHandle {
         offset: size.saturating_sub(FOOTER),
@@ -226,9 +235,12 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
         Ok(Some(f)) => f,
         Ok(None) => {
             check.unchecked = Some("not a block-based table (plain or cuckoo): not checked".into());
-            return;
+            return None;
         }
-        Err(reason) => return whole_file(check, "footer", footer_at, reason),
+        Err(reason) => {
+            whole_file(check, "footer", footer_at, reason);
+            return None;
+        }
     };
     check.blocks_checked += 1;
     check.format = Some((footer.format_version, footer.checksum));
@@ -243,11 +255,14 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
     check.blocks_checked += 1;
     let metaindex = match metaindex {
         Ok(contents) => contents,
-        Err(e) => return whole_file(check, "metaindex block", footer.metaindex, e.reason()),
+        Err(e) => {
+            whole_file(check, "metaindex block", footer.metaindex, e.reason());
+            return None;
+        }
     };
     let Some(meta) = block::entries(&metaindex) else {
         check.unchecked = Some("its metaindex block is not in a layout this reader knows".into());
-        return;
+        return None;
     };
     let mut properties = BTreeMap::new();
     let mut index = footer.index;
@@ -257,7 +272,7 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
             check.unchecked = Some(format!(
                 "the metaindex's entry {name} is not a block handle"
             ));
-            return;
+            return None;
         };
         if name == "rocksdb.index" {
             index = Some(handle);
@@ -282,13 +297,9 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
     }
     let Some(index) = index else {
         check.unchecked = Some("no index block is named in its footer or metaindex".into());
-        return;
+        return None;
     };
-    let number = |name: &str| {
-        properties
-            .get(name)
-            .and_then(|v| block::Cursor::new(v).varint64())
-    };
+    let number = |name: &str| number_in(&properties, name);
     check.entries = number("rocksdb.num.entries");
     let index_type = properties
         .get("rocksdb.block.based.table.index.type")
@@ -311,10 +322,13 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
     check.blocks_checked += 1;
     let top = match read_index(chunks, &footer, index, layout) {
         Ok(entries) => entries,
-        Err(IndexError::Damaged(e)) => return whole_file(check, "index block", index, e.reason()),
+        Err(IndexError::Damaged(e)) => {
+            whole_file(check, "index block", index, e.reason());
+            return None;
+        }
         Err(IndexError::NotUnderstood) => {
             check.unchecked = Some("its index block is not in a layout this reader knows".into());
-            return;
+            return None;
         }
     };
     let mut data: Vec<(Option<Vec<u8>>, Vec<u8>, BlockHandle)> = Vec::new();
@@ -349,7 +363,7 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
             Err(IndexError::NotUnderstood) => {
                 check.unchecked =
                     Some("an index partition is not in a layout this reader knows".into());
-                return;
+                return None;
             }
         }
         previous = Some(separator);
@@ -361,6 +375,48 @@ fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
         .zip(number("rocksdb.num.data.blocks").filter(|&n| n > 0))
         .map(|(entries, blocks)| entries.div_ceil(blocks));
     data.sort_by_key(|d| d.2.offset);
+    Some(Layout {
+        footer,
+        properties,
+        data,
+        per_block,
+    })
+}
+
+/// A table's structure, read from its end: the footer, its properties, and its data
+/// blocks in file order, each with the separator before it (exclusive) and its own.
+pub(super) struct Layout {
+    pub(super) footer: Footer,
+    pub(super) properties: BTreeMap<String, Vec<u8>>,
+    pub(super) data: Vec<(Option<Vec<u8>>, Vec<u8>, BlockHandle)>,
+    /// Entries per data block, from the properties.
+    per_block: Option<u64>,
+}
+
+impl Layout {
+    /// A numeric (varint) property.
+    pub(super) fn number(&self, name: &str) -> Option<u64> {
+        number_in(&self.properties, name)
+    }
+}
+
+fn number_in(properties: &BTreeMap<String, Vec<u8>>, name: &str) -> Option<u64> {
+    properties
+        .get(name)
+        .and_then(|v| block::Cursor::new(v).varint64())
+}
+
+fn run(chunks: &mut Chunks<'_>, check: &mut TableCheck, locate: Option<u64>) {
+    let Some(Layout {
+        footer,
+        data,
+        per_block,
+        ..
+    }) = read_layout(chunks, check)
+    else {
+        return;
+    };
+
     if let Some(offset) = locate {
         check.located = data
             .into_iter()
@@ -434,6 +490,25 @@ fn read_index(
     let contents = decompress(kind, &raw, footer.format_version)
         .map_err(|e| IndexError::Damaged(BlockError::Unreadable(e)))?;
     block::index_entries(&contents, layout).ok_or(IndexError::NotUnderstood)
+}
+
+/// A data block's contents, its checksum verified and decompressed.
+pub(super) fn data_block(
+    chunks: &mut Chunks<'_>,
+    footer: &Footer,
+    handle: BlockHandle,
+) -> Result<Vec<u8>, String> {
+    let (kind, raw) = checked_block(chunks, footer, handle).map_err(|e| e.reason())?;
+    decompress(kind, raw, footer.format_version)
+}
+
+/// What stopped [`read_layout`], in words: the first damage, or what is not understood.
+pub(super) fn layout_failure(check: &TableCheck) -> String {
+    match (check.damage.first(), &check.unchecked) {
+        (Some(d), _) => format!("{} at offset {}: {}", d.block, d.offset, d.reason),
+        (None, Some(why)) => why.clone(),
+        (None, None) => "no data block is named in its index".into(),
+    }
 }
 
 /// A block's type byte and contents, its checksum verified.

@@ -1,0 +1,190 @@
+//! The LSM by prefix as text: the verdict (what a compaction would reclaim, and where),
+//! a row per prefix with its levels, and the `compact` commands, the most reclaimable
+//! first. Shared by `lsm` and the Disk screen's LSM page.
+
+use humansize::{BINARY, format_size};
+
+use crate::inspector::analysis::lsm::{LevelShare, LsmReport, PrefixLsm};
+
+/// Rows listed after the verdict, unless the caller asks for every one.
+pub const DEFAULT_ROWS: usize = 20;
+
+fn size(bytes: u64) -> String {
+    format_size(bytes, BINARY)
+}
+
+/// `L0 2×1.2 MiB · L6 4×11 MiB`: files and bytes per level.
+pub fn levels_text(levels: &[LevelShare]) -> String {
+    levels
+        .iter()
+        .map(|l| format!("L{} {}×{}", l.level, l.files, size(l.bytes)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The verdict: the prefix with the most to reclaim, or that there is nothing to.
+pub fn verdict(r: &LsmReport) -> String {
+    if r.total.entries == 0 {
+        return if r.unread.is_empty() {
+            format!(
+                "no table file of column family {} holds a key{}",
+                r.cf,
+                if r.within.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under {}", r.within)
+                }
+            )
+        } else {
+            format!("no table file could be read ({} unread)", r.unread.len())
+        };
+    }
+    match r.rows.first().filter(|p| p.reclaimable_bytes > 0) {
+        Some(top) => format!(
+            "a compaction of {} would reclaim {} of its {} ({} tombstones, {} older versions); {} reclaimable in all",
+            top.prefix,
+            size(top.reclaimable_bytes),
+            size(top.bytes),
+            top.tombstones,
+            top.older_versions,
+            size(r.total.reclaimable_bytes)
+        ),
+        None if r.total.reclaimable_bytes > 0 => format!(
+            "{} reclaimable, all of it among keys without a prefix",
+            size(r.total.reclaimable_bytes)
+        ),
+        None => "nothing to reclaim: no tombstone and no older version in the table files".into(),
+    }
+}
+
+/// One prefix's line.
+fn row_line(p: &PrefixLsm) -> String {
+    let read = p
+        .read_files
+        .map_or_else(|| "-".to_string(), |n| n.to_string());
+    let mut line = format!(
+        "{:<24} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}",
+        p.prefix,
+        size(p.bytes),
+        p.entries,
+        p.live_keys,
+        p.tombstones,
+        p.older_versions,
+        read,
+        size(p.reclaimable_bytes),
+        levels_text(&p.levels)
+    );
+    if p.blob_bytes > 0 {
+        line.push_str(&format!(
+            "  blobs {} ({} garbage)",
+            size(p.blob_bytes),
+            size(p.blob_garbage_bytes)
+        ));
+    }
+    line
+}
+
+/// The whole report; `rows` limits the prefixes listed (`None`: all).
+pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
+    let mut text = format!("{}\n\n", verdict(r));
+    let per_level = r
+        .files_per_level
+        .iter()
+        .map(|(level, files)| format!("L{level} {files}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    text.push_str(&format!(
+        "column family {}{}, keys grouped {}: {} table files read ({}; files per level: {})\n",
+        r.cf,
+        if r.within.is_empty() {
+            String::new()
+        } else {
+            format!(" under {}", r.within)
+        },
+        r.grouping,
+        r.files_read,
+        size(r.table_bytes),
+        if per_level.is_empty() {
+            "none".into()
+        } else {
+            per_level
+        }
+    ));
+    text.push_str(&format!(
+        "{:<24} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}\n",
+        "PREFIX",
+        "SIZE",
+        "ENTRIES",
+        "LIVE",
+        "TOMBSTONES",
+        "OLDER",
+        "READ",
+        "RECLAIMABLE",
+        "LEVELS (files×bytes)"
+    ));
+    let limit = rows.unwrap_or(usize::MAX);
+    for p in r.rows.iter().take(limit) {
+        text.push_str(&row_line(p));
+        text.push('\n');
+    }
+    if r.rows.len() > limit {
+        text.push_str(&format!(
+            "… {} more prefixes (--all lists every one)\n",
+            r.rows.len() - limit
+        ));
+    }
+    for p in r.ungrouped.iter().chain(&r.other_prefixes) {
+        text.push_str(&row_line(p));
+        text.push('\n');
+    }
+    text.push_str(&row_line(&r.total));
+    text.push('\n');
+    text.push_str(
+        "\nREAD: table files a point read of a key under the prefix may check (every level-0 file \
+         whose range covers it, one per deeper level). RECLAIMABLE: the stored bytes of \
+         tombstones and of the versions under a newer version or a tombstone, which a \
+         compaction of the range to the bottom level drops unless a snapshot holds them.\n",
+    );
+    if r.memtable_entries > 0 {
+        text.push_str(&format!(
+            "{} entries in the memtables are in no table file yet, so in no row.\n",
+            r.memtable_entries
+        ));
+    }
+    if r.range_deletions > 0 {
+        text.push_str(&format!(
+            "{} range deletions: the keys they cover are not counted as reclaimable.\n",
+            r.range_deletions
+        ));
+    }
+    let commands: Vec<&PrefixLsm> = r
+        .rows
+        .iter()
+        .filter(|p| p.reclaimable_bytes > 0 && p.compact.is_some())
+        .take(limit.min(5))
+        .collect();
+    if !commands.is_empty() {
+        text.push_str("\nto reclaim, most first:\n");
+        for p in commands {
+            text.push_str(&format!(
+                "  {} ({}): {}\n",
+                p.prefix,
+                size(p.reclaimable_bytes),
+                p.compact.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if !r.unread.is_empty() {
+        text.push_str("\nnot read (their entries are in no row):\n");
+        for u in &r.unread {
+            text.push_str(&format!(
+                "  {} (L{}, {}): {}\n",
+                u.name,
+                u.level,
+                size(u.bytes),
+                u.reason
+            ));
+        }
+    }
+    text
+}
