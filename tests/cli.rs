@@ -545,6 +545,7 @@ fn help_texts_are_pinned() {
         "usage",
         "keyspace",
         "tombstones",
+        "lsm",
         "log",
         "wal",
         "history",

@@ -5,7 +5,8 @@
 //! in key order, newest version first, so each version is judged as a compaction to the
 //! bottom level judges it: a tombstone and everything below it go, older versions under
 //! a newer one go, merge operands stay. Read-only; the files are opened at the start and
-//! held, so a compaction by a live service cannot take them away mid-read.
+//! held, so a compaction by a live service cannot take them away mid-read; the reads are
+//! charged to `--io-limit`.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -19,7 +20,7 @@ use crate::inspector::error::InspectError;
 use crate::inspector::formats::sst::entries::{
     BLOB_INDEX, DELETIONS, Entry, MERGE, TableEntries, blob_size,
 };
-use crate::inspector::source::Source;
+use crate::inspector::source::{Source, yielding};
 use crate::storage::rocksdb::prefix_successor;
 
 /// The comparator this reader's key order is.
@@ -212,6 +213,8 @@ pub fn lsm(
             }
             let read: u64 = merge.bytes_done + streams.iter().map(Stream::bytes_read).sum::<u64>();
             if read != read_before {
+                // Within `--io-limit`, shared with every other walk of the process.
+                yielding::charge(read - read_before);
                 progress(read, total);
                 read_before = read;
             }

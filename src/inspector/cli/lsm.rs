@@ -14,6 +14,7 @@ use super::error::CliError;
 use super::groups::DbArgs;
 use super::output::{ignore_broken_pipe, print_json_line};
 use crate::inspector::analysis::lsm;
+use crate::inspector::source::yielding::on_walk_thread;
 use crate::inspector::text::lsm::{DEFAULT_ROWS, text};
 
 /// `lsm DB [--cf CF] [--prefix P] [--delimiter D | --prefix-len N] [--all] [--json]`.
@@ -31,9 +32,12 @@ pub(super) async fn lsm(args: LsmArgs, global: &GlobalArgs) -> Result<Outcome, C
     let ticker = progress.start("lsm", "read");
     let (done, total) = (progress.done.clone(), progress.total.clone());
     let report = blocking("lsm", move || {
-        lsm::lsm(&source, &cf, &grouping, &|| false, &mut |read, of| {
-            done.store(read, Ordering::Relaxed);
-            total.store(of, Ordering::Relaxed);
+        // At nice 10 and the idle I/O class unless --normal-priority: the service first.
+        on_walk_thread(|| {
+            lsm::lsm(&source, &cf, &grouping, &|| false, &mut |read, of| {
+                done.store(read, Ordering::Relaxed);
+                total.store(of, Ordering::Relaxed);
+            })
         })
     })
     .await;

@@ -267,13 +267,14 @@ mod tests {
         use crate::inspector::worker::Kind::{self, *};
         let all = [
             Page, Value, Filter, Count, Refresh, Stats, Registry, Streams, Events, Gaps, Options,
-            Log, Wal, History, Explain, Diff, Usage, Keyspace, Tombstones, Verify, Maintain, Edit,
+            Log, Wal, History, Explain, Diff, Usage, Keyspace, Tombstones, Lsm, Verify, Stall,
+            Writes, Maintain, Edit,
         ];
         // Fails to compile when a kind is added, so `all` stays complete.
         let _listed = |kind: Kind| match kind {
             Page | Value | Filter | Count | Refresh | Stats | Registry | Streams | Events
             | Gaps | Options | Log | Wal | History | Explain | Diff | Usage | Keyspace
-            | Tombstones | Verify | Stall | Writes | Maintain | Edit => (),
+            | Tombstones | Lsm | Verify | Stall | Writes | Maintain | Edit => (),
         };
         let screens = super::registered();
         for kind in all {

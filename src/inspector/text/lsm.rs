@@ -41,7 +41,7 @@ pub fn verdict(r: &LsmReport) -> String {
     }
     match r.rows.first().filter(|p| p.reclaimable_bytes > 0) {
         Some(top) => format!(
-            "a compaction of {} would reclaim {} of its {} ({} tombstones, {} older versions); {} reclaimable in all",
+            "compacting {} reclaims {} of its {} ({} tombstones, {} older versions); {} reclaimable in all",
             top.prefix,
             size(top.reclaimable_bytes),
             size(top.bytes),

@@ -63,6 +63,8 @@ pub enum Kind {
     Tombstones,
     /// Every file's checksums.
     Verify,
+    /// The LSM by prefix.
+    Lsm,
     /// The write-stall verdict.
     Stall,
     /// Who is writing (every WAL batch tallied).
@@ -268,6 +270,12 @@ pub enum Job {
     /// Every block of every live table and blob file, the MANIFEST and the WAL files,
     /// checked (with progress).
     Verify,
+    /// The LSM by prefix: every live table of the context's column family read entry by
+    /// entry (with progress), below `grouping.within`.
+    Lsm {
+        /// How keys are grouped.
+        grouping: Grouping,
+    },
     /// The write-stall verdict: conditions against the limits, the LOG's stalls.
     Stall,
     /// Who is writing: every batch of the WAL files tallied per column family, prefix
@@ -303,6 +311,7 @@ impl Job {
             Job::Keyspace { .. } => Kind::Keyspace,
             Job::Tombstones { .. } => Kind::Tombstones,
             Job::Verify => Kind::Verify,
+            Job::Lsm { .. } => Kind::Lsm,
             Job::Stall => Kind::Stall,
             Job::Writes => Kind::Writes,
             Job::Maintain(_) => Kind::Maintain,
@@ -386,6 +395,13 @@ pub enum Progress {
         /// Bytes read so far.
         read: u64,
         /// Bytes to read.
+        total: u64,
+    },
+    /// A read of the LSM by prefix.
+    Lsm {
+        /// Stored bytes read so far.
+        read: u64,
+        /// Stored bytes to read.
         total: u64,
     },
 }
@@ -482,6 +498,8 @@ pub enum Body {
     Writes(Box<crate::inspector::analysis::writes::WritesReport>),
     /// What a check of every file's checksums found.
     Verified(Box<crate::inspector::analysis::verify::VerifyReport>),
+    /// The LSM by prefix.
+    Lsm(Box<crate::inspector::analysis::lsm::LsmReport>),
     /// A compaction or flush finished.
     Maintained(MaintenanceReport),
     /// An edit was applied: what it did and how to undo it.

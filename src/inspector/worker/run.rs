@@ -147,6 +147,7 @@ impl Run<'_> {
             Job::Usage => self.usage(),
             Job::Keyspace { grouping, exact } => self.keyspace(&grouping, exact),
             Job::Verify => self.verify(),
+            Job::Lsm { grouping } => on_walk_thread(|| self.lsm(&grouping)),
             Job::Stall => self.stall(),
             Job::Writes => self.writes(),
             Job::Tombstones { grouping, scan } => {
@@ -169,6 +170,7 @@ fn rocksdb_only(job: &Job) -> Option<&'static str> {
         Job::Usage | Job::Keyspace { .. } => Some("the Disk screen"),
         Job::Tombstones { .. } => Some("counting tombstones"),
         Job::Verify => Some("verify"),
+        Job::Lsm { .. } => Some("the LSM by prefix"),
         Job::Stall => Some("the write-stall page"),
         Job::Writes => Some("the writes page"),
         Job::Maintain(_) => Some("compaction and flush"),

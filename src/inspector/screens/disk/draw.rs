@@ -46,6 +46,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &DiskView, cx: &DrawCx) 
             Some(t) => tombstones(frame, body, view, t, theme),
             None => waiting(frame, body, "reading tombstone counts…", theme),
         },
+        DiskPage::Lsm => super::draw_lsm::lsm(frame, body, view, theme),
         DiskPage::Verify => verify(frame, body, view, theme),
     }
 }

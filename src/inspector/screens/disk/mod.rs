@@ -1,9 +1,11 @@
 //! Screen 6, what fills the disk: where the bytes are (files by kind), the key space by
 //! prefix (drilled into level by level, estimated at once or counted on request) and the
-//! tombstones (counted from properties, or measured by walking the keys). Drawing is in
-//! `draw`.
+//! tombstones (counted from properties, or measured by walking the keys), the LSM by
+//! prefix (every table read entry by entry: what a compaction would reclaim) and every
+//! file's checksums. Drawing is in `draw`.
 
 mod draw;
+mod draw_lsm;
 
 use crossterm::event::KeyCode::{Char, Enter, Tab};
 use ratatui::Frame;
@@ -11,6 +13,7 @@ use ratatui::layout::Rect;
 
 use super::{Change, Cx, DrawCx, NO_FILTER_HERE, Screen};
 use crate::inspector::analysis::keyspace::{Breakdown, Grouping};
+use crate::inspector::analysis::lsm::LsmReport;
 use crate::inspector::analysis::tombstones::Tombstones;
 use crate::inspector::analysis::usage::Usage;
 use crate::inspector::analysis::verify::VerifyReport;
@@ -37,16 +40,19 @@ pub enum DiskPage {
     Prefixes,
     /// Tombstones.
     Tombstones,
+    /// The LSM by prefix.
+    Lsm,
     /// Every file's checksums.
     Verify,
 }
 
 impl DiskPage {
     /// Every page in Tab order.
-    pub const ALL: [DiskPage; 4] = [
+    pub const ALL: [DiskPage; 5] = [
         DiskPage::Files,
         DiskPage::Prefixes,
         DiskPage::Tombstones,
+        DiskPage::Lsm,
         DiskPage::Verify,
     ];
 
@@ -56,6 +62,7 @@ impl DiskPage {
             DiskPage::Files => "files",
             DiskPage::Prefixes => "prefixes",
             DiskPage::Tombstones => "tombstones",
+            DiskPage::Lsm => "lsm",
             DiskPage::Verify => "verify",
         }
     }
@@ -87,6 +94,12 @@ pub struct DiskView {
     pub verified: Option<Box<VerifyReport>>,
     /// Bytes read and to read by the check running.
     pub verifying: Option<(u64, u64)>,
+    /// The LSM by prefix, once read (asked for with `c`).
+    pub lsm: Option<Box<LsmReport>>,
+    /// Bytes read and to read by the LSM read running.
+    pub lsm_reading: Option<(u64, u64)>,
+    /// Selected prefix of the LSM page.
+    pub lsm_cursor: TableCursor,
     /// When the files were last asked for: a live database's are asked again every
     /// [`FILES_EVERY`] while the screen is on show.
     pub files_asked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -112,6 +125,9 @@ impl Default for DiskView {
             files_asked_at: None,
             verified: None,
             verifying: None,
+            lsm: None,
+            lsm_reading: None,
+            lsm_cursor: TableCursor::default(),
         }
     }
 }
@@ -168,8 +184,17 @@ impl DiskView {
             .map_or(0, |s| s.ranges.len())
     }
 
-    /// The key range of the selected skipped stretch, to compact it.
+    fn lsm_rows(&self) -> usize {
+        self.lsm.as_ref().map_or(0, |r| r.rows.len())
+    }
+
+    /// The key range to compact: the selected skipped stretch, or the selected prefix of
+    /// the LSM page.
     pub fn selected_range(&self) -> Option<Bounds> {
+        if self.page == DiskPage::Lsm {
+            let row = self.lsm.as_ref()?.rows.get(self.lsm_cursor.selected)?;
+            return row.raw.as_deref().map(Bounds::prefix);
+        }
         if self.page != DiskPage::Tombstones {
             return None;
         }
@@ -200,6 +225,7 @@ impl DiskView {
                 .prefix_cursor
                 .navigate(action, self.prefix_rows(), rows),
             DiskPage::Tombstones => self.range_cursor.navigate(action, self.range_rows(), rows),
+            DiskPage::Lsm => self.lsm_cursor.navigate(action, self.lsm_rows(), rows),
             DiskPage::Files | DiskPage::Verify => false,
         };
         if navigated {
@@ -208,6 +234,10 @@ impl DiskView {
         if action == Action::Back && self.verifying.take().is_some() {
             session.say("verify stopped: nothing was changed");
             return vec![session.cancel(Kind::Verify)];
+        }
+        if action == Action::Back && self.lsm_reading.take().is_some() {
+            session.say("stopped: nothing was changed");
+            return vec![session.cancel(Kind::Lsm)];
         }
         if action == Action::Back
             && let Some((kind, _)) = self.scanning.take()
@@ -254,12 +284,19 @@ impl DiskView {
                 };
                 return vec![session.request(session.context(), job).into()];
             }
+            (Action::Count, DiskPage::Lsm) => {
+                self.lsm_reading = Some((0, 0));
+                let job = Job::Lsm {
+                    grouping: self.grouping.clone(),
+                };
+                return vec![session.request(session.context(), job).into()];
+            }
             (Action::Count, DiskPage::Verify) => {
                 self.verifying = Some((0, 0));
                 return vec![session.request(session.context(), Job::Verify).into()];
             }
             (Action::Count, DiskPage::Files) => {
-                session.say("c counts on the prefixes and tombstones pages, and verifies on the verify page (Tab)")
+                session.say("c counts on the prefixes and tombstones pages, reads the tables on the lsm page, and verifies on the verify page (Tab)")
             }
             (Action::Back, _) => session.message = None,
             (Action::Refresh, _) => return self.reread(session, Purpose::Show),
@@ -304,6 +341,14 @@ impl DiskView {
             Body::Progress(Progress::Verify { read, total }) if self.verifying.is_some() => {
                 self.verifying = Some((read, total));
             }
+            Body::Lsm(report) => {
+                self.lsm = Some(report);
+                self.lsm_reading = None;
+                self.lsm_cursor.clamp(self.lsm_rows(), rows);
+            }
+            Body::Progress(Progress::Lsm { read, total }) if self.lsm_reading.is_some() => {
+                self.lsm_reading = Some((read, total));
+            }
             Body::Progress(Progress::Keyspace { read }) => self.walked(Kind::Keyspace, read),
             Body::Progress(Progress::Tombstones { read }) => self.walked(Kind::Tombstones, read),
             Body::Failed(error) => {
@@ -311,6 +356,9 @@ impl DiskView {
                 self.finish_scan(ticket.kind);
                 if ticket.kind == Kind::Verify {
                     self.verifying = None;
+                }
+                if ticket.kind == Kind::Lsm {
+                    self.lsm_reading = None;
                 }
                 session.fail(&error);
             }
@@ -336,6 +384,9 @@ impl DiskView {
         self.breakdown = None;
         self.tombstones = None;
         self.scanning = None;
+        self.lsm = None;
+        self.lsm_reading = None;
+        self.lsm_cursor = TableCursor::default();
         self.grouping = Grouping::default();
         self.parents.clear();
         self.prefix_cursor = TableCursor::default();
@@ -346,9 +397,9 @@ impl DiskView {
 /// The Disk screen's own keys.
 #[rustfmt::skip]
 const KEYS: &[Binding] = &[
-    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones / verify", Some("page")),
+    b(&[(Tab, false)], Action::NextPage, "Tab", "files / prefixes / tombstones / lsm / verify", Some("page")),
     b(&[(Enter, false)], Action::Open, "Enter", "look inside the prefix", Some("inside")),
-    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones / verify every file", Some("count")),
+    b(&[(Char('c'), false)], Action::Count, "c", "count exactly / walk for tombstones / read the LSM / verify every file", Some("count")),
     b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
     b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
     b(&[(Char('C'), false)], Action::Compact, "C", "compact the selected range (--write)", None),
@@ -370,13 +421,19 @@ impl Screen for DiskView {
             Action::StartFilter => false,
             Action::Open => self.page == DiskPage::Prefixes,
             Action::Count => self.page != DiskPage::Files,
-            Action::Compact => self.page == DiskPage::Tombstones,
+            Action::Compact => matches!(self.page, DiskPage::Tombstones | DiskPage::Lsm),
             _ => true,
         }
     }
 
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::Usage, Kind::Keyspace, Kind::Tombstones, Kind::Verify]
+        &[
+            Kind::Usage,
+            Kind::Keyspace,
+            Kind::Tombstones,
+            Kind::Lsm,
+            Kind::Verify,
+        ]
     }
 
     fn show(&mut self, cx: &mut Cx) -> Vec<Command> {

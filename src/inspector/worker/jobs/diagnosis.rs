@@ -8,6 +8,7 @@ use super::super::protocol::{Body, Progress};
 use super::super::run::Run;
 use crate::inspector::analysis::diff::browse;
 use crate::inspector::analysis::keyspace::{self, Grouping};
+use crate::inspector::analysis::lsm;
 use crate::inspector::analysis::tombstones;
 use crate::inspector::analysis::verify;
 use crate::inspector::error::InspectError;
@@ -96,6 +97,25 @@ impl Run<'_> {
         })?;
         if let Some(report) = report {
             self.emit(Body::Verified(Box::new(report)));
+        }
+        Ok(())
+    }
+
+    /// The LSM by prefix, its progress sent at most every tenth of a second; nothing is
+    /// sent when the ticket is cancelled.
+    pub(in super::super) fn lsm(&self, grouping: &Grouping) -> Result<(), InspectError> {
+        let mut last = std::time::Instant::now();
+        let mut progress = |read, total| {
+            if last.elapsed() >= std::time::Duration::from_millis(100) {
+                last = std::time::Instant::now();
+                self.progress(Progress::Lsm { read, total });
+            }
+        };
+        let stop_check = self.stop_check();
+        let report = lsm::lsm(self.source, self.cf(), grouping, &stop_check, &mut progress)?;
+        if let Some(mut report) = report {
+            lsm::with_commands(&mut report, &self.source.path().display().to_string());
+            self.emit(Body::Lsm(Box::new(report)));
         }
         Ok(())
     }

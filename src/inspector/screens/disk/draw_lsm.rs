@@ -1,0 +1,185 @@
+//! Drawing the Disk screen's LSM page: how to start the read, its progress, or the
+//! verdict, a row per prefix (the most reclaimable first) and the selected prefix's
+//! levels and `compact` command.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
+
+use super::DiskView;
+use crate::inspector::analysis::lsm::{LsmReport, PrefixLsm};
+use crate::inspector::text::lsm::{levels_text, verdict};
+use crate::inspector::ui;
+use crate::inspector::ui::format::{bytes, count};
+use crate::inspector::ui::theme::Theme;
+
+/// The LSM page.
+pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) {
+    if let Some((read, total)) = view.lsm_reading {
+        let share = (read * 100).checked_div(total).unwrap_or(0);
+        let text = format!(
+            "reading every live table of the column family: {} of {} ({share}%) · Esc stops",
+            bytes(read),
+            bytes(total)
+        );
+        return frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), area);
+    }
+    let Some(report) = &view.lsm else {
+        let hint = "c reads every live table file of the column family entry by entry (at idle \
+                    I/O priority; nothing is written) and shows, per prefix, its bytes and \
+                    files per level, tombstones, older versions, the files a read checks, and \
+                    what a compaction of its range would reclaim, the most first. Drill into a \
+                    prefix on the prefixes page to read only below it.";
+        return ui::report::report(frame, area, hint, theme.dim(), None);
+    };
+    let [summary, table_area, detail_area] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Fill(1),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    let reclaimable = report.total.reclaimable_bytes > 0;
+    let lines = vec![
+        Line::from(Span::styled(
+            verdict(report),
+            if reclaimable {
+                theme.error()
+            } else {
+                theme.title()
+            },
+        )),
+        Line::from(Span::styled(scope(report), theme.dim())),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), summary);
+
+    let header = ui::header_row(
+        ["prefix", "size", "live", "tombst.", "older", "read", "reclaim", "files"],
+        theme,
+    );
+    let rows: Vec<Row> = report.rows.iter().map(row).collect();
+    let (top, visible) = ui::window(
+        table_area.height,
+        rows.len(),
+        view.lsm_cursor.selected,
+        view.lsm_cursor.top,
+    );
+    let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(4),
+        Constraint::Length(10),
+        Constraint::Fill(2),
+    ];
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(
+                " {} prefix(es) · {} in table files · {} reclaimable ",
+                count(report.rows.len() as u64),
+                bytes(report.total.bytes),
+                bytes(report.total.reclaimable_bytes)
+            ),
+            theme.title(),
+        ))
+        .title_bottom(Span::styled(
+            " C compacts the selected prefix (--write) · c reads again ",
+            theme.dim(),
+        ))
+        .border_style(theme.border_focus());
+    ui::window_table(
+        frame,
+        table_area,
+        shown,
+        &widths,
+        header,
+        block,
+        (view.lsm_cursor.selected, top),
+        "no key of the column family has a prefix here (see the keys without one above)",
+        theme,
+    );
+    let detail = report
+        .rows
+        .get(view.lsm_cursor.selected)
+        .map(detail)
+        .unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: false })
+            .style(theme.dim()),
+        detail_area,
+    );
+}
+
+/// What was read, and what is in no row.
+fn scope(r: &LsmReport) -> String {
+    let mut text = format!(
+        "cf {}{} · grouped {} · {} table file(s) read ({})",
+        r.cf,
+        if r.within.is_empty() {
+            String::new()
+        } else {
+            format!(" under {}", r.within)
+        },
+        r.grouping,
+        r.files_read,
+        bytes(r.table_bytes)
+    );
+    if let Some(u) = &r.ungrouped {
+        text.push_str(&format!(" · {} keys without a prefix", count(u.live_keys)));
+    }
+    if r.memtable_entries > 0 {
+        text.push_str(&format!(
+            " · {} memtable entries in no row",
+            count(r.memtable_entries)
+        ));
+    }
+    if !r.unread.is_empty() {
+        text.push_str(&format!(" · {} files NOT read", r.unread.len()));
+    }
+    text
+}
+
+fn row(p: &PrefixLsm) -> Row<'static> {
+    Row::new([
+        Cell::from(p.prefix.clone()),
+        Cell::from(bytes(p.bytes)),
+        Cell::from(count(p.live_keys)),
+        Cell::from(count(p.tombstones)),
+        Cell::from(count(p.older_versions)),
+        Cell::from(p.read_files.map_or_else(|| "-".into(), |n| n.to_string())),
+        Cell::from(bytes(p.reclaimable_bytes)),
+        Cell::from(
+            p.levels
+                .iter()
+                .map(|l| format!("L{}:{}", l.level, l.files))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    ])
+}
+
+/// The selected prefix: its levels in full and the command that reclaims its bytes.
+fn detail(p: &PrefixLsm) -> String {
+    let mut text = format!(
+        "{} · {} entries, {} in {}",
+        p.prefix,
+        count(p.entries),
+        bytes(p.bytes),
+        levels_text(&p.levels)
+    );
+    if p.blob_bytes > 0 {
+        text.push_str(&format!(
+            "; blobs {} ({} garbage)",
+            bytes(p.blob_bytes),
+            bytes(p.blob_garbage_bytes)
+        ));
+    }
+    if let Some(command) = p.compact.as_deref().filter(|_| p.reclaimable_bytes > 0) {
+        text.push_str(&format!("\n{command}"));
+    }
+    text
+}
