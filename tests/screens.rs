@@ -1609,6 +1609,38 @@ fn explain_on_the_keys_screen() {
     assert_eq!(app.overlay, Overlay::Closed);
 }
 
+/// `S` on the Keys screen explains the seek that fills the list: from the first key
+/// shown, as many keys as the list shows; the popup says so, and `Esc` closes it.
+#[test]
+fn explain_the_pages_seek() {
+    use spear_next::inspector::state::Overlay;
+    let f = fixture();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 40);
+    act(
+        &mut app,
+        &f,
+        &[Action::Screen(1), Action::PageDown, Action::ExplainSeek],
+    );
+    let Overlay::Explained(explained) = &app.overlay else {
+        panic!("no explanation: {:?}", app.session.message);
+    };
+    let keys = app.screen::<KeysState>();
+    let first = keys.window.entries[keys.window.top].key.clone();
+    assert!(
+        explained.read.starts_with(&format!(
+            "seek from {} to the last key, up to {} keys",
+            String::from_utf8_lossy(&first),
+            app.session.list_rows
+        )),
+        "{}",
+        explained.read
+    );
+    assert_eq!(explained.cold.keys, app.session.list_rows as u64);
+    assert!(explained.files.iter().all(|f| f.level >= 0));
+    act(&mut app, &f, &[Action::Back]);
+    assert_eq!(app.overlay, Overlay::Closed);
+}
+
 /// The explain popup at both sizes, from fixed counters (a real read's times vary): a key
 /// under 2,400 tombstones in an L0 file, with the verdict and the compact that fixes it.
 #[test]

@@ -15,6 +15,9 @@ pub enum Action {
     History,
     /// A read of the selected key, explained (what it cost, where, and why).
     Explain,
+    /// The seek that fills the list on show (from its first key, a page of keys),
+    /// explained.
+    ExplainSeek,
     /// Close the overlay, clear the filter, or dismiss the message.
     Back,
     /// Selection up one.

@@ -168,6 +168,12 @@ pub trait Screen: ScreenAny + std::fmt::Debug {
         None
     }
 
+    /// The column family, bounds and page size of the seek that fills the list on show,
+    /// which `S` explains.
+    fn seek_target(&self, _session: &Session) -> Option<(String, Bounds, usize)> {
+        None
+    }
+
     /// Its parts of the status bar, shown on every screen.
     fn status(&self, _session: &Session) -> Vec<String> {
         Vec::new()

@@ -177,7 +177,10 @@ impl App {
                 Vec::new()
             }
             Overlay::Explained(_) => {
-                if matches!(action, Action::Back | Action::Explain | Action::ToggleHelp) {
+                if matches!(
+                    action,
+                    Action::Back | Action::Explain | Action::ExplainSeek | Action::ToggleHelp
+                ) {
                     self.overlay = Overlay::Closed;
                 }
                 Vec::new()
@@ -220,6 +223,7 @@ impl App {
             Action::Compact | Action::Flush => self.ask_maintenance(action),
             Action::History => self.ask_history(),
             Action::Explain => self.ask_explain(),
+            Action::ExplainSeek => self.ask_explain_seek(),
             Action::NewKey
             | Action::EditValue
             | Action::DeleteKey
@@ -257,7 +261,26 @@ impl App {
         };
         self.session.say("explaining a read of the key…");
         let context = crate::inspector::worker::Context::cf(cf);
-        vec![self.session.request(context, Job::Explain { key }).into()]
+        let read = crate::inspector::analysis::explain::Read::Key(key);
+        vec![self.session.request(context, Job::Explain { read }).into()]
+    }
+
+    fn ask_explain_seek(&mut self) -> Vec<Command> {
+        if self.session.access == crate::inspector::source::Access::Cluster {
+            self.session
+                .say("explain reads RocksDB's perf counters: an etcd cluster has none");
+            return Vec::new();
+        }
+        let Some((cf, bounds, limit)) = self.current().seek_target(&self.session) else {
+            self.session.say(
+                "S explains the seek of a key list (Keys screen, no contains filter: its scan is a walk, not a seek)",
+            );
+            return Vec::new();
+        };
+        self.session.say("explaining the page's seek…");
+        let context = crate::inspector::worker::Context::cf(cf);
+        let read = crate::inspector::analysis::explain::Read::Range { bounds, limit };
+        vec![self.session.request(context, Job::Explain { read }).into()]
     }
 
     /// Shows another column family: every screen forgets the old one's data, and the one

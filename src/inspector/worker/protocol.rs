@@ -242,8 +242,8 @@ pub enum Job {
     },
     /// A point read of one key in the context's column family, explained.
     Explain {
-        /// The key.
-        key: Vec<u8>,
+        /// A point read of a key, or a seek and a page of keys.
+        read: crate::inspector::analysis::explain::Read,
     },
     /// The WAL files and their newest batches.
     Wal {

@@ -141,7 +141,7 @@ impl Run<'_> {
             Job::Options => self.options(),
             Job::Diff { other } => on_walk_thread(|| self.diff(&other)),
             Job::History { key } => self.history(&key),
-            Job::Explain { key } => self.explain(&key),
+            Job::Explain { read } => self.explain(&read),
             Job::Log { keep } => self.log(keep),
             Job::Wal { limit } => self.wal(limit),
             Job::Usage => self.usage(),

@@ -154,6 +154,7 @@ const KEYS: &[Binding] = &[
     b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
     b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", None),
     b(&[(Char('E'), false)], Action::Explain, "E", "explain a read of the key", None),
+    b(&[(Char('S'), false)], Action::ExplainSeek, "S", "explain the page's seek", None),
     b(&[(Char('J'), false)], Action::ValueDown, "J", "scroll value down", None),
     b(&[(Char('K'), false)], Action::ValueUp, "K", "scroll value up", None),
     b(&[(Char('C'), false)], Action::Compact, "C", "compact (--write)", None),
@@ -188,10 +189,12 @@ impl Screen for KeysState {
     }
 
     /// `D` deletes the keys of a prefix filter: without one it does nothing, so the
-    /// footer and help leave it out (pressed anyway, it says to filter first).
+    /// footer and help leave it out (pressed anyway, it says to filter first). `S` has no
+    /// seek to explain under a contains filter (its list comes from a walk).
     fn available(&self, action: Action) -> bool {
         match action {
             Action::DeleteRange => matches!(self.filter, Filter::Prefix(_)),
+            Action::ExplainSeek => !matches!(self.filter, Filter::Contains(_)),
             _ => true,
         }
     }
@@ -251,6 +254,19 @@ impl Screen for KeysState {
     fn history_target(&self, session: &Session) -> Option<(String, Vec<u8>)> {
         self.selected_entry()
             .map(|e| (session.cf.clone(), e.key.clone()))
+    }
+
+    /// The seek that fills the list: from the first key shown (within the filter's
+    /// bounds), the rows shown.
+    fn seek_target(&self, session: &Session) -> Option<(String, Bounds, usize)> {
+        if matches!(self.filter, Filter::Contains(_)) {
+            return None;
+        }
+        let mut bounds = self.bounds();
+        if let Some(first) = self.window.entries.get(self.window.top) {
+            bounds.lower = Some(first.key.clone());
+        }
+        Some((session.cf.clone(), bounds, session.list_rows.max(1)))
     }
 
     fn status(&self, session: &Session) -> Vec<String> {

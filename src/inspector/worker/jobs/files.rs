@@ -59,11 +59,12 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// A point read of `key` in the column family, explained.
-    pub(in super::super) fn explain(&self, key: &[u8]) -> Result<(), InspectError> {
-        let read = crate::inspector::analysis::explain::Read::Key(key.to_vec());
-        let explained =
-            crate::inspector::analysis::explain::explain(self.source, self.cf(), &read)?;
+    /// A read (a key's, or a seek and a page of keys) in the column family, explained.
+    pub(in super::super) fn explain(
+        &self,
+        read: &crate::inspector::analysis::explain::Read,
+    ) -> Result<(), InspectError> {
+        let explained = crate::inspector::analysis::explain::explain(self.source, self.cf(), read)?;
         self.emit(Body::Explained(Box::new(explained)));
         Ok(())
     }
