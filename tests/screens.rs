@@ -1880,6 +1880,36 @@ fn stats_stall_page() {
         &[Action::Screen(4), Action::NextPage],
         &|_| {},
     );
+    // Re-reads two minutes apart while level 0 fills and pending bytes grow: the page
+    // gives each rate and the minutes to the next threshold.
+    snapshot_on(
+        &f,
+        "stats_stall_trend",
+        Access::ReadOnlySnapshot,
+        &[Action::Screen(4), Action::NextPage],
+        &|app| {
+            let view = app.screen_mut::<StatsView>();
+            let report = view.stall.clone().expect("the verdict was read");
+            let at = |l0: u64, pending: u64| {
+                let mut r = (*report).clone();
+                for c in &mut r.column_families[0].conditions {
+                    match c.name {
+                        "l0_files" => c.value = l0,
+                        "pending_compaction_bytes" => c.value = pending,
+                        _ => {}
+                    }
+                }
+                r
+            };
+            let start = chrono::DateTime::parse_from_rfc3339("2026-12-04T07:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            view.stall_series = Default::default();
+            view.stall_series.push(start, &at(2, 0));
+            view.stall_series
+                .push(start + chrono::TimeDelta::minutes(2), &at(8, 3 << 30));
+        },
+    );
 }
 
 /// The WAL screen's writes page: Tab reads every WAL batch through the worker and shows

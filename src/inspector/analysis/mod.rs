@@ -13,6 +13,7 @@ pub mod pacer;
 pub mod recent;
 mod skip_scan;
 pub mod stall;
+pub mod stall_trend;
 pub mod stats;
 pub mod tombstones;
 pub mod usage;

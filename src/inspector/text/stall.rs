@@ -161,3 +161,60 @@ fn causes_text(by: &std::collections::BTreeMap<StallCause, u64>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The conditions' trend over this session's re-reads, or how long until there is one.
+pub fn session_text(series: &crate::inspector::analysis::stall_trend::SessionSeries) -> String {
+    let (readings, minutes) = series.span();
+    let trends = series.trends();
+    if trends.is_empty() {
+        return if minutes < crate::inspector::analysis::stall::MIN_TREND_MINUTES {
+            format!(
+                "this session: {} over {:.0} s; a rate needs a minute of re-reads (one per sample while this page is on show)\n",
+                plural(readings as u64, "reading"),
+                minutes * 60.0
+            )
+        } else {
+            format!(
+                "this session: level-0 files and pending compaction bytes unchanged over {minutes:.1} min ({} readings)\n",
+                readings
+            )
+        };
+    }
+    let mut text = format!("this session, over {minutes:.1} min ({readings} readings):\n");
+    for t in trends {
+        let (what, figure): (&str, fn(u64) -> String) = match t.condition {
+            "l0_files" => ("level-0 files", |n| n.to_string()),
+            _ => ("pending compaction bytes", |n| format_size(n, BINARY)),
+        };
+        let rate = if t.condition == "l0_files" {
+            format!("{:+.1}/min", t.per_minute)
+        } else {
+            let sign = if t.per_minute < 0.0 { "-" } else { "+" };
+            format!(
+                "{sign}{}/min",
+                format_size(t.per_minute.abs() as u64, BINARY)
+            )
+        };
+        text.push_str(&format!(
+            "  cf {}: {what} {} → {} ({rate})",
+            t.cf,
+            figure(t.from),
+            figure(t.now)
+        ));
+        match t.reaches {
+            Some((threshold, at, minutes)) => text.push_str(&format!(
+                ": {threshold} at {} in ~{}\n",
+                figure(at),
+                if minutes < 1.0 {
+                    "1 min".to_string()
+                } else if minutes < 120.0 {
+                    format!("{minutes:.0} min")
+                } else {
+                    format!("{:.1} h", minutes / 60.0)
+                }
+            )),
+            None => text.push('\n'),
+        }
+    }
+    text
+}

@@ -68,7 +68,11 @@ fn stall_page(frame: &mut Frame, area: Rect, view: &StatsView, theme: Theme) {
     } else {
         theme.error()
     };
-    let text = crate::inspector::text::stall::report_text(report);
+    let mut text = crate::inspector::text::stall::report_text(report);
+    text.push('\n');
+    text.push_str(&crate::inspector::text::stall::session_text(
+        &view.stall_series,
+    ));
     crate::inspector::ui::report::report(frame, area, &text, verdict, None);
 }
 

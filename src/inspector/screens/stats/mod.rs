@@ -147,6 +147,8 @@ pub struct StatsView {
     pub options_scroll: usize,
     /// The write-stall verdict, read when its page is shown and at each sample there.
     pub stall: Option<Box<StallReport>>,
+    /// The verdict's re-reads of this session, for the conditions' trend.
+    pub stall_series: crate::inspector::analysis::stall_trend::SessionSeries,
 }
 
 impl Default for StatsView {
@@ -164,6 +166,7 @@ impl Default for StatsView {
             options: None,
             options_scroll: 0,
             stall: None,
+            stall_series: Default::default(),
         }
     }
 }
@@ -350,7 +353,10 @@ impl Screen for StatsView {
             Body::Stats(stats) => self.record(stats, cx.session.table_rows()),
             Body::Cluster(status) => self.cluster = Some(status),
             Body::Options(report) => self.options = Some(report),
-            Body::Stall(report) => self.stall = Some(report),
+            Body::Stall(report) => {
+                self.stall_series.push(cx.session.now, &report);
+                self.stall = Some(report);
+            }
             Body::Failed(error) => cx.session.fail(&error),
             _ => {}
         }
