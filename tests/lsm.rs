@@ -113,6 +113,9 @@ fn check_known(report: &Value) {
         "{events:#}"
     );
     assert_eq!(report["total"]["entries"], 32_100);
+    // Its compaction rewrites every file whose range meets it: the two level-0 files and
+    // the bottom one.
+    assert_eq!(events["compaction_files"], 3);
 }
 
 #[test]
@@ -169,6 +172,12 @@ fn a_drilled_prefix_reads_only_its_keys() {
     assert_eq!(report["total"]["entries"], 2_000);
     let by_digit = lsm(&path, &["--prefix", "node:", "--prefix-len", "1"]);
     assert_eq!(by_digit["rows"].as_array().unwrap().len(), 1);
+    // Of the two level-0 files, only the last flush holds node: keys.
+    let l0 = level(&by_digit["total"], 0);
+    assert_eq!(
+        (l0["files"].as_u64(), l0["entries"].as_u64()),
+        (Some(1), Some(1_000))
+    );
     assert_eq!(row(&by_digit, "node:0")["live_keys"], 1_000);
 }
 
@@ -233,4 +242,105 @@ fn a_db_bench_database_agrees_with_sst_dump_and_ldb() {
         .map(|l| l[1].as_u64().unwrap())
         .sum();
     assert_eq!(report["files_read"], files);
+}
+
+#[test]
+fn merge_operands_fold_and_what_is_said_reclaimable_a_compaction_reclaims() {
+    // 7.8's db_bench merging into 2,000 keys, flushed, nothing compacted: every operand
+    // but each key's newest folds away in a compaction to the bottom.
+    require_tools();
+    let (_dir, path) = temp_db();
+    db_bench(
+        &path,
+        &[
+            "--benchmarks=mergerandom,flush",
+            "--merge_operator=uint64add",
+            "--num=2000",
+            "--merge_keys=500",
+            "--value_size=8",
+            "--write_buffer_size=65536",
+            "--disable_auto_compactions=true",
+        ],
+    );
+    let before = lsm(&path, &["--prefix-len", "1"]);
+    let total = &before["total"];
+    let entries = total["entries"].as_u64().unwrap();
+    let live = total["live_keys"].as_u64().unwrap();
+    assert!(entries > live, "{before:#}");
+    assert_eq!(total["reclaimable_entries"], entries - live);
+    assert!(total["reclaimable_bytes"].as_u64().unwrap() > 0);
+    ldb(&path, &["--try_load_options", "compact"]);
+    let after = lsm(&path, &["--prefix-len", "1"]);
+    assert_eq!(after["total"]["entries"], live, "{after:#}");
+    assert_eq!(after["total"]["live_keys"], live);
+    assert_eq!(after["total"]["reclaimable_entries"], 0);
+}
+
+#[test]
+fn keys_under_a_range_deletion_are_not_live() {
+    require_tools();
+    let (_dir, path) = temp_db();
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.set_disable_auto_compactions(true);
+    // Table format 5, which 7.8's ldb (the live-key reference) reads.
+    let mut table = BlockBasedOptions::default();
+    table.set_format_version(5);
+    options.set_block_based_table_factory(&table);
+    {
+        let db = DB::open(&options, &path).unwrap();
+        for i in 0..1_000 {
+            db.put(format!("resource:{i:04}"), b"r").unwrap();
+        }
+        db.flush().unwrap();
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.delete_range(b"resource:0250", b"resource:0750");
+        db.write(batch).unwrap();
+        db.flush().unwrap();
+    }
+    let report = lsm(&path, &[]);
+    let resource = row(&report, "resource:");
+    // 7.8's ldb reads the tables (the OPTIONS file names options it does not know).
+    let live = ldb(&path, &["--ignore_unknown_options", "scan"])
+        .lines()
+        .count() as u64;
+    assert_eq!(live, 500);
+    assert_eq!(resource["live_keys"], live);
+    assert_eq!(resource["range_deleted"], 500);
+    assert_eq!(resource["reclaimable_entries"], 500);
+    assert_eq!(report["range_deletions"], 1);
+}
+
+#[test]
+fn blob_garbage_is_named_with_whether_a_compaction_frees_it() {
+    let (_dir, path) = temp_db();
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.set_disable_auto_compactions(true);
+    options.set_enable_blob_files(true);
+    options.set_min_blob_size(0);
+    {
+        let db = DB::open(&options, &path).unwrap();
+        // Half the keys overwritten: the first blob file keeps live blobs beside garbage.
+        for (round, keys) in [(b'a', 200), (b'b', 100)] {
+            for i in 0..keys {
+                db.put(format!("blob:{i:03}"), [round; 1000]).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        db.compact_range::<&[u8], &[u8]>(None, None);
+    }
+    let report = lsm(&path, &[]);
+    let blobs = &report["blob_files"];
+    // The first round's overwritten blobs: no entry points at them after the compaction.
+    assert!(
+        blobs["garbage_bytes"].as_u64().unwrap() >= 100_000,
+        "{report:#}"
+    );
+    assert_eq!(blobs["gc_enabled"], false);
+    let text = String::from_utf8(run(&["lsm", path.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        text.contains("no compaction frees it while enable_blob_garbage_collection is off"),
+        "{text}"
+    );
 }

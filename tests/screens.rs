@@ -1641,6 +1641,26 @@ fn explain_the_pages_seek() {
     assert_eq!(app.overlay, Overlay::Closed);
 }
 
+/// `S` at the list's start explains the seek from the start of the key space, as the
+/// list was read: it steps over the 200 deleted keys before the first live one (a seek
+/// from the first key shown would not).
+#[test]
+fn the_pages_seek_from_the_start_steps_over_what_precedes_the_first_key() {
+    use spear_next::inspector::state::Overlay;
+    let f = fixture_with_deletions();
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    act(&mut app, &f, &[Action::Screen(1), Action::ExplainSeek]);
+    let Overlay::Explained(explained) = &app.overlay else {
+        panic!("no explanation: {:?}", app.session.message);
+    };
+    assert!(
+        explained.read.starts_with("seek from the first key"),
+        "{}",
+        explained.read
+    );
+    assert_eq!(explained.cold.tombstones_skipped, 200, "{explained:?}");
+}
+
 /// The explain popup at both sizes, from fixed counters (a real read's times vary): a key
 /// under 2,400 tombstones in an L0 file, with the verdict and the compact that fixes it.
 #[test]

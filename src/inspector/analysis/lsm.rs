@@ -18,7 +18,7 @@ use crate::inspector::analysis::keyspace::{Grouping, MAX_PREFIXES};
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
 use crate::inspector::formats::sst::entries::{
-    BLOB_INDEX, DELETIONS, Entry, MERGE, TableEntries, blob_size,
+    BLOB_INDEX, DELETIONS, Entry, RangeTombstone, TableEntries, blob_size,
 };
 use crate::inspector::source::{Source, yielding};
 use crate::storage::rocksdb::prefix_successor;
@@ -68,8 +68,15 @@ pub struct PrefixLsm {
     pub reclaimable_bytes: u64,
     /// Bytes of the blobs its values point at (blob files).
     pub blob_bytes: u64,
-    /// Bytes of blobs only dropped entries point at: garbage once blob GC runs.
+    /// Bytes of blobs only reclaimable entries point at: garbage once they go.
     pub blob_garbage_bytes: u64,
+    /// Entries under a range deletion (counted as neither live nor tombstones).
+    pub range_deleted: u64,
+    /// Table files a compaction of its range rewrites (every file whose range meets it:
+    /// level-0 files often cover every prefix), and their bytes.
+    pub compaction_files: u64,
+    /// Their bytes.
+    pub compaction_bytes: u64,
     /// Table files a point read of one of its keys may check: every level-0 file whose
     /// range covers the prefix and one file per deeper level that has one.
     pub read_files: Option<u64>,
@@ -122,6 +129,24 @@ pub struct LsmReport {
     pub memtable_entries: u64,
     /// Files that could not be read: their entries are in no row.
     pub unread: Vec<Unread>,
+    /// The column family's blob files as the MANIFEST counts them, with the garbage
+    /// they hold now and whether a compaction would collect it.
+    pub blob_files: Option<BlobFiles>,
+    /// What else the reader should know (a grouping that fell back).
+    pub notes: Vec<String>,
+}
+
+/// Blob files of a column family, from the MANIFEST.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BlobFiles {
+    /// Blob files.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Bytes of blobs no live entry points at any more.
+    pub garbage_bytes: u64,
+    /// `enable_blob_garbage_collection`: without it, compactions leave blob garbage.
+    pub gc_enabled: bool,
 }
 
 /// A live table file, opened.
@@ -146,7 +171,22 @@ pub fn lsm(
     if source.cluster().is_some() {
         return Err(source.not_rocksdb("the LSM by prefix (table files)"));
     }
-    let grouping = grouping.resolve(source, cf)?;
+    // Choosing the grouping reads a sample of keys through RocksDB, which stops at a
+    // damaged block; the tables' own read goes on past one (naming it), so the grouping
+    // falls back to the delimiter rather than the whole answer failing.
+    let mut notes = Vec::new();
+    let grouping = match grouping.resolve(source, cf) {
+        Ok(g) => g,
+        Err(e) => {
+            notes.push(format!(
+                "the grouping could not be chosen from the keys ({e}; `spear-inspect verify` names any damage): grouped by the delimiter"
+            ));
+            Grouping {
+                auto: false,
+                ..grouping.clone()
+            }
+        }
+    };
     let mut tables = open_tables(source, cf)?;
     let lower = grouping.within.clone();
     let upper = (!lower.is_empty())
@@ -166,6 +206,7 @@ pub fn lsm(
         grouping: grouping.describe(),
         memtable_entries: source.int_property(cf, "rocksdb.num-entries-active-mem-table")?
             + source.int_property(cf, "rocksdb.num-entries-imm-mem-tables")?,
+        notes,
         ..LsmReport::default()
     };
     let mut per_level: std::collections::BTreeMap<i32, u64> = Default::default();
@@ -190,6 +231,7 @@ pub fn lsm(
             _ => streams.push(Stream::new(tables[i].level, i)),
         }
     }
+    let range_tombstones = range_tombstones(source, cf, &mut tables, &order)?;
     let mut merge = Merge {
         tables: &mut tables,
         lower: &lower,
@@ -202,7 +244,7 @@ pub fn lsm(
     for s in &mut streams {
         merge.settle(s);
     }
-    let mut tally = Tally::new(&grouping);
+    let mut tally = Tally::new(&grouping, range_tombstones);
     let mut read_before = 0u64;
     let mut steps = 0u64;
     loop {
@@ -241,6 +283,7 @@ pub fn lsm(
     report.range_deletions = merge.range_deletions;
     report.unread = merge.unread;
     report.table_bytes = order.iter().map(|&i| tables[i].bytes).sum();
+    report.blob_files = blob_files(source, cf);
     tally.finish(&mut report, &tables);
     Ok(Some(report))
 }
@@ -409,16 +452,6 @@ impl Merge<'_> {
     }
 }
 
-/// How the older versions of the key being read are judged, from its newer ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyState {
-    /// Its newest version is a tombstone, or a value (or a merge's base) is above: every
-    /// older version goes.
-    Shadowed,
-    /// Only merge operands so far: the operands below stay until the base.
-    Merging,
-}
-
 /// One prefix's sums while the tables are read.
 #[derive(Debug, Default)]
 struct Acc {
@@ -428,6 +461,7 @@ struct Acc {
     live: u64,
     tombstones: u64,
     older: u64,
+    range_deleted: u64,
     reclaim_entries: u64,
     reclaim_bytes: f64,
     blob: u64,
@@ -445,21 +479,46 @@ struct Tally<'g> {
     index: HashMap<Vec<u8>, usize>,
     last_group: Option<(Vec<u8>, usize)>,
     files_seen: HashSet<(usize, usize)>,
+    /// Every (level, file) that held an entry in range, and the last file counted.
+    files_read: HashSet<(i32, usize)>,
+    last_file: Option<usize>,
     key: Option<Vec<u8>>,
-    state: KeyState,
+    /// Range deletions `(start, end, seq)` by start, the next to take effect, and those
+    /// whose start the keys have passed: `(end, seq)`.
+    ranges: Vec<RangeTombstone>,
+    next_range: usize,
+    active: Vec<(Vec<u8>, u64)>,
 }
 
 impl<'g> Tally<'g> {
-    fn new(grouping: &'g Grouping) -> Self {
+    fn new(grouping: &'g Grouping, mut ranges: Vec<RangeTombstone>) -> Self {
+        ranges.sort();
         Self {
             grouping,
             accs: vec![Acc::default(), Acc::default()],
             index: HashMap::new(),
             last_group: None,
             files_seen: HashSet::new(),
+            files_read: HashSet::new(),
+            last_file: None,
             key: None,
-            state: KeyState::Shadowed,
+            ranges,
+            next_range: 0,
+            active: Vec::new(),
         }
+    }
+
+    /// Whether a range deletion newer than the entry covers its key (keys come in order:
+    /// the deletions are swept along with them).
+    fn range_deleted(&mut self, e: &Entry<'_>) -> bool {
+        while let Some((start, end, seq)) = self.ranges.get(self.next_range)
+            && start.as_slice() <= e.user_key
+        {
+            self.active.push((end.clone(), *seq));
+            self.next_range += 1;
+        }
+        self.active.retain(|(end, _)| end.as_slice() > e.user_key);
+        self.active.iter().any(|(_, seq)| *seq > e.seq)
     }
 
     /// The row of `key`'s prefix; keys come in order, so most share the last one's.
@@ -497,28 +556,20 @@ impl<'g> Tally<'g> {
             key.extend_from_slice(e.user_key);
         }
         let deletion = DELETIONS.contains(&e.kind);
-        let reclaim = if newest {
-            self.state = if e.kind == MERGE {
-                KeyState::Merging
-            } else {
-                KeyState::Shadowed
-            };
-            deletion
-        } else {
-            match self.state {
-                KeyState::Shadowed => true,
-                // A merge folds its operands into the first value or tombstone below
-                // them: the value stays (as the merge's result), a tombstone goes.
-                KeyState::Merging if e.kind == MERGE => false,
-                KeyState::Merging => {
-                    self.state = KeyState::Shadowed;
-                    deletion
-                }
-            }
-        };
+        let covered = self.range_deleted(e);
+        // A compaction to the bottom keeps only each key's newest version, and not even
+        // that when it is a tombstone or range-deleted: older versions go, shadowed or
+        // deleted, and merge operands fold into one value (counted as the newest's bytes).
+        let reclaim = !newest || deletion || covered;
+        if self.last_file != Some(file) {
+            self.last_file = Some(file);
+            self.files_read.insert((level, file));
+        }
         let row = self.row_of(e.user_key);
         let acc = &mut self.accs[row];
-        if deletion {
+        if covered {
+            acc.range_deleted += 1;
+        } else if deletion {
             acc.tombstones += 1;
         } else if newest {
             acc.live += 1;
@@ -554,6 +605,7 @@ impl<'g> Tally<'g> {
 
     /// The rows, sorted, with the read amplification from the files' key ranges.
     fn finish(self, report: &mut LsmReport, tables: &[Table]) {
+        let files_read = self.files_read;
         let mut rows: Vec<PrefixLsm> = Vec::new();
         for (i, acc) in self.accs.into_iter().enumerate() {
             let mut row = acc.into_row();
@@ -570,7 +622,13 @@ impl<'g> Tally<'g> {
                     report.other_prefixes = Some(row);
                 }
                 _ => {
-                    row.read_files = row.raw.as_deref().map(|p| read_files(p, tables));
+                    if let Some(prefix) = row.raw.as_deref() {
+                        let meets: Vec<&Table> =
+                            tables.iter().filter(|t| meets(t, prefix)).collect();
+                        row.read_files = Some(read_files(&meets));
+                        row.compaction_files = meets.len() as u64;
+                        row.compaction_bytes = meets.iter().map(|t| t.bytes).sum();
+                    }
                     rows.push(row);
                 }
             }
@@ -599,6 +657,7 @@ impl<'g> Tally<'g> {
             total.reclaimable_bytes += r.reclaimable_bytes;
             total.blob_bytes += r.blob_bytes;
             total.blob_garbage_bytes += r.blob_garbage_bytes;
+            total.range_deleted += r.range_deleted;
             for l in &r.levels {
                 match total.levels.iter_mut().find(|t| t.level == l.level) {
                     Some(t) => {
@@ -613,11 +672,7 @@ impl<'g> Tally<'g> {
             }
         }
         for t in &mut total.levels {
-            t.files = report
-                .files_per_level
-                .iter()
-                .find(|(level, _)| *level == t.level)
-                .map_or(0, |(_, files)| *files);
+            t.files = files_read.iter().filter(|(l, _)| *l == t.level).count() as u64;
         }
         total.levels.sort_by_key(|l| l.level);
         report.total = total;
@@ -652,31 +707,83 @@ impl Acc {
             reclaimable_bytes: self.reclaim_bytes.round() as u64,
             blob_bytes: self.blob,
             blob_garbage_bytes: self.blob_garbage,
+            range_deleted: self.range_deleted,
+            compaction_files: 0,
+            compaction_bytes: 0,
             read_files: None,
             compact: None,
         }
     }
 }
 
-/// Table files a point read of a key under `prefix` may check: each level-0 file whose
-/// range meets the prefix's, and one per deeper level with such a file.
-fn read_files(prefix: &[u8], tables: &[Table]) -> u64 {
-    let end = prefix_successor(prefix);
-    let meets = |t: &&Table| {
-        let starts_before_end = match (&end, t.start.as_deref()) {
-            (Some(end), Some(start)) => start < end.as_slice(),
-            _ => true,
-        };
-        starts_before_end && t.end.as_deref().is_none_or(|e| e >= prefix)
+/// Whether `t`'s key range meets the keys under `prefix`.
+fn meets(t: &Table, prefix: &[u8]) -> bool {
+    let starts_before_end = match (prefix_successor(prefix), t.start.as_deref()) {
+        (Some(end), Some(start)) => start < end.as_slice(),
+        _ => true,
     };
-    let l0 = tables.iter().filter(|t| t.level == 0).filter(meets).count() as u64;
-    let deeper: HashSet<i32> = tables
+    starts_before_end && t.end.as_deref().is_none_or(|e| e >= prefix)
+}
+
+/// Table files a point read of a key under a prefix may check, of the files whose range
+/// meets it: each level-0 file, and one per deeper level.
+fn read_files(meeting: &[&Table]) -> u64 {
+    let l0 = meeting.iter().filter(|t| t.level == 0).count() as u64;
+    let deeper: HashSet<i32> = meeting
         .iter()
         .filter(|t| t.level > 0)
-        .filter(meets)
         .map(|t| t.level)
         .collect();
     l0 + deeper.len() as u64
+}
+
+/// The range deletions of the tables in `order`, read only on the levels whose table
+/// properties count some (their blocks are small; the other tables are not opened twice).
+fn range_tombstones(
+    source: &Source,
+    cf: &str,
+    tables: &mut [Table],
+    order: &[usize],
+) -> Result<Vec<RangeTombstone>, InspectError> {
+    let levels: HashSet<i32> = crate::inspector::analysis::tombstones::tombstones(source, cf)?
+        .levels
+        .iter()
+        .filter(|l| l.range_deletions > 0)
+        .map(|l| l.level as i32)
+        .collect();
+    let mut out = Vec::new();
+    for &i in order {
+        if !levels.contains(&tables[i].level) {
+            continue;
+        }
+        let Some(file) = tables[i].file.as_ref().and_then(|f| f.try_clone().ok()) else {
+            continue;
+        };
+        // A table that cannot be read is named when the merge reaches it.
+        if let Ok(mut reader) = TableEntries::open(file)
+            && let Ok(found) = reader.range_tombstones()
+        {
+            out.extend(found);
+        }
+    }
+    Ok(out)
+}
+
+/// The column family's blob files from the MANIFEST, if it has any.
+fn blob_files(source: &Source, cf: &str) -> Option<BlobFiles> {
+    let garbage = crate::inspector::analysis::blobs::blob_garbage(source.path())
+        .ok()
+        .flatten()?;
+    let (files, bytes, garbage_bytes) = garbage.of_cf(cf);
+    (files > 0).then(|| BlobFiles {
+        files,
+        bytes,
+        garbage_bytes,
+        gc_enabled: garbage
+            .collection
+            .iter()
+            .any(|c| c.cf == cf && c.enabled == Some(true)),
+    })
 }
 
 /// The `compact` command of each row, for the database at `db`.

@@ -120,6 +120,10 @@ pub fn fix(x: &Explained, db: &str) -> Option<String> {
 /// The `compact` command line for the keys in `[from, to)` (open ends: the column
 /// family's ends), as text where both keys print, else as hex.
 pub fn compact_range_command(db: &str, cf: &str, from: Option<&[u8]>, to: Option<&[u8]>) -> String {
+    // An empty key is the column family's start: no `--from ''` (clap refuses an empty
+    // value), the open end says it.
+    let from = from.filter(|k| !k.is_empty());
+    let to = to.filter(|k| !k.is_empty());
     let keys = [from, to];
     let printable = keys.iter().flatten().all(|k| {
         std::str::from_utf8(k).is_ok_and(|s| s.chars().all(|c| !c.is_control() && c != '\''))
@@ -143,4 +147,18 @@ pub fn compact_range_command(db: &str, cf: &str, from: Option<&[u8]>, to: Option
     }
     command.push_str(" --write");
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_range_command;
+
+    #[test]
+    fn an_empty_start_is_the_open_end_not_an_empty_argument() {
+        let command = compact_range_command("db", "default", Some(b""), Some(b"events;"));
+        assert_eq!(
+            command,
+            "spear-inspect compact db --cf default --to 'events;' --write"
+        );
+    }
 }

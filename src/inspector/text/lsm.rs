@@ -57,13 +57,38 @@ pub fn verdict(r: &LsmReport) -> String {
     }
 }
 
+/// What the blob files hold as garbage now (the MANIFEST's count) and whether a
+/// compaction collects it.
+pub fn blob_verdict(r: &LsmReport) -> Option<String> {
+    let b = r.blob_files.as_ref().filter(|b| b.garbage_bytes > 0)?;
+    Some(format!(
+        "blob files hold {} of garbage of {} (MANIFEST){}",
+        size(b.garbage_bytes),
+        size(b.bytes),
+        if b.gc_enabled {
+            ": compactions rewrite the oldest blob files' live blobs (enable_blob_garbage_collection is on)"
+        } else {
+            ": no compaction frees it while enable_blob_garbage_collection is off (set it, with blob_garbage_collection_age_cutoff, then compact)"
+        }
+    ))
+}
+
+/// What a compaction of the prefix's range rewrites.
+pub fn rewrite_text(p: &PrefixLsm) -> String {
+    format!(
+        "rewrites at least {} table file(s), {} (every file whose range meets the prefix)",
+        p.compaction_files,
+        size(p.compaction_bytes)
+    )
+}
+
 /// One prefix's line.
-fn row_line(p: &PrefixLsm) -> String {
+fn row_line(p: &PrefixLsm, width: usize) -> String {
     let read = p
         .read_files
         .map_or_else(|| "-".to_string(), |n| n.to_string());
     let mut line = format!(
-        "{:<24} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}",
+        "{:<width$} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}",
         p.prefix,
         size(p.bytes),
         p.entries,
@@ -74,9 +99,12 @@ fn row_line(p: &PrefixLsm) -> String {
         size(p.reclaimable_bytes),
         levels_text(&p.levels)
     );
+    if p.range_deleted > 0 {
+        line.push_str(&format!("  range-deleted {}", p.range_deleted));
+    }
     if p.blob_bytes > 0 {
         line.push_str(&format!(
-            "  blobs {} ({} garbage)",
+            "  blobs {} ({} become garbage)",
             size(p.blob_bytes),
             size(p.blob_garbage_bytes)
         ));
@@ -86,7 +114,25 @@ fn row_line(p: &PrefixLsm) -> String {
 
 /// The whole report; `rows` limits the prefixes listed (`None`: all).
 pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
-    let mut text = format!("{}\n\n", verdict(r));
+    let mut text = format!("{}\n", verdict(r));
+    if let Some(blobs) = blob_verdict(r) {
+        text.push_str(&blobs);
+        text.push('\n');
+    }
+    for note in &r.notes {
+        text.push_str(note);
+        text.push('\n');
+    }
+    text.push('\n');
+    let width = r
+        .rows
+        .iter()
+        .chain(&r.ungrouped)
+        .chain(&r.other_prefixes)
+        .map(|p| p.prefix.len())
+        .max()
+        .unwrap_or(0)
+        .max(24);
     let per_level = r
         .files_per_level
         .iter()
@@ -94,7 +140,7 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     text.push_str(&format!(
-        "column family {}{}, keys grouped {}: {} table files read ({}; files per level: {})\n",
+        "column family {}{}, keys grouped {}: {} table file(s) read ({}; files per level: {})\n",
         r.cf,
         if r.within.is_empty() {
             String::new()
@@ -111,7 +157,7 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
         }
     ));
     text.push_str(&format!(
-        "{:<24} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}\n",
+        "{:<width$} {:>11} {:>11} {:>10} {:>10} {:>10} {:>5} {:>11}  {}\n",
         "PREFIX",
         "SIZE",
         "ENTRIES",
@@ -124,7 +170,7 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
     ));
     let limit = rows.unwrap_or(usize::MAX);
     for p in r.rows.iter().take(limit) {
-        text.push_str(&row_line(p));
+        text.push_str(&row_line(p, width));
         text.push('\n');
     }
     if r.rows.len() > limit {
@@ -134,26 +180,27 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
         ));
     }
     for p in r.ungrouped.iter().chain(&r.other_prefixes) {
-        text.push_str(&row_line(p));
+        text.push_str(&row_line(p, width));
         text.push('\n');
     }
-    text.push_str(&row_line(&r.total));
+    text.push_str(&row_line(&r.total, width));
     text.push('\n');
     text.push_str(
         "\nREAD: table files a point read of a key under the prefix may check (every level-0 file \
          whose range covers it, one per deeper level). RECLAIMABLE: the stored bytes of \
-         tombstones and of the versions under a newer version or a tombstone, which a \
-         compaction of the range to the bottom level drops unless a snapshot holds them.\n",
+         what a compaction of the range to the bottom level drops unless a snapshot holds \
+         it: tombstones, every version under a newer one (merge operands fold into one \
+         value), and entries under a range deletion.\n",
     );
     if r.memtable_entries > 0 {
         text.push_str(&format!(
-            "{} entries in the memtables are in no table file yet, so in no row.\n",
+            "{} entries in the column family's memtables are in no table file yet, so in no row.\n",
             r.memtable_entries
         ));
     }
     if r.range_deletions > 0 {
         text.push_str(&format!(
-            "{} range deletions: the keys they cover are not counted as reclaimable.\n",
+            "{} range deletions: the entries they cover are counted as range-deleted (and reclaimable), not live.\n",
             r.range_deletions
         ));
     }
@@ -167,9 +214,10 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
         text.push_str("\nto reclaim, most first:\n");
         for p in commands {
             text.push_str(&format!(
-                "  {} ({}): {}\n",
+                "  {} ({}; {}):\n    {}\n",
                 p.prefix,
                 size(p.reclaimable_bytes),
+                rewrite_text(p),
                 p.compact.as_deref().unwrap_or_default()
             ));
         }

@@ -18,6 +18,9 @@ pub const MERGE: u8 = 0x2;
 /// `kTypeBlobIndex`: the value points into a blob file.
 pub const BLOB_INDEX: u8 = 0x11;
 
+/// A range deletion: user keys in `[start, end)` written before `seq` are deleted.
+pub type RangeTombstone = (Vec<u8>, Vec<u8>, u64);
+
 /// One entry of the block in hand: where its internal key and value lie.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -89,6 +92,33 @@ impl TableEntries {
         self.layout
             .number("rocksdb.num.range-deletions")
             .unwrap_or(0)
+    }
+
+    /// The table's range deletions: `(start, end, seq)`, each deleting the user keys in
+    /// `[start, end)` written before `seq`.
+    pub fn range_tombstones(&mut self) -> Result<Vec<RangeTombstone>, String> {
+        let Some(handle) = self.layout.range_del else {
+            return Ok(Vec::new());
+        };
+        let contents = data_block(&mut self.chunks, &self.layout.footer, handle)
+            .map_err(|e| format!("range-deletion block at offset {}: {e}", handle.offset))?;
+        let mut out = Vec::new();
+        let mut bad = false;
+        block::for_each_entry(&contents, |key, end| match key.len().checked_sub(8) {
+            Some(at) => {
+                let packed = u64::from_le_bytes(key[at..].try_into().expect("8 bytes"));
+                out.push((key[..at].to_vec(), end.to_vec(), packed >> 8));
+            }
+            None => bad = true,
+        })
+        .filter(|_| !bad)
+        .ok_or_else(|| {
+            format!(
+                "range-deletion block at offset {} does not parse",
+                handle.offset
+            )
+        })?;
+        Ok(out)
     }
 
     /// Skips the data blocks whose keys all sort before `lower` (before the first read).

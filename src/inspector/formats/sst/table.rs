@@ -266,6 +266,7 @@ pub(super) fn read_layout(chunks: &mut Chunks<'_>, check: &mut TableCheck) -> Op
     };
     let mut properties = BTreeMap::new();
     let mut index = footer.index;
+    let mut range_del = None;
     for (name, value) in &meta {
         let name = String::from_utf8_lossy(name).into_owned();
         let Some(handle) = block::Cursor::new(value).handle() else {
@@ -274,6 +275,9 @@ pub(super) fn read_layout(chunks: &mut Chunks<'_>, check: &mut TableCheck) -> Op
             ));
             return None;
         };
+        if name == "rocksdb.range_del" {
+            range_del = Some(handle);
+        }
         if name == "rocksdb.index" {
             index = Some(handle);
             continue;
@@ -380,6 +384,7 @@ pub(super) fn read_layout(chunks: &mut Chunks<'_>, check: &mut TableCheck) -> Op
         properties,
         data,
         per_block,
+        range_del,
     })
 }
 
@@ -391,6 +396,8 @@ pub(super) struct Layout {
     pub(super) data: Vec<(Option<Vec<u8>>, Vec<u8>, BlockHandle)>,
     /// Entries per data block, from the properties.
     per_block: Option<u64>,
+    /// The range-deletion block, if the table has one.
+    pub(super) range_del: Option<BlockHandle>,
 }
 
 impl Layout {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
 use super::DiskView;
 use crate::inspector::analysis::lsm::{LsmReport, PrefixLsm};
-use crate::inspector::text::lsm::{levels_text, verdict};
+use crate::inspector::text::lsm::{blob_verdict, levels_text, rewrite_text, verdict};
 use crate::inspector::ui;
 use crate::inspector::ui::format::{bytes, count};
 use crate::inspector::ui::theme::Theme;
@@ -34,7 +34,7 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
         return ui::report::report(frame, area, hint, theme.dim(), None);
     };
     let [summary, table_area, detail_area] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Fill(1),
         Constraint::Length(4),
     ])
@@ -49,8 +49,12 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
                 theme.title()
             },
         )),
-        Line::from(Span::styled(scope(report), theme.dim())),
     ];
+    let mut lines = lines;
+    if let Some(blobs) = blob_verdict(report) {
+        lines.push(Line::from(Span::styled(blobs, theme.error())));
+    }
+    lines.push(Line::from(Span::styled(scope(report), theme.dim())));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), summary);
 
     let header = ui::header_row(
@@ -68,9 +72,9 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
     let widths = [
         Constraint::Fill(3),
         Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(9),
+        Constraint::Length(9),
         Constraint::Length(4),
         Constraint::Length(10),
         Constraint::Fill(2),
@@ -133,9 +137,18 @@ fn scope(r: &LsmReport) -> String {
     }
     if r.memtable_entries > 0 {
         text.push_str(&format!(
-            " · {} memtable entries in no row",
+            " · {} entries in the column family's memtables, in no row",
             count(r.memtable_entries)
         ));
+    }
+    if r.range_deletions > 0 {
+        text.push_str(&format!(
+            " · {} range deletions (what they cover counts as reclaimable)",
+            count(r.range_deletions)
+        ));
+    }
+    for note in &r.notes {
+        text.push_str(&format!(" · {note}"));
     }
     if !r.unread.is_empty() {
         text.push_str(&format!(" · {} files NOT read", r.unread.len()));
@@ -147,9 +160,9 @@ fn row(p: &PrefixLsm) -> Row<'static> {
     Row::new([
         Cell::from(p.prefix.clone()),
         Cell::from(bytes(p.bytes)),
-        Cell::from(count(p.live_keys)),
-        Cell::from(count(p.tombstones)),
-        Cell::from(count(p.older_versions)),
+        Cell::from(short_count(p.live_keys)),
+        Cell::from(short_count(p.tombstones)),
+        Cell::from(short_count(p.older_versions)),
         Cell::from(p.read_files.map_or_else(|| "-".into(), |n| n.to_string())),
         Cell::from(bytes(p.reclaimable_bytes)),
         Cell::from(
@@ -173,13 +186,25 @@ fn detail(p: &PrefixLsm) -> String {
     );
     if p.blob_bytes > 0 {
         text.push_str(&format!(
-            "; blobs {} ({} garbage)",
+            "; blobs {} ({} become garbage)",
             bytes(p.blob_bytes),
             bytes(p.blob_garbage_bytes)
         ));
     }
+    if p.range_deleted > 0 {
+        text.push_str(&format!("; {} range-deleted", count(p.range_deleted)));
+    }
     if let Some(command) = p.compact.as_deref().filter(|_| p.reclaimable_bytes > 0) {
-        text.push_str(&format!("\n{command}"));
+        text.push_str(&format!("\n{}: {command}", rewrite_text(p)));
     }
     text
+}
+
+/// A count that fits its column: exact below ten million, else in millions (`12.3M`).
+fn short_count(n: u64) -> String {
+    if n < 10_000_000 {
+        count(n)
+    } else {
+        format!("{:.1}M", n as f64 / 1e6)
+    }
 }

@@ -256,15 +256,23 @@ impl Screen for KeysState {
             .map(|e| (session.cf.clone(), e.key.clone()))
     }
 
-    /// The seek that fills the list: from the first key shown (within the filter's
-    /// bounds), the rows shown.
+    /// The seek that fills the list: from where its first page was sought (the start of
+    /// the filter's bounds, or the key a go-to sought) when the list shows its start,
+    /// else from the first key shown; the rows shown. A seek from the start steps over
+    /// what lies before the first live key (tombstones): from the key itself it would not.
     fn seek_target(&self, session: &Session) -> Option<(String, Bounds, usize)> {
         if matches!(self.filter, Filter::Contains(_)) {
             return None;
         }
         let mut bounds = self.bounds();
-        if let Some(first) = self.window.entries.get(self.window.top) {
-            bounds.lower = Some(first.key.clone());
+        let top = self.window.top == 0;
+        match (&self.sought, self.window.entries.get(self.window.top)) {
+            (Some(sought), _) if top => {
+                bounds.lower = Some(bounds.lower.map_or(sought.clone(), |l| l.max(sought.clone())))
+            }
+            (None, _) if top && self.window.at_start => {}
+            (_, Some(first)) => bounds.lower = Some(first.key.clone()),
+            (_, None) => {}
         }
         Some((session.cf.clone(), bounds, session.list_rows.max(1)))
     }
