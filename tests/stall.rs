@@ -175,3 +175,37 @@ fn the_exit_status_follows_the_triggers_and_a_missing_shutdown_is_named() {
         }
     }
 }
+
+/// Level 0 filled by one prefix's writes: the verdict names the prefix with its files,
+/// and a file whose keys span prefixes apart; the counts add up to level 0's.
+#[test]
+fn the_prefixes_filling_level_0_are_named() {
+    let (_dir, db) = temp_db();
+    let mut options = rocksdb::Options::default();
+    options.create_if_missing(true);
+    options.set_disable_auto_compactions(true);
+    {
+        let rocks = rocksdb::DB::open(&options, &db).unwrap();
+        for batch in 0..5 {
+            for i in 0..100 {
+                rocks.put(format!("events:{batch}:{i:03}"), b"e").unwrap();
+            }
+            rocks.flush().unwrap();
+        }
+        rocks.put(b"node:1", b"n").unwrap();
+        rocks.put(b"resource:1", b"r").unwrap();
+        rocks.flush().unwrap();
+    }
+    let (_, report) = stall_json(&db);
+    let cf = &report["column_families"][0];
+    assert_eq!(cf["readings"]["l0_files"], 6);
+    assert_eq!(
+        cf["l0_by_prefix"],
+        serde_json::json!([["events:", 5], ["(several prefixes)", 1]])
+    );
+    let text = String::from_utf8(run(&["stall", db.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        text.contains("level-0 files by the prefix of their keys: events: 5, (several prefixes) 1"),
+        "{text}"
+    );
+}

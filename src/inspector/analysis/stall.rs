@@ -381,6 +381,35 @@ pub struct CfVerdict {
     pub stops_in_minutes: Option<f64>,
     /// The LOG's stall period still running at its end, if any.
     pub stalled_at_log_end: Option<StallPeriod>,
+    /// Level-0 files by the prefix (up to `:`) of their keys, the most first: the
+    /// prefixes whose writes fill level 0. A file whose first and last keys differ in
+    /// prefix counts under [`SPANNING`].
+    pub l0_by_prefix: Vec<(String, u64)>,
+}
+
+/// The name level-0 files spanning several prefixes are counted under.
+pub const SPANNING: &str = "(several prefixes)";
+
+/// Level-0 files of `cf` by the prefix of their keys (see [`CfVerdict::l0_by_prefix`]).
+fn l0_by_prefix(source: &Source, cf: &str) -> Result<Vec<(String, u64)>, InspectError> {
+    let prefix = |key: &Option<Vec<u8>>| {
+        key.as_deref().map(|k| {
+            let end = memchr::memchr(b':', k).map_or(k.len(), |at| at + 1);
+            k[..end].to_vec()
+        })
+    };
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for f in source.live_files_of(cf)?.iter().filter(|f| f.level == 0) {
+        let (first, last) = (prefix(&f.start_key), prefix(&f.end_key));
+        let name = match (first, last) {
+            (Some(a), Some(b)) if a == b => crate::inspector::decode::escape_key(&a),
+            _ => SPANNING.to_string(),
+        };
+        *counts.entry(name).or_default() += 1;
+    }
+    let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(counts)
 }
 
 /// The whole verdict.
@@ -466,6 +495,7 @@ pub fn report(source: &Source) -> Result<StallReport, InspectError> {
             l0_trend,
             stops_in_minutes,
             stalled_at_log_end,
+            l0_by_prefix: l0_by_prefix(source, cf)?,
         });
     }
     let state = column_families

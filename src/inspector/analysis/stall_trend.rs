@@ -148,6 +148,7 @@ mod tests {
                 l0_trend: None,
                 stops_in_minutes: None,
                 stalled_at_log_end: None,
+                l0_by_prefix: Vec::new(),
             }],
             log: Default::default(),
         }

@@ -3,7 +3,11 @@
 
 use humansize::{BINARY, format_size};
 
-use crate::inspector::analysis::stall::{Condition, StallReport};
+use crate::inspector::analysis::stall::{Condition, StallReport, WriteState};
+
+/// Level-0 files from which the stall text names the prefixes filling level 0
+/// (RocksDB's default `level0_file_num_compaction_trigger`).
+const L0_PREFIXES_FROM: u64 = 4;
 use crate::inspector::formats::infolog::{StallCause, StallCondition};
 
 /// The verdict first, then each column family's conditions, then the LOG's record.
@@ -21,6 +25,20 @@ pub fn report_text(report: &StallReport) -> String {
         text.push_str(&format!("[{}] {}\n", cf.cf, cf.state.word()));
         for condition in &cf.conditions {
             text.push_str(&format!("  {}\n", condition_text(condition)));
+        }
+        // Which writes fill level 0, once it holds more than a flush or two.
+        if cf.readings.l0_files >= L0_PREFIXES_FROM || cf.state != WriteState::Ok {
+            let parts: Vec<String> = cf
+                .l0_by_prefix
+                .iter()
+                .map(|(prefix, files)| format!("{prefix} {files}"))
+                .collect();
+            if !parts.is_empty() {
+                text.push_str(&format!(
+                    "  level-0 files by the prefix of their keys: {}\n",
+                    parts.join(", ")
+                ));
+            }
         }
         if let Some(trend) = &cf.l0_trend {
             text.push_str(&format!(
