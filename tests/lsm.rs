@@ -344,3 +344,42 @@ fn blob_garbage_is_named_with_whether_a_compaction_frees_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_table_damaged_mid_file_makes_the_answer_incomplete_not_quietly_short() {
+    let (_dir, path) = temp_db();
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.set_disable_auto_compactions(true);
+    known_versions(&path, &options);
+    // The bottom-level table (every event's first version): bytes flipped in its middle.
+    let bottom = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sst"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&bottom).unwrap();
+    let middle = bytes.len() / 3;
+    for b in &mut bytes[middle..middle + 16] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&bottom, bytes).unwrap();
+    let out = run(&["lsm", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(7), "damage is not a clean answer");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let name = bottom.file_name().unwrap().to_str().unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "INCOMPLETE: 1 table file(s) could not be read to the end ({name})"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("its entries before the damage are counted, those after it are not"),
+        "{text}"
+    );
+    let json = run(&["lsm", path.to_str().unwrap(), "--json"]);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["unread"][0]["partly_counted"], true);
+}

@@ -243,6 +243,7 @@ pub fn explain(source: &Source, cf: &str, read: &Read) -> Result<Explained, Insp
             bounds
                 .lower
                 .as_deref()
+                .filter(|k| !k.is_empty())
                 .map_or("the first key".into(), escape_key),
             bounds
                 .upper

@@ -97,6 +97,9 @@ pub struct Unread {
     pub bytes: u64,
     /// Why.
     pub reason: String,
+    /// The damage was met mid-file: its entries before it are in the rows, those after
+    /// it are not.
+    pub partly_counted: bool,
 }
 
 /// The LSM of one column family by prefix.
@@ -409,7 +412,13 @@ impl Merge<'_> {
                         stream.next_in_queue = stream.queue.len();
                     }
                     Ok(false) => {}
-                    Err(reason) => self.unread(i, reason),
+                    Err(reason) => {
+                        let partly = reader.bytes_read > 0;
+                        self.unread(i, reason);
+                        if let Some(u) = self.unread.last_mut() {
+                            u.partly_counted = partly;
+                        }
+                    }
                 }
                 self.bytes_done += reader.bytes_read;
                 stream.reader = None;
@@ -448,6 +457,7 @@ impl Merge<'_> {
             level: t.level,
             bytes: t.bytes,
             reason,
+            partly_counted: false,
         });
     }
 }

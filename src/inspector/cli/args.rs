@@ -152,7 +152,7 @@ pub enum Command {
     /// trend of level-0 files from the LOG, and the stalls the LOG recorded. Exit 0 when
     /// writes flow, 5 when they are slowed, 6 when they are stopped.
     Stall(ReportArgs),
-    /// Explain a read: `get KEY`, or a seek and up to --limit keys under --prefix or from
+    /// Explain a read: a point read of KEY, or a seek and up to --limit keys under --prefix or from
     /// --from, run with RocksDB's perf counters (cold, then warm): table files in its
     /// path per level, bloom filter checks, blocks read and from the cache, tombstones and
     /// older versions stepped over, with a verdict and the `compact` that fixes it.
@@ -179,7 +179,8 @@ pub enum Command {
     /// older versions, the table files a read of one of its keys may check, and the bytes
     /// a compaction of its range would reclaim, the most reclaimable first, with the
     /// `compact` command. Reads every live table file entry by entry (read-only, the
-    /// files held open so a live service's compaction cannot take them away).
+    /// files held open so a live service's compaction cannot take them away). Exit 7
+    /// when a table file could not be read to its end (damaged: see `verify`).
     Lsm(LsmArgs),
     /// What RocksDB itself wrote in its info LOG files (LOG, LOG.old.*): flushes,
     /// compactions, table files, write stalls and their cause, errors, in time order; or
@@ -464,7 +465,7 @@ pub struct ExplainArgs {
     #[command(flatten)]
     #[allow(missing_docs)] // documented by its own arguments
     pub range: RangeArgs,
-    /// Keys a seek reads at most (the Keys screen's page is 1,024).
+    /// Keys a seek reads at most (the Keys screen fetches 256 at a time; its `S` reads the rows it shows).
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub limit: u64,
     /// As JSON.

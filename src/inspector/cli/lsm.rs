@@ -58,5 +58,11 @@ pub(super) async fn lsm(args: LsmArgs, global: &GlobalArgs) -> Result<Outcome, C
                 .write_all(text(&report, rows).as_bytes()),
         )?;
     }
-    Ok(Outcome::Success)
+    // Figures short of a damaged file's entries are not a clean answer: a script must
+    // be able to tell.
+    Ok(if report.unread.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Damaged
+    })
 }

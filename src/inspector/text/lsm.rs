@@ -22,8 +22,30 @@ pub fn levels_text(levels: &[LevelShare]) -> String {
         .join(" · ")
 }
 
-/// The verdict: the prefix with the most to reclaim, or that there is nothing to.
+/// The verdict: first whether every table was read, then the prefix with the most to
+/// reclaim, or that there is nothing to.
 pub fn verdict(r: &LsmReport) -> String {
+    match r.unread.as_slice() {
+        [] => reclaim_verdict(r),
+        unread => format!(
+            "INCOMPLETE: {} table file(s) could not be read to the end ({}): their entries{} are in no row, so the figures are short (spear-inspect verify names the damage). {}",
+            unread.len(),
+            unread
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if unread.iter().any(|u| u.partly_counted) {
+                " after the damage"
+            } else {
+                ""
+            },
+            reclaim_verdict(r)
+        ),
+    }
+}
+
+fn reclaim_verdict(r: &LsmReport) -> String {
     if r.total.entries == 0 {
         return if r.unread.is_empty() {
             format!(
@@ -60,11 +82,15 @@ pub fn verdict(r: &LsmReport) -> String {
 /// What the blob files hold as garbage now (the MANIFEST's count) and whether a
 /// compaction collects it.
 pub fn blob_verdict(r: &LsmReport) -> Option<String> {
-    let b = r.blob_files.as_ref().filter(|b| b.garbage_bytes > 0)?;
+    let b = r
+        .blob_files
+        .as_ref()
+        .filter(|b| b.garbage_bytes > 0 || r.total.blob_garbage_bytes > 0)?;
     Some(format!(
-        "blob files hold {} of garbage of {} (MANIFEST){}",
+        "blob files hold {} of garbage of {} (MANIFEST, records with their headers); compacting the prefixes below leaves ~{} more (values){}",
         size(b.garbage_bytes),
         size(b.bytes),
+        size(r.total.blob_garbage_bytes),
         if b.gc_enabled {
             ": compactions rewrite the oldest blob files' live blobs (enable_blob_garbage_collection is on)"
         } else {
@@ -223,14 +249,19 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
         }
     }
     if !r.unread.is_empty() {
-        text.push_str("\nnot read (their entries are in no row):\n");
+        text.push_str("\nnot read to the end:\n");
         for u in &r.unread {
             text.push_str(&format!(
-                "  {} (L{}, {}): {}\n",
+                "  {} (L{}, {}): {}{}\n",
                 u.name,
                 u.level,
                 size(u.bytes),
-                u.reason
+                u.reason,
+                if u.partly_counted {
+                    " (its entries before the damage are counted, those after it are not)"
+                } else {
+                    " (none of its entries is counted)"
+                }
             ));
         }
     }

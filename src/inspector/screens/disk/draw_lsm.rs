@@ -36,7 +36,7 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
     let [summary, table_area, detail_area] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Fill(1),
-        Constraint::Length(4),
+        Constraint::Length(5),
     ])
     .areas(area);
     let reclaimable = report.total.reclaimable_bytes > 0;
@@ -57,11 +57,21 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
     lines.push(Line::from(Span::styled(scope(report), theme.dim())));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), summary);
 
-    let header = ui::header_row(
-        ["prefix", "size", "live", "tombst.", "older", "read", "reclaim", "files"],
-        theme,
-    );
-    let rows: Vec<Row> = report.rows.iter().map(row).collect();
+    // Under 100 columns the older-versions column gives its room to the prefix (binary
+    // prefixes are long escaped); the selected row's detail below has every figure.
+    let narrow = area.width < 100;
+    let header = if narrow {
+        ui::header_row(
+            ["prefix", "size", "live", "tombst.", "read", "reclaim", "files"],
+            theme,
+        )
+    } else {
+        ui::header_row(
+            ["prefix", "size", "live", "tombst.", "older", "read", "reclaim", "files"],
+            theme,
+        )
+    };
+    let rows: Vec<Row> = report.rows.iter().map(|p| row(p, narrow)).collect();
     let (top, visible) = ui::window(
         table_area.height,
         rows.len(),
@@ -69,7 +79,7 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
         view.lsm_cursor.top,
     );
     let shown: Vec<Row> = rows.into_iter().skip(top).take(visible.max(1)).collect();
-    let widths = [
+    let mut widths = vec![
         Constraint::Fill(3),
         Constraint::Length(10),
         Constraint::Length(9),
@@ -79,6 +89,9 @@ pub(super) fn lsm(frame: &mut Frame, area: Rect, view: &DiskView, theme: Theme) 
         Constraint::Length(10),
         Constraint::Fill(2),
     ];
+    if narrow {
+        widths.remove(4);
+    }
     let block = Block::bordered()
         .title(Span::styled(
             format!(
@@ -156,8 +169,8 @@ fn scope(r: &LsmReport) -> String {
     text
 }
 
-fn row(p: &PrefixLsm) -> Row<'static> {
-    Row::new([
+fn row(p: &PrefixLsm, narrow: bool) -> Row<'static> {
+    let mut cells = vec![
         Cell::from(p.prefix.clone()),
         Cell::from(bytes(p.bytes)),
         Cell::from(short_count(p.live_keys)),
@@ -172,7 +185,11 @@ fn row(p: &PrefixLsm) -> Row<'static> {
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
-    ])
+    ];
+    if narrow {
+        cells.remove(4);
+    }
+    Row::new(cells)
 }
 
 /// The selected prefix: its levels in full and the command that reclaims its bytes.
@@ -191,6 +208,7 @@ fn detail(p: &PrefixLsm) -> String {
             bytes(p.blob_garbage_bytes)
         ));
     }
+    text.push_str(&format!("; {} older versions", count(p.older_versions)));
     if p.range_deleted > 0 {
         text.push_str(&format!("; {} range-deleted", count(p.range_deleted)));
     }
