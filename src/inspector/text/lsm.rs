@@ -13,6 +13,15 @@ fn size(bytes: u64) -> String {
     format_size(bytes, BINARY)
 }
 
+/// ` under P` when the report is of the keys below a prefix, else nothing.
+pub fn under(r: &LsmReport) -> String {
+    if r.within.is_empty() {
+        String::new()
+    } else {
+        format!(" under {}", r.within)
+    }
+}
+
 /// `L0 2×1.2 MiB · L6 4×11 MiB`: files and bytes per level.
 pub fn levels_text(levels: &[LevelShare]) -> String {
     levels
@@ -51,11 +60,7 @@ fn reclaim_verdict(r: &LsmReport) -> String {
             format!(
                 "no table file of column family {} holds a key{}",
                 r.cf,
-                if r.within.is_empty() {
-                    String::new()
-                } else {
-                    format!(" under {}", r.within)
-                }
+                under(r)
             )
         } else {
             format!("no table file could be read ({} unread)", r.unread.len())
@@ -168,11 +173,7 @@ pub fn text(r: &LsmReport, rows: Option<usize>) -> String {
     text.push_str(&format!(
         "column family {}{}, keys grouped {}: {} table file(s) read ({}; files per level: {})\n",
         r.cf,
-        if r.within.is_empty() {
-            String::new()
-        } else {
-            format!(" under {}", r.within)
-        },
+        under(r),
         r.grouping,
         r.files_read,
         size(r.table_bytes),

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
 use super::DiskView;
 use crate::inspector::analysis::lsm::{LsmReport, PrefixLsm};
-use crate::inspector::text::lsm::{blob_verdict, levels_text, rewrite_text, verdict};
+use crate::inspector::text::lsm::{blob_verdict, levels_text, rewrite_text, under, verdict};
 use crate::inspector::ui;
 use crate::inspector::ui::format::{bytes, count};
 use crate::inspector::ui::theme::Theme;
@@ -136,11 +136,7 @@ fn scope(r: &LsmReport) -> String {
     let mut text = format!(
         "cf {}{} · grouped {} · {} table file(s) read ({})",
         r.cf,
-        if r.within.is_empty() {
-            String::new()
-        } else {
-            format!(" under {}", r.within)
-        },
+        under(r),
         r.grouping,
         r.files_read,
         bytes(r.table_bytes)
