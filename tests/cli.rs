@@ -546,6 +546,7 @@ fn help_texts_are_pinned() {
         "keyspace",
         "tombstones",
         "lsm",
+        "decoders",
         "log",
         "wal",
         "history",

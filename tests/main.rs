@@ -19,6 +19,8 @@ mod compaction;
 #[cfg(feature = "inspector")]
 mod compat78;
 #[cfg(feature = "inspector")]
+mod decoders;
+#[cfg(feature = "inspector")]
 mod diagnosis;
 #[cfg(feature = "inspector")]
 mod edits;

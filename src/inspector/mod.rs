@@ -15,6 +15,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod decode;
+pub mod decoders;
 pub mod demo;
 pub mod error;
 pub mod formats;

@@ -182,6 +182,10 @@ pub enum Command {
     /// files held open so a live service's compaction cannot take them away). Exit 7
     /// when a table file could not be read to its end (damaged: see `verify`).
     Lsm(LsmArgs),
+    /// The decoders you configure (a TOML file of rules per column family and key prefix:
+    /// key layouts and value formats): `decoders check DB` says how many keys each rule
+    /// matches and decodes.
+    Decoders(DecodersArgs),
     /// What RocksDB itself wrote in its info LOG files (LOG, LOG.old.*): flushes,
     /// compactions, table files, write stalls and their cause, errors, in time order; or
     /// with --timeline, stall periods, write amplification and compaction throughput over
@@ -552,6 +556,40 @@ pub struct LsmArgs {
     #[arg(long)]
     pub all: bool,
     /// As JSON (every prefix).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `decoders`.
+#[derive(Debug, Args, Clone)]
+pub struct DecodersArgs {
+    #[command(subcommand)]
+    #[allow(missing_docs)] // documented by its variants
+    pub command: DecodersCommand,
+}
+
+/// What `decoders` does.
+#[derive(Debug, clap::Subcommand, Clone)]
+pub enum DecodersCommand {
+    /// For each rule: the keys it is the first rule of, and how many of them its key
+    /// layout and value format decode, with the first failure; on the first 10,000 keys
+    /// of each rule, or with --all on every key.
+    Check(DecodersCheckArgs),
+}
+
+/// `decoders check`.
+#[derive(Debug, Args, Clone)]
+pub struct DecodersCheckArgs {
+    /// The database directory.
+    pub db: PathBuf,
+    /// The decoder config (default: DB.decoders.toml beside the database, else
+    /// $XDG_CONFIG_HOME/spear-inspect/decoders.toml).
+    #[arg(long, value_name = "FILE")]
+    pub decoders: Option<PathBuf>,
+    /// Every key, not the first 10,000 of each rule.
+    #[arg(long)]
+    pub all: bool,
+    /// As JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ pub mod args;
 mod byte_progress;
 mod copy;
 mod db;
+mod decoders;
 mod diagnose;
 mod error;
 mod explain;
@@ -114,6 +115,7 @@ async fn subcommand(
         Command::Keyspace(args) => diagnose::keyspace(args, global).await,
         Command::Tombstones(args) => diagnose::tombstones(args, global).await,
         Command::Lsm(args) => lsm::lsm(args, global).await,
+        Command::Decoders(args) => decoders::decoders(args).await,
         Command::Log(args) => infolog::log(args).await,
         Command::Wal(args) => wal::wal(args).await,
         Command::History(args) => wal::history(args, global).await,

@@ -1,0 +1,57 @@
+//! `decoders check`: the decoder config found for a database (or given), each rule
+//! checked against its keys (`decoders::check`), as text or JSON. A config that does not
+//! parse is a usage error (exit 2) naming the file and line.
+
+use std::io::{self, Write};
+
+use super::Outcome;
+use super::args::{DecodersArgs, DecodersCommand};
+use super::db::{READ_ONLY, blocking, open};
+use super::error::CliError;
+use super::output::{ignore_broken_pipe, print_json_line};
+use crate::inspector::decoders::{Decoders, check};
+use crate::inspector::error::InspectError;
+
+/// `decoders check DB [--decoders FILE] [--all] [--json]`.
+pub(super) async fn decoders(args: DecodersArgs) -> Result<Outcome, CliError> {
+    let DecodersCommand::Check(args) = args.command;
+    super::db::rocksdb_dir(&args.db, "checking decoders")?;
+    let config = Decoders::find(&args.db, args.decoders.as_deref())
+        .map_err(|e| InspectError::Invalid(e.to_string()))?
+        .ok_or_else(|| {
+            InspectError::Invalid(format!(
+                "no decoder config for {}: give --decoders FILE, or write {}.decoders.toml beside it",
+                args.db.display(),
+                args.db.display()
+            ))
+        })?;
+    let source = open(&args.db, READ_ONLY).await?;
+    let all = args.all;
+    let rules = config.clone();
+    let found = blocking("decoders check", move || check::check(&source, &rules, all)).await?;
+    if args.json {
+        print_json_line(&found)?;
+        return Ok(Outcome::Success);
+    }
+    let mut text = format!("decoder config {}\n", config.path.display());
+    for r in &found {
+        text.push_str(&format!(
+            "rule {} (line {}), {}: {} key(s) matched{}, {} decoded\n",
+            r.rule,
+            r.line,
+            r.covers,
+            r.matched,
+            if r.sampled {
+                " (the first 10,000; --all for every key)"
+            } else {
+                ""
+            },
+            r.decoded
+        ));
+        if let Some((key, why)) = &r.first_failure {
+            text.push_str(&format!("  first failure: {key}: {why}\n"));
+        }
+    }
+    ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
+    Ok(Outcome::Success)
+}

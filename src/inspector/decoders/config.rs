@@ -1,0 +1,243 @@
+//! The decoder config: a TOML file of `[[rule]]` tables, each matching a column family
+//! (optional) and a key prefix (text or `prefix_hex`), with the key's layout and the
+//! value's format. Found with `--decoders FILE`, else next to the database
+//! (`<db>.decoders.toml`), else in the user's config directory
+//! (`$XDG_CONFIG_HOME/spear-inspect/decoders.toml`). The first rule that matches a key
+//! is its rule. A file that does not parse, or a rule that names something unknown, is
+//! an error naming the file and line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::key::KeyLayout;
+use super::value::ValueFormat;
+
+/// Why a decoder config cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the decoder config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not TOML of the expected shape.
+    #[error("the decoder config {path} does not parse: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with the line.
+        message: String,
+    },
+    /// A rule names a layout or format that does not exist.
+    #[error("{path}, line {line}: {message}")]
+    Rule {
+        /// The file.
+        path: PathBuf,
+        /// The line the rule starts on.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<toml::Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    cf: Option<String>,
+    prefix: Option<String>,
+    prefix_hex: Option<String>,
+    key: Option<KeySpec>,
+    value: Option<String>,
+    proto_files: Option<Vec<String>>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeySpec {
+    One(String),
+    Fields(Vec<String>),
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Only this column family (`None`: every one).
+    pub cf: Option<String>,
+    /// Keys starting with these bytes (empty: every key).
+    pub prefix: Vec<u8>,
+    /// How the key after the prefix is read.
+    pub key: KeyLayout,
+    /// How the value is read (`None`: as the built-in views show it).
+    pub value: Option<ValueFormat>,
+    /// The line of the file the rule starts on.
+    pub line: usize,
+}
+
+impl Rule {
+    /// Whether the rule covers `key` in `cf`.
+    pub fn matches(&self, cf: &str, key: &[u8]) -> bool {
+        self.cf.as_deref().is_none_or(|c| c == cf) && key.starts_with(&self.prefix)
+    }
+}
+
+/// The rules of one config file, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoders {
+    /// Where they were read from.
+    pub path: PathBuf,
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Decoders {
+    /// The config for the database at `db`: `given`, else the first file found next to
+    /// the database or in the user's config directory; `Ok(None)` when there is none.
+    pub fn find(db: &Path, given: Option<&Path>) -> Result<Option<Self>, ConfigError> {
+        if let Some(path) = given {
+            return Self::load(path).map(Some);
+        }
+        let beside = db.file_name().map(|name| {
+            let mut name = name.to_os_string();
+            name.push(".decoders.toml");
+            db.with_file_name(name)
+        });
+        let config_dir = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .map(|dir| dir.join("spear-inspect").join("decoders.toml"));
+        match beside.into_iter().chain(config_dir).find(|p| p.is_file()) {
+            Some(path) => Self::load(&path).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads and checks the rules of `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks the rules of `text`, read from `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let mut rules = Vec::new();
+        for spanned in raw.rule {
+            let line = text[..spanned.span().start].matches('\n').count() + 1;
+            let rule_error = |message: String| ConfigError::Rule {
+                path: path.to_path_buf(),
+                line,
+                message,
+            };
+            let r = spanned.into_inner();
+            let prefix = match (r.prefix, r.prefix_hex) {
+                (Some(_), Some(_)) => {
+                    return Err(rule_error("give prefix or prefix_hex, not both".into()));
+                }
+                (Some(p), None) => p.into_bytes(),
+                (None, Some(h)) => crate::inspector::decode::parse_hex(&h)
+                    .ok_or_else(|| rule_error(format!("prefix_hex {h:?} is not hex")))?,
+                (None, None) => Vec::new(),
+            };
+            let key = match r.key {
+                None => KeyLayout::String,
+                Some(KeySpec::One(name)) => KeyLayout::parse(&name).map_err(&rule_error)?,
+                Some(KeySpec::Fields(fields)) => {
+                    KeyLayout::composite(&fields).map_err(&rule_error)?
+                }
+            };
+            let value = r
+                .value
+                .as_deref()
+                .map(ValueFormat::parse)
+                .transpose()
+                .map_err(&rule_error)?;
+            if r.proto_files.is_some() || r.message.is_some() {
+                return Err(rule_error(
+                    "proto_files and message belong to value = \"protobuf\", which this build does not read yet".into(),
+                ));
+            }
+            rules.push(Rule {
+                cf: r.cf,
+                prefix,
+                key,
+                value,
+                line,
+            });
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            rules,
+        })
+    }
+
+    /// The first rule covering `key` in `cf`, with its index.
+    pub fn rule_for(&self, cf: &str, key: &[u8]) -> Option<(usize, &Rule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.matches(cf, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_read_in_order_and_bad_ones_name_their_line() {
+        let text = r#"
+[[rule]]
+cf = "default"
+prefix = "order:"
+key = "u64be"
+value = "msgpack"
+
+[[rule]]
+prefix_hex = "00ff"
+key = ["block:u32be", "kind:u8{1=put,2=delete}"]
+"#;
+        let d = Decoders::parse(Path::new("d.toml"), text).unwrap();
+        assert_eq!(d.rules.len(), 2);
+        assert_eq!(d.rules[0].line, 2);
+        assert_eq!(d.rules[1].prefix, vec![0x00, 0xff]);
+        let (i, _) = d.rule_for("default", b"order:\x00").unwrap();
+        assert_eq!(i, 0);
+        assert!(d.rule_for("other", b"order:\x00").is_none());
+
+        let bad = "[[rule]]\nprefix = \"a\"\n\n[[rule]]\nprefix = \"b\"\nvalue = \"yaml\"\n";
+        let err = Decoders::parse(Path::new("d.toml"), bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("d.toml, line 4: unknown value format \"yaml\""),
+            "{err}"
+        );
+        let err = Decoders::parse(Path::new("d.toml"), "[[rule]]\nkey = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the decoder config d.toml does not parse"),
+            "{err}"
+        );
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,200 @@
+//! Value formats: how a value's bytes are read into a JSON document to show, filter and
+//! export: JSON, MessagePack, CBOR, an integer of a given width and byte order, text, or
+//! hex. A value that does not decode is an error naming the format, never a guess.
+
+use serde_json::{Map, Number, Value};
+
+use super::key::{FieldType, field_type};
+use crate::inspector::decode::hex;
+
+/// How a value is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueFormat {
+    /// JSON text.
+    Json,
+    /// MessagePack.
+    MsgPack,
+    /// CBOR (RFC 8949).
+    Cbor,
+    /// An integer (`u64be`, `i32le`...).
+    Integer(FieldType),
+    /// UTF-8 text.
+    Text,
+    /// Hex.
+    Hex,
+}
+
+impl ValueFormat {
+    /// The format a name stands for.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "json" => ValueFormat::Json,
+            "msgpack" | "messagepack" => ValueFormat::MsgPack,
+            "cbor" => ValueFormat::Cbor,
+            "string" | "text" => ValueFormat::Text,
+            "hex" => ValueFormat::Hex,
+            "protobuf" => {
+                return Err(
+                    "value = \"protobuf\" is not read by this build yet (json, msgpack, cbor, integers, string, hex are)"
+                        .into(),
+                );
+            }
+            other => match field_type(other) {
+                Ok(kind @ (FieldType::Unsigned { .. } | FieldType::Signed { .. })) => {
+                    ValueFormat::Integer(kind)
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown value format {other:?}: one of json, msgpack, cbor, u8..u64be/le, i8..i64be/le, string, hex"
+                    ));
+                }
+            },
+        })
+    }
+
+    /// The value as a JSON document, or why it does not decode.
+    pub fn decode(&self, value: &[u8]) -> Result<Value, String> {
+        match self {
+            ValueFormat::Json => serde_json::from_slice(value).map_err(|e| format!("json: {e}")),
+            ValueFormat::MsgPack => {
+                let mut reader = value;
+                let decoded =
+                    rmpv::decode::read_value(&mut reader).map_err(|e| format!("msgpack: {e}"))?;
+                whole(reader.len(), "msgpack")?;
+                Ok(from_msgpack(decoded))
+            }
+            ValueFormat::Cbor => {
+                let mut reader = value;
+                let decoded: ciborium::Value =
+                    ciborium::from_reader(&mut reader).map_err(|e| format!("cbor: {e}"))?;
+                whole(reader.len(), "cbor")?;
+                Ok(from_cbor(decoded))
+            }
+            ValueFormat::Integer(kind) => {
+                let layout = super::key::KeyLayout::Single(kind.clone());
+                let text = layout.render(value).map_err(|e| format!("integer: {e}"))?;
+                let digits: String = text.chars().filter(|c| *c != ',').collect();
+                Ok(Value::Number(
+                    digits.parse().map_err(|_| format!("integer: {text}"))?,
+                ))
+            }
+            ValueFormat::Text => std::str::from_utf8(value)
+                .map(|s| Value::String(s.to_string()))
+                .map_err(|e| format!("text: {e}")),
+            ValueFormat::Hex => Ok(Value::String(hex(value))),
+        }
+    }
+}
+
+fn whole(left: usize, what: &str) -> Result<(), String> {
+    match left {
+        0 => Ok(()),
+        n => Err(format!("{what}: {n} byte(s) after the first item")),
+    }
+}
+
+/// A map key as JSON object keys must be: text as it is, anything else as its JSON.
+fn key_text(key: Value) -> String {
+    match key {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn from_msgpack(v: rmpv::Value) -> Value {
+    use rmpv::Value as M;
+    match v {
+        M::Nil => Value::Null,
+        M::Boolean(b) => Value::Bool(b),
+        M::Integer(i) => i
+            .as_u64()
+            .map(Number::from)
+            .or_else(|| i.as_i64().map(Number::from))
+            .map_or(Value::Null, Value::Number),
+        M::F32(f) => Number::from_f64(f64::from(f)).map_or(Value::Null, Value::Number),
+        M::F64(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        M::String(s) => match s.into_str() {
+            Some(s) => Value::String(s),
+            None => Value::String("(not UTF-8)".into()),
+        },
+        M::Binary(b) => Value::String(format!("0x{}", hex(&b))),
+        M::Array(items) => Value::Array(items.into_iter().map(from_msgpack).collect()),
+        M::Map(pairs) => Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (key_text(from_msgpack(k)), from_msgpack(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        M::Ext(kind, data) => Value::String(format!("ext {kind}: 0x{}", hex(&data))),
+    }
+}
+
+fn from_cbor(v: ciborium::Value) -> Value {
+    use ciborium::Value as C;
+    match v {
+        C::Null => Value::Null,
+        C::Bool(b) => Value::Bool(b),
+        C::Integer(i) => {
+            let wide = i128::from(i);
+            u64::try_from(wide)
+                .map(Number::from)
+                .or_else(|_| i64::try_from(wide).map(Number::from))
+                .map_or(Value::String(wide.to_string()), Value::Number)
+        }
+        C::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        C::Text(s) => Value::String(s),
+        C::Bytes(b) => Value::String(format!("0x{}", hex(&b))),
+        C::Array(items) => Value::Array(items.into_iter().map(from_cbor).collect()),
+        C::Map(pairs) => Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (key_text(from_cbor(k)), from_cbor(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        C::Tag(tag, inner) => {
+            let mut tagged = Map::new();
+            tagged.insert(format!("tag {tag}"), from_cbor(*inner));
+            Value::Object(tagged)
+        }
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messagepack_and_cbor_bytes_from_their_specifications() {
+        // {"id": 1, "ok": true} as MessagePack: fixmap(2), fixstr "id", 1, fixstr "ok", true.
+        let msgpack = [0x82, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'k', 0xc3];
+        assert_eq!(
+            ValueFormat::MsgPack.decode(&msgpack).unwrap(),
+            serde_json::json!({"id": 1, "ok": true})
+        );
+        // The same in CBOR: map(2), text "id", 1, text "ok", true.
+        let cbor = [0xa2, 0x62, b'i', b'd', 0x01, 0x62, b'o', b'k', 0xf5];
+        assert_eq!(
+            ValueFormat::Cbor.decode(&cbor).unwrap(),
+            serde_json::json!({"id": 1, "ok": true})
+        );
+        assert!(
+            ValueFormat::MsgPack.decode(&[0x82, 0xa2]).is_err(),
+            "a cut map"
+        );
+        assert!(
+            ValueFormat::Cbor
+                .decode(&[0xf5, 0xf5])
+                .unwrap_err()
+                .contains("after the first item")
+        );
+        assert_eq!(
+            ValueFormat::parse("u64be")
+                .unwrap()
+                .decode(&7u64.to_be_bytes())
+                .unwrap(),
+            serde_json::json!(7)
+        );
+        assert!(ValueFormat::parse("protobuf").is_err());
+    }
+}
