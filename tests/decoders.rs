@@ -126,3 +126,80 @@ fn a_config_naming_an_unknown_format_is_refused_with_its_line() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn scan_decode_writes_the_decoded_pair_beside_the_bytes_and_import_restores_them() {
+    require_tools();
+    let (dir, db) = temp_db();
+    let msgpack = [0x82, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'k', 0xc3];
+    put(
+        &db,
+        &[b"order:".as_slice(), &7u64.to_be_bytes()].concat(),
+        &msgpack,
+    );
+    put(
+        &db,
+        &[b"order:".as_slice(), &8u64.to_be_bytes()].concat(),
+        &msgpack[..4],
+    );
+    put(&db, b"other", b"plain");
+    let config = dir.path().join("shop.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = run(&[
+        "scan",
+        db.to_str().unwrap(),
+        "--json",
+        "--decode",
+        "--decoders",
+        config.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["decoded"],
+        serde_json::json!({"rule": 1, "key": "order:7", "value": {"id": 1, "ok": true}})
+    );
+    assert_eq!(lines[1]["decoded"]["rule"], 1);
+    assert!(
+        lines[1]["decoded"]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("value: msgpack:"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].get("decoded").is_none(), "no rule covers other");
+
+    // import takes the decoded lines and restores the bytes exactly.
+    let copy = dir.path().join("copy");
+    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["import", copy.to_str().unwrap(), "--write"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        import.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    }
+    let done = import.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(
+        ldb(&copy, &["--hex", "scan"]),
+        ldb(&db, &["--hex", "scan"]),
+        "byte for byte, as 7.8's ldb reads both"
+    );
+}

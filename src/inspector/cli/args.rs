@@ -238,6 +238,14 @@ pub struct ScanArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// With --json: each pair also as its decoder rule reads it (a "decoded" field
+    /// beside the exact bytes; `import` leaves it out).
+    #[arg(long, requires = "json")]
+    pub decode: bool,
+    /// The decoder config for --decode (default: DB.decoders.toml beside the database,
+    /// else $XDG_CONFIG_HOME/spear-inspect/decoders.toml).
+    #[arg(long, value_name = "FILE", requires = "decode")]
+    pub decoders: Option<std::path::PathBuf>,
 }
 
 /// `get`.

@@ -545,9 +545,26 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
         db: DbArgs { db, cf },
         limit,
         json,
+        decode,
+        decoders,
         ..
     } = args;
     let hex = global.key_hex;
+    let rules = match decode {
+        true => Some(
+            crate::inspector::decoders::Decoders::find(&db, decoders.as_deref())
+                .map_err(|e| crate::inspector::error::InspectError::Invalid(e.to_string()))?
+                .ok_or_else(|| {
+                    crate::inspector::error::InspectError::Invalid(format!(
+                        "--decode: no decoder config for {}: give --decoders FILE, or write {}.decoders.toml beside it",
+                        db.display(),
+                        db.display()
+                    ))
+                })?,
+        ),
+        false => None,
+    };
+    let decoding_cf = cf.clone();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
@@ -566,7 +583,10 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
                     unresolved += 1;
                 }
                 if json {
-                    jsonl::write_pair(&mut out, None, &key, &value)?;
+                    let decoded = rules
+                        .as_ref()
+                        .and_then(|r| r.decode(&decoding_cf, &key, &value));
+                    jsonl::write_pair_decoded(&mut out, None, &key, &value, decoded.as_ref())?;
                 } else {
                     write_plain_pair(&mut out, &key, &value, hex)?;
                 }

@@ -189,6 +189,35 @@ impl Decoders {
         })
     }
 
+    /// The pair as its rule reads it: `{"rule": N, "key": "...", "value": ...}`, or
+    /// `{"rule": N, "error": "..."}`; `None` when no rule covers the key.
+    pub fn decode(&self, cf: &str, key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
+        let (i, rule) = self.rule_for(cf, key)?;
+        let decoded = rule
+            .key
+            .render(&key[rule.prefix.len()..])
+            .map_err(|e| format!("key: {e}"))
+            .and_then(|shown| {
+                let shown = format!(
+                    "{}{shown}",
+                    crate::inspector::decode::escape_key(&rule.prefix)
+                );
+                match &rule.value {
+                    Some(format) => format
+                        .decode(value)
+                        .map(|v| serde_json::json!({"key": shown, "value": v}))
+                        .map_err(|e| format!("value: {e}")),
+                    None => Ok(serde_json::json!({"key": shown})),
+                }
+            });
+        let mut out = match decoded {
+            Ok(v) => v,
+            Err(e) => serde_json::json!({ "error": e }),
+        };
+        out["rule"] = serde_json::json!(i + 1);
+        Some(out)
+    }
+
     /// The first rule covering `key` in `cf`, with its index.
     pub fn rule_for(&self, cf: &str, key: &[u8]) -> Option<(usize, &Rule)> {
         self.rules

@@ -57,6 +57,10 @@ impl ValueFormat {
         match self {
             ValueFormat::Json => serde_json::from_slice(value).map_err(|e| format!("json: {e}")),
             ValueFormat::MsgPack => {
+                // rmpv reads the never-used marker 0xc1 as nil: refuse it first, so a
+                // damaged value is never shown as a null.
+                let mut at = 0;
+                check_msgpack(value, &mut at, 0)?;
                 let mut reader = value;
                 let decoded =
                     rmpv::decode::read_value(&mut reader).map_err(|e| format!("msgpack: {e}"))?;
@@ -84,6 +88,60 @@ impl ValueFormat {
             ValueFormat::Hex => Ok(Value::String(hex(value))),
         }
     }
+}
+
+/// Walks one MessagePack item at `at` by its markers (lengths checked), refusing 0xc1.
+fn check_msgpack(b: &[u8], at: &mut usize, depth: usize) -> Result<(), String> {
+    if depth > 512 {
+        return Err("msgpack: nested deeper than 512".into());
+    }
+    let marker = *b.get(*at).ok_or("msgpack: cut short")?;
+    *at += 1;
+    let be = |n: usize, at: &mut usize| -> Result<usize, String> {
+        let bytes = b.get(*at..*at + n).ok_or("msgpack: cut short")?;
+        *at += n;
+        Ok(bytes
+            .iter()
+            .fold(0usize, |acc, x| (acc << 8) | usize::from(*x)))
+    };
+    let (skip, items) = match marker {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+        0x80..=0x8f => (0, 2 * usize::from(marker & 0x0f)),
+        0x90..=0x9f => (0, usize::from(marker & 0x0f)),
+        0xa0..=0xbf => (usize::from(marker & 0x1f), 0),
+        0xc1 => {
+            return Err(format!(
+                "msgpack: byte {} is 0xc1, which MessagePack never uses",
+                *at - 1
+            ));
+        }
+        0xc4 | 0xd9 => (be(1, at)?, 0),
+        0xc5 | 0xda => (be(2, at)?, 0),
+        0xc6 | 0xdb => (be(4, at)?, 0),
+        0xc7 => (be(1, at)? + 1, 0),
+        0xc8 => (be(2, at)? + 1, 0),
+        0xc9 => (be(4, at)? + 1, 0),
+        0xca | 0xce | 0xd2 => (4, 0),
+        0xcb | 0xcf | 0xd3 => (8, 0),
+        0xcc | 0xd0 => (1, 0),
+        0xcd | 0xd1 | 0xd4 => (2, 0),
+        0xd5 => (3, 0),
+        0xd6 => (5, 0),
+        0xd7 => (9, 0),
+        0xd8 => (17, 0),
+        0xdc => (0, be(2, at)?),
+        0xdd => (0, be(4, at)?),
+        0xde => (0, 2 * be(2, at)?),
+        0xdf => (0, 2 * be(4, at)?),
+    };
+    if b.len() < *at + skip {
+        return Err("msgpack: cut short".into());
+    }
+    *at += skip;
+    for _ in 0..items {
+        check_msgpack(b, at, depth + 1)?;
+    }
+    Ok(())
 }
 
 fn whole(left: usize, what: &str) -> Result<(), String> {
@@ -182,6 +240,8 @@ mod tests {
             ValueFormat::MsgPack.decode(&[0x82, 0xa2]).is_err(),
             "a cut map"
         );
+        let never = ValueFormat::MsgPack.decode(&[0x91, 0xc1]).unwrap_err();
+        assert!(never.contains("0xc1"), "{never}");
         assert!(
             ValueFormat::Cbor
                 .decode(&[0xf5, 0xf5])

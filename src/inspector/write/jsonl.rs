@@ -1,6 +1,7 @@
 //! The JSON Lines format of `scan --json`, `export` and `import`: one pair per line,
 //! `{"cf": ..., "key": ..., "value": ...}`, with `key_hex` / `value_hex` (lowercase) for
-//! bytes that are not UTF-8. `cf` is optional (absent: `default`).
+//! bytes that are not UTF-8. `cf` is optional (absent: `default`). `scan --decode` adds a
+//! `decoded` field, which reading accepts and leaves out.
 
 use std::io::{self, Write};
 
@@ -14,6 +15,18 @@ pub fn write_pair(
     cf: Option<&str>,
     key: &[u8],
     value: &[u8],
+) -> io::Result<()> {
+    write_pair_decoded(out, cf, key, value, None)
+}
+
+/// [`write_pair`] with, when given, a `"decoded"` field beside the exact bytes (which
+/// `import` accepts and leaves out, so the bytes still round-trip).
+pub fn write_pair_decoded(
+    out: &mut impl Write,
+    cf: Option<&str>,
+    key: &[u8],
+    value: &[u8],
+    decoded: Option<&serde_json::Value>,
 ) -> io::Result<()> {
     out.write_all(b"{")?;
     if let Some(cf) = cf {
@@ -32,6 +45,10 @@ pub fn write_pair(
         serde_json::to_writer(&mut *out, &marked).map_err(io::Error::from)?;
     } else {
         write_field(out, "value", value)?;
+    }
+    if let Some(decoded) = decoded {
+        out.write_all(b",\"decoded\":")?;
+        serde_json::to_writer(&mut *out, decoded).map_err(io::Error::from)?;
     }
     out.write_all(b"}\n")
 }
@@ -65,6 +82,9 @@ struct Raw {
     key_hex: Option<String>,
     value: Option<String>,
     value_hex: Option<String>,
+    /// What `scan --decode` wrote beside the bytes: shown, never imported.
+    #[allow(dead_code)] // read only to be accepted
+    decoded: Option<serde::de::IgnoredAny>,
 }
 
 fn bytes_of(text: Option<String>, hexed: Option<String>, name: &str) -> Result<Vec<u8>, String> {
