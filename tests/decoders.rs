@@ -203,3 +203,26 @@ fn scan_decode_writes_the_decoded_pair_beside_the_bytes_and_import_restores_them
         "byte for byte, as 7.8's ldb reads both"
     );
 }
+
+#[test]
+fn the_tui_refuses_a_config_beside_the_database_that_does_not_parse() {
+    require_tools();
+    let (_dir, db) = temp_db();
+    put(&db, b"a", b"1");
+    let beside = db.with_file_name(format!(
+        "{}.decoders.toml",
+        db.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::write(&beside, "[[rule]]\nkey = \"u24be\"\n").unwrap();
+    // Refused before the terminal is taken: no terminal is needed to see it.
+    let out = run(&[db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}, line 1: unknown key type \"u24be\"",
+            beside.display()
+        )),
+        "{stderr}"
+    );
+}

@@ -1783,6 +1783,56 @@ fn disk_lsm_page() {
     );
 }
 
+/// The Keys list with a decoder config: keys under a rule drawn by its layout (a
+/// big-endian order number, a composite event key with an enum), a key that does not
+/// fit marked `≠`, keys under no rule as before.
+#[test]
+fn keys_decoded_by_a_config() {
+    use spear_next::inspector::decoders::Decoders;
+    let (dir, path) = temp_db();
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        let db = rocksdb::DB::open(&options, &path).unwrap();
+        for n in [7u64, 1_234_567] {
+            db.put([b"order:".as_slice(), &n.to_be_bytes()].concat(), [0x80])
+                .unwrap();
+        }
+        db.put([b"order:".as_slice(), &[1, 2]].concat(), [0x80])
+            .unwrap();
+        for (block, kind) in [(1_234u32, 1u8), (1_235, 2)] {
+            let mut key = b"evt:".to_vec();
+            key.extend(block.to_be_bytes());
+            key.push(kind);
+            db.put(key, b"{}").unwrap();
+        }
+        db.put(b"plain:key", b"v").unwrap();
+        db.flush().unwrap();
+    }
+    let config = Decoders::parse(
+        std::path::Path::new("shop.toml"),
+        r#"
+[[rule]]
+prefix = "order:"
+key = "u64be"
+value = "msgpack"
+
+[[rule]]
+prefix = "evt:"
+key = ["block:u32be", "kind:u8{1=put,2=delete}"]
+"#,
+    )
+    .unwrap();
+    let f = Fixture {
+        _dir: dir,
+        source: Source::open(&path, false).unwrap(),
+    };
+    let decoders = std::sync::Arc::new(config);
+    snapshot_on(&f, "keys_decoded", Access::ReadOnlySnapshot, &[], &|app| {
+        app.session.decoders = Some(decoders.clone())
+    });
+}
+
 /// The verify page: `c` checks every file of the fixture for real (sound, every block
 /// read), drawn with a fixed duration; a damaged report is drawn verdict first.
 #[test]

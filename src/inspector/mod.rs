@@ -56,6 +56,8 @@ pub struct TuiOptions {
     pub stale_after: Duration,
     /// Another database to compare with on the Diff screen (and to start there).
     pub compare: Option<std::path::PathBuf>,
+    /// The decoder config found for the database: keys in the lists by their layout.
+    pub decoders: Option<Arc<decoders::Decoders>>,
 }
 
 /// Whether colour is allowed: `NO_COLOR` (any value) and `TERM=dumb` turn it off.
@@ -216,6 +218,7 @@ async fn run_open(
         cf,
     );
     app.session.color = color_enabled();
+    app.session.decoders = options.decoders.clone();
     if let Some(sentence) = source.writing_as() {
         // "writing as NAME (uid N), the owner of DB": the banner names the user.
         app.session.writing_as = sentence

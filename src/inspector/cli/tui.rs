@@ -66,6 +66,15 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         crate::inspector::source::is_etcd_url(db),
         request.write,
     );
+    // A decoder config beside the database or in the config directory is read before the
+    // terminal is taken: one that does not parse is an error naming its file and line.
+    let decoders = if crate::inspector::source::is_etcd_url(db) {
+        None
+    } else {
+        crate::inspector::decoders::Decoders::find(db, None)
+            .map_err(|e| crate::inspector::error::InspectError::Invalid(e.to_string()))?
+            .map(std::sync::Arc::new)
+    };
     let (path, cf) = (db.to_path_buf(), cf.to_string());
     // The TUI shows the open's progress itself: nothing may print on its terminal.
     let open = async move {
@@ -79,6 +88,7 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         refresh: args.refresh,
         stale_after: Duration::from_secs(args.stale_after),
         compare: args.compare.clone(),
+        decoders,
     };
     crate::inspector::run(open, opening, options)
         .await

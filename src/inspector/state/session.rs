@@ -106,6 +106,8 @@ pub struct Session {
     pub hex_keys: bool,
     /// When a walk last waited for `--io-limit` (the status line says so for a while).
     pub held_back_at: Option<DateTime<Utc>>,
+    /// The decoder config: keys in the lists by their rule's layout.
+    pub decoders: Option<std::sync::Arc<crate::inspector::decoders::Decoders>>,
 }
 
 impl Session {
@@ -132,6 +134,7 @@ impl Session {
             cluster: false,
             hex_keys: false,
             held_back_at: None,
+            decoders: None,
         }
     }
 
@@ -172,6 +175,27 @@ impl Session {
             decode::hex(key)
         } else {
             decode::escape_key(key)
+        }
+    }
+
+    /// A key of the column family on show as a list row shows it: by its decoder rule's
+    /// layout when one covers it (`order:7`, `block=1,234 kind=delete`), else as
+    /// [`Session::display_key`] does. A key that does not fit its layout is shown as
+    /// bytes, marked `≠` (the value pane says why). Typed keys stay in the escaped form.
+    pub fn list_key(&self, key: &[u8]) -> String {
+        let rule = self
+            .decoders
+            .as_ref()
+            .filter(|_| !self.hex_keys)
+            .and_then(|d| d.rule_for(&self.cf, key))
+            .map(|(_, rule)| rule)
+            .filter(|rule| rule.key != crate::inspector::decoders::key::KeyLayout::String);
+        let Some(rule) = rule else {
+            return self.display_key(key);
+        };
+        match rule.key.render(&key[rule.prefix.len()..]) {
+            Ok(shown) => format!("{}{shown}", decode::escape_key(&rule.prefix)),
+            Err(_) => format!("≠{}", decode::escape_key(key)),
         }
     }
 

@@ -34,7 +34,7 @@ fn list_width(keys: &KeysState, cx: &DrawCx, total: u16) -> u16 {
         .skip(window.top)
         .take(cx.session.list_rows);
     let longest = visible
-        .map(|e| cx.session.display_key(&e.key).chars().count())
+        .map(|e| cx.session.list_key(&e.key).chars().count())
         .max()
         .unwrap_or(0);
     // Borders, the selection marker, column spacing and the size column.
@@ -89,7 +89,7 @@ fn draw_list(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
     let rows = window.entries[top..end].iter().map(|entry| {
         Row::new([
             Cell::from(cut_with_ellipsis(
-                cx.session.display_key(&entry.key),
+                cx.session.list_key(&entry.key),
                 key_width,
             )),
             Cell::from(Line::from(format_size(entry.value_len as u64, BINARY)).right_aligned())
