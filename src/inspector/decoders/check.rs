@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::config::{Decoders, Rule};
+use super::config::Decoders;
 use crate::inspector::decode::escape_key;
 use crate::inspector::error::InspectError;
 use crate::inspector::source::{Bounds, Source};
@@ -72,8 +72,8 @@ pub fn check(
                         break 'cfs;
                     }
                     found.matched += 1;
-                    match decode(rule, key, value) {
-                        Ok(()) => found.decoded += 1,
+                    match rule.decode(key, value) {
+                        Ok(_) => found.decoded += 1,
                         Err(why) if found.first_failure.is_none() => {
                             found.first_failure = Some((escape_key(key), why));
                         }
@@ -88,15 +88,4 @@ pub fn check(
         out.push(found);
     }
     Ok(out)
-}
-
-/// Decodes one pair under `rule`: the key after the prefix, then the value.
-fn decode(rule: &Rule, key: &[u8], value: &[u8]) -> Result<(), String> {
-    rule.key
-        .render(&key[rule.prefix.len()..])
-        .map_err(|e| format!("key: {e}"))?;
-    if let Some(format) = &rule.value {
-        format.decode(value).map_err(|e| format!("value: {e}"))?;
-    }
-    Ok(())
 }

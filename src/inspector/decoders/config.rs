@@ -87,6 +87,31 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The key as the rule shows it: its prefix as text, the rest by the layout.
+    pub fn show_key(&self, key: &[u8]) -> Result<String, String> {
+        let rest = self
+            .key
+            .render(&key[self.prefix.len()..])
+            .map_err(|e| format!("key: {e}"))?;
+        Ok(format!(
+            "{}{rest}",
+            crate::inspector::decode::escape_key(&self.prefix)
+        ))
+    }
+
+    /// The pair as the rule reads it: `{"key": ..., "value": ...}` (no value without a
+    /// value format), or why it does not decode.
+    pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<serde_json::Value, String> {
+        let shown = self.show_key(key)?;
+        match &self.value {
+            Some(format) => format
+                .decode(value)
+                .map(|v| serde_json::json!({"key": shown, "value": v}))
+                .map_err(|e| format!("value: {e}")),
+            None => Ok(serde_json::json!({ "key": shown })),
+        }
+    }
+
     /// Whether the rule covers `key` in `cf`.
     pub fn matches(&self, cf: &str, key: &[u8]) -> bool {
         self.cf.as_deref().is_none_or(|c| c == cf) && key.starts_with(&self.prefix)
@@ -193,24 +218,7 @@ impl Decoders {
     /// `{"rule": N, "error": "..."}`; `None` when no rule covers the key.
     pub fn decode(&self, cf: &str, key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         let (i, rule) = self.rule_for(cf, key)?;
-        let decoded = rule
-            .key
-            .render(&key[rule.prefix.len()..])
-            .map_err(|e| format!("key: {e}"))
-            .and_then(|shown| {
-                let shown = format!(
-                    "{}{shown}",
-                    crate::inspector::decode::escape_key(&rule.prefix)
-                );
-                match &rule.value {
-                    Some(format) => format
-                        .decode(value)
-                        .map(|v| serde_json::json!({"key": shown, "value": v}))
-                        .map_err(|e| format!("value: {e}")),
-                    None => Ok(serde_json::json!({"key": shown})),
-                }
-            });
-        let mut out = match decoded {
+        let mut out = match rule.decode(key, value) {
             Ok(v) => v,
             Err(e) => serde_json::json!({ "error": e }),
         };

@@ -193,10 +193,8 @@ impl Session {
         let Some(rule) = rule else {
             return self.display_key(key);
         };
-        match rule.key.render(&key[rule.prefix.len()..]) {
-            Ok(shown) => format!("{}{shown}", decode::escape_key(&rule.prefix)),
-            Err(_) => format!("≠{}", decode::escape_key(key)),
-        }
+        rule.show_key(key)
+            .unwrap_or_else(|_| format!("≠{}", decode::escape_key(key)))
     }
 
     /// Reads a key typed as the lists show keys: hex while keys are drawn as hex, else

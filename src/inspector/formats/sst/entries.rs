@@ -13,8 +13,6 @@ const READ_AHEAD: u64 = 256 << 10;
 
 /// `kTypeDeletion`, `kTypeSingleDeletion`, `kTypeDeletionWithTimestamp`.
 pub const DELETIONS: [u8; 3] = [0x0, 0x7, 0x14];
-/// `kTypeMerge`.
-pub const MERGE: u8 = 0x2;
 /// `kTypeBlobIndex`: the value points into a blob file.
 pub const BLOB_INDEX: u8 = 0x11;
 
