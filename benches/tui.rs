@@ -459,7 +459,9 @@ fn filter_scan(c: &mut Criterion) {
     group.bench_function("no_match", |b| {
         b.iter(|| {
             let job = Job::Filter {
-                needle: b"no key holds this".to_vec(),
+                test: spear_next::inspector::worker::FilterTest::Contains(
+                    b"no key holds this".to_vec(),
+                ),
                 cap: 1000,
             };
             let request = Request::new(1, Context::cf("default"), job);

@@ -105,6 +105,9 @@ command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 [[ -f /usr/include/google/protobuf/descriptor.proto ]] || need+=(libprotobuf-dev)
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
+# The decoder tests read values other encoders wrote: Python's msgpack, cbor2 and
+# protobuf runtime (PyPI).
+python3 -c 'import msgpack, cbor2, google.protobuf' >/dev/null 2>&1 || pip_need+=(msgpack cbor2 protobuf)
 if [[ "$mode" == "--bench" ]]; then
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 fi

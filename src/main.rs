@@ -154,6 +154,7 @@ fn main() -> ExitCode {
         }
         Ok(Outcome::Differ) => ExitCode::from(1),
         Ok(Outcome::Damaged) => ExitCode::from(7),
+        Ok(Outcome::Undecodable) => ExitCode::from(8),
         Ok(Outcome::WritesHeld(state)) => ExitCode::from(match state {
             spear_next::inspector::analysis::stall::WriteState::Stopped => 6,
             _ => 5,

@@ -21,6 +21,8 @@ mod compat78;
 #[cfg(feature = "inspector")]
 mod decoders;
 #[cfg(feature = "inspector")]
+mod decoders_foreign;
+#[cfg(feature = "inspector")]
 mod diagnosis;
 #[cfg(feature = "inspector")]
 mod edits;

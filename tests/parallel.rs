@@ -580,7 +580,7 @@ async fn the_filter_on_every_core_streams_what_one_walk_finds() {
             .collect();
         id += 1;
         let job = Job::Filter {
-            needle: needle.to_vec(),
+            test: spear_next::inspector::worker::FilterTest::Contains(needle.to_vec()),
             cap,
         };
         handle.send(crate::worker::run(id, cf, job));

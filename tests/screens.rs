@@ -1833,6 +1833,116 @@ key = ["block:u32be", "kind:u8{1=put,2=delete}"]
     });
 }
 
+/// The value pane with a decoder config: a protobuf value (as Python's runtime wrote
+/// it) under a composite key, pretty and highlighted with its rule named; the same
+/// value raw after `v`; and a value its rule does not read, as an error row with the
+/// rule, the reason and the bytes.
+#[test]
+fn keys_value_decoded_by_a_config() {
+    use spear_next::inspector::decoders::Decoders;
+    // shop.Order {id 42, customer "ann", status SHIPPED, items [{x-1, 3}], total 9.5,
+    // labels {zone: eu}, placed_at 2026-01-02, balance -3}: tests/encoders/encode.py.
+    let order = "082a1203616e6e180222070a03782d311003290000000000002340320a0a047a6f6e65120265753a06088095dcca064005";
+    let order: Vec<u8> = (0..order.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&order[i..i + 2], 16).unwrap())
+        .collect();
+    let (dir, path) = temp_db();
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        let db = rocksdb::DB::open(&options, &path).unwrap();
+        let key = |region: u8, id: u64| [b"pb:".as_slice(), &[region], &id.to_be_bytes()].concat();
+        db.put(key(1, 42), &order).unwrap();
+        db.put(key(2, 7), [0x0a, 0xff]).unwrap();
+        db.flush().unwrap();
+    }
+    let proto = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/encoders/shop.toml");
+    let config = Decoders::parse(
+        &proto,
+        r#"
+[[rule]]
+prefix = "pb:"
+key = ["region:u8{1=eu,2=us}", "id:u64be"]
+value = "protobuf"
+proto_files = ["shop.proto"]
+message = "shop.Order"
+"#,
+    )
+    .unwrap();
+    let f = Fixture {
+        _dir: dir,
+        source: Source::open(&path, false).unwrap(),
+    };
+    let decoders = std::sync::Arc::new(config);
+    for (name, actions) in [
+        ("keys_value_decoded", &[][..]),
+        ("keys_value_raw", &[Action::ToggleRawValue][..]),
+        ("keys_value_undecodable", &[Action::Down][..]),
+    ] {
+        for (width, height) in SIZES {
+            let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+            app.session.decoders = Some(decoders.clone());
+            // The value on show was read before the config was set: read it again.
+            act(
+                &mut app,
+                &f,
+                &[&[Action::Down, Action::Up][..], actions].concat(),
+            );
+            let terminal = render(&app, width, height);
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+            });
+        }
+    }
+
+    // Go-to in the layout, as the list shows such keys: to the first key of region us.
+    let mut app = app_for(&f, Access::ReadOnlySnapshot, 24);
+    app.session.decoders = Some(decoders.clone());
+    let goto = [
+        &[Action::StartGoto][..],
+        &typed("pb:region=us"),
+        &[Action::Submit],
+    ]
+    .concat();
+    act(&mut app, &f, &goto);
+    let selected = app
+        .screen_mut::<KeysState>()
+        .selected_entry()
+        .unwrap()
+        .key
+        .clone();
+    assert_eq!(
+        selected,
+        [b"pb:".as_slice(), &[2], &7u64.to_be_bytes()].concat()
+    );
+
+    // A field filter (Tab twice from prefix): the pair its rule cannot read is counted,
+    // on the status bar, not passed off as a non-match.
+    let filter = [
+        &[
+            Action::StartFilter,
+            Action::ToggleFilterKind,
+            Action::ToggleFilterKind,
+        ][..],
+        &typed("customer == ann"),
+        &[Action::Submit],
+    ]
+    .concat();
+    for (width, height) in SIZES {
+        let mut app = app_for(&f, Access::ReadOnlySnapshot, height);
+        app.session.decoders = Some(decoders.clone());
+        act(&mut app, &f, &filter);
+        let keys = app.screen_mut::<KeysState>();
+        assert_eq!(keys.window.entries.len(), 1);
+        assert_eq!(keys.scan.unwrap().undecoded, 1);
+        let terminal = render(&app, width, height);
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("keys_field_filter_{width}x{height}"), terminal.backend());
+        });
+    }
+}
+
 /// The verify page: `c` checks every file of the fixture for real (sound, every block
 /// read), drawn with a fixed duration; a damaged report is drawn verdict first.
 #[test]

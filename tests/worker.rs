@@ -6,7 +6,7 @@ use std::time::Duration;
 use spear_next::inspector::error::{ErrorClass, InspectError};
 use spear_next::inspector::source::{Access, Anchor, Bounds, Source};
 use spear_next::inspector::worker::{
-    self, Body, Command, Context, Event, Job, Kind, Placement, Request,
+    self, Body, Command, Context, Event, FilterTest, Job, Kind, Placement, Request,
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -223,7 +223,9 @@ pub(crate) async fn filter_matches(
         match event.body {
             Body::Matches(entries) => matches.extend(entries),
             Body::Progress(_) => {}
-            Body::Filtered { scanned, matched } => return (scanned, matched),
+            Body::Filtered {
+                scanned, matched, ..
+            } => return (scanned, matched),
             other => panic!("{other:?}"),
         }
     }
@@ -234,13 +236,27 @@ async fn substring_filter_streams_matches() {
     let (_dir, source) = fixture();
     let (handle, mut events) = worker::spawn(source);
     let needle = b"0:".to_vec(); // only in the binary keys "\xff\x00bin:0"
-    handle.send(run(7, "default", Job::Filter { needle, cap: 100 }));
+    handle.send(run(
+        7,
+        "default",
+        Job::Filter {
+            test: FilterTest::Contains(needle),
+            cap: 100,
+        },
+    ));
     let mut matches = Vec::new();
     let (scanned, matched) = filter_matches(&mut events, 7, &mut matches).await;
     assert_eq!(scanned, FIXTURE_TEXT_KEYS as u64 + 8);
     assert_eq!(matched, 0, "no key contains 0: ");
     let needle = b"99".to_vec();
-    handle.send(run(8, "default", Job::Filter { needle, cap: 2 }));
+    handle.send(run(
+        8,
+        "default",
+        Job::Filter {
+            test: FilterTest::Contains(needle),
+            cap: 2,
+        },
+    ));
     let (_, matched) = filter_matches(&mut events, 8, &mut matches).await;
     assert_eq!(matched, 3, "key:0099, key:0199, key:0299");
     assert_eq!(
@@ -268,9 +284,23 @@ async fn a_new_filter_cancels_the_old_scan() {
     let source = Arc::new(Source::open(&path, false).unwrap());
     let (handle, mut events) = worker::spawn(source);
     let needle = b"no such thing".to_vec();
-    handle.send(run(1, "default", Job::Filter { needle, cap: 10 }));
+    handle.send(run(
+        1,
+        "default",
+        Job::Filter {
+            test: FilterTest::Contains(needle),
+            cap: 10,
+        },
+    ));
     let needle = b"k0000001".to_vec();
-    handle.send(run(2, "default", Job::Filter { needle, cap: 10 }));
+    handle.send(run(
+        2,
+        "default",
+        Job::Filter {
+            test: FilterTest::Contains(needle),
+            cap: 10,
+        },
+    ));
     let mut done = Vec::new();
     while done.is_empty() {
         let event = next(&mut events).await;

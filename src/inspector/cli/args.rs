@@ -20,7 +20,7 @@ use super::ranges;
     version,
     disable_version_flag = true,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 5 and 6 writes slowed and stopped (`stall`); 7 damage found (`verify`); 128+N ended by signal N. An error never leaves anything half-done."
+    after_help = "Exit status: 0 done; 1 the answer is no (a key is absent); 2 a usage or input error; 3 refused (read-only, locked, --write missing); 4 a storage error (corruption, I/O); 5 and 6 writes slowed and stopped (`stall`); 7 damage found (`verify`); 8 the value does not decode under its rule (`get --decode`); 128+N ended by signal N. An error never leaves anything half-done."
 )]
 pub struct Cli {
     /// Print the version, the RocksDB version linked in and the compression codecs it has.
@@ -96,6 +96,11 @@ pub struct TuiArgs {
     /// Flag heartbeats and resource reports older than this many seconds (1 to 10 years).
     #[arg(long, value_name = "SECS", default_value_t = 90, value_parser = ranges::stale_after())]
     pub stale_after: u64,
+    /// The decoder config: key layouts and value formats (default: DB.decoders.toml
+    /// beside the database, else $XDG_CONFIG_HOME/spear-inspect/decoders.toml, else the
+    /// built-in Spear-Next rules).
+    #[arg(long, value_name = "FILE")]
+    pub decoders: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -242,9 +247,14 @@ pub struct ScanArgs {
     /// beside the exact bytes; `import` leaves it out).
     #[arg(long, requires = "json")]
     pub decode: bool,
-    /// The decoder config for --decode (default: DB.decoders.toml beside the database,
-    /// else $XDG_CONFIG_HOME/spear-inspect/decoders.toml).
-    #[arg(long, value_name = "FILE", requires = "decode")]
+    /// Only pairs whose decoded field passes this test: `status == Unhealthy`,
+    /// `cpu > 80`, `spec.zone != eu`, `key.block >= 1000` (ops == != > >= < <= ~).
+    #[arg(long = "where", value_name = "TEST")]
+    pub where_field: Option<String>,
+    /// The decoder config for --decode and --where (default: DB.decoders.toml beside the
+    /// database, else $XDG_CONFIG_HOME/spear-inspect/decoders.toml, else the built-in
+    /// Spear-Next rules).
+    #[arg(long, value_name = "FILE")]
     pub decoders: Option<std::path::PathBuf>,
 }
 
@@ -256,6 +266,14 @@ pub struct GetArgs {
     pub db: DbArgs,
     /// The key.
     pub key: String,
+    /// Print the pair as its decoder rule reads it (JSON: the rule, the key in its
+    /// layout, the decoded value) instead of the value's bytes.
+    #[arg(long)]
+    pub decode: bool,
+    /// The decoder config for --decode (default: DB.decoders.toml beside the database,
+    /// else $XDG_CONFIG_HOME/spear-inspect/decoders.toml, else the built-in rules).
+    #[arg(long, value_name = "FILE", requires = "decode")]
+    pub decoders: Option<PathBuf>,
 }
 
 /// `count`.
@@ -380,6 +398,14 @@ pub struct ExportArgs {
     /// world-readable (never following a symlink).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Each pair also as its decoder rule reads it (a "decoded" field beside the exact
+    /// bytes; `import` leaves it out, so the bytes still restore exactly).
+    #[arg(long)]
+    pub decode: bool,
+    /// The decoder config for --decode (default: DB.decoders.toml beside the database,
+    /// else $XDG_CONFIG_HOME/spear-inspect/decoders.toml, else the built-in rules).
+    #[arg(long, value_name = "FILE", requires = "decode")]
+    pub decoders: Option<PathBuf>,
 }
 
 /// `import`.
@@ -670,6 +696,13 @@ pub struct HistoryArgs {
     /// As JSON.
     #[arg(long)]
     pub json: bool,
+    /// Each version also as its decoder rule reads it (DB.decoders.toml beside the
+    /// database, the config directory's, or the built-in Spear-Next rules; or --decoders).
+    #[arg(long)]
+    pub decode: bool,
+    /// The decoder config for --decode.
+    #[arg(long, value_name = "FILE", requires = "decode")]
+    pub decoders: Option<PathBuf>,
 }
 
 /// `options`.

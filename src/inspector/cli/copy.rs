@@ -45,8 +45,19 @@ pub(super) async fn checkpoint(args: CheckpointArgs) -> Result<Outcome, CliError
 /// `export`: JSON Lines of every column family (or one) to stdout.
 pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let bounds = RangeArgs::from(args.prefix).bounds(global.key_hex)?;
-    let ExportArgs { db, cf, output, .. } = args;
+    let ExportArgs {
+        db,
+        cf,
+        output,
+        decode,
+        decoders,
+        ..
+    } = args;
     let db = db.as_path();
+    let rules = match decode {
+        true => Some(super::read::decoder_config(db, decoders.as_deref())?),
+        false => None,
+    };
     let source = open(db, READ_ONLY).await?;
     let cfs = match cf {
         Some(cf) => {
@@ -80,11 +91,11 @@ pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outc
         Ok::<_, CliError>(on_walk_thread(|| match file {
             Some(file) => {
                 let mut out = BufWriter::with_capacity(1 << 16, file);
-                transfer::export(&source, &cfs, &bounds, &mut out)
+                transfer::export(&source, &cfs, &bounds, rules.as_ref(), &mut out)
             }
             None => {
                 let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-                transfer::export(&source, &cfs, &bounds, &mut out)
+                transfer::export(&source, &cfs, &bounds, rules.as_ref(), &mut out)
             }
         }))
     })

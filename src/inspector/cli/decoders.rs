@@ -9,22 +9,14 @@ use super::args::{DecodersArgs, DecodersCommand};
 use super::db::{READ_ONLY, blocking, open};
 use super::error::CliError;
 use super::output::{ignore_broken_pipe, print_json_line};
-use crate::inspector::decoders::{Decoders, check};
-use crate::inspector::error::InspectError;
+use crate::inspector::decoders::check;
 
 /// `decoders check DB [--decoders FILE] [--all] [--json]`.
 pub(super) async fn decoders(args: DecodersArgs) -> Result<Outcome, CliError> {
     let DecodersCommand::Check(args) = args.command;
     super::db::rocksdb_dir(&args.db, "checking decoders")?;
-    let config = Decoders::find(&args.db, args.decoders.as_deref())
-        .map_err(|e| InspectError::Invalid(e.to_string()))?
-        .ok_or_else(|| {
-            InspectError::Invalid(format!(
-                "no decoder config for {}: give --decoders FILE, or write {}.decoders.toml beside it",
-                args.db.display(),
-                args.db.display()
-            ))
-        })?;
+    // No file: the built-in Spear-Next rules are checked (and named as such).
+    let config = super::read::decoder_config(&args.db, args.decoders.as_deref())?;
     let source = open(&args.db, READ_ONLY).await?;
     let all = args.all;
     let rules = config.clone();

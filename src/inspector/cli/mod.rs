@@ -50,6 +50,9 @@ pub enum Outcome {
     WritesHeld(crate::inspector::analysis::stall::WriteState),
     /// Exit 7: `verify` found damage that needs a backup or a replica.
     Damaged,
+    /// Exit 8: `get --decode` found a value its decoder rule does not read (printed
+    /// with the rule and the error).
+    Undecodable,
     /// Exit 0 without waiting for blocking work: the user left the TUI while its
     /// read-only open was still running (it writes nothing, so it is abandoned).
     Abandoned,

@@ -18,6 +18,7 @@ use crate::common::{Listing, NodeInfo, NodeResourceInfo};
 use crate::inspector::analysis::stats::DbStats;
 use crate::inspector::analysis::usage::{self, Tally, Usage};
 use crate::inspector::decode;
+use crate::inspector::decoders::query::{FieldQuery, Tested};
 use crate::inspector::error::InspectError;
 use crate::inspector::source::Bounds;
 use crate::inspector::spear::records::RegistrySnapshot;
@@ -50,9 +51,13 @@ async fn registries(args: DbArgs) -> Result<RegistrySnapshot, CliError> {
 pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let key = key_arg(&args.key, global.key_hex, "KEY")?;
     let DbArgs { db, cf } = args.db;
+    let rules = match args.decode {
+        true => Some(decoder_config(&db, args.decoders.as_deref())?),
+        false => None,
+    };
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let job = Job::Value {
-        key,
+        key: key.clone(),
         max_len: usize::MAX,
     };
     match ask(source, Context::cf(&cf), job).await? {
@@ -61,6 +66,23 @@ pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, C
             ..
         } => {
             let mut out = io::stdout().lock();
+            if let Some(rules) = rules {
+                let decoded = rules.decode(&cf, &key, &bytes).ok_or_else(|| {
+                    InspectError::Invalid(format!(
+                        "--decode: no rule of {} covers {} in column family {cf}: add a [[rule]] with its prefix, or leave out --decode for the bytes",
+                        rules.path.display(),
+                        decode::escape_key(&key)
+                    ))
+                })?;
+                let text = serde_json::to_string_pretty(&decoded).map_err(io::Error::from)?;
+                ignore_broken_pipe(writeln!(out, "{text}"))?;
+                return Ok(match decoded.get("error") {
+                    // The bytes are there but do not read under their rule: said, and
+                    // not a success a script could mistake for a decoded value.
+                    Some(_) => Outcome::Undecodable,
+                    None => Outcome::Success,
+                });
+            }
             ignore_broken_pipe(out.write_all(&bytes).and_then(|_| out.write_all(b"\n")))?;
             Ok(Outcome::Success)
         }
@@ -547,38 +569,58 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
         json,
         decode,
         decoders,
+        where_field,
         ..
     } = args;
     let hex = global.key_hex;
-    let rules = match decode {
-        true => Some(
-            crate::inspector::decoders::Decoders::find(&db, decoders.as_deref())
-                .map_err(|e| crate::inspector::error::InspectError::Invalid(e.to_string()))?
-                .ok_or_else(|| {
-                    crate::inspector::error::InspectError::Invalid(format!(
-                        "--decode: no decoder config for {}: give --decoders FILE, or write {}.decoders.toml beside it",
-                        db.display(),
-                        db.display()
-                    ))
-                })?,
-        ),
+    let query = where_field
+        .as_deref()
+        .map(FieldQuery::parse)
+        .transpose()
+        .map_err(|e| InspectError::Invalid(format!("--where: {e}")))?;
+    let rules = match decode || query.is_some() {
+        true => Some(decoder_config(&db, decoders.as_deref())?),
         false => None,
     };
+    let mut undecoded = 0u64;
+    let config_path = rules.as_ref().map(|r| r.path.display().to_string());
     let decoding_cf = cf.clone();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
     let (sink, mut batches) = mpsc::channel(4);
+    // Under --where the limit is of matches, counted as they are written.
+    let (read_limit, match_limit) = match query {
+        Some(_) => (None, limit),
+        None => (limit, None),
+    };
     let reader = tokio::task::spawn_blocking(move || {
-        worker::stream_scan(&source, &cf, &bounds, limit, &sink)
+        worker::stream_scan(&source, &cf, &bounds, read_limit, &sink)
     });
     // Writing is blocking I/O: do it on a blocking thread, batch by batch.
-    let writer = tokio::task::spawn_blocking(move || -> io::Result<u64> {
+    let writer = tokio::task::spawn_blocking(move || -> io::Result<(u64, u64)> {
         let stdout = io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
         let mut unresolved = 0u64;
-        while let Some(batch) = batches.blocking_recv() {
+        let mut shown = 0u64;
+        'batches: while let Some(batch) = batches.blocking_recv() {
             for (key, value) in batch {
+                if let (Some(query), Some(rules)) = (&query, &rules) {
+                    match query.test(rules, &decoding_cf, &key, &value) {
+                        Tested::Match => {}
+                        Tested::NoMatch => continue,
+                        Tested::Undecoded => {
+                            undecoded += 1;
+                            continue;
+                        }
+                    }
+                    // --limit counts the pairs shown, not those read.
+                    if match_limit.is_some_and(|n| shown >= n) {
+                        // Dropping the receiver ends the walk.
+                        break 'batches;
+                    }
+                    shown += 1;
+                }
                 if marks_possible && decode::unresolved_merge(&value).is_some() {
                     unresolved += 1;
                 }
@@ -593,7 +635,7 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
             }
         }
         out.flush()?;
-        Ok(unresolved)
+        Ok((unresolved, undecoded))
     });
     let written = writer.await.map_err(|source| CliError::Task {
         task: "output",
@@ -604,10 +646,29 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
         source,
     })??;
     match written {
-        Ok(unresolved) => report_unresolved(unresolved, operator.as_deref()),
+        Ok((unresolved, undecoded)) => {
+            report_unresolved(unresolved, operator.as_deref());
+            if undecoded > 0 {
+                // Pairs --where could not test are not passed off as non-matches.
+                eprintln!(
+                    "note: --where could not test {undecoded} pairs: no rule of {} covers them, or their rule does not decode them (decoders check DB says which)",
+                    config_path.unwrap_or_default()
+                );
+            }
+        }
         Err(e) => ignore_broken_pipe(Err(e))?,
     }
     Ok(Outcome::Success)
+}
+
+/// The decoder config for `--decode`/`--where` on `db`: `given`, else a file beside the
+/// database or in the config directory, else the built-in Spear-Next rules.
+pub(super) fn decoder_config(
+    db: &std::path::Path,
+    given: Option<&std::path::Path>,
+) -> Result<crate::inspector::decoders::Decoders, CliError> {
+    crate::inspector::decoders::Decoders::find_or_builtin(db, given)
+        .map_err(|e| InspectError::Invalid(e.to_string()).into())
 }
 
 /// The merge operator of `cf` that this build cannot run, if any.

@@ -71,9 +71,10 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
     let decoders = if crate::inspector::source::is_etcd_url(db) {
         None
     } else {
-        crate::inspector::decoders::Decoders::find(db, None)
-            .map_err(|e| crate::inspector::error::InspectError::Invalid(e.to_string()))?
-            .map(std::sync::Arc::new)
+        Some(std::sync::Arc::new(super::read::decoder_config(
+            db,
+            args.decoders.as_deref(),
+        )?))
     };
     let (path, cf) = (db.to_path_buf(), cf.to_string());
     // The TUI shows the open's progress itself: nothing may print on its terminal.

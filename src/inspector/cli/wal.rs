@@ -379,9 +379,15 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
     let HistoryArgs {
         db: DbArgs { db, cf },
         json,
+        decode,
+        decoders,
         ..
     } = args;
     let db = db.as_path();
+    let rules = match decode {
+        true => Some(super::read::decoder_config(db, decoders.as_deref())?),
+        false => None,
+    };
     if !crate::inspector::source::is_etcd_url(db) {
         crate::storage::rocksdb::check_existing_db(db)?;
     }
@@ -399,6 +405,13 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
                 let mut j = op_json(&v.op, &h.cf_names);
                 j["sequence"] = json!(v.sequence);
                 j["wal"] = json!(v.wal);
+                // With --decode, beside the exact bytes, as `scan --decode` writes it.
+                if v.op.kind == crate::inspector::formats::wal::WalOpKind::Put
+                    && let Some(decoded) =
+                        rules.as_ref().and_then(|r| r.decode(&h.cf, &h.key, &v.op.value))
+                {
+                    j["decoded"] = decoded;
+                }
                 j
             }).collect::<Vec<_>>(),
             "live": h.now.as_ref().map(|(_, len)| json!({"value_len": len})),
@@ -430,7 +443,7 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
         serde_json::to_writer(&mut out, &doc)?;
         ignore_broken_pipe(writeln!(out))?;
     } else {
-        ignore_broken_pipe(out.write_all(history_text(&h).as_bytes()))?;
+        ignore_broken_pipe(out.write_all(history_text(&h, rules.as_ref()).as_bytes()))?;
     }
     Ok(if h.found() {
         Outcome::Success

@@ -4,7 +4,8 @@
 //! (`<db>.decoders.toml`), else in the user's config directory
 //! (`$XDG_CONFIG_HOME/spear-inspect/decoders.toml`). The first rule that matches a key
 //! is its rule. A file that does not parse, or a rule that names something unknown, is
-//! an error naming the file and line.
+//! an error naming the file and line. With no file, the built-in rules read upstream
+//! Spear-Next's records ([`Decoders::builtin`]).
 
 use std::path::{Path, PathBuf};
 
@@ -105,11 +106,16 @@ impl Rule {
         let shown = self.show_key(key)?;
         match &self.value {
             Some(format) => format
-                .decode(value)
+                .decode(key, value)
                 .map(|v| serde_json::json!({"key": shown, "value": v}))
                 .map_err(|e| format!("value: {e}")),
             None => Ok(serde_json::json!({ "key": shown })),
         }
+    }
+
+    /// The key's fields after the prefix, as JSON (see [`KeyLayout::fields`]).
+    pub fn key_fields(&self, key: &[u8]) -> Result<serde_json::Value, String> {
+        self.key.fields(&key[self.prefix.len()..])
     }
 
     /// Whether the rule covers `key` in `cf`.
@@ -125,9 +131,37 @@ pub struct Decoders {
     pub path: PathBuf,
     /// The rules.
     pub rules: Vec<Rule>,
+    /// These are the built-in Spear-Next rules, not a file's: a value they do not
+    /// decode is shown as it is, not as an error (any database may have a `node:` key).
+    pub builtin: bool,
 }
 
 impl Decoders {
+    /// The built-in rules: upstream Spear-Next's key prefixes, each read as its SMS
+    /// writes it (`value = "spear"`), keys as text.
+    pub fn builtin() -> Self {
+        let rules = super::spear::PREFIXES
+            .iter()
+            .map(|prefix| Rule {
+                cf: None,
+                prefix: prefix.as_bytes().to_vec(),
+                key: KeyLayout::String,
+                value: Some(ValueFormat::Spear),
+                line: 0,
+            })
+            .collect();
+        Self {
+            path: PathBuf::from("(built-in Spear-Next rules)"),
+            rules,
+            builtin: true,
+        }
+    }
+
+    /// [`Decoders::find`], or the built-in rules when no file is found.
+    pub fn find_or_builtin(db: &Path, given: Option<&Path>) -> Result<Self, ConfigError> {
+        Ok(Self::find(db, given)?.unwrap_or_else(Self::builtin))
+    }
+
     /// The config for the database at `db`: `given`, else the first file found next to
     /// the database or in the user's config directory; `Ok(None)` when there is none.
     pub fn find(db: &Path, given: Option<&Path>) -> Result<Option<Self>, ConfigError> {
@@ -165,6 +199,8 @@ impl Decoders {
             message: e.to_string().trim_end().to_string(),
         })?;
         let mut rules = Vec::new();
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut protos = super::protobuf::ProtoCache::default();
         for spanned in raw.rule {
             let line = text[..spanned.span().start].matches('\n').count() + 1;
             let rule_error = |message: String| ConfigError::Rule {
@@ -189,17 +225,28 @@ impl Decoders {
                     KeyLayout::composite(&fields).map_err(&rule_error)?
                 }
             };
-            let value = r
-                .value
-                .as_deref()
-                .map(ValueFormat::parse)
-                .transpose()
-                .map_err(&rule_error)?;
-            if r.proto_files.is_some() || r.message.is_some() {
-                return Err(rule_error(
-                    "proto_files and message belong to value = \"protobuf\", which this build does not read yet".into(),
-                ));
-            }
+            let value = match (r.value.as_deref(), r.proto_files, r.message) {
+                (Some("protobuf"), files, Some(message)) => Some(ValueFormat::Protobuf(
+                    protos
+                        .message(base, &files.unwrap_or_default(), &message)
+                        .map_err(&rule_error)?,
+                )),
+                (Some("protobuf"), _, None) => {
+                    return Err(rule_error(
+                        "value = \"protobuf\" needs message = \"package.Message\" (and proto_files)"
+                            .into(),
+                    ));
+                }
+                (name, None, None) => name
+                    .map(ValueFormat::parse)
+                    .transpose()
+                    .map_err(&rule_error)?,
+                (_, _, _) => {
+                    return Err(rule_error(
+                        "proto_files and message belong to value = \"protobuf\"".into(),
+                    ));
+                }
+            };
             rules.push(Rule {
                 cf: r.cf,
                 prefix,
@@ -211,6 +258,7 @@ impl Decoders {
         Ok(Self {
             path: path.to_path_buf(),
             rules,
+            builtin: false,
         })
     }
 
@@ -224,6 +272,24 @@ impl Decoders {
         };
         out["rule"] = serde_json::json!(i + 1);
         Some(out)
+    }
+
+    /// The key that `text` names as the Keys list shows keys, read by the layout of a
+    /// rule of `cf` whose prefix starts it (`blk:block=1234`); `None` when no rule with a
+    /// layout other than text covers it.
+    pub fn encode_key(&self, cf: &str, text: &str) -> Option<Result<Vec<u8>, String>> {
+        let shown_prefix = |r: &Rule| crate::inspector::decode::escape_key(&r.prefix);
+        let rule = self.rules.iter().find(|r| {
+            r.cf.as_deref().is_none_or(|c| c == cf)
+                && r.key != KeyLayout::String
+                && text.starts_with(&shown_prefix(r))
+        })?;
+        let rest = &text[shown_prefix(rule).len()..];
+        Some(rule.key.encode(rest).map(|tail| {
+            let mut key = rule.prefix.clone();
+            key.extend_from_slice(&tail);
+            key
+        }))
     }
 
     /// The first rule covering `key` in `cf`, with its index.

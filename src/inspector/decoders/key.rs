@@ -38,6 +38,26 @@ pub enum FieldType {
     RestHex,
 }
 
+impl FieldType {
+    /// The name the config writes it with (`u64be`, `str16`, `cstr`).
+    pub fn name(&self) -> String {
+        let int = |sign: char, bytes: usize, big_endian: bool| match bytes {
+            1 => format!("{sign}8"),
+            n => format!("{sign}{}{}", n * 8, if big_endian { "be" } else { "le" }),
+        };
+        match self {
+            FieldType::Unsigned { bytes, big_endian } => int('u', *bytes, *big_endian),
+            FieldType::Signed { bytes, big_endian } => int('i', *bytes, *big_endian),
+            FieldType::Bytes(n) => format!("bytes{n}"),
+            FieldType::Str(n) => format!("str{n}"),
+            FieldType::CStr => "cstr".into(),
+            FieldType::Varint => "varint".into(),
+            FieldType::Rest => "string".into(),
+            FieldType::RestHex => "hex".into(),
+        }
+    }
+}
+
 /// A named field, with names for some of its integer values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
@@ -193,21 +213,31 @@ impl KeyLayout {
                 Ok(text)
             }
             KeyLayout::Composite(fields) => {
-                let mut at = 0;
                 let mut out = String::new();
-                for (i, f) in fields.iter().enumerate() {
-                    let value = read_field(&f.kind, key, &mut at, &f.names)
-                        .map_err(|e| format!("field {}: {e}", f.name))?;
+                for (i, (f, value)) in fields.iter().zip(read_composite(fields, key)?).enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
                     let _ = write!(out, "{}={value}", f.name);
                 }
-                trailing(key, at)?;
                 Ok(out)
             }
         }
     }
+}
+
+/// Each field of a composite key rendered, in order, or why the key does not fit.
+pub(super) fn read_composite(fields: &[Field], key: &[u8]) -> Result<Vec<String>, String> {
+    let mut at = 0;
+    let values = fields
+        .iter()
+        .map(|f| {
+            read_field(&f.kind, key, &mut at, &f.names)
+                .map_err(|e| format!("field {}: {e}", f.name))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    trailing(key, at)?;
+    Ok(values)
 }
 
 fn trailing(key: &[u8], at: usize) -> Result<(), String> {

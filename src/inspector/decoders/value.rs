@@ -1,6 +1,7 @@
 //! Value formats: how a value's bytes are read into a JSON document to show, filter and
-//! export: JSON, MessagePack, CBOR, an integer of a given width and byte order, text, or
-//! hex. A value that does not decode is an error naming the format, never a guess.
+//! export: JSON, MessagePack, CBOR, protobuf (by a message compiled from `.proto` files),
+//! an integer of a given width and byte order, text, hex, or upstream Spear-Next's own
+//! records. A value that does not decode is an error naming the format, never a guess.
 
 use serde_json::{Map, Number, Value};
 
@@ -22,6 +23,11 @@ pub enum ValueFormat {
     Text,
     /// Hex.
     Hex,
+    /// A protobuf message, by its descriptor (compiled from the rule's `.proto` files).
+    Protobuf(prost_reflect::MessageDescriptor),
+    /// Upstream Spear-Next's records, by key: event envelopes with their protobuf
+    /// payloads, counters, and the JSON records of the registries and the rest.
+    Spear,
 }
 
 impl ValueFormat {
@@ -33,9 +39,10 @@ impl ValueFormat {
             "cbor" => ValueFormat::Cbor,
             "string" | "text" => ValueFormat::Text,
             "hex" => ValueFormat::Hex,
+            "spear" => ValueFormat::Spear,
             "protobuf" => {
                 return Err(
-                    "value = \"protobuf\" is not read by this build yet (json, msgpack, cbor, integers, string, hex are)"
+                    "value = \"protobuf\" needs proto_files = [\"...\"] and message = \"package.Message\""
                         .into(),
                 );
             }
@@ -45,16 +52,33 @@ impl ValueFormat {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown value format {other:?}: one of json, msgpack, cbor, u8..u64be/le, i8..i64be/le, string, hex"
+                        "unknown value format {other:?}: one of json, msgpack, cbor, protobuf, spear, u8..u64be/le, i8..i64be/le, string, hex"
                     ));
                 }
             },
         })
     }
 
-    /// The value as a JSON document, or why it does not decode.
-    pub fn decode(&self, value: &[u8]) -> Result<Value, String> {
+    /// The name the config gives it (protobuf with its message).
+    pub fn name(&self) -> String {
         match self {
+            ValueFormat::Json => "json".into(),
+            ValueFormat::MsgPack => "msgpack".into(),
+            ValueFormat::Cbor => "cbor".into(),
+            ValueFormat::Integer(kind) => kind.name(),
+            ValueFormat::Text => "string".into(),
+            ValueFormat::Hex => "hex".into(),
+            ValueFormat::Protobuf(message) => format!("protobuf {}", message.full_name()),
+            ValueFormat::Spear => "spear".into(),
+        }
+    }
+
+    /// The value of `key` as a JSON document, or why it does not decode (only the
+    /// Spear-Next records depend on the key).
+    pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<Value, String> {
+        match self {
+            ValueFormat::Protobuf(message) => super::protobuf::decode(message, value),
+            ValueFormat::Spear => super::spear::decode(key, value),
             ValueFormat::Json => serde_json::from_slice(value).map_err(|e| format!("json: {e}")),
             ValueFormat::MsgPack => {
                 // rmpv reads the never-used marker 0xc1 as nil: refuse it first, so a
@@ -227,31 +251,31 @@ mod tests {
         // {"id": 1, "ok": true} as MessagePack: fixmap(2), fixstr "id", 1, fixstr "ok", true.
         let msgpack = [0x82, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'k', 0xc3];
         assert_eq!(
-            ValueFormat::MsgPack.decode(&msgpack).unwrap(),
+            ValueFormat::MsgPack.decode(b"", &msgpack).unwrap(),
             serde_json::json!({"id": 1, "ok": true})
         );
         // The same in CBOR: map(2), text "id", 1, text "ok", true.
         let cbor = [0xa2, 0x62, b'i', b'd', 0x01, 0x62, b'o', b'k', 0xf5];
         assert_eq!(
-            ValueFormat::Cbor.decode(&cbor).unwrap(),
+            ValueFormat::Cbor.decode(b"", &cbor).unwrap(),
             serde_json::json!({"id": 1, "ok": true})
         );
         assert!(
-            ValueFormat::MsgPack.decode(&[0x82, 0xa2]).is_err(),
+            ValueFormat::MsgPack.decode(b"", &[0x82, 0xa2]).is_err(),
             "a cut map"
         );
-        let never = ValueFormat::MsgPack.decode(&[0x91, 0xc1]).unwrap_err();
+        let never = ValueFormat::MsgPack.decode(b"", &[0x91, 0xc1]).unwrap_err();
         assert!(never.contains("0xc1"), "{never}");
         assert!(
             ValueFormat::Cbor
-                .decode(&[0xf5, 0xf5])
+                .decode(b"", &[0xf5, 0xf5])
                 .unwrap_err()
                 .contains("after the first item")
         );
         assert_eq!(
             ValueFormat::parse("u64be")
                 .unwrap()
-                .decode(&7u64.to_be_bytes())
+                .decode(b"", &7u64.to_be_bytes())
                 .unwrap(),
             serde_json::json!(7)
         );

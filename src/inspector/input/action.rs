@@ -38,6 +38,8 @@ pub enum Action {
     StartGoto,
     /// Keys as escaped text or as hex.
     ToggleHex,
+    /// The value pane: as its decoder rule reads it, or the raw bytes.
+    ToggleRawValue,
     /// Count the keys exactly.
     Count,
     /// Pick a column family from a list.

@@ -78,7 +78,7 @@ pub const GLOBAL: &[Binding] = &[
 pub const INPUT: &[Binding] = &[
     b(&[(Enter, false)], Action::Submit, "Enter", "apply", Some("apply")),
     b(&[(Esc, false)], Action::Back, "Esc", "cancel", Some("cancel")),
-    b(&[(Tab, false)], Action::ToggleFilterKind, "Tab", "prefix / contains", Some("toggle")),
+    b(&[(Tab, false)], Action::ToggleFilterKind, "Tab", "prefix / contains / field", Some("toggle")),
     b(&[(Backspace, false)], Action::Backspace, "Bksp", "delete a character", None),
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];

@@ -129,6 +129,9 @@ pub trait Screen: ScreenAny + std::fmt::Debug {
         match (purpose, kind) {
             (InputPurpose::Filter, FilterKind::Prefix) => "filter, keys starting with",
             (InputPurpose::Filter, FilterKind::Contains) => "filter, keys containing",
+            (InputPurpose::Filter, FilterKind::Field) => {
+                "filter, decoded field (status == Unhealthy, cpu > 80)"
+            }
             (InputPurpose::Goto, _) => "go to key",
             (InputPurpose::NewKey, _) => "new key",
         }

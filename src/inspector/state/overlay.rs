@@ -22,13 +22,15 @@ pub enum InputPurpose {
     NewKey,
 }
 
-/// Prefix or substring.
+/// Prefix, substring or decoded field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterKind {
     /// Keys starting with the text (a seek).
     Prefix,
     /// Keys containing the text (a streamed scan).
     Contains,
+    /// Pairs whose decoded field passes a test (`cpu > 80`; a streamed scan).
+    Field,
 }
 
 /// The overlay or input in front of the screen.
@@ -104,7 +106,8 @@ impl App {
             Action::ToggleFilterKind if *purpose == InputPurpose::Filter => {
                 *kind = match kind {
                     FilterKind::Prefix => FilterKind::Contains,
-                    FilterKind::Contains => FilterKind::Prefix,
+                    FilterKind::Contains => FilterKind::Field,
+                    FilterKind::Field => FilterKind::Prefix,
                 }
             }
             Action::Back => self.overlay = Overlay::Closed,

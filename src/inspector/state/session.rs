@@ -208,6 +208,21 @@ impl Session {
         }
     }
 
+    /// Reads a key typed at go-to: in the layout of a decoder rule of the column family
+    /// whose prefix starts it (`blk:block=1234`, as the list shows such keys), else as
+    /// [`Session::parse_typed_key`] does.
+    pub fn parse_goto_key(&self, text: &str) -> Result<Vec<u8>, String> {
+        let by_layout = self
+            .decoders
+            .as_ref()
+            .filter(|_| !self.hex_keys)
+            .and_then(|d| d.encode_key(&self.cf, text));
+        match by_layout {
+            Some(result) => result,
+            None => self.parse_typed_key(text),
+        }
+    }
+
     /// Puts a result or hint on the status line.
     pub fn say(&mut self, text: impl Into<String>) {
         self.message = Some(Message {

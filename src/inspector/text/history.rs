@@ -5,16 +5,32 @@ use humansize::{BINARY, format_size};
 use super::wal::{op_text, preview};
 use crate::inspector::analysis::history::KeyHistory;
 use crate::inspector::decode::escape_key;
+use crate::inspector::decoders::Decoders;
+use crate::inspector::decoders::shown::one_line;
 use crate::storage::etcd::KeyRevisions;
 
-/// A key's history as text lines (also the TUI's history view).
-pub fn history_text(h: &KeyHistory) -> String {
+/// Characters of a decoded value shown on its line.
+const DECODED_WIDTH: usize = 160;
+
+/// A key's history as text lines (also the TUI's history view); with `decoders`, each
+/// value its rule reads is shown decoded on the line below it.
+pub fn history_text(h: &KeyHistory, decoders: Option<&Decoders>) -> String {
+    let decoded = |value: &[u8]| {
+        decoders
+            .and_then(|d| one_line(d, &h.cf, &h.key, value, DECODED_WIDTH))
+            .map_or(String::new(), |text| format!("    decoded: {text}\n"))
+    };
     let mut text = format!("{} in column family {}\n", escape_key(&h.key), h.cf);
     text.push_str(&match &h.now {
         Some((head, len)) => format!(
-            "now: live, {} {}\n",
+            "now: live, {} {}\n{}",
             format_size(*len as u64, BINARY),
-            preview(head)
+            preview(head),
+            if head.len() == *len {
+                decoded(head)
+            } else {
+                String::new()
+            }
         ),
         None => "now: absent (a read returns nothing)\n".to_string(),
     });
@@ -43,6 +59,9 @@ pub fn history_text(h: &KeyHistory) -> String {
                 v.wal,
                 op_text(&v.op, &h.cf_names)
             ));
+            if v.op.kind == crate::inspector::formats::wal::WalOpKind::Put {
+                text.push_str(&decoded(&v.op.value));
+            }
         }
     }
     if h.sst_files.is_empty() {

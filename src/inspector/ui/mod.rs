@@ -57,7 +57,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             frame,
             body,
             " history · Esc closes ",
-            &crate::inspector::text::history::history_text(history),
+            &crate::inspector::text::history::history_text(
+                history,
+                app.session.decoders.as_deref(),
+            ),
             theme,
         ),
         Overlay::Explained(explained) => text_popup(
@@ -246,6 +249,33 @@ pub(crate) fn window_table<'a>(
     let mut state =
         ratatui::widgets::TableState::default().with_selected(Some(selected.saturating_sub(top)));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A value as lines to read: by its decoder rule when one reads it (the rule named on
+/// the first line; an error with the bytes when a configured rule does not), else as
+/// [`value_lines`] shows it. `whole`: the value was fetched to its end.
+pub(crate) fn decoded_value_lines(
+    decoders: Option<&crate::inspector::decoders::Decoders>,
+    cf: &str,
+    key: &[u8],
+    value: &[u8],
+    whole: bool,
+    theme: Theme,
+) -> Vec<ratatui::text::Line<'static>> {
+    use crate::inspector::decoders::shown::DecodedValue;
+    use ratatui::text::Line;
+    let Some(decoded) = decoders.and_then(|d| DecodedValue::read(d, cf, key, value, whole)) else {
+        return value_lines(value);
+    };
+    let mut lines = vec![Line::styled(
+        format!("{} ({}):", decoded.format, decoded.rule),
+        match decoded.ok {
+            true => theme.dim(),
+            false => theme.error(),
+        },
+    )];
+    lines.extend(decoded.lines.into_iter().map(Line::raw));
+    lines
 }
 
 /// A value as lines to read: JSON pretty-printed, text as it is, anything else as a

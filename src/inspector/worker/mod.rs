@@ -23,8 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::inspector::source::Source;
 pub use protocol::{
-    Body, Context, Event, Job, Kind, Maintenance, MaintenanceReport, Placement, Progress, Purpose,
-    Request, Ticket,
+    Body, Context, Event, FilterTest, Job, Kind, Maintenance, MaintenanceReport, Placement,
+    Progress, Purpose, Request, Ticket,
 };
 pub use run::run_request;
 pub use stream::stream_scan;

@@ -159,6 +159,20 @@ pub enum Maintenance {
     Flush,
 }
 
+/// What a filter tests each pair for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterTest {
+    /// The key contains these bytes.
+    Contains(Vec<u8>),
+    /// A field of the pair as its decoder rule reads it (`status == "Unhealthy"`).
+    Field {
+        /// The rules.
+        decoders: std::sync::Arc<crate::inspector::decoders::Decoders>,
+        /// The test (boxed: every request carries a job, most without one).
+        query: Box<crate::inspector::decoders::query::FieldQuery>,
+    },
+}
+
 /// The work itself; the column family and bounds are in the request's [`Context`].
 #[derive(Debug)]
 pub enum Job {
@@ -178,11 +192,11 @@ pub enum Job {
         /// Bytes returned at most.
         max_len: usize,
     },
-    /// Keys inside the bounds containing `needle`, streamed as found, at most `cap` kept;
+    /// Keys inside the bounds that pass `test`, streamed as found, at most `cap` kept;
     /// the scan runs to the end to count every match.
     Filter {
-        /// The substring.
-        needle: Vec<u8>,
+        /// A substring of the key, or a decoded field's test.
+        test: FilterTest,
         /// Matches sent at most.
         cap: usize,
     },
@@ -361,12 +375,15 @@ pub struct MaintenanceReport {
 /// How far a long job has got, in that job's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
-    /// A substring filter.
+    /// A filter.
     Filter {
         /// Keys looked at so far.
         scanned: u64,
-        /// Keys containing the text so far.
+        /// Keys passing the filter so far.
         matched: u64,
+        /// Keys a field filter could not test: no rule covers them or it does not
+        /// decode them.
+        undecoded: u64,
     },
     /// An exact count.
     Count {
@@ -433,8 +450,10 @@ pub enum Body {
     Filtered {
         /// Keys looked at.
         scanned: u64,
-        /// Keys containing the text.
+        /// Keys passing the filter.
         matched: u64,
+        /// Keys a field filter could not test (see [`Progress::Filter`]).
+        undecoded: u64,
     },
     /// An exact count finished.
     Counted {

@@ -121,7 +121,7 @@ impl Run<'_> {
                 placement,
             } => self.page(&anchor, limit, placement),
             Job::Value { key, max_len } => self.value(key, max_len),
-            Job::Filter { needle, cap } => on_walk_thread(|| self.filter(&needle, cap)),
+            Job::Filter { test, cap } => on_walk_thread(|| self.filter(&test, cap)),
             Job::Count { contains } => self.count(contains.as_deref()),
             Job::Refresh => self.refresh(),
             Job::Stats => self.stats(),
@@ -235,7 +235,7 @@ mod tests {
         let (_dir, source) = database(70_000);
         let count = || Job::Count { contains: None };
         let filter = || Job::Filter {
-            needle: b"k".to_vec(),
+            test: super::super::protocol::FilterTest::Contains(b"k".to_vec()),
             cap: 10,
         };
         assert!(answers(&source, count(), true).is_empty());

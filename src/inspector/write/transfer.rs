@@ -20,13 +20,15 @@ pub fn export(
     source: &Source,
     cfs: &[String],
     bounds: &Bounds,
+    decoders: Option<&crate::inspector::decoders::Decoders>,
     out: &mut impl Write,
 ) -> Result<u64, ExportError> {
     let mut n = 0;
     for cf in cfs {
         let encode = |buf: &mut Vec<u8>, k: &[u8], v: &[u8]| {
+            let decoded = decoders.and_then(|d| d.decode(cf, k, v));
             // Writing to a Vec cannot fail.
-            let _ = jsonl::write_pair(buf, Some(cf), k, v);
+            let _ = jsonl::write_pair_decoded(buf, Some(cf), k, v, decoded.as_ref());
         };
         n += source
             .stream_in_order(cf, bounds, encode, |chunk| out.write_all(chunk))

@@ -124,7 +124,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &DiffView, cx: &DrawCx) 
             let lines: Vec<Line> = match value {
                 None => vec![Line::styled("(absent)", theme.dim())],
                 Some((head, len)) => {
-                    let mut lines = ui::value_lines(head);
+                    let whole = *len == head.len();
+                    let decoders = cx.session.decoders.as_deref();
+                    let mut lines =
+                        ui::decoded_value_lines(decoders, &row.cf, &row.key, head, whole, theme);
                     if *len > head.len() {
                         lines.push(Line::styled(
                             format!("… {} in all", bytes(*len as u64)),

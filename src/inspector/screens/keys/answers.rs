@@ -1,7 +1,9 @@
 //! The Keys screen's answers from the worker: pages placed in the window, values decoded,
 //! substring matches and progress, counts and the estimate.
 
-use super::{CountState, Counted, KeysState, MAX_MATCHES, ScanProgress, ValueView, value_view};
+use super::{
+    CountState, Counted, DecodedValue, KeysState, MAX_MATCHES, ScanProgress, ValueView, value_view,
+};
 use crate::inspector::screens::Cx;
 use crate::inspector::source::Bounds;
 use crate::inspector::error::ErrorClass;
@@ -74,15 +76,23 @@ impl KeysState {
             Body::Value { key, value } => {
                 let mut view = match value {
                     None => ValueView::vanished(key),
-                    Some((bytes, size)) => value_view(key, &bytes, size),
+                    Some((bytes, size)) => {
+                        let mut view = value_view(key, &bytes, size);
+                        view.decoded = session.decoders.as_ref().and_then(|d| {
+                            DecodedValue::read(d, &session.cf, &view.key, &bytes, bytes.len() == size)
+                        });
+                        view
+                    }
                 };
+                // Raw or decoded, as last chosen.
+                view.show_raw = self.value.as_ref().is_some_and(|old| old.show_raw);
                 // A periodic re-read of the same value keeps the pane where it was
                 // scrolled to; a changed value starts again at its top only if it no
                 // longer reaches there.
                 if let Some(old) = &self.value
                     && old.key == view.key
                 {
-                    view.scroll = old.scroll.min(view.lines.len().saturating_sub(1));
+                    view.scroll = old.scroll.min(view.shown_lines().len().saturating_sub(1));
                 }
                 self.value = Some(view);
             }
@@ -98,10 +108,15 @@ impl KeysState {
             Body::Progress(Progress::Count { counted, .. }) => {
                 self.count = CountState::Running(counted)
             }
-            Body::Progress(Progress::Filter { scanned, matched }) => {
+            Body::Progress(Progress::Filter {
+                scanned,
+                matched,
+                undecoded,
+            }) => {
                 self.scan = Some(ScanProgress {
                     scanned,
                     matched,
+                    undecoded,
                     done: false,
                 })
             }
@@ -113,7 +128,11 @@ impl KeysState {
                     estimate: self.estimate,
                 });
             }
-            Body::Filtered { scanned, matched } => {
+            Body::Filtered {
+                scanned,
+                matched,
+                undecoded,
+            } => {
                 self.learn_total(context, session, scanned);
                 if context.bounds == Bounds::default() {
                     self.counted = Some(Counted {
@@ -124,6 +143,7 @@ impl KeysState {
                 self.scan = Some(ScanProgress {
                     scanned,
                     matched,
+                    undecoded,
                     done: true,
                 });
                 self.window.at_end = true;

@@ -1,4 +1,5 @@
-//! Drawing the Keys screen: the key list and the selected key's value.
+//! Drawing the Keys screen: the key list and the selected key's value (decoded by its
+//! rule, or as stored).
 
 use humansize::{BINARY, format_size};
 use ratatui::Frame;
@@ -47,6 +48,7 @@ fn list_title(keys: &KeysState, cx: &DrawCx) -> String {
         Filter::None => String::new(),
         Filter::Prefix(p) => format!(" · prefix {}", cx.session.display_key(p)),
         Filter::Contains(n) => format!(" · contains {}", cx.session.display_key(n)),
+        Filter::Field(q) => format!(" · where {}", q.text),
     };
     format!(" keys{filter} ")
 }
@@ -116,17 +118,34 @@ fn draw_value(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
         return;
     };
     let kind = value.kind.map_or("absent", ValueKind::label);
-    let mut title = format!(" {} · {} ", kind, format_size(value.size as u64, BINARY));
+    let mut title = match (value.decoded_on_show(), &value.decoded) {
+        (Some(d), _) => format!(
+            " {} · {} · v raw ",
+            d.format,
+            format_size(value.size as u64, BINARY)
+        ),
+        (None, Some(_)) => format!(
+            " {} · {} · raw · v decoded ",
+            kind,
+            format_size(value.size as u64, BINARY)
+        ),
+        (None, None) => format!(" {} · {} ", kind, format_size(value.size as u64, BINARY)),
+    };
     if value.truncated {
         title.push_str("· first part only ");
     }
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(theme.border());
+    // Which rule read it, where the title has no room for it.
+    if let Some(decoded) = &value.decoded {
+        block = block.title_bottom(Span::styled(format!(" {} ", decoded.rule), theme.dim()));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [key_line, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    // The exact key: the list beside it shows it by its rule's layout.
     frame.render_widget(
         Paragraph::new(Span::styled(
             cx.session.display_key(&value.key),
@@ -135,6 +154,24 @@ fn draw_value(frame: &mut Frame, area: Rect, keys: &KeysState, cx: &DrawCx) {
         key_line,
     );
     let rows = usize::from(body.height);
+    if let Some(decoded) = value.decoded_on_show() {
+        let visible = decoded.lines.iter().skip(value.scroll).take(rows);
+        let lines: Vec<Line> = match decoded.ok {
+            true => visible.map(|line| json_line(line, theme)).collect(),
+            false => visible
+                .enumerate()
+                .map(|(i, line)| match i + value.scroll {
+                    0 | 1 => Line::styled(line.as_str(), theme.error()),
+                    _ => Line::raw(line.as_str()),
+                })
+                .collect(),
+        };
+        frame.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
     if let Some(dump) = narrow_hexdump(value, usize::from(body.width), rows) {
         frame.render_widget(
             Paragraph::new(dump.into_iter().map(Line::from).collect::<Vec<_>>()),

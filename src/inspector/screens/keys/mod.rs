@@ -11,7 +11,7 @@ mod update;
 mod value;
 mod window;
 
-pub use value::{HEXDUMP_PREVIEW, VALUE_PREVIEW, ValueView, value_view};
+pub use value::{DecodedValue, HEXDUMP_PREVIEW, VALUE_PREVIEW, ValueView, value_view};
 pub use window::{CHUNK, KeyWindow, MAX_WINDOW};
 
 use crossterm::event::KeyCode::Char;
@@ -29,7 +29,7 @@ use crate::inspector::worker::{Command, Context, Event, Kind, Purpose};
 pub const MAX_MATCHES: usize = 10_000;
 
 /// The filter in force on the key list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// Every key.
     None,
@@ -37,6 +37,16 @@ pub enum Filter {
     Prefix(Vec<u8>),
     /// Keys containing this.
     Contains(Vec<u8>),
+    /// Pairs whose decoded field passes this test.
+    Field(crate::inspector::decoders::query::FieldQuery),
+}
+
+impl Filter {
+    /// Whether the list comes from a walk of every key (a substring or a field test),
+    /// not from seeks: it is streamed, capped, and cannot page.
+    pub fn is_scan(&self) -> bool {
+        matches!(self, Filter::Contains(_) | Filter::Field(_))
+    }
 }
 
 /// A substring scan's progress.
@@ -46,6 +56,8 @@ pub struct ScanProgress {
     pub scanned: u64,
     /// Keys matching.
     pub matched: u64,
+    /// Keys a field filter could not test (no rule, or it does not decode them).
+    pub undecoded: u64,
     /// Whether it finished.
     pub done: bool,
 }
@@ -128,7 +140,7 @@ impl KeysState {
     pub fn bounds(&self) -> Bounds {
         match &self.filter {
             Filter::Prefix(p) => Bounds::prefix(p),
-            Filter::None | Filter::Contains(_) => Bounds::default(),
+            Filter::None | Filter::Contains(_) | Filter::Field(_) => Bounds::default(),
         }
     }
 
@@ -152,6 +164,7 @@ const KEYS: &[Binding] = &[
     b(&[(Char(']'), false)], Action::NextColumnFamily, "]", "next column family", None),
     b(&[(Char('['), false)], Action::PrevColumnFamily, "[", "previous column family", None),
     b(&[(Char('x'), false)], Action::ToggleHex, "x", "keys as hex", Some("hex")),
+    b(&[(Char('v'), false)], Action::ToggleRawValue, "v", "value decoded / raw bytes", Some("raw")),
     b(&[(Char('h'), false)], Action::History, "h", "the key's history (WAL, now)", None),
     b(&[(Char('E'), false)], Action::Explain, "E", "explain a read of the key", None),
     b(&[(Char('S'), false)], Action::ExplainSeek, "S", "explain the page's seek", None),
@@ -190,11 +203,13 @@ impl Screen for KeysState {
 
     /// `D` deletes the keys of a prefix filter: without one it does nothing, so the
     /// footer and help leave it out (pressed anyway, it says to filter first). `S` has no
-    /// seek to explain under a contains filter (its list comes from a walk).
+    /// seek to explain under a contains filter (its list comes from a walk). `v` is
+    /// offered only while a decoder rule reads the value on show.
     fn available(&self, action: Action) -> bool {
         match action {
             Action::DeleteRange => matches!(self.filter, Filter::Prefix(_)),
-            Action::ExplainSeek => !matches!(self.filter, Filter::Contains(_)),
+            Action::ExplainSeek => !self.filter.is_scan(),
+            Action::ToggleRawValue => self.value.as_ref().is_some_and(|v| v.decoded.is_some()),
             _ => true,
         }
     }
@@ -261,7 +276,7 @@ impl Screen for KeysState {
     /// else from the first key shown; the rows shown. A seek from the start steps over
     /// what lies before the first live key (tombstones): from the key itself it would not.
     fn seek_target(&self, session: &Session) -> Option<(String, Bounds, usize)> {
-        if matches!(self.filter, Filter::Contains(_)) {
+        if self.filter.is_scan() {
             return None;
         }
         let mut bounds = self.bounds();

@@ -4,9 +4,10 @@
 use super::{
     CHUNK, CountState, Filter, KeyWindow, KeysState, MAX_MATCHES, ScanProgress, VALUE_PREVIEW,
 };
+use crate::inspector::decoders::Decoders;
 use crate::inspector::source::Anchor;
 use crate::inspector::state::Session;
-use crate::inspector::worker::{Command, Job, Kind, Placement, Purpose};
+use crate::inspector::worker::{Command, FilterTest, Job, Kind, Placement, Purpose};
 
 impl KeysState {
     /// The first requests: the estimate and the first page.
@@ -77,11 +78,23 @@ impl KeysState {
         self.count = CountState::Idle;
         self.scan = None;
         let mut commands = vec![session.cancel(Kind::Count)];
-        match self.filter.clone() {
-            Filter::Contains(needle) => {
+        let test = match self.filter.clone() {
+            Filter::Contains(needle) => Some(FilterTest::Contains(needle)),
+            Filter::Field(query) => Some(FilterTest::Field {
+                decoders: session
+                    .decoders
+                    .clone()
+                    .unwrap_or_else(|| std::sync::Arc::new(Decoders::builtin())),
+                query: Box::new(query),
+            }),
+            Filter::None | Filter::Prefix(_) => None,
+        };
+        match test {
+            Some(test) => {
                 self.scan = Some(ScanProgress {
                     scanned: 0,
                     matched: 0,
+                    undecoded: 0,
                     done: false,
                 });
                 self.window.at_end = false;
@@ -91,14 +104,14 @@ impl KeysState {
                         .request(
                             context,
                             Job::Filter {
-                                needle,
+                                test,
                                 cap: MAX_MATCHES,
                             },
                         )
                         .into(),
                 );
             }
-            Filter::None | Filter::Prefix(_) => {
+            None => {
                 commands.push(session.cancel(Kind::Filter));
                 commands.push(self.page_request(session, Anchor::First, Placement::Replace, CHUNK));
             }
@@ -122,7 +135,7 @@ impl KeysState {
         {
             commands.push(value_job(session, key));
         }
-        if matches!(self.filter, Filter::Contains(_))
+        if self.filter.is_scan()
             || self.window.loading
             || (periodic && session.tickets.is_pending(Kind::Page))
         {
@@ -154,11 +167,17 @@ impl KeysState {
     /// Starts an exact count of the keys on screen, for showing or before a delete: under
     /// a substring filter, of its matches.
     pub fn count(&mut self, session: &mut Session, purpose: Purpose) -> Vec<Command> {
-        self.count = CountState::Running(0);
         let contains = match &self.filter {
             Filter::Contains(needle) => Some(needle.clone()),
+            Filter::Field(_) => {
+                // The field filter's walk counts every match already: its figure is
+                // the count, and a count of keys would read as one of the matches.
+                session.say("the field filter's scan counts every match (status bar)");
+                return Vec::new();
+            }
             Filter::None | Filter::Prefix(_) => None,
         };
+        self.count = CountState::Running(0);
         let context = self.context(session).with_purpose(purpose);
         vec![session.request(context, Job::Count { contains }).into()]
     }

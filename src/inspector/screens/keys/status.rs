@@ -20,8 +20,14 @@ impl KeysState {
                 (None, None) => String::new(),
             };
             let state = if scan.done { "matched" } else { "scanning:" };
+            // A field filter cannot test what its rules do not decode: said, never hidden
+            // in an empty list.
+            let undecoded = match scan.undecoded {
+                0 => String::new(),
+                n => format!(" ({} undecoded)", format::count(n)),
+            };
             figures.push(format!(
-                "{state} {} in {}{of}",
+                "{state} {} in {}{of}{undecoded}",
                 format::count(scan.matched),
                 format::count(scan.scanned)
             ));

@@ -41,7 +41,7 @@ impl KeysState {
             Action::Down => return self.move_by(session, 1),
             Action::PageUp => return self.move_by(session, -rows),
             Action::PageDown => return self.move_by(session, rows),
-            Action::First | Action::Last if matches!(self.filter, Filter::Contains(_)) => {
+            Action::First | Action::Last if self.filter.is_scan() => {
                 let last = self.window.entries.len().saturating_sub(1);
                 let target = if action == Action::First { 0 } else { last };
                 self.window.select(target, session.list_rows);
@@ -66,6 +66,7 @@ impl KeysState {
                     Filter::None => (String::new(), FilterKind::Prefix),
                     Filter::Prefix(p) => (session.display_key(p), FilterKind::Prefix),
                     Filter::Contains(n) => (session.display_key(n), FilterKind::Contains),
+                    Filter::Field(q) => (q.text.clone(), FilterKind::Field),
                 };
                 **overlay = Overlay::Input {
                     purpose: InputPurpose::Filter,
@@ -81,6 +82,13 @@ impl KeysState {
                 }
             }
             Action::ToggleHex => session.hex_keys = !session.hex_keys,
+            Action::ToggleRawValue => match self.value.as_mut() {
+                Some(v) if v.decoded.is_some() => {
+                    v.show_raw = !v.show_raw;
+                    v.scroll = 0;
+                }
+                _ => session.say("no decoder rule reads this value: it is shown as stored"),
+            },
             Action::Count => return self.count(session, Purpose::Show),
             Action::ValueDown => {
                 if let Some(v) = &mut self.value {
@@ -106,7 +114,14 @@ impl KeysState {
         kind: FilterKind,
         cx: &mut Cx,
     ) -> Vec<Command> {
-        let bytes = match cx.session.parse_typed_key(&text) {
+        if purpose == InputPurpose::Filter && kind == FilterKind::Field {
+            return self.submit_field_filter(cx.session, &text);
+        }
+        let typed = match purpose {
+            InputPurpose::Goto => cx.session.parse_goto_key(&text),
+            _ => cx.session.parse_typed_key(&text),
+        };
+        let bytes = match typed {
             Ok(bytes) => bytes,
             Err(error) => {
                 cx.session.report(ErrorClass::User, error);
@@ -137,14 +152,34 @@ impl KeysState {
             (true, _) => Filter::None,
             (false, FilterKind::Prefix) => Filter::Prefix(bytes),
             (false, FilterKind::Contains) => Filter::Contains(bytes),
+            // Typed text is read as a field test before it gets here.
+            (false, FilterKind::Field) => Filter::None,
         };
         self.reload(session)
+    }
+
+    /// A field filter was typed: read and started, or refused with why.
+    pub fn submit_field_filter(&mut self, session: &mut Session, text: &str) -> Vec<Command> {
+        if text.trim().is_empty() {
+            self.filter = Filter::None;
+            return self.reload(session);
+        }
+        match crate::inspector::decoders::query::FieldQuery::parse(text) {
+            Ok(query) => {
+                self.filter = Filter::Field(query);
+                self.reload(session)
+            }
+            Err(error) => {
+                session.report(ErrorClass::User, error);
+                Vec::new()
+            }
+        }
     }
 
     /// A key to go to was typed.
     pub fn submit_goto(&mut self, session: &mut Session, key: Vec<u8>) -> Vec<Command> {
         let mut commands = vec![session.cancel(Kind::Filter)];
-        if matches!(self.filter, Filter::Contains(_)) {
+        if self.filter.is_scan() {
             self.filter = Filter::None;
             self.scan = None;
             // A count of the substring's matches would read as a count of every key.
@@ -175,14 +210,14 @@ impl KeysState {
         } else {
             wanted < target as isize && !self.window.at_start
         };
-        if more_beyond && !matches!(self.filter, Filter::Contains(_)) {
+        if more_beyond && !self.filter.is_scan() {
             self.window.owed = wanted - target as isize;
         }
         self.window.select(target, session.list_rows);
         let mut commands: Vec<Command> = self.value_request(session).into_iter().collect();
         // Fetch ahead while the user is still a screen away from the edge.
         let margin = session.list_rows.max(1) * 2;
-        if matches!(self.filter, Filter::Contains(_)) || self.window.loading {
+        if self.filter.is_scan() || self.window.loading {
             return commands;
         }
         if delta > 0 && !self.window.at_end && target + margin >= len {

@@ -1,6 +1,9 @@
-//! The selected key's value as the value pane shows it, decoded once when it arrives.
+//! The selected key's value as the value pane shows it, decoded once when it arrives:
+//! by its decoder rule when one covers it (the raw bytes one key away, `v`), else as
+//! JSON, text or a hexdump.
 
 use crate::inspector::decode::{self, ValueKind};
+pub use crate::inspector::decoders::shown::DecodedValue;
 
 /// Bytes of a value fetched for display; larger values show their first part. Large
 /// enough that JSON documents of realistic size arrive whole and are pretty-printed.
@@ -25,6 +28,11 @@ pub struct ValueView {
     pub scroll: usize,
     /// The fetched bytes (at most `VALUE_PREVIEW`), for the editor.
     pub raw: Vec<u8>,
+    /// The value as its decoder rule reads it, when a rule covers the key.
+    pub decoded: Option<DecodedValue>,
+    /// The raw view is on show although a decoded one exists (`v` toggles; it stays
+    /// as chosen while moving from key to key).
+    pub show_raw: bool,
 }
 
 impl ValueView {
@@ -38,12 +46,24 @@ impl ValueView {
             truncated: false,
             scroll: 0,
             raw: Vec::new(),
+            decoded: None,
+            show_raw: false,
         }
+    }
+
+    /// The decoded value, when there is one and the raw view is not chosen.
+    pub fn decoded_on_show(&self) -> Option<&DecodedValue> {
+        self.decoded.as_ref().filter(|_| !self.show_raw)
+    }
+
+    /// The lines on show: decoded or raw.
+    pub fn shown_lines(&self) -> &[String] {
+        self.decoded_on_show().map_or(&self.lines, |d| &d.lines)
     }
 
     /// Scrolls by `delta` lines, staying within the value.
     pub fn scroll_by(&mut self, delta: isize) {
-        let last = self.lines.len().saturating_sub(1);
+        let last = self.shown_lines().len().saturating_sub(1);
         self.scroll = self.scroll.saturating_add_signed(delta).min(last);
     }
 }
@@ -74,6 +94,8 @@ pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
             truncated: true,
             scroll: 0,
             raw,
+            decoded: None,
+            show_raw: false,
         };
     }
     let mut truncated = bytes.len() < size;
@@ -110,5 +132,7 @@ pub fn value_view(key: Vec<u8>, bytes: &[u8], size: usize) -> ValueView {
         truncated,
         scroll: 0,
         raw,
+        decoded: None,
+        show_raw: false,
     }
 }

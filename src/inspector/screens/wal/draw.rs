@@ -88,7 +88,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &WalView, cx: &DrawCx) {
     if view.detail
         && let Some((batch, op)) = view.selected()
     {
-        let lines = ui::value_lines(&op.value);
+        let cf = cf_label(op.cf, &report.cf_names);
+        let decoders = cx.session.decoders.as_deref();
+        let lines = ui::decoded_value_lines(decoders, &cf, &op.key, &op.value, true, theme);
         let block = Block::bordered()
             .title(Span::styled(
                 format!(

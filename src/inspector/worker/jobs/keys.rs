@@ -1,11 +1,12 @@
-//! The jobs of the keys screen: pages, values, substring filters, exact counts and the
-//! key estimate.
+//! The jobs of the keys screen: pages, values, filters (a key's substring or a decoded
+//! field), exact counts and the key estimate.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::super::pace::{PROGRESS_EVERY, Pace, Step};
-use super::super::protocol::{Body, Placement, Progress};
+use super::super::protocol::{Body, FilterTest, Placement, Progress};
 use super::super::run::Run;
+use crate::inspector::decoders::query::Tested;
 use crate::inspector::error::InspectError;
 use crate::inspector::source::in_order::{Output, run_in_order_ticking};
 use crate::inspector::source::{Anchor, Bounds, Entry, OrderedError, Watch, walk_threads};
@@ -32,6 +33,45 @@ fn decode_entry(bytes: &[u8]) -> Option<(Entry, &[u8])> {
         value_len: u64::from_le_bytes(*value_len) as usize,
     };
     Some((entry, rest))
+}
+
+/// A filter's test made ready for a walk: the substring's searcher built once.
+enum Tester<'t> {
+    Contains(Box<memchr::memmem::Finder<'t>>),
+    Field {
+        decoders: &'t crate::inspector::decoders::Decoders,
+        query: &'t crate::inspector::decoders::query::FieldQuery,
+        cf: &'t str,
+    },
+}
+
+impl<'t> Tester<'t> {
+    fn new(test: &'t FilterTest, cf: &'t str) -> Self {
+        match test {
+            FilterTest::Contains(needle) => {
+                Tester::Contains(Box::new(memchr::memmem::Finder::new(needle)))
+            }
+            FilterTest::Field { decoders, query } => Tester::Field {
+                decoders,
+                query,
+                cf,
+            },
+        }
+    }
+
+    fn test(&self, key: &[u8], value: &[u8]) -> Tested {
+        match self {
+            Tester::Contains(finder) => match finder.find(key) {
+                Some(_) => Tested::Match,
+                None => Tested::NoMatch,
+            },
+            Tester::Field {
+                decoders,
+                query,
+                cf,
+            } => query.test(decoders, cf, key, value),
+        }
+    }
 }
 
 /// One part's share of a count.
@@ -64,34 +104,44 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Keys containing `needle`, streamed in key order as found (at most `cap` sent); the
+    /// Keys passing `test`, streamed in key order as found (at most `cap` sent); the
     /// walk runs to the end to count every match. On every core where the range can be
     /// cut (see [`Self::filter_in_parts`]), else one walk.
-    pub(in super::super) fn filter(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
+    pub(in super::super) fn filter(
+        &self,
+        test: &FilterTest,
+        cap: usize,
+    ) -> Result<(), InspectError> {
         if walk_threads() > 1 && self.source.cluster().is_none() {
-            return self.filter_in_parts(needle, cap);
+            return self.filter_in_parts(test, cap);
         }
-        self.filter_one_walk(needle, cap)
+        self.filter_one_walk(test, cap)
     }
 
     /// [`Self::filter`] on every core: the range cut into parts, each walked on a lowered
     /// thread that counts its matches and hands on at most `cap` of them; the matches
     /// reach the screen part by part, so in key order, while later parts are walked.
-    fn filter_in_parts(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
+    fn filter_in_parts(&self, test: &FilterTest, cap: usize) -> Result<(), InspectError> {
         let threads = walk_threads();
         let parts = self.source.split(
             self.cf(),
             &self.context.bounds,
             threads * FILTER_PARTS_PER_THREAD,
         )?;
-        let finder = memchr::memmem::Finder::new(needle);
+        let tester = Tester::new(test, self.cf());
         let (scanned, matched) = (AtomicU64::new(0), AtomicU64::new(0));
+        let undecoded = AtomicU64::new(0);
         let walk_part = |part: &Bounds, output: &mut Output<'_>, stop: &dyn Fn() -> bool| {
             let (mut unreported, mut found, mut kept) = (0u64, 0u64, 0usize);
+            let mut failed = 0u64;
             let mut encoded = Vec::new();
             self.source.for_each(self.cf(), part, None, |key, value| {
                 unreported += 1;
-                if finder.find(key).is_some() {
+                let tested = tester.test(key, value);
+                if tested == Tested::Undecoded {
+                    failed += 1;
+                }
+                if tested == Tested::Match {
                     found += 1;
                     if kept < cap {
                         kept += 1;
@@ -103,6 +153,7 @@ impl Run<'_> {
                 if unreported == 4096 {
                     scanned.fetch_add(unreported, Ordering::Relaxed);
                     matched.fetch_add(std::mem::take(&mut found), Ordering::Relaxed);
+                    undecoded.fetch_add(std::mem::take(&mut failed), Ordering::Relaxed);
                     unreported = 0;
                     return !stop();
                 }
@@ -110,6 +161,7 @@ impl Run<'_> {
             })?;
             scanned.fetch_add(unreported, Ordering::Relaxed);
             matched.fetch_add(found, Ordering::Relaxed);
+            undecoded.fetch_add(failed, Ordering::Relaxed);
             Ok(())
         };
         // Cancelled: the run stops as if its writer had failed, and nothing more is sent.
@@ -130,6 +182,7 @@ impl Run<'_> {
                 self.progress(Progress::Filter {
                     scanned: scanned.load(Ordering::Relaxed),
                     matched: matched.load(Ordering::Relaxed),
+                    undecoded: undecoded.load(Ordering::Relaxed),
                 });
                 last_report = std::time::Instant::now();
             }
@@ -164,14 +217,15 @@ impl Run<'_> {
         self.emit(Body::Filtered {
             scanned: scanned.into_inner(),
             matched: matched.into_inner(),
+            undecoded: undecoded.into_inner(),
         });
         Ok(())
     }
 
     /// [`Self::filter`] as one walk (one core, or an etcd cluster's pages).
-    fn filter_one_walk(&self, needle: &[u8], cap: usize) -> Result<(), InspectError> {
-        let finder = memchr::memmem::Finder::new(needle);
-        let (mut scanned, mut matched) = (0u64, 0u64);
+    fn filter_one_walk(&self, test: &FilterTest, cap: usize) -> Result<(), InspectError> {
+        let tester = Tester::new(test, self.cf());
+        let (mut scanned, mut matched, mut undecoded) = (0u64, 0u64, 0u64);
         let mut batch = Vec::new();
         // Checked often: matches reach the screen while the walk goes on.
         let mut pace = Pace::<4096>::new(PROGRESS_EVERY);
@@ -180,7 +234,11 @@ impl Run<'_> {
         self.source
             .for_each(self.cf(), &self.context.bounds, None, |key, value| {
                 scanned += 1;
-                if finder.find(key).is_some() {
+                let tested = tester.test(key, value);
+                if tested == Tested::Undecoded {
+                    undecoded += 1;
+                }
+                if tested == Tested::Match {
                     matched += 1;
                     if (matched as usize) <= cap {
                         batch.push(Entry {
@@ -195,7 +253,11 @@ impl Run<'_> {
                         if !batch.is_empty() {
                             self.emit(Body::Matches(std::mem::take(&mut batch)));
                         }
-                        self.progress(Progress::Filter { scanned, matched });
+                        self.progress(Progress::Filter {
+                            scanned,
+                            matched,
+                            undecoded,
+                        });
                     }
                     Step::Stop => {
                         stopped = true;
@@ -210,7 +272,11 @@ impl Run<'_> {
         if !batch.is_empty() {
             self.emit(Body::Matches(batch));
         }
-        self.emit(Body::Filtered { scanned, matched });
+        self.emit(Body::Filtered {
+            scanned,
+            matched,
+            undecoded,
+        });
         Ok(())
     }
 
