@@ -116,6 +116,13 @@ fn keys_first_frame(c: &mut Criterion) {
     let value = unhex(ORDER);
     let rules = Arc::new(shop_rules());
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    // What is timed is what is meant: decoded keys and value on one, bytes on the other.
+    let screen = |terminal: &Terminal<TestBackend>| format!("{:?}", terminal.backend());
+    first_frame(Some(&rules), &value, &mut terminal);
+    assert!(screen(&terminal).contains("blk:block=0 kind=put who=node-7"));
+    assert!(screen(&terminal).contains("protobuf shop.Order"));
+    first_frame(None, &value, &mut terminal);
+    assert!(!screen(&terminal).contains("protobuf shop.Order"));
     let mut group = c.benchmark_group("keys_first_frame_1024");
     group.bench_function("raw", |b| {
         b.iter(|| first_frame(None, &value, &mut terminal))

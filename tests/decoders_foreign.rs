@@ -368,3 +368,33 @@ fn a_proto_that_does_not_compile_or_lacks_the_message_is_named() {
         "{stderr}"
     );
 }
+
+/// The real binary in a terminal with the config: keys in their layout, the protobuf
+/// value decoded and `v` for its bytes, a field filter typed as a person would, and a
+/// go-to in the layout.
+#[test]
+fn the_tui_browses_filters_and_seeks_by_decoded_fields() {
+    let (_dir, db, config) = shop_db();
+    let mut s = crate::pty::Session::start(
+        &[db.to_str().unwrap(), "--decoders", config.to_str().unwrap()],
+        &[],
+    );
+    s.wait_for("cb:513");
+    s.wait_for("pb:region=eu id=42");
+    s.wait_for("cbor · 35 B · v raw");
+    s.wait_for("\"when\": {");
+    s.send("v");
+    s.wait_for("raw · v decoded");
+    s.send("v");
+    s.send("/\t\t");
+    s.wait_for("filter, decoded field");
+    s.send("cpu > 80\r");
+    s.wait_for("keys · where cpu > 80");
+    s.wait_for("matched 2 in 7 (1 undecoded)");
+    s.send("\x1b");
+    s.wait_gone("where cpu > 80");
+    s.send(":pb:region=us\r");
+    s.wait_for("\"customer\": \"bo\"");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}

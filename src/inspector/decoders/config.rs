@@ -113,9 +113,13 @@ impl Rule {
         }
     }
 
-    /// The key's fields after the prefix, as JSON (see [`KeyLayout::fields`]).
-    pub fn key_fields(&self, key: &[u8]) -> Result<serde_json::Value, String> {
-        self.key.fields(&key[self.prefix.len()..])
+    /// The key's field `name` after the prefix (see [`KeyLayout::field`]).
+    pub fn key_field<'k>(
+        &'k self,
+        key: &'k [u8],
+        name: &str,
+    ) -> Result<Option<super::key::FieldValue<'k>>, String> {
+        self.key.field(&key[self.prefix.len()..], name)
     }
 
     /// Whether the rule covers `key` in `cf`.

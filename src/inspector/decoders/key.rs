@@ -227,7 +227,7 @@ impl KeyLayout {
 }
 
 /// Each field of a composite key rendered, in order, or why the key does not fit.
-pub(super) fn read_composite(fields: &[Field], key: &[u8]) -> Result<Vec<String>, String> {
+fn read_composite(fields: &[Field], key: &[u8]) -> Result<Vec<String>, String> {
     let mut at = 0;
     let values = fields
         .iter()
@@ -257,42 +257,77 @@ fn grouped(n: u64, negative: bool) -> String {
     }
 }
 
+/// One field as read from a key, before it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue<'k> {
+    /// An unsigned integer or varint.
+    Unsigned(u64),
+    /// A signed integer.
+    Signed(i64),
+    /// An integer with a name in the layout (`put`).
+    Named(&'k str),
+    /// Text bytes (shown escaped where not printable).
+    Text(&'k [u8]),
+    /// Bytes shown as hex.
+    Bytes(&'k [u8]),
+}
+
+impl FieldValue<'_> {
+    /// As the Keys list shows it: integers grouped (`1,234`), names, escaped text, hex.
+    pub fn shown(&self) -> String {
+        match self {
+            FieldValue::Unsigned(v) => grouped(*v, false),
+            FieldValue::Signed(v) => grouped(v.unsigned_abs(), *v < 0),
+            FieldValue::Named(name) => (*name).to_string(),
+            FieldValue::Text(b) => escape_key(b),
+            FieldValue::Bytes(b) => hex(b),
+        }
+    }
+}
+
 fn read_field(
     kind: &FieldType,
     key: &[u8],
     at: &mut usize,
     names: &[(u64, String)],
 ) -> Result<String, String> {
+    read_value(kind, key, at, names).map(|v| v.shown())
+}
+
+/// The field of `kind` at `at` in `key` (moving `at` past it), or why it does not fit.
+pub(super) fn read_value<'k>(
+    kind: &FieldType,
+    key: &'k [u8],
+    at: &mut usize,
+    names: &'k [(u64, String)],
+) -> Result<FieldValue<'k>, String> {
     let rest = &key[*at..];
-    let take = |n: usize, at: &mut usize| -> Result<&[u8], String> {
+    let take = |n: usize, at: &mut usize| -> Result<&'k [u8], String> {
         let bytes = rest
             .get(..n)
             .ok_or_else(|| format!("needs {n} byte(s), {} left", rest.len()))?;
         *at += n;
         Ok(bytes)
     };
-    let named = |value: u64, shown: String| match names.iter().find(|(v, _)| *v == value) {
-        Some((_, label)) => label.clone(),
-        None => shown,
+    let named = |value: u64, plain: FieldValue<'k>| match names.iter().find(|(v, _)| *v == value) {
+        Some((_, label)) => FieldValue::Named(label.as_str()),
+        None => plain,
     };
     Ok(match kind {
         FieldType::Unsigned { bytes, big_endian } => {
-            let b = take(*bytes, at)?;
-            let v = int_of(b, *big_endian);
-            named(v, grouped(v, false))
+            let v = int_of(take(*bytes, at)?, *big_endian);
+            named(v, FieldValue::Unsigned(v))
         }
         FieldType::Signed { bytes, big_endian } => {
-            let b = take(*bytes, at)?;
-            let raw = int_of(b, *big_endian);
+            let raw = int_of(take(*bytes, at)?, *big_endian);
             let shift = 64 - 8 * *bytes as u32;
-            let v = ((raw << shift) as i64) >> shift;
-            named(raw, grouped(v.unsigned_abs(), v < 0))
+            named(raw, FieldValue::Signed(((raw << shift) as i64) >> shift))
         }
-        FieldType::Bytes(n) => hex(take(*n, at)?),
+        FieldType::Bytes(n) => FieldValue::Bytes(take(*n, at)?),
         FieldType::Str(n) => {
             let b = take(*n, at)?;
             let end = b.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
-            escape_key(&b[..end])
+            FieldValue::Text(&b[..end])
         }
         FieldType::CStr => {
             let end = rest
@@ -300,7 +335,7 @@ fn read_field(
                 .position(|&c| c == 0)
                 .ok_or("no NUL ends the string")?;
             *at += end + 1;
-            escape_key(&rest[..end])
+            FieldValue::Text(&rest[..end])
         }
         FieldType::Varint => {
             let mut value = 0u64;
@@ -314,15 +349,15 @@ fn read_field(
             }
             let used = used.ok_or("the varint does not end")?;
             *at += used;
-            named(value, grouped(value, false))
+            named(value, FieldValue::Unsigned(value))
         }
         FieldType::Rest => {
             *at = key.len();
-            escape_key(rest)
+            FieldValue::Text(rest)
         }
         FieldType::RestHex => {
             *at = key.len();
-            hex(rest)
+            FieldValue::Bytes(rest)
         }
     })
 }

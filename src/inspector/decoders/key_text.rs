@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::key::{Field, FieldType, KeyLayout, read_composite};
+use super::key::{Field, FieldType, FieldValue, KeyLayout, read_value};
 use crate::inspector::decode::{parse_hex, parse_key};
 
 impl KeyLayout {
@@ -53,31 +53,68 @@ impl KeyLayout {
     /// A composite key's fields as a JSON object (integers as numbers, named values as
     /// their names); a single-field layout is `{"key": value}`.
     pub fn fields(&self, key: &[u8]) -> Result<Value, String> {
-        let as_json = |kind: &FieldType, text: String| -> Value {
-            let integer = matches!(
-                kind,
-                FieldType::Unsigned { .. } | FieldType::Signed { .. } | FieldType::Varint
-            );
-            let digits: String = text.chars().filter(|c| *c != ',').collect();
-            match integer {
-                true => serde_json::from_str::<serde_json::Number>(&digits)
-                    .map_or_else(|_| Value::String(text), Value::Number),
-                false => Value::String(text),
-            }
+        let as_json = |v: FieldValue<'_>| match v {
+            FieldValue::Unsigned(n) => Value::from(n),
+            FieldValue::Signed(n) => Value::from(n),
+            other => Value::String(other.shown()),
         };
         Ok(match self {
-            KeyLayout::Composite(fields) => Value::Object(
-                fields
-                    .iter()
-                    .zip(read_composite(fields, key)?)
-                    .map(|(f, text)| (f.name.clone(), as_json(&f.kind, text)))
-                    .collect(),
-            ),
-            KeyLayout::Single(kind) => {
-                serde_json::json!({ "key": as_json(kind, self.render(key)?) })
+            KeyLayout::Composite(_) => {
+                let mut map = serde_json::Map::new();
+                self.walk(key, |field, value| {
+                    map.insert(field.to_string(), as_json(value));
+                })?;
+                Value::Object(map)
+            }
+            KeyLayout::Single(_) => {
+                let mut one = Value::Null;
+                self.walk(key, |_, value| one = as_json(value))?;
+                serde_json::json!({ "key": one })
             }
             KeyLayout::String | KeyLayout::Hex => serde_json::json!({ "key": self.render(key)? }),
         })
+    }
+
+    /// The field `name` of the key (`key` for a single-field layout), read without
+    /// rendering the rest; `Ok(None)` when the layout has no such field. A key that does
+    /// not fit the layout is an error, as when it is shown.
+    pub fn field<'k>(
+        &'k self,
+        key: &'k [u8],
+        name: &str,
+    ) -> Result<Option<FieldValue<'k>>, String> {
+        let mut found = None;
+        self.walk(key, |field, value| {
+            if field == name {
+                found = Some(value);
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// Reads every field of a composite or single layout in order, handing each on by
+    /// name (`key` for a single field); text and hex layouts have no fields.
+    fn walk<'k>(
+        &'k self,
+        key: &'k [u8],
+        mut each: impl FnMut(&'k str, FieldValue<'k>),
+    ) -> Result<(), String> {
+        let mut at = 0;
+        match self {
+            KeyLayout::Composite(fields) => {
+                for f in fields {
+                    let value = read_value(&f.kind, key, &mut at, &f.names)
+                        .map_err(|e| format!("field {}: {e}", f.name))?;
+                    each(&f.name, value);
+                }
+            }
+            KeyLayout::Single(kind) => each("key", read_value(kind, key, &mut at, &[])?),
+            KeyLayout::String | KeyLayout::Hex => return Ok(()),
+        }
+        match key.len() - at {
+            0 => Ok(()),
+            n => Err(format!("{n} byte(s) left over after the layout")),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod config;
+mod json_field;
 pub mod key;
 mod key_text;
 pub mod protobuf;

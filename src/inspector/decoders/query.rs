@@ -4,11 +4,13 @@
 //! names a field of a composite key. A pair its rule does not decode, or that no rule
 //! covers, does not match, and is counted so the caller can say so.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::Value;
 
 use super::Decoders;
+use super::key::FieldValue;
 
 /// How a field is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,7 @@ pub struct FieldQuery {
     /// Where the field is: `key` first for a composite key's field, else the value's.
     path: Vec<String>,
     op: Op,
-    literal: Value,
+    literal: Scalar<'static>,
     /// Bytes every matching value holds in the formats that store text as it reads (an
     /// `==` string's UTF-8 in JSON, MessagePack, CBOR): values without them are not
     /// decoded.
@@ -113,7 +115,7 @@ impl FieldQuery {
             text: trimmed.to_string(),
             path,
             op,
-            literal,
+            literal: Scalar::of_json(&literal).into_owned(),
             needle,
         })
     }
@@ -140,32 +142,47 @@ impl FieldQuery {
             // value that would not decode is not worth telling apart here.
             return Tested::NoMatch;
         }
-        let field = if by_key {
-            match rule.key_fields(key) {
-                Ok(fields) => lookup(&fields, &self.path[1..]).cloned(),
-                Err(_) => return Tested::Undecoded,
-            }
-        } else {
-            let Some(format) = &rule.value else {
-                return Tested::Undecoded;
+        if by_key {
+            return match rule.key_field(key, &self.path[1]) {
+                Ok(Some(field)) if self.path.len() == 2 => self.verdict(&Scalar::of_key(&field)),
+                Ok(_) => Tested::NoMatch,
+                Err(_) => Tested::Undecoded,
             };
-            match format.decode(key, value) {
-                Ok(doc) => lookup(&doc, &self.path).cloned(),
-                Err(_) => return Tested::Undecoded,
-            }
+        }
+        let Some(format) = &rule.value else {
+            return Tested::Undecoded;
         };
-        match field {
-            Some(field) if self.holds(&field) => Tested::Match,
-            _ => Tested::NoMatch,
+        // JSON: the one field, found while parsing (the document is never built, and
+        // is checked to its end as a full decode checks it).
+        if *format == F::Json {
+            return match super::json_field::find(value, &self.path) {
+                Ok(Some(field)) => self.verdict(&Scalar::of_json(&field)),
+                Ok(None) => Tested::NoMatch,
+                Err(_) => Tested::Undecoded,
+            };
+        }
+        match format.decode(key, value) {
+            Ok(doc) => match lookup(&doc, &self.path) {
+                Some(field) => self.verdict(&Scalar::of_json(field)),
+                None => Tested::NoMatch,
+            },
+            Err(_) => Tested::Undecoded,
+        }
+    }
+
+    fn verdict(&self, field: &Scalar<'_>) -> Tested {
+        match self.holds(field) {
+            true => Tested::Match,
+            false => Tested::NoMatch,
         }
     }
 
     /// Whether `field` stands in the query's relation to the literal.
-    fn holds(&self, field: &Value) -> bool {
+    fn holds(&self, field: &Scalar<'_>) -> bool {
         if self.op == Op::Contains {
-            return text_of(field).contains(&text_of(&self.literal));
+            return field.text().contains(self.literal.text().as_ref());
         }
-        let ordering = compare(field, &self.literal);
+        let ordering = field.compare(&self.literal);
         match self.op {
             Op::Eq => ordering == Some(Ordering::Equal),
             Op::Ne => ordering != Some(Ordering::Equal),
@@ -178,6 +195,95 @@ impl FieldQuery {
     }
 }
 
+/// A field's value as filters compare it: integers exactly, other numbers as floats,
+/// text by its characters.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar<'a> {
+    Int(i128),
+    Float(f64),
+    Text(Cow<'a, str>),
+    Bool(bool),
+    Null,
+    /// An object or array: only `!=` holds against it.
+    Other,
+}
+
+impl<'a> Scalar<'a> {
+    fn of_json(v: &'a Value) -> Self {
+        match v {
+            Value::Number(n) => n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+                .map(Scalar::Int)
+                .or_else(|| n.as_f64().map(Scalar::Float))
+                .unwrap_or(Scalar::Other),
+            Value::String(s) => Scalar::Text(Cow::Borrowed(s)),
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Null => Scalar::Null,
+            _ => Scalar::Other,
+        }
+    }
+
+    fn of_key(v: &FieldValue<'a>) -> Self {
+        match v {
+            FieldValue::Unsigned(n) => Scalar::Int(i128::from(*n)),
+            FieldValue::Signed(n) => Scalar::Int(i128::from(*n)),
+            FieldValue::Named(name) => Scalar::Text(Cow::Borrowed(name)),
+            other => Scalar::Text(Cow::Owned(other.shown())),
+        }
+    }
+
+    fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Text(t) => Scalar::Text(Cow::Owned(t.into_owned())),
+            Scalar::Int(n) => Scalar::Int(n),
+            Scalar::Float(f) => Scalar::Float(f),
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Null => Scalar::Null,
+            Scalar::Other => Scalar::Other,
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Int(n) => Some(*n as f64),
+            Scalar::Float(f) => Some(*f),
+            Scalar::Text(t) => t.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Scalar::Text(t) => Cow::Borrowed(t.as_ref()),
+            Scalar::Int(n) => Cow::Owned(n.to_string()),
+            Scalar::Float(f) => Cow::Owned(f.to_string()),
+            Scalar::Bool(b) => Cow::Owned(b.to_string()),
+            Scalar::Null => Cow::Borrowed("null"),
+            Scalar::Other => Cow::Borrowed(""),
+        }
+    }
+
+    /// Numbers by value (a field holding a number as text compares as that number),
+    /// text by its characters, booleans and null only for equality.
+    fn compare(&self, literal: &Scalar<'_>) -> Option<Ordering> {
+        match (self, literal) {
+            (Scalar::Int(a), Scalar::Int(b)) => Some(a.cmp(b)),
+            (_, Scalar::Int(_) | Scalar::Float(_)) => {
+                self.number()?.partial_cmp(&literal.number()?)
+            }
+            (Scalar::Text(a), Scalar::Text(b)) => Some(a.as_ref().cmp(b.as_ref())),
+            // `cpu > "80"`: a number against text that reads as one.
+            (Scalar::Int(_) | Scalar::Float(_), Scalar::Text(_)) => {
+                self.number()?.partial_cmp(&literal.number()?)
+            }
+            (a, b) if a == b => Some(Ordering::Equal),
+            _ => None,
+        }
+    }
+}
+
 /// The field at `path` inside `doc`.
 fn lookup<'d>(doc: &'d Value, path: &[String]) -> Option<&'d Value> {
     path.iter().try_fold(doc, |at, step| match at {
@@ -185,36 +291,6 @@ fn lookup<'d>(doc: &'d Value, path: &[String]) -> Option<&'d Value> {
         Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => None,
     })
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Numbers by value (a field holding a number as text compares as that number), text
-/// by its characters, booleans and null only for equality.
-fn compare(field: &Value, literal: &Value) -> Option<Ordering> {
-    let number = |v: &Value| match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    if literal.is_number() {
-        return number(field)?.partial_cmp(&number(literal)?);
-    }
-    match (field, literal) {
-        (Value::String(a), Value::String(b)) => Some(a.as_str().cmp(b.as_str())),
-        (Value::Number(_), Value::String(b)) => {
-            // `cpu > "80"` as typed without quotes is text: compare as numbers if it is one.
-            let b = b.trim().parse::<f64>().ok()?;
-            number(field)?.partial_cmp(&b)
-        }
-        (a, b) if a == b => Some(Ordering::Equal),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
