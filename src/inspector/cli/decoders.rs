@@ -27,10 +27,14 @@ pub(super) async fn decoders(args: DecodersArgs) -> Result<Outcome, CliError> {
     }
     let mut text = format!("decoder config {}\n", config.path.display());
     for r in &found {
+        // The built-in rules come from no file: they have no line to name.
+        let line = match config.builtin {
+            true => String::new(),
+            false => format!(" (line {})", r.line),
+        };
         text.push_str(&format!(
-            "rule {} (line {}), {}: {} key(s) matched{}, {} decoded\n",
+            "rule {}{line}, {}: {} key(s) matched{}, {} decoded\n",
             r.rule,
-            r.line,
             r.covers,
             r.matched,
             if r.sampled {

@@ -66,16 +66,14 @@ async fn run_tui(db: &Path, args: &TuiArgs, allow_format_upgrade: bool) -> Resul
         crate::inspector::source::is_etcd_url(db),
         request.write,
     );
-    // A decoder config beside the database or in the config directory is read before the
-    // terminal is taken: one that does not parse is an error naming its file and line.
-    let decoders = if crate::inspector::source::is_etcd_url(db) {
-        None
-    } else {
-        Some(std::sync::Arc::new(super::read::decoder_config(
-            db,
-            args.decoders.as_deref(),
-        )?))
-    };
+    // The decoder config (given, beside the database, in the config directory, else the
+    // built-in Spear-Next rules, which an etcd cluster's records need as much) is read
+    // before the terminal is taken: one that does not parse is an error naming its file
+    // and line.
+    let decoders = Some(std::sync::Arc::new(super::read::decoder_config(
+        db,
+        args.decoders.as_deref(),
+    )?));
     let (path, cf) = (db.to_path_buf(), cf.to_string());
     // The TUI shows the open's progress itself: nothing may print on its terminal.
     let open = async move {
