@@ -183,11 +183,17 @@ impl Session {
     /// [`Session::display_key`] does. A key that does not fit its layout is shown as
     /// bytes, marked `≠` (the value pane says why). Typed keys stay in the escaped form.
     pub fn list_key(&self, key: &[u8]) -> String {
+        self.list_key_in(&self.cf, key)
+    }
+
+    /// [`Session::list_key`] for a key of column family `cf` (the WAL's writes are of
+    /// every column family).
+    pub fn list_key_in(&self, cf: &str, key: &[u8]) -> String {
         let rule = self
             .decoders
             .as_ref()
             .filter(|_| !self.hex_keys)
-            .and_then(|d| d.rule_for(&self.cf, key))
+            .and_then(|d| d.rule_for(cf, key))
             .map(|(_, rule)| rule)
             .filter(|rule| rule.key != crate::inspector::decoders::key::KeyLayout::String);
         let Some(rule) = rule else {

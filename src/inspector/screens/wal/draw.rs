@@ -50,7 +50,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &WalView, cx: &DrawCx) {
             )),
             Cell::from(cf_label(op.cf, &report.cf_names)),
             Cell::from(Span::styled(wal_op_name(op.kind), style)),
-            Cell::from(key_text(op)),
+            Cell::from(key_text(op, &cf_label(op.cf, &report.cf_names), session)),
             Cell::from(value_text(op)),
         ])
     });
@@ -148,12 +148,13 @@ fn op_sequence(batch: &WalBatch, index: usize) -> u64 {
             .count() as u64
 }
 
-fn key_text(op: &WalOp) -> String {
+/// The key as the Keys list shows it (by its decoder rule's layout where one covers it).
+fn key_text(op: &WalOp, cf: &str, session: &crate::inspector::state::Session) -> String {
     match op.kind {
         WalOpKind::RangeDelete => {
             format!("[{} .. {})", escape_key(&op.key), escape_key(&op.value))
         }
-        _ => escape_key(&op.key),
+        _ => session.list_key_in(cf, &op.key),
     }
 }
 
