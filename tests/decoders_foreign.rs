@@ -388,7 +388,8 @@ fn the_tui_browses_filters_and_seeks_by_decoded_fields() {
     s.send("v");
     s.send("/\t\t");
     s.wait_for("filter, decoded field");
-    s.send("cpu > 80\r");
+    // Ctrl-U clears what is typed: otherwise "zzz" would run into the test.
+    s.send("zzz\x15cpu > 80\r");
     s.wait_for("keys · where cpu > 80");
     s.wait_for("matched 2 in 7 (1 undecoded)");
     s.send("\x1b");
@@ -397,4 +398,85 @@ fn the_tui_browses_filters_and_seeks_by_decoded_fields() {
     s.wait_for("\"customer\": \"bo\"");
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// A rule for a column family the database lacks is refused with the file and line (a
+/// typo would otherwise decode nothing, silently); a config beside the database is found
+/// from inside its directory too.
+#[test]
+fn a_rule_for_a_missing_column_family_is_named_and_dot_finds_the_config() {
+    let (dir, db, config) = shop_db();
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(
+        &typo,
+        CONFIG.replace("prefix = \"cb:\"", "cf = \"defualt\"\nprefix = \"cb:\""),
+    )
+    .unwrap();
+    let out = run(&[
+        "scan",
+        db.to_str().unwrap(),
+        "--where",
+        "cpu > 1",
+        "--decoders",
+        typo.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}, line 7: rule 2 names column family \"defualt\"",
+            typo.display()
+        )),
+        "{stderr}"
+    );
+    let beside = db.with_file_name(format!(
+        "{}.decoders.toml",
+        db.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::copy(&config, &beside).unwrap();
+    // protos/ beside the config it names.
+    let check = Command::new(env!("CARGO_BIN_EXE_spear-inspect"))
+        .args(["decoders", "check", "."])
+        .current_dir(&db)
+        .output()
+        .unwrap();
+    let stdout = ok(&check);
+    assert!(
+        stdout.starts_with(&format!("decoder config {}", beside.display())),
+        "{stdout}"
+    );
+}
+
+/// `history --decode`: each WAL version and the value now, decoded, or the rule's error.
+#[test]
+fn history_decode_shows_each_version_and_now() {
+    let (_dir, db, config) = shop_db();
+    let (db, config) = (db.to_str().unwrap(), config.to_str().unwrap());
+    let key = format!("0x{}", hex(b"mp:\x00\x00\x00\x07"));
+    let out = run(&[
+        "history",
+        "--key-hex",
+        db,
+        &key,
+        "--decode",
+        "--decoders",
+        config,
+    ]);
+    let text = ok(&out);
+    assert!(
+        text.contains("decoded: {\"status\":\"Unhealthy\""),
+        "{text}"
+    );
+    let broken = format!("0x{}", hex(b"mp:\x00\x00\x00\x09"));
+    let out = run(&[
+        "history",
+        "--key-hex",
+        db,
+        &broken,
+        "--decode",
+        "--decoders",
+        config,
+    ]);
+    let text = ok(&out);
+    assert!(text.contains("decoded: error: msgpack:"), "{text}");
 }

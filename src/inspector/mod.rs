@@ -219,6 +219,14 @@ async fn run_open(
     );
     app.session.color = color_enabled();
     app.session.decoders = options.decoders.clone();
+    // A rule for a column family the database lacks decodes nothing: said at once.
+    if let Some(Err(problem)) = options
+        .decoders
+        .as_ref()
+        .map(|d| d.check_column_families(source.column_families()))
+    {
+        app.session.say(problem);
+    }
     if let Some(sentence) = source.writing_as() {
         // "writing as NAME (uid N), the owner of DB": the banner names the user.
         app.session.writing_as = sentence

@@ -21,6 +21,9 @@ pub struct WalVersion {
     pub op: WalOp,
 }
 
+/// Bytes of the value read now: enough for its decoder rule to read a record whole.
+pub const NOW_READ: usize = 64 * 1024;
+
 /// What is known of one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHistory {
@@ -30,7 +33,7 @@ pub struct KeyHistory {
     pub key: Vec<u8>,
     /// Versions in the WAL files, newest first.
     pub versions: Vec<WalVersion>,
-    /// What a read returns now: up to 64 bytes of the value and its size.
+    /// What a read returns now: up to [`NOW_READ`] bytes of the value and its size.
     pub now: Option<(Vec<u8>, usize)>,
     /// Live SST files whose key range covers the key (name, level): it may be in any.
     pub sst_files: Vec<(String, u32)>,
@@ -66,7 +69,7 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
             cf: cf.to_string(),
             key: key.to_vec(),
             versions: Vec::new(),
-            now: source.get(cf, key, 64)?,
+            now: source.get(cf, key, NOW_READ)?,
             sst_files: Vec::new(),
             torn: Vec::new(),
             damaged: Vec::new(),
@@ -138,7 +141,7 @@ pub fn key_history(source: &Source, cf: &str, key: &[u8]) -> Result<KeyHistory, 
         cf: cf.to_string(),
         key: key.to_vec(),
         versions,
-        now: source.get(cf, key, 64)?,
+        now: source.get(cf, key, NOW_READ)?,
         sst_files,
         torn,
         damaged,

@@ -59,6 +59,7 @@ pub(super) async fn export(args: ExportArgs, global: &GlobalArgs) -> Result<Outc
         false => None,
     };
     let source = open(db, READ_ONLY).await?;
+    super::read::rules_fit(rules.as_ref(), source.column_families())?;
     let cfs = match cf {
         Some(cf) => {
             source.check_cf(&cf)?;

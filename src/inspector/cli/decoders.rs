@@ -18,6 +18,7 @@ pub(super) async fn decoders(args: DecodersArgs) -> Result<Outcome, CliError> {
     // No file: the built-in Spear-Next rules are checked (and named as such).
     let config = super::read::decoder_config(&args.db, args.decoders.as_deref())?;
     let source = open(&args.db, READ_ONLY).await?;
+    super::read::rules_fit(Some(&config), source.column_families())?;
     let all = args.all;
     let rules = config.clone();
     let found = blocking("decoders check", move || check::check(&source, &rules, all)).await?;

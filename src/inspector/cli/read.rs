@@ -56,6 +56,7 @@ pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, C
         false => None,
     };
     let source = open_cf(&db, &cf, READ_ONLY).await?;
+    rules_fit(rules.as_ref(), source.column_families())?;
     let job = Job::Value {
         key: key.clone(),
         max_len: usize::MAX,
@@ -76,11 +77,12 @@ pub(super) async fn get(args: GetArgs, global: &GlobalArgs) -> Result<Outcome, C
                 })?;
                 let text = serde_json::to_string_pretty(&decoded).map_err(io::Error::from)?;
                 ignore_broken_pipe(writeln!(out, "{text}"))?;
-                return Ok(match decoded.get("error") {
-                    // The bytes are there but do not read under their rule: said, and
-                    // not a success a script could mistake for a decoded value.
-                    Some(_) => Outcome::Undecodable,
-                    None => Outcome::Success,
+                // The bytes are there but do not read under their rule: said, and not a
+                // success a script could mistake for a decoded pair.
+                let failed = decoded.get("error").is_some() || decoded.get("key_error").is_some();
+                return Ok(match failed {
+                    true => Outcome::Undecodable,
+                    false => Outcome::Success,
                 });
             }
             ignore_broken_pipe(out.write_all(&bytes).and_then(|_| out.write_all(b"\n")))?;
@@ -586,6 +588,7 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
     let config_path = rules.as_ref().map(|r| r.path.display().to_string());
     let decoding_cf = cf.clone();
     let source = open_cf(&db, &cf, READ_ONLY).await?;
+    rules_fit(rules.as_ref(), source.column_families())?;
     let operator = merge_operator_note(&source, &cf);
     let marks_possible = operator.is_some();
     let (sink, mut batches) = mpsc::channel(4);
@@ -669,6 +672,17 @@ pub(super) fn decoder_config(
 ) -> Result<crate::inspector::decoders::Decoders, CliError> {
     crate::inspector::decoders::Decoders::find_or_builtin(db, given)
         .map_err(|e| InspectError::Invalid(e.to_string()).into())
+}
+
+/// Refuses a decoder rule naming a column family the database lacks (file and line).
+pub(super) fn rules_fit(
+    rules: Option<&crate::inspector::decoders::Decoders>,
+    cfs: &[String],
+) -> Result<(), CliError> {
+    match rules.map(|r| r.check_column_families(cfs)) {
+        Some(Err(problem)) => Err(InspectError::Invalid(problem).into()),
+        _ => Ok(()),
+    }
 }
 
 /// The merge operator of `cf` that this build cannot run, if any.

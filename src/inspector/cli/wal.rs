@@ -392,6 +392,7 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
         crate::storage::rocksdb::check_existing_db(db)?;
     }
     let source = open_cf(db, &cf, READ_ONLY).await?;
+    super::read::rules_fit(rules.as_ref(), source.column_families())?;
     let h = blocking("history", move || key_history(&source, &cf, &key)).await?;
     for (path, offset) in &h.torn {
         eprintln!("spear-inspect: {path} ends in a torn record at byte {offset}");
@@ -414,7 +415,18 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
                 }
                 j
             }).collect::<Vec<_>>(),
-            "live": h.now.as_ref().map(|(_, len)| json!({"value_len": len})),
+            "live": h.now.as_ref().map(|(head, len)| {
+                let mut live = json!({"value_len": len});
+                // The value as read now is its first 64 bytes: decoded when that is all.
+                if let Some(decoded) = rules
+                    .as_ref()
+                    .filter(|_| head.len() == *len)
+                    .and_then(|r| r.decode(&h.cf, &h.key, head))
+                {
+                    live["decoded"] = decoded;
+                }
+                live
+            }),
             "sst_files_covering": h.sst_files.iter().map(|(n, l)| json!({"file": n, "level": l})).collect::<Vec<_>>(),
         });
         // On etcd: the key's changes from etcd's revisions (values as text where they

@@ -72,12 +72,12 @@ pub fn check(
                         break 'cfs;
                     }
                     found.matched += 1;
-                    match rule.decode(key, value) {
-                        Ok(_) => found.decoded += 1,
-                        Err(why) if found.first_failure.is_none() => {
+                    match rule.decode(key, value).1 {
+                        None => found.decoded += 1,
+                        Some(why) if found.first_failure.is_none() => {
                             found.first_failure = Some((escape_key(key), why));
                         }
-                        Err(_) => {}
+                        Some(_) => {}
                     }
                 }
                 it.next();

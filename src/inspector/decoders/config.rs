@@ -100,17 +100,41 @@ impl Rule {
         ))
     }
 
-    /// The pair as the rule reads it: `{"key": ..., "value": ...}` (no value without a
-    /// value format), or why it does not decode.
-    pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<serde_json::Value, String> {
-        let shown = self.show_key(key)?;
-        match &self.value {
-            Some(format) => format
-                .decode(key, value)
-                .map(|v| serde_json::json!({"key": shown, "value": v}))
-                .map_err(|e| format!("value: {e}")),
-            None => Ok(serde_json::json!({ "key": shown })),
+    /// The pair as the rule reads it, for machines: `{"key": ..., "value": ...}` (the key
+    /// in its layout without digit grouping; no value without a value format). A key that
+    /// does not fit keeps its escaped bytes beside `"key_error"`, and its value is still
+    /// read; a value that does not decode is `"error"` in place of `"value"`. With it,
+    /// the first failure (key, then value), if any.
+    pub fn decode(&self, key: &[u8], value: &[u8]) -> (serde_json::Value, Option<String>) {
+        let mut out = serde_json::Map::new();
+        let mut failure = None;
+        match self.key.render_plain(&key[self.prefix.len()..]) {
+            Ok(rest) => {
+                let prefix = crate::inspector::decode::escape_key(&self.prefix);
+                out.insert("key".into(), format!("{prefix}{rest}").into());
+            }
+            Err(e) => {
+                out.insert(
+                    "key".into(),
+                    crate::inspector::decode::escape_key(key).into(),
+                );
+                out.insert("key_error".into(), e.clone().into());
+                failure = Some(format!("key: {e}"));
+            }
         }
+        if let Some(format) = &self.value {
+            match format.decode(key, value) {
+                Ok(v) => {
+                    out.insert("value".into(), v);
+                }
+                Err(e) => {
+                    let e = format!("value: {e}");
+                    out.insert("error".into(), e.clone().into());
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        (serde_json::Value::Object(out), failure)
     }
 
     /// The key's field `name` after the prefix (see [`KeyLayout::field`]).
@@ -172,6 +196,8 @@ impl Decoders {
         if let Some(path) = given {
             return Self::load(path).map(Some);
         }
+        // `.` or `dir/` name the database too: its real name is what a config sits beside.
+        let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
         let beside = db.file_name().map(|name| {
             let mut name = name.to_os_string();
             name.push(".decoders.toml");
@@ -266,14 +292,12 @@ impl Decoders {
         })
     }
 
-    /// The pair as its rule reads it: `{"rule": N, "key": "...", "value": ...}`, or
-    /// `{"rule": N, "error": "..."}`; `None` when no rule covers the key.
+    /// The pair as its rule reads it: `{"rule": N, "key": "...", "value": ...}`, with
+    /// `"key_error"` or `"error"` for what does not decode (see [`Rule::decode`]);
+    /// `None` when no rule covers the key.
     pub fn decode(&self, cf: &str, key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         let (i, rule) = self.rule_for(cf, key)?;
-        let mut out = match rule.decode(key, value) {
-            Ok(v) => v,
-            Err(e) => serde_json::json!({ "error": e }),
-        };
+        let (mut out, _) = rule.decode(key, value);
         out["rule"] = serde_json::json!(i + 1);
         Some(out)
     }
@@ -294,6 +318,25 @@ impl Decoders {
             key.extend_from_slice(&tail);
             key
         }))
+    }
+
+    /// Refuses a rule naming a column family `cfs` lacks (a typo would otherwise
+    /// decode nothing, silently), naming the file and the rule's line.
+    pub fn check_column_families(&self, cfs: &[String]) -> Result<(), String> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if let Some(cf) = &rule.cf
+                && !cfs.contains(cf)
+            {
+                return Err(format!(
+                    "{}, line {}: rule {} names column family {cf:?}, which this database does not have (it has {})",
+                    self.path.display(),
+                    rule.line,
+                    i + 1,
+                    cfs.join(", ")
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The first rule covering `key` in `cf`, with its index.
@@ -329,6 +372,29 @@ key = ["block:u32be", "kind:u8{1=put,2=delete}"]
         let (i, _) = d.rule_for("default", b"order:\x00").unwrap();
         assert_eq!(i, 0);
         assert!(d.rule_for("other", b"order:\x00").is_none());
+
+        // For machines: no digit grouping; a key that does not fit keeps its bytes and
+        // its value is still read.
+        let msgpack_one = [0x01];
+        let (pair, failure) = d.rules[0].decode(
+            &[b"order:".as_slice(), &1_234_567u64.to_be_bytes()].concat(),
+            &msgpack_one,
+        );
+        assert_eq!(
+            pair,
+            serde_json::json!({"key": "order:1234567", "value": 1})
+        );
+        assert_eq!(failure, None);
+        let (pair, failure) = d.rules[0].decode(b"order:\x01", &msgpack_one);
+        assert_eq!(pair["key"], "order:\\x01");
+        assert_eq!(pair["value"], 1);
+        assert!(
+            pair["key_error"]
+                .as_str()
+                .unwrap()
+                .contains("needs 8 byte(s)")
+        );
+        assert!(failure.unwrap().starts_with("key: "));
 
         let bad = "[[rule]]\nprefix = \"a\"\n\n[[rule]]\nprefix = \"b\"\nvalue = \"yaml\"\n";
         let err = Decoders::parse(Path::new("d.toml"), bad)

@@ -189,6 +189,12 @@ impl KeyLayout {
                     "key field {spec:?}: only integers have value names"
                 ));
             }
+            if fields.iter().any(|f: &Field| f.name == name.trim()) {
+                return Err(format!(
+                    "key field {spec:?}: the name {:?} is used twice",
+                    name.trim()
+                ));
+            }
             fields.push(Field {
                 name: name.trim().to_string(),
                 kind,
@@ -201,43 +207,47 @@ impl KeyLayout {
         Ok(KeyLayout::Composite(fields))
     }
 
-    /// The key (after its prefix) rendered, or why it does not fit the layout.
+    /// The key (after its prefix) rendered as the Keys list shows it (integers grouped:
+    /// `block=1,234`), or why it does not fit the layout.
     pub fn render(&self, key: &[u8]) -> Result<String, String> {
+        self.render_with(key, true)
+    }
+
+    /// The key rendered for machines (`block=1234`), or why it does not fit.
+    pub fn render_plain(&self, key: &[u8]) -> Result<String, String> {
+        self.render_with(key, false)
+    }
+
+    fn render_with(&self, key: &[u8], grouped: bool) -> Result<String, String> {
+        let show = |v: FieldValue<'_>| match grouped {
+            true => v.shown(),
+            false => v.plain(),
+        };
         match self {
             KeyLayout::String => Ok(escape_key(key)),
             KeyLayout::Hex => Ok(hex(key)),
             KeyLayout::Single(kind) => {
                 let mut at = 0;
-                let text = read_field(kind, key, &mut at, &[])?;
+                let text = show(read_value(kind, key, &mut at, &[])?);
                 trailing(key, at)?;
                 Ok(text)
             }
             KeyLayout::Composite(fields) => {
+                let mut at = 0;
                 let mut out = String::new();
-                for (i, (f, value)) in fields.iter().zip(read_composite(fields, key)?).enumerate() {
+                for (i, f) in fields.iter().enumerate() {
+                    let value = read_value(&f.kind, key, &mut at, &f.names)
+                        .map_err(|e| format!("field {}: {e}", f.name))?;
                     if i > 0 {
                         out.push(' ');
                     }
-                    let _ = write!(out, "{}={value}", f.name);
+                    let _ = write!(out, "{}={}", f.name, show(value));
                 }
+                trailing(key, at)?;
                 Ok(out)
             }
         }
     }
-}
-
-/// Each field of a composite key rendered, in order, or why the key does not fit.
-fn read_composite(fields: &[Field], key: &[u8]) -> Result<Vec<String>, String> {
-    let mut at = 0;
-    let values = fields
-        .iter()
-        .map(|f| {
-            read_field(&f.kind, key, &mut at, &f.names)
-                .map_err(|e| format!("field {}: {e}", f.name))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    trailing(key, at)?;
-    Ok(values)
 }
 
 fn trailing(key: &[u8], at: usize) -> Result<(), String> {
@@ -273,6 +283,15 @@ pub enum FieldValue<'k> {
 }
 
 impl FieldValue<'_> {
+    /// For machines: as [`FieldValue::shown`], integers without separators.
+    pub fn plain(&self) -> String {
+        match self {
+            FieldValue::Unsigned(v) => v.to_string(),
+            FieldValue::Signed(v) => v.to_string(),
+            other => other.shown(),
+        }
+    }
+
     /// As the Keys list shows it: integers grouped (`1,234`), names, escaped text, hex.
     pub fn shown(&self) -> String {
         match self {
@@ -283,15 +302,6 @@ impl FieldValue<'_> {
             FieldValue::Bytes(b) => hex(b),
         }
     }
-}
-
-fn read_field(
-    kind: &FieldType,
-    key: &[u8],
-    at: &mut usize,
-    names: &[(u64, String)],
-) -> Result<String, String> {
-    read_value(kind, key, at, names).map(|v| v.shown())
 }
 
 /// The field of `kind` at `at` in `key` (moving `at` past it), or why it does not fit.

@@ -132,7 +132,17 @@ fn encode_field(
             .filter(|c| *c != ',' && *c != '_')
             .collect::<String>()
             .parse::<i128>()
-            .map_err(|_| format!("{text:?} is not a number"))
+            .map_err(|_| match names.is_empty() {
+                true => format!("{text:?} is not a number"),
+                false => format!(
+                    "{text:?} is not a number nor one of {}",
+                    names
+                        .iter()
+                        .map(|(_, label)| label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
     };
     let int = |value: i128, bytes: usize, big_endian: bool, signed: bool, out: &mut Vec<u8>| {
         let bits = 8 * bytes as u32;

@@ -85,7 +85,15 @@ fn compile(paths: &[PathBuf]) -> Result<DescriptorPool, String> {
 /// the file; `Display` alone does not), naming the opened file when it names none.
 fn describe_error(opened: &Path, error: &protox::Error) -> String {
     let placed = format!("{error:?}");
+    // The compiler names a file as found in its directory: the opened one is named by
+    // its path instead, so it can be found from where the command ran.
+    let own_name = opened.file_name().and_then(|n| n.to_str());
     match error.file() {
+        Some(name) if Some(name) == own_name => format!(
+            "the .proto file does not compile: {}{}",
+            opened.display(),
+            placed.strip_prefix(name).unwrap_or(&placed)
+        ),
         Some(_) => format!("the .proto file does not compile: {placed}"),
         None => format!(
             "the .proto file {} does not compile: {placed}",

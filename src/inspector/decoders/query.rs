@@ -58,7 +58,7 @@ pub enum Tested {
 }
 
 impl FieldQuery {
-    /// Reads `path op literal`; the literal is JSON (`80`, `"Unhealthy"`, `true`) or a
+    /// Reads `path op literal`; the literal is JSON (`80`, `"Unhealthy"`, `true`) or one
     /// bare word, read as text.
     pub fn parse(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
@@ -91,10 +91,21 @@ impl FieldQuery {
         if path.iter().any(String::is_empty) {
             return Err(format!("{field:?} is not a field path (write a.b.c)"));
         }
-        let literal = serde_json::from_str::<Value>(literal_text)
-            .ok()
-            .filter(|v| !v.is_object() && !v.is_array())
-            .unwrap_or_else(|| Value::String(literal_text.to_string()));
+        let literal = match serde_json::from_str::<Value>(literal_text) {
+            Ok(v) if !v.is_object() && !v.is_array() => v,
+            // A bare word is text, but only one word: anything more (a second test, an
+            // operator run into the value) is refused, never read as a longer text.
+            _ if literal_text.contains(char::is_whitespace)
+                || ["==", "!=", "<", ">", "~", "&&", "||", "\""]
+                    .iter()
+                    .any(|t| literal_text.contains(t)) =>
+            {
+                return Err(format!(
+                    "{trimmed:?}: the value {literal_text:?} is not one word: a filter is one test (FIELD OP VALUE); quote text with spaces as JSON (\"a b\")"
+                ));
+            }
+            _ => Value::String(literal_text.to_string()),
+        };
         if matches!(op, Op::Gt | Op::Ge | Op::Lt | Op::Le)
             && !literal.is_number()
             && !literal.is_string()
@@ -129,17 +140,21 @@ impl FieldQuery {
         // Only where a text field's bytes are stored as they read: not protobuf (an
         // enum is stored as its number), not Spear-Next's envelopes (their payload is a
         // JSON array of numbers), not hex.
+        // JSON may escape any character (`\u002d`) and CBOR may cut a text into chunks
+        // (0x7f starts one): a value holding either is decoded whatever its bytes.
         use super::value::ValueFormat as F;
         let skippable = !by_key
-            && rule
-                .value
-                .as_ref()
-                .is_some_and(|f| matches!(f, F::Json | F::MsgPack | F::Cbor | F::Text));
+            && match rule.value {
+                Some(F::Json) => memchr::memchr(b'\\', value).is_none(),
+                Some(F::Cbor) => memchr::memchr(0x7f, value).is_none(),
+                Some(F::MsgPack | F::Text) => true,
+                _ => false,
+            };
         if let (true, Some(needle)) = (skippable, &self.needle)
             && memchr::memmem::find(value, needle).is_none()
         {
-            // Not decoded, but a value of this rule without the text cannot match; a
-            // value that would not decode is not worth telling apart here.
+            // Not decoded: a value of this rule without the text cannot match (nor can
+            // one that does not decode), so it is not counted as untested either.
             return Tested::NoMatch;
         }
         if by_key {
@@ -249,7 +264,6 @@ impl<'a> Scalar<'a> {
         match self {
             Scalar::Int(n) => Some(*n as f64),
             Scalar::Float(f) => Some(*f),
-            Scalar::Text(t) => t.trim().parse().ok(),
             _ => None,
         }
     }
@@ -265,19 +279,15 @@ impl<'a> Scalar<'a> {
         }
     }
 
-    /// Numbers by value (a field holding a number as text compares as that number),
-    /// text by its characters, booleans and null only for equality.
+    /// Numbers with numbers by value, text with text by its characters, booleans and
+    /// null only for equality; a number never equals text (`"95"` is not `95`).
     fn compare(&self, literal: &Scalar<'_>) -> Option<Ordering> {
         match (self, literal) {
             (Scalar::Int(a), Scalar::Int(b)) => Some(a.cmp(b)),
-            (_, Scalar::Int(_) | Scalar::Float(_)) => {
+            (Scalar::Int(_) | Scalar::Float(_), Scalar::Int(_) | Scalar::Float(_)) => {
                 self.number()?.partial_cmp(&literal.number()?)
             }
             (Scalar::Text(a), Scalar::Text(b)) => Some(a.as_ref().cmp(b.as_ref())),
-            // `cpu > "80"`: a number against text that reads as one.
-            (Scalar::Int(_) | Scalar::Float(_), Scalar::Text(_)) => {
-                self.number()?.partial_cmp(&literal.number()?)
-            }
             (a, b) if a == b => Some(Ordering::Equal),
             _ => None,
         }
@@ -300,7 +310,7 @@ mod tests {
     fn json_rules() -> Decoders {
         Decoders::parse(
             std::path::Path::new("d.toml"),
-            "[[rule]]\nprefix = \"node:\"\nvalue = \"json\"\n[[rule]]\nprefix = \"blk:\"\nkey = [\"block:u32be\", \"kind:u8{1=put}\"]\n",
+            "[[rule]]\nprefix = \"node:\"\nvalue = \"json\"\n[[rule]]\nprefix = \"cb:\"\nvalue = \"cbor\"\n[[rule]]\nprefix = \"blk:\"\nkey = [\"block:u32be\", \"kind:u8{1=put}\"]\n",
         )
         .unwrap()
     }
@@ -334,6 +344,31 @@ mod tests {
         assert_eq!(test("key.block >= 1000", &blk, b""), Tested::Match);
         assert_eq!(test("key.kind == put", &blk, b""), Tested::Match);
         assert_eq!(test("key.block < 1000", &blk, b""), Tested::NoMatch);
+        // Numbers compare with numbers, text with text.
+        let as_text = br#"{"cpu":"95"}"#;
+        assert_eq!(test("cpu == 95", b"node:3", as_text), Tested::NoMatch);
+        assert_eq!(test(r#"cpu == "95""#, b"node:3", as_text), Tested::Match);
+        assert_eq!(test(r#"cpu > "80""#, b"node:1", node), Tested::NoMatch);
+        // An escaped character is still found.
+        let escaped = br#"{"status":"Un\u0068ealthy"}"#;
+        assert_eq!(
+            test("status == Unhealthy", b"node:4", escaped),
+            Tested::Match
+        );
+        // CBOR's chunked text: {"status": (_ "Un" "healthy")}.
+        let mut chunked = vec![0xa1, 0x66];
+        chunked.extend(b"status");
+        chunked.extend([0x7f, 0x62, b'U', b'n', 0x67]);
+        chunked.extend(b"healthy");
+        chunked.push(0xff);
+        assert_eq!(
+            test("status == Unhealthy", b"cb:1", &chunked),
+            Tested::Match
+        );
+        // One test, one word: more is refused, never read as a longer text.
+        assert!(FieldQuery::parse("name == web-1 || cpu > 1").is_err());
+        assert!(FieldQuery::parse("cpu > 80name == web-1").is_err());
+        assert!(FieldQuery::parse(r#"name == "web 1""#).is_ok());
         assert!(FieldQuery::parse("just words").is_err());
         assert!(FieldQuery::parse("== 3").is_err());
     }

@@ -79,8 +79,9 @@ impl DecodedValue {
     }
 }
 
-/// The value as one line of compact JSON (at most `width` characters), for lists and the
-/// history's text; `None` as for [`DecodedValue::read`], or when it does not decode.
+/// The value as one line of compact JSON (at most `width` characters), for the
+/// history's text; `error: ...` when a configured rule does not read it; `None` as for
+/// [`DecodedValue::read`] (and when a built-in rule does not read it).
 pub fn one_line(
     decoders: &Decoders,
     cf: &str,
@@ -89,8 +90,11 @@ pub fn one_line(
     width: usize,
 ) -> Option<String> {
     let (_, rule) = decoders.rule_for(cf, key)?;
-    let doc = rule.value.as_ref()?.decode(key, value).ok()?;
-    let text = doc.to_string();
+    let text = match rule.value.as_ref()?.decode(key, value) {
+        Ok(doc) => doc.to_string(),
+        Err(_) if decoders.builtin => return None,
+        Err(e) => format!("error: {e}"),
+    };
     Some(match text.chars().count() > width {
         true => text
             .chars()

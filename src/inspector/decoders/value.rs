@@ -94,7 +94,7 @@ impl ValueFormat {
             ValueFormat::Cbor => {
                 let mut reader = value;
                 let decoded: ciborium::Value =
-                    ciborium::from_reader(&mut reader).map_err(|e| format!("cbor: {e}"))?;
+                    ciborium::from_reader(&mut reader).map_err(cbor_error)?;
                 whole(reader.len(), "cbor")?;
                 Ok(from_cbor(decoded))
             }
@@ -166,6 +166,18 @@ fn check_msgpack(b: &[u8], at: &mut usize, depth: usize) -> Result<(), String> {
         check_msgpack(b, at, depth + 1)?;
     }
     Ok(())
+}
+
+/// ciborium's error in words: its I/O errors are the value ending too soon.
+fn cbor_error(e: ciborium::de::Error<std::io::Error>) -> String {
+    use ciborium::de::Error as E;
+    match e {
+        E::Io(_) => "cbor: cut short".into(),
+        E::Syntax(at) => format!("cbor: not CBOR at byte {at}"),
+        E::Semantic(Some(at), why) => format!("cbor: byte {at}: {why}"),
+        E::Semantic(None, why) => format!("cbor: {why}"),
+        E::RecursionLimitExceeded => "cbor: nested too deeply".into(),
+    }
 }
 
 fn whole(left: usize, what: &str) -> Result<(), String> {

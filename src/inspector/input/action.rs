@@ -100,6 +100,8 @@ pub enum Action {
     CursorRight,
     /// Start of line (editor).
     LineStart,
+    /// Clear the text typed at a prompt (a filter offered again starts with the old one).
+    ClearInput,
     /// End of line (editor).
     LineEnd,
 }

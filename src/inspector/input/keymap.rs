@@ -80,6 +80,7 @@ pub const INPUT: &[Binding] = &[
     b(&[(Esc, false)], Action::Back, "Esc", "cancel", Some("cancel")),
     b(&[(Tab, false)], Action::ToggleFilterKind, "Tab", "prefix / contains / field", Some("toggle")),
     b(&[(Backspace, false)], Action::Backspace, "Bksp", "delete a character", None),
+    b(&[(Char('u'), true)], Action::ClearInput, "^U", "clear the text", None),
     b(&[(Char('c'), true)], Action::Quit, "^C", "quit", None),
 ];
 

@@ -103,6 +103,7 @@ impl App {
             Action::Backspace => {
                 text.pop();
             }
+            Action::ClearInput => text.clear(),
             Action::ToggleFilterKind if *purpose == InputPurpose::Filter => {
                 *kind = match kind {
                     FilterKind::Prefix => FilterKind::Contains,
