@@ -1936,6 +1936,15 @@ message = "shop.Order"
         let keys = app.screen_mut::<KeysState>();
         assert_eq!(keys.window.entries.len(), 1);
         assert_eq!(keys.scan.unwrap().undecoded, 1);
+        // `r` walks again: a filter's matches are of the moment it ran.
+        let again = app.update(Action::Refresh);
+        assert!(
+            again
+                .iter()
+                .any(|c| matches!(c, Command::Run(r) if r.ticket.kind == Kind::Filter)),
+            "{again:?}"
+        );
+        drive(&mut app, &f.source, again);
         let terminal = render(&app, width, height);
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("keys_field_filter_{width}x{height}"), terminal.backend());

@@ -37,13 +37,13 @@ pub(super) async fn decoders(args: DecodersArgs) -> Result<Outcome, CliError> {
             "rule {}{line}, {}: {} key(s) matched{}, {} decoded\n",
             r.rule,
             r.covers,
-            r.matched,
+            crate::inspector::ui::format::count(r.matched),
             if r.sampled {
                 " (the first 10,000; --all for every key)"
             } else {
                 ""
             },
-            r.decoded
+            crate::inspector::ui::format::count(r.decoded)
         ));
         if let Some((key, why)) = &r.first_failure {
             text.push_str(&format!("  first failure: {key}: {why}\n"));

@@ -127,6 +127,12 @@ impl KeysState {
         if !(periodic && session.tickets.is_pending(Kind::Refresh)) {
             commands.push(self.refresh_request(session, purpose));
         }
+        // `r` under a substring or field filter walks again: its matches are of the
+        // moment it ran, and a live database moves on.
+        if !periodic && self.filter.is_scan() {
+            commands.extend(self.reload(session));
+            return commands;
+        }
         // The value on show is read again too: a change to the selected key (seen by a
         // live view's refresh or an etcd watch) must not leave its old value on screen.
         if periodic

@@ -26,8 +26,14 @@ impl KeysState {
                 0 => String::new(),
                 n => format!(" ({} undecoded)", format::count(n)),
             };
+            // On a live database the matches are of the walk's moment: once the estimate
+            // has moved, they say so (`r` walks again).
+            let stale = match scan.done && self.exact_is_stale() {
+                true => ", stale: r re-runs",
+                false => "",
+            };
             figures.push(format!(
-                "{state} {} in {}{of}{undecoded}",
+                "{state} {} in {}{of}{undecoded}{stale}",
                 format::count(scan.matched),
                 format::count(scan.scanned)
             ));
