@@ -5,17 +5,17 @@
 use std::fmt;
 
 use serde::de::{Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
-/// The value at `path` in the JSON text `bytes` (`Ok(None)`: no such field), or why the
-/// text is not JSON.
-pub fn find(bytes: &[u8], path: &[String]) -> Result<Option<Value>, String> {
+/// The JSON text of the value at `path` in `bytes` (`Ok(None)`: no such field), or why
+/// the text is not JSON. The value itself is not built: its text is handed back.
+pub fn find<'b>(bytes: &'b [u8], path: &[String]) -> Result<Option<&'b str>, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let found = Find { path }
         .deserialize(&mut de)
         .map_err(|e| format!("json: {e}"))?;
     de.end().map_err(|e| format!("json: {e}"))?;
-    Ok(found)
+    Ok(found.map(RawValue::get))
 }
 
 /// Walks one level of the path: the rest of it below the member it names.
@@ -32,18 +32,18 @@ impl Find<'_> {
 }
 
 impl<'de> DeserializeSeed<'de> for Find<'_> {
-    type Value = Option<Value>;
+    type Value = Option<&'de RawValue>;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match self.path.is_empty() {
-            true => Value::deserialize(d).map(Some),
+            true => <&RawValue>::deserialize(d).map(Some),
             false => d.deserialize_any(self),
         }
     }
 }
 
 impl<'de> Visitor<'de> for Find<'_> {
-    type Value = Option<Value>;
+    type Value = Option<&'de RawValue>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
@@ -107,7 +107,9 @@ impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
     type Value = bool;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_str(self)
+        // As bytes: the name is unescaped but not checked as UTF-8 (the document is
+        // checked as a whole anyway), which is most of the cost of reading a name.
+        d.deserialize_bytes(self)
     }
 }
 
@@ -118,6 +120,10 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
         f.write_str("a member name")
     }
 
+    fn visit_bytes<E>(self, name: &[u8]) -> Result<bool, E> {
+        Ok(name == self.0.as_bytes())
+    }
+
     fn visit_str<E>(self, name: &str) -> Result<bool, E> {
         Ok(name == self.0)
     }
@@ -126,6 +132,7 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn a_field_is_found_as_a_full_decode_finds_it() {
@@ -141,7 +148,10 @@ mod tests {
                     _ => None,
                 })
                 .cloned();
-            assert_eq!(find(doc, &path(p)).unwrap(), expected, "{p}");
+            let found = find(doc, &path(p))
+                .unwrap()
+                .map(|raw| serde_json::from_str::<Value>(raw).unwrap());
+            assert_eq!(found, expected, "{p}");
         }
         assert!(find(br#"{"a": 1"#, &path("a")).is_err(), "cut short");
         assert!(find(br#"{"a": 1} x"#, &path("a")).is_err(), "trailing");

@@ -171,7 +171,7 @@ impl FieldQuery {
         // is checked to its end as a full decode checks it).
         if *format == F::Json {
             return match super::json_field::find(value, &self.path) {
-                Ok(Some(field)) => self.verdict(&Scalar::of_json(&field)),
+                Ok(Some(field)) => self.verdict(&Scalar::of_json_text(field)),
                 Ok(None) => Tested::NoMatch,
                 Err(_) => Tested::Undecoded,
             };
@@ -237,6 +237,25 @@ impl<'a> Scalar<'a> {
             Value::Bool(b) => Scalar::Bool(*b),
             Value::Null => Scalar::Null,
             _ => Scalar::Other,
+        }
+    }
+
+    /// From a value's JSON text (checked by the parser that found it): text unescaped,
+    /// numbers read straight from their digits, no document built.
+    fn of_json_text(raw: &'a str) -> Self {
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                serde_json::from_str::<Cow<'a, str>>(raw).map_or(Scalar::Other, Scalar::Text)
+            }
+            Some(b't') => Scalar::Bool(true),
+            Some(b'f') => Scalar::Bool(false),
+            Some(b'n') => Scalar::Null,
+            Some(b'{' | b'[') | None => Scalar::Other,
+            Some(_) => raw
+                .parse::<i128>()
+                .map(Scalar::Int)
+                .or_else(|_| raw.parse::<f64>().map(Scalar::Float))
+                .unwrap_or(Scalar::Other),
         }
     }
 
