@@ -305,6 +305,8 @@ fn scan_where_tests_decoded_fields_across_formats() {
     assert_eq!(keys("status == SHIPPED"), ["pb:region=eu id=42"]);
     assert_eq!(keys("key.region == us"), ["pb:region=us id=7"]);
     assert_eq!(keys("items.0.qty >= 3"), ["pb:region=eu id=42"]);
+    // Text a decoder makes up (binary as 0x…) is not in the bytes: still found.
+    assert_eq!(keys("bin == 0x0001"), ["mp:7"]);
     // The pair its rule cannot read is not passed off as a non-match.
     let out = run(&["scan", db, "--where", "cpu > 1", "--decoders", config]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--where could not test 1 pairs"));
@@ -319,6 +321,20 @@ fn scan_where_tests_decoded_fields_across_formats() {
         config,
     ]);
     assert_eq!(ok(&limited).lines().count(), 1, "--limit counts matches");
+    // The walk ends at the last match shown: the broken mp:9 after it is not reached.
+    let note = String::from_utf8_lossy(&limited.stderr);
+    assert!(!note.contains("could not test"), "{note}");
+    // --where alone adds no decoded field.
+    let bare = run(&[
+        "scan",
+        db,
+        "--json",
+        "--where",
+        "cpu > 80",
+        "--decoders",
+        config,
+    ]);
+    assert!(!ok(&bare).contains("\"decoded\""));
     let bad = run(&["scan", db, "--where", "cpu", "--decoders", config]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a field filter"));

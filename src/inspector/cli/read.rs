@@ -617,11 +617,6 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
                             continue;
                         }
                     }
-                    // --limit counts the pairs shown, not those read.
-                    if match_limit.is_some_and(|n| shown >= n) {
-                        // Dropping the receiver ends the walk.
-                        break 'batches;
-                    }
                     shown += 1;
                 }
                 if marks_possible && decode::unresolved_merge(&value).is_some() {
@@ -630,10 +625,16 @@ pub(super) async fn scan(args: ScanArgs, global: &GlobalArgs) -> Result<Outcome,
                 if json {
                     let decoded = rules
                         .as_ref()
+                        .filter(|_| decode)
                         .and_then(|r| r.decode(&decoding_cf, &key, &value));
                     jsonl::write_pair_decoded(&mut out, None, &key, &value, decoded.as_ref())?;
                 } else {
                     write_plain_pair(&mut out, &key, &value, hex)?;
+                }
+                // --limit counts the pairs shown: the last one ends the walk at once
+                // (dropping the receiver stops the reader).
+                if match_limit.is_some_and(|n| shown >= n) {
+                    break 'batches;
                 }
             }
         }

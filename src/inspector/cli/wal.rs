@@ -417,7 +417,7 @@ pub(super) async fn history(args: HistoryArgs, global: &GlobalArgs) -> Result<Ou
             }).collect::<Vec<_>>(),
             "live": h.now.as_ref().map(|(head, len)| {
                 let mut live = json!({"value_len": len});
-                // The value as read now is its first 64 bytes: decoded when that is all.
+                // The value as read now is its first 64 KiB: decoded when that is all.
                 if let Some(decoded) = rules
                     .as_ref()
                     .filter(|_| head.len() == *len)

@@ -196,8 +196,12 @@ impl Decoders {
         if let Some(path) = given {
             return Self::load(path).map(Some);
         }
-        // `.` or `dir/` name the database too: its real name is what a config sits beside.
-        let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+        // `.` names the database too: its real name is what a config sits beside (a
+        // name that is there is kept, so a config beside a symlink is found).
+        let db = match db.file_name() {
+            Some(_) => db.to_path_buf(),
+            None => std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf()),
+        };
         let beside = db.file_name().map(|name| {
             let mut name = name.to_os_string();
             name.push(".decoders.toml");
@@ -313,11 +317,13 @@ impl Decoders {
                 && text.starts_with(&shown_prefix(r))
         })?;
         let rest = &text[shown_prefix(rule).len()..];
-        Some(rule.key.encode(rest).map(|tail| {
-            let mut key = rule.prefix.clone();
-            key.extend_from_slice(&tail);
-            key
-        }))
+        match rule.key.encode(rest) {
+            Ok(tail) => Some(Ok([rule.prefix.as_slice(), &tail].concat())),
+            // A rule of every key (no prefix) does not take over go-to: text that is not
+            // in its layout is read as typed keys are.
+            Err(_) if rule.prefix.is_empty() => None,
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// Refuses a rule naming a column family `cfs` lacks (a typo would otherwise

@@ -10,7 +10,10 @@ use serde_json::value::RawValue;
 /// The JSON text of the value at `path` in `bytes` (`Ok(None)`: no such field), or why
 /// the text is not JSON. The value itself is not built: its text is handed back.
 pub fn find<'b>(bytes: &'b [u8], path: &[String]) -> Result<Option<&'b str>, String> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Skipped strings are not checked as UTF-8 by the parser: the whole text is, first,
+    // as a full decode would refuse it.
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("json: {e}"))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let found = Find { path }
         .deserialize(&mut de)
         .map_err(|e| format!("json: {e}"))?;
@@ -107,8 +110,8 @@ impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
     type Value = bool;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        // As bytes: the name is unescaped but not checked as UTF-8 (the document is
-        // checked as a whole anyway), which is most of the cost of reading a name.
+        // As bytes: the name is unescaped but not checked as UTF-8 again (the whole
+        // text was), which is most of the cost of reading a name.
         d.deserialize_bytes(self)
     }
 }

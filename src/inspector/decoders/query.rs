@@ -112,9 +112,21 @@ impl FieldQuery {
         {
             return Err(format!("{trimmed:?}: {token} compares numbers or text"));
         }
+        // Only `==` text that no decoder makes up: binary is shown as `0x…`, an ext type
+        // as `ext N: …`, a CBOR bignum as its digits, text that is not UTF-8 as a phrase;
+        // none of those are in the stored bytes as shown.
+        let made_up = |s: &str| {
+            s.starts_with("0x")
+                || s.starts_with("ext ")
+                || s == "(not UTF-8)"
+                || s.trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+        };
         let needle = match (&literal, op) {
-            (Value::String(s), Op::Eq | Op::Contains)
+            (Value::String(s), Op::Eq)
                 if !s.is_empty()
+                    && !made_up(s)
                     && s.chars().all(|c| c.is_ascii_graphic() || c == ' ')
                     && !s.contains(['"', '\\']) =>
             {
@@ -136,7 +148,13 @@ impl FieldQuery {
         let Some((_, rule)) = decoders.rule_for(cf, key) else {
             return Tested::Undecoded;
         };
-        let by_key = self.path[0] == "key" && self.path.len() > 1;
+        // `key.NAME` names a key field only where the rule's layout has fields.
+        let by_key = self.path[0] == "key"
+            && self.path.len() > 1
+            && matches!(
+                rule.key,
+                super::key::KeyLayout::Composite(_) | super::key::KeyLayout::Single(_)
+            );
         // Only where a text field's bytes are stored as they read: not protobuf (an
         // enum is stored as its number), not Spear-Next's envelopes (their payload is a
         // JSON array of numbers), not hex.
