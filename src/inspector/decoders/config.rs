@@ -90,10 +90,17 @@ pub struct Rule {
 impl Rule {
     /// The key as the rule shows it: its prefix as text, the rest by the layout.
     pub fn show_key(&self, key: &[u8]) -> Result<String, String> {
-        let rest = self
-            .key
-            .render(&key[self.prefix.len()..])
-            .map_err(|e| format!("key: {e}"))?;
+        self.key_text(key, true).map_err(|e| format!("key: {e}"))
+    }
+
+    /// The prefix as text, the rest by the layout: integers grouped for people
+    /// (`1,234`), plain for machines.
+    fn key_text(&self, key: &[u8], grouped: bool) -> Result<String, String> {
+        let rest = &key[self.prefix.len()..];
+        let rest = match grouped {
+            true => self.key.render(rest),
+            false => self.key.render_plain(rest),
+        }?;
         Ok(format!(
             "{}{rest}",
             crate::inspector::decode::escape_key(&self.prefix)
@@ -108,10 +115,9 @@ impl Rule {
     pub fn decode(&self, key: &[u8], value: &[u8]) -> (serde_json::Value, Option<String>) {
         let mut out = serde_json::Map::new();
         let mut failure = None;
-        match self.key.render_plain(&key[self.prefix.len()..]) {
-            Ok(rest) => {
-                let prefix = crate::inspector::decode::escape_key(&self.prefix);
-                out.insert("key".into(), format!("{prefix}{rest}").into());
+        match self.key_text(key, false) {
+            Ok(shown) => {
+                out.insert("key".into(), shown.into());
             }
             Err(e) => {
                 out.insert(

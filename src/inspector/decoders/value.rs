@@ -99,12 +99,17 @@ impl ValueFormat {
                 Ok(from_cbor(decoded))
             }
             ValueFormat::Integer(kind) => {
+                // Read as a one-field layout reads a key: the width and order checked,
+                // nothing left over.
                 let layout = super::key::KeyLayout::Single(kind.clone());
-                let text = layout.render(value).map_err(|e| format!("integer: {e}"))?;
-                let digits: String = text.chars().filter(|c| *c != ',').collect();
-                Ok(Value::Number(
-                    digits.parse().map_err(|_| format!("integer: {text}"))?,
-                ))
+                match layout
+                    .field(value, "key")
+                    .map_err(|e| format!("integer: {e}"))?
+                {
+                    Some(super::key::FieldValue::Unsigned(n)) => Ok(Value::from(n)),
+                    Some(super::key::FieldValue::Signed(n)) => Ok(Value::from(n)),
+                    other => Err(format!("integer: read as {other:?}")),
+                }
             }
             ValueFormat::Text => std::str::from_utf8(value)
                 .map(|s| Value::String(s.to_string()))
